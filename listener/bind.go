@@ -1,0 +1,40 @@
+package listener
+
+import (
+	"context"
+	"fmt"
+	"net"
+)
+
+// bind opens the socket the acceptor serves. After the first bind the
+// address is pinned to what the kernel chose, so an acceptor restarted after
+// a fault binds the same port again even when Addr asked for port 0.
+func (r *run) bind() (net.Listener, error) {
+	if r.srv.Listener != nil {
+		return r.srv.Listener, nil
+	}
+	addr := r.boundAddr
+	if addr == "" {
+		addr = r.cfg.addr
+	}
+	if r.cfg.network == "unix" {
+		if err := removeStaleSocket(addr); err != nil {
+			return nil, err
+		}
+	}
+	listen := r.srv.listen
+	if listen == nil {
+		var lc net.ListenConfig
+		listen = func(network, address string) (net.Listener, error) {
+			return lc.Listen(context.Background(), network, address)
+		}
+	}
+	ln, err := listen(r.cfg.network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: bind: %w", r.cfg.name, err)
+	}
+	if r.boundAddr == "" {
+		r.boundAddr = ln.Addr().String()
+	}
+	return ln, nil
+}

@@ -1,0 +1,117 @@
+package listener
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors returned by [Server.Serve]. Configuration errors wrap
+// [ErrBadConfig] and are returned before anything binds.
+var (
+	ErrBadConfig      = errors.New("listener: invalid configuration")
+	ErrSocketInUse    = errors.New("listener: unix socket in use by a live process")
+	ErrAlreadyServing = errors.New("listener: Serve called while already serving")
+	ErrListenerFailed = errors.New("listener: the given net.Listener failed")
+)
+
+// Defaults for the zero values of [Server]'s fields.
+const (
+	DefaultDrainTimeout     = 5 * time.Second
+	DefaultAcceptBackoffMin = 5 * time.Millisecond
+	DefaultAcceptBackoffMax = time.Second
+	DefaultRetireAfter      = 1 << 20
+)
+
+// stopGrace is how much longer than the drain timeout the listener's own
+// supervisors wait for a service at stop. Force-close happens at the drain
+// timeout inside Serve; the grace gives handlers time to return on their
+// I/O error before suture reports them as stuck.
+const stopGrace = 2 * time.Second
+
+// config is a Server's fields with defaults filled in, read once per Serve so
+// that changing the Server while it runs has no half-applied effect.
+type config struct {
+	name        string
+	network     string
+	addr        string
+	handler     Handler
+	tls         *tls.Config
+	maxConns    int
+	drain       time.Duration
+	backoffMin  time.Duration
+	backoffMax  time.Duration
+	retireAfter uint32
+}
+
+// resolve validates s and fills in defaults; it is the one place where the
+// zero values of Server's fields get their meaning.
+func (s *Server) resolve() (config, error) {
+	c := config{
+		name:        s.Name,
+		network:     s.Network,
+		addr:        s.Addr,
+		handler:     s.Handler,
+		tls:         s.TLSConfig,
+		maxConns:    s.MaxConns,
+		drain:       s.DrainTimeout,
+		backoffMin:  s.AcceptBackoffMin,
+		backoffMax:  s.AcceptBackoffMax,
+		retireAfter: s.RetireAfter,
+	}
+	bad := func(format string, args ...any) (config, error) {
+		return config{}, fmt.Errorf("%w: "+format, append([]any{ErrBadConfig}, args...)...)
+	}
+	if c.handler == nil {
+		return bad("Handler is nil")
+	}
+	if c.network == "" {
+		c.network = "tcp"
+	}
+	switch c.network {
+	case "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return bad("Network %q is not one of tcp, tcp4, tcp6, unix", c.network)
+	}
+	if s.Listener != nil {
+		if c.addr != "" {
+			return bad("both Addr (%q) and Listener are set; set one", c.addr)
+		}
+		c.addr = s.Listener.Addr().String()
+		c.network = s.Listener.Addr().Network()
+	} else if c.network == "unix" && c.addr == "" {
+		return bad("a unix listener needs Addr, the socket's path")
+	}
+	if c.maxConns < 0 {
+		return bad("MaxConns is %d; want 0 (no cap) or more", c.maxConns)
+	}
+	if c.drain < 0 {
+		return bad("DrainTimeout is %v; want 0 (the default) or more", c.drain)
+	}
+	if c.drain == 0 {
+		c.drain = DefaultDrainTimeout
+	}
+	if c.backoffMin < 0 || c.backoffMax < 0 {
+		return bad("accept backoff bounds %v, %v must not be negative", c.backoffMin, c.backoffMax)
+	}
+	if c.backoffMin == 0 {
+		c.backoffMin = DefaultAcceptBackoffMin
+	}
+	if c.backoffMax == 0 {
+		c.backoffMax = max(DefaultAcceptBackoffMax, c.backoffMin)
+	}
+	if c.backoffMin > c.backoffMax {
+		return bad("AcceptBackoffMin %v is above AcceptBackoffMax %v", c.backoffMin, c.backoffMax)
+	}
+	if c.retireAfter == 0 {
+		c.retireAfter = DefaultRetireAfter
+	}
+	if c.tls != nil && len(c.tls.Certificates) == 0 && c.tls.GetCertificate == nil && c.tls.GetConfigForClient == nil {
+		return bad("TLSConfig has no Certificates, GetCertificate or GetConfigForClient")
+	}
+	if c.name == "" {
+		c.name = "listener " + c.addr
+	}
+	return c, nil
+}

@@ -1,0 +1,80 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/thejerf/suture/v4"
+)
+
+// errConnDone is every connection service's return value. suture restarts
+// a service that returns anything else, and a handler must never run twice
+// on a used connection.
+var errConnDone = fmt.Errorf("listener: connection ended: %w", suture.ErrDoNotRestart)
+
+// conn is one connection as a transient suture service.
+type conn struct {
+	run    *run
+	raw    net.Conn // the accepted socket, closed by force at the drain deadline
+	nc     net.Conn // what the handler gets: raw, or a TLS server over it
+	id     uint64
+	gen    *generation
+	forced atomic.Bool
+}
+
+// String is what suture's logs and reports call the connection. suture
+// calls it once per Add, so it is built on demand, not stored.
+func (c *conn) String() string {
+	return c.run.cfg.name + " " + c.part()
+}
+
+// part names the connection within its listener.
+func (c *conn) part() string {
+	return "conn " + c.raw.RemoteAddr().String() + " (id " + strconv.FormatUint(c.id, 10) + ")"
+}
+
+// Serve runs the handler and always ends the service: a connection is never
+// restarted. A panic is recovered here rather than by suture, so that it
+// costs only this connection and does not count against the restart
+// intensity of the supervisor the other connections share.
+func (c *conn) Serve(ctx context.Context) (err error) {
+	r := c.run
+	defer r.untrack(c)
+	defer r.releaseSlot()
+	defer c.raw.Close()
+	defer c.nc.Close()
+
+	log := r.log
+	if r.logConns {
+		log = r.log.With().Uint64("conn", c.id).
+			Stringer("remote", c.raw.RemoteAddr()).
+			Stringer("local", c.raw.LocalAddr()).Logger()
+		ctx = log.WithContext(ctx)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.srv.counters.panics.Add(1)
+			log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).
+				Msg("handler panicked; connection closed")
+		}
+		err = errConnDone
+	}()
+	if herr := r.cfg.handler.ServeConn(ctx, c.nc); herr != nil && !c.quietErr(herr) {
+		log.Debug().Err(herr).Msg("handler returned an error")
+	}
+	return errConnDone
+}
+
+// quietErr reports whether a handler's error is only the echo of the
+// connection ending (the peer left, or the drain closed it by force) and
+// not worth a log line.
+func (c *conn) quietErr(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		(c.forced.Load() && errors.Is(err, context.Canceled))
+}

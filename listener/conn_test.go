@@ -1,0 +1,135 @@
+package listener
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/thejerf/suture/v4"
+)
+
+// panicky echoes, but panics on the line "panic".
+func panicky(ctx context.Context, c net.Conn) error {
+	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
+	defer stop()
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(line) == "panic" {
+			panic("handler bug")
+		}
+		if _, err := io.WriteString(c, line); err != nil {
+			return err
+		}
+	}
+}
+
+// Behaviour 4: a handler panic is recovered and logged with its stack and
+// the connection's fields; it closes only that connection; it neither
+// restarts anything nor counts against any restart intensity, however
+// many connections panic.
+func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
+	var logs logBuffer
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(panicky), Logger: logs.logger()}
+	var events []suture.Event
+	parent := suture.New("app", suture.Spec{
+		FailureThreshold: 1,
+		EventHook:        func(e suture.Event) { events = append(events, e) },
+	})
+	parent.Add(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := parent.ServeBackground(ctx)
+	stopParent := sync.OnceFunc(func() { cancel(); <-done })
+	defer stopParent()
+	<-s.Ready()
+	addr := s.BoundAddr().String()
+
+	bystander, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bystander.Close()
+	mustEcho(t, bystander, "before")
+
+	const panics = 20 // far over any restart intensity
+	for i := 0; i < panics; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEcho(t, c, "hi")
+		io.WriteString(c, "panic\n")
+		expectClosed(t, c)
+		c.Close()
+	}
+	mustEcho(t, bystander, "after")
+	fresh, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	mustEcho(t, fresh, "fresh")
+
+	if st := s.Stats(); st.Panics != panics || st.AcceptorRestarts != 0 {
+		t.Fatalf("stats = %+v; want %d panics and no restart", st, panics)
+	}
+	logged := logs.entries(t, "handler panicked")
+	if len(logged) != panics {
+		t.Fatalf("%d panics logged; want %d", len(logged), panics)
+	}
+	e := logged[0]
+	if e["level"] != "error" || e["panic"] != "handler bug" ||
+		!strings.Contains(e["stack"].(string), "panicky") || e["remote"] == nil || e["conn"] == nil {
+		t.Fatalf("panic log lacks level, message, stack or connection fields: %v", e)
+	}
+	for _, e := range logs.entries(t, "") {
+		if lvl := e["level"]; (lvl == "error" || lvl == "warn") && e["message"] != "handler panicked; connection closed" {
+			t.Errorf("a panic reached the listener's supervisors: %v", e)
+		}
+	}
+	stopParent()
+	for _, ev := range events {
+		if ev.Type() != suture.EventTypeStopTimeout {
+			t.Errorf("the parent supervisor saw %v", ev)
+		}
+	}
+}
+
+// Behaviour 8: the handler's ctx carries a logger with the connection's id
+// and its remote and local addresses.
+func TestHandlerCtxCarriesConnectionLogger(t *testing.T) {
+	var logs logBuffer
+	h := HandlerFunc(func(ctx context.Context, c net.Conn) error {
+		zerolog.Ctx(ctx).Info().Msg("hello from the handler")
+		_, err := io.WriteString(c, "ok\n")
+		return err
+	})
+	s := &Server{Name: "greeter", Addr: "127.0.0.1:0", Handler: h, Logger: logs.logger()}
+	addr, _ := serve(t, s)
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "ok\n" {
+		t.Fatalf("reply %q, %v", line, err)
+	}
+	logged := logs.entries(t, "hello from the handler")
+	if len(logged) != 1 {
+		t.Fatalf("handler log lines: %v", logged)
+	}
+	e := logged[0]
+	if e["remote"] != c.LocalAddr().String() || e["local"] != c.RemoteAddr().String() ||
+		e["conn"] != float64(1) || e["listener"] != "greeter" {
+		t.Fatalf("handler log fields = %v", e)
+	}
+}

@@ -1,0 +1,96 @@
+package listener
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/thejerf/suture/v4"
+)
+
+// Connection supervisors are retired before suture's uint32 service IDs
+// could wrap: after RetireAfter connections a fresh supervisor takes new
+// ones, and a retired one is removed once its last connection ends, even
+// when that connection outlives several generations.
+func TestConnectionSupervisorsRetire(t *testing.T) {
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), RetireAfter: 2}
+	addr, _ := serve(t, s)
+	s.mu.Lock()
+	r := s.running
+	s.mu.Unlock()
+	generations := func() int { return len(r.conns.Services()) }
+
+	longLived, err := net.Dial("tcp", addr.String()) // generation 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer longLived.Close()
+	mustEcho(t, longLived, "first")
+
+	for i := 0; i < 7; i++ { // generations 1 to 4
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEcho(t, c, "short")
+		c.Close()
+		eventually(t, "the connection to end", func() bool { return s.Stats().Active == 1 })
+	}
+	// Generation 1 stays for its long-lived connection, beside the
+	// current one; the drained ones in between are gone.
+	eventually(t, "retired generations to be removed", func() bool { return generations() == 2 })
+	mustEcho(t, longLived, "still here")
+
+	longLived.Close()
+	eventually(t, "the last retired generation to be removed", func() bool { return generations() == 1 })
+	if r.gens != 4 {
+		t.Fatalf("%d generations started; want 4", r.gens)
+	}
+}
+
+// When suture's Add returns the zero token because the supervisor is
+// stopping, the service never started: the listener closes the connection
+// itself rather than leaking it.
+func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
+	cfg, err := s.resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := func() *suture.Supervisor {
+		sup := suture.New("stopped", suture.Spec{EventHook: func(suture.Event) {}})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := sup.ServeBackground(ctx)
+		cancel()
+		<-done
+		return sup
+	}
+
+	t.Run("no connection supervisor can start", func(t *testing.T) {
+		r := &run{srv: s, cfg: cfg}
+		r.init(r)
+		r.conns = stopped()
+		server, client := net.Pipe()
+		defer client.Close()
+		before := s.Stats().Rejected
+		r.startConn(server)
+		expectClosed(t, client)
+		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 {
+			t.Fatalf("stats = %+v", s.Stats())
+		}
+	})
+	t.Run("the connection supervisor is stopping", func(t *testing.T) {
+		r := &run{srv: s, cfg: cfg}
+		r.init(r)
+		r.conns = stopped()
+		r.current = &generation{sup: stopped()}
+		server, client := net.Pipe()
+		defer client.Close()
+		before := s.Stats().Rejected
+		r.startConn(server)
+		expectClosed(t, client)
+		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 || len(r.open) != 0 {
+			t.Fatalf("stats = %+v, %d tracked", s.Stats(), len(r.open))
+		}
+	})
+}

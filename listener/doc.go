@@ -1,0 +1,38 @@
+// Package listener runs a network accept loop and its connections as a
+// subtree of a suture supervision tree, so a server can be started,
+// restarted after a fault and stopped gracefully inside a larger program.
+//
+// # Shape
+//
+// A [Server] is a suture.Service. Its Serve runs two supervisors of its own:
+//
+//	listener "kv"
+//	├── kv/acceptor ...... the accept loop; restarted (and re-bound) after a fault
+//	└── kv/conns ......... connection supervisors, retired after RetireAfter
+//	    └── kv/conns/1 ... one transient service per connection
+//
+// Connections are never restarted and their panics are recovered, so a bad
+// connection costs only itself and never pushes the acceptor into suture's
+// restart backoff. The acceptor failing leaves the connections alone.
+//
+// # Handlers
+//
+// A [Handler] serves one connection. Its ctx is cancelled when the listener
+// stops, it carries a per-connection zerolog logger (zerolog.Ctx), and the
+// listener closes the connection when the handler returns.
+//
+// # Graceful stop
+//
+// When Serve's ctx is cancelled the listener, in order: closes its socket,
+// so no connection is accepted; cancels every connection's ctx; waits up to
+// DrainTimeout for the handlers to return; closes the remaining connections
+// by force; and returns once every goroutine it started has ended.
+//
+// # Faults
+//
+// Temporary accept errors (EMFILE, ENFILE, ECONNABORTED...) pause the
+// acceptor, from AcceptBackoffMin doubling to AcceptBackoffMax, with a few
+// log lines per burst. Any other accept error ends the acceptor; its
+// supervisor restarts it and it binds the same address again. At MaxConns
+// open connections the acceptor stops accepting until one ends.
+package listener

@@ -1,0 +1,193 @@
+package listener
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stopHandler plays three kinds of client to exercise a graceful stop:
+//
+//	"slow"   a request in hand: it waits for release, then replies, even
+//	         though ctx was cancelled meanwhile;
+//	"stuck"  a handler that ignores ctx and blocks in Read until the
+//	         socket is closed by force;
+//	other    echoed, with the pending read cut short by ctx (see echo).
+type stopHandler struct {
+	inSlow    chan struct{} // a slow request has arrived
+	sawCancel chan struct{} // the slow handler saw its ctx cancelled
+	release   chan struct{} // lets the slow reply go
+	stuckIn   chan struct{} // the stuck handler is reading
+}
+
+func newStopHandler() *stopHandler {
+	return &stopHandler{
+		inSlow:    make(chan struct{}),
+		sawCancel: make(chan struct{}),
+		release:   make(chan struct{}),
+		stuckIn:   make(chan struct{}, 8),
+	}
+}
+
+func (h *stopHandler) ServeConn(ctx context.Context, c net.Conn) error {
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return err
+	}
+	switch strings.TrimSpace(line) {
+	case "slow":
+		close(h.inSlow)
+		<-ctx.Done()
+		close(h.sawCancel)
+		<-h.release
+		_, err := io.WriteString(c, "slow reply\n")
+		return err
+	case "stuck":
+		h.stuckIn <- struct{}{}
+		_, err := br.ReadString('\n') // ignores ctx
+		return err
+	default:
+		if _, err := io.WriteString(c, line); err != nil {
+			return err
+		}
+		return echo(ctx, c)
+	}
+}
+
+// Behaviour 2 and 3, over every transport: the stop closes the socket
+// first, then cancels each connection's ctx; a handler that watches its
+// ctx finishes the reply in hand; an idle one returns at once; and Serve
+// returns as soon as the last handler has, long before the drain timeout.
+func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			h := newStopHandler()
+			s := &Server{Handler: h, DrainTimeout: time.Minute}
+			tr.setup(t, s)
+			addr, stop := serve(t, s)
+
+			idle := tr.dial(t, addr)
+			mustEcho(t, idle, "idle")
+			slow := tr.dial(t, addr)
+			io.WriteString(slow, "slow\n")
+			<-h.inSlow
+
+			stopped := make(chan error, 1)
+			go func() { stopped <- stop() }()
+			select {
+			case <-h.sawCancel:
+			case <-time.After(waitFor):
+				t.Fatal("the handler's ctx was not cancelled")
+			}
+			// The connections' ctx is cancelled only after the socket
+			// has closed: no new connection gets in now.
+			if c, err := net.DialTimeout(addr.Network(), addr.String(), waitFor); err == nil {
+				c.Close()
+				t.Fatal("a new connection was accepted after the connections' ctx was cancelled")
+			}
+			expectClosed(t, idle)
+			select {
+			case err := <-stopped:
+				t.Fatalf("Serve returned (%v) while a reply was in hand", err)
+			default:
+			}
+
+			close(h.release)
+			slow.SetReadDeadline(time.Now().Add(waitFor))
+			have, err := bufio.NewReader(slow).ReadString('\n')
+			if err != nil || have != "slow reply\n" {
+				t.Fatalf("the reply in hand was lost: %q, %v", have, err)
+			}
+			select {
+			case err := <-stopped:
+				if err != nil {
+					t.Fatalf("Serve = %v", err)
+				}
+			case <-time.After(waitFor):
+				t.Fatal("Serve did not return after the last connection ended (the drain timeout is a minute)")
+			}
+			if st := s.Stats(); st.ForceClosed != 0 || st.Active != 0 {
+				t.Fatalf("stats = %+v; want nothing force-closed", st)
+			}
+		})
+	}
+}
+
+// Behaviour 2, the other half: a handler that ignores its ctx is closed
+// by force at the drain deadline, and then Serve returns.
+func TestDrainTimeoutForceCloses(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			h := newStopHandler()
+			var logs logBuffer
+			s := &Server{Handler: h, DrainTimeout: 100 * time.Millisecond, Logger: logs.logger()}
+			tr.setup(t, s)
+			addr, stop := serve(t, s)
+			stuck := tr.dial(t, addr)
+			io.WriteString(stuck, "stuck\n")
+			<-h.stuckIn
+
+			start := time.Now()
+			if err := stop(); err != nil {
+				t.Fatalf("Serve = %v", err)
+			}
+			if elapsed := time.Since(start); elapsed < 100*time.Millisecond {
+				t.Fatalf("Serve returned after %v, before the drain timeout", elapsed)
+			}
+			expectClosed(t, stuck)
+			if st := s.Stats(); st.ForceClosed != 1 {
+				t.Fatalf("ForceClosed = %d; want 1", st.ForceClosed)
+			}
+			if len(logs.entries(t, "closed by force")) != 1 {
+				t.Fatal("the force-close was not logged")
+			}
+		})
+	}
+}
+
+// With no connection open, Serve returns without waiting for any timer.
+func TestStopWithNoConnections(t *testing.T) {
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), DrainTimeout: time.Hour}
+	_, stop := serve(t, s)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// RunningParts names a stuck connection by its remote address while the
+// stop waits for it: that is what a stop report shows.
+func TestRunningPartsNamesStuckConnections(t *testing.T) {
+	h := newStopHandler()
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour}
+	addr, stop := serve(t, s)
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "stuck\n")
+	<-h.stuckIn
+
+	parts := s.RunningParts()
+	if len(parts) != 2 || parts[0] != "acceptor" || !strings.Contains(parts[1], c.LocalAddr().String()) {
+		t.Fatalf("RunningParts = %q; want the acceptor and the connection from %v", parts, c.LocalAddr())
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	eventually(t, "the acceptor to stop", func() bool { return len(s.RunningParts()) == 1 })
+	if parts := s.RunningParts(); !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
+		t.Fatalf("RunningParts while draining = %q", parts)
+	}
+	c.Close() // the stuck handler's read fails; the drain completes
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if parts := s.RunningParts(); parts != nil {
+		t.Fatalf("RunningParts after Serve = %q; want nil", parts)
+	}
+}

@@ -1,0 +1,54 @@
+package listener
+
+import "sync/atomic"
+
+// Stats counts what a [Server] has done since it was created; the counters
+// carry over when the tree restarts the Server.
+type Stats struct {
+	// Accepted is the number of connections accepted.
+	Accepted uint64
+	// Active is the number of connections open now.
+	Active int64
+	// AtCap is the number of times the acceptor stopped accepting because
+	// MaxConns connections were open; new connections queued in the
+	// kernel's backlog until a slot freed.
+	AtCap uint64
+	// Rejected is the number of accepted connections closed at once
+	// because the listener was stopping.
+	Rejected uint64
+	// Panics is the number of handler panics recovered.
+	Panics uint64
+	// ForceClosed is the number of connections closed by force at the end
+	// of a drain.
+	ForceClosed uint64
+	// AcceptorRestarts is the number of times the acceptor failed and was
+	// restarted by its supervisor.
+	AcceptorRestarts uint64
+	// TemporaryErrors is the number of temporary accept errors (EMFILE and
+	// the like) that were backed off from.
+	TemporaryErrors uint64
+}
+
+// counters are the live form of Stats, updated without locks on the hot
+// path.
+type counters struct {
+	accepted, atCap, rejected, panics  atomic.Uint64
+	forceClosed, acceptorRestarts, tmp atomic.Uint64
+	active                             atomic.Int64
+}
+
+// Stats returns a snapshot of the Server's counters. It is safe to call at
+// any time, from any goroutine.
+func (s *Server) Stats() Stats {
+	c := &s.counters
+	return Stats{
+		Accepted:         c.accepted.Load(),
+		Active:           c.active.Load(),
+		AtCap:            c.atCap.Load(),
+		Rejected:         c.rejected.Load(),
+		Panics:           c.panics.Load(),
+		ForceClosed:      c.forceClosed.Load(),
+		AcceptorRestarts: c.acceptorRestarts.Load(),
+		TemporaryErrors:  c.tmp.Load(),
+	}
+}
