@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const waitFor = 30 * time.Second
+
+// The built program serves echo on a real socket, and SIGTERM stops it
+// gracefully with exit status 0 while a client is connected.
+func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM on windows")
+	}
+	bin := filepath.Join(t.TempDir(), "echo")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-drain", "20s")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	lines := make(chan string, 100)
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		for range lines {
+		}
+		<-exited
+	})
+
+	// The address the kernel chose is in the "listening" log line.
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		exited <- cmd.Wait()
+	}()
+	addrRE := regexp.MustCompile(`listening.*addr=(\S+)`)
+	var addr string
+	deadline := time.After(waitFor)
+	for addr == "" {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("the program exited before listening")
+			}
+			if m := addrRE.FindStringSubmatch(line); m != nil {
+				addr = m[1]
+			}
+		case <-deadline:
+			t.Fatal("no listening line in the log")
+		}
+	}
+
+	c, err := net.DialTimeout("tcp", addr, waitFor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(waitFor))
+	br := bufio.NewReader(c)
+	io.WriteString(c, "hello\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "hello\n" {
+		t.Fatalf("echo: %q, %v", line, err)
+	}
+
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	// The idle client is let go at once, not after the 20s drain.
+	if _, err := br.ReadString('\n'); !errors.Is(err, io.EOF) {
+		t.Fatalf("after SIGTERM the client read %v; want EOF", err)
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	select {
+	case err := <-exited:
+		exited <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v; want status 0", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the program did not exit after SIGTERM")
+	}
+	if elapsed := time.Since(start); elapsed > 15*time.Second {
+		t.Fatalf("graceful stop took %v; an idle client should not wait for the drain", elapsed)
+	}
+}
+
+// In-process, the handler echoes line by line and a cancelled ctx stops
+// the tree cleanly.
+func TestRunStopsOnCancel(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // free a port for run to bind
+
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", addr}, devnull) }()
+
+	var c net.Conn
+	deadline := time.Now().Add(waitFor)
+	for c == nil {
+		if c, err = net.Dial("tcp", addr); err != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("dial: %v", err)
+			}
+			c = nil
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(waitFor))
+	io.WriteString(c, "one\ntwo\n")
+	br := bufio.NewReader(c)
+	for _, want := range []string{"one", "two"} {
+		line, err := br.ReadString('\n')
+		if err != nil || strings.TrimSpace(line) != want {
+			t.Fatalf("echo: %q, %v; want %q", line, err, want)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run = %v", err)
+		}
+	case <-time.After(waitFor):
+		t.Fatal("run did not return after cancel")
+	}
+}

@@ -1,0 +1,147 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"github.com/thejerf/suture/v4"
+)
+
+// futureEvent stands for an event type added to suture after this package.
+type futureEvent struct{}
+
+func (futureEvent) String() string         { return "app: something new" }
+func (futureEvent) Type() suture.EventType { return suture.EventType(99) }
+func (futureEvent) Map() map[string]any    { return map[string]any{"supervisor_name": "app"} }
+
+func TestEventHookLevelsAndFields(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		event suture.Event
+		want  map[string]any
+	}{
+		{
+			name: "panic",
+			event: suture.EventServicePanic{
+				SupervisorName: "app", ServiceName: "db", CurrentFailures: 1, FailureThreshold: 5,
+				Restarting: true, PanicMsg: "boom", Stacktrace: "goroutine 7 [running]:\nmain.f()",
+			},
+			want: map[string]any{
+				"level": "error", "message": "service panicked", "supervisor": "app", "service": "db",
+				"failures": 1.0, "threshold": 5.0, "restarting": true, "panic": "boom",
+				"stack": "goroutine 7 [running]:\nmain.f()",
+			},
+		},
+		{
+			name: "terminate, restarting",
+			event: suture.EventServiceTerminate{
+				SupervisorName: "app", ServiceName: "db", CurrentFailures: 2, FailureThreshold: 5,
+				Restarting: true, Err: errors.New("connection refused"),
+			},
+			want: map[string]any{
+				"level": "warn", "message": "service failed; restarting", "supervisor": "app", "service": "db",
+				"failures": 2.0, "threshold": 5.0, "restarting": true, "error": "connection refused",
+			},
+		},
+		{
+			name: "terminate, backing off",
+			event: suture.EventServiceTerminate{
+				SupervisorName: "app", ServiceName: "db", CurrentFailures: 6, FailureThreshold: 5,
+				Restarting: false, Err: errors.New("connection refused"),
+			},
+			want: map[string]any{
+				"level": "error", "message": "service failed; restart waits for the backoff",
+				"restarting": false, "failures": 6.0, "error": "connection refused",
+			},
+		},
+		{
+			name: "terminate with a value that is not an error",
+			event: suture.EventServiceTerminate{
+				SupervisorName: "app", ServiceName: "db", Restarting: true, Err: "odd value",
+			},
+			want: map[string]any{"level": "warn", "error": "odd value"},
+		},
+		{
+			name:  "backoff",
+			event: suture.EventBackoff{SupervisorName: "app"},
+			want:  map[string]any{"level": "warn", "supervisor": "app", "backoff": true},
+		},
+		{
+			name:  "resume",
+			event: suture.EventResume{SupervisorName: "app"},
+			want:  map[string]any{"level": "info", "supervisor": "app", "backoff": false},
+		},
+		{
+			name:  "stop timeout",
+			event: suture.EventStopTimeout{SupervisorName: "app", ServiceName: "db"},
+			want: map[string]any{
+				"level": "error", "supervisor": "app", "service": "db",
+				"message": "service did not stop within the stop timeout; abandoned",
+			},
+		},
+		{
+			name:  "unknown type",
+			event: futureEvent{},
+			want:  map[string]any{"level": "warn", "supervisor_name": "app", "message": "app: something new"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			EventHook(zerolog.New(&buf))(tc.event)
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("have %d lines, want 1: %q", len(lines), buf.String())
+			}
+			line := map[string]any{}
+			if err := json.Unmarshal([]byte(lines[0]), &line); err != nil {
+				t.Fatalf("decoding %q: %v", lines[0], err)
+			}
+			checkFields(t, line, tc.want)
+		})
+	}
+}
+
+func TestEventHookLogsNothingOnZeroLogger(t *testing.T) {
+	// Must neither panic nor write anywhere; a zero Logger has no writer.
+	EventHook(zerolog.Logger{})(suture.EventBackoff{SupervisorName: "app"})
+}
+
+// panicker panics on its first Serve; suture then restarts it.
+type panicker struct {
+	runs      int
+	restarted chan struct{}
+}
+
+func (p *panicker) Serve(ctx context.Context) error {
+	p.runs++ // suture runs one Serve at a time per service
+	if p.runs == 1 {
+		panic("kaboom")
+	}
+	close(p.restarted)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (p *panicker) String() string { return "panicker" }
+
+func TestEventHookLogsPanicWithStack(t *testing.T) {
+	sink := newLogSink()
+	root := New("app", Config{Logger: sink.logger()})
+	p := &panicker{restarted: make(chan struct{})}
+	root.Add(p)
+	serveTree(t, root)
+
+	recv(t, p.restarted, "the restart after the panic")
+	line := sink.wait(t, "service panicked")
+	checkFields(t, line, map[string]any{
+		"level": "error", "supervisor": "app", "service": "panicker", "panic": "kaboom", "restarting": true,
+	})
+	if stack, _ := line["stack"].(string); !strings.Contains(stack, "(*panicker).Serve") {
+		t.Errorf("stack does not show the panicking function:\n%s", stack)
+	}
+}

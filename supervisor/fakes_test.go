@@ -1,0 +1,239 @@
+package supervisor
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/thejerf/suture/v4"
+)
+
+// testWait bounds every wait of the tests: long enough for a loaded CI
+// machine under -race, short enough to fail a hung test in reasonable time.
+const testWait = 10 * time.Second
+
+// recv waits for c to be closed or to deliver.
+func recv[T any](t *testing.T, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(testWait):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// waitFor polls cond, for states no channel announces.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(testWait)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// waitFinished waits until sup has finished stopping, so its goroutines
+// are gone before goleak looks.
+func waitFinished(t *testing.T, sup *suture.Supervisor) {
+	t.Helper()
+	if _, ok := finishedReport(sup, testWait); !ok {
+		t.Errorf("supervisor %s did not finish stopping", sup)
+	}
+}
+
+// sleeper is a well-behaved service: it runs until its context ends.
+type sleeper struct {
+	name    string
+	once    sync.Once
+	running chan struct{}
+}
+
+func newSleeper(name string) *sleeper {
+	return &sleeper{name: name, running: make(chan struct{})}
+}
+
+func (s *sleeper) Serve(ctx context.Context) error {
+	s.once.Do(func() { close(s.running) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (s *sleeper) String() string { return s.name }
+
+// blocker is a service that ignores the end of its context, as a service
+// stuck on I/O would: it stays in Serve until the test closes release. The
+// test's cleanup releases it and waits for Serve to return.
+type blocker struct {
+	name     string
+	running  chan struct{} // closed when Serve starts
+	stopping chan struct{} // closed when Serve sees its context end
+	release  chan struct{}
+	returned chan struct{}
+	once     sync.Once
+}
+
+func newBlocker(t *testing.T, name string) *blocker {
+	b := &blocker{
+		name:     name,
+		running:  make(chan struct{}),
+		stopping: make(chan struct{}),
+		release:  make(chan struct{}),
+		returned: make(chan struct{}),
+	}
+	t.Cleanup(func() {
+		close(b.release)
+		select {
+		case <-b.running:
+			recv(t, b.returned, b.name+" to return")
+		default: // never served
+		}
+	})
+	return b
+}
+
+func (b *blocker) Serve(ctx context.Context) error {
+	first := false
+	b.once.Do(func() { first = true })
+	if !first {
+		// Suture restarted it: it is not expected to, and the channels
+		// below are single-use.
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	defer close(b.returned)
+	close(b.running)
+	<-ctx.Done()
+	close(b.stopping)
+	<-b.release
+	return ctx.Err()
+}
+
+func (b *blocker) String() string { return b.name }
+
+// partsBlocker is a stuck service that reports parts, as a listener does.
+type partsBlocker struct {
+	*blocker
+	parts []string
+}
+
+func (p partsBlocker) RunningParts() []string { return p.parts }
+
+// partsSleeper is a well-behaved service that reports parts.
+type partsSleeper struct {
+	*sleeper
+	parts []string
+}
+
+func (p partsSleeper) RunningParts() []string { return p.parts }
+
+// wrapped holds a supervisor without being one, as suture.HasSupervisor
+// allows. With serve false its Serve never runs the supervisor it holds.
+type wrapped struct {
+	name  string
+	sup   *suture.Supervisor
+	serve bool
+}
+
+func (w *wrapped) Serve(ctx context.Context) error {
+	if w.serve {
+		return w.sup.Serve(ctx)
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (w *wrapped) GetSupervisor() *suture.Supervisor { return w.sup }
+func (w *wrapped) String() string                    { return w.name }
+
+// funcService runs fn; it is for services whose behaviour is one function.
+type funcService struct {
+	name string
+	fn   func(ctx context.Context) error
+}
+
+func (f *funcService) Serve(ctx context.Context) error { return f.fn(ctx) }
+func (f *funcService) String() string                  { return f.name }
+
+// logSink collects zerolog's JSON lines, written from any goroutine, and
+// lets a test wait for one.
+type logSink struct {
+	mu      sync.Mutex
+	lines   []map[string]any
+	changed chan struct{}
+}
+
+func newLogSink() *logSink {
+	return &logSink{changed: make(chan struct{}, 1)}
+}
+
+func (s *logSink) logger() zerolog.Logger { return zerolog.New(s) }
+
+func (s *logSink) Write(p []byte) (int, error) {
+	line := map[string]any{}
+	if err := json.Unmarshal(p, &line); err != nil {
+		line = map[string]any{"undecodable": string(p)}
+	}
+	s.mu.Lock()
+	s.lines = append(s.lines, line)
+	s.mu.Unlock()
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+	return len(p), nil
+}
+
+// find returns the first line whose message is msg.
+func (s *logSink) find(msg string) (map[string]any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		if l["message"] == msg {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// wait returns the first line whose message is msg, waiting for it.
+func (s *logSink) wait(t *testing.T, msg string) map[string]any {
+	t.Helper()
+	deadline := time.After(testWait)
+	for {
+		if l, ok := s.find(msg); ok {
+			return l
+		}
+		select {
+		case <-s.changed:
+		case <-deadline:
+			t.Fatalf("no log line %q in %v", msg, s.all())
+		}
+	}
+}
+
+func (s *logSink) all() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]map[string]any(nil), s.lines...)
+}
+
+// checkFields reports each field of want that line lacks or holds
+// differently.
+func checkFields(t *testing.T, line map[string]any, want map[string]any) {
+	t.Helper()
+	for k, w := range want {
+		if have, ok := line[k]; !ok || have != w {
+			t.Errorf("field %q: have %#v, want %#v (line %v)", k, have, w, line)
+		}
+	}
+}

@@ -1,0 +1,229 @@
+package supervisor
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/thejerf/suture/v4"
+)
+
+// PartsReporter is implemented by services that run parts of their work
+// outside suture's view, as a listener runs its connections. When such a
+// service has not stopped, [Run]'s report names each part it returns, so a
+// stuck connection is found by its listener and remote address
+// ("app/kv: conn 127.0.0.1:5555 (id 7)").
+//
+// RunningParts is called from another goroutine while the service may still
+// be running: it must be safe for concurrent use and must not block. It
+// returns one short description per live part, such as "acceptor" or
+// "conn 127.0.0.1:5555 (id 7)", and nil when none is running.
+type PartsReporter interface {
+	RunningParts() []string
+}
+
+// finishWait bounds the wait on a supervisor that should already have
+// finished stopping; see finishedReport.
+const finishWait = time.Second
+
+// tree is the shape of a supervisor tree, taken just before its stop
+// begins: once a supervisor's context is cancelled, suture's Services
+// returns nil, so afterwards the shape can no longer be read.
+type tree struct {
+	sup    *suture.Supervisor
+	parent string  // path of the parent supervisor; "" for the root
+	name   string  // name as a service of the parent (suture's name for it)
+	path   string  // names of the supervisors from the root down: "app/kv"
+	kids   []child // sorted by name
+}
+
+// child is one service of a supervisor, as suture names it.
+type child struct {
+	svc  suture.Service
+	name string
+	sub  *tree // non-nil when svc is, or holds, a supervisor
+}
+
+// snapshot records the tree under root. Each Services call is one round
+// trip to a supervisor's goroutine, which answers it whether it is running,
+// backing off or stopping; one never started or already stopped answers
+// nil at once. So snapshot does not block for long.
+func snapshot(root *suture.Supervisor) *tree {
+	return snapshotOf(root, "", root.Name, map[*suture.Supervisor]bool{})
+}
+
+func snapshotOf(sup *suture.Supervisor, parent, name string, seen map[*suture.Supervisor]bool) *tree {
+	t := newTree(sup, parent, name)
+	// A supervisor reachable twice (a HasSupervisor returning an ancestor)
+	// would otherwise make the walk endless.
+	if seen[sup] {
+		return t
+	}
+	seen[sup] = true
+	for _, svc := range sup.Services() {
+		c := child{svc: svc, name: serviceName(svc)}
+		if s := supervisorOf(svc); s != nil {
+			c.sub = snapshotOf(s, t.path, c.name, seen)
+		}
+		t.kids = append(t.kids, c)
+	}
+	slices.SortFunc(t.kids, func(a, b child) int { return cmp.Compare(a.name, b.name) })
+	return t
+}
+
+func newTree(sup *suture.Supervisor, parent, name string) *tree {
+	seg := sup.Name
+	if seg == "" {
+		seg = name
+	}
+	path := seg
+	if parent != "" {
+		path = parent + "/" + seg
+	}
+	return &tree{sup: sup, parent: parent, name: name, path: path}
+}
+
+// sub returns the snapshot of t's child supervisor sup, or a bare tree for
+// one added after the snapshot was taken.
+func (t *tree) sub(sup *suture.Supervisor, name string) *tree {
+	for _, c := range t.kids {
+		if c.sub != nil && c.sub.sup == sup {
+			return c.sub
+		}
+	}
+	return newTree(sup, t.path, name)
+}
+
+// supervisorOf returns the supervisor svc is or holds, or nil. Only
+// pointers are compared later, because comparing services could panic on
+// an uncomparable dynamic type.
+func supervisorOf(svc suture.Service) *suture.Supervisor {
+	if h, ok := svc.(suture.HasSupervisor); ok {
+		return h.GetSupervisor()
+	}
+	return nil
+}
+
+// serviceName is suture's name for svc, so a report names a service as the
+// event log does.
+func serviceName(svc suture.Service) string {
+	if s, ok := svc.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprintf("%#v", svc)
+}
+
+// unstopped is one entry of the report: a service, or a part of one, that
+// had not stopped.
+type unstopped struct {
+	path string // the supervisor, or for a part the service, it runs under
+	name string
+	// unconfirmed marks an entry taken from the snapshot of a supervisor
+	// still stopping: it had not been seen to stop, but it may have.
+	unconfirmed bool
+}
+
+func (u unstopped) String() string {
+	s := u.name
+	if u.path != "" {
+		s = u.path + ": " + s
+	}
+	if u.unconfirmed {
+		s += " (not confirmed stopped)"
+	}
+	return s
+}
+
+// reporter collects the report of a tree's stop. Suture's
+// UnstoppedServiceReport covers one supervisor only, and blocks until that
+// supervisor has finished stopping, so the walk calls it only where it is
+// known to return: on the root once its Serve has returned, and on a child
+// supervisor that its finished parent saw stop in time.
+type reporter struct {
+	out []unstopped
+}
+
+// finished adds what t, whose Serve has returned, left running; rep is t's
+// own UnstoppedServiceReport.
+func (r *reporter) finished(t *tree, rep suture.UnstoppedServiceReport) {
+	rep = slices.Clone(rep)
+	slices.SortFunc(rep, func(a, b suture.UnstoppedService) int { return cmp.Compare(a.Name, b.Name) })
+	late := map[*suture.Supervisor]bool{}
+	for _, u := range rep {
+		if sup := supervisorOf(u.Service); sup != nil {
+			// t gave up waiting for this child supervisor: it is still
+			// stopping and its own report is not ready, so all that can
+			// be said is what it ran when the stop began.
+			late[sup] = true
+			r.stopping(t.sub(sup, u.Name))
+		} else {
+			r.out = append(r.out, unstopped{path: t.path, name: u.Name})
+		}
+		r.parts(t.path, u.Name, u.Service)
+	}
+	for _, c := range t.kids {
+		if c.sub == nil || late[c.sub.sup] {
+			continue
+		}
+		// This child supervisor returned in time, but it may have
+		// abandoned services of its own, which t's report does not show.
+		if rep, ok := finishedReport(c.sub.sup, finishWait); ok {
+			r.finished(c.sub, rep)
+		} else {
+			r.stopping(c.sub)
+		}
+	}
+}
+
+// stopping adds every service in the snapshot of t, a supervisor that has
+// not finished stopping, as not confirmed stopped.
+func (r *reporter) stopping(t *tree) {
+	if len(t.kids) == 0 {
+		r.out = append(r.out, unstopped{path: t.parent, name: t.name, unconfirmed: true})
+		return
+	}
+	for _, c := range t.kids {
+		if c.sub != nil {
+			r.stopping(c.sub)
+		} else {
+			r.out = append(r.out, unstopped{path: t.path, name: c.name, unconfirmed: true})
+		}
+		r.parts(t.path, c.name, c.svc)
+	}
+}
+
+// parts adds the live parts of svc, named under path/name.
+func (r *reporter) parts(path, name string, svc suture.Service) {
+	p, ok := svc.(PartsReporter)
+	if !ok {
+		return
+	}
+	for _, part := range p.RunningParts() {
+		r.out = append(r.out, unstopped{path: path + "/" + name, name: part})
+	}
+}
+
+// finishedReport returns sup's UnstoppedServiceReport, waiting at most wait
+// for it. It is called only for a supervisor whose parent saw its Serve
+// return, which closes the channel UnstoppedServiceReport waits on, so the
+// answer comes at once. The bound covers what suture does not promise: a
+// HasSupervisor whose Serve returned without running its supervisor's Serve,
+// or a supervisor whose Serve panicked, on which the call would block
+// forever. Then the goroutine below waits on until that supervisor ever
+// finishes, the price of suture offering no call that does not block.
+func finishedReport(sup *suture.Supervisor, wait time.Duration) (suture.UnstoppedServiceReport, bool) {
+	c := make(chan suture.UnstoppedServiceReport, 1)
+	go func() {
+		rep, _ := sup.UnstoppedServiceReport() // its error is always nil in v4.0.6
+		c <- rep
+	}()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case rep := <-c:
+		return rep, true
+	case <-t.C:
+		return nil, false
+	}
+}

@@ -1,0 +1,186 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/thejerf/suture/v4"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestConfigSpecDefaults(t *testing.T) {
+	spec := Config{}.spec()
+	if spec.FailureThreshold != 5 || spec.FailureDecay != 30 || spec.FailureBackoff != 15*time.Second || spec.Timeout != 10*time.Second {
+		t.Errorf("zero Config: have %+v, want threshold 5, decay 30, backoff 15s, timeout 10s", spec)
+	}
+	if spec.EventHook == nil {
+		t.Error("zero Config: no event hook, so suture would log to the global logger")
+	}
+	if defaultShutdownTimeout <= defaultStopTimeout {
+		t.Errorf("default ShutdownTimeout %v must exceed the default StopTimeout %v", defaultShutdownTimeout, defaultStopTimeout)
+	}
+}
+
+func TestConfigSpecCarriesValues(t *testing.T) {
+	spec := Config{
+		FailureThreshold: 2.5,
+		FailureDecay:     1500 * time.Millisecond,
+		FailureBackoff:   time.Second,
+		StopTimeout:      3 * time.Second,
+	}.spec()
+	if spec.FailureThreshold != 2.5 || spec.FailureDecay != 1.5 || spec.FailureBackoff != time.Second || spec.Timeout != 3*time.Second {
+		t.Errorf("have %+v", spec)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if err := (Config{}).Validate(); err != nil {
+		t.Errorf("zero Config: %v", err)
+	}
+	for _, tc := range []struct {
+		name  string
+		cfg   Config
+		field string
+	}{
+		{"negative threshold", Config{FailureThreshold: -1}, "FailureThreshold"},
+		{"NaN threshold", Config{FailureThreshold: math.NaN()}, "FailureThreshold"},
+		{"infinite threshold", Config{FailureThreshold: math.Inf(1)}, "FailureThreshold"},
+		{"negative decay", Config{FailureDecay: -time.Second}, "FailureDecay"},
+		{"negative backoff", Config{FailureBackoff: -time.Second}, "FailureBackoff"},
+		{"negative stop timeout", Config{StopTimeout: -time.Nanosecond}, "StopTimeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.Validate()
+			if !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("have %v, want an error wrapping ErrInvalidConfig", err)
+			}
+			if !strings.Contains(err.Error(), tc.field) || !strings.HasPrefix(err.Error(), "supervisor: ") {
+				t.Errorf("error %q does not name %s with the package prefix", err, tc.field)
+			}
+		})
+	}
+	err := Config{FailureThreshold: -1, StopTimeout: -1}.Validate()
+	if !strings.Contains(err.Error(), "FailureThreshold") || !strings.Contains(err.Error(), "StopTimeout") {
+		t.Errorf("error %q does not name every bad field", err)
+	}
+}
+
+// serveTree serves sup until the test ends and waits for it to stop.
+func serveTree(t *testing.T, sup *suture.Supervisor) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := sup.ServeBackground(ctx)
+	t.Cleanup(func() {
+		cancel()
+		recv(t, done, "the tree to stop")
+	})
+}
+
+func TestNewRestartsUntilDoNotRestart(t *testing.T) {
+	sink := newLogSink()
+	root := New("app", Config{Logger: sink.logger()})
+	var runs atomic.Int32
+	second := make(chan struct{})
+	root.Add(&funcService{name: "flaky", fn: func(ctx context.Context) error {
+		if runs.Add(1) == 1 {
+			return errors.New("boom")
+		}
+		close(second)
+		return fmt.Errorf("done: %w", suture.ErrDoNotRestart)
+	}})
+	serveTree(t, root)
+
+	recv(t, second, "the restart")
+	waitFor(t, "the service to be removed", func() bool { return len(root.Services()) == 0 })
+	if n := runs.Load(); n != 2 {
+		t.Errorf("served %d times, want 2", n)
+	}
+	line := sink.wait(t, "service failed; restarting")
+	checkFields(t, line, map[string]any{
+		"level": "warn", "supervisor": "app", "service": "flaky",
+		"restarting": true, "error": "boom", "threshold": 5.0,
+	})
+}
+
+func TestNewBacksOffAndResumes(t *testing.T) {
+	sink := newLogSink()
+	root := New("app", Config{Logger: sink.logger(), FailureThreshold: 1, FailureBackoff: 10 * time.Millisecond})
+	var runs atomic.Int32
+	third := make(chan struct{})
+	root.Add(&funcService{name: "flaky", fn: func(ctx context.Context) error {
+		if runs.Add(1) <= 2 {
+			return errors.New("boom")
+		}
+		close(third)
+		<-ctx.Done()
+		return ctx.Err()
+	}})
+	serveTree(t, root)
+
+	recv(t, third, "the restart after the backoff")
+	checkFields(t, sink.wait(t, "service failed; restart waits for the backoff"),
+		map[string]any{"level": "error", "restarting": false, "threshold": 1.0})
+	checkFields(t, sink.wait(t, "too many failures; supervisor pauses restarts"),
+		map[string]any{"level": "warn", "supervisor": "app", "backoff": true})
+	checkFields(t, sink.wait(t, "supervisor resumes restarts"),
+		map[string]any{"level": "info", "supervisor": "app", "backoff": false})
+}
+
+// lockedBuffer is written by suture's goroutine and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Suture's own default hook prints every event with the standard library's
+// global logger; a zero Config must log nothing anywhere.
+func TestNewZeroLoggerLogsNothing(t *testing.T) {
+	var global lockedBuffer
+	orig := log.Writer()
+	t.Cleanup(func() { log.SetOutput(orig) }) // after the tree has stopped
+	log.SetOutput(&global)
+
+	root := New("quiet", Config{})
+	var runs atomic.Int32
+	second := make(chan struct{})
+	root.Add(&funcService{name: "flaky", fn: func(ctx context.Context) error {
+		if runs.Add(1) == 1 {
+			return errors.New("boom")
+		}
+		close(second)
+		<-ctx.Done()
+		return ctx.Err()
+	}})
+	serveTree(t, root)
+	recv(t, second, "the restart")
+	// Suture calls the hook after restarting the service; a round trip to
+	// its goroutine waits for the call to be over.
+	root.Services()
+	if s := global.String(); s != "" {
+		t.Errorf("the global logger received %q", s)
+	}
+}
