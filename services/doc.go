@@ -1,0 +1,42 @@
+// Package services provides ready-made services for the parts of a server
+// that run beside its listeners in a suture supervision tree: any function
+// ([Func]), an HTTP server ([HTTP]) and a periodic job ([Periodic]).
+//
+// Each is a plain [suture.Service] with a cheap String, added to a
+// supervisor like any other:
+//
+//	sup := suture.New("app", suture.Spec{})
+//	sup.Add(&services.HTTP{Name: "admin", Addr: ":8080", Handler: mux})
+//	sup.Add(&services.Periodic{Name: "expire", Interval: time.Second, Func: expire})
+//	sup.Add(services.Func("aof", aof.Run))
+//
+// # Lifecycle
+//
+// Serve blocks until its ctx ends or the service fails. Once ctx has ended,
+// Serve stops what it started, waits for it, and returns nil. A failure
+// while ctx is live is returned, wrapped with the service's name, so the
+// supervisor logs it and restarts the service: every Serve starts afresh.
+//
+// suture treats every return of Serve while the supervisor runs as a
+// failure, nil included; only an error wrapping [suture.ErrDoNotRestart]
+// ends a service for good. A panic in Serve is recovered by suture and the
+// service restarted.
+//
+// # Configuration
+//
+// [HTTP] and [Periodic] are configured with plain structs whose zero values
+// work, except for what a service cannot run without (a handler, a func, an
+// interval). Serve checks the configuration before it binds or starts
+// anything: an invalid one is logged at error and returned as an error
+// wrapping [ErrBadConfig] and suture.ErrDoNotRestart, since restarting
+// could not fix it.
+//
+// # Logging
+//
+// Each service logs through the zerolog.Logger in its Logger field, with a
+// "service" field holding its name; the zero value logs nothing. Starts
+// and normal stops are logged at info or debug, never as failures.
+// Failures are returned, not logged, so that the supervisor's event hook
+// logs each once. Configuration errors are the exception: they end the
+// service without a suture event, so the service logs them at error.
+package services

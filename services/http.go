@@ -1,0 +1,343 @@
+package services
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// defaultDrainTimeout is HTTP's DrainTimeout when it is zero: shorter than
+// suture's default stop Timeout (10 s), so the forced Close happens inside
+// Serve, before the supervisor gives up on it.
+const defaultDrainTimeout = 5 * time.Second
+
+// HTTP serves an [http.Server] as a [suture.Service]. The zero value of
+// every field but a handler works; a pointer to an HTTP is the service:
+//
+//	sup.Add(&services.HTTP{Name: "admin", Addr: ":8080", Handler: mux})
+//
+// net/http cannot serve again with a server that has been shut down, so
+// every call of [HTTP.Serve] builds a fresh http.Server from the template in
+// Server: a restarted service serves again, on a fresh socket bound to the
+// same address.
+//
+// The fields are read, never written, by Serve; do not change them while the
+// service runs.
+type HTTP struct {
+	// Name names the service in logs and in String. Default: "http " and
+	// the address to bind.
+	Name string
+
+	// Addr is the TCP address to bind, used when Server is nil or
+	// Server.Addr is empty. If it is empty too, ":http" is bound, or
+	// ":https" with TLS, as net/http does. After the first bind the
+	// address is pinned to the one the kernel chose, so a restarted
+	// service binds the same port again even when Addr asked for port 0
+	// ("127.0.0.1:0"; see [HTTP.BoundAddr]).
+	Addr string
+
+	// Handler answers requests, used when Server is nil or Server.Handler
+	// is nil. One of the two is required: there is no fallback to
+	// http.DefaultServeMux.
+	Handler http.Handler
+
+	// Server is an optional template. Its exported configuration
+	// (timeouts, MaxHeaderBytes, TLSConfig, ConnState, ConnContext,
+	// BaseContext, ErrorLog, HTTP2, Protocols, ...) is copied into the
+	// fresh http.Server of every Serve; the template itself is never
+	// served. Its state (RegisterOnShutdown hooks, SetKeepAlivesEnabled)
+	// is not copied.
+	//
+	// A non-nil Server.TLSConfig makes Serve serve TLS; it must hold a
+	// certificate (Certificates, GetCertificate or GetConfigForClient).
+	Server *http.Server
+
+	// Listener, if set, is served instead of binding an address (and Addr
+	// must be empty). Serve takes it over and closes it when it returns,
+	// so a restarted service has nothing left to serve: the next Serve
+	// returns an error wrapping [ErrListenerUsed]. Use Addr for a service
+	// that must survive a restart.
+	Listener net.Listener
+
+	// DrainTimeout bounds a graceful stop: Shutdown gets this long to let
+	// in-flight requests finish, then the remaining connections are
+	// closed. Default 5 s. Keep it shorter than the supervisor's stop
+	// Timeout, so that Serve has returned before the supervisor gives up.
+	DrainTimeout time.Duration
+
+	// Logger receives start and stop at info, the drain at debug, net/http's
+	// own error log at warn and handler panics at error. Handlers find it in
+	// zerolog.Ctx(r.Context()). The zero value logs nothing.
+	Logger zerolog.Logger
+
+	// listen binds an address; a seam for tests, nil means
+	// net.ListenConfig.Listen on "tcp".
+	listen func(ctx context.Context, addr string) (net.Listener, error)
+
+	mu           sync.Mutex
+	ready        chan struct{} // closed at the first successful bind
+	isReady      bool
+	addr         net.Addr // of the latest bind
+	pinned       string   // the first bind's address, bound by every later Serve
+	listenerUsed bool     // Listener has been handed to a Serve
+}
+
+// httpConfig is an [HTTP]'s configuration with the defaults filled in; the
+// HTTP's fields stay as the user set them.
+type httpConfig struct {
+	name    string
+	addr    string
+	handler http.Handler
+	drain   time.Duration
+	tls     bool
+}
+
+// config fills in the defaults and validates them; it is the one place
+// where both happen. Its errors wrap [ErrBadConfig].
+func (h *HTTP) config() (httpConfig, error) {
+	c := httpConfig{
+		name:    h.String(),
+		addr:    h.bindAddr(),
+		handler: h.Handler,
+		drain:   h.DrainTimeout,
+		tls:     h.Server != nil && h.Server.TLSConfig != nil,
+	}
+	bad := func(format string, args ...any) (httpConfig, error) {
+		return httpConfig{}, fmt.Errorf("%w: http %q "+format, append([]any{ErrBadConfig, c.name}, args...)...)
+	}
+	if h.Server != nil && h.Server.Handler != nil {
+		c.handler = h.Server.Handler
+	}
+	if c.handler == nil {
+		return httpConfig{}, fmt.Errorf("%w: http %q has neither Handler nor Server.Handler", ErrNoHandler, c.name)
+	}
+	if h.Listener != nil && h.Addr != "" {
+		return bad("has both Addr (%q) and Listener; set one", h.Addr)
+	}
+	if c.drain < 0 {
+		return bad("has DrainTimeout %v; want 0 (the default, %v) or more", c.drain, defaultDrainTimeout)
+	}
+	if c.drain == 0 {
+		c.drain = defaultDrainTimeout
+	}
+	if c.tls && !hasCertificate(h.Server.TLSConfig) {
+		return bad("has a TLSConfig without Certificates, GetCertificate or GetConfigForClient")
+	}
+	return c, nil
+}
+
+// hasCertificate reports whether ServeTLS can find a certificate in cfg
+// without certificate files (which HTTP does not take).
+func hasCertificate(cfg *tls.Config) bool {
+	return len(cfg.Certificates) > 0 || cfg.GetCertificate != nil || cfg.GetConfigForClient != nil
+}
+
+// bindAddr is the address Serve binds when there is no Listener.
+func (h *HTTP) bindAddr() string {
+	switch {
+	case h.Server != nil && h.Server.Addr != "":
+		return h.Server.Addr
+	case h.Addr != "":
+		return h.Addr
+	case h.Server != nil && h.Server.TLSConfig != nil:
+		return ":https"
+	default:
+		return ":http"
+	}
+}
+
+// String returns Name, or "http " and the address to bind (or the
+// Listener's address). It is cheap: a supervisor calls it at Add.
+func (h *HTTP) String() string {
+	if h.Name != "" {
+		return h.Name
+	}
+	if h.Listener != nil {
+		return "http " + h.Listener.Addr().String()
+	}
+	return "http " + h.bindAddr()
+}
+
+// Ready returns a channel that is closed once Serve has bound its socket
+// for the first time; requests sent after that are served. It is safe to
+// call at any time, before Serve too, and from any goroutine; every call
+// returns the same channel. A restart does not reopen it.
+func (h *HTTP) Ready() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.readyLocked()
+}
+
+func (h *HTTP) readyLocked() chan struct{} {
+	if h.ready == nil {
+		h.ready = make(chan struct{})
+	}
+	return h.ready
+}
+
+// BoundAddr returns the address the service is bound to (or the
+// Listener's), nil before the first bind. With port 0 in Addr, this is where
+// to find the port the kernel chose; a restart binds it again.
+func (h *HTTP) BoundAddr() net.Addr {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.addr
+}
+
+// bound records a successful bind and signals Ready.
+func (h *HTTP) bound(addr net.Addr) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.addr = addr
+	if h.pinned == "" && h.Listener == nil {
+		h.pinned = addr.String()
+	}
+	if !h.isReady {
+		h.isReady = true
+		close(h.readyLocked())
+	}
+}
+
+// Serve binds the socket (or takes Listener), serves HTTP on it, TLS if the
+// template has a TLSConfig, and blocks until ctx ends or serving fails.
+//
+// When ctx ends, Serve stops gracefully, in order: it closes the socket,
+// cancels the contexts of the requests in flight, gives them DrainTimeout
+// to finish (http.Server.Shutdown) and closes the connections still open
+// after it (http.Server.Close). Serve returns nil once the server has stopped
+// and every handler it called has returned; a handler that ignores both its
+// request's context and its connection therefore holds Serve up (as it
+// would hold up the supervisor's report of unstopped services). Hijacked
+// connections are the handler's own: net/http neither drains nor closes
+// them.
+//
+// If serving fails while ctx is live (the socket broke), Serve stops the
+// same way and returns the error, wrapped, so that the supervisor restarts
+// the service; the next Serve binds the same address afresh. A failed bind
+// is returned too, and retried by the supervisor with its backoff.
+//
+// An invalid configuration is logged at error and returned before anything
+// is bound, as an error wrapping [ErrBadConfig] and suture.ErrDoNotRestart:
+// restarting cannot fix it, so the supervisor drops the service.
+//
+// A handler that panics has its panic logged at error with the stack, and
+// its connection is aborted as net/http does (panic with
+// [http.ErrAbortHandler]); the server goes on.
+func (h *HTTP) Serve(ctx context.Context) error {
+	cfg, err := h.config()
+	if err != nil {
+		h.Logger.Error().Err(err).Str("service", h.String()).Msg("http not started")
+		return fmt.Errorf("%w%w", err, errDoNotRestart)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	log := h.Logger.With().Str("service", cfg.name).Logger()
+
+	ln, err := h.bind(ctx, cfg)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	// Shutdown closes ln; this covers a ServeTLS that fails before Serve.
+	defer ln.Close()
+
+	// base is the parent of every request's context. Shutdown cancels it
+	// once it has closed the socket, so handlers learn of the stop while
+	// they drain; Serve's own ctx is not their parent, since a request
+	// must not end before the socket is closed.
+	base, cancelRequests := context.WithCancel(log.WithContext(context.WithoutCancel(ctx)))
+	defer cancelRequests()
+	var flight inflight
+	srv := h.newServer(cfg, base, &flight, log)
+	srv.RegisterOnShutdown(cancelRequests)
+
+	h.bound(ln.Addr())
+	log.Info().Str("addr", ln.Addr().String()).Bool("tls", cfg.tls).Msg("http serving")
+
+	served := make(chan error, 1)
+	go func() {
+		if cfg.tls {
+			served <- srv.ServeTLS(ln, "", "")
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		drain(srv, cfg.drain, log)
+		serveErr = <-served
+	case serveErr = <-served:
+		drain(srv, cfg.drain, log)
+	}
+	flight.wait()
+
+	if ctx.Err() != nil {
+		if !errors.Is(serveErr, http.ErrServerClosed) {
+			log.Debug().Err(serveErr).Msg("http serve ended while stopping")
+		}
+		log.Info().Msg("http stopped")
+		return nil
+	}
+	return fmt.Errorf("services: http %q: serve: %w", cfg.name, serveErr)
+}
+
+// bind returns the listener to serve: Listener once, or a fresh socket.
+func (h *HTTP) bind(ctx context.Context, cfg httpConfig) (net.Listener, error) {
+	if h.Listener != nil {
+		h.mu.Lock()
+		used := h.listenerUsed
+		h.listenerUsed = true
+		h.mu.Unlock()
+		if used {
+			return nil, fmt.Errorf("%w: http %q", ErrListenerUsed, cfg.name)
+		}
+		return h.Listener, nil
+	}
+	listen := h.listen
+	if listen == nil {
+		listen = func(ctx context.Context, addr string) (net.Listener, error) {
+			var lc net.ListenConfig
+			return lc.Listen(ctx, "tcp", addr)
+		}
+	}
+	h.mu.Lock()
+	addr := h.pinned
+	h.mu.Unlock()
+	if addr == "" {
+		addr = cfg.addr
+	}
+	ln, err := listen(ctx, addr)
+	if err != nil {
+		return nil, fmt.Errorf("services: http %q: listen: %w", cfg.name, err)
+	}
+	return ln, nil
+}
+
+// drain stops srv: Shutdown for up to timeout, then Close for whatever is
+// left. When it returns, srv's Serve has returned or is about to.
+func drain(srv *http.Server, timeout time.Duration, log zerolog.Logger) {
+	log.Debug().Dur("drain_timeout", timeout).Msg("http draining")
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	switch err := srv.Shutdown(ctx); {
+	case errors.Is(err, context.DeadlineExceeded):
+		log.Warn().Dur("drain_timeout", timeout).Msg("http drain timed out; closing the remaining connections")
+	case err != nil:
+		log.Debug().Err(err).Msg("http shutdown: closing the socket")
+	}
+	// Close after a completed Shutdown is a no-op; after a timed-out one
+	// it cuts off what is left.
+	_ = srv.Close()
+}

@@ -1,0 +1,596 @@
+package services
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/thejerf/suture/v4"
+)
+
+func TestHTTPServesRequest(t *testing.T) {
+	var logs logBuffer
+	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, Logger: zerolog.New(&logs)}
+	if have, want := h.String(), "http 127.0.0.1:0"; have != want {
+		t.Errorf("String() = %q, want %q", have, want)
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+
+	status, body := get(t, newClient(t, nil), url+"/")
+	if status != http.StatusOK || body != "hello" {
+		t.Fatalf("GET / = %d %q, want 200 %q", status, body, "hello")
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatalf("Serve after cancel = %v, want nil", err)
+	}
+	for _, want := range []string{`"level":"info"`, `"service":"http 127.0.0.1:0"`, `"message":"http serving"`, h.BoundAddr().String(), `"message":"http stopped"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestHTTPStopReturnsNilWithoutWaitingForIdleConns(t *testing.T) {
+	// A long drain: an idle keep-alive connection must not hold the stop.
+	var logs logBuffer
+	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: time.Minute, Logger: zerolog.New(&logs)}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
+		t.Fatalf("GET = %d, want 200", status)
+	}
+
+	start := time.Now()
+	if err := s.stop(t); err != nil {
+		t.Fatalf("Serve after cancel = %v, want nil", err)
+	}
+	if took := time.Since(start); took > waitFor {
+		t.Errorf("stop took %v with only an idle connection open", took)
+	}
+	refused(t, h.BoundAddr().String())
+	if out := logs.String(); strings.Contains(out, `"level":"warn"`) || strings.Contains(out, `"level":"error"`) {
+		t.Errorf("a normal stop was logged as a problem:\n%s", out)
+	}
+}
+
+func TestHTTPDrainFinishesInFlightRequest(t *testing.T) {
+	started := make(chan struct{})
+	ctxDone := make(chan struct{})
+	release := make(chan struct{})
+	h := &HTTP{
+		Addr:         "127.0.0.1:0",
+		DrainTimeout: time.Minute,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			<-r.Context().Done() // the stop reaches the handler...
+			close(ctxDone)
+			<-release // ...which still finishes the reply in hand.
+			_, _ = io.WriteString(w, "finished")
+		}),
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	results := make(chan result, 1)
+	client := newClient(t, nil)
+	go func() {
+		resp, err := client.Get(url)
+		if err != nil {
+			results <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		results <- result{resp.StatusCode, string(body), err}
+	}()
+	waitClosed(t, started, "the handler to start")
+
+	s.cancel()
+	waitClosed(t, ctxDone, "the request's context to end after the service's did")
+	refused(t, h.BoundAddr().String()) // the socket was closed first
+	if s.returned() {
+		t.Fatalf("Serve returned (%v) while a request was in flight", s.err)
+	}
+
+	close(release)
+	select {
+	case r := <-results:
+		if r.err != nil || r.status != http.StatusOK || r.body != "finished" {
+			t.Fatalf("in-flight request = %d %q %v, want 200 %q", r.status, r.body, r.err, "finished")
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the in-flight request got no reply")
+	}
+	if err := s.wait(t); err != nil {
+		t.Fatalf("Serve after the drain = %v, want nil", err)
+	}
+}
+
+func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
+	const drain = 200 * time.Millisecond
+	started := make(chan struct{})
+	handlerErr := make(chan error, 1)
+	var logs logBuffer
+	h := &HTTP{
+		Addr:         "127.0.0.1:0",
+		Logger:       zerolog.New(&logs),
+		DrainTimeout: drain,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// An endless stream that ignores the stop: only closing the
+			// connection ends it.
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for i := 0; ; i++ {
+				if _, err := io.WriteString(w, "tick\n"); err != nil {
+					handlerErr <- err
+					return
+				}
+				w.(http.Flusher).Flush()
+				if i == 0 {
+					close(started)
+				}
+				<-tick.C
+			}
+		}),
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+
+	clientErr := make(chan error, 1)
+	client := newClient(t, nil)
+	go func() {
+		resp, err := client.Get(url)
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		clientErr <- err
+	}()
+	waitClosed(t, started, "the stream to start")
+
+	start := time.Now()
+	if err := s.stop(t); err != nil {
+		t.Fatalf("Serve after the drain timeout = %v, want nil", err)
+	}
+	if took := time.Since(start); took < drain {
+		t.Errorf("Serve returned after %v, before the drain timeout of %v", took, drain)
+	}
+	select {
+	case err := <-handlerErr:
+		if err == nil {
+			t.Errorf("the handler's write ended without an error; want the closed connection's")
+		}
+	default:
+		t.Errorf("Serve returned before the handler did")
+	}
+	select {
+	case err := <-clientErr:
+		if err == nil {
+			t.Errorf("the client read the stream to a clean end; want it cut off")
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the client's stream was not cut off")
+	}
+	if line := logLine(t, logs.String(), "http drain timed out"); line["level"] != "warn" {
+		t.Errorf("the forced close was logged as %v, want at warn", line)
+	}
+}
+
+func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	h := &HTTP{
+		Addr:         "127.0.0.1:0",
+		DrainTimeout: 50 * time.Millisecond,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(started)
+			<-release // ignores its context and its connection
+		}),
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+	clientErr := make(chan error, 1)
+	client := newClient(t, nil)
+	go func() {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+		}
+		clientErr <- err
+	}()
+	waitClosed(t, started, "the handler to start")
+
+	s.cancel()
+	select {
+	case err := <-clientErr:
+		if err == nil {
+			t.Fatal("the client got a reply; want the connection closed")
+		}
+	case <-time.After(waitFor):
+		t.Fatal("the connection was not closed after the drain timeout")
+	}
+	// The connection is closed; Serve must still wait for the handler.
+	// Give a broken Serve a moment to return before the handler does.
+	select {
+	case <-s.done:
+		t.Fatalf("Serve returned (%v) while a handler was still running", s.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := s.wait(t); err != nil {
+		t.Fatalf("Serve = %v, want nil", err)
+	}
+}
+
+func TestHTTPRestartServesAgain(t *testing.T) {
+	lns := make(chan net.Listener, 2)
+	h := &HTTP{Name: "web", Addr: "127.0.0.1:0", Handler: hello}
+	h.listen = recordListeners(lns)
+	client := newClient(t, nil)
+
+	first := serve(t, h)
+	url := waitReady(t, h, "http")
+	if status, _ := get(t, client, url); status != http.StatusOK {
+		t.Fatalf("GET = %d, want 200", status)
+	}
+	// The fault: the socket breaks under the running server.
+	(<-lns).Close()
+	err := first.wait(t)
+	if !errors.Is(err, net.ErrClosed) || !strings.HasPrefix(err.Error(), `services: http "web": serve: `) {
+		t.Fatalf("Serve after its socket broke = %v, want a services: error wrapping net.ErrClosed", err)
+	}
+	if errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("Serve's error %v would stop the supervisor from restarting it", err)
+	}
+
+	// What a supervisor does next: Serve the same value again.
+	second := serve(t, h)
+	ln := <-lns
+	if have, want := ln.Addr().String(), strings.TrimPrefix(url, "http://"); have != want {
+		t.Errorf("restart bound %s, want the first bind's %s", have, want)
+	}
+	client.Transport.(*http.Transport).CloseIdleConnections()
+	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
+		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
+	}
+	if err := second.stop(t); err != nil {
+		t.Fatalf("second Serve after cancel = %v, want nil", err)
+	}
+}
+
+func TestHTTPRestartUnderSupervisor(t *testing.T) {
+	lns := make(chan net.Listener, 2)
+	h := &HTTP{Name: "web", Addr: "127.0.0.1:0", Handler: hello}
+	h.listen = recordListeners(lns)
+	_, ev := startSupervisor(t, h)
+	client := newClient(t, nil)
+
+	url := waitReady(t, h, "http")
+	if status, _ := get(t, client, url); status != http.StatusOK {
+		t.Fatalf("GET = %d, want 200", status)
+	}
+	(<-lns).Close()
+
+	e := nextEvent[suture.EventServiceTerminate](t, ev)
+	if e.ServiceName != "web" || !e.Restarting {
+		t.Errorf("event = %v, want web restarting", e)
+	}
+	if err, _ := e.Err.(error); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("event's error = %v, want one wrapping net.ErrClosed", e.Err)
+	}
+	select {
+	case <-lns:
+	case <-time.After(waitFor):
+		t.Fatal("the supervisor did not restart the service")
+	}
+	client.Transport.(*http.Transport).CloseIdleConnections()
+	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
+		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
+	}
+}
+
+func TestHTTPConfigErrors(t *testing.T) {
+	cert, _ := selfSigned(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	tests := []struct {
+		name string
+		h    *HTTP
+		want error
+	}{
+		{"no handler", &HTTP{Addr: "127.0.0.1:0"}, ErrNoHandler},
+		{"no handler in the template either", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{}}, ErrNoHandler},
+		{"negative DrainTimeout", &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: -time.Second}, ErrBadConfig},
+		{"Addr and Listener", &HTTP{Addr: "127.0.0.1:0", Listener: ln, Handler: hello}, ErrBadConfig},
+		{"TLS without a certificate", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{}}}, ErrBadConfig},
+		{"valid, for contrast", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs logBuffer
+			tt.h.Logger = zerolog.New(&logs)
+			bound := false
+			tt.h.listen = func(ctx context.Context, addr string) (net.Listener, error) {
+				bound = true
+				return nil, errors.New("test: not binding")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			defer cancel()
+			err := tt.h.Serve(ctx)
+			if tt.want == nil {
+				if errors.Is(err, ErrBadConfig) || !bound {
+					t.Fatalf("Serve = %v, bound %v; want a bind", err, bound)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) || !errors.Is(err, suture.ErrDoNotRestart) {
+				t.Fatalf("Serve = %v, want an error wrapping %v and suture.ErrDoNotRestart", err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "services: ") || strings.Contains(err.Error(), suture.ErrDoNotRestart.Error()) {
+				t.Errorf("error text %q: want a services: prefix and no suture text", err)
+			}
+			if bound {
+				t.Errorf("Serve bound a socket despite the bad configuration")
+			}
+			if !strings.Contains(logs.String(), `"level":"error"`) {
+				t.Errorf("the configuration error was not logged at error:\n%s", logs.String())
+			}
+			select {
+			case <-tt.h.Ready():
+				t.Errorf("Ready is closed after a configuration error")
+			default:
+			}
+		})
+	}
+}
+
+func TestHTTPTemplateWinsOverFields(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // a free port for the template to bind
+	h := &HTTP{
+		Addr:    "127.0.0.1:1", // not this one
+		Handler: http.NotFoundHandler(),
+		Server:  &http.Server{Addr: addr, Handler: hello},
+	}
+	if have, want := h.String(), "http "+addr; have != want {
+		t.Errorf("String() = %q, want %q", have, want)
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+	if have := h.BoundAddr().String(); have != addr {
+		t.Errorf("bound %s, want the template's %s", have, addr)
+	}
+	if status, body := get(t, newClient(t, nil), url); status != http.StatusOK || body != "hello" {
+		t.Errorf("GET = %d %q, want the template handler's 200 %q", status, body, "hello")
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHTTPServesTLS(t *testing.T) {
+	cert, pool := selfSigned(t)
+	h := &HTTP{
+		Addr: "127.0.0.1:0",
+		Server: &http.Server{
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.TLS == nil {
+					http.Error(w, "not TLS", http.StatusBadRequest)
+					return
+				}
+				_, _ = io.WriteString(w, r.Proto)
+			}),
+		},
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "https")
+	status, body := get(t, newClient(t, &tls.Config{RootCAs: pool}), url)
+	if status != http.StatusOK {
+		t.Fatalf("GET over TLS = %d %q, want 200", status, body)
+	}
+	if len(h.Server.TLSConfig.NextProtos) != 0 {
+		t.Errorf("the template's TLSConfig was written to: NextProtos = %q", h.Server.TLSConfig.NextProtos)
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHTTPRequestContextCarriesLogger(t *testing.T) {
+	var logs logBuffer
+	h := &HTTP{
+		Name:   "admin",
+		Addr:   "127.0.0.1:0",
+		Logger: zerolog.New(&logs),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			zerolog.Ctx(r.Context()).Info().Msg("from the handler")
+		}),
+	}
+	s := serve(t, h)
+	get(t, newClient(t, nil), waitReady(t, h, "http"))
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"service":"admin","message":"from the handler"`) {
+		t.Errorf("the handler's log line did not go through the service's logger:\n%s", logs.String())
+	}
+}
+
+func TestHTTPErrorLogGoesToZerolog(t *testing.T) {
+	var logs logBuffer
+	h := &HTTP{
+		Addr:   "127.0.0.1:0",
+		Logger: zerolog.New(&logs),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusOK)
+			w.WriteHeader(http.StatusTeapot) // net/http logs this to ErrorLog
+		}),
+	}
+	s := serve(t, h)
+	get(t, newClient(t, nil), waitReady(t, h, "http"))
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	line := logLine(t, logs.String(), "superfluous response.WriteHeader")
+	if line["level"] != "warn" || line["source"] != "net/http" {
+		t.Errorf("net/http's error log did not reach zerolog at warn:\n%s", logs.String())
+	}
+}
+
+func TestHTTPHandlerPanicIsLoggedAndCostsOneRequest(t *testing.T) {
+	var logs logBuffer
+	h := &HTTP{
+		Addr:   "127.0.0.1:0",
+		Logger: zerolog.New(&logs),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/panic" {
+				panic("handler bug")
+			}
+			_, _ = io.WriteString(w, "hello")
+		}),
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+	client := newClient(t, nil)
+	if resp, err := client.Get(url + "/panic"); err == nil {
+		resp.Body.Close()
+		t.Errorf("GET /panic = %d, want the connection aborted", resp.StatusCode)
+	}
+	if status, body := get(t, client, url+"/"); status != http.StatusOK || body != "hello" {
+		t.Errorf("GET / after a panic = %d %q, want 200 %q", status, body, "hello")
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{`"level":"error"`, `"panic":"handler bug"`, `"path":"/panic"`, `"stack":"goroutine `} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "handler bug") != 1 {
+		t.Errorf("the panic was logged %d times, want once:\n%s", strings.Count(out, "handler bug"), out)
+	}
+}
+
+func TestHTTPServesGivenListenerOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &HTTP{Listener: ln, Handler: hello}
+	if have, want := h.String(), "http "+ln.Addr().String(); have != want {
+		t.Errorf("String() = %q, want %q", have, want)
+	}
+	s := serve(t, h)
+	url := waitReady(t, h, "http")
+	if have := h.BoundAddr(); have.String() != ln.Addr().String() {
+		t.Errorf("BoundAddr() = %v, want the Listener's %v", have, ln.Addr())
+	}
+	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
+		t.Fatalf("GET = %d, want 200", status)
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept on the Listener after Serve = %v, want net.ErrClosed", err)
+	}
+
+	err = serve(t, h).wait(t)
+	if !errors.Is(err, ErrListenerUsed) || errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v, want an error wrapping ErrListenerUsed", err)
+	}
+}
+
+func TestHTTPReadyBeforeServe(t *testing.T) {
+	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello}
+	ready := h.Ready()
+	if h.Ready() != ready {
+		t.Error("Ready returned two different channels")
+	}
+	if h.BoundAddr() != nil {
+		t.Errorf("BoundAddr() before Serve = %v, want nil", h.BoundAddr())
+	}
+	select {
+	case <-ready:
+		t.Fatal("Ready is closed before Serve")
+	default:
+	}
+	s := serve(t, h)
+	waitClosed(t, ready, "Ready, taken before Serve, to close")
+	if h.BoundAddr() == nil {
+		t.Error("BoundAddr() is nil once Ready")
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHTTPServeWithEndedContext(t *testing.T) {
+	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello}
+	h.listen = func(ctx context.Context, addr string) (net.Listener, error) {
+		t.Error("Serve bound a socket for a ctx that had already ended")
+		return nil, errors.New("test: not binding")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := h.Serve(ctx); err != nil {
+		t.Fatalf("Serve(ended ctx) = %v, want nil", err)
+	}
+}
+
+// recordListeners returns a listen seam that binds for real and sends each
+// listener to lns, so a test can break it.
+func recordListeners(lns chan<- net.Listener) func(context.Context, string) (net.Listener, error) {
+	return func(ctx context.Context, addr string) (net.Listener, error) {
+		var lc net.ListenConfig
+		ln, err := lc.Listen(ctx, "tcp", addr)
+		if err == nil {
+			lns <- ln
+		}
+		return ln, err
+	}
+}
+
+// waitClosed waits for ch to be closed.
+func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(waitFor):
+		t.Fatalf("waited %v for %s", waitFor, what)
+	}
+}
+
+// refused checks that addr refuses connections, as it does once the
+// server has closed its socket.
+func refused(t *testing.T, addr string) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, waitFor)
+	if err == nil {
+		conn.Close()
+		t.Errorf("%s still accepts connections", addr)
+	}
+}
