@@ -22,7 +22,7 @@ func (r *run) bind() (net.Listener, error) {
 			return nil, err
 		}
 	}
-	listen := r.srv.listen
+	listen := r.srv.Listen
 	if listen == nil {
 		var lc net.ListenConfig
 		listen = func(network, address string) (net.Listener, error) {

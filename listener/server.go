@@ -47,6 +47,14 @@ type Server struct {
 	// or Write, never in the accept loop.
 	TLSConfig *tls.Config
 
+	// Listen, when set, binds Addr in place of net.Listen, at the start
+	// and at every re-bind after an acceptor fault. It is the place for a
+	// net.ListenConfig with socket options (SO_REUSEPORT...), for
+	// inherited sockets (tableflip's Upgrader.Listen has this signature),
+	// or for wrapping the listener to observe or inject accept errors.
+	// A stale unix socket file is removed before it is called.
+	Listen func(network, address string) (net.Listener, error)
+
 	// Listener, when set, is served instead of binding Addr (and Addr must
 	// be empty). Serve closes it when it stops. A Listener cannot be bound
 	// again, so when its Accept fails for good Serve stops gracefully and
@@ -83,8 +91,6 @@ type Server struct {
 	// connection's logger. The zero value logs nothing.
 	Logger zerolog.Logger
 
-	// listen replaces net.Listen in tests, to inject accept faults.
-	listen func(network, address string) (net.Listener, error)
 	// sleep replaces the accept backoff's timer in tests; it reports
 	// false when ctx ended first.
 	sleep func(ctx context.Context, d time.Duration) bool
@@ -170,7 +176,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	// The two subtrees get contexts of their own so that the stop runs in
 	// the documented order (accept, then connections) rather than in the
 	// unspecified order in which suture cancels siblings.
-	acceptCtx, stopAccepting := context.WithCancel(ctx)
+	acceptCtx, stopAccepting := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopAccepting()
 	connsCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelConns()

@@ -90,7 +90,7 @@ func TestBadConfigIsRefusedBeforeBinding(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := tt.s
 			bound := false
-			s.listen = func(network, address string) (net.Listener, error) {
+			s.Listen = func(network, address string) (net.Listener, error) {
 				bound = true
 				return net.Listen(network, address)
 			}
