@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -193,8 +194,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		// without the suture sentinel that ended the subtree, which
 		// would end the parent's tree too.
 		accepting = nil
-		result = fmt.Errorf("listener %s: %w: %w", cfg.name, ErrListenerFailed, r.listenerErr)
-		r.log.Error().Err(r.listenerErr).Msg("listener failed; stopping")
+		cause := r.listenerErr
+		if cause == nil {
+			cause = errors.New("the acceptor's supervisor ended")
+		}
+		result = fmt.Errorf("listener %s: %w: %w", cfg.name, ErrListenerFailed, cause)
+		r.log.Error().Err(cause).Msg("listener failed; stopping")
 	}
 
 	stopAccepting()

@@ -1,0 +1,511 @@
+package aof
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// disk is a fault switch shared by the files a test's Writer opens.
+type disk struct {
+	mu      sync.Mutex
+	failing bool // writes fail, after writing half of what they were given
+	syncs   int
+}
+
+func (d *disk) set(failing bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failing = failing
+}
+
+func (d *disk) syncCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.syncs
+}
+
+var errDisk = errors.New("no space left on device (test)")
+
+type faultFile struct {
+	d *disk
+	f *os.File
+}
+
+func (f *faultFile) Write(p []byte) (int, error) {
+	f.d.mu.Lock()
+	failing := f.d.failing
+	f.d.mu.Unlock()
+	if failing {
+		n, _ := f.f.Write(p[:len(p)/2]) // a torn write, as a full disk gives
+		return n, errDisk
+	}
+	return f.f.Write(p)
+}
+
+func (f *faultFile) Sync() error {
+	f.d.mu.Lock()
+	f.d.syncs++
+	failing := f.d.failing
+	f.d.mu.Unlock()
+	if failing {
+		return errDisk
+	}
+	return f.f.Sync()
+}
+
+func (f *faultFile) Close() error { return f.f.Close() }
+
+func newWriter(t *testing.T, cfg Config) (*Writer, *disk) {
+	t.Helper()
+	if cfg.Path == "" {
+		cfg.Path = filepath.Join(t.TempDir(), "test.aof")
+	}
+	d := &disk{}
+	cfg.OpenFile = func(path string) (File, error) {
+		f, err := openAppend(path)
+		if err != nil {
+			return nil, err
+		}
+		return &faultFile{d: d, f: f.(*os.File)}, nil
+	}
+	w, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, d
+}
+
+func rec(s string) [][]byte {
+	var r [][]byte
+	for _, f := range strings.Fields(s) {
+		r = append(r, []byte(f))
+	}
+	return r
+}
+
+// loadAll replays path into a list of records.
+func loadAll(t *testing.T, path string) ([]string, LoadResult, error) {
+	t.Helper()
+	w, err := New(Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []string
+	res, err := w.Load(func(args [][]byte) error {
+		recs = append(recs, string(bytes.Join(args, []byte(" "))))
+		return nil
+	})
+	if err == nil {
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+		w.file.Close()
+	}
+	return recs, res, err
+}
+
+func TestAppendBeforeLoad(t *testing.T) {
+	w, _ := newWriter(t, Config{})
+	if err := w.Append(rec("SET k v")); err != ErrNotLoaded {
+		t.Fatalf("err = %v, want ErrNotLoaded", err)
+	}
+}
+
+func TestAppendCommitLoad(t *testing.T) {
+	w, _ := newWriter(t, Config{})
+	if res, err := w.Load(func([][]byte) error { return nil }); err != nil || res.Records != 0 {
+		t.Fatalf("Load of a missing file: %+v, %v", res, err)
+	}
+	want := []string{"SET a 1", "SET b 2 PXAT 123", "DEL a", "INCR n"}
+	for _, r := range want {
+		if err := w.Append(rec(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := w.Status(); st.Buffered == 0 || st.Size != st.Buffered {
+		t.Fatalf("status before Commit: %+v", st)
+	}
+	if err := w.Commit(w.Appended()); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Status(); st.Buffered != 0 {
+		t.Fatalf("Buffered = %d after Commit", st.Buffered)
+	}
+	have, res, err := loadAll(t, w.cfg.Path)
+	if err != nil || !slices.Equal(have, want) {
+		t.Fatalf("replayed %q, %v; want %q", have, err, want)
+	}
+	if res.Records != 4 || res.Size != w.Status().Size {
+		t.Fatalf("LoadResult %+v, writer size %d", res, w.Status().Size)
+	}
+	stopWriter(t, w)
+}
+
+func stopWriter(t *testing.T, w *Writer) {
+	t.Helper()
+	if err := w.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadCutsTornTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "torn.aof")
+	good := resp.AppendCommand(nil, rec("SET a 1")...)
+	good = resp.AppendCommand(good, rec("SET b 2")...)
+	last := resp.AppendCommand(nil, rec("SET c 3")...)
+	for cut := 1; cut < len(last); cut++ {
+		if err := os.WriteFile(path, append(slices.Clip(good), last[:cut]...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w, _ := newWriter(t, Config{Path: path})
+		var n int
+		res, err := w.Load(func([][]byte) error { n++; return nil })
+		if err != nil {
+			t.Fatalf("cut at %d: %v", cut, err)
+		}
+		if n != 2 || res.Size != int64(len(good)) || res.Truncated != int64(cut) {
+			t.Fatalf("cut at %d: applied %d, %+v", cut, n, res)
+		}
+		// The file is whole again: new records land after the good ones.
+		if err := w.Append(rec("SET d 4")); err != nil {
+			t.Fatal(err)
+		}
+		stopWriter(t, w)
+		have, _, err := loadAll(t, path)
+		if want := []string{"SET a 1", "SET b 2", "SET d 4"}; err != nil || !slices.Equal(have, want) {
+			t.Fatalf("cut at %d: after reopening %q, %v; want %q", cut, have, err, want)
+		}
+	}
+}
+
+func TestLoadCorruptMiddle(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.aof")
+	good := resp.AppendCommand(nil, rec("SET a 1")...)
+	data := append(slices.Clip(good), "*2\r\n:1\r\n"...)
+	data = resp.AppendCommand(data, rec("SET b 2")...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := loadAll(t, path)
+	var ce *CorruptError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrCorrupt) || ce.Offset != int64(len(good)) {
+		t.Fatalf("err = %v, want a CorruptError at offset %d", err, len(good))
+	}
+	if !strings.Contains(err.Error(), fmt.Sprint("offset ", len(good))) {
+		t.Fatalf("error %q does not name the offset", err)
+	}
+	if fi, _ := os.Stat(path); fi.Size() != int64(len(data)) {
+		t.Fatal("a corrupt file was modified")
+	}
+}
+
+func TestLoadInlineIsCorrupt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "inline.aof")
+	if err := os.WriteFile(path, []byte("SET a 1\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := loadAll(t, path); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("err = %v, want ErrCorrupt", err)
+	}
+}
+
+func TestLoadApplyErrorIsCorrupt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "apply.aof")
+	data := resp.AppendCommand(nil, rec("SET a 1")...)
+	data = resp.AppendCommand(data, rec("BOGUS")...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := newWriter(t, Config{Path: path})
+	boom := errors.New("unknown command")
+	_, err := w.Load(func(args [][]byte) error {
+		if string(args[0]) == "BOGUS" {
+			return boom
+		}
+		return nil
+	})
+	var ce *CorruptError
+	if !errors.As(err, &ce) || !errors.Is(err, boom) || ce.Offset != int64(len(resp.AppendCommand(nil, rec("SET a 1")...))) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func serve(t *testing.T, w *Writer) (cancel func(), done <-chan error) {
+	t.Helper()
+	ctx, cancelCtx := context.WithCancel(context.Background())
+	ch := make(chan error, 1)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		ch <- w.Serve(ctx)
+	}()
+	t.Cleanup(func() {
+		cancelCtx()
+		<-finished
+	})
+	return cancelCtx, ch
+}
+
+func wait(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+		return nil
+	}
+}
+
+// At stop the writer waits for the listener's drain: a record appended by
+// a connection that is still finishing its reply must land in the file.
+func TestStopWaitsForDrain(t *testing.T) {
+	drained := make(chan struct{})
+	w, _ := newWriter(t, Config{Drained: drained, DrainTimeout: time.Minute})
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	cancel, done := serve(t, w)
+	cancel()
+	// A connection still draining appends and commits.
+	if err := w.Append(rec("SET late 1")); err != nil {
+		t.Fatalf("append while draining: %v", err)
+	}
+	if err := w.Commit(w.Appended()); err != nil {
+		t.Fatalf("commit while draining: %v", err)
+	}
+	close(drained)
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Append(rec("SET after 1")); err != ErrClosed {
+		t.Fatalf("append after stop: err = %v, want ErrClosed", err)
+	}
+	if err := w.Commit(w.Appended()); err != nil {
+		t.Fatalf("commit of nothing after stop: %v", err)
+	}
+	have, _, err := loadAll(t, w.cfg.Path)
+	if want := []string{"SET late 1"}; err != nil || !slices.Equal(have, want) {
+		t.Fatalf("file holds %q, %v; want %q", have, err, want)
+	}
+}
+
+// Records appended but not committed before the stop are flushed by it.
+func TestStopFlushesBuffered(t *testing.T) {
+	w, d := newWriter(t, Config{Fsync: FsyncNo})
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	cancel, done := serve(t, w)
+	for i := range 100 {
+		if err := w.Append(rec(fmt.Sprint("SET k", i, " v"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	have, _, _ := loadAll(t, w.cfg.Path)
+	if len(have) != 100 {
+		t.Fatalf("%d records in the file, want 100", len(have))
+	}
+	if d.syncCount() == 0 {
+		t.Fatal("no fsync at stop")
+	}
+	if err := w.Serve(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Serve after stop: %v, want ErrClosed", err)
+	}
+}
+
+func TestStopDrainTimeout(t *testing.T) {
+	w, _ := newWriter(t, Config{Drained: make(chan struct{}), DrainTimeout: 20 * time.Millisecond})
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	cancel, done := serve(t, w)
+	cancel()
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Append(rec("SET k v")); err != ErrClosed {
+		t.Fatalf("err = %v, want ErrClosed", err)
+	}
+}
+
+func TestFsyncAlwaysSyncsBeforeCommitReturns(t *testing.T) {
+	w, d := newWriter(t, Config{Fsync: FsyncAlways})
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 50 {
+				if err := w.Append(rec(fmt.Sprint("SET k", i, "-", j, " v"))); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := w.Commit(w.Appended()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if w.synced.Load() != w.appended.Load() {
+		t.Fatalf("synced %d of %d bytes", w.synced.Load(), w.appended.Load())
+	}
+	if n := d.syncCount(); n == 0 || n > 400 {
+		t.Fatalf("%d fsyncs for 400 commits", n)
+	}
+	stopWriter(t, w)
+}
+
+func TestEverySecTickSyncs(t *testing.T) {
+	w, d := newWriter(t, Config{})
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	w.Append(rec("SET k v"))
+	if err := w.Commit(w.Appended()); err != nil {
+		t.Fatal(err)
+	}
+	if d.syncCount() != 0 || w.Status().Unsynced == 0 {
+		t.Fatal("everysec Commit synced")
+	}
+	if err := w.tick(); err != nil {
+		t.Fatal(err)
+	}
+	if d.syncCount() != 1 || w.Status().Unsynced != 0 {
+		t.Fatalf("tick: %d syncs, status %+v", d.syncCount(), w.Status())
+	}
+	stopWriter(t, w)
+}
+
+// A failing disk refuses appends, ends Serve with the error (so the tree
+// restarts it), and a restarted Serve writes what was pending and lets
+// appends in again; the file ends up whole.
+func TestFailureAndRecovery(t *testing.T) {
+	w, d := newWriter(t, Config{})
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, done := serve(t, w)
+	if err := w.Append(rec("SET a 1")); err != nil {
+		t.Fatal(err)
+	}
+	d.set(true)
+	if err := w.Append(rec("SET b 2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(w.Appended()); !errors.Is(err, ErrFailing) || !errors.Is(err, errDisk) {
+		t.Fatalf("Commit on a failing disk: %v", err)
+	}
+	if err := w.Append(rec("SET c 3")); !errors.Is(err, ErrFailing) {
+		t.Fatalf("Append while failing: %v, want ErrFailing", err)
+	}
+	st := w.Status()
+	if !st.Failing || st.Failures != 1 || !strings.Contains(st.LastError, errDisk.Error()) {
+		t.Fatalf("status %+v", st)
+	}
+	// Serve ends with the error, whether it was running when the write
+	// failed or started after (and failed to recover).
+	if err := wait(t, done); !errors.Is(err, errDisk) {
+		t.Fatalf("Serve returned %v, want the disk's error", err)
+	}
+	failures := w.Status().Failures
+
+	// Restarted while the disk still fails: Serve fails again at once.
+	if err := w.Serve(context.Background()); !errors.Is(err, errDisk) {
+		t.Fatalf("restart on a failing disk: %v", err)
+	}
+	if have := w.Status().Failures; have != failures+1 {
+		t.Fatalf("Failures = %d, want %d", have, failures+1)
+	}
+
+	d.set(false)
+	_, done = serve(t, w)
+	waitFor(t, "recovery", func() bool { return !w.Status().Failing })
+	if err := w.Append(rec("SET d 4")); err != nil {
+		t.Fatalf("Append after recovery: %v", err)
+	}
+	if err := w.Commit(w.Appended()); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Status(); st.Failing || st.LastError == "" {
+		t.Fatalf("status after recovery %+v", st)
+	}
+	stopWriter(t, w)
+	have, _, err := loadAll(t, w.cfg.Path)
+	if want := []string{"SET a 1", "SET b 2", "SET d 4"}; err != nil || !slices.Equal(have, want) {
+		t.Fatalf("file holds %q, %v; want %q", have, err, want)
+	}
+	_ = done
+}
+
+func TestParseFsync(t *testing.T) {
+	for _, s := range []string{"always", "everysec", "no"} {
+		f, err := ParseFsync(s)
+		if err != nil || f.String() != s {
+			t.Errorf("ParseFsync(%q) = %v, %v", s, f, err)
+		}
+	}
+	if _, err := ParseFsync("sometimes"); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := New(Config{}); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("New without Path: %v", err)
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	w, err := New(Config{Path: filepath.Join(b.TempDir(), "b.aof"), Fsync: FsyncNo})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		b.Fatal(err)
+	}
+	r := rec("SET key:000123 value-value-value")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		w.Append(r)
+		if i++; i%16 == 0 {
+			w.Commit(w.Appended())
+		}
+	}
+	if err := w.stop(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}

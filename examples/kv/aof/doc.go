@@ -1,0 +1,45 @@
+// Package aof is the kv example's append-only file: a journal of write
+// commands, replayed at start, kept by a [Writer] that runs as a suture
+// service beside the listener.
+//
+// # Format
+//
+// The file is Redis's: each record is a RESP array of the write command
+// that took effect, as a client would send it. Relative expiries are
+// recorded as absolute times (SET ... PXAT, PEXPIREAT), and keys that
+// expire are recorded as DEL, so that a replay at any later time, during
+// which nothing expires, rebuilds the keyspace as it was.
+//
+// # Acknowledgement
+//
+// The store hands a write's record to [Writer.Append] before applying it;
+// an Append that fails refuses the write. Before a server sends the replies
+// to a batch that appended records, it calls [Writer.Commit] with the
+// offset its records reached ([Writer.Appended]). Commit hands the records
+// to the operating system and, with [FsyncAlways], waits until they are on
+// disk (one fsync covers every client waiting at that moment). A reply is
+// therefore only ever sent for a write that is in the file, or at least in
+// the kernel's page cache, as with Redis's appendfsync everysec.
+//
+// # Stop and failure
+//
+// At stop, [Writer.Serve] first waits for the listener's drain (the
+// Drained channel of [Config], closed when the listener service has ended,
+// bounded by DrainTimeout), then writes, fsyncs and closes the file; an
+// Append after that returns [ErrClosed]. So no write a client saw
+// acknowledged is lost, whatever order the supervisor stops its children
+// in.
+//
+// A failed write or fsync makes Append refuse with [ErrFailing] (the
+// server's MISCONF reply) and ends Serve with the error, so the supervision
+// tree restarts the writer, which reopens the file and writes what was
+// pending. [Writer.Status] reports the last error and how many failures
+// there were.
+//
+// # Replay
+//
+// [Writer.Load] replays the file before the server starts. A last record
+// cut short (a crash in the middle of a write) is removed with a warning,
+// like Redis's aof-load-truncated; a bad record anywhere else is a
+// [*CorruptError] that names its offset, and the server refuses to start.
+package aof

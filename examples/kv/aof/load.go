@@ -1,0 +1,123 @@
+package aof
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// ErrCorrupt is matched (with errors.Is) by every [*CorruptError].
+var ErrCorrupt = errors.New("aof: corrupt append-only file")
+
+// A CorruptError is a record that cannot be read or replayed. The file
+// must be repaired by hand (cut at Offset, or the record fixed) before the
+// server will start: silently dropping writes from the middle of the
+// history would corrupt everything after them.
+type CorruptError struct {
+	Path   string
+	Offset int64 // where the bad record starts
+	Err    error
+}
+
+// Error names the file, the offset and the way out.
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("aof: %s: bad record at offset %d: %v (repair the file, or truncate it to %d bytes to drop this record and all after it)",
+		e.Path, e.Offset, e.Err, e.Offset)
+}
+
+// Unwrap returns ErrCorrupt and the cause.
+func (e *CorruptError) Unwrap() []error { return []error{ErrCorrupt, e.Err} }
+
+// LoadResult describes a replay.
+type LoadResult struct {
+	Records   int   // records applied
+	Size      int64 // bytes of the file after the replay
+	Truncated int64 // bytes of a torn last record that were cut off
+}
+
+// Load replays the file, calling apply with each record's arguments (valid
+// only during the call), then opens the file for appending; a missing file
+// is an empty one. It must be called once, before the first Append and
+// before Serve.
+//
+// A last record cut short by a crash is removed from the file with a
+// warning. A record that is not RESP, or that apply refuses, is returned as
+// a *CorruptError naming its offset.
+func (w *Writer) Load(apply func(args [][]byte) error) (LoadResult, error) {
+	w.flushMu.Lock()
+	defer w.flushMu.Unlock()
+	w.mu.Lock()
+	done := w.opened || w.closed
+	w.mu.Unlock()
+	if done {
+		return LoadResult{}, errors.New("aof: Load called twice")
+	}
+	res, err := replay(w.cfg.Path, apply, w.log)
+	if err != nil {
+		return res, err
+	}
+	f, err := w.cfg.OpenFile(w.cfg.Path)
+	if err != nil {
+		return res, fmt.Errorf("aof: opening %s: %w", w.cfg.Path, err)
+	}
+	w.file = f
+	w.appended.Store(res.Size)
+	w.written.Store(res.Size)
+	w.synced.Store(res.Size)
+	w.mu.Lock()
+	w.opened = true
+	w.mu.Unlock()
+	w.log.Info().Int("records", res.Records).Int64("size", res.Size).Stringer("fsync", w.cfg.Fsync).
+		Msg("append-only file loaded")
+	return res, nil
+}
+
+// replay reads path record by record. It stops at the first record it
+// cannot read: the end of the file is clean, a torn end is cut off, and
+// anything else is corruption.
+func replay(path string, apply func([][]byte) error, log zerolog.Logger) (LoadResult, error) {
+	var res LoadResult
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return res, nil
+	}
+	if err != nil {
+		return res, fmt.Errorf("aof: %w", err)
+	}
+	defer f.Close()
+	rd := resp.NewReader(f, resp.Options{NoInline: true})
+	for {
+		off := rd.Offset()
+		args, err := rd.ReadCommand()
+		var pe *resp.ProtocolError
+		switch {
+		case err == io.EOF:
+			res.Size = off
+			return res, nil
+		case err == io.ErrUnexpectedEOF:
+			fi, serr := f.Stat()
+			if serr != nil {
+				return res, fmt.Errorf("aof: %w", serr)
+			}
+			if terr := os.Truncate(path, off); terr != nil {
+				return res, fmt.Errorf("aof: cutting the torn last record of %s: %w", path, terr)
+			}
+			res.Size, res.Truncated = off, fi.Size()-off
+			log.Warn().Int64("offset", off).Int64("bytes", res.Truncated).
+				Msg("append-only file ends in the middle of a record (a crash while writing?); cut it off, as Redis's aof-load-truncated does")
+			return res, nil
+		case errors.As(err, &pe):
+			return res, &CorruptError{Path: path, Offset: off, Err: err}
+		case err != nil:
+			return res, fmt.Errorf("aof: reading %s: %w", path, err)
+		}
+		if err := apply(args); err != nil {
+			return res, &CorruptError{Path: path, Offset: off, Err: err}
+		}
+		res.Records++
+	}
+}

@@ -1,0 +1,150 @@
+package aof
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/thejerf/suture/v4"
+)
+
+// Serve keeps the file: it syncs it once a second (FsyncEverySec) or
+// writes it out (FsyncNo), and ends with an error when a write or sync
+// fails anywhere, so that the supervisor restarts it; a restarted Serve
+// reopens the file, writes what was pending and lets appends in again.
+//
+// When ctx is cancelled, Serve waits for Config.Drained (at most
+// DrainTimeout), then writes, syncs and closes the file and returns; from
+// then on Append returns ErrClosed. A stopped Writer is not started again.
+func (w *Writer) Serve(ctx context.Context) error {
+	w.mu.Lock()
+	closed, opened, failing := w.closed, w.opened, w.failErr != nil
+	w.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("%w: %w", ErrClosed, suture.ErrDoNotRestart)
+	case !opened:
+		return fmt.Errorf("%w: %w", ErrNotLoaded, suture.ErrDoNotRestart)
+	case failing:
+		if err := w.recover(); err != nil {
+			return err
+		}
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return w.stop()
+		case <-w.failed:
+			w.mu.Lock()
+			err := w.failErr
+			w.mu.Unlock()
+			if err != nil {
+				return err
+			}
+		case <-tick.C:
+			if err := w.tick(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// tick is the once-a-second work: write out, and sync unless the policy
+// leaves that to the operating system. The fsync runs outside flushMu so
+// that Commits keep writing while the disk syncs; only Serve replaces or
+// closes the file, so it cannot go away underneath.
+func (w *Writer) tick() error {
+	w.flushMu.Lock()
+	err := w.flushLocked()
+	end, f := w.written.Load(), w.file
+	w.flushMu.Unlock()
+	if err != nil || w.cfg.Fsync == FsyncNo || f == nil || w.synced.Load() >= end {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return w.fail("fsync", err)
+	}
+	// A Commit may have synced further meanwhile; never move back.
+	for cur := w.synced.Load(); end > cur && !w.synced.CompareAndSwap(cur, end); cur = w.synced.Load() {
+	}
+	return nil
+}
+
+// recover reopens the file after a failure and writes what was pending;
+// if that works, appends are accepted again. Appends stay refused (with
+// ErrFailing) until it has succeeded.
+func (w *Writer) recover() error {
+	select {
+	case <-w.failed: // the failure being recovered from
+	default:
+	}
+	w.flushMu.Lock()
+	defer w.flushMu.Unlock()
+	if w.file != nil {
+		_ = w.file.Close()
+		w.file = nil
+	}
+	f, err := w.cfg.OpenFile(w.cfg.Path)
+	if err == nil {
+		w.file = f
+		if err = w.flushLocked(); err == nil {
+			err = w.syncLocked()
+		}
+	} else {
+		err = fmt.Errorf("reopen %s: %w", w.cfg.Path, err)
+	}
+	if err != nil {
+		w.failures.Add(1)
+		msg := err.Error()
+		w.lastErr.Store(&msg)
+		return err
+	}
+	w.mu.Lock()
+	w.failErr = nil
+	w.mu.Unlock()
+	w.log.Info().Uint64("failures", w.failures.Load()).Msg("append-only file writable again")
+	return nil
+}
+
+// stop waits for the writers to be gone, then flushes, syncs and closes.
+func (w *Writer) stop() error {
+	if w.cfg.Drained != nil {
+		t := time.NewTimer(w.cfg.DrainTimeout)
+		select {
+		case <-w.cfg.Drained:
+		case <-t.C:
+			w.log.Warn().Dur("waited", w.cfg.DrainTimeout).
+				Msg("connections still draining; closing the append-only file, later writes will be refused")
+		}
+		t.Stop()
+	}
+	w.flushMu.Lock()
+	defer w.flushMu.Unlock()
+	w.mu.Lock()
+	w.closed = true
+	lost := int64(len(w.buf) + len(w.pending))
+	w.mu.Unlock()
+	if w.file == nil {
+		if lost > 0 {
+			// Commit failed for all of these, so none was acknowledged.
+			w.log.Error().Int64("bytes", lost).Msg("append-only file unavailable at stop; unacknowledged records dropped")
+		}
+		return nil
+	}
+	err := w.flushLocked()
+	if err == nil {
+		err = w.syncLocked()
+	}
+	if cerr := w.file.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("aof: closing %s: %w", w.cfg.Path, cerr)
+	}
+	w.file = nil
+	if err != nil {
+		w.log.Error().Err(err).Msg("append-only file not flushed at stop")
+		return err
+	}
+	w.log.Info().Int64("size", w.written.Load()).Msg("append-only file flushed, synced and closed")
+	return nil
+}

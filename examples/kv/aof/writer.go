@@ -1,0 +1,331 @@
+package aof
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// Errors of the Writer.
+var (
+	// ErrClosed is returned by Append after the writer stopped, and by
+	// Commit for records that did not reach the file before it did.
+	ErrClosed = errors.New("aof: closed")
+	// ErrNotLoaded is returned by Append before Load opened the file.
+	ErrNotLoaded = errors.New("aof: not loaded")
+	// ErrFailing is returned by Append and Commit while writing to the
+	// file fails; it wraps the file's error.
+	ErrFailing = errors.New("aof: writing the append-only file is failing")
+	// ErrBadConfig is returned by New for a Config it cannot use.
+	ErrBadConfig = errors.New("aof: invalid configuration")
+)
+
+// Fsync is when the file is synced to disk: Redis's appendfsync.
+type Fsync uint8
+
+// The fsync policies. The zero value is Redis's default, everysec.
+const (
+	FsyncEverySec Fsync = iota // once a second: a crash of the machine loses at most about a second
+	FsyncAlways                // before every acknowledgement
+	FsyncNo                    // when the operating system decides
+)
+
+// ParseFsync reads an fsync policy as Redis names it: always, everysec, no.
+func ParseFsync(s string) (Fsync, error) {
+	switch s {
+	case "always":
+		return FsyncAlways, nil
+	case "everysec":
+		return FsyncEverySec, nil
+	case "no":
+		return FsyncNo, nil
+	}
+	return 0, fmt.Errorf("%w: fsync policy %q is not one of always, everysec, no", ErrBadConfig, s)
+}
+
+// String returns the policy's Redis name.
+func (f Fsync) String() string {
+	switch f {
+	case FsyncAlways:
+		return "always"
+	case FsyncNo:
+		return "no"
+	}
+	return "everysec"
+}
+
+// File is what the Writer writes to; *os.File is one.
+type File interface {
+	io.Writer
+	Sync() error
+	Close() error
+}
+
+// keepBufSize is the largest write buffer kept after a flush.
+const keepBufSize = 4 << 20
+
+// DefaultDrainTimeout bounds how long a stopping Writer waits for Drained.
+const DefaultDrainTimeout = 5 * time.Second
+
+// Config configures a [Writer].
+type Config struct {
+	// Path is the append-only file. Required.
+	Path string
+	// Fsync is the fsync policy.
+	Fsync Fsync
+	// Logger receives failures, recoveries and the stop; the zero value
+	// logs nothing.
+	Logger zerolog.Logger
+	// Drained, if not nil, is closed once nothing can append any more
+	// (the listener has stopped and its connections have ended). A
+	// stopping Writer waits for it before its final flush, so that a
+	// reply in flight at the stop still lands in the file.
+	Drained <-chan struct{}
+	// DrainTimeout bounds the wait for Drained; 0 means
+	// DefaultDrainTimeout. Keep it below the supervisor's stop timeout.
+	DrainTimeout time.Duration
+	// OpenFile opens the file for appending; nil means os.OpenFile with
+	// O_WRONLY|O_APPEND|O_CREATE. It is how the tests put a failing disk
+	// under the Writer.
+	OpenFile func(path string) (File, error)
+}
+
+// Writer appends records to the file and is the suture service that keeps
+// it: it syncs once a second, reopens the file after a failure, and flushes
+// and closes it at stop. Its methods are safe for concurrent use.
+type Writer struct {
+	cfg Config
+	log zerolog.Logger
+
+	// mu guards the records appended and the states that refuse appends.
+	// It is held only to copy a record into buf, so that Append, called
+	// under a store shard's lock, stays quick.
+	mu       sync.Mutex
+	buf      []byte // appended, not yet taken by a flush
+	opened   bool
+	closed   bool
+	failErr  error // the write error that has not been recovered from yet
+	appended atomic.Int64
+
+	// flushMu serialises writes to the file, syncs from Commit, and the
+	// swapping of the file itself.
+	flushMu sync.Mutex
+	file    File
+	pending []byte // taken from buf, not yet written
+	written atomic.Int64
+	synced  atomic.Int64
+
+	failures atomic.Uint64
+	lastErr  atomic.Pointer[string]
+	failed   chan struct{} // wakes Serve after a failure elsewhere
+}
+
+// New returns a Writer for cfg. It touches nothing on disk: call
+// [Writer.Load] before the first Append.
+func New(cfg Config) (*Writer, error) {
+	if cfg.Path == "" {
+		return nil, fmt.Errorf("%w: Path is empty", ErrBadConfig)
+	}
+	if cfg.Fsync > FsyncNo {
+		return nil, fmt.Errorf("%w: unknown fsync policy %d", ErrBadConfig, cfg.Fsync)
+	}
+	if cfg.DrainTimeout < 0 {
+		return nil, fmt.Errorf("%w: DrainTimeout %v is negative", ErrBadConfig, cfg.DrainTimeout)
+	}
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = DefaultDrainTimeout
+	}
+	if cfg.OpenFile == nil {
+		cfg.OpenFile = openAppend
+	}
+	return &Writer{
+		cfg:    cfg,
+		log:    cfg.Logger.With().Str("aof", cfg.Path).Logger(),
+		failed: make(chan struct{}, 1),
+	}, nil
+}
+
+func openAppend(path string) (File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+}
+
+// String names the service in suture's logs.
+func (w *Writer) String() string { return "aof " + w.cfg.Path }
+
+// Fsync returns the writer's fsync policy.
+func (w *Writer) Fsync() Fsync { return w.cfg.Fsync }
+
+// Append adds one record (a command's arguments) to the file's buffer. It
+// returns ErrNotLoaded before Load, ErrClosed after the stop, and an error
+// wrapping ErrFailing while writes to the file fail; the caller must then
+// not apply the write. Append never blocks on the disk.
+func (w *Writer) Append(rec [][]byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.closed:
+		return ErrClosed
+	case !w.opened:
+		return ErrNotLoaded
+	case w.failErr != nil:
+		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
+	}
+	n := len(w.buf)
+	w.buf = resp.AppendCommand(w.buf, rec...)
+	w.appended.Add(int64(len(w.buf) - n))
+	return nil
+}
+
+// Appended returns the file offset just past the last record appended:
+// what a Commit must reach to cover every record appended so far.
+func (w *Writer) Appended() int64 { return w.appended.Load() }
+
+// Commit returns once the records up to offset upTo (a value of Appended
+// taken after them) are written to the file (handed to the operating
+// system) and, with FsyncAlways, synced to disk. Concurrent Commits share
+// the writes and fsyncs. A server calls it before sending the replies of
+// writes; an error means they must not be acknowledged.
+func (w *Writer) Commit(upTo int64) error {
+	if w.cfg.Fsync == FsyncAlways {
+		if w.synced.Load() >= upTo {
+			return nil
+		}
+		w.flushMu.Lock()
+		defer w.flushMu.Unlock()
+		if w.synced.Load() >= upTo {
+			return nil // another Commit's fsync covered ours
+		}
+		if err := w.flushLocked(); err != nil {
+			return err
+		}
+		return w.syncLocked()
+	}
+	if w.written.Load() >= upTo {
+		return nil
+	}
+	w.flushMu.Lock()
+	defer w.flushMu.Unlock()
+	if w.written.Load() >= upTo {
+		return nil
+	}
+	return w.flushLocked()
+}
+
+// flushLocked writes everything appended so far. flushMu must be held.
+func (w *Writer) flushLocked() error {
+	w.mu.Lock()
+	if len(w.pending) == 0 {
+		w.pending, w.buf = w.buf, w.pending[:0]
+	} else {
+		// A failed write left a remainder; the new records go after it.
+		w.pending = append(w.pending, w.buf...)
+		w.buf = w.buf[:0]
+	}
+	closed, failErr := w.closed, w.failErr
+	w.mu.Unlock()
+	if len(w.pending) == 0 {
+		return nil
+	}
+	if w.file == nil {
+		if failErr != nil {
+			return fmt.Errorf("%w: %w", ErrFailing, failErr)
+		}
+		if closed {
+			return ErrClosed
+		}
+		return ErrNotLoaded
+	}
+	n, err := w.file.Write(w.pending)
+	w.written.Add(int64(n))
+	if err != nil {
+		w.pending = w.pending[n:]
+		return w.fail("write", err)
+	}
+	w.pending = w.pending[:0]
+	if cap(w.pending) > keepBufSize {
+		w.pending = nil // a burst must not pin its memory
+	}
+	return nil
+}
+
+// syncLocked fsyncs what has been written. flushMu must be held.
+func (w *Writer) syncLocked() error {
+	end := w.written.Load()
+	if w.synced.Load() >= end {
+		return nil
+	}
+	if w.file == nil {
+		return ErrClosed
+	}
+	if err := w.file.Sync(); err != nil {
+		return w.fail("fsync", err)
+	}
+	w.synced.Store(end)
+	return nil
+}
+
+// fail records a failure of the file, refuses appends until Serve has
+// recovered, and wakes Serve so that it ends and the tree restarts it.
+func (w *Writer) fail(op string, err error) error {
+	err = fmt.Errorf("%s %s: %w", op, w.cfg.Path, err)
+	w.mu.Lock()
+	first := w.failErr == nil
+	if first {
+		// Counted before appends are refused, so that anyone who sees a
+		// refusal also sees the failure in Status.
+		w.failures.Add(1)
+		msg := err.Error()
+		w.lastErr.Store(&msg)
+		w.failErr = err
+	}
+	w.mu.Unlock()
+	if first {
+		w.log.Error().Err(err).Msg("append-only file failing; refusing writes until the writer recovers")
+		select {
+		case w.failed <- struct{}{}:
+		default:
+		}
+	}
+	return fmt.Errorf("%w: %w", ErrFailing, err)
+}
+
+// Status is the writer's state for INFO's persistence section.
+type Status struct {
+	Path      string
+	Fsync     Fsync
+	Size      int64  // bytes in the file, counting those still buffered
+	Buffered  int64  // bytes appended but not yet written to the file
+	Unsynced  int64  // bytes written but not yet known to be on disk
+	Failing   bool   // writing fails at present: appends are refused
+	LastError string // the most recent failure, "" if none ever
+	Failures  uint64 // failed writes, fsyncs and reopens since start
+	Closed    bool
+}
+
+// Status returns a snapshot of the writer's state.
+func (w *Writer) Status() Status {
+	w.mu.Lock()
+	failing, closed := w.failErr != nil, w.closed
+	w.mu.Unlock()
+	st := Status{
+		Path:     w.cfg.Path,
+		Fsync:    w.cfg.Fsync,
+		Size:     w.appended.Load(),
+		Buffered: w.appended.Load() - w.written.Load(),
+		Unsynced: w.written.Load() - w.synced.Load(),
+		Failing:  failing,
+		Failures: w.failures.Load(),
+		Closed:   closed,
+	}
+	if p := w.lastErr.Load(); p != nil {
+		st.LastError = *p
+	}
+	return st
+}

@@ -1,0 +1,177 @@
+// Package respclient is a small Redis protocol client for the kv example's
+// tests: commands go out as RESP arrays, replies come back as [Value]s, and
+// commands can be pipelined with Send, Flush and Receive.
+package respclient
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// Value is one reply.
+type Value struct {
+	Kind  byte // '+' simple, '-' error, ':' integer, '$' bulk, '*' array
+	Str   string
+	Int   int64
+	Array []Value
+	Null  bool // a null bulk string or array
+}
+
+// String renders v compactly, for test failure messages.
+func (v Value) String() string {
+	switch {
+	case v.Null:
+		return "(nil)"
+	case v.Kind == ':':
+		return "(integer) " + strconv.FormatInt(v.Int, 10)
+	case v.Kind == '-':
+		return "(error) " + v.Str
+	case v.Kind == '*':
+		parts := make([]string, len(v.Array))
+		for i, e := range v.Array {
+			parts[i] = e.String()
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return strconv.Quote(v.Str)
+}
+
+// Err returns the error reply as an error, nil for any other reply.
+func (v Value) Err() error {
+	if v.Kind == '-' {
+		return errors.New(v.Str)
+	}
+	return nil
+}
+
+// Client is one connection. It is not safe for concurrent use.
+type Client struct {
+	conn net.Conn
+	r    *bufio.Reader
+	out  []byte
+}
+
+// Dial connects to addr.
+func Dial(addr string) (*Client, error) {
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return New(conn), nil
+}
+
+// New returns a Client over conn.
+func New(conn net.Conn) *Client {
+	return &Client{conn: conn, r: bufio.NewReader(conn)}
+}
+
+// Conn returns the underlying connection.
+func (c *Client) Conn() net.Conn { return c.conn }
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// Send buffers a command.
+func (c *Client) Send(args ...string) {
+	bs := make([][]byte, len(args))
+	for i, a := range args {
+		bs[i] = []byte(a)
+	}
+	c.out = resp.AppendCommand(c.out, bs...)
+}
+
+// SendRaw buffers bytes as they are, for inline commands and malformed
+// input.
+func (c *Client) SendRaw(b []byte) { c.out = append(c.out, b...) }
+
+// Flush writes what Send buffered.
+func (c *Client) Flush() error {
+	_, err := c.conn.Write(c.out)
+	c.out = c.out[:0]
+	return err
+}
+
+// Do sends one command and returns its reply. An error reply is a Value,
+// not an error; the error is for the connection failing.
+func (c *Client) Do(args ...string) (Value, error) {
+	c.Send(args...)
+	if err := c.Flush(); err != nil {
+		return Value{}, err
+	}
+	return c.Receive()
+}
+
+// Receive reads one reply.
+func (c *Client) Receive() (Value, error) {
+	line, err := c.line()
+	if err != nil {
+		return Value{}, err
+	}
+	if len(line) == 0 {
+		return Value{}, errors.New("respclient: empty reply line")
+	}
+	v := Value{Kind: line[0]}
+	body := line[1:]
+	switch v.Kind {
+	case '+', '-':
+		v.Str = body
+	case ':':
+		if v.Int, err = strconv.ParseInt(body, 10, 64); err != nil {
+			return v, fmt.Errorf("respclient: bad integer %q", body)
+		}
+	case '$':
+		n, err := strconv.Atoi(body)
+		if err != nil {
+			return v, fmt.Errorf("respclient: bad bulk length %q", body)
+		}
+		if n < 0 {
+			v.Null = true
+			return v, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(c.r, buf); err != nil {
+			return v, err
+		}
+		if buf[n] != '\r' || buf[n+1] != '\n' {
+			return v, errors.New("respclient: bulk string not followed by CRLF")
+		}
+		v.Str = string(buf[:n])
+	case '*':
+		n, err := strconv.Atoi(body)
+		if err != nil {
+			return v, fmt.Errorf("respclient: bad array length %q", body)
+		}
+		if n < 0 {
+			v.Null = true
+			return v, nil
+		}
+		v.Array = make([]Value, n)
+		for i := range v.Array {
+			if v.Array[i], err = c.Receive(); err != nil {
+				return v, err
+			}
+		}
+	default:
+		return v, fmt.Errorf("respclient: unknown reply type %q", line)
+	}
+	return v, nil
+}
+
+func (c *Client) line() (string, error) {
+	s, err := c.r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasSuffix(s, "\r\n") {
+		return "", fmt.Errorf("respclient: line %q not ended by CRLF", s)
+	}
+	return s[:len(s)-2], nil
+}

@@ -1,0 +1,358 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// logBuffer collects a test's logs, safe for the tree's goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testConfig is a config for an in-process server on a loopback port the
+// kernel picks, with its AOF in dir, logging to logs (shown if the test
+// fails).
+func testConfig(t *testing.T, dir string) (config, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server logs:\n%s", logs.String())
+		}
+	})
+	return config{
+		addr:     "127.0.0.1:0",
+		aofPath:  filepath.Join(dir, "kv.aof"),
+		fsync:    aof.FsyncEverySec,
+		maxConns: 1000,
+		drain:    2 * time.Second,
+		logger:   zerolog.New(zerolog.ConsoleWriter{Out: logs, NoColor: true}).With().Timestamp().Logger(),
+	}, logs
+}
+
+// waitReady returns the listener's address once it is accepting.
+func (a *app) waitReady(ctx context.Context) (net.Addr, error) {
+	select {
+	case <-a.listener.Ready():
+		return a.listener.BoundAddr(), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// running is an app served by run in the background.
+type running struct {
+	app    *app
+	addr   string
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// start builds and runs an app; it is stopped at the end of the test if the
+// test has not stopped it.
+func start(t *testing.T, cfg config) *running {
+	t.Helper()
+	a, err := newApp(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{app: a, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- a.run(ctx) }()
+	t.Cleanup(func() { r.stop() })
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	addr, err := a.waitReady(rctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.addr = addr.String()
+	return r
+}
+
+// stop cancels the run and returns its result.
+func (r *running) stop() error {
+	r.once.Do(func() {
+		r.cancel()
+		r.err = <-r.done
+	})
+	return r.err
+}
+
+func dial(t *testing.T, addr string) *respclient.Client {
+	t.Helper()
+	c, err := respclient.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.Conn().SetDeadline(time.Now().Add(30 * time.Second))
+	return c
+}
+
+func do(t *testing.T, c *respclient.Client, args ...string) string {
+	t.Helper()
+	v, err := c.Do(args...)
+	if err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	return v.String()
+}
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}
+
+// TestRestartFromAOF runs the whole tree in process, writes, stops it
+// gracefully, and starts a new one from the same file.
+func TestRestartFromAOF(t *testing.T) {
+	dir := t.TempDir()
+	cfg, logs := testConfig(t, dir)
+	r := start(t, cfg)
+	c := dial(t, r.addr)
+	for _, cmd := range [][]string{
+		{"SET", "a", "1"}, {"INCR", "n"}, {"INCR", "n"}, {"SET", "t", "v", "EX", "1000"},
+		{"MSET", "m1", "x", "m2", "y"}, {"DEL", "m2"}, {"APPEND", "a", "23"},
+	} {
+		if v, err := c.Do(cmd...); err != nil || v.Err() != nil {
+			t.Fatalf("%q: %v %v", cmd, v, err)
+		}
+	}
+	if err := r.stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !bytes.Contains([]byte(logs.String()), []byte("append-only file flushed, synced and closed")) {
+		t.Fatal("no final flush logged")
+	}
+
+	r2 := start(t, cfg)
+	c2 := dial(t, r2.addr)
+	if have := do(t, c2, "MGET", "a", "n", "t", "m1", "m2"); have != `["123", "2", "v", "x", (nil)]` {
+		t.Fatalf("after restart MGET = %s", have)
+	}
+	if have := do(t, c2, "TTL", "t"); have != "(integer) 1000" && have != "(integer) 999" {
+		t.Fatalf("after restart TTL = %s", have)
+	}
+}
+
+// TestActiveExpiry shows the sweep service at work: keys nobody touches
+// still go once their time has passed.
+func TestActiveExpiry(t *testing.T) {
+	cfg, _ := testConfig(t, t.TempDir())
+	r := start(t, cfg)
+	c := dial(t, r.addr)
+	for i := range 300 {
+		c.Send("SET", fmt.Sprint("tmp:", i), "x", "PX", "20")
+	}
+	c.Send("SET", "keep", "x")
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for range 301 {
+		if _, err := c.Receive(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// DBSIZE counts keys without expiring them, as Redis's does, so only
+	// the sweep can bring it down.
+	waitFor(t, "the sweep", func() bool { return do(t, c, "DBSIZE") == "(integer) 1" })
+	if r.app.store.Expired() != 300 {
+		t.Fatalf("expired_keys = %d", r.app.store.Expired())
+	}
+}
+
+// writer pipelines SETs of its own keys in batches until its connection
+// fails, and records which SETs were acknowledged.
+type writer struct {
+	id    int
+	acked []int // sequence numbers whose SET got +OK
+	err   error
+}
+
+func (w *writer) run(addr string, total *atomic.Int64) {
+	c, err := respclient.Dial(addr)
+	if err != nil {
+		w.err = err
+		return
+	}
+	defer c.Close()
+	c.Conn().SetDeadline(time.Now().Add(60 * time.Second))
+	const batch = 16
+	for seq := 0; ; seq += batch {
+		for i := range batch {
+			c.Send("SET", fmt.Sprintf("w%d:%d", w.id, seq+i), fmt.Sprint("v", seq+i))
+		}
+		if err := c.Flush(); err != nil {
+			w.err = err
+			return
+		}
+		for i := range batch {
+			v, err := c.Receive()
+			if err != nil {
+				w.err = err
+				return
+			}
+			if v.Str == "OK" {
+				w.acked = append(w.acked, seq+i)
+				total.Add(1)
+			}
+		}
+	}
+}
+
+// startWriters starts n writers and waits until they have had at least
+// min SETs acknowledged between them.
+func startWriters(t *testing.T, addr string, n int, min int64) (ws []*writer, wait func()) {
+	t.Helper()
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for i := range n {
+		w := &writer{id: i}
+		ws = append(ws, w)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.run(addr, &total)
+		}()
+	}
+	waitFor(t, "writers to get going", func() bool { return total.Load() >= min })
+	return ws, wg.Wait
+}
+
+// checkAcked starts a server from the AOF and checks that every
+// acknowledged SET is there.
+func checkAcked(t *testing.T, cfg config, ws []*writer) {
+	t.Helper()
+	r := start(t, cfg)
+	c := dial(t, r.addr)
+	checked := 0
+	for _, w := range ws {
+		for i := 0; i < len(w.acked); i += 500 {
+			part := w.acked[i:min(i+500, len(w.acked))]
+			args := []string{"MGET"}
+			for _, seq := range part {
+				args = append(args, fmt.Sprintf("w%d:%d", w.id, seq))
+			}
+			v, err := c.Do(args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, seq := range part {
+				if have, want := v.Array[j].Str, fmt.Sprint("v", seq); have != want || v.Array[j].Null {
+					t.Fatalf("acknowledged SET w%d:%d lost: have %s after restart, want %q", w.id, seq, v.Array[j], want)
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no acknowledged writes to check")
+	}
+	t.Logf("%d acknowledged SETs all present after restart", checked)
+}
+
+// TestNoAckedWriteLostOnCancel stops the tree (as a parent supervisor or
+// main's ctx would) while clients pipeline SETs, with each fsync policy.
+func TestNoAckedWriteLostOnCancel(t *testing.T) {
+	for _, fsync := range []aof.Fsync{aof.FsyncEverySec, aof.FsyncAlways, aof.FsyncNo} {
+		t.Run(fsync.String(), func(t *testing.T) {
+			cfg, _ := testConfig(t, t.TempDir())
+			cfg.fsync = fsync
+			r := start(t, cfg)
+			ws, wait := startWriters(t, r.addr, 8, 2000)
+			if err := r.stop(); err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			wait()
+			checkAcked(t, cfg, ws)
+		})
+	}
+}
+
+// freePort is not used for the server under test (that binds :0); it
+// occupies a port to show that a busy one fails fast.
+func TestAddrInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg, _ := testConfig(t, t.TempDir())
+	cfg.addr = ln.Addr().String()
+	if _, err := newApp(cfg); err == nil {
+		t.Fatal("newApp on a busy port succeeded")
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for name, mod := range map[string]func(*config){
+		"drain":    func(c *config) { c.drain = 0 },
+		"maxconns": func(c *config) { c.maxConns = -1 },
+		"addr":     func(c *config) { c.addr = "nonsense" },
+	} {
+		cfg, _ := testConfig(t, t.TempDir())
+		mod(&cfg)
+		if _, err := newApp(cfg); err == nil {
+			t.Errorf("%s: newApp accepted a bad config", name)
+		}
+	}
+}
+
+// Without -aof the server runs without persistence.
+func TestNoPersistence(t *testing.T) {
+	cfg, _ := testConfig(t, t.TempDir())
+	cfg.aofPath = ""
+	r := start(t, cfg)
+	c := dial(t, r.addr)
+	do(t, c, "SET", "k", "v")
+	v, _ := c.Do("INFO", "persistence")
+	if !bytes.Contains([]byte(v.Str), []byte("aof_enabled:0")) {
+		t.Fatalf("INFO persistence:\n%s", v.Str)
+	}
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// faultyDisk makes the AOF's writes fail while it is switched on.
+type faultyDisk struct {
+	mu      sync.Mutex
+	failing bool
+}
+
+func (d *faultyDisk) set(on bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failing = on
+}
+
+func (d *faultyDisk) broken() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.failing
+}
+
+var errNoSpace = errors.New("no space left on device (injected)")
+
+type faultyFile struct {
+	d *faultyDisk
+	f *os.File
+}
+
+func (f faultyFile) Write(p []byte) (int, error) {
+	if f.d.broken() {
+		return 0, errNoSpace
+	}
+	return f.f.Write(p)
+}
+
+func (f faultyFile) Sync() error {
+	if f.d.broken() {
+		return errNoSpace
+	}
+	return f.f.Sync()
+}
+
+func (f faultyFile) Close() error { return f.f.Close() }
+
+func (d *faultyDisk) open(path string) (aof.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return faultyFile{d: d, f: f}, nil
+}
+
+func info(t *testing.T, addr, section string) string {
+	t.Helper()
+	c := dial(t, addr)
+	defer c.Close()
+	v, err := c.Do("INFO", section)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Str
+}
+
+// TestAOFFailure: when the disk fails, writes are refused (MISCONF) and the
+// failure shows in the logs and INFO, reads keep working, the tree
+// restarts the writer, and once the disk is back writes work again and
+// nothing acknowledged is missing.
+func TestAOFFailure(t *testing.T) {
+	dir := t.TempDir()
+	cfg, logs := testConfig(t, dir)
+	disk := &faultyDisk{}
+	cfg.openAOF = disk.open
+	cfg.failureBackoff = 20 * time.Millisecond
+	r := start(t, cfg)
+	c := dial(t, r.addr)
+	do(t, c, "SET", "before", "1")
+
+	disk.set(true)
+	// The first write after the disk broke is appended but cannot be
+	// committed: its reply is never sent and the connection closes.
+	if v, err := c.Do("SET", "during", "1"); err == nil {
+		t.Fatalf("a write that could not be committed was answered: %v", v)
+	}
+	c2 := dial(t, r.addr)
+	waitFor(t, "writes to be refused", func() bool {
+		return strings.HasPrefix(do(t, c2, "SET", "refused", "1"), "(error) MISCONF Errors writing to the AOF file: ")
+	})
+	if have := do(t, c2, "GET", "before"); have != `"1"` {
+		t.Fatalf("read while the AOF fails: %s", have)
+	}
+	if have := do(t, c2, "GET", "refused"); have != "(nil)" {
+		t.Fatalf("a refused write took effect: GET = %s", have)
+	}
+	st := info(t, r.addr, "persistence")
+	for _, want := range []string{"aof_last_write_status:err", "no space left on device (injected)"} {
+		if !strings.Contains(st, want) {
+			t.Fatalf("INFO persistence lacks %q:\n%s", want, st)
+		}
+	}
+	if strings.Contains(st, "aof_write_failures:0\r\n") {
+		t.Fatalf("no failures counted:\n%s", st)
+	}
+	waitFor(t, "the failure in the logs", func() bool {
+		return strings.Contains(logs.String(), "append-only file failing")
+	})
+
+	disk.set(false)
+	waitFor(t, "the writer to recover", func() bool {
+		return strings.Contains(info(t, r.addr, "persistence"), "aof_last_write_status:ok")
+	})
+	waitFor(t, "the recovery in the logs", func() bool {
+		return strings.Contains(logs.String(), "append-only file writable again")
+	})
+	do(t, c2, "SET", "after", "1")
+	if err := r.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	r2 := start(t, cfg)
+	// "during" was never acknowledged but sat in the buffer, and the
+	// restarted writer wrote it out; "refused" never took effect.
+	if have := do(t, dial(t, r2.addr), "MGET", "before", "during", "refused", "after"); have != `["1", "1", (nil), "1"]` {
+		t.Fatalf("after restart: %s", have)
+	}
+}
+
+// A crash in the middle of a write leaves a torn last record: it is cut
+// off with a warning and the server starts.
+func TestTornAOFStarts(t *testing.T) {
+	dir := t.TempDir()
+	cfg, logs := testConfig(t, dir)
+	good := resp.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"))
+	torn := resp.AppendCommand(nil, []byte("SET"), []byte("k2"), []byte("v2"))
+	if err := os.WriteFile(cfg.aofPath, append(good, torn[:len(torn)-3]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := start(t, cfg)
+	if have := do(t, dial(t, r.addr), "MGET", "k", "k2"); have != `["v", (nil)]` {
+		t.Fatalf("MGET = %s", have)
+	}
+	if !strings.Contains(logs.String(), "aof-load-truncated") {
+		t.Fatalf("no warning about the torn record:\n%s", logs.String())
+	}
+	if fi, _ := os.Stat(cfg.aofPath); fi.Size() != int64(len(good)) {
+		t.Fatalf("file is %d bytes, want the torn record cut to %d", fi.Size(), len(good))
+	}
+}
+
+// A corrupt record in the middle stops the start with an error that names
+// its offset.
+func TestCorruptAOFRefused(t *testing.T) {
+	cfg, _ := testConfig(t, t.TempDir())
+	good := resp.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"))
+	data := append(append(good, "*1\r\n$3\r\nGET\r\n"...), good...)
+	if err := os.WriteFile(cfg.aofPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := newApp(cfg)
+	var ce *aof.CorruptError
+	if !errors.As(err, &ce) || ce.Offset != int64(len(good)) {
+		t.Fatalf("err = %v, want a CorruptError at offset %d", err, len(good))
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg.aofPath), "kv.aof")); err != nil {
+		t.Fatal(err)
+	}
+}

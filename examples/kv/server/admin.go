@@ -1,0 +1,333 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
+// redisVersion is the Redis version whose behaviour this server follows;
+// clients read it from INFO and HELLO to decide what they may send.
+const redisVersion = "7.0.0"
+
+func cmdPing(c *conn, args [][]byte) {
+	switch len(args) {
+	case 1:
+		c.w.WriteSimple("PONG")
+	case 2:
+		c.w.WriteBulk(args[1])
+	default:
+		c.w.WriteError(wrongArgs("ping"))
+	}
+}
+
+func cmdEcho(c *conn, args [][]byte) { c.w.WriteBulk(args[1]) }
+
+func cmdSelect(c *conn, args [][]byte) {
+	n, ok := resp.ParseInt(args[1])
+	switch {
+	case !ok:
+		c.w.WriteError(errNotInteger)
+	case n != 0:
+		c.w.WriteError(errDBIndex)
+	default:
+		c.w.WriteOK()
+	}
+}
+
+func cmdQuit(c *conn, _ [][]byte) {
+	c.w.WriteOK()
+	c.quit = true
+}
+
+// cmdHello is HELLO [protover [AUTH user pass] [SETNAME name]]. Only RESP2
+// is spoken; a client asking for 3 gets NOPROTO and, like redis-cli and
+// most libraries, carries on in 2.
+func cmdHello(c *conn, args [][]byte) {
+	if len(args) > 1 {
+		v, ok := resp.ParseInt(args[1])
+		if !ok {
+			c.w.WriteError("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v != 2 {
+			c.w.WriteError("NOPROTO unsupported protocol version")
+			return
+		}
+	}
+	var name []byte
+	setName := false
+	for i := 2; i < len(args); i++ {
+		switch more := len(args) - i - 1; {
+		case eqFold(args[i], "AUTH") && more >= 2:
+			c.w.WriteError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+			return
+		case eqFold(args[i], "SETNAME") && more >= 1:
+			name, setName = args[i+1], true
+			i++
+		default:
+			c.w.WriteError("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
+			return
+		}
+	}
+	if setName && !c.setName(name) {
+		return
+	}
+	c.w.WriteArrayHeader(14)
+	c.w.WriteBulkString("server")
+	c.w.WriteBulkString("redis")
+	c.w.WriteBulkString("version")
+	c.w.WriteBulkString(redisVersion)
+	c.w.WriteBulkString("proto")
+	c.w.WriteInt(2)
+	c.w.WriteBulkString("id")
+	c.w.WriteInt(c.id)
+	c.w.WriteBulkString("mode")
+	c.w.WriteBulkString("standalone")
+	c.w.WriteBulkString("role")
+	c.w.WriteBulkString("master")
+	c.w.WriteBulkString("modules")
+	c.w.WriteArrayHeader(0)
+}
+
+// setName validates and sets the connection's name, replying with Redis's
+// error if it has blanks or special characters. An empty name clears it.
+func (c *conn) setName(name []byte) bool {
+	for _, ch := range name {
+		if ch < '!' || ch > '~' {
+			c.w.WriteError("ERR Client names cannot contain spaces, newlines or special characters.")
+			return false
+		}
+	}
+	c.name = string(name)
+	return true
+}
+
+// cmdClient is CLIENT ID, SETNAME, GETNAME, SETINFO (accepted and
+// ignored, for newer client libraries) and INFO.
+func cmdClient(c *conn, args [][]byte) {
+	sub := args[1]
+	switch {
+	case eqFold(sub, "ID") && len(args) == 2:
+		c.w.WriteInt(c.id)
+	case eqFold(sub, "GETNAME") && len(args) == 2:
+		if c.name == "" {
+			c.w.WriteNull()
+		} else {
+			c.w.WriteBulkString(c.name)
+		}
+	case eqFold(sub, "SETNAME") && len(args) == 3:
+		if c.setName(args[2]) {
+			c.w.WriteOK()
+		}
+	case eqFold(sub, "SETINFO") && len(args) == 4:
+		c.w.WriteOK()
+	case eqFold(sub, "INFO") && len(args) == 2:
+		c.w.WriteBulkString(c.clientInfo())
+	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"):
+		c.w.WriteError(wrongArgs("client|" + strings.ToLower(string(sub))))
+	default:
+		c.w.WriteError(unknownSubcommand(sub, "client"))
+	}
+}
+
+func (c *conn) clientInfo() string {
+	var b strings.Builder
+	b.WriteString("id=")
+	b.WriteString(strconv.FormatInt(c.id, 10))
+	if c.nc != nil {
+		b.WriteString(" addr=")
+		b.WriteString(c.nc.RemoteAddr().String())
+		b.WriteString(" laddr=")
+		b.WriteString(c.nc.LocalAddr().String())
+	}
+	b.WriteString(" name=")
+	b.WriteString(c.name)
+	b.WriteString(" db=0 resp=2\n")
+	return b.String()
+}
+
+// configParams is what CONFIG GET answers: enough for redis-benchmark,
+// which asks for save and appendonly, and for tools that ask about limits.
+func (c *conn) configParams() [][2]string {
+	appendonly, fsync := "no", "everysec"
+	if c.h.aof != nil {
+		appendonly, fsync = "yes", c.h.aof.Fsync().String()
+	}
+	port := c.h.port()
+	return [][2]string{
+		{"appendonly", appendonly},
+		{"appendfsync", fsync},
+		{"save", ""},
+		{"databases", "1"},
+		{"maxclients", strconv.Itoa(c.h.cfg.MaxConns)},
+		{"port", port},
+		{"proto-max-bulk-len", strconv.Itoa(resp.DefaultMaxBulkLen)},
+		{"timeout", "0"},
+		{"maxmemory", "0"},
+		{"maxmemory-policy", "noeviction"},
+		{"hz", "10"},
+	}
+}
+
+// cmdConfig is CONFIG GET pattern [pattern ...]; other subcommands are
+// refused, as the configuration is fixed at start.
+func cmdConfig(c *conn, args [][]byte) {
+	sub := args[1]
+	switch {
+	case eqFold(sub, "GET") && len(args) >= 3:
+		var out [][2]string
+		for _, p := range c.configParams() {
+			for _, pat := range args[2:] {
+				if store.Match(strings.ToLower(string(pat)), p[0]) {
+					out = append(out, p)
+					break
+				}
+			}
+		}
+		c.w.WriteArrayHeader(2 * len(out))
+		for _, p := range out {
+			c.w.WriteBulkString(p[0])
+			c.w.WriteBulkString(p[1])
+		}
+	case eqFold(sub, "GET"):
+		c.w.WriteError(wrongArgs("config|get"))
+	case eqFold(sub, "RESETSTAT") && len(args) == 2:
+		c.w.WriteOK()
+	case eqFold(sub, "SET"), eqFold(sub, "REWRITE"):
+		c.w.WriteError("ERR CONFIG " + strings.ToUpper(string(sub)) + " is not supported: the kv example is configured by its flags")
+	default:
+		c.w.WriteError(unknownSubcommand(sub, "config"))
+	}
+}
+
+// cmdCommand is COMMAND, COMMAND COUNT, COMMAND LIST, COMMAND INFO and
+// COMMAND DOCS, in Redis 7's shapes; redis-cli asks for DOCS to build its
+// interactive help.
+func cmdCommand(c *conn, args [][]byte) {
+	visible := visibleCommands()
+	if len(args) == 1 {
+		c.w.WriteArrayHeader(len(visible))
+		for _, cmd := range visible {
+			c.writeCommandInfo(cmd)
+		}
+		return
+	}
+	sub := args[1]
+	switch {
+	case eqFold(sub, "COUNT") && len(args) == 2:
+		c.w.WriteInt(int64(len(visible)))
+	case eqFold(sub, "LIST") && len(args) == 2:
+		c.w.WriteArrayHeader(len(visible))
+		for _, cmd := range visible {
+			c.w.WriteBulkString(cmd.name)
+		}
+	case eqFold(sub, "INFO"):
+		if len(args) == 2 {
+			c.w.WriteArrayHeader(len(visible))
+			for _, cmd := range visible {
+				c.writeCommandInfo(cmd)
+			}
+			return
+		}
+		c.w.WriteArrayHeader(len(args) - 2)
+		for _, name := range args[2:] {
+			if cmd := c.lookup(name); cmd != nil {
+				c.writeCommandInfo(cmd)
+			} else {
+				c.w.WriteNullArray()
+			}
+		}
+	case eqFold(sub, "DOCS"):
+		var docs []*command
+		if len(args) == 2 {
+			docs = visible
+		} else {
+			for _, name := range args[2:] {
+				if cmd := c.lookup(name); cmd != nil {
+					docs = append(docs, cmd)
+				}
+			}
+		}
+		c.w.WriteArrayHeader(2 * len(docs))
+		for _, cmd := range docs {
+			c.w.WriteBulkString(cmd.name)
+			c.w.WriteArrayHeader(6)
+			c.w.WriteBulkString("summary")
+			c.w.WriteBulkString(cmd.summary)
+			c.w.WriteBulkString("since")
+			c.w.WriteBulkString("1.0.0")
+			c.w.WriteBulkString("group")
+			c.w.WriteBulkString(cmd.group)
+		}
+	case eqFold(sub, "COUNT"), eqFold(sub, "LIST"):
+		c.w.WriteError(wrongArgs("command|" + strings.ToLower(string(sub))))
+	default:
+		c.w.WriteError(unknownSubcommand(sub, "command"))
+	}
+}
+
+func visibleCommands() []*command {
+	var out []*command
+	for _, cmd := range commandList {
+		if cmd.flags&flagHidden == 0 {
+			out = append(out, cmd)
+		}
+	}
+	return out
+}
+
+// writeCommandInfo writes Redis 7's ten-element command description.
+func (c *conn) writeCommandInfo(cmd *command) {
+	c.w.WriteArrayHeader(10)
+	c.w.WriteBulkString(cmd.name)
+	c.w.WriteInt(int64(cmd.arity))
+	var fl []string
+	if cmd.flags&flagWrite != 0 {
+		fl = append(fl, "write", "denyoom")
+	}
+	if cmd.flags&flagReadonly != 0 {
+		fl = append(fl, "readonly")
+	}
+	if cmd.flags&flagAdmin != 0 {
+		fl = append(fl, "admin", "noscript")
+	}
+	if cmd.flags&flagFast != 0 {
+		fl = append(fl, "fast")
+	}
+	c.w.WriteArrayHeader(len(fl))
+	for _, f := range fl {
+		c.w.WriteSimple(f)
+	}
+	c.w.WriteInt(int64(cmd.first))
+	c.w.WriteInt(int64(cmd.last))
+	c.w.WriteInt(int64(cmd.step))
+	c.w.WriteArrayHeader(1)
+	c.w.WriteSimple("@" + cmd.group)
+	c.w.WriteArrayHeader(0) // tips
+	c.w.WriteArrayHeader(0) // key specs
+	c.w.WriteArrayHeader(0) // subcommands
+}
+
+// cmdDebug is the hidden DEBUG command, enabled only by Config.debug (in
+// tests): DEBUG PANIC panics in the middle of a command, to show that it
+// costs only this connection; DEBUG SLEEP seconds holds the command.
+func cmdDebug(c *conn, args [][]byte) {
+	switch {
+	case eqFold(args[1], "PANIC"):
+		panic("DEBUG PANIC: a bug in one command's code")
+	case eqFold(args[1], "SLEEP") && len(args) == 3:
+		f, err := strconv.ParseFloat(string(args[2]), 64)
+		if err != nil {
+			c.w.WriteError("ERR value is not a valid float")
+			return
+		}
+		time.Sleep(time.Duration(f * float64(time.Second)))
+		c.w.WriteOK()
+	default:
+		c.w.WriteError(unknownSubcommand(args[1], "debug"))
+	}
+}

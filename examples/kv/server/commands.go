@@ -1,0 +1,227 @@
+package server
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
+// flags describe a command for COMMAND and for the dispatcher.
+type flags uint8
+
+const (
+	flagWrite    flags = 1 << iota // changes the keyspace: commit before replying; may be replayed
+	flagReadonly                   // reads the keyspace
+	flagFast                       // O(1) or O(log N)
+	flagAdmin                      // server administration
+	flagHidden                     // only with Config.debug; not listed by COMMAND
+)
+
+// command is one entry of the command table.
+type command struct {
+	name    string // lowercase, as Redis names commands in errors
+	arity   int    // as Redis: n means exactly n arguments, -n at least n (the name counts)
+	flags   flags
+	first   int // key positions, for COMMAND INFO
+	last    int
+	step    int
+	group   string // for COMMAND DOCS
+	summary string
+	run     func(c *conn, args [][]byte)
+}
+
+// commands is the command table, keyed by lowercase name.
+var commands map[string]*command
+
+// commandList is the table in a stable order, for COMMAND's replies.
+var commandList []*command
+
+func init() {
+	for _, cmd := range []*command{
+		// Strings.
+		{name: "get", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the string value of a key.", run: cmdGet},
+		{name: "set", arity: -3, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", run: cmdSet},
+		{name: "getset", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the previous string value of a key after setting it to a new value.", run: cmdGetSet},
+		{name: "incr", arity: 2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increments the integer value of a key by one.", run: cmdIncr},
+		{name: "decr", arity: 2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Decrements the integer value of a key by one.", run: cmdDecr},
+		{name: "incrby", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increments the integer value of a key by a number.", run: cmdIncrBy},
+		{name: "decrby", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Decrements a number from the integer value of a key.", run: cmdDecrBy},
+		{name: "append", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.", run: cmdAppend},
+		{name: "strlen", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the length of a string value.", run: cmdStrlen},
+		{name: "mset", arity: -3, flags: flagWrite, first: 1, last: -1, step: 2, group: "string", summary: "Atomically creates or modifies the string values of one or more keys.", run: cmdMSet},
+		{name: "mget", arity: -2, flags: flagReadonly | flagFast, first: 1, last: -1, step: 1, group: "string", summary: "Atomically returns the string values of one or more keys.", run: cmdMGet},
+
+		// Keyspace.
+		{name: "del", arity: -2, flags: flagWrite, first: 1, last: -1, step: 1, group: "generic", summary: "Deletes one or more keys.", run: cmdDel},
+		{name: "exists", arity: -2, flags: flagReadonly | flagFast, first: 1, last: -1, step: 1, group: "generic", summary: "Determines whether one or more keys exist.", run: cmdExists},
+		{name: "expire", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key in seconds.", run: cmdExpire},
+		{name: "pexpire", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key in milliseconds.", run: cmdPExpire},
+		{name: "expireat", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key to a Unix timestamp.", run: cmdExpireAt},
+		{name: "pexpireat", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key to a Unix milliseconds timestamp.", run: cmdPExpireAt},
+		{name: "ttl", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Returns the expiration time in seconds of a key.", run: cmdTTL},
+		{name: "pttl", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Returns the expiration time in milliseconds of a key.", run: cmdPTTL},
+		{name: "persist", arity: 2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Removes the expiration time of a key.", run: cmdPersist},
+		{name: "keys", arity: 2, flags: flagReadonly, group: "generic", summary: "Returns all key names that match a pattern.", run: cmdKeys},
+		{name: "scan", arity: -2, flags: flagReadonly, group: "generic", summary: "Iterates over the key names in the database.", run: cmdScan},
+		{name: "dbsize", arity: 1, flags: flagReadonly | flagFast, group: "server", summary: "Returns the number of keys in the database.", run: cmdDBSize},
+		{name: "flushdb", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys from the current database.", run: cmdFlush},
+		{name: "flushall", arity: -1, flags: flagWrite, group: "server", summary: "Removes all keys from all databases.", run: cmdFlush},
+
+		// Connection and server.
+		{name: "ping", arity: -1, flags: flagFast, group: "connection", summary: "Returns the server's liveliness response.", run: cmdPing},
+		{name: "echo", arity: 2, flags: flagFast, group: "connection", summary: "Returns the given string.", run: cmdEcho},
+		{name: "select", arity: 2, flags: flagFast, group: "connection", summary: "Changes the selected database.", run: cmdSelect},
+		{name: "quit", arity: -1, flags: flagFast, group: "connection", summary: "Closes the connection.", run: cmdQuit},
+		{name: "hello", arity: -1, flags: flagFast, group: "connection", summary: "Handshakes with the Redis server.", run: cmdHello},
+		{name: "client", arity: -2, group: "connection", summary: "A container for client connection commands.", run: cmdClient},
+		{name: "info", arity: -1, group: "server", summary: "Returns information and statistics about the server.", run: cmdInfo},
+		{name: "config", arity: -2, flags: flagAdmin, group: "server", summary: "A container for server configuration commands.", run: cmdConfig},
+		{name: "command", arity: -1, group: "server", summary: "Returns detailed information about all commands.", run: cmdCommand},
+		{name: "debug", arity: -2, flags: flagAdmin | flagHidden, group: "server", summary: "Test hooks.", run: cmdDebug},
+	} {
+		commandList = append(commandList, cmd)
+	}
+	commands = make(map[string]*command, len(commandList))
+	for _, cmd := range commandList {
+		commands[cmd.name] = cmd
+	}
+}
+
+// lookup finds a command by name, case-insensitively, without allocating.
+func (c *conn) lookup(name []byte) *command {
+	if len(name) > len(c.lower) {
+		return nil
+	}
+	lower := c.lower[:len(name)]
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		lower[i] = ch
+	}
+	cmd := commands[string(lower)]
+	if cmd != nil && cmd.flags&flagHidden != 0 && !c.h.cfg.debug {
+		return nil
+	}
+	return cmd
+}
+
+// exec runs one command and buffers its reply.
+func (c *conn) exec(args [][]byte) {
+	c.cmds++
+	cmd := c.lookup(args[0])
+	if cmd == nil {
+		c.w.WriteError(unknownCommand(args))
+		return
+	}
+	if cmd.arity > 0 && len(args) != cmd.arity || len(args) < -cmd.arity {
+		c.w.WriteError(wrongArgs(cmd.name))
+		return
+	}
+	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
+		cmd.run(c, args)
+		return
+	}
+	// Only a write that appended needs a commit before its reply. The
+	// offset may include other connections' records appended meanwhile,
+	// which only makes the commit cover more.
+	before := c.h.aof.Appended()
+	cmd.run(c, args)
+	if end := c.h.aof.Appended(); end != before {
+		c.commitTo = end
+	}
+}
+
+// Redis's error replies.
+const (
+	errSyntax      = "ERR syntax error"
+	errNotInteger  = "ERR value is not an integer or out of range"
+	errOverflow    = "ERR increment or decrement would overflow"
+	errTooLarge    = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errInvalidCurs = "ERR invalid cursor"
+	errDBIndex     = "ERR DB index is out of range"
+	errClosed      = "ERR the server is shutting down; write not applied"
+)
+
+func wrongArgs(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// unknownCommand is Redis 7's text, quoting arguments up to about 128
+// bytes as Redis does.
+func unknownCommand(args [][]byte) string {
+	var quoted []byte
+	for _, a := range args[1:] {
+		if len(quoted) >= 128 {
+			break
+		}
+		quoted = append(quoted, '\'')
+		quoted = append(quoted, clip(a, 128-len(quoted)+1)...)
+		quoted = append(quoted, "' "...)
+	}
+	return "ERR unknown command '" + string(clip(args[0], 128)) + "', with args beginning with: " + string(quoted)
+}
+
+func unknownSubcommand(sub []byte, cmd string) string {
+	return "ERR unknown subcommand '" + string(clip(sub, 128)) + "'. Try " + strings.ToUpper(cmd) + " HELP."
+}
+
+func clip(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// writeFlag answers a command whose reply is 1 when it changed something
+// and 0 when it did not, as Redis's EXPIRE and PERSIST do.
+func (c *conn) writeFlag(changed bool, err error) {
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case changed:
+		c.w.WriteInt(1)
+	default:
+		c.w.WriteInt(0)
+	}
+}
+
+// writeStoreError replies to a write the store refused.
+func (c *conn) writeStoreError(err error) {
+	switch {
+	case errors.Is(err, store.ErrNotInteger):
+		c.w.WriteError(errNotInteger)
+	case errors.Is(err, store.ErrOverflow):
+		c.w.WriteError(errOverflow)
+	case errors.Is(err, store.ErrTooLarge):
+		c.w.WriteError(errTooLarge)
+	case errors.Is(err, aof.ErrFailing):
+		// Redis's reply while it cannot write its append-only file.
+		c.w.WriteError("MISCONF Errors writing to the AOF file: " +
+			strings.TrimPrefix(err.Error(), aof.ErrFailing.Error()+": "))
+	case errors.Is(err, aof.ErrClosed):
+		c.w.WriteError(errClosed)
+	default:
+		c.w.WriteError("ERR " + err.Error())
+	}
+}
+
+// eqFold reports whether b equals the upper-case ASCII word s, ignoring
+// case, without allocating.
+func eqFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		ch := b[i]
+		if 'a' <= ch && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		if ch != s[i] {
+			return false
+		}
+	}
+	return true
+}

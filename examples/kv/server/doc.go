@@ -1,0 +1,28 @@
+// Package server is the kv example's connection handler: a
+// [listener.Handler] that speaks the Redis protocol, with the command table
+// that runs each command against a [store.Store] and journals writes to an
+// [aof.Writer].
+//
+// # A connection
+//
+// [Handler.ServeConn] loops: read a command, run it, buffer the reply. The
+// replies are written when the reader is about to wait for more input, so a
+// pipeline of commands that arrived together is answered with one write,
+// and before they are written the append-only file is committed, so a write
+// is acknowledged only once it is in the file. The loop checks its ctx
+// between commands: at a graceful stop it finishes the reply in hand and
+// returns, and an idle connection's read is woken at once rather than
+// waiting for the listener's force-close.
+//
+// A malformed request gets "-ERR Protocol error: ..." and closes that
+// connection only. A panic in a command is left to the listener, which
+// recovers it and closes that connection only.
+//
+// # Redis compatibility
+//
+// Replies and error texts are Redis 7's, so that redis-cli,
+// redis-benchmark and client libraries behave as they do with Redis. Only
+// strings exist, so WRONGTYPE cannot happen; there is one database (SELECT
+// 0); COMMAND, CONFIG GET, CLIENT and HELLO answer what clients ask at
+// connection time.
+package server

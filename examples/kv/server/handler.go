@@ -1,0 +1,220 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/listener"
+)
+
+// flushAt is the size of buffered replies that is written out even though
+// more commands are waiting: a long pipeline of large GETs must not pile up
+// its replies in memory.
+const flushAt = 64 << 10
+
+// Config configures a [Handler].
+type Config struct {
+	// Store is the keyspace. Required.
+	Store *store.Store
+	// AOF is the append-only file, which must also be the Store's
+	// journal; nil runs without persistence.
+	AOF *aof.Writer
+	// Listener, if set, is the listener serving this handler; INFO reports
+	// its address and Stats.
+	Listener *listener.Server
+	// MaxConns is reported by CONFIG GET maxclients; 0 means no cap.
+	MaxConns int
+
+	// debug enables the hidden DEBUG command, which can panic on demand.
+	// It is unexported so that only this package's tests can set it.
+	debug bool
+}
+
+// Handler serves Redis protocol connections. It is a [listener.Handler].
+type Handler struct {
+	cfg     Config
+	store   *store.Store
+	aof     *aof.Writer
+	started time.Time
+	pid     int
+
+	nextID   atomic.Int64
+	clients  atomic.Int64
+	conns    atomic.Int64
+	commands atomic.Int64
+	hits     atomic.Int64
+	misses   atomic.Int64
+
+	pool   sync.Pool
+	replay *conn // the connection Replay runs records on
+}
+
+// New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
+// wiring mistake, not a runtime condition.
+func New(cfg Config) *Handler {
+	if cfg.Store == nil {
+		panic("server: Config.Store is nil")
+	}
+	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
+	h.pool.New = func() any {
+		c := &conn{h: h}
+		c.r = resp.NewReader(c, resp.Options{})
+		c.w = resp.NewWriter(nil)
+		return c
+	}
+	return h
+}
+
+// conn is one client's state. It is the io.Reader under its resp.Reader,
+// which is how replies get flushed exactly when the next read would wait.
+type conn struct {
+	h    *Handler
+	nc   net.Conn
+	r    *resp.Reader
+	w    *resp.Writer
+	id   int64
+	name string
+
+	rec   [][]byte // the record being journalled
+	num   []byte   // scratch for formatting numbers into records
+	lower [24]byte // the command name, lowercased for the table lookup
+
+	commitTo int64 // the AOF offset this connection's writes reached; 0 once committed
+	quit     bool
+	replay   bool // applying the append-only file: no journal, no client
+
+	cmds, hits, misses int64 // counted locally, added to the Handler's per flush
+}
+
+// ServeConn serves one connection until the client leaves, sends a
+// malformed request, says QUIT, or ctx is cancelled. At cancellation it
+// finishes the command in hand, writes the replies it owes and returns.
+func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
+	c := h.pool.Get().(*conn)
+	c.nc = nc
+	c.w.Reset(nc)
+	c.id = h.nextID.Add(1)
+	h.clients.Add(1)
+	h.conns.Add(1)
+	defer h.release(c)
+
+	// A read blocked on an idle connection would hold the drain until the
+	// listener's force-close; waking it with a past deadline lets the loop
+	// see ctx at once.
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	for {
+		args, err := c.r.ReadCommand()
+		if err != nil {
+			return c.readFailed(ctx, err)
+		}
+		c.exec(args)
+		if c.quit || ctx.Err() != nil {
+			return c.flush()
+		}
+		if c.w.Buffered() >= flushAt {
+			if err := c.flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (h *Handler) release(c *conn) {
+	h.clients.Add(-1)
+	c.addStats()
+	c.nc, c.name, c.quit, c.commitTo = nil, "", false, 0
+	c.r.Reset(c)
+	c.w.Reset(nil)
+	h.pool.Put(c)
+}
+
+// readFailed ends the connection after a read error: a protocol error is
+// answered before the connection closes, a stop or a departed client is a
+// normal end.
+func (c *conn) readFailed(ctx context.Context, err error) error {
+	var pe *resp.ProtocolError
+	if errors.As(err, &pe) {
+		c.w.WriteError("ERR " + pe.Error())
+		if ferr := c.flush(); ferr != nil {
+			return ferr
+		}
+		return err
+	}
+	if ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil
+	}
+	return err
+}
+
+// Read is called by the resp.Reader when it has no complete command
+// buffered: the moment to send the replies owed, as one write.
+func (c *conn) Read(p []byte) (int, error) {
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
+	return c.nc.Read(p)
+}
+
+// flush commits the append-only file up to this batch's records, then
+// writes the buffered replies. If the commit fails the replies are not
+// sent: the writes they acknowledge are not known to be in the file.
+func (c *conn) flush() error {
+	if c.w.Buffered() == 0 {
+		return nil
+	}
+	if c.commitTo != 0 {
+		upTo := c.commitTo
+		c.commitTo = 0
+		if err := c.h.aof.Commit(upTo); err != nil {
+			c.w.Discard()
+			return err
+		}
+	}
+	c.addStats()
+	return c.w.Flush()
+}
+
+func (c *conn) addStats() {
+	if c.cmds != 0 {
+		c.h.commands.Add(c.cmds)
+		c.cmds = 0
+	}
+	if c.hits != 0 {
+		c.h.hits.Add(c.hits)
+		c.hits = 0
+	}
+	if c.misses != 0 {
+		c.h.misses.Add(c.misses)
+		c.misses = 0
+	}
+}
+
+// record returns args as a journal record, or nil when replaying (the
+// record is already in the file). The arguments are copied into the
+// connection's scratch slice, so building one allocates nothing.
+func (c *conn) record(args ...[]byte) [][]byte {
+	if c.replay {
+		return nil
+	}
+	c.rec = append(c.rec[:0], args...)
+	return c.rec
+}
+
+// recordArgs is record for a command journalled as it was received.
+func (c *conn) recordArgs(args [][]byte) [][]byte {
+	if c.replay {
+		return nil
+	}
+	return args
+}

@@ -1,0 +1,164 @@
+package server
+
+import (
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// infoSections are INFO's sections in order; "default" and "all" give all
+// of them.
+var infoSections = []string{"server", "clients", "stats", "persistence", "seam", "keyspace"}
+
+// cmdInfo is INFO [section ...], in Redis's format: "# Section" headers,
+// "field:value" lines, CRLF line ends. The seam section is the listener's
+// Stats.
+func cmdInfo(c *conn, args [][]byte) {
+	want := map[string]bool{}
+	for _, a := range args[1:] {
+		s := strings.ToLower(string(a))
+		if s == "all" || s == "default" || s == "everything" {
+			for _, name := range infoSections {
+				want[name] = true
+			}
+		} else {
+			want[s] = true
+		}
+	}
+	if len(want) == 0 {
+		for _, name := range infoSections {
+			want[name] = true
+		}
+	}
+	var b infoBuilder
+	for _, name := range infoSections {
+		if want[name] {
+			c.h.info(&b, name)
+		}
+	}
+	c.w.WriteBulkString(b.String())
+}
+
+type infoBuilder struct{ strings.Builder }
+
+func (b *infoBuilder) section(name string) {
+	if b.Len() > 0 {
+		b.WriteString("\r\n")
+	}
+	b.WriteString("# ")
+	b.WriteString(name)
+	b.WriteString("\r\n")
+}
+
+func (b *infoBuilder) field(name, value string) {
+	b.WriteString(name)
+	b.WriteByte(':')
+	b.WriteString(value)
+	b.WriteString("\r\n")
+}
+
+func (b *infoBuilder) int(name string, v int64) { b.field(name, strconv.FormatInt(v, 10)) }
+
+func (b *infoBuilder) uint(name string, v uint64) { b.field(name, strconv.FormatUint(v, 10)) }
+
+func (h *Handler) info(b *infoBuilder, section string) {
+	switch section {
+	case "server":
+		b.section("Server")
+		b.field("redis_version", redisVersion)
+		b.field("redis_mode", "standalone")
+		b.field("server_name", "seam-kv")
+		b.field("os", runtime.GOOS)
+		b.field("arch_bits", strconv.Itoa(strconv.IntSize))
+		b.field("go_version", runtime.Version())
+		b.int("process_id", int64(h.pid))
+		b.field("tcp_port", h.port())
+		up := time.Since(h.started)
+		b.int("uptime_in_seconds", int64(up/time.Second))
+		b.int("uptime_in_days", int64(up/(24*time.Hour)))
+		if exe, err := os.Executable(); err == nil {
+			b.field("executable", exe)
+		}
+	case "clients":
+		b.section("Clients")
+		b.int("connected_clients", h.clients.Load())
+		b.int("maxclients", int64(h.cfg.MaxConns))
+	case "stats":
+		b.section("Stats")
+		b.int("total_connections_received", h.conns.Load())
+		b.int("total_commands_processed", h.commands.Load())
+		b.int("expired_keys", h.store.Expired())
+		b.int("keyspace_hits", h.hits.Load())
+		b.int("keyspace_misses", h.misses.Load())
+		if h.cfg.Listener != nil {
+			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected)
+		}
+	case "persistence":
+		b.section("Persistence")
+		b.int("loading", 0)
+		if h.aof == nil {
+			b.int("aof_enabled", 0)
+			return
+		}
+		st := h.aof.Status()
+		b.int("aof_enabled", 1)
+		b.field("aof_filename", st.Path)
+		b.field("aof_fsync", st.Fsync.String())
+		status := "ok"
+		if st.Failing {
+			status = "err"
+		}
+		b.field("aof_last_write_status", status)
+		b.field("aof_last_error", st.LastError)
+		b.uint("aof_write_failures", st.Failures)
+		b.int("aof_current_size", st.Size)
+		b.int("aof_buffer_length", st.Buffered)
+		b.int("aof_pending_fsync_bytes", st.Unsynced)
+		b.int("aof_closed", boolInt(st.Closed))
+	case "seam":
+		if h.cfg.Listener == nil {
+			return
+		}
+		st := h.cfg.Listener.Stats()
+		b.section("Seam")
+		b.field("listener", h.cfg.Listener.String())
+		b.uint("listener_accepted", st.Accepted)
+		b.int("listener_active", st.Active)
+		b.uint("listener_at_cap", st.AtCap)
+		b.uint("listener_rejected", st.Rejected)
+		b.uint("listener_panics", st.Panics)
+		b.uint("listener_force_closed", st.ForceClosed)
+		b.uint("listener_acceptor_restarts", st.AcceptorRestarts)
+		b.uint("listener_temporary_errors", st.TemporaryErrors)
+	case "keyspace":
+		b.section("Keyspace")
+		if n := h.store.Len(); n > 0 {
+			b.field("db0", "keys="+strconv.Itoa(n)+",expires="+strconv.Itoa(h.store.Volatile())+",avg_ttl=0")
+		}
+	}
+}
+
+func (h *Handler) port() string {
+	if h.cfg.Listener == nil {
+		return "0"
+	}
+	a := h.cfg.Listener.BoundAddr()
+	if a == nil {
+		return "0"
+	}
+	_, p, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "0"
+	}
+	return p
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,207 @@
+package server
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
+func cmdDel(c *conn, args [][]byte) {
+	var n int64
+	for _, k := range args[1:] {
+		ok, err := c.h.store.Del(k, c.record(wordDel, k))
+		if err != nil {
+			c.writeStoreError(err)
+			return
+		}
+		if ok {
+			n++
+		}
+	}
+	c.w.WriteInt(n)
+}
+
+func cmdExists(c *conn, args [][]byte) {
+	var n int64
+	for _, k := range args[1:] {
+		if c.h.store.Exists(k) {
+			n++
+		}
+	}
+	c.w.WriteInt(n)
+}
+
+func cmdExpire(c *conn, args [][]byte)    { c.expire(args, "expire", 1000, false) }
+func cmdPExpire(c *conn, args [][]byte)   { c.expire(args, "pexpire", 1, false) }
+func cmdExpireAt(c *conn, args [][]byte)  { c.expire(args, "expireat", 1000, true) }
+func cmdPExpireAt(c *conn, args [][]byte) { c.expire(args, "pexpireat", 1, true) }
+
+// expire is Redis's expireGenericCommand: options NX, XX, GT, LT, then the
+// time, scaled by unit milliseconds and made absolute unless it is already.
+// Whatever the form, it is journalled as PEXPIREAT with the absolute time.
+func (c *conn) expire(args [][]byte, name string, unit int64, absolute bool) {
+	var cond store.ExpireCond
+	for _, opt := range args[3:] {
+		switch {
+		case eqFold(opt, "NX"):
+			cond |= store.ExpireNX
+		case eqFold(opt, "XX"):
+			cond |= store.ExpireXX
+		case eqFold(opt, "GT"):
+			cond |= store.ExpireGT
+		case eqFold(opt, "LT"):
+			cond |= store.ExpireLT
+		default:
+			c.w.WriteError("ERR Unsupported option " + string(opt))
+			return
+		}
+	}
+	if cond&store.ExpireNX != 0 && cond&^store.ExpireNX != 0 {
+		c.w.WriteError("ERR NX and XX, GT or LT options at the same time are not compatible")
+		return
+	}
+	if cond&store.ExpireGT != 0 && cond&store.ExpireLT != 0 {
+		c.w.WriteError("ERR GT and LT options at the same time are not compatible")
+		return
+	}
+	when, ok := resp.ParseInt(args[2])
+	if !ok {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	invalid := "ERR invalid expire time in '" + name + "' command"
+	if unit > 1 {
+		if when > math.MaxInt64/unit || when < math.MinInt64/unit {
+			c.w.WriteError(invalid)
+			return
+		}
+		when *= unit
+	}
+	if !absolute {
+		now := c.h.store.Now()
+		if when > math.MaxInt64-now {
+			c.w.WriteError(invalid)
+			return
+		}
+		when += now
+	}
+	c.num = strconv.AppendInt(c.num[:0], when, 10)
+	ok, err := c.h.store.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))
+	c.writeFlag(ok, err)
+}
+
+func cmdTTL(c *conn, args [][]byte) {
+	ttl := c.h.store.TTL(args[1])
+	if ttl > 0 {
+		ttl = (ttl + 500) / 1000 // Redis rounds to the nearest second
+	}
+	c.w.WriteInt(ttl)
+}
+
+func cmdPTTL(c *conn, args [][]byte) {
+	c.w.WriteInt(c.h.store.TTL(args[1]))
+}
+
+func cmdPersist(c *conn, args [][]byte) {
+	ok, err := c.h.store.Persist(args[1], c.recordArgs(args))
+	c.writeFlag(ok, err)
+}
+
+func cmdKeys(c *conn, args [][]byte) {
+	keys := c.h.store.Keys(string(args[1]))
+	c.w.WriteArrayHeader(len(keys))
+	for _, k := range keys {
+		c.w.WriteBulkString(k)
+	}
+}
+
+// cmdScan is SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
+func cmdScan(c *conn, args [][]byte) {
+	cursor, ok := parseCursor(args[1])
+	if !ok {
+		c.w.WriteError(errInvalidCurs)
+		return
+	}
+	count := int64(10)
+	var pattern string
+	onlyStrings := true
+	for i := 2; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			c.w.WriteError(errSyntax)
+			return
+		}
+		opt, val := args[i], args[i+1]
+		switch {
+		case eqFold(opt, "COUNT"):
+			n, ok := resp.ParseInt(val)
+			if !ok {
+				c.w.WriteError(errNotInteger)
+				return
+			}
+			if n < 1 {
+				c.w.WriteError(errSyntax)
+				return
+			}
+			count = n
+		case eqFold(opt, "MATCH"):
+			pattern = string(val)
+			if pattern == "*" {
+				pattern = ""
+			}
+		case eqFold(opt, "TYPE"):
+			// Every key is a string.
+			onlyStrings = eqFold(val, "STRING")
+		default:
+			c.w.WriteError(errSyntax)
+			return
+		}
+	}
+	next, keys := c.h.store.Scan(cursor, int(min(count, math.MaxInt32)), pattern)
+	if !onlyStrings {
+		keys = nil
+	}
+	c.w.WriteArrayHeader(2)
+	c.num = strconv.AppendUint(c.num[:0], next, 10)
+	c.w.WriteBulk(c.num)
+	c.w.WriteArrayHeader(len(keys))
+	for _, k := range keys {
+		c.w.WriteBulkString(k)
+	}
+}
+
+// parseCursor reads a SCAN cursor as Redis's strtoull check does:
+// unsigned decimal digits, nothing else.
+func parseCursor(b []byte) (uint64, bool) {
+	var v uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
+
+func cmdDBSize(c *conn, _ [][]byte) {
+	c.w.WriteInt(int64(c.h.store.Len()))
+}
+
+// cmdFlush is FLUSHDB and FLUSHALL [ASYNC|SYNC]; with one database they
+// are the same, journalled as FLUSHALL.
+func cmdFlush(c *conn, args [][]byte) {
+	if len(args) > 2 || len(args) == 2 && !eqFold(args[1], "ASYNC") && !eqFold(args[1], "SYNC") {
+		c.w.WriteError(errSyntax)
+		return
+	}
+	if err := c.h.store.Flush(c.record(wordFlushAll)); err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteOK()
+}

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"net"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/supervisor"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// testServer is a Handler served by a seam listener under a supervisor, on
+// a loopback port the kernel picked.
+type testServer struct {
+	addr    string
+	handler *Handler
+	ln      *listener.Server
+	store   *store.Store
+	cancel  context.CancelFunc
+	done    <-chan error
+	once    sync.Once
+}
+
+type serverOpts struct {
+	debug bool
+	aof   *aof.Writer
+	drain time.Duration
+	log   zerolog.Logger
+	// wrap, if set, wraps the handler (to observe its connections).
+	wrap func(listener.Handler) listener.Handler
+}
+
+func startServer(t *testing.T, o serverOpts) *testServer {
+	t.Helper()
+	var j store.Journal
+	if o.aof != nil {
+		j = o.aof
+	}
+	st := store.New(j)
+	ln := &listener.Server{Name: "listener test", Addr: "127.0.0.1:0", DrainTimeout: o.drain, Logger: o.log}
+	h := New(Config{Store: st, AOF: o.aof, Listener: ln, debug: o.debug})
+	ln.Handler = h
+	if o.wrap != nil {
+		ln.Handler = o.wrap(h)
+	}
+	if o.aof != nil {
+		st.SetLoading(true)
+		if _, err := o.aof.Load(h.Replay); err != nil {
+			t.Fatal(err)
+		}
+		st.SetLoading(false)
+	}
+	sup := supervisor.New("test", supervisor.Config{Logger: o.log})
+	sup.Add(ln)
+	if o.aof != nil {
+		sup.Add(o.aof)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := sup.ServeBackground(ctx)
+	ts := &testServer{handler: h, ln: ln, store: st, cancel: cancel, done: done}
+	t.Cleanup(ts.stop)
+	select {
+	case <-ln.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("listener not ready")
+	}
+	ts.addr = ln.BoundAddr().String()
+	return ts
+}
+
+// stop stops the tree and waits for it; it may be called more than once.
+func (ts *testServer) stop() {
+	ts.once.Do(func() {
+		ts.cancel()
+		<-ts.done
+	})
+}
+
+func (ts *testServer) dial(t *testing.T) *respclient.Client {
+	t.Helper()
+	c, err := respclient.Dial(ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// do sends one command and returns its reply rendered as text.
+func do(t *testing.T, c *respclient.Client, args ...string) string {
+	t.Helper()
+	if err := c.Conn().SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.Do(args...)
+	if err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	return v.String()
+}
+
+// lookPath skips the test when a Redis tool is not installed.
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not on PATH", name)
+	}
+	return p
+}
+
+func hostPort(t *testing.T, addr string) (string, string) {
+	t.Helper()
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, p
+}
+
+// waitFor polls cond until it holds, failing the test after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Replay applies one record of the append-only file: it runs it as a
+// command of a connection that journals nothing and has no client, and
+// returns the command's error reply as an error. Only write commands are
+// accepted: anything else in the file means it is not what this server
+// wrote. Replay is for aof.Writer.Load, before the server starts serving;
+// it is not safe for concurrent use.
+func (h *Handler) Replay(args [][]byte) error {
+	c := h.replayer()
+	cmd := c.lookup(args[0])
+	if cmd == nil || cmd.flags&flagWrite == 0 {
+		return fmt.Errorf("%q is not a write command", args[0])
+	}
+	c.w.Discard()
+	c.exec(args)
+	out := c.w.Bytes()
+	if len(out) > 0 && out[0] == '-' {
+		return errors.New(string(out[1 : len(out)-2]))
+	}
+	return nil
+}
+
+// replayer is the connection Replay runs commands on, made once.
+func (h *Handler) replayer() *conn {
+	if h.replay == nil {
+		c := h.pool.New().(*conn)
+		c.replay = true
+		c.id = 0
+		h.replay = c
+	}
+	return h.replay
+}

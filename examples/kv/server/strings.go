@@ -1,0 +1,204 @@
+package server
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
+// Words of the records journalled in a form other than the command's own.
+var (
+	wordSet       = []byte("SET")
+	wordDel       = []byte("DEL")
+	wordPXAT      = []byte("PXAT")
+	wordKeepTTL   = []byte("KEEPTTL")
+	wordPExpireAt = []byte("PEXPIREAT")
+	wordFlushAll  = []byte("FLUSHALL")
+)
+
+func cmdGet(c *conn, args [][]byte) {
+	v, ok := c.h.store.Get(args[1])
+	if !ok {
+		c.misses++
+		c.w.WriteNull()
+		return
+	}
+	c.hits++
+	c.w.WriteBulk(v)
+}
+
+// cmdSet is SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT ms-t|KEEPTTL],
+// with Redis's rules for which options combine. A relative expiry is
+// journalled as PXAT, so that a replay at a later time is right.
+func cmdSet(c *conn, args [][]byte) {
+	var o store.SetOptions
+	var get, haveExpiry, seconds, relative bool
+	var expArg []byte
+	for i := 3; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case eqFold(a, "NX") && o.Mode != store.SetIfExists:
+			o.Mode = store.SetIfAbsent
+		case eqFold(a, "XX") && o.Mode != store.SetIfAbsent:
+			o.Mode = store.SetIfExists
+		case eqFold(a, "GET"):
+			get = true
+		case eqFold(a, "KEEPTTL") && !haveExpiry:
+			o.KeepTTL = true
+		case (eqFold(a, "EX") || eqFold(a, "PX") || eqFold(a, "EXAT") || eqFold(a, "PXAT")) &&
+			!o.KeepTTL && !haveExpiry && i+1 < len(args):
+			haveExpiry, expArg = true, args[i+1]
+			seconds = eqFold(a, "EX") || eqFold(a, "EXAT")
+			relative = eqFold(a, "EX") || eqFold(a, "PX")
+			i++
+		default:
+			c.w.WriteError(errSyntax)
+			return
+		}
+	}
+	if haveExpiry {
+		at, ok := c.expiryArg(expArg, seconds, relative)
+		if !ok {
+			return
+		}
+		o.ExpireAt = at
+	}
+	key, val := args[1], args[2]
+	var rec [][]byte
+	switch {
+	case o.ExpireAt != 0:
+		c.num = strconv.AppendInt(c.num[:0], o.ExpireAt, 10)
+		rec = c.record(wordSet, key, val, wordPXAT, c.num)
+	case o.KeepTTL:
+		rec = c.record(wordSet, key, val, wordKeepTTL)
+	default:
+		rec = c.record(wordSet, key, val)
+	}
+	old, hadOld, set, err := c.h.store.Set(key, val, o, rec)
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case get && hadOld:
+		c.w.WriteBulk(old)
+	case get, !set:
+		c.w.WriteNull()
+	default:
+		c.w.WriteOK()
+	}
+}
+
+// expiryArg converts SET's EX/PX/EXAT/PXAT argument to unix milliseconds,
+// replying with Redis's error if it is not a positive time.
+func (c *conn) expiryArg(arg []byte, seconds, relative bool) (int64, bool) {
+	const invalid = "ERR invalid expire time in 'set' command"
+	n, ok := resp.ParseInt(arg)
+	if !ok {
+		c.w.WriteError(errNotInteger)
+		return 0, false
+	}
+	if n <= 0 || seconds && n > math.MaxInt64/1000 {
+		c.w.WriteError(invalid)
+		return 0, false
+	}
+	if seconds {
+		n *= 1000
+	}
+	if relative {
+		now := c.h.store.Now()
+		if n > math.MaxInt64-now {
+			c.w.WriteError(invalid)
+			return 0, false
+		}
+		n += now
+	}
+	return n, true
+}
+
+func cmdGetSet(c *conn, args [][]byte) {
+	old, hadOld, _, err := c.h.store.Set(args[1], args[2], store.SetOptions{}, c.record(wordSet, args[1], args[2]))
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case hadOld:
+		c.w.WriteBulk(old)
+	default:
+		c.w.WriteNull()
+	}
+}
+
+func cmdIncr(c *conn, args [][]byte) { c.incrBy(args, 1) }
+func cmdDecr(c *conn, args [][]byte) { c.incrBy(args, -1) }
+
+func cmdIncrBy(c *conn, args [][]byte) {
+	n, ok := resp.ParseInt(args[2])
+	if !ok {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	c.incrBy(args, n)
+}
+
+func cmdDecrBy(c *conn, args [][]byte) {
+	n, ok := resp.ParseInt(args[2])
+	if !ok {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	if n == math.MinInt64 {
+		c.w.WriteError("ERR decrement would overflow")
+		return
+	}
+	c.incrBy(args, -n)
+}
+
+// incrBy journals the command as received: replayed against the same
+// keyspace (nothing expires during a replay; expiries are journalled as
+// DEL) it gives the same result.
+func (c *conn) incrBy(args [][]byte, delta int64) {
+	n, err := c.h.store.IncrBy(args[1], delta, c.recordArgs(args))
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteInt(n)
+}
+
+func cmdAppend(c *conn, args [][]byte) {
+	n, err := c.h.store.Append(args[1], args[2], c.recordArgs(args))
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteInt(int64(n))
+}
+
+func cmdStrlen(c *conn, args [][]byte) {
+	c.w.WriteInt(int64(c.h.store.Strlen(args[1])))
+}
+
+func cmdMSet(c *conn, args [][]byte) {
+	if len(args)%2 == 0 {
+		c.w.WriteError(wrongArgs("mset"))
+		return
+	}
+	if err := c.h.store.MSet(args[1:], c.recordArgs(args)); err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteOK()
+}
+
+func cmdMGet(c *conn, args [][]byte) {
+	c.w.WriteArrayHeader(len(args) - 1)
+	for _, k := range args[1:] {
+		if v, ok := c.h.store.Get(k); ok {
+			c.hits++
+			c.w.WriteBulk(v)
+		} else {
+			c.misses++
+			c.w.WriteNull()
+		}
+	}
+}

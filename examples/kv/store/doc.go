@@ -1,0 +1,32 @@
+// Package store is the in-memory keyspace of the kv example: string keys to
+// string values with optional expiry, safe for concurrent use.
+//
+// # Concurrency
+//
+// Keys are spread over [NumShards] shards, each a map under its own
+// read-write mutex, so clients working on different keys rarely wait for
+// one another. A multi-key write (MSET, FLUSHALL) locks its shards in index
+// order, so it is atomic and cannot deadlock with another.
+//
+// Values are never modified in place within their length once stored: a
+// write stores a new slice (APPEND may extend the old one's spare capacity,
+// which no reader's slice covers). So [Store.Get] returns the stored slice
+// itself, and a server copies it into its reply after the lock is released.
+//
+// # Journal
+//
+// A write first decides its effect under the shard lock, then hands its
+// record to the [Journal] (the append-only file), and applies the effect
+// only if the journal accepted it. So the journal's order of records is the
+// order in which writes to a key took effect, and a write the journal
+// refused changes nothing and is never visible to readers. Keys removed
+// because their time passed are journalled as DEL, as Redis does, so that a
+// replay, during which nothing expires ([Store.SetLoading]), rebuilds the
+// same keyspace.
+//
+// # Expiry
+//
+// A key past its expiry time is invisible from that moment: every access
+// checks it (lazy expiry). [Store.Sweep] frees the memory of expired keys
+// nobody touches; the kv server runs it as a periodic service.
+package store

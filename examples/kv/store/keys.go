@@ -1,0 +1,75 @@
+package store
+
+// Len returns the number of keys, counting expired ones not yet removed, as
+// Redis's DBSIZE does.
+func (s *Store) Len() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		n += len(sh.keys)
+		sh.mu.RUnlock()
+	}
+	return n
+}
+
+// Volatile returns the number of keys that have an expiry.
+func (s *Store) Volatile() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		n += len(sh.volatile)
+		sh.mu.RUnlock()
+	}
+	return n
+}
+
+// Keys returns the live keys that match the glob pattern (see [Match]), in
+// no particular order.
+func (s *Store) Keys(pattern string) []string {
+	var keys []string
+	all := pattern == "*"
+	for i := range s.shards {
+		keys = s.shards[i].appendKeys(s, keys, pattern, all)
+	}
+	return keys
+}
+
+func (sh *shard) appendKeys(s *Store, keys []string, pattern string, all bool) []string {
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	for k, e := range sh.keys {
+		if !s.isExpired(e) && (all || Match(pattern, k)) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// Scan returns a batch of keys and the cursor of the next batch, 0 when the
+// iteration is complete. It visits shards in order, whole shards at a time,
+// until at least count keys were examined; so, as with Redis's SCAN, a key
+// present from the first call to the last is returned at least once, and
+// count is a hint. A pattern other than "" filters the keys examined. A
+// cursor beyond the last shard ends the iteration.
+func (s *Store) Scan(cursor uint64, count int, pattern string) (uint64, []string) {
+	var keys []string
+	examined := 0
+	i := cursor
+	for ; i < NumShards && examined < count; i++ {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		examined += len(sh.keys)
+		for k, e := range sh.keys {
+			if !s.isExpired(e) && (pattern == "" || Match(pattern, k)) {
+				keys = append(keys, k)
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	if i >= NumShards {
+		i = 0
+	}
+	return i, keys
+}

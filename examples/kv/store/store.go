@@ -1,0 +1,384 @@
+package store
+
+import (
+	"errors"
+	"hash/maphash"
+	"math"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// NumShards is how many independently locked maps hold the keys.
+const NumShards = 256
+
+// MaxValueLen is the longest value APPEND may build: Redis's
+// proto-max-bulk-len.
+const MaxValueLen = 512 << 20
+
+// Errors a write can return besides its journal's.
+var (
+	ErrNotInteger = errors.New("store: value is not an integer or out of range")
+	ErrOverflow   = errors.New("store: increment or decrement would overflow")
+	ErrTooLarge   = errors.New("store: string exceeds maximum allowed size")
+)
+
+// A Journal records writes before they take effect: the kv server's
+// append-only file. Append is called with the shard's lock held, so it must
+// be quick and must not call back into the Store. An error refuses the write.
+// The record's slices are only valid during the call.
+type Journal interface {
+	Append(rec [][]byte) error
+}
+
+// Store is a concurrent map of string keys to string values with optional
+// expiry. The zero value is not usable; call [New].
+type Store struct {
+	shards  [NumShards]shard
+	seed    maphash.Seed
+	journal Journal
+	loading atomic.Bool
+	expired atomic.Int64
+	now     func() int64 // unix milliseconds; a seam for tests
+}
+
+type shard struct {
+	mu       sync.RWMutex
+	keys     map[string]*entry
+	volatile map[string]struct{} // the keys that have an expiry, for Sweep
+	_        [64]byte            // keeps neighbouring shards' locks off one cache line
+}
+
+type entry struct {
+	key string // the map's own key, kept to index volatile without allocating
+	val []byte
+	exp int64 // unix milliseconds; 0 means no expiry
+}
+
+// New returns an empty Store that records writes in j; j may be nil.
+func New(j Journal) *Store {
+	s := &Store{seed: maphash.MakeSeed(), journal: j, now: nowMillis}
+	for i := range s.shards {
+		s.shards[i].keys = make(map[string]*entry)
+		s.shards[i].volatile = make(map[string]struct{})
+	}
+	return s
+}
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// Now returns the Store's clock in unix milliseconds: the time expiry is
+// judged by, and the one relative expiries should be converted with.
+func (s *Store) Now() int64 { return s.now() }
+
+// SetLoading switches expiry off (true) or on (false). While the journal
+// is replayed nothing may expire: the records after a key's expiry time
+// were written when the key still existed, or after the DEL that removed
+// it, and must be applied to the keyspace they were written against.
+func (s *Store) SetLoading(on bool) { s.loading.Store(on) }
+
+// Expired returns how many keys have been removed because their time
+// passed.
+func (s *Store) Expired() int64 { return s.expired.Load() }
+
+func (s *Store) shard(key []byte) *shard {
+	return &s.shards[maphash.Bytes(s.seed, key)%NumShards]
+}
+
+func (s *Store) shardIndex(key []byte) int {
+	return int(maphash.Bytes(s.seed, key) % NumShards)
+}
+
+var delCmd = []byte("DEL")
+
+// record hands rec to the journal, if there is one and rec is not nil (a
+// replay passes nil: its records are already in the file).
+func (s *Store) record(rec [][]byte) error {
+	if s.journal == nil || rec == nil {
+		return nil
+	}
+	return s.journal.Append(rec)
+}
+
+func (sh *shard) remove(e *entry) {
+	delete(sh.keys, e.key)
+	if e.exp != 0 {
+		delete(sh.volatile, e.key)
+	}
+}
+
+// put stores a copy of val under key with expiry exp, in e if the key
+// exists. The shard must be write-locked.
+func (sh *shard) put(e *entry, key, val []byte, exp int64) {
+	v := make([]byte, len(val))
+	copy(v, val)
+	if e == nil {
+		k := string(key)
+		sh.keys[k] = &entry{key: k, val: v, exp: exp}
+		if exp != 0 {
+			sh.volatile[k] = struct{}{}
+		}
+		return
+	}
+	e.val = v
+	sh.setExp(e, exp)
+}
+
+func (sh *shard) setExp(e *entry, exp int64) {
+	switch {
+	case e.exp == 0 && exp != 0:
+		sh.volatile[e.key] = struct{}{}
+	case e.exp != 0 && exp == 0:
+		delete(sh.volatile, e.key)
+	}
+	e.exp = exp
+}
+
+// Get returns key's value. The slice is the stored one: never modify it.
+func (s *Store) Get(key []byte) ([]byte, bool) {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	e, expired := s.lookupRead(sh, key)
+	var v []byte
+	if e != nil {
+		v = e.val
+	}
+	sh.mu.RUnlock()
+	if expired {
+		s.expire(sh, key)
+	}
+	return v, e != nil
+}
+
+// Exists reports whether key is present.
+func (s *Store) Exists(key []byte) bool {
+	_, ok := s.Get(key)
+	return ok
+}
+
+// Strlen returns the length of key's value, 0 if it is missing.
+func (s *Store) Strlen(key []byte) int {
+	v, _ := s.Get(key)
+	return len(v)
+}
+
+// SetMode is the condition of a SET.
+type SetMode uint8
+
+// The conditions of SET: none, NX, XX.
+const (
+	SetAlways   SetMode = iota
+	SetIfAbsent         // NX
+	SetIfExists         // XX
+)
+
+// SetOptions are SET's options.
+type SetOptions struct {
+	Mode     SetMode
+	ExpireAt int64 // unix milliseconds; 0 means no expiry
+	KeepTTL  bool  // keep the key's current expiry (KEEPTTL, INCR, APPEND)
+}
+
+// Set stores a copy of val under key if o.Mode allows, journalling rec
+// first. It returns the previous value and whether there was one (for
+// SET ... GET and GETSET), and whether the value was set. An ExpireAt that
+// has already passed deletes the key instead, journalled as DEL.
+func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, hadOld, set bool, err error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return nil, false, false, err
+	}
+	if e != nil {
+		old, hadOld = e.val, true
+	}
+	if o.Mode == SetIfAbsent && e != nil || o.Mode == SetIfExists && e == nil {
+		return old, hadOld, false, nil
+	}
+	if o.ExpireAt != 0 && !s.loading.Load() && o.ExpireAt <= s.now() {
+		if e != nil {
+			if err := s.record([][]byte{delCmd, key}); err != nil {
+				return nil, false, false, err
+			}
+			sh.remove(e)
+		}
+		return old, hadOld, true, nil
+	}
+	if err := s.record(rec); err != nil {
+		return nil, false, false, err
+	}
+	exp := o.ExpireAt
+	if o.KeepTTL && e != nil {
+		exp = e.exp
+	}
+	sh.put(e, key, val, exp)
+	return old, hadOld, true, nil
+}
+
+// MSet sets every key-value pair in kv (key, value, key, value...)
+// atomically, journalling rec once. Existing expiries are cleared, as SET
+// does.
+func (s *Store) MSet(kv [][]byte, rec [][]byte) error {
+	var locked [NumShards]bool
+	for i := 0; i < len(kv); i += 2 {
+		locked[s.shardIndex(kv[i])] = true
+	}
+	for i := range locked {
+		if locked[i] {
+			s.shards[i].mu.Lock()
+		}
+	}
+	defer func() {
+		for i := range locked {
+			if locked[i] {
+				s.shards[i].mu.Unlock()
+			}
+		}
+	}()
+	if err := s.record(rec); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		sh := s.shard(kv[i])
+		// An expired key is overwritten whole, value and expiry, so it
+		// needs no DEL first.
+		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0)
+	}
+	return nil
+}
+
+// Del removes key, journalling rec, and reports whether it was there.
+func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if e == nil || err != nil {
+		return false, err
+	}
+	if err := s.record(rec); err != nil {
+		return false, err
+	}
+	sh.remove(e)
+	return true, nil
+}
+
+// IncrBy adds delta to key's value, read as a decimal integer (a missing
+// key is 0), keeping its expiry, and returns the new value.
+func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return 0, err
+	}
+	var cur int64
+	if e != nil {
+		var ok bool
+		if cur, ok = parseInt(e.val); !ok {
+			return 0, ErrNotInteger
+		}
+	}
+	if delta < 0 && cur < 0 && delta < math.MinInt64-cur ||
+		delta > 0 && cur > 0 && delta > math.MaxInt64-cur {
+		return 0, ErrOverflow
+	}
+	n := cur + delta
+	if err := s.record(rec); err != nil {
+		return 0, err
+	}
+	var buf [20]byte
+	v := strconv.AppendInt(buf[:0], n, 10)
+	if e == nil {
+		sh.put(nil, key, v, 0)
+	} else {
+		e.val = append([]byte(nil), v...)
+	}
+	return n, nil
+}
+
+// Append appends val to key's value (creating it if missing), keeping its
+// expiry, and returns the new length.
+func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return 0, err
+	}
+	if e != nil && len(e.val)+len(val) > MaxValueLen {
+		return 0, ErrTooLarge
+	}
+	if err := s.record(rec); err != nil {
+		return 0, err
+	}
+	if e == nil {
+		sh.put(nil, key, val, 0)
+		return len(val), nil
+	}
+	// Growing in place is safe: readers hold slices no longer than the
+	// old length, and these bytes lie beyond it.
+	e.val = append(e.val, val...)
+	return len(e.val), nil
+}
+
+// Flush removes every key atomically, journalling rec.
+func (s *Store) Flush(rec [][]byte) error {
+	for i := range s.shards {
+		s.shards[i].mu.Lock()
+	}
+	defer func() {
+		for i := range s.shards {
+			s.shards[i].mu.Unlock()
+		}
+	}()
+	if err := s.record(rec); err != nil {
+		return err
+	}
+	for i := range s.shards {
+		s.shards[i].keys = make(map[string]*entry)
+		s.shards[i].volatile = make(map[string]struct{})
+	}
+	return nil
+}
+
+// parseInt reads a stored value as Redis's INCR does: strictly decimal,
+// optional '-', no '+', no leading zeros or blanks, within int64.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	switch {
+	case neg && v <= 1<<63:
+		return -int64(v), true
+	case !neg && v <= math.MaxInt64:
+		return int64(v), true
+	}
+	return 0, false
+}
