@@ -1,0 +1,54 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seamgo/seam/supervisor"
+)
+
+// A handler that ignores both its ctx and the force-close keeps the
+// listener from stopping. supervisor.Run must then say so, naming the
+// stuck connection by its listener and remote address, and return an
+// error for main to exit non-zero with.
+func TestRunReportNamesAStuckConnection(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	stuck := HandlerFunc(func(ctx context.Context, c net.Conn) error {
+		close(entered)
+		<-release // ignores ctx and the socket alike
+		return nil
+	})
+	s := &Server{Name: "kv", Addr: "127.0.0.1:0", Handler: stuck, DrainTimeout: 50 * time.Millisecond}
+	root := supervisor.New("app", supervisor.Config{StopTimeout: 300 * time.Millisecond})
+	root.Add(s)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- supervisor.Run(ctx, root, supervisor.RunConfig{ShutdownTimeout: time.Second}) }()
+	<-s.Ready()
+	c, err := net.Dial("tcp", s.BoundAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	<-entered
+
+	cancel()
+	select {
+	case err = <-ran:
+	case <-time.After(waitFor):
+		t.Fatal("Run did not return")
+	}
+	want := "app/kv: conn " + c.LocalAddr().String()
+	if !errors.Is(err, supervisor.ErrUnstopped) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Run = %v; want ErrUnstopped naming %q", err, want)
+	}
+
+	close(release)
+	eventually(t, "the listener to finish its stop", func() bool { return s.RunningParts() == nil })
+}
