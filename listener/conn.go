@@ -43,8 +43,14 @@ func (c *conn) part() string {
 // restarted. A panic is recovered here rather than by suture, so that it
 // costs only this connection and does not count against the restart
 // intensity of the supervisor the other connections share.
-func (c *conn) Serve(ctx context.Context) (err error) {
+//
+// The handler's ctx is the listener's handlerCtx rather than the one suture
+// passes: suture cancels a connection's service only when the listener
+// stops the connection supervisors, which it does after the drain, so the
+// listener's own cancel is the one that reaches handlers, all at once.
+func (c *conn) Serve(context.Context) (err error) {
 	r := c.run
+	ctx := r.handlerCtx
 	defer r.untrack(c)
 	defer r.releaseSlot()
 	defer c.raw.Close()

@@ -7,7 +7,7 @@ import "time"
 // timeout for the handlers to return, close what is left by force, and
 // wait for those handlers too. The wait ends on a signal from the last
 // connection, never by polling, so Serve returns as soon as it can.
-func (r *run) drain(cancelConns func()) {
+func (r *run) drain() {
 	r.mu.Lock()
 	r.draining = true
 	left := len(r.open)
@@ -19,7 +19,7 @@ func (r *run) drain(cancelConns func()) {
 		r.log.Info().Int("conns", left).Dur("timeout", r.cfg.drain).Msg("draining connections")
 	}
 
-	cancelConns()
+	r.cancelHandlers()
 	timer := time.NewTimer(r.cfg.drain)
 	defer timer.Stop()
 	select {

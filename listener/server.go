@@ -118,7 +118,15 @@ type run struct {
 
 	acceptors *suture.Supervisor
 	conns     *suture.Supervisor
-	slots     chan struct{} // one token per open connection; nil without MaxConns
+
+	// handlerCtx is every handler's ctx (with its logger added).
+	// Cancelling it is step 2 of a graceful stop: one cancel reaches all
+	// handlers, where stopping the connection supervisors would start a
+	// goroutine per connection and make Serve wait for suture's
+	// bookkeeping of each one after the last handler has returned.
+	handlerCtx     context.Context
+	cancelHandlers context.CancelFunc
+	slots          chan struct{} // one token per open connection; nil without MaxConns
 
 	connTracker
 }
@@ -181,6 +189,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer stopAccepting()
 	connsCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelConns()
+	r.handlerCtx, r.cancelHandlers = context.WithCancel(context.WithoutCancel(ctx))
+	defer r.cancelHandlers()
 	serving := r.conns.ServeBackground(connsCtx)
 	accepting := r.acceptors.ServeBackground(acceptCtx)
 	r.log.Info().Str("network", cfg.network).Str("addr", r.boundAddr).Msg("listening")
@@ -209,7 +219,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	if l := r.srv.Listener; l != nil {
 		l.Close()
 	}
-	r.drain(cancelConns)
+	r.drain()
+	// Every handler has returned; what is left of the connection
+	// supervisors is suture's bookkeeping.
+	cancelConns()
 	<-serving
 	r.log.Info().Msg("stopped")
 	return result
