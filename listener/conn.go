@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -53,14 +54,18 @@ func (c *conn) Serve(context.Context) (err error) {
 	ctx := r.handlerCtx
 	defer r.untrack(c)
 	defer r.releaseSlot()
-	defer c.raw.Close()
+	if c.nc != c.raw {
+		defer c.raw.Close() // after the TLS layer, which may fail to send its alert
+	}
 	defer c.nc.Close()
 
 	log := r.log
 	if r.logConns {
-		log = r.log.With().Uint64("conn", c.id).
-			Stringer("remote", c.raw.RemoteAddr()).
-			Stringer("local", c.raw.LocalAddr()).Logger()
+		// The connection's fields are added by a hook when a line is
+		// written, not copied into a logger context up front: most
+		// connections never log, and With() costs a buffer and the
+		// formatting of both addresses for every one of them.
+		log = r.log.Hook(c)
 		ctx = log.WithContext(ctx)
 	}
 	defer func() {
@@ -75,6 +80,14 @@ func (c *conn) Serve(context.Context) (err error) {
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}
 	return errConnDone
+}
+
+// Run adds the connection's fields to each line logged through the
+// handler's logger; it makes conn a zerolog.Hook.
+func (c *conn) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	e.Uint64("conn", c.id).
+		Stringer("remote", c.raw.RemoteAddr()).
+		Stringer("local", c.raw.LocalAddr())
 }
 
 // quietErr reports whether a handler's error is only the echo of the
