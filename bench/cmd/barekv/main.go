@@ -1,0 +1,67 @@
+// Command barekv is the baseline of seam's benchmarks: the kv example's
+// store and RESP handler served by a plain net.Listener accept loop, one
+// goroutine per connection, no supervision (package bench/internal/bare).
+// seam's overhead is its ratio to this.
+//
+// It speaks the harness's control protocol on stdin and stdout (package
+// bench/internal/ctl); logs go to stderr.
+//
+//	barekv -addr 127.0.0.1:0
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/seamgo/seam/bench/internal/bare"
+	"github.com/seamgo/seam/bench/internal/ctl"
+	"github.com/seamgo/seam/examples/kv/server"
+	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/listener"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "TCP address to listen on")
+	track := flag.Bool("track", true, "time the handlers, for the graceful stop figures")
+	flag.Parse()
+	if err := run(*addr, *track); err != nil {
+		fmt.Fprintln(os.Stderr, "barekv:", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr string, track bool) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	var h listener.Handler = server.New(server.Config{Store: store.New(nil)})
+	var tr *ctl.Tracker
+	if track {
+		tr = ctl.NewTracker()
+		h = tr.Wrap(h)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan time.Time, 1)
+	go func() {
+		if err := bare.Serve(ctx, ln, h); err != nil {
+			fmt.Fprintln(os.Stderr, "barekv: serve:", err)
+		}
+		done <- time.Now()
+	}()
+	var once sync.Once
+	var stopped time.Time
+	stop := func() time.Time {
+		once.Do(func() {
+			cancel()
+			stopped = <-done
+		})
+		return stopped
+	}
+	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{Addr: ln.Addr().String(), Tracker: tr, Stop: stop})
+}

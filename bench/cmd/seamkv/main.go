@@ -1,0 +1,114 @@
+// Command seamkv is the kv example's server as examples/kv wires it — a
+// seam listener and an expiry sweep under a supervisor tree, serving
+// server.Handler over the store, with the same listener settings and the
+// same console logger — without the append-only file, and with the
+// benchmark harness's control channel on stdin and stdout (package
+// bench/internal/ctl).
+//
+// The harness runs it where it must see inside seam's server, which the kv
+// example's flags cannot give: the instant Serve returns after a graceful
+// stop and the instant the last handler returned, the live heap per idle
+// connection, and the time from a broken listening socket to accepting
+// again. The throughput and churn workloads run the kv example itself.
+//
+//	seamkv -addr 127.0.0.1:0
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/seamgo/seam/bench/internal/ctl"
+	"github.com/seamgo/seam/examples/kv/server"
+	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/services"
+	"github.com/seamgo/seam/supervisor"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "TCP address to listen on")
+	maxConns := flag.Int("maxconns", 20000, "most connections open at once (the kv example's default is 10000)")
+	drain := flag.Duration("drain", 5*time.Second, "how long a graceful stop waits for connections, as the kv example's -drain")
+	flag.Parse()
+	if err := run(*addr, *maxConns, *drain); err != nil {
+		fmt.Fprintln(os.Stderr, "seamkv:", err)
+		os.Exit(1)
+	}
+}
+
+// timed is the listener with the instant its Serve returned at a stop
+// noted: that, not the tree's return, is the graceful stop's figure.
+type timed struct {
+	*listener.Server
+	returned chan time.Time
+}
+
+// Serve runs the listener and notes when it has stopped for good.
+func (t *timed) Serve(ctx context.Context) error {
+	err := t.Server.Serve(ctx)
+	if ctx.Err() != nil {
+		t.returned <- time.Now()
+	}
+	return err
+}
+
+func run(addr string, maxConns int, drain time.Duration) error {
+	// As the kv example: a console logger on stderr, at zerolog's default
+	// level, which makes the listener build a logger per connection.
+	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000", NoColor: true}).
+		With().Timestamp().Logger()
+	tr := ctl.NewTracker()
+	st := store.New(nil)
+	srv := &listener.Server{
+		Name:         "listener kv",
+		Addr:         addr,
+		MaxConns:     maxConns,
+		DrainTimeout: drain,
+		Logger:       log,
+	}
+	srv.Handler = tr.Wrap(server.New(server.Config{Store: st, Listener: srv, MaxConns: maxConns}))
+	t := &timed{Server: srv, returned: make(chan time.Time, 1)}
+
+	root := supervisor.New("kv", supervisor.Config{Logger: log, StopTimeout: drain + 8*time.Second})
+	root.Add(t)
+	root.Add(&services.Periodic{
+		Name:     "expire",
+		Interval: 100 * time.Millisecond,
+		Logger:   log,
+		Func: func(context.Context) error {
+			_, _ = st.Sweep(25 * time.Millisecond)
+			return nil
+		},
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := root.ServeBackground(ctx)
+	select {
+	case <-srv.Ready():
+	case err := <-done:
+		return fmt.Errorf("tree ended before the listener was ready: %w", err)
+	}
+	var once sync.Once
+	var stopped time.Time
+	stop := func() time.Time {
+		once.Do(func() {
+			cancel()
+			stopped = <-t.returned
+			<-done
+		})
+		return stopped
+	}
+	bound := srv.BoundAddr().String()
+	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{
+		Addr: bound, Tracker: tr, Stop: stop,
+		Fault: func() error { return ctl.BreakListener(bound) },
+	})
+}

@@ -1,0 +1,246 @@
+package ctl
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Server is what a server under test lets the harness do through [Serve].
+type Server struct {
+	// Addr is the address the server is bound to, announced in the ready
+	// line.
+	Addr string
+	// Tracker times the server's handlers; nil when they are not wrapped,
+	// and then stop reports no drain time and fault is refused.
+	Tracker *Tracker
+	// Stop cancels the server's Serve and returns the instant Serve
+	// returned. Required.
+	Stop func() time.Time
+	// Fault breaks the listening socket; nil when the server has no way to
+	// recover from that, and fault is then refused.
+	Fault func() error
+}
+
+// Serve announces the server on out, then answers the commands read from
+// in until stop or the end of in; both stop the server before Serve
+// returns. It returns an error only when out cannot be written.
+func Serve(in io.Reader, out io.Writer, s Server) error {
+	if _, err := fmt.Fprintf(out, "ready %s\n", s.Addr); err != nil {
+		s.Stop()
+		return err
+	}
+	var prof profiler
+	defer prof.end()
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		var reply string
+		cmd, arg, _ := strings.Cut(strings.TrimSpace(sc.Text()), " ")
+		switch cmd {
+		case "mem":
+			reply = memLine()
+		case "fault":
+			reply = fault(s)
+		case "profile":
+			reply = prof.start(arg)
+		case "heapprofile":
+			reply = heapProfile(arg)
+		case "stop":
+			line := stop(s)
+			prof.end()
+			_, err := fmt.Fprintln(out, line)
+			return err
+		case "":
+			continue
+		default:
+			reply = "error unknown command " + strconv.Quote(cmd)
+		}
+		if _, err := fmt.Fprintln(out, reply); err != nil {
+			s.Stop()
+			return err
+		}
+	}
+	s.Stop()
+	return nil
+}
+
+// profiler writes a CPU profile from the profile command to the stop, so
+// that a profile of the stop holds nothing else but what preceded it on
+// purpose.
+type profiler struct{ f *os.File }
+
+func (p *profiler) start(path string) string {
+	if p.f != nil {
+		return "error a profile is already running"
+	}
+	if path == "" {
+		return "error profile needs a file"
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return "error " + err.Error()
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return "error " + err.Error()
+	}
+	p.f = f
+	return "profiling"
+}
+
+func (p *profiler) end() {
+	if p.f != nil {
+		pprof.StopCPUProfile()
+		p.f.Close()
+		p.f = nil
+	}
+}
+
+// heapProfile writes the live heap, after a GC, to path.
+func heapProfile(path string) string {
+	f, err := os.Create(path)
+	if err != nil {
+		return "error " + err.Error()
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		return "error " + err.Error()
+	}
+	return "written"
+}
+
+// stop times the graceful stop: from the cancel to Serve's return, and from
+// the last handler's return to Serve's return (the drain's own cost).
+func stop(s Server) string {
+	t0 := time.Now()
+	returned := s.Stop()
+	line := fmt.Sprintf("stopped serve_ns=%d", returned.Sub(t0).Nanoseconds())
+	if t := s.Tracker; t != nil {
+		drain := int64(-1)
+		if end := t.LastEnd(); end > t.Since(t0) {
+			drain = t.Since(returned) - end
+		}
+		line += fmt.Sprintf(" drain_ns=%d handlers=%d", drain, t.Started())
+	}
+	return line
+}
+
+// fault breaks the listening socket and measures how long until a new
+// connection reaches a handler: the probe's own handler start is the first
+// one after the fault, since the harness sends nothing else meanwhile.
+func fault(s Server) string {
+	if s.Fault == nil || s.Tracker == nil {
+		return "error fault not supported by this server"
+	}
+	t0 := s.Tracker.Now()
+	if err := s.Fault(); err != nil {
+		return "error " + err.Error()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := Probe(ctx, s.Addr); err != nil {
+		return "error probe after fault: " + err.Error()
+	}
+	start := s.Tracker.LastStart()
+	if start < t0 {
+		return "error no handler started after the fault"
+	}
+	return fmt.Sprintf("restarted ns=%d", start-t0)
+}
+
+// Probe connects to addr until a connection is accepted and answers a
+// PING, or ctx ends. A refused connection is retried at once: between the
+// fault and the rebind the port refuses connections, and how soon the
+// rebind is seen is the figure being measured.
+func Probe(ctx context.Context, addr string) error {
+	var d net.Dialer
+	for tries := 0; ; tries++ {
+		if tries >= 1000 {
+			// Past a millisecond or two the restart is slow anyway (a
+			// supervisor in backoff): stop spinning a core on it.
+			if !sleepCtx(ctx, time.Millisecond) {
+				return ctx.Err()
+			}
+		}
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			err = ping(ctx, c)
+			c.Close()
+			if err == nil {
+				return nil
+			}
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+var errNoPong = errors.New("ctl: no PONG")
+
+func ping(ctx context.Context, c net.Conn) error {
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+	}
+	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "+PONG\r\n" {
+		return fmt.Errorf("%w: %q", errNoPong, line)
+	}
+	return nil
+}
+
+// memLine collects garbage until the heap is only what is live, then
+// reports it with the goroutine stacks, which hold most of an idle
+// connection's memory.
+func memLine() string {
+	runtime.GC()
+	runtime.GC()
+	m := MemStats()
+	return fmt.Sprintf("mem heap=%d stacks=%d goroutines=%d", m.Heap, m.Stacks, m.Goroutines)
+}
+
+// Mem is a process's Go memory, as runtime/metrics reports it.
+type Mem struct {
+	Heap       uint64 // bytes of live heap objects after the last GC
+	Stacks     uint64 // bytes of goroutine stacks
+	Goroutines uint64
+}
+
+// MemStats reads the current Mem.
+func MemStats() Mem {
+	s := []metrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/heap/stacks:bytes"},
+		{Name: "/sched/goroutines:goroutines"},
+	}
+	metrics.Read(s)
+	return Mem{Heap: s[0].Value.Uint64(), Stacks: s[1].Value.Uint64(), Goroutines: s[2].Value.Uint64()}
+}

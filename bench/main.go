@@ -1,0 +1,350 @@
+// Command bench measures seam side by side with the same server written
+// without it, and with two peers, on this machine, in one run.
+//
+//	go run ./bench            # the full run: 5 rounds, 10,000 idle connections
+//	go run ./bench -quick     # under a minute
+//
+// It builds, into a temporary directory, (1) the kv example on seam, (2) the
+// same store and RESP code on a bare net accept loop, one goroutine per
+// connection (bench/cmd/barekv: the baseline), (3) the same store served by
+// github.com/tidwall/redcon (bench/redconkv, a module of its own so that
+// redcon stays out of seam's go.mod), and uses (4) redis-server when it is
+// installed. Each workload runs every system in turn, A B C D A B C D, for
+// -rounds rounds, and the report gives the median of each figure and the
+// median over rounds of seam's ratio to each other system. Load comes from
+// redis-benchmark when it is installed, else from a Go generator.
+//
+// The report, a markdown table with the machine and the date, goes to
+// stdout (and -out); progress goes to stderr. See bench/README.md for what
+// each workload means.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is the run's flags.
+type config struct {
+	quick             bool
+	rounds            int
+	workloads         []string
+	systems           []system
+	loadgen           string
+	conns             int
+	pipelines         []int
+	requests          int
+	pipelinedRequests int
+	churnRequests     int
+	keyspace          int
+	valueLen          int
+	idle              int
+	busy              int
+	restartIdle       int
+	timeout           time.Duration
+	out               string
+	micro             bool
+	keep              bool
+	pprof             string
+	seamBin           string
+	pin               bool
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c config
+	var workloadList, systemList, pipelineList string
+	fs.BoolVar(&c.quick, "quick", false, "a short run (2 rounds, small sizes), under a minute; explicit size flags still apply")
+	fs.IntVar(&c.rounds, "rounds", 5, "rounds of every workload; each round runs every system once")
+	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart", "workloads to run, comma-separated")
+	fs.StringVar(&systemList, "systems", "seam,bare,redcon,redis", "systems to compare, comma-separated (seam and bare are always run)")
+	fs.StringVar(&c.loadgen, "loadgen", "auto", "load generator: auto (redis-benchmark if on PATH), redis-benchmark, or go")
+	fs.IntVar(&c.conns, "conns", 50, "client connections for throughput and churn")
+	fs.StringVar(&pipelineList, "pipelines", "1,32", "pipeline depths for throughput, comma-separated")
+	fs.IntVar(&c.requests, "requests", 200_000, "requests per throughput test without pipelining")
+	fs.IntVar(&c.pipelinedRequests, "pipelined-requests", 2_000_000, "requests per pipelined throughput test")
+	fs.IntVar(&c.churnRequests, "churn-requests", 20_000, "requests (and connections) per churn test")
+	fs.IntVar(&c.keyspace, "keyspace", 100_000, "distinct keys, as redis-benchmark -r")
+	fs.IntVar(&c.valueLen, "value", 3, "bytes per SET value, as redis-benchmark -d")
+	fs.IntVar(&c.idle, "idle", 10_000, "idle connections for the memory and graceful stop workloads")
+	fs.IntVar(&c.busy, "busy", 1_000, "busy connections for the graceful stop workload")
+	fs.IntVar(&c.restartIdle, "restart-idle", 100, "idle connections kept open across the acceptor fault")
+	fs.DurationVar(&c.timeout, "timeout", 3*time.Minute, "longest one load run may take")
+	fs.StringVar(&c.out, "out", "", "also write the report to this file")
+	fs.BoolVar(&c.micro, "micro", false, "also run the Go microbenchmarks (go test -bench) and add them to the report")
+	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory of binaries and server logs")
+	fs.StringVar(&c.seamBin, "seam", "example", "what serves seam in the throughput and churn workloads: example (the kv example with -aof '') or seamkv (bench/cmd/seamkv, which -pprof can profile)")
+	fs.BoolVar(&c.pin, "pin", false, "run the servers on the first half of the CPUs and redis-benchmark on the rest (needs taskset); steadier on a quiet machine, worse on a busy one")
+	fs.StringVar(&c.pprof, "pprof", "", "write profiles of seam's and bare's servers here: CPU during each graceful stop, heap with the idle connections open")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	set := make(map[string]bool)
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if c.quick {
+		quick := map[string]func(){
+			"rounds":             func() { c.rounds = 2 },
+			"requests":           func() { c.requests = 10_000 },
+			"pipelined-requests": func() { c.pipelinedRequests = 100_000 },
+			"churn-requests":     func() { c.churnRequests = 2_000 },
+			"idle":               func() { c.idle = 2_000 },
+			"busy":               func() { c.busy = 200 },
+			"restart-idle":       func() { c.restartIdle = 20 },
+		}
+		for name, apply := range quick {
+			if !set[name] {
+				apply()
+			}
+		}
+	}
+
+	for _, w := range splitList(workloadList) {
+		if !slices.ContainsFunc(workloads, func(x workload) bool { return x.name == w }) {
+			return c, fmt.Errorf("unknown workload %q", w)
+		}
+		c.workloads = append(c.workloads, w)
+	}
+	want := splitList(systemList)
+	for _, s := range allSystems {
+		// seam and bare are what every ratio is about.
+		if s == sysSeam || s == sysBare || slices.Contains(want, string(s)) {
+			c.systems = append(c.systems, s)
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(allSystems, system(w)) {
+			return c, fmt.Errorf("unknown system %q", w)
+		}
+	}
+	for _, p := range splitList(pipelineList) {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("bad pipeline depth %q", p)
+		}
+		c.pipelines = append(c.pipelines, n)
+	}
+	if c.seamBin != "example" && c.seamBin != "seamkv" {
+		return c, fmt.Errorf("unknown -seam %q: want example or seamkv", c.seamBin)
+	}
+	switch c.loadgen {
+	case "auto", "go", "redis-benchmark":
+	default:
+		return c, fmt.Errorf("unknown -loadgen %q", c.loadgen)
+	}
+	for name, v := range map[string]int{
+		"rounds": c.rounds, "conns": c.conns, "requests": c.requests, "pipelined-requests": c.pipelinedRequests,
+		"churn-requests": c.churnRequests, "keyspace": c.keyspace, "value": c.valueLen, "idle": c.idle,
+		"busy": c.busy, "restart-idle": c.restartIdle,
+	} {
+		if v < 1 {
+			return c, fmt.Errorf("-%s must be at least 1", name)
+		}
+	}
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// run builds the servers, runs the workloads and writes the report.
+func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	root, err := findRoot()
+	if err != nil {
+		return err
+	}
+	if slices.Contains(cfg.workloads, "memory") || slices.Contains(cfg.workloads, "stop") {
+		// The harness holds the client ends, each server the other.
+		if _, err := raiseFileLimit(uint64(cfg.idle + cfg.busy + 1000)); err != nil {
+			return err
+		}
+	}
+	if cfg.pprof != "" {
+		if cfg.pprof, err = filepath.Abs(cfg.pprof); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(cfg.pprof, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.MkdirTemp("", "seam-bench-")
+	if err != nil {
+		return err
+	}
+	if cfg.keep {
+		fmt.Fprintln(stderr, "binaries and server logs in", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+
+	h := &harness{cfg: cfg, tmp: tmp, res: newResults(cfg.rounds), log: stderr, pin: choosePinning(cfg.pin)}
+	if slices.Contains(cfg.systems, sysRedis) {
+		if h.redisSv, err = exec.LookPath("redis-server"); err != nil {
+			fmt.Fprintln(stderr, "redis-server not found on PATH; skipping it")
+			cfg.systems = slices.DeleteFunc(cfg.systems, func(s system) bool { return s == sysRedis })
+			h.cfg.systems = cfg.systems
+		}
+	}
+	switch cfg.loadgen {
+	case "auto":
+		h.redisBm, _ = exec.LookPath("redis-benchmark")
+	case "redis-benchmark":
+		if h.redisBm, err = exec.LookPath("redis-benchmark"); err != nil {
+			return err
+		}
+	}
+
+	// The kv example itself serves the load workloads; seamkv, its wiring
+	// with a control channel, the ones that look inside the server.
+	names := []string{binBareKV}
+	loads := slices.Contains(cfg.workloads, "throughput") || slices.Contains(cfg.workloads, "churn")
+	if loads && cfg.seamBin == "example" {
+		names = append(names, binKV)
+	}
+	if cfg.seamBin == "seamkv" || slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "stop" || w == "restart" }) {
+		names = append(names, binSeamKV)
+	}
+	if slices.Contains(cfg.systems, sysRedcon) {
+		names = append(names, binRedcon)
+	}
+	fmt.Fprintln(stderr, "building", strings.Join(names, ", "))
+	if h.bins, err = build(ctx, root, tmp, names); err != nil {
+		return err
+	}
+	m := describeMachine(ctx)
+
+	for _, w := range workloads {
+		if !slices.Contains(cfg.workloads, w.name) {
+			continue
+		}
+		for r := range cfg.rounds {
+			if w.runAll != nil {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "%s, round %d/%d\n", w.name, r+1, cfg.rounds)
+				if err := w.runAll(h, ctx, cfg.systems, r); err != nil {
+					return fmt.Errorf("%s, round %d: %w", w.name, r+1, err)
+				}
+				continue
+			}
+			for _, sys := range cfg.systems {
+				if w.systems != nil && !slices.Contains(w.systems, sys) {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "%s, round %d/%d, %s\n", w.name, r+1, cfg.rounds, sys)
+				if err := w.run(h, ctx, sys, r); err != nil {
+					return fmt.Errorf("%s, round %d, %s: %w", w.name, r+1, sys, err)
+				}
+			}
+		}
+	}
+
+	var micro string
+	if cfg.micro {
+		if micro, err = runMicro(ctx, root); err != nil {
+			return err
+		}
+	}
+	outs := []io.Writer{stdout}
+	if cfg.out != "" {
+		f, err := os.Create(cfg.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		outs = append(outs, f)
+	}
+	report(io.MultiWriter(outs...), h, m, micro)
+	return nil
+}
+
+// report writes the results as markdown.
+func report(w io.Writer, h *harness, m machine, micro string) {
+	cfg := h.cfg
+	m.write(w)
+	gen := "the Go load generator in bench/loadgen.go"
+	if h.redisBm != "" {
+		gen = "redis-benchmark"
+	}
+	mode := "full run"
+	if cfg.quick {
+		mode = "quick run"
+	}
+	if cfg.seamBin == "seamkv" {
+		gen += "; seam served by bench/cmd/seamkv, not the kv example"
+	}
+	if h.pin.server != "" {
+		gen += fmt.Sprintf("; servers pinned to CPU %s", h.pin.server)
+		if h.redisBm != "" {
+			gen += fmt.Sprintf(", redis-benchmark to CPU %s", h.pin.load)
+		}
+	}
+	fmt.Fprintf(w, "Load: %s. A %s: %d rounds, systems alternating in each; each cell is the median over rounds, each ratio the median of the per-round ratios.\n\n",
+		gen, mode, cfg.rounds)
+	writeTable(w, h.res, cfg.systems)
+	fmt.Fprintln(w)
+	writeTargets(w, h.res)
+	if micro != "" {
+		fmt.Fprintf(w, "\nMicrobenchmarks:\n\n```\n%s```\n", micro)
+	}
+}
+
+// runMicro runs the accept → handler → close benchmarks and the RESP
+// codec's own benchmarks (in examples/kv/resp, not repeated here).
+func runMicro(ctx context.Context, root string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1",
+		"./bench", "./examples/kv/resp")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("microbenchmarks: %w\n%s", err, out)
+	}
+	var keep []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "pkg:") || strings.HasPrefix(line, "cpu:") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n") + "\n", nil
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"math"
+	"slices"
+)
+
+// A system is one of the servers compared.
+type system string
+
+// The systems, in the order each round runs them (A B C D, A B C D...).
+const (
+	sysSeam   system = "seam"
+	sysBare   system = "bare"
+	sysRedcon system = "redcon"
+	sysRedis  system = "redis"
+)
+
+var allSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis}
+
+// title is how a system heads its column.
+func (s system) title() string {
+	switch s {
+	case sysSeam:
+		return "seam"
+	case sysBare:
+		return "bare net"
+	case sysRedcon:
+		return "redcon"
+	case sysRedis:
+		return "redis-server"
+	}
+	return string(s)
+}
+
+// A figure is one measured quantity, a row of the table.
+type figure struct {
+	key  string // short name, for targets
+	name string // what the row says
+	unit string
+}
+
+// results holds every round's value of every figure for every system. A
+// missing value (the system was skipped or does not do that) is NaN, so a
+// round's ratio is taken only where both systems ran in that round.
+type results struct {
+	rounds  int
+	figures []figure
+	values  map[string]map[system][]float64
+}
+
+func newResults(rounds int) *results {
+	return &results{rounds: rounds, values: make(map[string]map[system][]float64)}
+}
+
+// add records v as figure f's value for sys in round r.
+func (res *results) add(f figure, sys system, r int, v float64) {
+	bySys, ok := res.values[f.key]
+	if !ok {
+		bySys = make(map[system][]float64)
+		res.values[f.key] = bySys
+		res.figures = append(res.figures, f)
+	}
+	vs, ok := bySys[sys]
+	if !ok {
+		vs = make([]float64, res.rounds)
+		for i := range vs {
+			vs[i] = math.NaN()
+		}
+		bySys[sys] = vs
+	}
+	vs[r] = v
+}
+
+// median returns the median of f's values for sys, NaN if there are none.
+func (res *results) median(key string, sys system) float64 {
+	return median(res.values[key][sys])
+}
+
+// ratio returns the median over rounds of a's value divided by b's in the
+// same round. Pairing by round, rather than dividing two medians, is what
+// makes alternating the systems worth it: a round that ran while the
+// machine was slower slows both.
+func (res *results) ratio(key string, a, b system) float64 {
+	va, vb := res.values[key][a], res.values[key][b]
+	if va == nil || vb == nil {
+		return math.NaN()
+	}
+	rs := make([]float64, 0, len(va))
+	for i := range va {
+		if !math.IsNaN(va[i]) && !math.IsNaN(vb[i]) && vb[i] != 0 {
+			rs = append(rs, va[i]/vb[i])
+		}
+	}
+	return median(rs)
+}
+
+// ratioRange returns the lowest and highest per-round ratio of a's value to
+// b's: how far one round can be trusted on this machine.
+func (res *results) ratioRange(key string, a, b system) (lo, hi float64) {
+	lo, hi = math.NaN(), math.NaN()
+	va, vb := res.values[key][a], res.values[key][b]
+	for i := range va {
+		if i >= len(vb) || math.IsNaN(va[i]) || math.IsNaN(vb[i]) || vb[i] == 0 {
+			continue
+		}
+		r := va[i] / vb[i]
+		if math.IsNaN(lo) || r < lo {
+			lo = r
+		}
+		if math.IsNaN(hi) || r > hi {
+			hi = r
+		}
+	}
+	return lo, hi
+}
+
+// median of the values that are not NaN; NaN if none is.
+func median(vs []float64) float64 {
+	s := make([]float64, 0, len(vs))
+	for _, v := range vs {
+		if !math.IsNaN(v) {
+			s = append(s, v)
+		}
+	}
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// A target is a bar the issue sets for seam: a ratio to another system
+// measured in the same run, or, for the stop figures, an absolute bound.
+type target struct {
+	key    string  // the figure it applies to
+	vs     system  // compare with this system's value in the same round; "" for an absolute bound on seam's median
+	bound  float64 // the ratio, or the bound in the figure's unit
+	atMost bool    // the value must be at most bound (else at least)
+}
+
+// targets are the issue's: throughput at least 0.98 × bare and 1.2 ×
+// redcon, churn at least 0.95 × bare, memory per idle connection at most
+// 1.15 × bare, a graceful stop of 10,000 idle connections under 50 ms and a
+// drain completion under 1 ms.
+func targets() []target {
+	var ts []target
+	for _, k := range []string{"set_p1", "get_p1", "set_p32", "get_p32"} {
+		ts = append(ts, target{key: k, vs: sysBare, bound: 0.98}, target{key: k, vs: sysRedcon, bound: 1.2})
+	}
+	return append(ts,
+		target{key: "churn", vs: sysBare, bound: 0.95},
+		target{key: "rss_conn", vs: sysBare, bound: 1.15, atMost: true},
+		target{key: "heap_conn", vs: sysBare, bound: 1.15, atMost: true},
+		target{key: "stop_idle", bound: 50, atMost: true},
+		target{key: "drain_idle", bound: 1000, atMost: true},
+		target{key: "drain_busy", bound: 1000, atMost: true},
+	)
+}
+
+// check returns the measured value a target is judged on and whether it
+// is met; ok is false when the run did not measure it.
+func (t target) check(res *results) (have float64, met, ok bool) {
+	if t.vs == "" {
+		have = res.median(t.key, sysSeam)
+	} else {
+		have = res.ratio(t.key, sysSeam, t.vs)
+	}
+	if math.IsNaN(have) {
+		return have, false, false
+	}
+	if t.atMost {
+		return have, have <= t.bound, true
+	}
+	return have, have >= t.bound, true
+}
+
+func (t target) String() string {
+	op := "≥"
+	if t.atMost {
+		op = "≤"
+	}
+	if t.vs == "" {
+		return fmt.Sprintf("%s %s", op, formatNum(t.bound))
+	}
+	return fmt.Sprintf("seam/%s %s %s", t.vs, op, formatNum(t.bound))
+}
+
+// writeTable writes the figures as a markdown table: the median of each
+// system, then the median ratios of seam to the baseline and to the peers.
+func writeTable(w io.Writer, res *results, systems []system) {
+	var cols []system
+	for _, s := range systems {
+		if s != sysSeam {
+			cols = append(cols, s)
+		}
+	}
+	head := []string{"workload", "unit"}
+	for _, s := range systems {
+		head = append(head, s.title())
+	}
+	for _, s := range cols {
+		head = append(head, "seam/"+string(s))
+	}
+	row(w, head...)
+	sep := make([]string, len(head))
+	for i := range sep {
+		sep[i] = "---"
+		if i >= 2 {
+			sep[i] = "---:"
+		}
+	}
+	row(w, sep...)
+	for _, f := range res.figures {
+		cells := []string{f.name, f.unit}
+		for _, s := range systems {
+			cells = append(cells, formatNum(res.median(f.key, s)))
+		}
+		for _, s := range cols {
+			cells = append(cells, formatRatio(res.ratio(f.key, sysSeam, s)))
+		}
+		row(w, cells...)
+	}
+}
+
+// writeTargets writes one line per target measured in this run.
+func writeTargets(w io.Writer, res *results) {
+	names := make(map[string]string)
+	for _, f := range res.figures {
+		names[f.key] = f.name
+	}
+	row(w, "target", "workload", "measured", "rounds' range", "met")
+	row(w, "---", "---", "---:", "---:", "---")
+	for _, t := range targets() {
+		have, met, ok := t.check(res)
+		if !ok {
+			continue
+		}
+		verdict := "yes"
+		if !met {
+			verdict = "**no**"
+		}
+		measured := formatRatio(have)
+		var lo, hi float64
+		if t.vs == "" {
+			measured = formatNum(have)
+			lo, hi = minMax(res.values[t.key][sysSeam])
+		} else {
+			lo, hi = res.ratioRange(t.key, sysSeam, t.vs)
+		}
+		spread := formatNum(lo) + "–" + formatNum(hi)
+		if t.vs != "" {
+			spread = formatRatio(lo) + "–" + formatRatio(hi)
+		}
+		row(w, t.String(), names[t.key], measured, spread, verdict)
+	}
+}
+
+// minMax of the values that are not NaN.
+func minMax(vs []float64) (lo, hi float64) {
+	lo, hi = math.NaN(), math.NaN()
+	for _, v := range vs {
+		if math.IsNaN(v) {
+			continue
+		}
+		if math.IsNaN(lo) || v < lo {
+			lo = v
+		}
+		if math.IsNaN(hi) || v > hi {
+			hi = v
+		}
+	}
+	return lo, hi
+}
+
+func row(w io.Writer, cells ...string) {
+	fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+}
+
+// formatNum prints a figure with about three significant digits, so that
+// the table does not pretend to a precision a 2-core machine cannot give.
+func formatNum(v float64) string {
+	switch a := math.Abs(v); {
+	case math.IsNaN(v):
+		return "–"
+	case a >= 10000:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}
+
+func formatRatio(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
+}

@@ -1,0 +1,441 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// harness runs the workloads against the servers and collects results.
+type harness struct {
+	cfg     config
+	tmp     string
+	bins    map[string]string
+	redisSv string // path of redis-server, "" when absent
+	redisBm string // path of redis-benchmark, "" when the Go generator is used
+	res     *results
+	log     io.Writer
+	starts  int
+	pin     pinning
+}
+
+// A workload runs one round: against one system at a time (run), or
+// against all of them together (runAll), alternating within the round.
+type workload struct {
+	name    string
+	systems []system // the systems it applies to; nil means all
+	run     func(h *harness, ctx context.Context, sys system, round int) error
+	runAll  func(h *harness, ctx context.Context, systems []system, round int) error
+}
+
+var workloads = []workload{
+	{name: "throughput", runAll: (*harness).throughput},
+	{name: "churn", runAll: (*harness).churn},
+	{name: "memory", run: (*harness).memory},
+	// A graceful stop (and so its drain) only has a meaning where the
+	// server waits for its handlers: redcon's Close and redis's SHUTDOWN
+	// do not.
+	{name: "stop", systems: []system{sysSeam, sysBare}, run: (*harness).stop},
+	// Only seam comes back from a broken listening socket; a bare accept
+	// loop returns the error and the server is gone.
+	{name: "restart", systems: []system{sysSeam}, run: (*harness).restart},
+}
+
+// The figures, by workload.
+var (
+	figChurn     = figure{key: "churn", unit: "req/s"}
+	figRSS       = figure{key: "rss_conn", unit: "KiB", name: "resident memory per idle connection"}
+	figHeap      = figure{key: "heap_conn", unit: "KiB", name: "live heap per idle connection"}
+	figStacks    = figure{key: "stack_conn", unit: "KiB", name: "goroutine stacks per idle connection"}
+	figStopIdle  = figure{key: "stop_idle", unit: "ms"}
+	figStopBusy  = figure{key: "stop_busy", unit: "ms"}
+	figDrainIdle = figure{key: "drain_idle", unit: "µs"}
+	figDrainBusy = figure{key: "drain_busy", unit: "µs"}
+	figRestart   = figure{key: "restart", unit: "ms", name: "acceptor restart: fault to accepting again"}
+)
+
+func throughputFig(cmd string, conns, pipeline int) figure {
+	return figure{
+		key:  fmt.Sprintf("%s_p%d", strings.ToLower(cmd), pipeline),
+		name: fmt.Sprintf("%s, %d conns, pipeline %d", cmd, conns, pipeline),
+		unit: "req/s",
+	}
+}
+
+// start runs sys. Workloads that look inside the server (withCtl) run
+// seam as bench/cmd/seamkv, the kv example's wiring with a control
+// channel; the others run the kv example itself.
+func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process, error) {
+	h.starts++
+	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s.log", h.starts, sys))
+	track := strconv.FormatBool(withCtl)
+	switch sys {
+	case sysSeam:
+		if withCtl || h.cfg.seamBin == "seamkv" {
+			return h.launch(ctx, sys, h.bins[binSeamKV],
+				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.idle + h.cfg.busy + 1000)},
+				logPath, "", true)
+		}
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		return h.launch(ctx, sys, h.bins[binKV], kvArgs(addr), logPath, addr, false)
+	case sysBare:
+		return h.launch(ctx, sys, h.bins[binBareKV], []string{"-addr", "127.0.0.1:0", "-track=" + track}, logPath, "", true)
+	case sysRedcon:
+		return h.launch(ctx, sys, h.bins[binRedcon], []string{"-addr", "127.0.0.1:0"}, logPath, "", true)
+	case sysRedis:
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		_, port, _ := net.SplitHostPort(addr)
+		return h.launch(ctx, sys, h.redisSv, []string{
+			"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--maxclients", strconv.Itoa(h.cfg.idle + h.cfg.busy + 1000),
+			"--dir", h.tmp, "--loglevel", "warning",
+		}, logPath, addr, false)
+	}
+	return nil, fmt.Errorf("unknown system %q", sys)
+}
+
+// launch starts a server, pinned to the server CPUs when -pin is on.
+func (h *harness) launch(ctx context.Context, sys system, bin string, args []string, logPath, addr string, useCtl bool) (*process, error) {
+	bin, args = pinned(h.pin.server, bin, args)
+	return startServer(ctx, sys, bin, args, logPath, addr, useCtl)
+}
+
+// kvArgs runs the kv example with persistence off, so that the throughput
+// workloads measure the framework and the store, not the disk.
+func kvArgs(addr string) []string {
+	return []string{"-addr", addr, "-aof", ""}
+}
+
+// generate runs l with redis-benchmark when it is installed, else with the
+// Go generator, and returns requests per second. Either stops by itself
+// after l.requests, or at the run timeout.
+func (h *harness) generate(ctx context.Context, l load) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
+	defer cancel()
+	if h.redisBm != "" {
+		bin, args := pinned(h.pin.load, h.redisBm, redisBenchmarkArgs(l))
+		return redisBenchmark(ctx, bin, args, l.cmd)
+	}
+	res, err := runLoad(ctx, l)
+	if err != nil {
+		return 0, err
+	}
+	if res.errors > 0 {
+		return 0, fmt.Errorf("%d error replies", res.errors)
+	}
+	return res.rps(), nil
+}
+
+// startAll starts every system's server for a load workload, so that each
+// load test can then run on all of them back to back: pairing the systems
+// seconds apart, not a whole round apart, keeps a machine whose speed
+// drifts (other work, frequency, the scheduler) from tilting the ratios.
+func (h *harness) startAll(ctx context.Context, systems []system, what string, round int) ([]*process, func() error, error) {
+	var procs []*process
+	stopAll := func() error {
+		var errs []error
+		for _, p := range procs {
+			if _, err := p.stop(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		procs = nil
+		return errors.Join(errs...)
+	}
+	for _, sys := range systems {
+		p, err := h.start(ctx, sys, false)
+		if err != nil {
+			stopAll()
+			return nil, nil, err
+		}
+		procs = append(procs, p)
+		if err := h.profileLoad(ctx, p, what, round); err != nil {
+			stopAll()
+			return nil, nil, err
+		}
+	}
+	return procs, stopAll, nil
+}
+
+// throughput runs SET then GET (so that GET finds keys) at each pipeline
+// depth, each test on every system in turn.
+func (h *harness) throughput(ctx context.Context, systems []system, round int) error {
+	procs, stopAll, err := h.startAll(ctx, systems, "throughput", round)
+	if err != nil {
+		return err
+	}
+	defer stopAll()
+	for _, p := range h.cfg.pipelines {
+		n := h.cfg.requests
+		if p > 1 {
+			n = h.cfg.pipelinedRequests
+		}
+		for _, cmd := range []string{"SET", "GET"} {
+			for _, s := range procs {
+				rps, err := h.generate(ctx, load{
+					addr: s.addr, cmd: cmd, conns: h.cfg.conns, pipeline: p, requests: n,
+					keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen,
+				})
+				if err != nil {
+					return fmt.Errorf("%s: %s pipeline %d: %w", s.sys, cmd, p, err)
+				}
+				h.add(throughputFig(cmd, h.cfg.conns, p), s.sys, round, rps)
+			}
+		}
+	}
+	return stopAll()
+}
+
+// churn connects anew for every request.
+func (h *harness) churn(ctx context.Context, systems []system, round int) error {
+	procs, stopAll, err := h.startAll(ctx, systems, "churn", round)
+	if err != nil {
+		return err
+	}
+	defer stopAll()
+	f := figChurn
+	f.name = fmt.Sprintf("GET, a new connection per request, %d clients", h.cfg.conns)
+	for _, s := range procs {
+		rps, err := h.generate(ctx, load{
+			addr: s.addr, cmd: "GET", conns: h.cfg.conns, pipeline: 1, requests: h.cfg.churnRequests,
+			keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen, churn: true,
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.sys, err)
+		}
+		h.add(f, s.sys, round, rps)
+	}
+	return stopAll()
+}
+
+// memory opens the idle connections and divides what the server's memory
+// grew by their number. Resident memory is read from /proc for every
+// system; the heap from the Go servers' runtime/metrics after a GC, and
+// from redis's used_memory.
+func (h *harness) memory(ctx context.Context, sys system, round int) error {
+	s, err := h.start(ctx, sys, true)
+	if err != nil {
+		return err
+	}
+	defer s.stop(ctx)
+	rss0, heap0, stacks0, err := h.memOf(ctx, s)
+	if err != nil {
+		return err
+	}
+	conns, err := openIdle(ctx, s.addr, h.cfg.idle)
+	if err != nil {
+		return err
+	}
+	defer closeAll(conns)
+	rss1, heap1, stacks1, err := h.memOf(ctx, s)
+	if err != nil {
+		return err
+	}
+	if err := h.profile(ctx, s, "heapprofile", "memory", round); err != nil {
+		return err
+	}
+	n := float64(h.cfg.idle)
+	f := figRSS
+	f.name = fmt.Sprintf("resident memory per idle connection (%s idle)", thousands(h.cfg.idle))
+	h.add(f, sys, round, (rss1-rss0)/n)
+	h.add(figHeap, sys, round, (heap1-heap0)/1024/n)
+	if !math.IsNaN(stacks0) {
+		h.add(figStacks, sys, round, (stacks1-stacks0)/1024/n)
+	}
+	// The server closes first, so that the TIME_WAIT sockets sit on its
+	// side of each connection and the client's ephemeral ports stay free
+	// for the next round's 10,000.
+	_, err = s.stop(ctx)
+	return err
+}
+
+// memOf returns the server's resident KiB, heap bytes and stack bytes
+// (NaN where the server has no such thing).
+func (h *harness) memOf(ctx context.Context, s *process) (rss, heap, stacks float64, err error) {
+	stacks = math.NaN()
+	if s.sys == sysRedis {
+		if heap, err = redisUsedMemory(ctx, s.addr); err != nil {
+			return
+		}
+	} else {
+		var m map[string]string
+		if m, err = s.call(ctx, "mem"); err != nil {
+			return
+		}
+		if heap, err = num(m, "heap"); err != nil {
+			return
+		}
+		if stacks, err = num(m, "stacks"); err != nil {
+			return
+		}
+	}
+	rss, err = rssKiB(s.pid())
+	return
+}
+
+// stop measures a graceful stop with idle connections, then with busy
+// ones: from the cancel to Serve returning, and from the last handler
+// returning to Serve returning (the drain's own cost).
+func (h *harness) stop(ctx context.Context, sys system, round int) error {
+	// Idle.
+	s, err := h.start(ctx, sys, true)
+	if err != nil {
+		return err
+	}
+	conns, err := openIdle(ctx, s.addr, h.cfg.idle)
+	if err != nil {
+		s.kill()
+		return err
+	}
+	if err := h.profile(ctx, s, "profile", "stop-idle", round); err != nil {
+		s.kill()
+		return err
+	}
+	rep, err := s.stop(ctx)
+	closeAll(conns)
+	if err != nil {
+		return err
+	}
+	if err := h.addStop(rep, sys, round, figStopIdle, figDrainIdle, h.cfg.idle, "idle"); err != nil {
+		return err
+	}
+
+	// Busy: every client has a request in flight or about to be.
+	if s, err = h.start(ctx, sys, true); err != nil {
+		return err
+	}
+	loadCtx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
+	defer cancel()
+	warm := make(chan struct{})
+	loaded := make(chan error, 1)
+	go func() {
+		_, err := runLoad(loadCtx, load{
+			addr: s.addr, cmd: "SET", conns: h.cfg.busy, pipeline: 1,
+			keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen, warm: warm,
+		})
+		loaded <- err
+	}()
+	select {
+	case <-warm:
+	case err := <-loaded:
+		s.kill()
+		return fmt.Errorf("busy clients ended before they were all busy: %v", err)
+	case <-loadCtx.Done():
+		cancel()
+		<-loaded
+		s.kill()
+		return errors.New("busy clients did not all get a reply in time")
+	}
+	if err := h.profile(ctx, s, "profile", "stop-busy", round); err != nil {
+		cancel()
+		<-loaded
+		s.kill()
+		return err
+	}
+	rep, err = s.stop(ctx)
+	cancel()
+	<-loaded
+	if err != nil {
+		return err
+	}
+	return h.addStop(rep, sys, round, figStopBusy, figDrainBusy, h.cfg.busy, "busy")
+}
+
+func (h *harness) addStop(rep map[string]string, sys system, round int, stopFig, drainFig figure, n int, kind string) error {
+	serveNs, err := num(rep, "serve_ns")
+	if err != nil {
+		return err
+	}
+	drainNs, err := num(rep, "drain_ns")
+	if err != nil {
+		return err
+	}
+	stopFig.name = fmt.Sprintf("graceful stop, %s %s connections", thousands(n), kind)
+	drainFig.name = fmt.Sprintf("drain completion, %s %s connections", thousands(n), kind)
+	h.add(stopFig, sys, round, serveNs/1e6)
+	if drainNs >= 0 {
+		h.add(drainFig, sys, round, drainNs/1e3)
+	}
+	return nil
+}
+
+// restart breaks seam's listening socket while idle connections are open,
+// measures how long until a new connection is served, and checks that the
+// open connections were left alone.
+func (h *harness) restart(ctx context.Context, sys system, round int) error {
+	s, err := h.start(ctx, sys, true)
+	if err != nil {
+		return err
+	}
+	defer s.stop(ctx)
+	conns, err := openIdle(ctx, s.addr, h.cfg.restartIdle)
+	if err != nil {
+		return err
+	}
+	defer closeAll(conns)
+	rep, err := s.call(ctx, "fault")
+	if err != nil {
+		return err
+	}
+	ns, err := num(rep, "ns")
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 7)
+	for i, c := range conns {
+		if err := pingConn(ctx, c, buf); err != nil {
+			return fmt.Errorf("idle connection %d did not survive the acceptor's restart: %w", i, err)
+		}
+	}
+	h.add(figRestart, sys, round, ns/1e6)
+	closeAll(conns)
+	_, err = s.stop(ctx)
+	return err
+}
+
+// profile asks a Go server for a profile (cmd is profile, for CPU until
+// the stop, or heapprofile) into the -pprof directory, if one was given.
+func (h *harness) profile(ctx context.Context, s *process, cmd, what string, round int) error {
+	if h.cfg.pprof == "" || (s.sys != sysSeam && s.sys != sysBare) {
+		return nil
+	}
+	path := filepath.Join(h.cfg.pprof, fmt.Sprintf("%s-%s-r%d.pprof", what, s.sys, round+1))
+	_, err := s.call(ctx, cmd+" "+path)
+	return err
+}
+
+// profileLoad profiles a load workload until the server stops. Only when
+// -seam seamkv serves seam can both sides be profiled; profiling one side
+// alone would tilt the ratio.
+func (h *harness) profileLoad(ctx context.Context, s *process, what string, round int) error {
+	if h.cfg.seamBin != "seamkv" {
+		return nil
+	}
+	return h.profile(ctx, s, "profile", what, round)
+}
+
+func (h *harness) add(f figure, sys system, round int, v float64) {
+	h.res.add(f, sys, round, v)
+	fmt.Fprintf(h.log, "  %-8s %-55s %12s %s\n", sys, f.name, formatNum(v), f.unit)
+}
+
+// thousands writes n as 10,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
