@@ -29,15 +29,35 @@ type conn struct {
 	forced atomic.Bool
 }
 
-// String is what suture's logs and reports call the connection. suture
-// calls it once per Add, so it is built on demand, not stored.
+// String is what suture's logs and reports call the connection: the
+// listener's name, the remote address and the id. suture calls it at every
+// Add, on the accept path, so it is built in one allocation.
 func (c *conn) String() string {
-	return c.run.cfg.name + " " + c.part()
+	var buf [96]byte
+	b := append(buf[:0], c.run.cfg.name...)
+	b = append(b, ' ')
+	return string(c.appendPart(b))
 }
 
-// part names the connection within its listener.
+// part names the connection within its listener, for stop reports.
 func (c *conn) part() string {
-	return "conn " + c.raw.RemoteAddr().String() + " (id " + strconv.FormatUint(c.id, 10) + ")"
+	var buf [64]byte
+	return string(c.appendPart(buf[:0]))
+}
+
+func (c *conn) appendPart(b []byte) []byte {
+	b = append(b, "conn "...)
+	switch a := c.raw.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		b = a.AddrPort().AppendTo(b)
+	case nil:
+		b = append(b, '?')
+	default:
+		b = append(b, a.String()...)
+	}
+	b = append(b, " (id "...)
+	b = strconv.AppendUint(b, c.id, 10)
+	return append(b, ')')
 }
 
 // Serve runs the handler and always ends the service: a connection is never
