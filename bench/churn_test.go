@@ -24,7 +24,8 @@ var replyAndClose = listener.HandlerFunc(func(_ context.Context, c net.Conn) err
 // same process and with the same client. The client's own allocations are
 // the same in both, so the difference in allocs/op is the server's.
 // "seam+log" gives the listener a logger that is enabled, as the kv example
-// does, which makes it build a logger for every connection.
+// does, which makes it give every handler a logger with the connection's
+// fields.
 func BenchmarkConnChurn(b *testing.B) {
 	b.Run("seam", func(b *testing.B) {
 		benchChurn(b, startSeamBench(b, zerolog.Nop()))
