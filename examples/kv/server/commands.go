@@ -39,7 +39,7 @@ var commands map[string]*command
 var commandList []*command
 
 func init() {
-	for _, cmd := range []*command{
+	commandList = []*command{
 		// Strings.
 		{name: "get", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the string value of a key.", run: cmdGet},
 		{name: "set", arity: -3, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", run: cmdSet},
@@ -80,8 +80,6 @@ func init() {
 		{name: "config", arity: -2, flags: flagAdmin, group: "server", summary: "A container for server configuration commands.", run: cmdConfig},
 		{name: "command", arity: -1, group: "server", summary: "Returns detailed information about all commands.", run: cmdCommand},
 		{name: "debug", arity: -2, flags: flagAdmin | flagHidden, group: "server", summary: "Test hooks.", run: cmdDebug},
-	} {
-		commandList = append(commandList, cmd)
 	}
 	commands = make(map[string]*command, len(commandList))
 	for _, cmd := range commandList {
