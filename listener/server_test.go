@@ -206,3 +206,29 @@ func TestUnderASupervisor(t *testing.T) {
 	<-done
 	expectClosed(t, c)
 }
+
+func TestTCP4AndTCP6(t *testing.T) {
+	tests := []struct{ network, addr string }{
+		{"tcp4", "127.0.0.1:0"},
+		{"tcp6", "[::1]:0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.network, func(t *testing.T) {
+			if tt.network == "tcp6" {
+				probe, err := net.Listen("tcp6", tt.addr)
+				if err != nil {
+					t.Skipf("no IPv6 loopback here: %v", err)
+				}
+				probe.Close()
+			}
+			s := &Server{Network: tt.network, Addr: tt.addr, Handler: HandlerFunc(echo)}
+			addr, _ := serve(t, s)
+			c, err := net.Dial(tt.network, addr.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			mustEcho(t, c, tt.network)
+		})
+	}
+}
