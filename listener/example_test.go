@@ -53,8 +53,8 @@ func ExampleServer() {
 }
 
 // A handler that watches its ctx lets a graceful stop end it at once when
-// it is waiting for the next request, and still finishes a reply it has
-// started.
+// it is waiting for the next request, instead of holding the stop until the
+// drain timeout closes its connection by force.
 func ExampleHandlerFunc() {
 	echo := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
 		// Cut a pending read short when the listener stops.
@@ -63,9 +63,32 @@ func ExampleHandlerFunc() {
 		_, err := io.Copy(conn, conn)
 		return err
 	})
-	_ = &listener.Server{Addr: ":7007", Handler: echo, MaxConns: 1000}
-	fmt.Println("ok")
-	// Output: ok
+	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: echo, DrainTimeout: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	<-srv.Ready()
+
+	conn, err := net.Dial("tcp", srv.BoundAddr().String())
+	if err != nil {
+		fmt.Println(err)
+		cancel()
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintln(conn, "hello")
+	r := bufio.NewReader(conn)
+	line, _ := r.ReadString('\n')
+	fmt.Print(line)
+
+	cancel() // the client is idle: the stop does not wait for the hour
+	fmt.Println("Serve:", <-served)
+	_, err = r.ReadString('\n')
+	fmt.Println("client:", err)
+	// Output:
+	// hello
+	// Serve: <nil>
+	// client: EOF
 }
 
 // aLongTimeAgo is a deadline already past: setting it makes a blocked
