@@ -25,15 +25,16 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stderr); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "echo:", err)
 		os.Exit(1)
 	}
 }
 
 // run parses flags, builds the tree and serves it until a signal or ctx
-// ends it.
-func run(ctx context.Context, args []string, logTo *os.File) error {
+// ends it. bound, if not nil, gets the listener's address once it is
+// accepting.
+func run(ctx context.Context, args []string, logTo *os.File, bound chan<- net.Addr) error {
 	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:7007", "TCP address to listen on")
 	drain := fs.Duration("drain", 5*time.Second, "how long a stop waits for connections before closing them")
@@ -44,14 +45,24 @@ func run(ctx context.Context, args []string, logTo *os.File) error {
 
 	log := zerolog.New(consoleWriter(logTo)).With().Timestamp().Logger()
 	root := supervisor.New("echo", supervisor.Config{Logger: log})
-	root.Add(&listener.Server{
+	srv := &listener.Server{
 		Name:         "echo",
 		Addr:         *addr,
 		Handler:      listener.HandlerFunc(echoLines),
 		MaxConns:     *maxConns,
 		DrainTimeout: *drain,
 		Logger:       log,
-	})
+	}
+	root.Add(srv)
+	if bound != nil {
+		go func() {
+			select {
+			case <-srv.Ready():
+				bound <- srv.BoundAddr()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	return supervisor.Run(ctx, root, supervisor.RunConfig{Logger: log})
 }
 

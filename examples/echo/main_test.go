@@ -120,32 +120,28 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 // In-process, the handler echoes line by line and a cancelled ctx stops
 // the tree cleanly.
 func TestRunStopsOnCancel(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // free a port for run to bind
-
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer devnull.Close()
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", addr}, devnull) }()
+	bound := make(chan net.Addr, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, devnull, bound) }()
 
-	var c net.Conn
-	deadline := time.Now().Add(waitFor)
-	for c == nil {
-		if c, err = net.Dial("tcp", addr); err != nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("dial: %v", err)
-			}
-			c = nil
-			time.Sleep(5 * time.Millisecond)
-		}
+	var addr net.Addr
+	select {
+	case addr = <-bound:
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(waitFor):
+		t.Fatal("the listener never became ready")
+	}
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(waitFor))
