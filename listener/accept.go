@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/thejerf/suture/v4"
@@ -34,7 +35,7 @@ func (a *acceptor) Serve(ctx context.Context) error {
 	r.first = nil
 	if ln == nil {
 		var err error
-		if ln, err = r.bind(); err != nil {
+		if ln, err = r.rebind(ctx); err != nil {
 			return err
 		}
 	}
@@ -95,6 +96,28 @@ type wrapOnly struct{ err error }
 func (w wrapOnly) Error() string { return "" }
 func (w wrapOnly) Unwrap() error { return w.err }
 
+// rebindTries bounds how often a restarted acceptor retries a bind that
+// found its address in use before it fails and leaves the retrying to
+// suture's restart intensity.
+const rebindTries = 8
+
+// rebind binds again after a fault. The port the fault freed can be taken,
+// for a moment, by any socket on the machine that binds or dials with an
+// ephemeral port; waiting that out here, with the accept backoff, keeps a
+// passing collision from spending the supervisor's restart intensity.
+func (r *run) rebind(ctx context.Context) (net.Listener, error) {
+	var b backoff
+	for try := 1; ; try++ {
+		ln, err := r.bind()
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || try == rebindTries {
+			return ln, err
+		}
+		if !b.wait(ctx, r) {
+			return nil, err
+		}
+	}
+}
+
 // isTemporary reports whether an accept error says "try again later" rather
 // than "this socket is broken".
 func isTemporary(err error) bool {
@@ -117,16 +140,26 @@ type backoff struct {
 
 func (b *backoff) pause(ctx context.Context, r *run, err error) bool {
 	r.srv.counters.tmp.Add(1)
-	b.count++
-	if b.delay == 0 {
-		b.delay = r.cfg.backoffMin
-	} else {
-		b.delay = min(2*b.delay, r.cfg.backoffMax)
-	}
-	if bits.OnesCount64(b.count) == 1 {
-		r.log.Warn().Err(err).Uint64("errors", b.count).Dur("backoff", b.delay).
+	if bits.OnesCount64(b.count+1) == 1 {
+		r.log.Warn().Err(err).Uint64("errors", b.count+1).Dur("backoff", b.next(r)).
 			Msg("temporary accept error; backing off")
 	}
+	return b.wait(ctx, r)
+}
+
+// next is the pause the next wait takes.
+func (b *backoff) next(r *run) time.Duration {
+	if b.delay == 0 {
+		return r.cfg.backoffMin
+	}
+	return min(2*b.delay, r.cfg.backoffMax)
+}
+
+// wait pauses for the next delay, or until ctx ends (then it reports
+// false).
+func (b *backoff) wait(ctx context.Context, r *run) bool {
+	b.count++
+	b.delay = b.next(r)
 	sleep := r.srv.sleep
 	if sleep == nil {
 		sleep = sleepCtx

@@ -277,3 +277,52 @@ func TestStopAtTheCap(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// After a fault, the freed port may be held for a moment by someone else:
+// the restarted acceptor waits that out with the accept backoff instead of
+// failing again and spending its supervisor's restart intensity.
+func TestRebindWaitsOutAddressInUse(t *testing.T) {
+	binds := make(chan *faultListener, 2)
+	var mu sync.Mutex
+	var calls int
+	var delays []time.Duration
+	bindReal := faultyListen(binds)
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
+	s.Listen = func(network, address string) (net.Listener, error) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 2 || n == 3 {
+			return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
+		}
+		return bindReal(network, address)
+	}
+	s.sleep = func(ctx context.Context, d time.Duration) bool {
+		mu.Lock()
+		delays = append(delays, d)
+		mu.Unlock()
+		return ctx.Err() == nil
+	}
+	addr, _ := serve(t, s)
+	(<-binds).breakNow()
+	select {
+	case <-binds:
+	case <-time.After(waitFor):
+		t.Fatal("the acceptor did not bind again")
+	}
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mustEcho(t, c, "back")
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 4 || len(delays) != 2 || delays[0] != 5*time.Millisecond || delays[1] != 10*time.Millisecond {
+		t.Fatalf("%d binds with pauses %v; want 4 binds with pauses [5ms 10ms]", calls, delays)
+	}
+	if st := s.Stats(); st.AcceptorRestarts != 1 {
+		t.Fatalf("AcceptorRestarts = %d; want 1", st.AcceptorRestarts)
+	}
+}
