@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // NumShards is how many independently locked maps hold the keys.
@@ -279,7 +281,7 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 	var cur int64
 	if e != nil {
 		var ok bool
-		if cur, ok = parseInt(e.val); !ok {
+		if cur, ok = resp.ParseInt(e.val); !ok { // Redis's INCR reads values as it reads arguments
 			return 0, ErrNotInteger
 		}
 	}
@@ -345,40 +347,4 @@ func (s *Store) Flush(rec [][]byte) error {
 		s.shards[i].volatile = make(map[string]struct{})
 	}
 	return nil
-}
-
-// parseInt reads a stored value as Redis's INCR does: strictly decimal,
-// optional '-', no '+', no leading zeros or blanks, within int64.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if v > (math.MaxUint64-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	switch {
-	case neg && v <= 1<<63:
-		return -int64(v), true
-	case !neg && v <= math.MaxInt64:
-		return int64(v), true
-	}
-	return 0, false
 }
