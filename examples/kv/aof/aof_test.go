@@ -419,8 +419,11 @@ func TestFailureAndRecovery(t *testing.T) {
 	if err := w.Append(rec("SET c 3")); !errors.Is(err, ErrFailing) {
 		t.Fatalf("Append while failing: %v, want ErrFailing", err)
 	}
+	// The failed write is counted before the refusal is visible. A Serve
+	// goroutine that starts only now finds the writer failing and its
+	// reopen fails too, which counts a second failure: both are right.
 	st := w.Status()
-	if !st.Failing || st.Failures != 1 || !strings.Contains(st.LastError, errDisk.Error()) {
+	if !st.Failing || st.Failures < 1 || st.Failures > 2 || !strings.Contains(st.LastError, errDisk.Error()) {
 		t.Fatalf("status %+v", st)
 	}
 	// Serve ends with the error, whether it was running when the write
