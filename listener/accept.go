@@ -43,7 +43,7 @@ func (a *acceptor) Serve(ctx context.Context) error {
 	defer r.setAccepting(false)
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
-	if r.srv.Listener == nil {
+	if r.cfg.listener == nil {
 		// A given Listener is closed by Serve, not here: a restarted
 		// acceptor could not bind it again.
 		defer ln.Close()
@@ -70,7 +70,7 @@ func (a *acceptor) Serve(ctx context.Context) error {
 				}
 				continue
 			}
-			if r.srv.Listener != nil {
+			if r.cfg.listener != nil {
 				// No point in restarting: the same broken Listener would
 				// fail again. End the subtree and let Serve report it.
 				r.listenerErr = err

@@ -1,7 +1,6 @@
 package listener
 
 import (
-	"context"
 	"fmt"
 	"net"
 )
@@ -10,8 +9,8 @@ import (
 // address is pinned to what the kernel chose, so an acceptor restarted after
 // a fault binds the same port again even when Addr asked for port 0.
 func (r *run) bind() (net.Listener, error) {
-	if r.srv.Listener != nil {
-		return r.srv.Listener, nil
+	if r.cfg.listener != nil {
+		return r.cfg.listener, nil
 	}
 	addr := r.boundAddr
 	if addr == "" {
@@ -22,14 +21,7 @@ func (r *run) bind() (net.Listener, error) {
 			return nil, err
 		}
 	}
-	listen := r.srv.Listen
-	if listen == nil {
-		var lc net.ListenConfig
-		listen = func(network, address string) (net.Listener, error) {
-			return lc.Listen(context.Background(), network, address)
-		}
-	}
-	ln, err := listen(r.cfg.network, addr)
+	ln, err := r.cfg.listen(r.cfg.network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("listener %s: bind: %w", r.cfg.name, err)
 	}

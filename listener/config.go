@@ -1,9 +1,11 @@
 package listener
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 )
 
@@ -38,6 +40,8 @@ type config struct {
 	addr        string
 	handler     Handler
 	tls         *tls.Config
+	listener    net.Listener // a given Listener, served instead of binding
+	listen      func(network, address string) (net.Listener, error)
 	maxConns    int
 	drain       time.Duration
 	backoffMin  time.Duration
@@ -54,6 +58,8 @@ func (s *Server) resolve() (config, error) {
 		addr:        s.Addr,
 		handler:     s.Handler,
 		tls:         s.TLSConfig,
+		listener:    s.Listener,
+		listen:      s.Listen,
 		maxConns:    s.MaxConns,
 		drain:       s.DrainTimeout,
 		backoffMin:  s.AcceptBackoffMin,
@@ -74,12 +80,12 @@ func (s *Server) resolve() (config, error) {
 	default:
 		return bad("Network %q is not one of tcp, tcp4, tcp6, unix", c.network)
 	}
-	if s.Listener != nil {
+	if c.listener != nil {
 		if c.addr != "" {
 			return bad("both Addr (%q) and Listener are set; set one", c.addr)
 		}
-		c.addr = s.Listener.Addr().String()
-		c.network = s.Listener.Addr().Network()
+		c.addr = c.listener.Addr().String()
+		c.network = c.listener.Addr().Network()
 	} else if c.network == "unix" && c.addr == "" {
 		return bad("a unix listener needs Addr, the socket's path")
 	}
@@ -103,6 +109,12 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.backoffMin > c.backoffMax {
 		return bad("AcceptBackoffMin %v is above AcceptBackoffMax %v", c.backoffMin, c.backoffMax)
+	}
+	if c.listen == nil {
+		var lc net.ListenConfig
+		c.listen = func(network, address string) (net.Listener, error) {
+			return lc.Listen(context.Background(), network, address)
+		}
 	}
 	if c.retireAfter == 0 {
 		c.retireAfter = DefaultRetireAfter

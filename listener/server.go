@@ -216,7 +216,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if accepting != nil {
 		<-accepting
 	}
-	if l := r.srv.Listener; l != nil {
+	if l := r.cfg.listener; l != nil {
 		l.Close()
 	}
 	r.drain()
