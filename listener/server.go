@@ -234,6 +234,10 @@ func (s *Server) Serve(ctx context.Context) error {
 func (s *Server) Ready() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.readyLocked()
+}
+
+func (s *Server) readyLocked() chan struct{} {
 	if s.ready == nil {
 		s.ready = make(chan struct{})
 	}
@@ -253,13 +257,11 @@ func (s *Server) setBound(addr net.Addr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addr = addr
-	if s.ready == nil {
-		s.ready = make(chan struct{})
-	}
+	ready := s.readyLocked()
 	select {
-	case <-s.ready:
+	case <-ready:
 	default:
-		close(s.ready)
+		close(ready)
 	}
 }
 

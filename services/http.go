@@ -83,10 +83,9 @@ type HTTP struct {
 
 	mu           sync.Mutex
 	ready        chan struct{} // closed at the first successful bind
-	isReady      bool
-	addr         net.Addr // of the latest bind
-	pinned       string   // the first bind's address, bound by every later Serve
-	listenerUsed bool     // Listener has been handed to a Serve
+	addr         net.Addr      // of the latest bind
+	pinned       string        // the first bind's address, bound by every later Serve
+	listenerUsed bool          // Listener has been handed to a Serve
 }
 
 // httpConfig is an [HTTP]'s configuration with the defaults filled in; the
@@ -199,9 +198,11 @@ func (h *HTTP) bound(addr net.Addr) {
 	if h.pinned == "" && h.Listener == nil {
 		h.pinned = addr.String()
 	}
-	if !h.isReady {
-		h.isReady = true
-		close(h.readyLocked())
+	ready := h.readyLocked()
+	select {
+	case <-ready:
+	default:
+		close(ready)
 	}
 }
 
