@@ -4,6 +4,7 @@ package listener
 
 import (
 	"errors"
+	"slices"
 	"syscall"
 )
 
@@ -18,13 +19,5 @@ var temporaryErrnos = []syscall.Errno{
 
 func isTemporaryErrno(err error) bool {
 	var errno syscall.Errno
-	if !errors.As(err, &errno) {
-		return false
-	}
-	for _, t := range temporaryErrnos {
-		if errno == t {
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &errno) && slices.Contains(temporaryErrnos, errno)
 }
