@@ -53,7 +53,7 @@ type config struct {
 // zero values of Server's fields get their meaning.
 func (s *Server) resolve() (config, error) {
 	c := config{
-		name:        s.Name,
+		name:        s.String(),
 		network:     s.Network,
 		addr:        s.Addr,
 		handler:     s.Handler,
@@ -121,9 +121,6 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.tls != nil && len(c.tls.Certificates) == 0 && c.tls.GetCertificate == nil && c.tls.GetConfigForClient == nil {
 		return bad("TLSConfig has no Certificates, GetCertificate or GetConfigForClient")
-	}
-	if c.name == "" {
-		c.name = "listener " + c.addr
 	}
 	return c, nil
 }

@@ -28,7 +28,7 @@ import (
 // Serve.
 type Server struct {
 	// Name names the server in logs, in String and in stop reports.
-	// Default "listener " + Addr.
+	// Default "listener " + Addr, or + the Listener's address.
 	Name string
 
 	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
@@ -265,10 +265,14 @@ func (s *Server) setBound(addr net.Addr) {
 	}
 }
 
-// String names the Server for suture's logs and reports.
+// String names the Server for suture's logs and reports: Name, or
+// "listener " and the address it binds or the given Listener's.
 func (s *Server) String() string {
-	if s.Name != "" {
+	switch {
+	case s.Name != "":
 		return s.Name
+	case s.Listener != nil:
+		return "listener " + s.Listener.Addr().String()
 	}
 	return "listener " + s.Addr
 }

@@ -185,6 +185,21 @@ func TestString(t *testing.T) {
 	if have := (&Server{Addr: ":6380"}).String(); have != "listener :6380" {
 		t.Fatalf("String = %q", have)
 	}
+	// A given Listener names the server by its address, in String as in
+	// the logs (which use the resolved name).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s := &Server{Listener: ln, Handler: HandlerFunc(echo)}
+	want := "listener " + ln.Addr().String()
+	if have := s.String(); have != want {
+		t.Fatalf("String = %q; want %q", have, want)
+	}
+	if cfg, err := s.resolve(); err != nil || cfg.name != want {
+		t.Fatalf("resolved name = %q, %v; want %q", cfg.name, err, want)
+	}
 }
 
 // The Server composes with suture as any service: added to a supervisor,
