@@ -1,14 +1,12 @@
 package supervisor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log"
 	"math"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,31 +136,13 @@ func TestNewBacksOffAndResumes(t *testing.T) {
 		map[string]any{"level": "info", "supervisor": "app", "backoff": false})
 }
 
-// lockedBuffer is written by suture's goroutine and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // Suture's own default hook prints every event with the standard library's
 // global logger; a zero Config must log nothing anywhere.
 func TestNewZeroLoggerLogsNothing(t *testing.T) {
-	var global lockedBuffer
+	global := newLogSink() // written by suture's goroutine
 	orig := log.Writer()
 	t.Cleanup(func() { log.SetOutput(orig) }) // after the tree has stopped
-	log.SetOutput(&global)
+	log.SetOutput(global)
 
 	root := New("quiet", Config{})
 	var runs atomic.Int32
@@ -180,7 +160,7 @@ func TestNewZeroLoggerLogsNothing(t *testing.T) {
 	// Suture calls the hook after restarting the service; a round trip to
 	// its goroutine waits for the call to be over.
 	root.Services()
-	if s := global.String(); s != "" {
-		t.Errorf("the global logger received %q", s)
+	if lines := global.all(); len(lines) > 0 {
+		t.Errorf("the global logger received %v", lines)
 	}
 }
