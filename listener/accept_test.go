@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -13,6 +14,27 @@ import (
 )
 
 var errInjected = errors.New("injected accept fault")
+
+// pauseRecorder stands in for the accept backoff's sleep: it records each
+// pause and returns at once, so a test sees the schedule without waiting
+// it out.
+type pauseRecorder struct {
+	mu     sync.Mutex
+	pauses []time.Duration
+}
+
+func (p *pauseRecorder) sleep(ctx context.Context, d time.Duration) bool {
+	p.mu.Lock()
+	p.pauses = append(p.pauses, d)
+	p.mu.Unlock()
+	return ctx.Err() == nil
+}
+
+func (p *pauseRecorder) list() []time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.pauses)
+}
 
 // faultListener wraps a real listener to inject accept errors.
 type faultListener struct {
@@ -124,8 +146,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	const burst = 12
 	binds := make(chan *faultListener, 1)
 	var logs logBuffer
-	var mu sync.Mutex
-	var delays []time.Duration
+	var pauses pauseRecorder
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.logger()}
 	s.Listen = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
@@ -134,12 +155,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 		}
 		return ln, err
 	}
-	s.sleep = func(ctx context.Context, d time.Duration) bool {
-		mu.Lock()
-		delays = append(delays, d)
-		mu.Unlock()
-		return ctx.Err() == nil
-	}
+	s.sleep = pauses.sleep
 	addr, _ := serve(t, s)
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -150,16 +166,8 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 
 	ms := time.Millisecond
 	want := []time.Duration{5 * ms, 10 * ms, 20 * ms, 40 * ms, 80 * ms, 160 * ms, 320 * ms, 640 * ms, time.Second, time.Second, time.Second, time.Second}
-	mu.Lock()
-	have := append([]time.Duration(nil), delays...)
-	mu.Unlock()
-	if len(have) != len(want) {
+	if have := pauses.list(); !slices.Equal(have, want) {
 		t.Fatalf("backoff pauses = %v; want %v", have, want)
-	}
-	for i := range want {
-		if have[i] != want[i] {
-			t.Fatalf("backoff pauses = %v; want %v", have, want)
-		}
 	}
 	if st := s.Stats(); st.TemporaryErrors != burst || st.AcceptorRestarts != 0 {
 		t.Fatalf("stats = %+v; want %d temporary errors and no restart", st, burst)
@@ -285,7 +293,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	binds := make(chan *faultListener, 2)
 	var mu sync.Mutex
 	var calls int
-	var delays []time.Duration
+	var pauses pauseRecorder
 	bindReal := faultyListen(binds)
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
 	s.Listen = func(network, address string) (net.Listener, error) {
@@ -298,12 +306,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 		}
 		return bindReal(network, address)
 	}
-	s.sleep = func(ctx context.Context, d time.Duration) bool {
-		mu.Lock()
-		delays = append(delays, d)
-		mu.Unlock()
-		return ctx.Err() == nil
-	}
+	s.sleep = pauses.sleep
 	addr, _ := serve(t, s)
 	(<-binds).breakNow()
 	select {
@@ -319,7 +322,8 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	mustEcho(t, c, "back")
 	mu.Lock()
 	defer mu.Unlock()
-	if calls != 4 || len(delays) != 2 || delays[0] != 5*time.Millisecond || delays[1] != 10*time.Millisecond {
+	delays := pauses.list()
+	if calls != 4 || !slices.Equal(delays, []time.Duration{5 * time.Millisecond, 10 * time.Millisecond}) {
 		t.Fatalf("%d binds with pauses %v; want 4 binds with pauses [5ms 10ms]", calls, delays)
 	}
 	if st := s.Stats(); st.AcceptorRestarts != 1 {
