@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // A load is one run of the load generator: which command, over how many
@@ -116,28 +118,14 @@ func makeBatches(l load) [][]byte {
 		for range l.pipeline {
 			key := fmt.Appendf(nil, "key:%012d", rng.IntN(keyspace))
 			if l.cmd == "SET" {
-				b = appendCommand(b, []byte("SET"), key, val)
+				b = resp.AppendCommand(b, []byte("SET"), key, val)
 			} else {
-				b = appendCommand(b, []byte(l.cmd), key)
+				b = resp.AppendCommand(b, []byte(l.cmd), key)
 			}
 		}
 		out[i] = b
 	}
 	return out
-}
-
-func appendCommand(dst []byte, args ...[]byte) []byte {
-	dst = append(dst, '*')
-	dst = strconv.AppendInt(dst, int64(len(args)), 10)
-	dst = append(dst, "\r\n"...)
-	for _, a := range args {
-		dst = append(dst, '$')
-		dst = strconv.AppendInt(dst, int64(len(a)), 10)
-		dst = append(dst, "\r\n"...)
-		dst = append(dst, a...)
-		dst = append(dst, "\r\n"...)
-	}
-	return dst
 }
 
 // worker is one client connection (or, with churn, one client that

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/bench/internal/ctl"
+	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // The binaries the harness builds, by the name of their build target.
@@ -286,7 +287,7 @@ func redisUsedMemory(ctx context.Context, addr string) (float64, error) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write(appendCommand(nil, []byte("INFO"), []byte("memory"))); err != nil {
+	if _, err := c.Write(resp.AppendCommand(nil, []byte("INFO"), []byte("memory"))); err != nil {
 		return 0, err
 	}
 	rd := bufio.NewReader(c)
