@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/tidwall/redcon"
@@ -46,15 +45,10 @@ func run(addr string) error {
 	if err := <-bound; err != nil {
 		return err
 	}
-	var once sync.Once
-	var stopped time.Time
 	stop := func() time.Time {
-		once.Do(func() {
-			srv.Close()
-			<-done
-			stopped = time.Now()
-		})
-		return stopped
+		srv.Close()
+		<-done
+		return time.Now()
 	}
 	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{Addr: srv.Addr().String(), Stop: stop})
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/seamgo/seam/bench/internal/bare"
@@ -54,14 +53,9 @@ func run(addr string, track bool) error {
 		}
 		done <- time.Now()
 	}()
-	var once sync.Once
-	var stopped time.Time
 	stop := func() time.Time {
-		once.Do(func() {
-			cancel()
-			stopped = <-done
-		})
-		return stopped
+		cancel()
+		return <-done
 	}
 	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{Addr: ln.Addr().String(), Tracker: tr, Stop: stop})
 }

@@ -25,7 +25,8 @@ type Server struct {
 	// and then stop reports no drain time and fault is refused.
 	Tracker *Tracker
 	// Stop cancels the server's Serve and returns the instant Serve
-	// returned. Required.
+	// returned. Required. [Serve] calls it exactly once, before it
+	// returns, whichever way it ends.
 	Stop func() time.Time
 	// Fault breaks the listening socket; nil when the server has no way to
 	// recover from that, and fault is then refused.
