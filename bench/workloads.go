@@ -79,7 +79,7 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 	case sysSeam:
 		if withCtl || h.cfg.seamBin == "seamkv" {
 			return h.launch(ctx, sys, h.bins[binSeamKV],
-				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.idle + h.cfg.busy + 1000)},
+				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.idle + h.cfg.busy + 1000), "-track=" + track},
 				logPath, "", true)
 		}
 		addr, err := freeAddr()
