@@ -82,37 +82,25 @@ func (res *results) median(key string, sys system) float64 {
 // makes alternating the systems worth it: a round that ran while the
 // machine was slower slows both.
 func (res *results) ratio(key string, a, b system) float64 {
-	va, vb := res.values[key][a], res.values[key][b]
-	if va == nil || vb == nil {
-		return math.NaN()
-	}
-	rs := make([]float64, 0, len(va))
-	for i := range va {
-		if !math.IsNaN(va[i]) && !math.IsNaN(vb[i]) && vb[i] != 0 {
-			rs = append(rs, va[i]/vb[i])
-		}
-	}
-	return median(rs)
+	return median(res.ratios(key, a, b))
 }
 
 // ratioRange returns the lowest and highest per-round ratio of a's value to
 // b's: how far one round can be trusted on this machine.
 func (res *results) ratioRange(key string, a, b system) (lo, hi float64) {
-	lo, hi = math.NaN(), math.NaN()
+	return minMax(res.ratios(key, a, b))
+}
+
+// ratios divides a's value by b's in each round where both were measured.
+func (res *results) ratios(key string, a, b system) []float64 {
 	va, vb := res.values[key][a], res.values[key][b]
-	for i := range va {
-		if i >= len(vb) || math.IsNaN(va[i]) || math.IsNaN(vb[i]) || vb[i] == 0 {
-			continue
-		}
-		r := va[i] / vb[i]
-		if math.IsNaN(lo) || r < lo {
-			lo = r
-		}
-		if math.IsNaN(hi) || r > hi {
-			hi = r
+	var rs []float64
+	for i := range min(len(va), len(vb)) {
+		if !math.IsNaN(va[i]) && !math.IsNaN(vb[i]) && vb[i] != 0 {
+			rs = append(rs, va[i]/vb[i])
 		}
 	}
-	return lo, hi
+	return rs
 }
 
 // median of the values that are not NaN; NaN if none is.

@@ -117,17 +117,13 @@ func writeTargets(w io.Writer, res *results) {
 		if !met {
 			verdict = "**no**"
 		}
-		measured := formatRatio(have)
-		var lo, hi float64
+		var measured, spread string
 		if t.vs == "" {
-			measured = formatNum(have)
-			lo, hi = minMax(res.values[t.key][sysSeam])
+			lo, hi := minMax(res.values[t.key][sysSeam])
+			measured, spread = formatNum(have), formatNum(lo)+"–"+formatNum(hi)
 		} else {
-			lo, hi = res.ratioRange(t.key, sysSeam, t.vs)
-		}
-		spread := formatNum(lo) + "–" + formatNum(hi)
-		if t.vs != "" {
-			spread = formatRatio(lo) + "–" + formatRatio(hi)
+			lo, hi := res.ratioRange(t.key, sysSeam, t.vs)
+			measured, spread = formatRatio(have), formatRatio(lo)+"–"+formatRatio(hi)
 		}
 		row(w, t.String(), names[t.key], measured, spread, verdict)
 	}
@@ -160,8 +156,6 @@ func formatNum(v float64) string {
 	switch a := math.Abs(v); {
 	case math.IsNaN(v):
 		return "–"
-	case a >= 10000:
-		return fmt.Sprintf("%.0f", v)
 	case a >= 100:
 		return fmt.Sprintf("%.0f", v)
 	case a >= 10:
