@@ -249,7 +249,9 @@ func (s *process) closeStdout() {
 	}
 }
 
-// kill ends the server at once and waits for it.
+// kill ends the server at once and waits for it. It is harmless on a
+// server that has exited (os.Process.Kill then sends nothing), so it can be
+// deferred ahead of a graceful stop.
 func (s *process) kill() {
 	s.cmd.Process.Kill()
 	<-s.exited

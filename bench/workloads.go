@@ -229,7 +229,7 @@ func (h *harness) memory(ctx context.Context, sys system, round int) error {
 	if err != nil {
 		return err
 	}
-	defer s.stop(ctx)
+	defer s.kill() // on an early return; after the stop it finds the server gone
 	rss0, heap0, stacks0, err := h.memOf(ctx, s)
 	if err != nil {
 		return err
@@ -289,18 +289,23 @@ func (h *harness) memOf(ctx context.Context, s *process) (rss, heap, stacks floa
 // ones: from the cancel to Serve returning, and from the last handler
 // returning to Serve returning (the drain's own cost).
 func (h *harness) stop(ctx context.Context, sys system, round int) error {
-	// Idle.
+	if err := h.stopIdle(ctx, sys, round); err != nil {
+		return err
+	}
+	return h.stopBusy(ctx, sys, round)
+}
+
+func (h *harness) stopIdle(ctx context.Context, sys system, round int) error {
 	s, err := h.start(ctx, sys, true)
 	if err != nil {
 		return err
 	}
+	defer s.kill() // on an early return; after the stop it finds the server gone
 	conns, err := openIdle(ctx, s.addr, h.cfg.idle)
 	if err != nil {
-		s.kill()
 		return err
 	}
 	if err := h.profile(ctx, s, "profile", "stop-idle", round); err != nil {
-		s.kill()
 		return err
 	}
 	rep, err := s.stop(ctx)
@@ -308,45 +313,45 @@ func (h *harness) stop(ctx context.Context, sys system, round int) error {
 	if err != nil {
 		return err
 	}
-	if err := h.addStop(rep, sys, round, figStopIdle, figDrainIdle, h.cfg.idle, "idle"); err != nil {
-		return err
-	}
+	return h.addStop(rep, sys, round, figStopIdle, figDrainIdle, h.cfg.idle, "idle")
+}
 
-	// Busy: every client has a request in flight or about to be.
-	if s, err = h.start(ctx, sys, true); err != nil {
+// stopBusy stops the server while every client has a request in flight or
+// about to be.
+func (h *harness) stopBusy(ctx context.Context, sys system, round int) error {
+	s, err := h.start(ctx, sys, true)
+	if err != nil {
 		return err
 	}
+	defer s.kill() // on an early return; after the stop it finds the server gone
 	loadCtx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
-	defer cancel()
 	warm := make(chan struct{})
-	loaded := make(chan error, 1)
+	loaded := make(chan struct{})
+	var loadErr error
 	go func() {
-		_, err := runLoad(loadCtx, load{
+		defer close(loaded)
+		_, loadErr = runLoad(loadCtx, load{
 			addr: s.addr, cmd: "SET", conns: h.cfg.busy, pipeline: 1,
 			keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen, warm: warm,
 		})
-		loaded <- err
+	}()
+	// The clients stop after the server, and before it is killed on an
+	// early return.
+	defer func() {
+		cancel()
+		<-loaded
 	}()
 	select {
 	case <-warm:
-	case err := <-loaded:
-		s.kill()
-		return fmt.Errorf("busy clients ended before they were all busy: %v", err)
+	case <-loaded:
+		return fmt.Errorf("busy clients ended before they were all busy: %v", loadErr)
 	case <-loadCtx.Done():
-		cancel()
-		<-loaded
-		s.kill()
 		return errors.New("busy clients did not all get a reply in time")
 	}
 	if err := h.profile(ctx, s, "profile", "stop-busy", round); err != nil {
-		cancel()
-		<-loaded
-		s.kill()
 		return err
 	}
-	rep, err = s.stop(ctx)
-	cancel()
-	<-loaded
+	rep, err := s.stop(ctx)
 	if err != nil {
 		return err
 	}
@@ -379,7 +384,7 @@ func (h *harness) restart(ctx context.Context, sys system, round int) error {
 	if err != nil {
 		return err
 	}
-	defer s.stop(ctx)
+	defer s.kill() // on an early return; after the stop it finds the server gone
 	conns, err := openIdle(ctx, s.addr, h.cfg.restartIdle)
 	if err != nil {
 		return err
