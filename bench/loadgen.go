@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seamgo/seam/bench/internal/ctl"
 	"github.com/seamgo/seam/examples/kv/resp"
 )
 
@@ -254,7 +254,6 @@ func openIdle(ctx context.Context, addr string, n int) ([]net.Conn, error) {
 		go func() {
 			defer wg.Done()
 			var d net.Dialer
-			buf := make([]byte, 7)
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n || ctx.Err() != nil {
@@ -262,7 +261,7 @@ func openIdle(ctx context.Context, addr string, n int) ([]net.Conn, error) {
 				}
 				c, err := d.DialContext(ctx, "tcp", addr)
 				if err == nil {
-					err = pingConn(ctx, c, buf)
+					err = ctl.Ping(ctx, c)
 					if err != nil {
 						c.Close()
 					}
@@ -283,25 +282,6 @@ func openIdle(ctx context.Context, addr string, n int) ([]net.Conn, error) {
 		return nil, err
 	}
 	return conns, ctx.Err()
-}
-
-func pingConn(ctx context.Context, c net.Conn, buf []byte) error {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		dl = time.Now().Add(10 * time.Second)
-	}
-	c.SetDeadline(dl)
-	defer c.SetDeadline(time.Time{})
-	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
-		return err
-	}
-	if _, err := io.ReadFull(c, buf); err != nil {
-		return err
-	}
-	if string(buf) != "+PONG\r\n" {
-		return fmt.Errorf("%w: %q to PING", errBadReply, buf)
-	}
-	return nil
 }
 
 func closeAll(conns []net.Conn) {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/seamgo/seam/bench/internal/ctl"
 )
 
 // harness runs the workloads against the servers and collects results.
@@ -398,9 +400,8 @@ func (h *harness) restart(ctx context.Context, sys system, round int) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, 7)
 	for i, c := range conns {
-		if err := pingConn(ctx, c, buf); err != nil {
+		if err := ctl.Ping(ctx, c); err != nil {
 			return fmt.Errorf("idle connection %d did not survive the acceptor's restart: %w", i, err)
 		}
 	}

@@ -176,7 +176,7 @@ func Probe(ctx context.Context, addr string) error {
 		}
 		c, err := d.DialContext(ctx, "tcp", addr)
 		if err == nil {
-			err = ping(ctx, c)
+			err = Ping(ctx, c)
 			c.Close()
 			if err == nil {
 				return nil
@@ -201,19 +201,24 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 var errNoPong = errors.New("ctl: no PONG")
 
-func ping(ctx context.Context, c net.Conn) error {
-	if dl, ok := ctx.Deadline(); ok {
-		c.SetDeadline(dl)
+// Ping sends PING on c and reads the PONG, within ctx's deadline or, if
+// ctx has none, ten seconds; c's deadline is cleared afterwards.
+func Ping(ctx context.Context, c net.Conn) error {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(10 * time.Second)
 	}
+	c.SetDeadline(dl)
+	defer c.SetDeadline(time.Time{})
 	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
 		return err
 	}
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
+	var reply [len("+PONG\r\n")]byte
+	if _, err := io.ReadFull(c, reply[:]); err != nil {
 		return err
 	}
-	if line != "+PONG\r\n" {
-		return fmt.Errorf("%w: %q", errNoPong, line)
+	if string(reply[:]) != "+PONG\r\n" {
+		return fmt.Errorf("%w: %q", errNoPong, reply[:])
 	}
 	return nil
 }

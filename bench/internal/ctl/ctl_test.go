@@ -134,7 +134,7 @@ func TestServeProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := ping(context.Background(), c); err != nil {
+	if err := Ping(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 	for cmd, prefix := range map[string]string{
