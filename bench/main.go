@@ -62,6 +62,10 @@ type config struct {
 	pin               bool
 }
 
+// maxConns is the connection cap a server is given, and the open-file
+// limit the run needs: every idle and busy connection with room to spare.
+func (c config) maxConns() int { return c.idle + c.busy + 1000 }
+
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -192,7 +196,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	if slices.Contains(cfg.workloads, "memory") || slices.Contains(cfg.workloads, "stop") {
 		// The harness holds the client ends, each server the other.
-		if _, err := raiseFileLimit(uint64(cfg.idle + cfg.busy + 1000)); err != nil {
+		if err := raiseFileLimit(uint64(cfg.maxConns())); err != nil {
 			return err
 		}
 	}
@@ -214,14 +218,14 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		defer os.RemoveAll(tmp)
 	}
 
-	h := &harness{cfg: cfg, tmp: tmp, res: newResults(cfg.rounds), log: stderr, pin: choosePinning(cfg.pin)}
+	var redisSv string
 	if slices.Contains(cfg.systems, sysRedis) {
-		if h.redisSv, err = exec.LookPath("redis-server"); err != nil {
+		if redisSv, err = exec.LookPath("redis-server"); err != nil {
 			fmt.Fprintln(stderr, "redis-server not found on PATH; skipping it")
 			cfg.systems = slices.DeleteFunc(cfg.systems, func(s system) bool { return s == sysRedis })
-			h.cfg.systems = cfg.systems
 		}
 	}
+	h := &harness{cfg: cfg, tmp: tmp, res: newResults(cfg.rounds), log: stderr, pin: choosePinning(cfg.pin), redisSv: redisSv}
 	switch cfg.loadgen {
 	case "auto":
 		h.redisBm, _ = exec.LookPath("redis-benchmark")

@@ -13,21 +13,21 @@ import (
 // raiseFileLimit lifts this process's open-file limit to its hard limit:
 // the idle-connection workloads hold 10,000 client sockets here, and the
 // servers, which inherit the limit, as many again.
-func raiseFileLimit(need uint64) (uint64, error) {
+func raiseFileLimit(need uint64) error {
 	var l syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-		return 0, err
+		return err
 	}
 	if l.Cur < l.Max {
 		l.Cur = l.Max
 		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if l.Cur < need {
-		return l.Cur, fmt.Errorf("open-file limit is %d, the workloads need %d: raise the hard limit (ulimit -Hn)", l.Cur, need)
+		return fmt.Errorf("open-file limit is %d, the workloads need %d: raise the hard limit (ulimit -Hn)", l.Cur, need)
 	}
-	return l.Cur, nil
+	return nil
 }
 
 // rssKiB reads a process's resident set size from /proc/PID/status.

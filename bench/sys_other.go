@@ -10,8 +10,8 @@ import (
 // errLinuxOnly: resident memory and process hygiene are read from /proc.
 var errLinuxOnly = errors.New("bench: this needs Linux")
 
-func raiseFileLimit(need uint64) (uint64, error) { return 0, errLinuxOnly }
-func rssKiB(pid int) (float64, error)            { return 0, errLinuxOnly }
-func parseKiB(s string) (float64, error)         { return 0, errLinuxOnly }
-func dieWithParent(cmd *exec.Cmd)                {}
-func kernel() string                             { return "unknown" }
+func raiseFileLimit(need uint64) error   { return errLinuxOnly }
+func rssKiB(pid int) (float64, error)    { return 0, errLinuxOnly }
+func parseKiB(s string) (float64, error) { return 0, errLinuxOnly }
+func dieWithParent(cmd *exec.Cmd)        {}
+func kernel() string                     { return "unknown" }

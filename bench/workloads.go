@@ -81,7 +81,7 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 	case sysSeam:
 		if withCtl || h.cfg.seamBin == "seamkv" {
 			return h.launch(ctx, sys, h.bins[binSeamKV],
-				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.idle + h.cfg.busy + 1000), "-track=" + track},
+				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns()), "-track=" + track},
 				logPath, "", true)
 		}
 		addr, err := freeAddr()
@@ -101,7 +101,7 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 		_, port, _ := net.SplitHostPort(addr)
 		return h.launch(ctx, sys, h.redisSv, []string{
 			"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--maxclients", strconv.Itoa(h.cfg.idle + h.cfg.busy + 1000),
+			"--maxclients", strconv.Itoa(h.cfg.maxConns()),
 			"--dir", h.tmp, "--loglevel", "warning",
 		}, logPath, addr, false)
 	}

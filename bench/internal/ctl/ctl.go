@@ -201,6 +201,10 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 var errNoPong = errors.New("ctl: no PONG")
 
+// ErrNoSocket is returned by [BreakListener] when no listening socket of
+// this process is bound to the address.
+var ErrNoSocket = errors.New("ctl: no listening socket at that address")
+
 // Ping sends PING on c and reads the PONG, within ctx's deadline or, if
 // ctx has none, ten seconds; c's deadline is cleared afterwards.
 func Ping(ctx context.Context, c net.Conn) error {

@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -10,10 +9,6 @@ import (
 	"strings"
 	"syscall"
 )
-
-// ErrNoSocket is returned by [BreakListener] when no listening socket of
-// this process is bound to the address.
-var ErrNoSocket = errors.New("ctl: no listening socket at that address")
 
 // BreakListener injects a real accept fault into this process's listening
 // TCP socket at addr, which the process's code need not expose: it finds
