@@ -50,19 +50,7 @@ func BenchmarkConnChurn(b *testing.B) {
 }
 
 func startSeamBench(b *testing.B, log zerolog.Logger) string {
-	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: replyAndClose, Logger: log}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(ctx)
-	}()
-	b.Cleanup(func() { cancel(); <-done })
-	select {
-	case <-srv.Ready():
-	case <-done:
-		b.Fatal("listener ended before it was ready")
-	}
+	srv := serveInProcess(b, &listener.Server{Addr: "127.0.0.1:0", Handler: replyAndClose, Logger: log})
 	return srv.BoundAddr().String()
 }
 

@@ -16,18 +16,24 @@ import (
 // listener until the test ends.
 func startKV(t *testing.T) *listener.Server {
 	t.Helper()
-	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: server.New(server.Config{Store: store.New(nil)})}
+	return serveInProcess(t, &listener.Server{Addr: "127.0.0.1:0", Handler: server.New(server.Config{Store: store.New(nil)})})
+}
+
+// serveInProcess serves srv until the test or benchmark ends, and returns
+// it once it is accepting.
+func serveInProcess(tb testing.TB, srv *listener.Server) *listener.Server {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		srv.Serve(ctx)
 	}()
-	t.Cleanup(func() { cancel(); <-done })
+	tb.Cleanup(func() { cancel(); <-done })
 	select {
 	case <-srv.Ready():
 	case <-done:
-		t.Fatal("listener ended before it was ready")
+		tb.Fatal("listener ended before it was ready")
 	}
 	return srv
 }
