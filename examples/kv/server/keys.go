@@ -66,26 +66,9 @@ func (c *conn) expire(args [][]byte, name string, unit int64, absolute bool) {
 		c.w.WriteError("ERR GT and LT options at the same time are not compatible")
 		return
 	}
-	when, ok := resp.ParseInt(args[2])
+	when, ok := c.expiryMillis(args[2], name, unit, absolute, false)
 	if !ok {
-		c.w.WriteError(errNotInteger)
 		return
-	}
-	invalid := "ERR invalid expire time in '" + name + "' command"
-	if unit > 1 {
-		if when > math.MaxInt64/unit || when < math.MinInt64/unit {
-			c.w.WriteError(invalid)
-			return
-		}
-		when *= unit
-	}
-	if !absolute {
-		now := c.h.store.Now()
-		if when > math.MaxInt64-now {
-			c.w.WriteError(invalid)
-			return
-		}
-		when += now
 	}
 	c.num = strconv.AppendInt(c.num[:0], when, 10)
 	ok, err := c.h.store.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))

@@ -59,7 +59,11 @@ func cmdSet(c *conn, args [][]byte) {
 		}
 	}
 	if haveExpiry {
-		at, ok := c.expiryArg(expArg, seconds, relative)
+		unit := int64(1)
+		if seconds {
+			unit = 1000
+		}
+		at, ok := c.expiryMillis(expArg, "set", unit, !relative, true)
 		if !ok {
 			return
 		}
@@ -89,31 +93,36 @@ func cmdSet(c *conn, args [][]byte) {
 	}
 }
 
-// expiryArg converts SET's EX/PX/EXAT/PXAT argument to unix milliseconds,
-// replying with Redis's error if it is not a positive time.
-func (c *conn) expiryArg(arg []byte, seconds, relative bool) (int64, bool) {
-	const invalid = "ERR invalid expire time in 'set' command"
+// expiryMillis converts the time argument of SET's EX/PX/EXAT/PXAT or of
+// the EXPIRE family to unix milliseconds: scaled by unit milliseconds, and
+// made absolute unless it already is. If arg is not an integer, is not
+// above zero where positive says it must be (SET), or overflows, it replies
+// with Redis's error for cmd and reports false.
+func (c *conn) expiryMillis(arg []byte, cmd string, unit int64, absolute, positive bool) (int64, bool) {
 	n, ok := resp.ParseInt(arg)
 	if !ok {
 		c.w.WriteError(errNotInteger)
 		return 0, false
 	}
-	if n <= 0 || seconds && n > math.MaxInt64/1000 {
-		c.w.WriteError(invalid)
-		return 0, false
+	if positive && n <= 0 || n > math.MaxInt64/unit || n < math.MinInt64/unit {
+		return 0, c.invalidExpire(cmd)
 	}
-	if seconds {
-		n *= 1000
-	}
-	if relative {
+	n *= unit
+	if !absolute {
 		now := c.h.store.Now()
 		if n > math.MaxInt64-now {
-			c.w.WriteError(invalid)
-			return 0, false
+			return 0, c.invalidExpire(cmd)
 		}
 		n += now
 	}
 	return n, true
+}
+
+// invalidExpire replies with Redis's error for an expire time out of range;
+// the text is built only then.
+func (c *conn) invalidExpire(cmd string) bool {
+	c.w.WriteError("ERR invalid expire time in '" + cmd + "' command")
+	return false
 }
 
 func cmdGetSet(c *conn, args [][]byte) {
