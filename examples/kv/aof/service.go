@@ -96,9 +96,7 @@ func (w *Writer) recover() error {
 		err = fmt.Errorf("reopen %s: %w", w.cfg.Path, err)
 	}
 	if err != nil {
-		w.failures.Add(1)
-		msg := err.Error()
-		w.lastErr.Store(&msg)
+		w.countFailure(err)
 		return err
 	}
 	w.mu.Lock()

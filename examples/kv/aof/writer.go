@@ -193,29 +193,24 @@ func (w *Writer) Appended() int64 { return w.appended.Load() }
 // the writes and fsyncs. A server calls it before sending the replies of
 // writes; an error means they must not be acknowledged.
 func (w *Writer) Commit(upTo int64) error {
-	if w.cfg.Fsync == FsyncAlways {
-		if w.synced.Load() >= upTo {
-			return nil
-		}
-		w.flushMu.Lock()
-		defer w.flushMu.Unlock()
-		if w.synced.Load() >= upTo {
-			return nil // another Commit's fsync covered ours
-		}
-		if err := w.flushLocked(); err != nil {
-			return err
-		}
-		return w.syncLocked()
+	sync := w.cfg.Fsync == FsyncAlways
+	done := &w.written
+	if sync {
+		done = &w.synced
 	}
-	if w.written.Load() >= upTo {
+	if done.Load() >= upTo {
 		return nil
 	}
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
-	if w.written.Load() >= upTo {
-		return nil
+	if done.Load() >= upTo {
+		return nil // another Commit's write (or fsync) covered ours
 	}
-	return w.flushLocked()
+	err := w.flushLocked()
+	if err == nil && sync {
+		err = w.syncLocked()
+	}
+	return err
 }
 
 // flushLocked writes everything appended so far. flushMu must be held.
@@ -280,9 +275,7 @@ func (w *Writer) fail(op string, err error) error {
 	if first {
 		// Counted before appends are refused, so that anyone who sees a
 		// refusal also sees the failure in Status.
-		w.failures.Add(1)
-		msg := err.Error()
-		w.lastErr.Store(&msg)
+		w.countFailure(err)
 		w.failErr = err
 	}
 	w.mu.Unlock()
@@ -294,6 +287,13 @@ func (w *Writer) fail(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("%w: %w", ErrFailing, err)
+}
+
+// countFailure records a failure in Status: the count and the last error.
+func (w *Writer) countFailure(err error) {
+	w.failures.Add(1)
+	msg := err.Error()
+	w.lastErr.Store(&msg)
 }
 
 // Status is the writer's state for INFO's persistence section.
