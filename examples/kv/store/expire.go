@@ -106,10 +106,9 @@ func (s *Store) Expire(key []byte, at int64, cond ExpireCond, rec [][]byte) (boo
 		return false, nil
 	}
 	if !s.loading.Load() && at <= s.now() {
-		if err := s.record([][]byte{delCmd, key}); err != nil {
+		if err := s.deleteNow(sh, e, key); err != nil {
 			return false, err
 		}
-		sh.remove(e)
 		return true, nil
 	}
 	if err := s.record(rec); err != nil {

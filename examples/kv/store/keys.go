@@ -31,12 +31,14 @@ func (s *Store) Keys(pattern string) []string {
 	var keys []string
 	all := pattern == "*"
 	for i := range s.shards {
-		keys = s.shards[i].appendKeys(s, keys, pattern, all)
+		keys, _ = s.shards[i].appendKeys(s, keys, pattern, all)
 	}
 	return keys
 }
 
-func (sh *shard) appendKeys(s *Store, keys []string, pattern string, all bool) []string {
+// appendKeys appends the shard's live keys that match pattern, or all of
+// them, and returns how many keys it examined.
+func (sh *shard) appendKeys(s *Store, keys []string, pattern string, all bool) ([]string, int) {
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
 	for k, e := range sh.keys {
@@ -44,7 +46,7 @@ func (sh *shard) appendKeys(s *Store, keys []string, pattern string, all bool) [
 			keys = append(keys, k)
 		}
 	}
-	return keys
+	return keys, len(sh.keys)
 }
 
 // Scan returns a batch of keys and the cursor of the next batch, 0 when the
@@ -58,15 +60,9 @@ func (s *Store) Scan(cursor uint64, count int, pattern string) (uint64, []string
 	examined := 0
 	i := cursor
 	for ; i < NumShards && examined < count; i++ {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		examined += len(sh.keys)
-		for k, e := range sh.keys {
-			if !s.isExpired(e) && (pattern == "" || Match(pattern, k)) {
-				keys = append(keys, k)
-			}
-		}
-		sh.mu.RUnlock()
+		var n int
+		keys, n = s.shards[i].appendKeys(s, keys, pattern, pattern == "")
+		examined += n
 	}
 	if i >= NumShards {
 		i = 0

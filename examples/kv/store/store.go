@@ -62,8 +62,7 @@ type entry struct {
 func New(j Journal) *Store {
 	s := &Store{seed: maphash.MakeSeed(), journal: j, now: nowMillis}
 	for i := range s.shards {
-		s.shards[i].keys = make(map[string]*entry)
-		s.shards[i].volatile = make(map[string]struct{})
+		s.shards[i].reset()
 	}
 	return s
 }
@@ -85,7 +84,7 @@ func (s *Store) SetLoading(on bool) { s.loading.Store(on) }
 func (s *Store) Expired() int64 { return s.expired.Load() }
 
 func (s *Store) shard(key []byte) *shard {
-	return &s.shards[maphash.Bytes(s.seed, key)%NumShards]
+	return &s.shards[s.shardIndex(key)]
 }
 
 func (s *Store) shardIndex(key []byte) int {
@@ -101,6 +100,22 @@ func (s *Store) record(rec [][]byte) error {
 		return nil
 	}
 	return s.journal.Append(rec)
+}
+
+// reset empties the shard. It must be write-locked, or not yet shared.
+func (sh *shard) reset() {
+	sh.keys = make(map[string]*entry)
+	sh.volatile = make(map[string]struct{})
+}
+
+// deleteNow removes e, whose time has come or been set in the past,
+// journalled as DEL key. The shard must be write-locked.
+func (s *Store) deleteNow(sh *shard, e *entry, key []byte) error {
+	if err := s.record([][]byte{delCmd, key}); err != nil {
+		return err
+	}
+	sh.remove(e)
+	return nil
 }
 
 func (sh *shard) remove(e *entry) {
@@ -202,10 +217,9 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 	}
 	if o.ExpireAt != 0 && !s.loading.Load() && o.ExpireAt <= s.now() {
 		if e != nil {
-			if err := s.record([][]byte{delCmd, key}); err != nil {
+			if err := s.deleteNow(sh, e, key); err != nil {
 				return nil, false, false, err
 			}
-			sh.remove(e)
 		}
 		return old, hadOld, true, nil
 	}
@@ -343,8 +357,7 @@ func (s *Store) Flush(rec [][]byte) error {
 		return err
 	}
 	for i := range s.shards {
-		s.shards[i].keys = make(map[string]*entry)
-		s.shards[i].volatile = make(map[string]struct{})
+		s.shards[i].reset()
 	}
 	return nil
 }
