@@ -114,6 +114,13 @@ func (c *conn) exec(args [][]byte) {
 		c.w.WriteError(unknownCommand(args))
 		return
 	}
+	c.call(cmd, args)
+}
+
+// call runs cmd, found by lookup, with args: it checks the arity, runs it
+// and, for a write with an append-only file, notes the commit its reply
+// must wait for.
+func (c *conn) call(cmd *command, args [][]byte) {
 	if cmd.arity > 0 && len(args) != cmd.arity || len(args) < -cmd.arity {
 		c.w.WriteError(wrongArgs(cmd.name))
 		return

@@ -18,7 +18,7 @@ func (h *Handler) Replay(args [][]byte) error {
 		return fmt.Errorf("%q is not a write command", args[0])
 	}
 	c.w.Discard()
-	c.exec(args)
+	c.call(cmd, args)
 	out := c.w.Bytes()
 	if len(out) > 0 && out[0] == '-' {
 		return errors.New(string(out[1 : len(out)-2]))
@@ -31,7 +31,6 @@ func (h *Handler) replayer() *conn {
 	if h.replay == nil {
 		c := h.pool.New().(*conn)
 		c.replay = true
-		c.id = 0
 		h.replay = c
 	}
 	return h.replay
