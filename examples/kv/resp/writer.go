@@ -109,13 +109,6 @@ func (w *Writer) WriteBulkString(s string) {
 	w.buf = append(w.buf, '\r', '\n')
 }
 
-// WriteBulkInt writes n in decimal as a bulk string, as INFO-like replies
-// and CONFIG GET do.
-func (w *Writer) WriteBulkInt(n int64) {
-	var tmp [20]byte
-	w.WriteBulk(strconv.AppendInt(tmp[:0], n, 10))
-}
-
 // WriteNull writes the null bulk string ("$-1"), Redis 2's nil.
 func (w *Writer) WriteNull() { w.buf = append(w.buf, "$-1\r\n"...) }
 

@@ -20,7 +20,6 @@ func TestWriter(t *testing.T) {
 		{"bulk", func(w *Writer) { w.WriteBulk([]byte("a\r\nb")) }, "$4\r\na\r\nb\r\n"},
 		{"empty bulk", func(w *Writer) { w.WriteBulk(nil) }, "$0\r\n\r\n"},
 		{"bulk string", func(w *Writer) { w.WriteBulkString("hi") }, "$2\r\nhi\r\n"},
-		{"bulk int", func(w *Writer) { w.WriteBulkInt(7) }, "$1\r\n7\r\n"},
 		{"null", func(w *Writer) { w.WriteNull() }, "$-1\r\n"},
 		{"null array", func(w *Writer) { w.WriteNullArray() }, "*-1\r\n"},
 		{"array", func(w *Writer) {

@@ -179,10 +179,14 @@ func cmdConfig(c *conn, args [][]byte) {
 	sub := args[1]
 	switch {
 	case eqFold(sub, "GET") && len(args) >= 3:
+		pats := make([]string, len(args)-2)
+		for i, pat := range args[2:] {
+			pats[i] = strings.ToLower(string(pat))
+		}
 		var out [][2]string
 		for _, p := range c.configParams() {
-			for _, pat := range args[2:] {
-				if store.Match(strings.ToLower(string(pat)), p[0]) {
+			for _, pat := range pats {
+				if store.Match(pat, p[0]) {
 					out = append(out, p)
 					break
 				}
@@ -208,8 +212,8 @@ func cmdConfig(c *conn, args [][]byte) {
 // COMMAND DOCS, in Redis 7's shapes; redis-cli asks for DOCS to build its
 // interactive help.
 func cmdCommand(c *conn, args [][]byte) {
-	visible := visibleCommands()
-	if len(args) == 1 {
+	visible := visibleList
+	if len(args) == 1 || len(args) == 2 && eqFold(args[1], "INFO") {
 		c.w.WriteArrayHeader(len(visible))
 		for _, cmd := range visible {
 			c.writeCommandInfo(cmd)
@@ -226,13 +230,6 @@ func cmdCommand(c *conn, args [][]byte) {
 			c.w.WriteBulkString(cmd.name)
 		}
 	case eqFold(sub, "INFO"):
-		if len(args) == 2 {
-			c.w.WriteArrayHeader(len(visible))
-			for _, cmd := range visible {
-				c.writeCommandInfo(cmd)
-			}
-			return
-		}
 		c.w.WriteArrayHeader(len(args) - 2)
 		for _, name := range args[2:] {
 			if cmd := c.lookup(name); cmd != nil {
@@ -268,16 +265,6 @@ func cmdCommand(c *conn, args [][]byte) {
 	default:
 		c.w.WriteError(unknownSubcommand(sub, "command"))
 	}
-}
-
-func visibleCommands() []*command {
-	var out []*command
-	for _, cmd := range commandList {
-		if cmd.flags&flagHidden == 0 {
-			out = append(out, cmd)
-		}
-	}
-	return out
 }
 
 // writeCommandInfo writes Redis 7's ten-element command description.

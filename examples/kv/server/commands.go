@@ -35,8 +35,9 @@ type command struct {
 // commands is the command table, keyed by lowercase name.
 var commands map[string]*command
 
-// commandList is the table in a stable order, for COMMAND's replies.
-var commandList []*command
+// commandList is the table in a stable order, for COMMAND's replies;
+// visibleList is the part of it that COMMAND shows (no hidden command).
+var commandList, visibleList []*command
 
 func init() {
 	commandList = []*command{
@@ -84,6 +85,9 @@ func init() {
 	commands = make(map[string]*command, len(commandList))
 	for _, cmd := range commandList {
 		commands[cmd.name] = cmd
+		if cmd.flags&flagHidden == 0 {
+			visibleList = append(visibleList, cmd)
+		}
 	}
 }
 
