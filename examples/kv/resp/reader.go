@@ -244,7 +244,7 @@ func (r *Reader) readArray() ([][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, ok := parseInt(r.buf[r.r+1 : r.r+cr])
+	n, ok := ParseInt(r.buf[r.r+1 : r.r+cr])
 	if !ok || n > int64(r.opt.MaxArrayLen) {
 		return nil, errMultibulkLen
 	}
@@ -265,7 +265,7 @@ func (r *Reader) readArray() ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		l, ok := parseInt(r.buf[r.r+pos+1 : r.r+cr])
+		l, ok := ParseInt(r.buf[r.r+pos+1 : r.r+cr])
 		if !ok || l < 0 || l > int64(r.opt.MaxBulkLen) {
 			return nil, errBulkLen
 		}
@@ -436,9 +436,10 @@ func unhex(c byte) byte {
 	}
 }
 
-// parseInt parses a decimal integer as strictly as Redis's string2ll: an
-// optional '-', no '+', no leading zeros, no blanks, no overflow.
-func parseInt(b []byte) (int64, bool) {
+// ParseInt parses b as Redis parses integers (string2ll), in the protocol's
+// lengths and in commands' arguments alike: strictly decimal, an optional
+// '-', no '+', no leading zeros, no blanks, within int64.
+func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}
@@ -478,7 +479,3 @@ func parseInt(b []byte) (int64, bool) {
 	}
 	return int64(v), true
 }
-
-// ParseInt parses b as Redis parses integer arguments: strictly decimal,
-// optional '-', no '+', no leading zeros or blanks, within int64.
-func ParseInt(b []byte) (int64, bool) { return parseInt(b) }
