@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/seamgo/seam/supervisor"
 )
 
 // Errors returned by [Server.Serve]. Configuration errors wrap
@@ -29,8 +31,27 @@ const (
 // stopGrace is how much longer than the drain timeout the listener's own
 // supervisors wait for a service at stop. Force-close happens at the drain
 // timeout inside Serve; the grace gives handlers time to return on their
-// I/O error before suture reports them as stuck.
+// I/O error before suture reports them as stuck. Within a stop budget the
+// force-close keeps a quarter of the budget, at most stopGrace, for the
+// same purpose.
 const stopGrace = 2 * time.Second
+
+// drainTimeout is how long the graceful half of a stop may last once ctx is
+// done: DrainTimeout, or within the stop budget that a supervisor.Run or
+// Group handed down, all of the budget but the force-close's grace, and no
+// more than DrainTimeout where it was set.
+func (c config) drainTimeout(ctx context.Context) time.Duration {
+	deadline, ok := supervisor.StopDeadline(ctx)
+	if !ok {
+		return c.drain
+	}
+	left := time.Until(deadline)
+	d := left - min(left/4, stopGrace)
+	if c.drainSet {
+		d = min(d, c.drain)
+	}
+	return max(d, 0)
+}
 
 // config is a Server's fields with defaults filled in, read once per Serve so
 // that changing the Server while it runs has no half-applied effect.
@@ -44,6 +65,7 @@ type config struct {
 	listen      func(network, address string) (net.Listener, error)
 	maxConns    int
 	drain       time.Duration
+	drainSet    bool // DrainTimeout was set, so it bounds a budget's drain too
 	backoffMin  time.Duration
 	backoffMax  time.Duration
 	retireAfter uint32
@@ -95,6 +117,7 @@ func (s *Server) resolve() (config, error) {
 	if c.drain < 0 {
 		return bad("DrainTimeout is %v; want 0 (the default) or more", c.drain)
 	}
+	c.drainSet = c.drain > 0
 	if c.drain == 0 {
 		c.drain = DefaultDrainTimeout
 	}

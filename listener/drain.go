@@ -3,11 +3,11 @@ package listener
 import "time"
 
 // drain runs the connection half of a graceful stop, after the acceptor has
-// closed its socket: cancel every connection's ctx, wait up to the drain
-// timeout for the handlers to return, close what is left by force, and
+// closed its socket: cancel every connection's ctx, wait up to timeout for
+// the handlers to return, close what is left by force, and
 // wait for those handlers too. The wait ends on a signal from the last
 // connection, never by polling, so Serve returns as soon as it can.
-func (r *run) drain() {
+func (r *run) drain(timeout time.Duration) {
 	r.mu.Lock()
 	r.draining = true
 	left := len(r.open)
@@ -16,11 +16,11 @@ func (r *run) drain() {
 	}
 	r.mu.Unlock()
 	if left > 0 {
-		r.log.Info().Int("conns", left).Dur("timeout", r.cfg.drain).Msg("draining connections")
+		r.log.Info().Int("conns", left).Dur("timeout", timeout).Msg("draining connections")
 	}
 
 	r.cancelHandlers()
-	timer := time.NewTimer(r.cfg.drain)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case <-r.drained:

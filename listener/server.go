@@ -70,9 +70,13 @@ type Server struct {
 
 	// DrainTimeout is how long a graceful stop waits for handlers to
 	// return after their ctx is cancelled before closing their connections
-	// by force. Default 5s. Keep it below the parent supervisor's stop
-	// Timeout (suture's default is 10s), or suture abandons the listener
-	// before it has force-closed.
+	// by force. Under a supervisor.Run or Group the drain is planned
+	// within the stop budget they hand down (supervisor.StopDeadline): all
+	// of it but a quarter, at most 2s, kept for the force-close, and no
+	// longer than DrainTimeout where it is set. Without a budget, default
+	// 5s: keep it below the parent supervisor's stop Timeout (suture's
+	// default is 10s), or suture abandons the listener before it has
+	// force-closed.
 	DrainTimeout time.Duration
 
 	// AcceptBackoffMin and AcceptBackoffMax bound the pause after a
@@ -141,7 +145,9 @@ type run struct {
 // suture.ErrDoNotRestart, since restarting cannot fix it), returned before
 // anything binds. A failed first bind is returned as is, so the parent
 // supervisor retries with its backoff. Serve must not be called again
-// before it has returned.
+// before it has returned: a second Serve of a Server already serving (the
+// same Server added twice) returns [ErrAlreadyServing], which wraps
+// suture.ErrDoNotRestart so that suture does not retry it.
 func (s *Server) Serve(ctx context.Context) error {
 	cfg, err := s.resolve()
 	if err != nil {
@@ -160,7 +166,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	if s.running != nil {
 		s.mu.Unlock()
-		return ErrAlreadyServing
+		return fmt.Errorf("%w%w", ErrAlreadyServing, errDoNotRestart)
 	}
 	s.running = r
 	s.mu.Unlock()
@@ -219,7 +225,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if l := r.cfg.listener; l != nil {
 		l.Close()
 	}
-	r.drain()
+	r.drain(cfg.drainTimeout(ctx))
 	// Every handler has returned; what is left of the connection
 	// supervisors is suture's bookkeeping.
 	cancelConns()

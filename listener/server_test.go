@@ -173,8 +173,8 @@ func TestGivenListenerFailureEndsServe(t *testing.T) {
 func TestServeTwiceAtOnceIsRefused(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
 	serve(t, s)
-	if err := s.Serve(context.Background()); !errors.Is(err, ErrAlreadyServing) {
-		t.Fatalf("second Serve = %v; want ErrAlreadyServing", err)
+	if err := s.Serve(context.Background()); !errors.Is(err, ErrAlreadyServing) || !errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v; want ErrAlreadyServing wrapping suture.ErrDoNotRestart", err)
 	}
 }
 

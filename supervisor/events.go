@@ -1,6 +1,9 @@
 package supervisor
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 )
@@ -57,6 +60,28 @@ func EventHook(logger zerolog.Logger) suture.EventHook {
 				z = z.Interface(zerolog.ErrorFieldName, err)
 			}
 			z.Msg(msg)
+		case EventChildFailed:
+			z, msg := logger.Warn(), "child failed; restarting"
+			if e.PanicMsg != "" {
+				z, msg = logger.Error(), "child panicked; restarting"
+			}
+			if !e.Restarting {
+				z, msg = logger.Error(), msg+" after the backoff"
+			}
+			z = z.Str("supervisor", e.GroupName).
+				Str("service", e.ServiceName).
+				Stringer("strategy", e.Strategy).
+				Strs("restarts", e.Restarts).
+				Bool("restarting", e.Restarting).
+				Int("failures", int(math.Round(e.CurrentFailures))).
+				Float64("threshold", e.FailureThreshold)
+			if e.Err != nil {
+				z = z.Err(e.Err)
+			}
+			if e.PanicMsg != "" {
+				z = z.Str("panic", e.PanicMsg).Str("stack", e.Stacktrace)
+			}
+			z.Msg(msg)
 		case suture.EventBackoff:
 			logger.Warn().
 				Str("supervisor", e.SupervisorName).
@@ -77,4 +102,70 @@ func EventHook(logger zerolog.Logger) suture.EventHook {
 			logger.Warn().Fields(ev.Map()).Msg(ev.String())
 		}
 	}
+}
+
+// EventChildFailed is the event a [Group] sends to its hook when one of its
+// children returned or panicked while the group was running. It carries
+// what suture's EventServiceTerminate and EventServicePanic carry, and the
+// strategy with the children it restarts. The group's backoffs, resumes and
+// abandoned children are sent as suture's own EventBackoff, EventResume and
+// EventStopTimeout, whose Supervisor field is nil.
+type EventChildFailed struct {
+	GroupName   string
+	ServiceName string
+	Strategy    Strategy
+	// Restarts names the children the strategy stops and starts again, in
+	// start order; empty when the child ended for good (it returned an
+	// error wrapping suture.ErrDoNotRestart is not a failure and sends no
+	// event).
+	Restarts         []string
+	CurrentFailures  float64
+	FailureThreshold float64
+	// Restarting is false when the failure pushed the group into its
+	// backoff: the restart waits for it to pass.
+	Restarting bool
+	Err        error
+	// PanicMsg and Stacktrace are set when the child panicked.
+	PanicMsg   string
+	Stacktrace string
+}
+
+// Type is suture's EventTypeServicePanic for a panic and
+// EventTypeServiceTerminate otherwise.
+func (e EventChildFailed) Type() suture.EventType {
+	if e.PanicMsg != "" {
+		return suture.EventTypeServicePanic
+	}
+	return suture.EventTypeServiceTerminate
+}
+
+// String describes the event in one line.
+func (e EventChildFailed) String() string {
+	what := fmt.Sprintf("error: %v", e.Err)
+	if e.PanicMsg != "" {
+		what = "panic: " + e.PanicMsg
+	}
+	return fmt.Sprintf("%s: child %q failed (%d of %d failures), %s restarts %v, %s",
+		e.GroupName, e.ServiceName, int(e.CurrentFailures), int(e.FailureThreshold), e.Strategy, e.Restarts, what)
+}
+
+// Map returns the event's fields, named as suture names its own.
+func (e EventChildFailed) Map() map[string]any {
+	m := map[string]any{
+		"supervisor_name":   e.GroupName,
+		"service_name":      e.ServiceName,
+		"strategy":          e.Strategy.String(),
+		"restarts":          e.Restarts,
+		"current_failures":  e.CurrentFailures,
+		"failure_threshold": e.FailureThreshold,
+		"restarting":        e.Restarting,
+	}
+	if e.Err != nil {
+		m["error"] = e.Err.Error()
+	}
+	if e.PanicMsg != "" {
+		m["panic"] = e.PanicMsg
+		m["stack"] = e.Stacktrace
+	}
+	return m
 }

@@ -162,7 +162,16 @@ func (r *reporter) finished(t *tree, rep suture.UnstoppedServiceReport) {
 		}
 		r.parts(t.path, u.Name, u.Service)
 	}
+	stuck := map[string]bool{}
+	for _, u := range rep {
+		stuck[u.Name] = true
+	}
 	for _, c := range t.kids {
+		if g, ok := c.svc.(*Group); ok && !stuck[c.name] {
+			// A group that returned in time may have abandoned
+			// children of its own.
+			r.group(t.path, g)
+		}
 		if c.sub == nil || late[c.sub.sup] {
 			continue
 		}
@@ -193,14 +202,22 @@ func (r *reporter) stopping(t *tree) {
 	}
 }
 
-// parts adds the live parts of svc, named under path/name.
+// parts adds the live parts of svc, named under path/name: a
+// PartsReporter's parts, or what a Group did not stop.
 func (r *reporter) parts(path, name string, svc suture.Service) {
+	if g, ok := svc.(*Group); ok {
+		r.group(path, g)
+		return
+	}
 	p, ok := svc.(PartsReporter)
 	if !ok {
 		return
 	}
+	if path != "" {
+		name = path + "/" + name
+	}
 	for _, part := range p.RunningParts() {
-		r.out = append(r.out, unstopped{path: path + "/" + name, name: part})
+		r.out = append(r.out, unstopped{path: name, name: part})
 	}
 }
 
@@ -225,5 +242,15 @@ func finishedReport(sup *suture.Supervisor, wait time.Duration) (suture.Unstoppe
 		return rep, true
 	case <-t.C:
 		return nil, false
+	}
+}
+
+// group adds what g did not stop; path is that of g's parent, "" for a root.
+func (r *reporter) group(path string, g *Group) {
+	for _, u := range g.report() {
+		if path != "" {
+			u.path = path + "/" + u.path
+		}
+		r.out = append(r.out, u)
 	}
 }

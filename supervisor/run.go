@@ -22,24 +22,35 @@ var ErrUnstopped = errors.New("supervisor: services did not stop")
 // RunConfig configures [Run]. Its zero value works: each zero field takes
 // the default given beside it.
 type RunConfig struct {
-	// Logger receives Run's own lines: the start, the stop and what did not
-	// stop. The zero value logs nothing.
+	// Logger receives Run's own lines: the start, readiness, the stop and
+	// what did not stop. The zero value logs nothing.
 	Logger zerolog.Logger
 
-	// ShutdownTimeout is how long Run waits for the tree to stop. Keep it
-	// longer than the tree's StopTimeout: the root then finishes its stop
+	// ShutdownTimeout is the stop budget of the whole tree: how long Run
+	// waits for it to stop. Run hands it down (less a twentieth, at most
+	// 250ms, kept to collect the report) as the deadline that [Group]s
+	// split among their children and that listeners plan their drain in
+	// (see [StopDeadline]). With a *suture.Supervisor root, keep it longer
+	// than the root's StopTimeout: the root then finishes its own stop
 	// first and the report names exactly the services suture abandoned.
-	// Default 15s, 5s longer than the default StopTimeout.
+	// Default 15s.
 	ShutdownTimeout time.Duration
 
 	// Signals start the stop. Default SIGINT and SIGTERM.
 	Signals []os.Signal
 
+	// OnReady, if set, is called once, on Run's goroutine, when the whole
+	// tree is ready: when the channel of root's Ready method is closed (a
+	// [Group] is ready once all its children are), or as soon as root is
+	// started if it has no Ready method, as a *suture.Supervisor has not.
+	// It must not block: start what needs readiness (a readiness probe,
+	// sd_notify) on a goroutine of its own.
+	OnReady func()
+
 	// notified, if set, is called once the signals are caught; tests send
 	// signals to their own process only after it.
 	notified func()
 }
-
 func (c RunConfig) validate() error {
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("%w: ShutdownTimeout %v is negative", ErrInvalidConfig, c.ShutdownTimeout)
@@ -62,51 +73,57 @@ func (c RunConfig) withDefaults() RunConfig {
 // Run serves root until ctx is done or one of cfg.Signals arrives, then
 // stops the tree gracefully. It is meant for main:
 //
-//	root := supervisor.New("app", supervisor.Config{Logger: logger})
-//	root.Add(...)
-//	if err := supervisor.Run(context.Background(), root, supervisor.RunConfig{Logger: logger}); err != nil {
+//	tree := &supervisor.Group{Name: "app", Logger: logger, Services: []suture.Service{db, api}}
+//	if err := supervisor.Run(context.Background(), tree, supervisor.RunConfig{Logger: logger}); err != nil {
 //		logger.Error().Err(err).Msg("exit")
 //		os.Exit(1)
 //	}
 //
-// Run blocks until the tree has stopped or the stop is cut short (below).
-// It starts root itself, so root must never have been served: suture
-// serves a supervisor once, and panics when one is stopped a second time.
-// It catches cfg.Signals from before root starts until it returns, and no
-// longer after: unless the program catches them itself, a signal after Run
-// returned ends the process. ctx's values reach the services, but its
-// end only starts the stop: Run records the shape of the tree before it
-// cancels the tree's context, because suture cannot list a tree's services
-// once it is stopping.
+// root is any suture.Service: a [Group] (ordered start and stop, a
+// readiness signal, start failures that reach main), a *suture.Supervisor,
+// or a single service. Run blocks until the tree has stopped or the stop
+// is cut short (below). It starts root itself, so root must never have
+// been served: suture serves a supervisor once, and panics when one is
+// stopped a second time. It catches cfg.Signals from before root starts
+// until it returns, and no longer after: unless the program catches them
+// itself, a signal after Run returned ends the process. ctx's values reach
+// the services, but its end only starts the stop: Run records the shape of
+// the tree before it cancels the tree's context, because suture cannot
+// list a tree's services once it is stopping.
 //
-// To stop, Run cancels the tree and waits for root's Serve to return, up to
-// cfg.ShutdownTimeout. It returns nil if every service stopped. It logs each
-// service that did not stop, with its supervisor path, and returns an error
-// wrapping [ErrUnstopped] that names them, if
+// To stop, Run sets the tree's stop budget (see [StopDeadline]), cancels
+// the tree and waits for root's Serve to return, up to
+// cfg.ShutdownTimeout. It returns nil if every service stopped. It logs
+// each service that did not stop, with its supervisor path, and returns an
+// error wrapping [ErrUnstopped] that names them, if
 //
-//   - root returned, but a supervisor of the tree abandoned services that
-//     outlived its StopTimeout; a [PartsReporter] among them has its live
-//     parts named too;
+//   - root returned, but a supervisor or group of the tree abandoned
+//     services that outlived their stop timeout or share of the budget; a
+//     [PartsReporter] among them has its live parts named too;
 //   - cfg.ShutdownTimeout passed first; or
 //   - one of cfg.Signals arrived during the stop (a second one, if a signal
 //     started it): a second request to stop means "stop now".
 //
 // In the last two cases the tree is still stopping when Run returns; the
-// services of a supervisor still stopping are named "not confirmed
-// stopped". Abandoned services keep their goroutines: main should exit.
+// services still stopping are named "not confirmed stopped". Abandoned
+// services keep their goroutines: main should exit.
 //
-// If root's Serve returns before a stop was asked, because a service
-// returned [suture.ErrTerminateSupervisorTree], Run returns an error
-// wrapping root's error.
-func Run(ctx context.Context, root *suture.Supervisor, cfg RunConfig) error {
+// If root's Serve returns before a stop was asked, Run returns its error:
+// a [*StartError] (wrapping [ErrStartFailed]) when a Group's child failed
+// before it was ever ready, as a port already in use; otherwise, as when a
+// service returned [suture.ErrTerminateSupervisorTree], an error wrapping
+// root's.
+func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	if root == nil {
-		return errors.New("supervisor: Run needs a root supervisor, got nil")
+		return errors.New("supervisor: Run needs a root service, got nil")
 	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}
 	cfg = cfg.withDefaults()
 	log := cfg.Logger
+	name := serviceName(root)
+	sup, _ := root.(*suture.Supervisor)
 
 	// Room for the signal that starts the stop and the one that cuts it
 	// short, even when both arrive before Run reads either.
@@ -121,55 +138,128 @@ func Run(ctx context.Context, root *suture.Supervisor, cfg RunConfig) error {
 	// stopping before its shape could be recorded.
 	treeCtx, cancelTree := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelTree()
-	served := root.ServeBackground(treeCtx)
-	log.Info().Str("supervisor", root.Name).Msg("serving")
+	treeCtx, stopBudget := withBudget(treeCtx)
+	served := serveRoot(treeCtx, root)
+	log.Info().Str("supervisor", name).Msg("serving")
+	ready := readyOf(root)
+	if ready == nil {
+		ready = closedChan
+	}
 
 	var z *zerolog.Event
-	select {
-	case err := <-served:
-		return endedAlone(log, root, err)
-	case <-ctx.Done():
-		z = log.Info().Str("reason", "context").AnErr("cause", context.Cause(ctx))
-	case sig := <-signals:
-		z = log.Info().Str("reason", "signal").Stringer("signal", sig)
+wait:
+	for {
+		select {
+		case err := <-served:
+			return endedAlone(log, root, err)
+		case <-ready:
+			ready = nil
+			log.Info().Str("supervisor", name).Msg("tree ready")
+			if cfg.OnReady != nil {
+				cfg.OnReady()
+			}
+		case <-ctx.Done():
+			z = log.Info().Str("reason", "context").AnErr("cause", context.Cause(ctx))
+			break wait
+		case sig := <-signals:
+			z = log.Info().Str("reason", "signal").Stringer("signal", sig)
+			break wait
+		}
 	}
-	z.Str("supervisor", root.Name).Dur("shutdown_timeout", cfg.ShutdownTimeout).Msg("stopping")
+	z.Str("supervisor", name).Dur("shutdown_timeout", cfg.ShutdownTimeout).Msg("stopping")
 
 	start := time.Now()
 	deadline := time.NewTimer(cfg.ShutdownTimeout)
 	defer deadline.Stop()
-	shape := snapshot(root)
+	var shape *tree
+	if sup != nil {
+		shape = snapshot(sup)
+	}
+	stopBudget.set(start.Add(cfg.ShutdownTimeout - reportReserve(cfg.ShutdownTimeout)))
 	cancelTree()
 
 	var r reporter
 	var why string
 	select {
 	case <-served:
-		// Root's Serve has returned, so its report is ready at once.
-		rep, _ := root.UnstoppedServiceReport()
-		r.finished(shape, rep)
+		if sup != nil {
+			// Root's Serve has returned, so its report is ready at once.
+			rep, _ := sup.UnstoppedServiceReport()
+			r.finished(shape, rep)
+		} else {
+			r.parts("", name, root)
+		}
 		if len(r.out) == 0 {
-			log.Info().Str("supervisor", root.Name).Dur("took", time.Since(start)).Msg("stopped")
+			log.Info().Str("supervisor", name).Dur("took", time.Since(start)).Msg("stopped")
 			return nil
 		}
 		why = "abandoned after their stop timeout"
 	case <-deadline.C:
-		r.stopping(shape)
+		r.stillStopping(shape, name, root)
 		why = fmt.Sprintf("shutdown timeout %v passed", cfg.ShutdownTimeout)
 	case sig := <-signals:
-		r.stopping(shape)
+		r.stillStopping(shape, name, root)
 		why = fmt.Sprintf("%v during the stop", sig)
 	}
 	return unstoppedError(log, why, r.out)
 }
 
+// closedChan stands for the readiness of a root without a Ready method.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// reportReserve is the part of the shutdown timeout that Run keeps for
+// itself: the tree's budget ends that much earlier, so that a group which
+// abandons a stuck child at the end of its budget has returned, and its
+// report is exact, before Run's own deadline.
+func reportReserve(d time.Duration) time.Duration {
+	return min(d/20, 250*time.Millisecond)
+}
+
+// serveRoot serves root in the background; its result arrives on the
+// channel.
+func serveRoot(ctx context.Context, root suture.Service) <-chan error {
+	if sup, ok := root.(*suture.Supervisor); ok {
+		return sup.ServeBackground(ctx)
+	}
+	c := make(chan error, 1)
+	go func() { c <- root.Serve(ctx) }()
+	return c
+}
+
+// stillStopping adds what a root that has not returned may still run: the
+// snapshot of a supervisor, or the report of a group or the parts of a
+// service.
+func (r *reporter) stillStopping(shape *tree, name string, root suture.Service) {
+	if shape != nil {
+		r.stopping(shape)
+		return
+	}
+	if _, ok := root.(*Group); !ok {
+		r.out = append(r.out, unstopped{name: name, unconfirmed: true})
+	}
+	r.parts("", name, root)
+}
+
 // endedAlone reports a tree that stopped before it was asked to.
-func endedAlone(log zerolog.Logger, root *suture.Supervisor, err error) error {
-	log.Error().Str("supervisor", root.Name).Err(err).Msg("tree ended by itself")
-	err = fmt.Errorf("supervisor: %s ended before a stop was asked: %w", root.Name, err)
+func endedAlone(log zerolog.Logger, root suture.Service, err error) error {
+	name := serviceName(root)
+	if errors.Is(err, ErrStartFailed) {
+		log.Error().Str("supervisor", name).Err(err).Msg("start failed")
+	} else {
+		log.Error().Str("supervisor", name).Err(err).Msg("tree ended by itself")
+		err = fmt.Errorf("supervisor: %s ended before a stop was asked: %w", name, err)
+	}
 	var r reporter
-	rep, _ := root.UnstoppedServiceReport() // Serve has returned: no wait
-	r.finished(newTree(root, "", root.Name), rep)
+	if sup, ok := root.(*suture.Supervisor); ok {
+		rep, _ := sup.UnstoppedServiceReport() // Serve has returned: no wait
+		r.finished(newTree(sup, "", name), rep)
+	} else {
+		r.parts("", name, root)
+	}
 	if len(r.out) > 0 {
 		err = errors.Join(err, unstoppedError(log, "abandoned after their stop timeout", r.out))
 	}

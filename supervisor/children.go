@@ -1,0 +1,429 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/thejerf/suture/v4"
+)
+
+// groupRun is the state of one Serve of a Group. The Serve goroutine owns
+// it; mu guards only what reports read from other goroutines (which
+// children run, what was abandoned).
+type groupRun struct {
+	g    *Group
+	cfg  groupConfig
+	kids []*member
+
+	exits   chan exit     // children's Serve results
+	gone    chan struct{} // closed when Serve returns: late exits are dropped
+	pending []exit        // exits that arrived while a start or stop waited
+
+	mu        sync.Mutex
+	abandoned []unstopped
+}
+
+// member is one child of the group.
+type member struct {
+	index int
+	svc   suture.Service
+	name  string
+
+	running  bool // guarded by groupRun.mu
+	finished bool // ended with ErrDoNotRestart: not started again
+	gen      int  // incarnation, to tell a stale exit from the current one
+	cancel   context.CancelFunc
+	budget   *budget
+	done     chan struct{}
+}
+
+// exit is how one incarnation of a child ended.
+type exit struct {
+	m     *member
+	gen   int
+	err   error
+	panic string // the recovered value, formatted; "" if Serve returned
+	stack string
+}
+
+// cause is the exit as an error: the child's own, or its panic.
+func (e exit) cause() error {
+	switch {
+	case e.panic != "":
+		return fmt.Errorf("panic: %s", e.panic)
+	case e.err == nil:
+		return errors.New("Serve returned nil")
+	}
+	return e.err
+}
+
+func newGroupRun(g *Group, cfg groupConfig) *groupRun {
+	r := &groupRun{
+		g:     g,
+		cfg:   cfg,
+		exits: make(chan exit, 2*len(cfg.services)),
+		gone:  make(chan struct{}),
+	}
+	for i, svc := range cfg.services {
+		r.kids = append(r.kids, &member{index: i, svc: svc, name: serviceName(svc)})
+	}
+	return r
+}
+
+// serve is Group.Serve once the configuration is known.
+func (r *groupRun) serve(ctx context.Context) error {
+	all := make([]int, len(r.kids))
+	for i := range all {
+		all[i] = i
+	}
+	if err := r.start(ctx, all); err != nil {
+		r.stopAll(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var se *StartError
+		if errors.As(err, &se) {
+			r.cfg.log.Error().Err(se.Err).Str("child", se.Path).Msg("start failed; started children stopped")
+		}
+		return err
+	}
+	r.g.setReady()
+	r.cfg.log.Info().Int("children", len(r.kids)).Msg("group ready")
+	for {
+		ex, ok := r.next(ctx)
+		if !ok {
+			r.stopAll(ctx)
+			return nil
+		}
+		if err := r.handle(ctx, ex); err != nil {
+			r.stopAll(ctx)
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+// next returns the next exit to handle, or false once ctx is done.
+func (r *groupRun) next(ctx context.Context) (exit, bool) {
+	if len(r.pending) > 0 {
+		ex := r.pending[0]
+		r.pending = r.pending[1:]
+		return ex, true
+	}
+	select {
+	case ex := <-r.exits:
+		return ex, true
+	case <-ctx.Done():
+		return exit{}, false
+	}
+}
+
+// current reports whether ex is the exit of the incarnation still running;
+// an exit of a child the group stopped itself, or abandoned, is stale.
+func (r *groupRun) current(ex exit) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return ex.gen == ex.m.gen && ex.m.running
+}
+
+func (r *groupRun) setRunning(m *member, running bool) {
+	r.mu.Lock()
+	m.running = running
+	r.mu.Unlock()
+}
+
+// handle acts on a child's exit while the group runs: it ends the group,
+// ends the child for good, or restarts what the strategy names.
+func (r *groupRun) handle(ctx context.Context, ex exit) error {
+	if !r.current(ex) {
+		return nil
+	}
+	m := ex.m
+	r.setRunning(m, false)
+	switch {
+	case ex.panic == "" && errors.Is(ex.err, suture.ErrTerminateSupervisorTree):
+		r.cfg.log.Info().Str("child", m.name).Err(ex.err).Msg("child ends the tree; stopping")
+		return ex.err
+	case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
+		m.finished = true
+		r.cfg.log.Debug().Str("child", m.name).Msg("child finished; not restarted")
+		return nil
+	}
+	var restarts []int
+	for _, i := range r.cfg.strategy.restarts(m.index, len(r.kids)) {
+		if !r.kids[i].finished {
+			restarts = append(restarts, i)
+		}
+	}
+	over := r.failed(m, ex, restarts)
+	r.stopSome(restarts, time.Now().Add(r.cfg.stopTimeout))
+	if over && !r.pause(ctx) {
+		return ctx.Err()
+	}
+	return r.start(ctx, restarts)
+}
+
+// failed counts a failure of m, sends its event, and reports whether the
+// group must back off before restarting.
+func (r *groupRun) failed(m *member, ex exit, restarts []int) (over bool) {
+	failures, over := r.cfg.intensity.fail(time.Now())
+	names := make([]string, len(restarts))
+	for k, i := range restarts {
+		names[k] = r.kids[i].name
+	}
+	e := EventChildFailed{
+		GroupName:        r.cfg.name,
+		ServiceName:      m.name,
+		Strategy:         r.cfg.strategy,
+		Restarts:         names,
+		CurrentFailures:  failures,
+		FailureThreshold: r.cfg.intensity.threshold,
+		Restarting:       !over,
+		PanicMsg:         ex.panic,
+		Stacktrace:       ex.stack,
+	}
+	if ex.panic == "" {
+		e.Err = ex.cause()
+	}
+	r.cfg.hook(e)
+	if over {
+		r.cfg.hook(suture.EventBackoff{SupervisorName: r.cfg.name})
+	}
+	return over
+}
+
+// pause waits out the backoff, keeping exits that arrive for later. It
+// reports false if ctx ended first.
+func (r *groupRun) pause(ctx context.Context) bool {
+	t := time.NewTimer(jitter(r.cfg.backoff))
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			r.cfg.hook(suture.EventResume{SupervisorName: r.cfg.name})
+			return true
+		case ex := <-r.exits:
+			r.pending = append(r.pending, ex)
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// start starts the children idxs in order, each once the one before it is
+// ready. A child that fails before it was ever ready fails the start with a
+// *StartError. One that was ready before (in an earlier Serve, or before a
+// restart) fails as a fault: counted, backed off if need be, and started
+// again before the children after it.
+func (r *groupRun) start(ctx context.Context, idxs []int) error {
+	for k := 0; k < len(idxs); {
+		m := r.kids[idxs[k]]
+		ex, err := r.startOne(ctx, m)
+		switch {
+		case err == nil:
+			k++
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
+			// A job done before it was needed as a server: ready.
+			m.finished = true
+			r.g.markChildReady(m.index)
+			k++
+			continue
+		case !r.g.wasReady(m.index):
+			return r.startError(m, err)
+		case ex.panic == "" && errors.Is(ex.err, suture.ErrTerminateSupervisorTree):
+			return ex.err
+		}
+		if r.failed(m, ex, idxs[k:]) && !r.pause(ctx) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// startError names m in a StartError, under the path of a nested group's
+// own StartError when m is one.
+func (r *groupRun) startError(m *member, err error) error {
+	var inner *StartError
+	if errors.As(err, &inner) {
+		return &StartError{Path: r.cfg.name + "/" + inner.Path, Err: inner.Err}
+	}
+	return &StartError{Path: r.cfg.name + "/" + m.name, Err: err}
+}
+
+// startOne starts m and waits until it is ready. If it is not, the error
+// says why and ex is its exit, when it ended.
+func (r *groupRun) startOne(ctx context.Context, m *member) (ex exit, err error) {
+	r.launch(ctx, m)
+	ready := readyOf(m.svc)
+	if ready == nil {
+		r.g.markChildReady(m.index)
+		return exit{}, nil
+	}
+	timer := time.NewTimer(r.cfg.startTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ready:
+			r.g.markChildReady(m.index)
+			r.cfg.log.Debug().Str("child", m.name).Msg("child ready")
+			return exit{}, nil
+		case ex := <-r.exits:
+			if ex.m == m && r.current(ex) {
+				r.setRunning(m, false)
+				return ex, ex.cause()
+			}
+			r.pending = append(r.pending, ex)
+		case <-timer.C:
+			err := fmt.Errorf("not ready within the start timeout %v", r.cfg.startTimeout)
+			r.stopOne(m, time.Now().Add(r.cfg.stopTimeout))
+			return exit{m: m, err: err}, err
+		case <-ctx.Done():
+			return exit{}, ctx.Err()
+		}
+	}
+}
+
+// launch runs m's Serve on a goroutine of its own, with a context the group
+// cancels to stop it and a budget it sets before that.
+func (r *groupRun) launch(ctx context.Context, m *member) {
+	cctx, cancel := context.WithCancel(ctx)
+	cctx, b := withBudget(cctx)
+	done := make(chan struct{})
+	r.mu.Lock()
+	m.gen++
+	gen := m.gen
+	m.running, m.cancel, m.budget, m.done = true, cancel, b, done
+	r.mu.Unlock()
+	r.cfg.log.Debug().Str("child", m.name).Msg("starting child")
+	go func() {
+		ex := exit{m: m, gen: gen}
+		defer func() {
+			if p := recover(); p != nil {
+				ex.panic, ex.stack = fmt.Sprint(p), string(debug.Stack())
+			}
+			cancel()
+			close(done)
+			select {
+			case r.exits <- ex:
+			case <-r.gone:
+			}
+		}()
+		ex.err = m.svc.Serve(cctx)
+	}()
+}
+
+// stopAll stops every running child, last started first, within the
+// group's stop budget: the deadline handed down with ctx once it is done,
+// shortened by an explicit StopTimeout, or else StopTimeout from now.
+func (r *groupRun) stopAll(ctx context.Context) {
+	end := time.Now().Add(r.cfg.stopTimeout)
+	if dl, ok := StopDeadline(ctx); ok && (!r.cfg.explicitStop || dl.Before(end)) {
+		end = dl
+	}
+	all := make([]int, len(r.kids))
+	for i := range all {
+		all[i] = i
+	}
+	r.stopSome(all, end)
+}
+
+// stopSome stops the running children among idxs in reverse order, giving
+// each its share of the time left until end.
+func (r *groupRun) stopSome(idxs []int, end time.Time) {
+	var live []*member
+	r.mu.Lock()
+	for _, i := range idxs {
+		if r.kids[i].running {
+			live = append(live, r.kids[i])
+		}
+	}
+	r.mu.Unlock()
+	for k := len(live) - 1; k >= 0; k-- {
+		r.stopOne(live[k], share(time.Now(), end, k+1))
+	}
+}
+
+// stopOne cancels m and waits for its Serve to return until deadline. A
+// child still running then is abandoned: its event is sent and it is
+// recorded, with its live parts, for the stop report.
+func (r *groupRun) stopOne(m *member, deadline time.Time) {
+	var shape *tree
+	if sup := supervisorOf(m.svc); sup != nil {
+		// Suture cannot list a supervisor's services once it stops.
+		shape = snapshotOf(sup, r.cfg.name, m.name, map[*suture.Supervisor]bool{})
+	}
+	r.mu.Lock()
+	m.running = false
+	cancel, b, done := m.cancel, m.budget, m.done
+	r.mu.Unlock()
+	b.set(deadline)
+	cancel()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	var rep reporter
+	select {
+	case <-done:
+		r.cfg.log.Debug().Str("child", m.name).Msg("child stopped")
+		if shape != nil {
+			if sr, ok := finishedReport(shape.sup, finishWait); ok {
+				rep.finished(shape, sr)
+			} else {
+				rep.stopping(shape)
+			}
+		} else if g, ok := m.svc.(*Group); ok {
+			rep.group(r.cfg.name, g)
+		}
+	case <-timer.C:
+		r.cfg.hook(suture.EventStopTimeout{SupervisorName: r.cfg.name, Service: m.svc, ServiceName: m.name})
+		if shape != nil {
+			rep.stopping(shape)
+		} else {
+			rep.out = append(rep.out, unstopped{path: r.cfg.name, name: m.name})
+			rep.parts(r.cfg.name, m.name, m.svc)
+		}
+	}
+	if len(rep.out) > 0 {
+		r.mu.Lock()
+		r.abandoned = append(r.abandoned, rep.out...)
+		r.mu.Unlock()
+	}
+}
+
+// report is Group.report while Serve runs: what was abandoned so far, and
+// the children still running as not confirmed stopped.
+func (r *groupRun) report() []unstopped {
+	r.mu.Lock()
+	out := slices.Clone(r.abandoned)
+	var live []*member
+	for _, m := range r.kids {
+		if m.running {
+			live = append(live, m)
+		}
+	}
+	r.mu.Unlock()
+	var rep reporter
+	for _, m := range live {
+		rep.out = append(rep.out, unstopped{path: r.cfg.name, name: m.name, unconfirmed: true})
+		rep.parts(r.cfg.name, m.name, m.svc)
+	}
+	return append(out, rep.out...)
+}
+
+// readyOf returns the channel that says svc is ready, or nil for a service
+// that is ready once started.
+func readyOf(svc suture.Service) <-chan struct{} {
+	if r, ok := svc.(interface{ Ready() <-chan struct{} }); ok {
+		return r.Ready()
+	}
+	return nil
+}

@@ -1,0 +1,345 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/thejerf/suture/v4"
+)
+
+// Errors of a [Group].
+var (
+	// ErrStartFailed is wrapped by the error a Group's Serve returns when a
+	// child failed before it was ever ready; see [StartError].
+	ErrStartFailed = errors.New("supervisor: start failed")
+
+	// ErrGroupServing is returned by a Group's Serve while an earlier Serve
+	// of the same Group is still running. It wraps suture.ErrDoNotRestart:
+	// restarting cannot help, the Group was added twice.
+	ErrGroupServing = fmt.Errorf("supervisor: group already serving%w", errDoNotRestart)
+)
+
+// Defaults for the zero fields of a Group.
+const (
+	defaultStartTimeout = time.Minute
+)
+
+// StartError is the error a [Group] returns when one of its children failed
+// before it was ever ready: its Serve returned or panicked, or it was not
+// ready within the group's StartTimeout. It wraps [ErrStartFailed], the
+// child's cause, and suture.ErrTerminateSupervisorTree, so that a suture
+// supervisor above the group ends its tree rather than retrying a program
+// that cannot start, and [Run] returns the error to main. A nested group's
+// start failure is one StartError whose Path runs from the outermost group.
+type StartError struct {
+	// Path names the child from the outermost group that failed to
+	// start: "kv/listener kv".
+	Path string
+	// Err is the child's cause: its error, its panic, or that it was not
+	// ready in time.
+	Err error
+}
+
+func (e *StartError) Error() string {
+	return fmt.Sprintf("supervisor: start of %s failed: %v", e.Path, e.Err)
+}
+
+// Unwrap returns ErrStartFailed, the cause and
+// suture.ErrTerminateSupervisorTree.
+func (e *StartError) Unwrap() []error {
+	return []error{ErrStartFailed, e.Err, errTerminateTree}
+}
+
+// Group runs a list of services in order, as an OTP supervisor runs its
+// children: each child starts once the one before it is ready, and at stop
+// the children stop in reverse order, each one's Serve having returned (or
+// its share of the stop budget having passed) before the one before it is
+// stopped. A child is any suture.Service: a listener, a *suture.Supervisor,
+// another Group. A Group is itself a suture.Service with a Ready method, so
+// it nests in groups and in suture trees alike, and [Run] serves it as a
+// root.
+//
+// # Readiness
+//
+// A child is ready once the channel its Ready() <-chan struct{} method
+// returns is closed; a child without such a method (a *suture.Supervisor, a
+// services.Func) is ready as soon as it is started. A child whose Serve
+// returns an error wrapping suture.ErrDoNotRestart before it was ready has
+// finished its job (a migration, a warm-up) and counts as ready. The group
+// is ready once all of its children are.
+//
+// # Failures
+//
+// A child that fails before it was ever ready fails the start: the children
+// already started stop in reverse order and Serve returns a [*StartError].
+// After its first readiness a child's failure (a return, whatever the
+// error, or a panic) restarts it, and the children that Strategy names with
+// it, counted against the group's restart intensity as suture counts a
+// supervisor's: past FailureThreshold failures, decaying by half every
+// FailureDecay, restarts wait FailureBackoff. A child that returns an error
+// wrapping suture.ErrDoNotRestart ends for good; one that returns an error
+// wrapping suture.ErrTerminateSupervisorTree stops the group, which returns
+// that error.
+//
+// # Stopping
+//
+// When its ctx is cancelled the group stops its children in reverse order
+// within one stop budget: the deadline that [Run] or a parent Group set
+// (see [StopDeadline]), or else StopTimeout from the moment the stop
+// begins. Each child gets a share of what is left (see [StopDeadline] and
+// the package documentation); a child still running when its share has
+// passed is abandoned, its goroutine left behind, and named in Run's report
+// with its live parts.
+//
+// Fields are read when Serve starts. The zero value of every field but
+// Services works; a Group must not be copied once served.
+type Group struct {
+	// Name names the group in logs and stop reports. Default "group".
+	Name string
+
+	// Services are the children, in start order.
+	Services []suture.Service
+
+	// Strategy is what a failure restarts. Default OneForOne.
+	Strategy Strategy
+
+	// FailureThreshold, FailureDecay and FailureBackoff are the restart
+	// intensity, as suture's Spec: restarts pause for FailureBackoff (plus
+	// up to half of it at random) once more than FailureThreshold
+	// failures, halving every FailureDecay, have been counted. Defaults
+	// 5, 30s and 15s, suture's.
+	FailureThreshold float64
+	FailureDecay     time.Duration
+	FailureBackoff   time.Duration
+
+	// StartTimeout bounds the wait for each child to become ready. A child
+	// not ready in time is stopped, and fails the start if it was never
+	// ready before. Default 1m.
+	StartTimeout time.Duration
+
+	// StopTimeout is the group's stop budget when nothing above it set one
+	// (a plain suture supervisor, or a restart of some of its children).
+	// Under [Run] or another Group the budget they hand down applies; a
+	// StopTimeout set here shortens it, never lengthens it. Default 10s,
+	// suture's stop timeout.
+	StopTimeout time.Duration
+
+	// Logger receives the group's events through [EventHook], and its
+	// start and stop. The zero value logs nothing.
+	Logger zerolog.Logger
+
+	mu        sync.Mutex
+	ready     chan struct{} // closed at the first time every child was ready
+	everReady []bool        // per child: ready at least once, across Serves
+	serving   *groupRun
+	left      []unstopped // what the last stop abandoned
+}
+
+// groupConfig is a Group's fields with defaults filled in.
+type groupConfig struct {
+	name         string
+	services     []suture.Service
+	strategy     Strategy
+	intensity    intensity
+	backoff      time.Duration
+	startTimeout time.Duration
+	stopTimeout  time.Duration
+	explicitStop bool
+	log          zerolog.Logger
+	hook         suture.EventHook
+}
+
+// resolve validates g and fills in defaults: the one place where the zero
+// values of Group's fields get their meaning.
+func (g *Group) resolve() (groupConfig, error) {
+	c := groupConfig{
+		name:         g.String(),
+		services:     append([]suture.Service(nil), g.Services...),
+		strategy:     g.Strategy,
+		intensity:    intensity{threshold: g.FailureThreshold, decay: g.FailureDecay},
+		backoff:      g.FailureBackoff,
+		startTimeout: g.StartTimeout,
+		stopTimeout:  g.StopTimeout,
+		explicitStop: g.StopTimeout > 0,
+		log:          g.Logger.With().Str("group", g.String()).Logger(),
+		hook:         EventHook(g.Logger),
+	}
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: group %s: "+format, append([]any{ErrInvalidConfig, c.name}, args...)...))
+	}
+	for i, s := range c.services {
+		if s == nil {
+			bad("Services[%d] is nil", i)
+		}
+	}
+	if c.strategy > OneForAll {
+		bad("unknown Strategy %d", c.strategy)
+	}
+	if t := c.intensity.threshold; t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
+		bad("FailureThreshold %v must be a finite number >= 0", t)
+	}
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{
+		{"FailureDecay", c.intensity.decay},
+		{"FailureBackoff", c.backoff},
+		{"StartTimeout", c.startTimeout},
+		{"StopTimeout", c.stopTimeout},
+	} {
+		if d.value < 0 {
+			bad("%s %v is negative", d.name, d.value)
+		}
+	}
+	if len(errs) > 0 {
+		return groupConfig{}, errors.Join(errs...)
+	}
+	if c.intensity.threshold == 0 {
+		c.intensity.threshold = defaultFailureThreshold
+	}
+	if c.intensity.decay == 0 {
+		c.intensity.decay = defaultFailureDecay
+	}
+	if c.backoff == 0 {
+		c.backoff = defaultFailureBackoff
+	}
+	if c.startTimeout == 0 {
+		c.startTimeout = defaultStartTimeout
+	}
+	if c.stopTimeout == 0 {
+		c.stopTimeout = defaultStopTimeout
+	}
+	return c, nil
+}
+
+// Serve starts the children in order and supervises them until ctx is
+// cancelled, then stops them in reverse order within the stop budget and
+// returns nil. It returns early with a [*StartError] when a child fails
+// before it was ever ready, having stopped the children it started; with
+// the error of a child that returned suture.ErrTerminateSupervisorTree; and
+// with an error wrapping [ErrInvalidConfig] (and ErrStartFailed) for a bad
+// configuration, before it starts anything.
+//
+// Serve returns once every child has returned or been abandoned at the end
+// of its share of the budget. It must not be called again before it has
+// returned; a second concurrent call returns [ErrGroupServing].
+func (g *Group) Serve(ctx context.Context) error {
+	cfg, err := g.resolve()
+	if err != nil {
+		g.Logger.Error().Err(err).Str("group", g.String()).Msg("group not started")
+		return &StartError{Path: g.String(), Err: err}
+	}
+	r, err := g.begin(cfg)
+	if err != nil {
+		return err
+	}
+	defer g.end(r)
+	return r.serve(ctx)
+}
+
+// begin records the start of a Serve and returns its state.
+func (g *Group) begin(cfg groupConfig) (*groupRun, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.serving != nil {
+		return nil, ErrGroupServing
+	}
+	if len(g.everReady) != len(cfg.services) {
+		g.everReady = make([]bool, len(cfg.services))
+	}
+	r := newGroupRun(g, cfg)
+	g.serving = r
+	return r, nil
+}
+
+// end records what the finished Serve left running, for reports.
+func (g *Group) end(r *groupRun) {
+	close(r.gone)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.serving = nil
+	g.left = r.abandoned
+}
+
+// wasReady reports whether child i was ever ready, and markReady records
+// that it was: a child ready in an earlier Serve of the group (before its
+// parent restarted it) fails afterwards as a fault, not as a start failure.
+func (g *Group) wasReady(i int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.everReady[i]
+}
+
+func (g *Group) markChildReady(i int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.everReady[i] = true
+}
+
+// Ready returns a channel that is closed once every child has been ready
+// at the same time, at the end of the group's first start. It may be
+// called before Serve, and stays closed across restarts.
+func (g *Group) Ready() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.readyLocked()
+}
+
+func (g *Group) readyLocked() chan struct{} {
+	if g.ready == nil {
+		g.ready = make(chan struct{})
+	}
+	return g.ready
+}
+
+func (g *Group) setReady() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ready := g.readyLocked()
+	select {
+	case <-ready:
+	default:
+		close(ready)
+	}
+}
+
+// String returns Name, or "group".
+func (g *Group) String() string {
+	if g.Name != "" {
+		return g.Name
+	}
+	return "group"
+}
+
+// report returns what did not stop, with paths from the group's name: the
+// children abandoned by the last stop once Serve has returned; while it
+// runs, the children abandoned so far and those still running, not
+// confirmed stopped.
+func (g *Group) report() []unstopped {
+	g.mu.Lock()
+	r, left := g.serving, g.left
+	g.mu.Unlock()
+	if r == nil {
+		return left
+	}
+	return r.report()
+}
+
+// errDoNotRestart and errTerminateTree let suture's sentinels ride along in
+// an error chain, so that suture acts on them, without adding their text
+// to the message.
+var (
+	errDoNotRestart  = wrapOnly{suture.ErrDoNotRestart}
+	errTerminateTree = wrapOnly{suture.ErrTerminateSupervisorTree}
+)
+
+type wrapOnly struct{ err error }
+
+func (w wrapOnly) Error() string { return "" }
+func (w wrapOnly) Unwrap() error { return w.err }
