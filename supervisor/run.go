@@ -51,6 +51,7 @@ type RunConfig struct {
 	// signals to their own process only after it.
 	notified func()
 }
+
 func (c RunConfig) validate() error {
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("%w: ShutdownTimeout %v is negative", ErrInvalidConfig, c.ShutdownTimeout)
