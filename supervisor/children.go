@@ -42,6 +42,10 @@ type member struct {
 	done     chan struct{}
 }
 
+// errStopped is how the steps of a start or restart say that the group's
+// ctx ended while they waited: the group is stopping, nothing failed.
+var errStopped = errors.New("supervisor: group stopping")
+
 // exit is how one incarnation of a child ended.
 type exit struct {
 	m     *member
@@ -83,7 +87,7 @@ func (r *groupRun) serve(ctx context.Context) error {
 	}
 	if err := r.start(ctx, all); err != nil {
 		r.stopAll(ctx)
-		if ctx.Err() != nil {
+		if err == errStopped {
 			return nil
 		}
 		var se *StartError
@@ -102,7 +106,7 @@ func (r *groupRun) serve(ctx context.Context) error {
 		}
 		if err := r.handle(ctx, ex); err != nil {
 			r.stopAll(ctx)
-			if ctx.Err() != nil {
+			if err == errStopped {
 				return nil
 			}
 			return err
@@ -165,7 +169,7 @@ func (r *groupRun) handle(ctx context.Context, ex exit) error {
 	over := r.failed(m, ex, restarts)
 	r.stopSome(restarts, time.Now().Add(r.cfg.stopTimeout))
 	if over && !r.pause(ctx) {
-		return ctx.Err()
+		return errStopped
 	}
 	return r.start(ctx, restarts)
 }
@@ -231,7 +235,7 @@ func (r *groupRun) start(ctx context.Context, idxs []int) error {
 			k++
 			continue
 		case ctx.Err() != nil:
-			return ctx.Err()
+			return errStopped
 		case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
 			// A job done before it was needed as a server: ready.
 			m.finished = true
@@ -244,7 +248,7 @@ func (r *groupRun) start(ctx context.Context, idxs []int) error {
 			return ex.err
 		}
 		if r.failed(m, ex, idxs[k:]) && !r.pause(ctx) {
-			return ctx.Err()
+			return errStopped
 		}
 	}
 	return nil
@@ -262,9 +266,13 @@ func (r *groupRun) startError(m *member, err error) error {
 
 // startOne starts m and waits until it is ready. If it is not, the error
 // says why and ex is its exit, when it ended.
+//
+// The Ready channel is taken before Serve starts: a child that makes a fresh
+// one when its Serve returns is then awaited afresh at each restart, and
+// one whose channel stays closed across restarts is taken as ready at once.
 func (r *groupRun) startOne(ctx context.Context, m *member) (ex exit, err error) {
-	r.launch(ctx, m)
 	ready := readyOf(m.svc)
+	r.launch(ctx, m)
 	if ready == nil {
 		r.g.markChildReady(m.index)
 		return exit{}, nil
@@ -288,15 +296,17 @@ func (r *groupRun) startOne(ctx context.Context, m *member) (ex exit, err error)
 			r.stopOne(m, time.Now().Add(r.cfg.stopTimeout))
 			return exit{m: m, err: err}, err
 		case <-ctx.Done():
-			return exit{}, ctx.Err()
+			return exit{}, errStopped
 		}
 	}
 }
 
 // launch runs m's Serve on a goroutine of its own, with a context the group
-// cancels to stop it and a budget it sets before that.
+// cancels to stop it and a budget it sets before that. The context keeps
+// ctx's values but not its cancellation: when the group's ctx ends, the
+// children must stop one by one, in reverse order, not all at once.
 func (r *groupRun) launch(ctx context.Context, m *member) {
-	cctx, cancel := context.WithCancel(ctx)
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	cctx, b := withBudget(cctx)
 	done := make(chan struct{})
 	r.mu.Lock()

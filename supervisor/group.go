@@ -70,8 +70,14 @@ func (e *StartError) Unwrap() []error {
 // returns is closed; a child without such a method (a *suture.Supervisor, a
 // services.Func) is ready as soon as it is started. A child whose Serve
 // returns an error wrapping suture.ErrDoNotRestart before it was ready has
-// finished its job (a migration, a warm-up) and counts as ready. The group
-// is ready once all of its children are.
+// finished its job and counts as ready: give a one-shot job (a migration, a
+// warm-up) a Ready channel that never closes, and the next child waits for
+// it to finish. The group is ready once all of its children are.
+//
+// The group takes a child's Ready channel before each start. A child that
+// makes a fresh channel when its Serve returns is awaited afresh at each
+// restart; one whose channel stays closed across restarts (a
+// listener.Server's does) is taken as ready as soon as it is restarted.
 //
 // # Failures
 //

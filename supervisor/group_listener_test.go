@@ -1,0 +1,220 @@
+package supervisor_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/thejerf/suture/v4"
+
+	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/services"
+	"github.com/seamgo/seam/supervisor"
+)
+
+// These tests run Groups over a real listener and real sockets.
+
+const wait = 10 * time.Second
+
+func recv[T any](t *testing.T, c <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(wait):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
+// echo answers each line with itself until the peer leaves or ctx ends.
+var echo = listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
+	defer stop()
+	r := bufio.NewReader(conn)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return nil
+		}
+		if _, err := io.WriteString(conn, line); err != nil {
+			return err
+		}
+	}
+})
+
+func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, msg string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(wait))
+	if _, err := io.WriteString(c, msg+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := r.ReadString('\n')
+	if err != nil || line != msg+"\n" {
+		t.Fatalf("echo of %q: %q, %v", msg, line, err)
+	}
+}
+
+// runTree runs root under supervisor.Run until the test cancels it.
+func runTree(t *testing.T, root suture.Service, cfg supervisor.RunConfig) (cancel func(), done <-chan error) {
+	ctx, cancelRun := context.WithCancel(context.Background())
+	c := make(chan error, 1)
+	go func() { c <- supervisor.Run(ctx, root, cfg) }()
+	t.Cleanup(func() {
+		cancelRun()
+		select {
+		case <-c:
+		default: // the test read it
+		}
+	})
+	return cancelRun, c
+}
+
+// A one-for-one restart of a worker leaves the listener beside it, and its
+// live connections, untouched.
+func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
+	ln := &listener.Server{Name: "echo", Addr: "127.0.0.1:0", Handler: echo}
+	starts := make(chan struct{}, 10)
+	fail := make(chan struct{})
+	worker := services.Func("worker", func(ctx context.Context) error {
+		starts <- struct{}{}
+		select {
+		case <-fail:
+			return errors.New("worker broke")
+		case <-ctx.Done():
+			return nil
+		}
+	})
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln, worker}}
+	ready := make(chan struct{})
+	cancel, done := runTree(t, g, supervisor.RunConfig{OnReady: func() { close(ready) }})
+	recv(t, ready, "the tree to be ready")
+	recv(t, starts, "the worker to start")
+
+	c, err := net.Dial("tcp", ln.BoundAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	roundTrip(t, c, r, "before")
+	close(fail)
+	recv(t, starts, "the worker to restart")
+	roundTrip(t, c, r, "after")
+	if have := ln.Stats().Accepted; have != 1 {
+		t.Fatalf("accepted %d connections, want the one that lived on", have)
+	}
+	cancel()
+	if err := recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+}
+
+// A handler that ignores its ctx and, once its connection is closed by
+// force, stays stuck: with a 2s budget the connection is force-closed
+// within it, and Run names the stuck connection. The report says the
+// service was abandoned, not that Run's own deadline passed, so the group
+// had returned within the budget.
+func TestRunStopBudgetNamesStuckConnection(t *testing.T) {
+	entered := make(chan string, 1)
+	release := make(chan struct{})
+	stuck := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		entered <- conn.RemoteAddr().String()
+		_, err := io.Copy(io.Discard, conn) // returns once closed by force
+		<-release
+		return err
+	})
+	ln := &listener.Server{Name: "stuck", Addr: "127.0.0.1:0", Handler: stuck, DrainTimeout: time.Hour}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
+	ready := make(chan struct{})
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: 2 * time.Second, OnReady: func() { close(ready) }})
+	t.Cleanup(func() { close(release) })
+	recv(t, ready, "the tree to be ready")
+	c, err := net.Dial("tcp", ln.BoundAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	remote := recv(t, entered, "the handler to start")
+
+	cancel()
+	c.SetReadDeadline(time.Now().Add(wait))
+	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, syscall.ETIMEDOUT) || isTimeout(err) {
+		t.Fatalf("read after the stop: %v; want the connection closed by force", err)
+	}
+	err = recv(t, done, "Run to return")
+	if !errors.Is(err, supervisor.ErrUnstopped) {
+		t.Fatalf("Run = %v; want ErrUnstopped", err)
+	}
+	for _, want := range []string{"abandoned", "app: stuck", "app/stuck: conn " + remote} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Run's error %q does not contain %q", err, want)
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// An explicit DrainTimeout longer than the budget is cut to fit it: the
+// handler that only returns on a closed connection is closed by force in
+// time, and everything stops.
+func TestRunBudgetBoundsDrainTimeout(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	deaf := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		entered <- struct{}{}
+		_, err := io.Copy(io.Discard, conn)
+		return err
+	})
+	ln := &listener.Server{Name: "deaf", Addr: "127.0.0.1:0", Handler: deaf, DrainTimeout: time.Hour}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
+	ready := make(chan struct{})
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
+	recv(t, ready, "the tree to be ready")
+	c, err := net.Dial("tcp", ln.BoundAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	recv(t, entered, "the handler to start")
+	cancel()
+	if err := recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if have := ln.Stats().ForceClosed; have != 1 {
+		t.Fatalf("ForceClosed = %d, want 1", have)
+	}
+}
+
+// A listener whose first bind fails fails the start: Run returns at once
+// with the child named and the bind's error, and the child started before
+// it is stopped.
+func TestRunStartFailsOnBusyPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	stopped := make(chan struct{})
+	first := services.Func("first", func(ctx context.Context) error {
+		<-ctx.Done()
+		close(stopped)
+		return nil
+	})
+	ln := &listener.Server{Name: "kv", Addr: busy.Addr().String(), Handler: echo}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{first, ln}}
+	err = supervisor.Run(context.Background(), g, supervisor.RunConfig{})
+	var se *supervisor.StartError
+	if !errors.As(err, &se) || se.Path != "app/kv" || !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("Run = %v; want a StartError for app/kv wrapping EADDRINUSE", err)
+	}
+	recv(t, stopped, "the first child to be stopped")
+}

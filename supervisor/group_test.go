@@ -1,0 +1,366 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/thejerf/suture/v4"
+)
+
+func TestGroupStartsInOrderAndStopsInReverse(t *testing.T) {
+	j := newJournal()
+	a, b, c := newKid(j, "a"), newKid(j, "b"), newKid(j, "c")
+	g := &Group{Name: "g", Services: []suture.Service{a, b, c}}
+	stop := serveGroup(t, g)
+	j.expect(t, "start a", "start b", "start c")
+	recv(t, g.Ready(), "the group to be ready")
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	// Each child's Serve returned before the one before it was stopped.
+	j.expect(t, "stop c", "return c", "stop b", "return b", "stop a", "return a")
+	j.empty(t)
+}
+
+func TestGroupWaitsForReadiness(t *testing.T) {
+	j := newJournal()
+	a, b, c := newKid(j, "a"), newKid(j, "b"), newKid(j, "c")
+	b.late = true
+	c.startCheck = func() string { return fmt.Sprintf("b ready %v", b.isReady()) }
+	g := &Group{Name: "g", Services: []suture.Service{a, b, c}}
+	serveGroup(t, g)
+	j.expect(t, "start a", "start b")
+	select {
+	case <-g.Ready():
+		t.Fatal("the group is ready before b")
+	default:
+	}
+	b.setReady()
+	j.expect(t, "start c (b ready true)")
+	recv(t, g.Ready(), "the group to be ready")
+}
+
+func TestGroupNested(t *testing.T) {
+	j := newJournal()
+	a, b, c, d := newKid(j, "a"), newKid(j, "b"), newKid(j, "c"), newKid(j, "d")
+	c.late = true
+	inner := &Group{Name: "inner", Services: []suture.Service{b, c}}
+	d.startCheck = func() string { return fmt.Sprintf("c ready %v", c.isReady()) }
+	outer := &Group{Name: "outer", Services: []suture.Service{a, inner, d}}
+	stop := serveGroup(t, outer)
+	j.expect(t, "start a", "start b", "start c")
+	c.setReady()
+	j.expect(t, "start d (c ready true)")
+	recv(t, outer.Ready(), "the outer group to be ready")
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	j.expect(t, "stop d", "return d", "stop c", "return c", "stop b", "return b", "stop a", "return a")
+	j.empty(t)
+}
+
+func TestGroupStrategies(t *testing.T) {
+	for _, tc := range []struct {
+		strategy Strategy
+		restart  []string // what follows "fail b", "return b"
+		stop     []string // the final stop
+	}{
+		{OneForOne, []string{"start b"}, nil},
+		{RestForOne, []string{"stop c", "return c", "start b", "start c"}, nil},
+		{OneForAll, []string{"stop c", "return c", "stop a", "return a", "start a", "start b", "start c"}, nil},
+	} {
+		t.Run(tc.strategy.String(), func(t *testing.T) {
+			j := newJournal()
+			a, b, c := newKid(j, "a"), newKid(j, "b"), newKid(j, "c")
+			sink := newLogSink()
+			g := &Group{Name: "g", Strategy: tc.strategy, Services: []suture.Service{a, b, c}, Logger: sink.logger()}
+			stop := serveGroup(t, g)
+			j.expect(t, "start a", "start b", "start c")
+			recv(t, g.Ready(), "the group to be ready")
+			b.failWith(t, errBoom)
+			j.expect(t, "fail b", "return b")
+			j.expect(t, tc.restart...)
+			line := sink.wait(t, "child failed; restarting")
+			checkFields(t, line, map[string]any{
+				"level": "warn", "supervisor": "g", "service": "b",
+				"strategy": tc.strategy.String(), "error": "boom", "failures": float64(1),
+			})
+			// Whatever the strategy restarted is running again, in order:
+			// the stop finds every child and stops it once.
+			if err := stop(); err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+			j.expect(t, "stop c", "return c", "stop b", "return b", "stop a", "return a")
+			j.empty(t)
+		})
+	}
+}
+
+func TestGroupRestartsAPanic(t *testing.T) {
+	j := newJournal()
+	a, b := newKid(j, "a"), newKid(j, "b")
+	sink := newLogSink()
+	g := &Group{Name: "g", Services: []suture.Service{a, b}, Logger: sink.logger()}
+	serveGroup(t, g)
+	j.expect(t, "start a", "start b")
+	recv(t, g.Ready(), "the group to be ready")
+	b.boom <- "kaboom"
+	j.expect(t, "panic b", "return b", "start b")
+	line := sink.wait(t, "child panicked; restarting")
+	checkFields(t, line, map[string]any{"level": "error", "service": "b", "panic": "kaboom"})
+	if s, _ := line["stack"].(string); !strings.Contains(s, "(*kid).Serve") {
+		t.Errorf("stack does not show the panic's origin:\n%s", s)
+	}
+}
+
+func TestGroupBacksOffPastTheThreshold(t *testing.T) {
+	j := newJournal()
+	a := newKid(j, "a")
+	sink := newLogSink()
+	g := &Group{Name: "g", Services: []suture.Service{a}, Logger: sink.logger(),
+		FailureThreshold: 1, FailureBackoff: time.Millisecond}
+	serveGroup(t, g)
+	j.expect(t, "start a")
+	a.failWith(t, errBoom)
+	j.expect(t, "fail a", "return a", "start a")
+	a.failWith(t, errBoom)
+	j.expect(t, "fail a", "return a", "start a")
+	checkFields(t, sink.wait(t, "child failed; restarting after the backoff"),
+		map[string]any{"level": "error", "service": "a", "restarting": false})
+	checkFields(t, sink.wait(t, "too many failures; supervisor pauses restarts"), map[string]any{"supervisor": "g"})
+	checkFields(t, sink.wait(t, "supervisor resumes restarts"), map[string]any{"supervisor": "g"})
+}
+
+func TestGroupChildEndsForGood(t *testing.T) {
+	j := newJournal()
+	a, b, c := newKid(j, "a"), newKid(j, "b"), newKid(j, "c")
+	g := &Group{Name: "g", Strategy: RestForOne, Services: []suture.Service{a, b, c}}
+	stop := serveGroup(t, g)
+	j.expect(t, "start a", "start b", "start c")
+	b.failWith(t, fmt.Errorf("done: %w", suture.ErrDoNotRestart))
+	j.expect(t, "fail b", "return b")
+	// A rest-for-one restart after a's failure skips the finished b.
+	a.failWith(t, errBoom)
+	j.expect(t, "fail a", "return a", "stop c", "return c", "start a", "start c")
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	j.expect(t, "stop c", "return c", "stop a", "return a")
+	j.empty(t)
+}
+
+// A one-shot job (a migration) whose Ready never closes gates the next
+// child until it has finished.
+func TestGroupJobBeforeServers(t *testing.T) {
+	j := newJournal()
+	migrate := &readyFunc{&funcService{name: "migrate", fn: func(context.Context) error {
+		j.add("migrated")
+		return suture.ErrDoNotRestart
+	}}, make(chan struct{})}
+	a := newKid(j, "a")
+	g := &Group{Name: "g", Services: []suture.Service{migrate, a}}
+	serveGroup(t, g)
+	j.expect(t, "migrated", "start a")
+	recv(t, g.Ready(), "the group to be ready")
+}
+
+func TestGroupChildEndsTheTree(t *testing.T) {
+	j := newJournal()
+	a, b := newKid(j, "a"), newKid(j, "b")
+	g := &Group{Name: "g", Services: []suture.Service{a, b}}
+	stop := serveGroup(t, g)
+	j.expect(t, "start a", "start b")
+	recv(t, g.Ready(), "the group to be ready")
+	a.failWith(t, fmt.Errorf("fatal: %w", suture.ErrTerminateSupervisorTree))
+	j.expect(t, "fail a", "return a", "stop b", "return b")
+	if err := stop(); !errors.Is(err, suture.ErrTerminateSupervisorTree) || !strings.Contains(err.Error(), "fatal") {
+		t.Fatalf("Serve = %v; want a's error", err)
+	}
+}
+
+func TestGroupStartFailure(t *testing.T) {
+	for name, fail := range map[string]func(b *kid){
+		"fail":  func(b *kid) { b.fail <- errBoom },
+		"panic": func(b *kid) { b.boom <- "boom" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			j := newJournal()
+			a, b, c := newKid(j, "a"), newKid(j, "b"), newKid(j, "c")
+			b.late = true
+			g := &Group{Name: "app", Services: []suture.Service{a, b, c}}
+			done := make(chan error, 1)
+			go func() { done <- Run(context.Background(), g, RunConfig{}) }()
+			j.expect(t, "start a", "start b")
+			fail(b)
+			err := recv(t, done, "Run to return")
+			var se *StartError
+			if !errors.Is(err, ErrStartFailed) || !errors.As(err, &se) {
+				t.Fatalf("Run = %v; want a StartError", err)
+			}
+			if se.Path != "app/b" || !strings.Contains(se.Err.Error(), "boom") {
+				t.Fatalf("StartError{%q, %v}; want b named and its cause", se.Path, se.Err)
+			}
+			if name == "fail" && !errors.Is(err, errBoom) {
+				t.Fatalf("Run = %v; want it to wrap b's error", err)
+			}
+			// c never started; a was stopped before Run returned.
+			j.expect(t, name+" b", "return b", "stop a", "return a")
+			j.empty(t)
+		})
+	}
+}
+
+func TestGroupStartFailureNested(t *testing.T) {
+	j := newJournal()
+	a, b := newKid(j, "a"), newKid(j, "b")
+	b.late = true
+	inner := &Group{Name: "inner", Services: []suture.Service{b}}
+	outer := &Group{Name: "outer", Services: []suture.Service{a, inner}}
+	// Through a suture supervisor too: the error ends its tree.
+	root := New("root", Config{})
+	root.Add(outer)
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), root, RunConfig{}) }()
+	j.expect(t, "start a", "start b")
+	b.fail <- errBoom
+	err := recv(t, done, "Run to return")
+	var se *StartError
+	if !errors.As(err, &se) || se.Path != "outer/inner/b" || !errors.Is(err, errBoom) {
+		t.Fatalf("Run = %v; want a StartError for outer/inner/b wrapping boom", err)
+	}
+	j.expect(t, "fail b", "return b", "stop a", "return a")
+}
+
+func TestGroupStartTimeout(t *testing.T) {
+	j := newJournal()
+	a := newKid(j, "a")
+	a.late = true
+	g := &Group{Name: "g", Services: []suture.Service{a}, StartTimeout: time.Millisecond}
+	err := g.Serve(context.Background())
+	var se *StartError
+	if !errors.As(err, &se) || se.Path != "g/a" || !strings.Contains(err.Error(), "not ready within the start timeout 1ms") {
+		t.Fatalf("Serve = %v; want a StartError for g/a", err)
+	}
+	j.expect(t, "start a", "stop a", "return a")
+}
+
+// A child that was ready once and fails again before it is ready is a
+// fault, restarted: not a start failure.
+func TestGroupRestartedChildFailsBeforeReady(t *testing.T) {
+	j := newJournal()
+	a := newKid(j, "a")
+	failing := true
+	flaky := &funcService{name: "flaky", fn: nil}
+	var ready = make(chan struct{})
+	flaky.fn = func(ctx context.Context) error {
+		j.add("start flaky")
+		if failing {
+			failing = false
+			return errBoom
+		}
+		close(ready)
+		<-ctx.Done()
+		return nil
+	}
+	g := &Group{Name: "g", Services: []suture.Service{a, &readyFunc{flaky, ready}}}
+	g.everReady = []bool{true, true} // as after an earlier Serve
+	stop := serveGroup(t, g)
+	j.expect(t, "start a", "start flaky", "start flaky")
+	recv(t, g.Ready(), "the group to be ready")
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
+
+// readyFunc is a funcService with a Ready channel.
+type readyFunc struct {
+	*funcService
+	ready chan struct{}
+}
+
+func (r *readyFunc) Ready() <-chan struct{} { return r.ready }
+
+func TestGroupBadConfig(t *testing.T) {
+	for name, g := range map[string]*Group{
+		"nil service":    {Services: []suture.Service{nil}},
+		"strategy":       {Strategy: 9},
+		"threshold":      {FailureThreshold: -1},
+		"negative decay": {FailureDecay: -time.Second},
+		"start timeout":  {StartTimeout: -time.Second},
+		"stop timeout":   {StopTimeout: -time.Second},
+	} {
+		err := g.Serve(context.Background())
+		if !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, ErrStartFailed) || !errors.Is(err, suture.ErrTerminateSupervisorTree) {
+			t.Errorf("%s: Serve = %v; want a StartError wrapping ErrInvalidConfig", name, err)
+		}
+	}
+}
+
+func TestGroupServedTwice(t *testing.T) {
+	j := newJournal()
+	a := newKid(j, "a")
+	g := &Group{Services: []suture.Service{a}}
+	serveGroup(t, g)
+	j.expect(t, "start a")
+	if err := g.Serve(context.Background()); !errors.Is(err, ErrGroupServing) || !errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v; want ErrGroupServing", err)
+	}
+}
+
+func TestGroupInSutureTree(t *testing.T) {
+	j := newJournal()
+	a := newKid(j, "a")
+	g := &Group{Name: "g", Services: []suture.Service{a}}
+	root := New("root", Config{})
+	root.Add(g)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := root.ServeBackground(ctx)
+	j.expect(t, "start a")
+	recv(t, g.Ready(), "the group to be ready")
+	cancel()
+	recv(t, done, "the tree to stop")
+	j.expect(t, "stop a", "return a")
+}
+
+func TestStrategyRestarts(t *testing.T) {
+	for _, tc := range []struct {
+		s    Strategy
+		want string
+	}{
+		{OneForOne, "[1]"}, {RestForOne, "[1 2 3]"}, {OneForAll, "[0 1 2 3]"},
+	} {
+		if have := fmt.Sprint(tc.s.restarts(1, 4)); have != tc.want {
+			t.Errorf("%v.restarts(1, 4) = %s, want %s", tc.s, have, tc.want)
+		}
+	}
+	if have := Strategy(7).String(); have != "Strategy(7)" {
+		t.Errorf("String = %q", have)
+	}
+}
+
+// A stuck child is abandoned at the end of its share of the budget, the
+// children before it still stop in order, and Run names it, with the live
+// parts it reports, under the path of its nested group.
+func TestRunGroupReportsAbandonedChild(t *testing.T) {
+	j := newJournal()
+	a := newKid(j, "a")
+	stuck := partsBlocker{newBlocker(t, "stuck"), []string{"conn 10.0.0.1:5 (id 1)"}}
+	inner := &Group{Name: "inner", Services: []suture.Service{stuck}}
+	g := &Group{Name: "app", Services: []suture.Service{a, inner}}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, g, RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
+	}()
+	recv(t, ready, "the tree to be ready")
+	j.expect(t, "start a")
+	cancel()
+	err := recv(t, done, "Run to return")
+	wantUnstopped(t, err, []string{"abandoned", "app/inner: stuck", "app/inner/stuck: conn 10.0.0.1:5 (id 1)"}, []string{"app: a", "not confirmed"})
+	j.expect(t, "stop a", "return a")
+}
