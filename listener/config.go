@@ -31,26 +31,17 @@ const (
 // stopGrace is how much longer than the drain timeout the listener's own
 // supervisors wait for a service at stop. Force-close happens at the drain
 // timeout inside Serve; the grace gives handlers time to return on their
-// I/O error before suture reports them as stuck. Within a stop budget the
-// force-close keeps a quarter of the budget, at most stopGrace, for the
-// same purpose.
+// I/O error before suture reports them as stuck.
 const stopGrace = 2 * time.Second
 
 // drainTimeout is how long the graceful half of a stop may last once ctx is
-// done: DrainTimeout, or within the stop budget that a supervisor.Run or
-// Group handed down, all of the budget but the force-close's grace, and no
-// more than DrainTimeout where it was set.
+// done; see supervisor.DrainTimeout.
 func (c config) drainTimeout(ctx context.Context) time.Duration {
-	deadline, ok := supervisor.StopDeadline(ctx)
-	if !ok {
-		return c.drain
-	}
-	left := time.Until(deadline)
-	d := left - min(left/4, stopGrace)
+	limit := time.Duration(0)
 	if c.drainSet {
-		d = min(d, c.drain)
+		limit = c.drain
 	}
-	return max(d, 0)
+	return supervisor.DrainTimeout(ctx, limit, c.drain)
 }
 
 // config is a Server's fields with defaults filled in, read once per Serve so

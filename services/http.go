@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/seamgo/seam/supervisor"
 )
 
 // defaultDrainTimeout is HTTP's DrainTimeout when it is zero: shorter than
@@ -68,8 +70,11 @@ type HTTP struct {
 
 	// DrainTimeout bounds a graceful stop: Shutdown gets this long to let
 	// in-flight requests finish, then the remaining connections are
-	// closed. Default 5 s. Keep it shorter than the supervisor's stop
-	// Timeout, so that Serve has returned before the supervisor gives up.
+	// closed. Under a supervisor.Run or Group the drain is planned within
+	// the stop budget they hand down (see supervisor.DrainTimeout), and no
+	// longer than DrainTimeout where it is set. Without a budget, default
+	// 5 s: keep it shorter than the supervisor's stop Timeout, so that
+	// Serve has returned before the supervisor gives up.
 	DrainTimeout time.Duration
 
 	// Logger receives start and stop at info, the drain at debug, net/http's
@@ -277,7 +282,7 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		drain(srv, cfg.drain, log)
+		drain(srv, supervisor.DrainTimeout(ctx, h.DrainTimeout, cfg.drain), log)
 		serveErr = <-served
 	case serveErr = <-served:
 		drain(srv, cfg.drain, log)

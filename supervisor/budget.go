@@ -77,3 +77,30 @@ func share(now, end time.Time, remaining int) time.Time {
 	reserve := left / time.Duration(2*remaining) * time.Duration(remaining-1)
 	return end.Add(-reserve)
 }
+
+// forceCloseGrace caps the part of a budget that DrainTimeout keeps back.
+const forceCloseGrace = 2 * time.Second
+
+// DrainTimeout returns how long a service whose ctx is done may drain
+// gracefully before it closes what is left by force. Within a stop budget
+// (see [StopDeadline]) that is all of what is left but a quarter, at most
+// 2s, kept for the force-close and for handlers to return on their closed
+// connections, and no more than limit where limit is positive. Without a
+// budget it is limit, or fallback when limit is zero. It is how the
+// listener and services.HTTP plan their stop; a service of your own that
+// drains can plan its stop the same way.
+func DrainTimeout(ctx context.Context, limit, fallback time.Duration) time.Duration {
+	deadline, ok := StopDeadline(ctx)
+	if !ok {
+		if limit > 0 {
+			return limit
+		}
+		return fallback
+	}
+	left := time.Until(deadline)
+	d := left - min(left/4, forceCloseGrace)
+	if limit > 0 {
+		d = min(d, limit)
+	}
+	return max(d, 0)
+}

@@ -35,6 +35,7 @@ type member struct {
 	name  string
 
 	running  bool // guarded by groupRun.mu
+	stopping bool // guarded by groupRun.mu: cancelled, not yet returned
 	finished bool // ended with ErrDoNotRestart: not started again
 	gen      int  // incarnation, to tell a stale exit from the current one
 	cancel   context.CancelFunc
@@ -334,11 +335,18 @@ func (r *groupRun) launch(ctx context.Context, m *member) {
 
 // stopAll stops every running child, last started first, within the
 // group's stop budget: the deadline handed down with ctx once it is done,
-// shortened by an explicit StopTimeout, or else StopTimeout from now.
+// shortened by an explicit StopTimeout, or else StopTimeout from now. Of a
+// deadline handed down the group keeps back a twentieth, at most 250ms, as
+// Run does, so that it has returned with its report before its parent
+// gives up on it.
 func (r *groupRun) stopAll(ctx context.Context) {
-	end := time.Now().Add(r.cfg.stopTimeout)
-	if dl, ok := StopDeadline(ctx); ok && (!r.cfg.explicitStop || dl.Before(end)) {
-		end = dl
+	now := time.Now()
+	end := now.Add(r.cfg.stopTimeout)
+	if dl, ok := StopDeadline(ctx); ok {
+		dl = dl.Add(-reportReserve(dl.Sub(now)))
+		if !r.cfg.explicitStop || dl.Before(end) {
+			end = dl
+		}
 	}
 	all := make([]int, len(r.kids))
 	for i := range all {
@@ -373,9 +381,14 @@ func (r *groupRun) stopOne(m *member, deadline time.Time) {
 		shape = snapshotOf(sup, r.cfg.name, m.name, map[*suture.Supervisor]bool{})
 	}
 	r.mu.Lock()
-	m.running = false
+	m.running, m.stopping = false, true
 	cancel, b, done := m.cancel, m.budget, m.done
 	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		m.stopping = false
+		r.mu.Unlock()
+	}()
 	b.set(deadline)
 	cancel()
 	timer := time.NewTimer(time.Until(deadline))
@@ -410,13 +423,13 @@ func (r *groupRun) stopOne(m *member, deadline time.Time) {
 }
 
 // report is Group.report while Serve runs: what was abandoned so far, and
-// the children still running as not confirmed stopped.
+// the children still running or stopping as not confirmed stopped.
 func (r *groupRun) report() []unstopped {
 	r.mu.Lock()
 	out := slices.Clone(r.abandoned)
 	var live []*member
 	for _, m := range r.kids {
-		if m.running {
+		if m.running || m.stopping {
 			live = append(live, m)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -217,4 +218,31 @@ func TestRunStartFailsOnBusyPort(t *testing.T) {
 		t.Fatalf("Run = %v; want a StartError for app/kv wrapping EADDRINUSE", err)
 	}
 	recv(t, stopped, "the first child to be stopped")
+}
+
+// services.HTTP plans its drain within the budget too: a request whose
+// body never finishes holds Shutdown until the connection is closed by
+// force, which happens within a 1s budget despite a 1h DrainTimeout.
+func TestRunBudgetBoundsHTTPDrain(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	h := &services.HTTP{Name: "api", Addr: "127.0.0.1:0", DrainTimeout: time.Hour,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			entered <- struct{}{}
+			io.Copy(io.Discard, r.Body) // ends when the conn is closed
+		})}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{h}}
+	ready := make(chan struct{})
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
+	recv(t, ready, "the tree to be ready")
+	c, err := net.Dial("tcp", h.BoundAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
+	recv(t, entered, "the handler to start")
+	cancel()
+	if err := recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 }
