@@ -1,7 +1,8 @@
 // Package supervisor builds and runs the supervision tree of a seam
 // program: suture supervisors with production defaults whose events are
-// logged through zerolog, and [Run], which serves the root from main until
-// a signal, stops it gracefully and names whatever did not stop.
+// logged through zerolog, ordered groups ([Group]) with OTP's restart strategies,
+// and [Run], which serves the root from main until a signal, stops it
+// gracefully within one stop budget and names whatever did not stop.
 //
 // # Building a tree
 //
@@ -24,12 +25,69 @@
 // Config.Logger. A child supervisor takes its parent's hook when added, so
 // the root's logger logs the whole tree.
 //
+// # Composing services
+//
+// A [Group] is what a program of several services is built from: it starts
+// its children in order, each once the one before is ready (its
+// Ready() <-chan struct{}, which listener.Server and services.HTTP have),
+// stops them in reverse order, each one's Serve having returned before the
+// one before it is stopped, and restarts them with a [Strategy], as OTP's
+// supervisors do:
+//
+//	strategy      a child fails: the group restarts
+//	one-for-one   that child only
+//	rest-for-one  that child and every child started after it
+//	one-for-all   every child
+//
+// Children stopped for a restart stop in reverse order and start again in
+// order, readiness awaited. Restart intensity is suture's: threshold,
+// decay, backoff. A child that fails before it was ever ready (a port
+// already in use, a file that cannot be opened, a bad configuration) fails
+// the start instead: what started is stopped in reverse order and the
+// group's Serve returns a [*StartError] wrapping [ErrStartFailed] and the
+// cause, within the group's StartTimeout; it also wraps
+// suture.ErrTerminateSupervisorTree, so suture supervisors above pass it up
+// to [Run], which returns it to main. A Group nests in Groups and suture
+// trees alike, and holds suture supervisors: suture stays the API of the
+// tree.
+//
+// # The stop budget
+//
+// A program sets one number, [RunConfig].ShutdownTimeout (or a Group's
+// StopTimeout when no Run or parent group hands one down), and every stop
+// inside the tree is planned from what is left of it; there is no grace to
+// add by hand. The budget travels with the context: [StopDeadline] tells a
+// stopping service its own deadline. It is split so:
+//
+//   - Run keeps a twentieth, at most 250ms, to collect its report; the tree
+//     gets the rest. A Group keeps back the same from a deadline it is
+//     handed, so that it returns with its report before its parent gives
+//     up on it.
+//   - A Group stops its children one by one, last started first. The child
+//     stopping now may use all that is left except, for each child still
+//     to stop after it, an equal share of half of what is left: of three
+//     children the first to stop gets two thirds, the second three
+//     quarters of what then remains, the last all of it. Time a child does
+//     not use passes to the ones after it.
+//   - A suture supervisor passes its deadline on unchanged to all its
+//     children, which it stops together (its own StopTimeout still
+//     applies to them).
+//   - A listener, or a services.HTTP, drains for all of its share but a
+//     quarter (at most 2s), kept to close what is left by force and let
+//     the handlers return; an explicit DrainTimeout shortens the drain,
+//     never lengthens it ([DrainTimeout]).
+//   - A child still running at the end of its share is abandoned, its
+//     goroutine left behind, and named in Run's report with its live
+//     parts (a stuck connection by its address).
+//
 // # Running from main
 //
-// [Run] serves the root until its context ends or SIGINT or SIGTERM
-// arrives, then cancels the tree and waits for it to stop, up to
-// [RunConfig].ShutdownTimeout. A second signal during the stop ends the
-// wait at once.
+// [Run] serves the root (a Group, a suture supervisor or any service)
+// until its context ends or SIGINT or SIGTERM arrives, then cancels the
+// tree and waits for it to stop, up to [RunConfig].ShutdownTimeout. A
+// second signal during the stop ends the wait at once. [RunConfig].OnReady
+// tells the program when the whole tree is ready; a start failure is Run's
+// error.
 //
 // # What did not stop
 //

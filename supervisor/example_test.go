@@ -117,3 +117,73 @@ func ExampleRun_unstopped() {
 	// true
 	// supervisor: services did not stop (abandoned after their stop timeout): app: stuck
 }
+
+// step is a service that says when it starts and stops. It is ready once
+// it has said so.
+type step struct {
+	name  string
+	ready chan struct{}
+}
+
+func newStep(name string) *step { return &step{name, make(chan struct{})} }
+
+func (s *step) Serve(ctx context.Context) error {
+	fmt.Println("start", s.name)
+	close(s.ready)
+	<-ctx.Done()
+	fmt.Println("stop", s.name)
+	return nil
+}
+
+func (s *step) Ready() <-chan struct{} { return s.ready }
+func (s *step) String() string         { return s.name }
+
+func ExampleGroup() {
+	// The database first, the cache once it is up, the API last: at stop
+	// the API goes first and the database last.
+	tree := &supervisor.Group{
+		Name:     "app",
+		Strategy: supervisor.RestForOne, // a database restart restarts what uses it
+		Services: []suture.Service{newStep("db"), newStep("cache"), newStep("api")},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	err := supervisor.Run(ctx, tree, supervisor.RunConfig{
+		ShutdownTimeout: 10 * time.Second, // the one stop budget, split down the tree
+		OnReady:         cancel,           // in main: a readiness probe; here, stop at once
+	})
+	fmt.Println("stopped cleanly:", err == nil)
+	// Output:
+	// start db
+	// start cache
+	// start api
+	// stop api
+	// stop cache
+	// stop db
+	// stopped cleanly: true
+}
+
+func ExampleStartError() {
+	// A port already taken, a file that cannot be opened: a child that
+	// fails before it was ever ready fails the whole start, and Run
+	// returns at once, as a server that cannot start should.
+	broken := stuckOpen{}
+	tree := &supervisor.Group{Name: "app", Services: []suture.Service{newStep("db"), broken}}
+	err := supervisor.Run(context.Background(), tree, supervisor.RunConfig{})
+	var se *supervisor.StartError
+	fmt.Println(errors.As(err, &se), se.Path)
+	fmt.Println(err)
+	// Output:
+	// start db
+	// stop db
+	// true app/aof
+	// supervisor: start of app/aof failed: open kv.aof: permission denied
+}
+
+// stuckOpen fails to open its file, before it is ready.
+type stuckOpen struct{}
+
+func (stuckOpen) Serve(ctx context.Context) error {
+	return errors.New("open kv.aof: permission denied")
+}
+func (stuckOpen) Ready() <-chan struct{} { return make(chan struct{}) }
+func (stuckOpen) String() string         { return "aof" }
