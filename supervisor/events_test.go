@@ -145,3 +145,21 @@ func TestEventHookLogsPanicWithStack(t *testing.T) {
 		t.Errorf("stack does not show the panicking function:\n%s", stack)
 	}
 }
+
+func TestEventChildFailed(t *testing.T) {
+	e := EventChildFailed{GroupName: "app", ServiceName: "db", Strategy: RestForOne,
+		Restarts: []string{"db", "api"}, CurrentFailures: 2, FailureThreshold: 5, Restarting: true, Err: errors.New("refused")}
+	if e.Type() != suture.EventTypeServiceTerminate {
+		t.Errorf("Type = %v", e.Type())
+	}
+	if have, want := e.String(), `app: child "db" failed (2 of 5 failures), rest-for-one restarts [db api], error: refused`; have != want {
+		t.Errorf("String = %q, want %q", have, want)
+	}
+	if m := e.Map(); m["strategy"] != "rest-for-one" || m["error"] != "refused" || m["service_name"] != "db" {
+		t.Errorf("Map = %v", m)
+	}
+	p := EventChildFailed{GroupName: "app", ServiceName: "db", PanicMsg: "nil map", Stacktrace: "goroutine 1"}
+	if p.Type() != suture.EventTypeServicePanic || p.Map()["panic"] != "nil map" || !strings.Contains(p.String(), "panic: nil map") {
+		t.Errorf("panic event: %v %v %q", p.Type(), p.Map(), p.String())
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -161,65 +160,49 @@ type groupConfig struct {
 }
 
 // resolve validates g and fills in defaults: the one place where the zero
-// values of Group's fields get their meaning.
+// values of Group's fields get their meaning. The fields a Group shares
+// with a supervisor's Config are validated and defaulted as Config's are.
 func (g *Group) resolve() (groupConfig, error) {
-	c := groupConfig{
-		name:         g.String(),
-		services:     append([]suture.Service(nil), g.Services...),
-		strategy:     g.Strategy,
-		intensity:    intensity{threshold: g.FailureThreshold, decay: g.FailureDecay},
-		backoff:      g.FailureBackoff,
-		startTimeout: g.StartTimeout,
-		stopTimeout:  g.StopTimeout,
-		explicitStop: g.StopTimeout > 0,
-		log:          g.Logger.With().Str("group", g.String()).Logger(),
-		hook:         EventHook(g.Logger),
+	name := g.String()
+	shared := Config{
+		FailureThreshold: g.FailureThreshold,
+		FailureDecay:     g.FailureDecay,
+		FailureBackoff:   g.FailureBackoff,
+		StopTimeout:      g.StopTimeout,
 	}
 	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: group %s: "+format, append([]any{ErrInvalidConfig, c.name}, args...)...))
+	if err := shared.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("group %s: %w", name, err))
 	}
-	for i, s := range c.services {
+	for i, s := range g.Services {
 		if s == nil {
-			bad("Services[%d] is nil", i)
+			errs = append(errs, fmt.Errorf("%w: group %s: Services[%d] is nil", ErrInvalidConfig, name, i))
 		}
 	}
-	if c.strategy > OneForAll {
-		bad("unknown Strategy %d", c.strategy)
+	if g.Strategy > OneForAll {
+		errs = append(errs, fmt.Errorf("%w: group %s: unknown Strategy %d", ErrInvalidConfig, name, g.Strategy))
 	}
-	if t := c.intensity.threshold; t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
-		bad("FailureThreshold %v must be a finite number >= 0", t)
-	}
-	for _, d := range []struct {
-		name  string
-		value time.Duration
-	}{
-		{"FailureDecay", c.intensity.decay},
-		{"FailureBackoff", c.backoff},
-		{"StartTimeout", c.startTimeout},
-		{"StopTimeout", c.stopTimeout},
-	} {
-		if d.value < 0 {
-			bad("%s %v is negative", d.name, d.value)
-		}
+	if g.StartTimeout < 0 {
+		errs = append(errs, fmt.Errorf("%w: group %s: StartTimeout %v is negative", ErrInvalidConfig, name, g.StartTimeout))
 	}
 	if len(errs) > 0 {
 		return groupConfig{}, errors.Join(errs...)
 	}
-	if c.intensity.threshold == 0 {
-		c.intensity.threshold = defaultFailureThreshold
-	}
-	if c.intensity.decay == 0 {
-		c.intensity.decay = defaultFailureDecay
-	}
-	if c.backoff == 0 {
-		c.backoff = defaultFailureBackoff
+	shared = shared.withDefaults()
+	c := groupConfig{
+		name:         name,
+		services:     append([]suture.Service(nil), g.Services...),
+		strategy:     g.Strategy,
+		intensity:    intensity{threshold: shared.FailureThreshold, decay: shared.FailureDecay},
+		backoff:      shared.FailureBackoff,
+		startTimeout: g.StartTimeout,
+		stopTimeout:  shared.StopTimeout,
+		explicitStop: g.StopTimeout > 0,
+		log:          g.Logger.With().Str("group", name).Logger(),
+		hook:         EventHook(g.Logger),
 	}
 	if c.startTimeout == 0 {
 		c.startTimeout = defaultStartTimeout
-	}
-	if c.stopTimeout == 0 {
-		c.stopTimeout = defaultStopTimeout
 	}
 	return c, nil
 }
