@@ -38,8 +38,14 @@
 //
 // # Replay
 //
-// [Writer.Load] replays the file before the server starts. A last record
-// cut short (a crash in the middle of a write) is removed with a warning,
-// like Redis's aof-load-truncated; a bad record anywhere else is a
-// [*CorruptError] that names its offset, and the server refuses to start.
+// Serve's first start loads the file, under supervision: it replays each
+// record through Config.Replay, opens the file for appending, calls
+// Config.Loaded, and only then closes the channel of [Writer.Ready], so
+// that a group starts the listener on a keyspace already rebuilt.
+// ([Writer.Load] does the same for a program that loads the file itself.)
+// A last record cut short (a crash in the middle of a write) is removed
+// with a warning, like Redis's aof-load-truncated; a bad record anywhere
+// else is a [*CorruptError] that names its offset, returned by Serve
+// before it is ready, so the group's start fails and the server refuses to
+// start.
 package aof

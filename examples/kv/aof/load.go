@@ -1,6 +1,7 @@
 package aof
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -40,23 +41,51 @@ type LoadResult struct {
 }
 
 // Load replays the file, calling apply with each record's arguments (valid
-// only during the call), then opens the file for appending; a missing file
-// is an empty one. It must be called once, before the first Append and
-// before Serve.
+// only during the call), then opens the file for appending, calls
+// Config.Loaded and closes [Writer.Ready]; a missing file is an empty one.
+// It is for a program that loads the file itself rather than through
+// Serve and Config.Replay. It must be called at most once, before the
+// first Append and before Serve.
 //
 // A last record cut short by a crash is removed from the file with a
 // warning. A record that is not RESP, or that apply refuses, is returned as
 // a *CorruptError naming its offset.
 func (w *Writer) Load(apply func(args [][]byte) error) (LoadResult, error) {
+	return w.load(context.Background(), apply)
+}
+
+// errLoadedOnce refuses a second load: replaying again into what the first
+// one applied, in part or in whole, would apply records twice.
+var errLoadedOnce = errors.New("aof: the file was already loaded, or its load failed part way; a Writer loads once")
+
+// load is Load, ended between two records when ctx is done.
+func (w *Writer) load(ctx context.Context, apply func(args [][]byte) error) (LoadResult, error) {
+	res, err := w.open(ctx, apply)
+	if err != nil {
+		return res, err
+	}
+	w.log.Info().Int("records", res.Records).Int64("size", res.Size).Stringer("fsync", w.cfg.Fsync).
+		Msg("append-only file loaded")
+	// Outside flushMu, so that Loaded may append and commit.
+	if w.cfg.Loaded != nil {
+		w.cfg.Loaded(res)
+	}
+	close(w.ready)
+	return res, nil
+}
+
+// open replays the file and opens it for appending, once.
+func (w *Writer) open(ctx context.Context, apply func(args [][]byte) error) (LoadResult, error) {
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
 	w.mu.Lock()
-	done := w.opened || w.closed
+	again := w.loading || w.closed
+	w.loading = true
 	w.mu.Unlock()
-	if done {
-		return LoadResult{}, errors.New("aof: Load called twice")
+	if again {
+		return LoadResult{}, errLoadedOnce
 	}
-	res, err := replay(w.cfg.Path, apply, w.log)
+	res, err := replay(ctx, w.cfg.Path, apply, w.log)
 	if err != nil {
 		return res, err
 	}
@@ -71,15 +100,14 @@ func (w *Writer) Load(apply func(args [][]byte) error) (LoadResult, error) {
 	w.mu.Lock()
 	w.opened = true
 	w.mu.Unlock()
-	w.log.Info().Int("records", res.Records).Int64("size", res.Size).Stringer("fsync", w.cfg.Fsync).
-		Msg("append-only file loaded")
 	return res, nil
 }
 
 // replay reads path record by record. It stops at the first record it
 // cannot read: the end of the file is clean, a torn end is cut off, and
-// anything else is corruption.
-func replay(path string, apply func([][]byte) error, log zerolog.Logger) (LoadResult, error) {
+// anything else is corruption. It also stops, leaving the file as it was,
+// when ctx is done.
+func replay(ctx context.Context, path string, apply func([][]byte) error, log zerolog.Logger) (LoadResult, error) {
 	var res LoadResult
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -91,6 +119,9 @@ func replay(path string, apply func([][]byte) error, log zerolog.Logger) (LoadRe
 	defer f.Close()
 	rd := resp.NewReader(f, resp.Options{NoInline: true})
 	for {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
 		off := rd.Offset()
 		args, err := rd.ReadCommand()
 		var pe *resp.ProtocolError

@@ -8,14 +8,20 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
-// Serve keeps the file: it syncs it once a second (FsyncEverySec) or
-// writes it out (FsyncNo), and ends with an error when a write or sync
-// fails anywhere, so that the supervisor restarts it; a restarted Serve
-// reopens the file, writes what was pending and lets appends in again.
+// Serve keeps the file. Its first start loads it, unless Load did: it
+// replays the records through Config.Replay, opens the file for appending
+// and closes [Writer.Ready]; a corrupt file is returned as a
+// [*CorruptError] before Ready closes, so a supervisor.Group fails its
+// start. Then Serve syncs the file once a second (FsyncEverySec) or writes
+// it out (FsyncNo), and ends with an error when a write or sync fails
+// anywhere, so that the supervisor restarts it; a restarted Serve reopens
+// the file, writes what was pending and lets appends in again.
 //
 // When ctx is cancelled, Serve waits for Config.Drained (at most
 // DrainTimeout), then writes, syncs and closes the file and returns; from
-// then on Append returns ErrClosed. A stopped Writer is not started again.
+// then on Append returns ErrClosed. A cancel during the
+// replay ends it between two records, leaving the file as it was, and
+// closes the Writer the same way. A stopped Writer is not started again.
 func (w *Writer) Serve(ctx context.Context) error {
 	w.mu.Lock()
 	closed, opened, failing := w.closed, w.opened, w.failErr != nil
@@ -24,7 +30,15 @@ func (w *Writer) Serve(ctx context.Context) error {
 	case closed:
 		return fmt.Errorf("%w: %w", ErrClosed, suture.ErrDoNotRestart)
 	case !opened:
-		return fmt.Errorf("%w: %w", ErrNotLoaded, suture.ErrDoNotRestart)
+		if w.cfg.Replay == nil {
+			return fmt.Errorf("%w: no Config.Replay to load %s with, and Load was not called", ErrNotLoaded, w.cfg.Path)
+		}
+		if _, err := w.load(ctx, w.cfg.Replay); err != nil {
+			if ctx.Err() != nil {
+				return w.stop()
+			}
+			return err
+		}
 	case failing:
 		if err := w.recover(); err != nil {
 			return err

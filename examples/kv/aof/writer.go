@@ -18,7 +18,8 @@ var (
 	// ErrClosed is returned by Append after the writer stopped, and by
 	// Commit for records that did not reach the file before it did.
 	ErrClosed = errors.New("aof: closed")
-	// ErrNotLoaded is returned by Append before Load opened the file.
+	// ErrNotLoaded is returned by Append before the file is loaded, and by
+	// Serve when it has no Config.Replay to load it with.
 	ErrNotLoaded = errors.New("aof: not loaded")
 	// ErrFailing is returned by Append and Commit while writing to the
 	// file fails; it wraps the file's error.
@@ -83,6 +84,17 @@ type Config struct {
 	// Logger receives failures, recoveries and the stop; the zero value
 	// logs nothing.
 	Logger zerolog.Logger
+	// Replay is how Serve loads the file on its first start, unless Load
+	// was called before: it is called with each record's arguments (valid
+	// only during the call), in order, on Serve's goroutine. An error
+	// makes the record a [*CorruptError]. Serve needs it when Load is not
+	// called.
+	Replay func(args [][]byte) error
+	// Loaded, if set, is called once the file is loaded (by Load or by
+	// Serve), with what the replay did, before [Writer.Ready] closes: the
+	// place to end what was set up for the replay, before anything that
+	// waits for readiness starts.
+	Loaded func(LoadResult)
 	// Drained, if not nil, is closed once nothing can append any more
 	// (the listener has stopped and its connections have ended). A
 	// stopping Writer waits for it before its final flush, so that a
@@ -110,6 +122,7 @@ type Writer struct {
 	mu       sync.Mutex
 	buf      []byte // appended, not yet taken by a flush
 	opened   bool
+	loading  bool // a load has begun: a Writer loads once, even if that failed
 	closed   bool
 	failErr  error // the write error that has not been recovered from yet
 	appended atomic.Int64
@@ -125,10 +138,12 @@ type Writer struct {
 	failures atomic.Uint64
 	lastErr  atomic.Pointer[string]
 	failed   chan struct{} // wakes Serve after a failure elsewhere
+	ready    chan struct{} // closed once the file is loaded
 }
 
-// New returns a Writer for cfg. It touches nothing on disk: call
-// [Writer.Load] before the first Append.
+// New returns a Writer for cfg. It touches nothing on disk: the file is
+// loaded by Serve's first start (through Config.Replay), or by
+// [Writer.Load] before it; Append refuses records until then.
 func New(cfg Config) (*Writer, error) {
 	if cfg.Path == "" {
 		return nil, fmt.Errorf("%w: Path is empty", ErrBadConfig)
@@ -149,6 +164,7 @@ func New(cfg Config) (*Writer, error) {
 		cfg:    cfg,
 		log:    cfg.Logger.With().Str("aof", cfg.Path).Logger(),
 		failed: make(chan struct{}, 1),
+		ready:  make(chan struct{}),
 	}, nil
 }
 
@@ -162,8 +178,15 @@ func (w *Writer) String() string { return "aof " + w.cfg.Path }
 // Fsync returns the writer's fsync policy.
 func (w *Writer) Fsync() Fsync { return w.cfg.Fsync }
 
+// Ready returns a channel that is closed once the file is loaded (its
+// records replayed, Config.Loaded called) and open for appending, by Load
+// or by Serve's first start. It stays closed through failures, restarts
+// and the stop. A supervisor.Group starts the services after the Writer
+// only then, so nothing serves a keyspace still being rebuilt.
+func (w *Writer) Ready() <-chan struct{} { return w.ready }
+
 // Append adds one record (a command's arguments) to the file's buffer. It
-// returns ErrNotLoaded before Load, ErrClosed after the stop, and an error
+// returns ErrNotLoaded before the file is loaded, ErrClosed after the stop, and an error
 // wrapping ErrFailing while writes to the file fail; the caller must then
 // not apply the write. Append never blocks on the disk.
 func (w *Writer) Append(rec [][]byte) error {
