@@ -176,14 +176,14 @@ func (g *Group) resolve() (groupConfig, error) {
 	}
 	for i, s := range g.Services {
 		if s == nil {
-			errs = append(errs, fmt.Errorf("%w: group %s: Services[%d] is nil", ErrInvalidConfig, name, i))
+			errs = append(errs, fmt.Errorf("%w: group %s: Services[%d] is nil", ErrBadConfig, name, i))
 		}
 	}
 	if g.Strategy > OneForAll {
-		errs = append(errs, fmt.Errorf("%w: group %s: unknown Strategy %d", ErrInvalidConfig, name, g.Strategy))
+		errs = append(errs, fmt.Errorf("%w: group %s: unknown Strategy %d", ErrBadConfig, name, g.Strategy))
 	}
 	if g.StartTimeout < 0 {
-		errs = append(errs, fmt.Errorf("%w: group %s: StartTimeout %v is negative", ErrInvalidConfig, name, g.StartTimeout))
+		errs = append(errs, fmt.Errorf("%w: group %s: StartTimeout %v is negative", ErrBadConfig, name, g.StartTimeout))
 	}
 	if len(errs) > 0 {
 		return groupConfig{}, errors.Join(errs...)
@@ -212,7 +212,7 @@ func (g *Group) resolve() (groupConfig, error) {
 // returns nil. It returns early with a [*StartError] when a child fails
 // before it was ever ready, having stopped the children it started; with
 // the error of a child that returned suture.ErrTerminateSupervisorTree; and
-// with an error wrapping [ErrInvalidConfig] (and ErrStartFailed) for a bad
+// with an error wrapping [ErrBadConfig] (and ErrStartFailed) for a bad
 // configuration, before it starts anything.
 //
 // Serve returns once every child has returned or been abandoned at the end

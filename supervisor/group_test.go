@@ -294,8 +294,8 @@ func TestGroupBadConfig(t *testing.T) {
 		"stop timeout":   {StopTimeout: -time.Second},
 	} {
 		err := g.Serve(context.Background())
-		if !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, ErrStartFailed) || !errors.Is(err, suture.ErrTerminateSupervisorTree) {
-			t.Errorf("%s: Serve = %v; want a StartError wrapping ErrInvalidConfig", name, err)
+		if !errors.Is(err, ErrBadConfig) || !errors.Is(err, ErrStartFailed) || !errors.Is(err, suture.ErrTerminateSupervisorTree) {
+			t.Errorf("%s: Serve = %v; want a StartError wrapping ErrBadConfig", name, err)
 		}
 	}
 }

@@ -54,7 +54,7 @@ type RunConfig struct {
 
 func (c RunConfig) validate() error {
 	if c.ShutdownTimeout < 0 {
-		return fmt.Errorf("%w: ShutdownTimeout %v is negative", ErrInvalidConfig, c.ShutdownTimeout)
+		return fmt.Errorf("%w: ShutdownTimeout %v is negative", ErrBadConfig, c.ShutdownTimeout)
 	}
 	return nil
 }

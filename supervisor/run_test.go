@@ -66,8 +66,8 @@ func TestRunRefusesBadInput(t *testing.T) {
 	}
 	root := New("app", Config{})
 	err := Run(context.Background(), root, RunConfig{ShutdownTimeout: -time.Second})
-	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "ShutdownTimeout") {
-		t.Errorf("negative ShutdownTimeout: have %v, want ErrInvalidConfig naming it", err)
+	if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "ShutdownTimeout") {
+		t.Errorf("negative ShutdownTimeout: have %v, want ErrBadConfig naming it", err)
 	}
 	// Run must have refused before starting root: serving it now would
 	// panic if it had been started.

@@ -10,13 +10,14 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
-// ErrInvalidConfig is wrapped by the errors that [Config.Validate] and [Run]
-// return for a configuration value that cannot work.
-var ErrInvalidConfig = errors.New("supervisor: invalid config")
+// ErrBadConfig is wrapped by the errors that [Config.Validate], [Run] and
+// a [Group] return for a configuration value that cannot work.
+var ErrBadConfig = errors.New("supervisor: invalid configuration")
 
-// Defaults for the zero fields of Config and RunConfig. The Config values are
-// suture's own, so a tree built with New restarts and stops exactly as a
-// suture user expects.
+// suture's own defaults. A supervisor built by New leaves zero fields to
+// suture, which fills in these; a Group, which counts its failures itself,
+// takes them in withDefaults so that it tolerates what a suture supervisor
+// does.
 const (
 	defaultFailureThreshold = 5
 	defaultFailureDecay     = 30 * time.Second
@@ -64,7 +65,7 @@ type Config struct {
 
 // Validate reports every field of c that cannot work: a negative duration
 // or a threshold that is negative, NaN or infinite. The error wraps
-// [ErrInvalidConfig]. Zero fields are valid: they take defaults.
+// [ErrBadConfig]. Zero fields are valid: they take defaults.
 //
 // [New] does not call Validate, because it has no error to return; call it
 // when c comes from outside the program (flags, files) and refuse to start
@@ -72,7 +73,7 @@ type Config struct {
 func (c Config) Validate() error {
 	var errs []error
 	if t := c.FailureThreshold; t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
-		errs = append(errs, fmt.Errorf("%w: FailureThreshold %v must be a finite number >= 0", ErrInvalidConfig, t))
+		errs = append(errs, fmt.Errorf("%w: FailureThreshold %v must be a finite number >= 0", ErrBadConfig, t))
 	}
 	for _, d := range []struct {
 		name  string
@@ -83,14 +84,14 @@ func (c Config) Validate() error {
 		{"StopTimeout", c.StopTimeout},
 	} {
 		if d.value < 0 {
-			errs = append(errs, fmt.Errorf("%w: %s %v is negative", ErrInvalidConfig, d.name, d.value))
+			errs = append(errs, fmt.Errorf("%w: %s %v is negative", ErrBadConfig, d.name, d.value))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// withDefaults is the one place where zero fields of a Config become
-// defaults.
+// withDefaults fills the zero fields of c with suture's defaults, as
+// suture would. A Group uses it; New leaves the zero fields to suture.
 func (c Config) withDefaults() Config {
 	if c.FailureThreshold == 0 {
 		c.FailureThreshold = defaultFailureThreshold
@@ -107,11 +108,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// spec translates c into suture's terms. The hook is always set, even for a
-// zero Logger, because suture's default hook writes to the standard
-// library's global logger.
+// spec translates c into suture's terms. Zero fields stay zero, and suture
+// fills in its own defaults. The hook is always set, even for a zero
+// Logger, because suture's default hook writes to the standard library's
+// global logger.
 func (c Config) spec() suture.Spec {
-	c = c.withDefaults()
 	return suture.Spec{
 		EventHook:        EventHook(c.Logger),
 		FailureThreshold: c.FailureThreshold,

@@ -20,9 +20,13 @@ func TestMain(m *testing.M) {
 }
 
 func TestConfigSpecDefaults(t *testing.T) {
+	// Zero fields are left to suture, which fills in its own defaults.
 	spec := Config{}.spec()
-	if spec.FailureThreshold != 5 || spec.FailureDecay != 30 || spec.FailureBackoff != 15*time.Second || spec.Timeout != 10*time.Second {
-		t.Errorf("zero Config: have %+v, want threshold 5, decay 30, backoff 15s, timeout 10s", spec)
+	if spec.FailureThreshold != 0 || spec.FailureDecay != 0 || spec.FailureBackoff != 0 || spec.Timeout != 0 {
+		t.Errorf("zero Config: have %+v, want the zero fields left to suture", spec)
+	}
+	if c := (Config{}).withDefaults(); c.FailureThreshold != 5 || c.FailureDecay != 30*time.Second || c.FailureBackoff != 15*time.Second || c.StopTimeout != 10*time.Second {
+		t.Errorf("a Group's defaults: have %+v, want suture's: threshold 5, decay 30s, backoff 15s, timeout 10s", c)
 	}
 	if spec.EventHook == nil {
 		t.Error("zero Config: no event hook, so suture would log to the global logger")
@@ -62,8 +66,8 @@ func TestConfigValidate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("have %v, want an error wrapping ErrInvalidConfig", err)
+			if !errors.Is(err, ErrBadConfig) {
+				t.Fatalf("have %v, want an error wrapping ErrBadConfig", err)
 			}
 			if !strings.Contains(err.Error(), tc.field) || !strings.HasPrefix(err.Error(), "supervisor: ") {
 				t.Errorf("error %q does not name %s with the package prefix", err, tc.field)
