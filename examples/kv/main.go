@@ -1,31 +1,37 @@
-// Command kv is a Redis-protocol key-value server built on seam: a listener,
-// an append-only file and an expiry sweep, each a service in one suture
-// supervision tree. Unmodified redis-cli and redis-benchmark work against
-// it, and it loses no write it has acknowledged.
+// Command kv is a Redis-protocol key-value server built on seam: an
+// append-only file, an expiry sweep and a listener, started in that order
+// by one supervisor.Group. Unmodified redis-cli and redis-benchmark work
+// against it, and it loses no write it has acknowledged.
 //
 //	go run ./examples/kv                 # 127.0.0.1:6380, kv.aof in the working directory
 //	redis-cli -p 6380 set greeting hello
 //
 // Flags:
 //
-//	-addr      address to listen on (default 127.0.0.1:6380)
-//	-aof       append-only file; empty disables persistence (default kv.aof)
-//	-fsync     always, everysec or no (default everysec)
-//	-maxconns  most connections open at once; 0 means no cap (default 10000)
-//	-drain     how long a graceful stop waits for connections (default 5s)
+//	-addr              address to listen on (default 127.0.0.1:6380)
+//	-aof               append-only file; empty disables persistence (default kv.aof)
+//	-fsync             always, everysec or no (default everysec)
+//	-maxconns          most connections open at once; 0 means no cap (default 10000)
+//	-shutdown-timeout  the whole graceful stop's budget, as Redis 7's shutdown-timeout (default 10s)
 //
-// SIGINT or SIGTERM stops it gracefully: the listener stops accepting and
-// drains its connections, then the append-only file is written, synced and
-// closed, and the process exits 0.
+// At start the append-only file is replayed before the listener binds, so
+// no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
+// already in use, fails the start: kv logs why and exits 1, as
+// redis-server does.
+//
+// SIGINT or SIGTERM stops it gracefully, in reverse order, within
+// -shutdown-timeout: the listener stops accepting and drains its
+// connections, the sweep stops, then the append-only file is written,
+// synced and closed, and the process exits 0.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -38,14 +44,19 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
+// loadTimeout bounds how long the append-only file may take to load. A
+// supervisor.Group gives each child a minute to be ready by default, but a
+// large file takes as long as it takes, as it does for redis-server.
+const loadTimeout = time.Hour
+
 // config is what the flags set.
 type config struct {
-	addr     string
-	aofPath  string
-	fsync    aof.Fsync
-	maxConns int
-	drain    time.Duration
-	logger   zerolog.Logger
+	addr            string
+	aofPath         string
+	fsync           aof.Fsync
+	maxConns        int
+	shutdownTimeout time.Duration
+	logger          zerolog.Logger
 
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
@@ -62,7 +73,8 @@ func main() {
 	flag.StringVar(&cfg.aofPath, "aof", "kv.aof", "append-only file; empty disables persistence")
 	flag.StringVar(&fsync, "fsync", "everysec", "when to fsync the append-only file: always, everysec or no")
 	flag.IntVar(&cfg.maxConns, "maxconns", 10000, "most connections open at once; 0 means no cap")
-	flag.DurationVar(&cfg.drain, "drain", 5*time.Second, "how long a graceful stop waits for connections to finish")
+	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second,
+		"how long a graceful stop may take in all: draining connections, then flushing the append-only file")
 	flag.Parse()
 
 	cfg.logger = consoleLogger()
@@ -77,7 +89,11 @@ func main() {
 		os.Exit(1)
 	}
 	if err := a.run(context.Background()); err != nil {
-		cfg.logger.Error().Err(err).Msg("kv stopped with an error")
+		msg := "kv stopped with an error"
+		if errors.Is(err, supervisor.ErrStartFailed) {
+			msg = "kv cannot start"
+		}
+		cfg.logger.Error().Err(err).Msg(msg)
 		os.Exit(1)
 	}
 }
@@ -94,62 +110,58 @@ func consoleLogger() zerolog.Logger {
 		With().Timestamp().Logger()
 }
 
-// app is the kv server's supervision tree, built and loaded but not yet
-// running:
+// app is the kv server's supervision tree, built but not yet running: one
+// group that starts its children in order, each once the one before is
+// ready, and stops them in reverse order.
 //
-//	kv (root)
-//	├── listener kv ..... seam's accept loop; each connection runs server.Handler
-//	├── aof <path> ...... the append-only file writer (unless -aof "")
-//	└── expire .......... the active expiry sweep, every 100ms
+//	kv (supervisor.Group)
+//	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof "")
+//	├── expire .......... the active expiry sweep, every 100ms
+//	└── listener kv ..... seam's accept loop; each connection runs server.Handler
 type app struct {
 	cfg      config
-	root     *suture.Supervisor
-	listener *drainSignal
+	root     *supervisor.Group
+	listener *listener.Server
 	aof      *aof.Writer
 	store    *store.Store
 	handler  *server.Handler
 }
 
-// newApp validates cfg, replays the append-only file into a fresh store and
-// builds the tree. Nothing listens until run.
+// newApp validates cfg and builds the tree. Nothing touches the disk or
+// the network until run: the file is loaded, and the port bound, by the
+// tree's start.
 func newApp(cfg config) (*app, error) {
-	if cfg.drain <= 0 {
-		return nil, fmt.Errorf("kv: -drain %v must be positive", cfg.drain)
+	if cfg.shutdownTimeout <= 0 {
+		return nil, fmt.Errorf("kv: -shutdown-timeout %v must be positive", cfg.shutdownTimeout)
 	}
 	if cfg.maxConns < 0 {
 		return nil, fmt.Errorf("kv: -maxconns %d must not be negative", cfg.maxConns)
 	}
-	if err := checkAddr(cfg.addr); err != nil {
-		return nil, err
+	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
 	}
 	log := cfg.logger
 
-	// The listener has its own stop grace on top of its drain; the AOF
-	// waits that long for it, and the root must outlast both, or suture
-	// abandons the AOF before its final flush.
-	aofWait := cfg.drain + 3*time.Second
-	stopTimeout := aofWait + 5*time.Second
-
 	a := &app{cfg: cfg}
-	a.listener = &drainSignal{
-		Server: &listener.Server{
-			Name:         "listener kv",
-			Addr:         cfg.addr,
-			MaxConns:     cfg.maxConns,
-			DrainTimeout: cfg.drain,
-			Logger:       log,
-		},
-		done: make(chan struct{}),
+	// DrainTimeout is left unset: the listener drains within its share
+	// of -shutdown-timeout, keeping some for closing stragglers by force.
+	a.listener = &listener.Server{
+		Name:     "listener kv",
+		Addr:     cfg.addr,
+		MaxConns: cfg.maxConns,
+		Logger:   log,
 	}
 	var journal store.Journal
 	if cfg.aofPath != "" {
+		// The writer, the store and the handler need one another: the
+		// closures reach the handler and the store once they exist.
 		w, err := aof.New(aof.Config{
-			Path:         cfg.aofPath,
-			Fsync:        cfg.fsync,
-			Logger:       log,
-			Drained:      a.listener.done,
-			DrainTimeout: aofWait,
-			OpenFile:     cfg.openAOF,
+			Path:     cfg.aofPath,
+			Fsync:    cfg.fsync,
+			Logger:   log,
+			Replay:   func(args [][]byte) error { return a.handler.Replay(args) },
+			Loaded:   a.loaded,
+			OpenFile: cfg.openAOF,
 		})
 		if err != nil {
 			return nil, err
@@ -157,35 +169,24 @@ func newApp(cfg config) (*app, error) {
 		a.aof, journal = w, w
 	}
 	a.store = store.New(journal)
+	if a.aof != nil {
+		// Nothing may expire until the file is replayed (see
+		// store.SetLoading); loaded switches expiry back on.
+		a.store.SetLoading(true)
+	}
 	a.handler = server.New(server.Config{
 		Store:    a.store,
 		AOF:      a.aof,
-		Listener: a.listener.Server,
+		Listener: a.listener,
 		MaxConns: cfg.maxConns,
 	})
 	a.listener.Handler = a.handler
 
+	var children []suture.Service
 	if a.aof != nil {
-		// Nothing may expire during the replay: see store.SetLoading.
-		a.store.SetLoading(true)
-		res, err := a.aof.Load(a.handler.Replay)
-		a.store.SetLoading(false)
-		if err != nil {
-			return nil, err
-		}
-		log.Info().Int("records", res.Records).Int("keys", a.store.Len()).Msg("keyspace restored")
+		children = append(children, a.aof)
 	}
-
-	a.root = supervisor.New("kv", supervisor.Config{
-		Logger:         log,
-		StopTimeout:    stopTimeout,
-		FailureBackoff: cfg.failureBackoff,
-	})
-	a.root.Add(a.listener)
-	if a.aof != nil {
-		a.root.Add(a.aof)
-	}
-	a.root.Add(&services.Periodic{
+	children = append(children, &services.Periodic{
 		Name:     "expire",
 		Interval: 100 * time.Millisecond, // Redis's hz 10
 		Logger:   log,
@@ -196,54 +197,31 @@ func newApp(cfg config) (*app, error) {
 			_, _ = a.store.Sweep(25 * time.Millisecond)
 			return nil
 		},
-	})
+	}, a.listener)
+	a.root = &supervisor.Group{
+		Name:           "kv",
+		Services:       children,
+		FailureBackoff: cfg.failureBackoff,
+		StartTimeout:   loadTimeout,
+		Logger:         log,
+	}
 	return a, nil
 }
 
+// loaded ends the replay of the append-only file, before the group starts
+// the sweep and the listener.
+func (a *app) loaded(res aof.LoadResult) {
+	a.store.SetLoading(false)
+	a.cfg.logger.Info().Int("records", res.Records).Int("keys", a.store.Len()).Msg("keyspace restored")
+}
+
 // run serves the tree until ctx ends or SIGINT/SIGTERM arrives, then stops
-// it gracefully.
+// it gracefully within -shutdown-timeout. A start that fails (a corrupt
+// append-only file, a busy port) returns at once a *supervisor.StartError
+// that names the child and wraps its cause.
 func (a *app) run(ctx context.Context) error {
 	return supervisor.Run(ctx, a.root, supervisor.RunConfig{
 		Logger:          a.cfg.logger,
-		ShutdownTimeout: a.cfg.drain + 15*time.Second,
+		ShutdownTimeout: a.cfg.shutdownTimeout,
 	})
-}
-
-// checkAddr fails fast when a fixed port is taken. The listener would keep
-// retrying the bind under its supervisor, which is right for a socket that
-// breaks while serving, but a server started on a busy port should say so
-// and exit, as redis-server does.
-func checkAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("kv: -addr %q: %w", addr, err)
-	}
-	if port == "0" {
-		return nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("kv: cannot listen on %s: %w", addr, err)
-	}
-	return ln.Close()
-}
-
-// drainSignal is the listener with one addition: when its Serve returns
-// because the tree is stopping, every connection has ended, so nothing can
-// append to the AOF any more; done is closed to tell the AOF writer it can
-// close the file. The signal works whatever order suture stops its children
-// in.
-type drainSignal struct {
-	*listener.Server
-	done chan struct{}
-	once sync.Once
-}
-
-// Serve runs the listener and signals done once it has stopped for good.
-func (d *drainSignal) Serve(ctx context.Context) error {
-	err := d.Server.Serve(ctx)
-	if ctx.Err() != nil {
-		d.once.Do(func() { close(d.done) })
-	}
-	return err
 }

@@ -3,17 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/supervisor"
 	"go.uber.org/goleak"
 )
 
@@ -51,23 +55,13 @@ func testConfig(t *testing.T, dir string) (config, *logBuffer) {
 		}
 	})
 	return config{
-		addr:     "127.0.0.1:0",
-		aofPath:  filepath.Join(dir, "kv.aof"),
-		fsync:    aof.FsyncEverySec,
-		maxConns: 1000,
-		drain:    2 * time.Second,
-		logger:   zerolog.New(zerolog.ConsoleWriter{Out: logs, NoColor: true}).With().Timestamp().Logger(),
+		addr:            "127.0.0.1:0",
+		aofPath:         filepath.Join(dir, "kv.aof"),
+		fsync:           aof.FsyncEverySec,
+		maxConns:        1000,
+		shutdownTimeout: 5 * time.Second,
+		logger:          zerolog.New(zerolog.ConsoleWriter{Out: logs, NoColor: true}).With().Timestamp().Logger(),
 	}, logs
-}
-
-// waitReady returns the listener's address once it is accepting.
-func (a *app) waitReady(ctx context.Context) (net.Addr, error) {
-	select {
-	case <-a.listener.Ready():
-		return a.listener.BoundAddr(), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // running is an app served by run in the background.
@@ -75,39 +69,72 @@ type running struct {
 	app    *app
 	addr   string
 	cancel context.CancelFunc
-	done   chan error
-	once   sync.Once
-	err    error
+	ended  chan struct{} // closed once run has returned
+	err    error         // run's result, once ended is closed
 }
 
-// start builds and runs an app; it is stopped at the end of the test if the
-// test has not stopped it.
-func start(t *testing.T, cfg config) *running {
+// build builds an app from cfg.
+func build(t *testing.T, cfg config) *app {
 	t.Helper()
 	a, err := newApp(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// serve runs a in the background; it is stopped at the end of the test if
+// the test has not stopped it.
+func serve(t *testing.T, a *app) *running {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{app: a, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- a.run(ctx) }()
+	r := &running{app: a, cancel: cancel, ended: make(chan struct{})}
+	go func() {
+		r.err = a.run(ctx)
+		close(r.ended)
+	}()
 	t.Cleanup(func() { r.stop() })
-	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer rcancel()
-	addr, err := a.waitReady(rctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.addr = addr.String()
 	return r
+}
+
+// start builds and serves an app and waits until it is ready.
+func start(t *testing.T, cfg config) *running {
+	t.Helper()
+	r := serve(t, build(t, cfg))
+	r.ready(t)
+	return r
+}
+
+// ready waits until the listener accepts, and notes its address: the whole
+// tree is ready then, as the listener starts last.
+func (r *running) ready(t *testing.T) {
+	t.Helper()
+	select {
+	case <-r.app.listener.Ready():
+		r.addr = r.app.listener.BoundAddr().String()
+	case <-r.ended:
+		t.Fatalf("run ended before the listener was ready: %v", r.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the listener was not ready in time")
+	}
+}
+
+// wait returns run's result once it has returned by itself, as it does
+// when the start fails.
+func (r *running) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-r.ended:
+		return r.err
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return")
+		return nil
+	}
 }
 
 // stop cancels the run and returns its result.
 func (r *running) stop() error {
-	r.once.Do(func() {
-		r.cancel()
-		r.err = <-r.done
-	})
+	r.cancel()
+	<-r.ended
 	return r.err
 }
 
@@ -312,26 +339,36 @@ func TestNoAckedWriteLostOnCancel(t *testing.T) {
 	}
 }
 
-// freePort is not used for the server under test (that binds :0); it
-// occupies a port to show that a busy one fails fast.
+// A fixed port already in use fails the start: the listener's first bind
+// fails before it was ever ready, and run returns at once with a
+// StartError that names the listener and the address, after the AOF,
+// started before it, was stopped.
 func TestAddrInUse(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	cfg, _ := testConfig(t, t.TempDir())
+	cfg, logs := testConfig(t, t.TempDir())
 	cfg.addr = ln.Addr().String()
-	if _, err := newApp(cfg); err == nil {
-		t.Fatal("newApp on a busy port succeeded")
+	err = serve(t, build(t, cfg)).wait(t)
+	var se *supervisor.StartError
+	if !errors.As(err, &se) || se.Path != "kv/listener kv" || !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("run on a busy port = %v, want a StartError of kv/listener kv for EADDRINUSE", err)
+	}
+	if !strings.Contains(err.Error(), cfg.addr) {
+		t.Fatalf("error %q does not name the address %s", err, cfg.addr)
+	}
+	if !strings.Contains(logs.String(), "append-only file flushed, synced and closed") {
+		t.Fatal("the AOF was not closed after the failed start")
 	}
 }
 
 func TestBadConfig(t *testing.T) {
 	for name, mod := range map[string]func(*config){
-		"drain":    func(c *config) { c.drain = 0 },
-		"maxconns": func(c *config) { c.maxConns = -1 },
-		"addr":     func(c *config) { c.addr = "nonsense" },
+		"shutdown-timeout": func(c *config) { c.shutdownTimeout = 0 },
+		"maxconns":         func(c *config) { c.maxConns = -1 },
+		"addr":             func(c *config) { c.addr = "nonsense" },
 	} {
 		cfg, _ := testConfig(t, t.TempDir())
 		mod(&cfg)

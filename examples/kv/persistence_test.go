@@ -11,6 +11,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // faultyDisk makes the AOF's writes fail while it is switched on.
@@ -159,7 +160,8 @@ func TestTornAOFStarts(t *testing.T) {
 }
 
 // A corrupt record in the middle stops the start with an error that names
-// its offset.
+// its offset: the AOF writer fails before it was ever ready, so run returns
+// a StartError naming it, and the listener never binds.
 func TestCorruptAOFRefused(t *testing.T) {
 	cfg, _ := testConfig(t, t.TempDir())
 	good := resp.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"))
@@ -167,10 +169,18 @@ func TestCorruptAOFRefused(t *testing.T) {
 	if err := os.WriteFile(cfg.aofPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := newApp(cfg)
+	r := serve(t, build(t, cfg))
+	err := r.wait(t)
 	var ce *aof.CorruptError
 	if !errors.As(err, &ce) || ce.Offset != int64(len(good)) {
 		t.Fatalf("err = %v, want a CorruptError at offset %d", err, len(good))
+	}
+	var se *supervisor.StartError
+	if !errors.As(err, &se) || se.Path != "kv/aof "+cfg.aofPath || !errors.Is(err, supervisor.ErrStartFailed) {
+		t.Fatalf("err = %v, want a StartError of kv/aof %s", err, cfg.aofPath)
+	}
+	if r.app.listener.BoundAddr() != nil {
+		t.Fatal("the listener bound after a failed load")
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg.aofPath), "kv.aof")); err != nil {
 		t.Fatal(err)

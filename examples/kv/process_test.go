@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,7 +130,7 @@ func TestSIGTERMWhilePipelining(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	aofPath := filepath.Join(dir, "kv.aof")
-	p := startProcess(t, bin, "-addr", "127.0.0.1:0", "-aof", aofPath, "-drain", "3s")
+	p := startProcess(t, bin, "-addr", "127.0.0.1:0", "-aof", aofPath, "-shutdown-timeout", "3s")
 	ws, wait := startWriters(t, p.addr, 8, 3000)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -166,5 +167,18 @@ func TestProcessRefusesBadStart(t *testing.T) {
 	out, err = exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-aof", path).CombinedOutput()
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "offset 18") {
 		t.Fatalf("corrupt AOF: %v\n%s", err, out)
+	}
+
+	// A fixed port already in use stops the start and names the address.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := ln.Addr().String()
+	out, err = exec.CommandContext(ctx, bin, "-addr", busy, "-aof", "").CombinedOutput()
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "kv cannot start") ||
+		!strings.Contains(string(out), busy) {
+		t.Fatalf("busy port %s: %v\n%s", busy, err, out)
 	}
 }

@@ -9,8 +9,9 @@ import (
 // command of a connection that journals nothing and has no client, and
 // returns the command's error reply as an error. Only write commands are
 // accepted: anything else in the file means it is not what this server
-// wrote. Replay is for aof.Writer.Load, before the server starts serving;
-// it is not safe for concurrent use.
+// wrote. Replay is the aof.Writer's replay function (Config.Replay, or
+// the argument of Load), run before the server starts serving; it is not
+// safe for concurrent use.
 func (h *Handler) Replay(args [][]byte) error {
 	c := h.replayer()
 	cmd := c.lookup(args[0])
