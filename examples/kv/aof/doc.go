@@ -1,6 +1,6 @@
 // Package aof is the kv example's append-only file: a journal of write
 // commands, replayed at start, kept by a [Writer] that runs as a suture
-// service beside the listener.
+// service, first in the server's supervisor.Group, before the listener.
 //
 // # Format
 //
@@ -23,12 +23,12 @@
 //
 // # Stop and failure
 //
-// At stop, [Writer.Serve] first waits for the listener's drain (the
-// Drained channel of [Config], closed when the listener service has ended,
-// bounded by DrainTimeout), then writes, fsyncs and closes the file; an
-// Append after that returns [ErrClosed]. So no write a client saw
-// acknowledged is lost, whatever order the supervisor stops its children
-// in.
+// At stop, [Writer.Serve] writes, fsyncs and closes the file; an Append
+// after that returns [ErrClosed]. The Writer must therefore stop after
+// everything that appends to it: the kv server's supervisor.Group stops its
+// children in reverse order, so the listener has stopped, and every
+// connection has sent the replies it owed, before the Writer's final
+// flush. No write a client saw acknowledged is lost.
 //
 // A failed write or fsync makes Append refuse with [ErrFailing] (the
 // server's MISCONF reply) and ends Serve with the error, so the supervision

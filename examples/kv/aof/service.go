@@ -17,9 +17,10 @@ import (
 // anywhere, so that the supervisor restarts it; a restarted Serve reopens
 // the file, writes what was pending and lets appends in again.
 //
-// When ctx is cancelled, Serve waits for Config.Drained (at most
-// DrainTimeout), then writes, syncs and closes the file and returns; from
-// then on Append returns ErrClosed. A cancel during the
+// When ctx is cancelled, Serve writes, syncs and closes the file and
+// returns; from then on Append returns ErrClosed. Whatever appends must be
+// stopped first (in the kv server, the listener, whose stop waits for its
+// connections), or its later records are refused. A cancel during the
 // replay ends it between two records, leaving the file as it was, and
 // closes the Writer the same way. A stopped Writer is not started again.
 func (w *Writer) Serve(ctx context.Context) error {
@@ -120,18 +121,9 @@ func (w *Writer) recover() error {
 	return nil
 }
 
-// stop waits for the writers to be gone, then flushes, syncs and closes.
+// stop flushes, syncs and closes the file, and refuses appends from then
+// on.
 func (w *Writer) stop() error {
-	if w.cfg.Drained != nil {
-		t := time.NewTimer(w.cfg.DrainTimeout)
-		select {
-		case <-w.cfg.Drained:
-		case <-t.C:
-			w.log.Warn().Dur("waited", w.cfg.DrainTimeout).
-				Msg("connections still draining; closing the append-only file, later writes will be refused")
-		}
-		t.Stop()
-	}
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
 	w.mu.Lock()

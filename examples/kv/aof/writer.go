@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/examples/kv/resp"
@@ -72,9 +71,6 @@ type File interface {
 // keepBufSize is the largest write buffer kept after a flush.
 const keepBufSize = 4 << 20
 
-// DefaultDrainTimeout bounds how long a stopping Writer waits for Drained.
-const DefaultDrainTimeout = 5 * time.Second
-
 // Config configures a [Writer].
 type Config struct {
 	// Path is the append-only file. Required.
@@ -95,14 +91,6 @@ type Config struct {
 	// place to end what was set up for the replay, before anything that
 	// waits for readiness starts.
 	Loaded func(LoadResult)
-	// Drained, if not nil, is closed once nothing can append any more
-	// (the listener has stopped and its connections have ended). A
-	// stopping Writer waits for it before its final flush, so that a
-	// reply in flight at the stop still lands in the file.
-	Drained <-chan struct{}
-	// DrainTimeout bounds the wait for Drained; 0 means
-	// DefaultDrainTimeout. Keep it below the supervisor's stop timeout.
-	DrainTimeout time.Duration
 	// OpenFile opens the file for appending; nil means os.OpenFile with
 	// O_WRONLY|O_APPEND|O_CREATE. It is how the tests put a failing disk
 	// under the Writer.
@@ -150,12 +138,6 @@ func New(cfg Config) (*Writer, error) {
 	}
 	if cfg.Fsync > FsyncNo {
 		return nil, fmt.Errorf("%w: unknown fsync policy %d", ErrBadConfig, cfg.Fsync)
-	}
-	if cfg.DrainTimeout < 0 {
-		return nil, fmt.Errorf("%w: DrainTimeout %v is negative", ErrBadConfig, cfg.DrainTimeout)
-	}
-	if cfg.DrainTimeout == 0 {
-		cfg.DrainTimeout = DefaultDrainTimeout
 	}
 	if cfg.OpenFile == nil {
 		cfg.OpenFile = openAppend
