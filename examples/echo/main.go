@@ -19,13 +19,18 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/supervisor"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stderr, nil); err != nil {
+	err := run(context.Background(), os.Args[1:], os.Stderr, nil)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h asked for the usage, which the flag package has printed.
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "echo:", err)
 		os.Exit(1)
 	}
@@ -33,37 +38,34 @@ func main() {
 
 // run parses flags, builds the tree and serves it until a signal or ctx
 // ends it. bound, if not nil, gets the listener's address once it is
-// accepting.
+// accepting; it must have room for it. A busy port is run's error at once.
 func run(ctx context.Context, args []string, logTo *os.File, bound chan<- net.Addr) error {
 	fs := flag.NewFlagSet("echo", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:7007", "TCP address to listen on")
-	drain := fs.Duration("drain", 5*time.Second, "how long a stop waits for connections before closing them")
+	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful stop may take before connections are closed by force")
 	maxConns := fs.Int("maxconns", 10000, "most connections open at once (0: no cap)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 
 	log := zerolog.New(consoleWriter(logTo)).With().Timestamp().Logger()
-	root := supervisor.New("echo", supervisor.Config{Logger: log})
 	srv := &listener.Server{
-		Name:         "echo",
-		Addr:         *addr,
-		Handler:      listener.HandlerFunc(echoLines),
-		MaxConns:     *maxConns,
-		DrainTimeout: *drain,
-		Logger:       log,
+		Name:     "echo",
+		Addr:     *addr,
+		Handler:  listener.HandlerFunc(echoLines),
+		MaxConns: *maxConns,
+		Logger:   log,
 	}
-	root.Add(srv)
-	if bound != nil {
-		go func() {
-			select {
-			case <-srv.Ready():
+	tree := &supervisor.Group{Name: "echo", Logger: log, Services: []suture.Service{srv}}
+	return supervisor.Run(ctx, tree, supervisor.RunConfig{
+		Logger:          log,
+		ShutdownTimeout: *shutdown,
+		OnReady: func() {
+			if bound != nil {
 				bound <- srv.BoundAddr()
-			case <-ctx.Done():
 			}
-		}()
-	}
-	return supervisor.Run(ctx, root, supervisor.RunConfig{Logger: log})
+		},
+	})
 }
 
 // echoLines writes every line it reads back to the client. It watches ctx
