@@ -93,7 +93,8 @@ func (r *groupRun) serve(ctx context.Context) error {
 		}
 		var se *StartError
 		if errors.As(err, &se) {
-			r.cfg.log.Error().Err(se.Err).Str("child", se.Path).Msg("start failed; started children stopped")
+			// The error is returned, and logged by whoever gets it (Run).
+			r.cfg.log.Debug().Err(se.Err).Str("child", se.Path).Msg("start failed; started children stopped")
 		}
 		return err
 	}
@@ -237,14 +238,14 @@ func (r *groupRun) start(ctx context.Context, idxs []int) error {
 			continue
 		case ctx.Err() != nil:
 			return errStopped
+		case !r.g.wasReady(m.index):
+			// Even an error wrapping ErrDoNotRestart: a service that
+			// refuses its configuration returns one.
+			return r.startError(m, err)
 		case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
-			// A job done before it was needed as a server: ready.
 			m.finished = true
-			r.g.markChildReady(m.index)
 			k++
 			continue
-		case !r.g.wasReady(m.index):
-			return r.startError(m, err)
 		case ex.panic == "" && errors.Is(ex.err, suture.ErrTerminateSupervisorTree):
 			return ex.err
 		}
@@ -287,11 +288,22 @@ func (r *groupRun) startOne(ctx context.Context, m *member) (ex exit, err error)
 			r.cfg.log.Debug().Str("child", m.name).Msg("child ready")
 			return exit{}, nil
 		case ex := <-r.exits:
-			if ex.m == m && r.current(ex) {
-				r.setRunning(m, false)
-				return ex, ex.cause()
+			if ex.m != m || !r.current(ex) {
+				r.pending = append(r.pending, ex)
+				continue
 			}
-			r.pending = append(r.pending, ex)
+			select {
+			case <-ready:
+				// Ready, then gone at once (a job that closed Ready
+				// when it was done): ready, and its exit is handled
+				// as any other.
+				r.g.markChildReady(m.index)
+				r.pending = append(r.pending, ex)
+				return exit{}, nil
+			default:
+			}
+			r.setRunning(m, false)
+			return ex, ex.cause()
 		case <-timer.C:
 			err := fmt.Errorf("not ready within the start timeout %v", r.cfg.startTimeout)
 			r.stopOne(m, time.Now().Add(r.cfg.stopTimeout))

@@ -67,11 +67,11 @@ func (e *StartError) Unwrap() []error {
 //
 // A child is ready once the channel its Ready() <-chan struct{} method
 // returns is closed; a child without such a method (a *suture.Supervisor, a
-// services.Func) is ready as soon as it is started. A child whose Serve
-// returns an error wrapping suture.ErrDoNotRestart before it was ready has
-// finished its job and counts as ready: give a one-shot job (a migration, a
-// warm-up) a Ready channel that never closes, and the next child waits for
-// it to finish. The group is ready once all of its children are.
+// services.Func) is ready as soon as it is started. A one-shot job (a
+// migration, a warm-up) that the next child must wait for closes its Ready
+// channel when it is done and returns an error wrapping
+// suture.ErrDoNotRestart: it is ready, and ends for good. The group is
+// ready once all of its children are.
 //
 // The group takes a child's Ready channel before each start. A child that
 // makes a fresh channel when its Serve returns is awaited afresh at each
@@ -82,8 +82,10 @@ func (e *StartError) Unwrap() []error {
 //
 // A child that fails before it was ever ready fails the start: the children
 // already started stop in reverse order and Serve returns a [*StartError].
-// After its first readiness a child's failure (a return, whatever the
-// error, or a panic) restarts it, and the children that Strategy names with
+// A return before readiness fails the start whatever its error, even one
+// wrapping suture.ErrDoNotRestart: a listener refuses a bad configuration
+// with one. After its first readiness a child's failure (a return, whatever
+// the error, or a panic) restarts it, and the children that Strategy names with
 // it, counted against the group's restart intensity as suture counts a
 // supervisor's: past FailureThreshold failures, decaying by half every
 // FailureDecay, restarts wait FailureBackoff. A child that returns an error

@@ -246,3 +246,15 @@ func TestRunBudgetBoundsHTTPDrain(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// A listener with a bad configuration fails the start with its error, not
+// reported ready with nothing bound.
+func TestRunStartFailsOnBadListenerConfig(t *testing.T) {
+	ln := &listener.Server{Name: "kv", Addr: "127.0.0.1:0", Handler: echo, MaxConns: -1}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
+	err := supervisor.Run(context.Background(), g, supervisor.RunConfig{})
+	var se *supervisor.StartError
+	if !errors.As(err, &se) || se.Path != "app/kv" || !errors.Is(err, listener.ErrBadConfig) {
+		t.Fatalf("Run = %v; want a StartError for app/kv wrapping listener.ErrBadConfig", err)
+	}
+}

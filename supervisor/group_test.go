@@ -153,14 +153,16 @@ func TestGroupChildEndsForGood(t *testing.T) {
 	j.empty(t)
 }
 
-// A one-shot job (a migration) whose Ready never closes gates the next
-// child until it has finished.
+// A one-shot job (a migration) that closes its Ready when it is done gates
+// the next child until then, and ends for good.
 func TestGroupJobBeforeServers(t *testing.T) {
 	j := newJournal()
+	done := make(chan struct{})
 	migrate := &readyFunc{&funcService{name: "migrate", fn: func(context.Context) error {
 		j.add("migrated")
+		close(done)
 		return suture.ErrDoNotRestart
-	}}, make(chan struct{})}
+	}}, done}
 	a := newKid(j, "a")
 	g := &Group{Name: "g", Services: []suture.Service{migrate, a}}
 	serveGroup(t, g)
@@ -363,4 +365,22 @@ func TestRunGroupReportsAbandonedChild(t *testing.T) {
 	err := recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"abandoned", "app/inner: stuck", "app/inner/stuck: conn 10.0.0.1:5 (id 1)"}, []string{"app: a", "not confirmed"})
 	j.expect(t, "stop a", "return a")
+}
+
+// A child that refuses its configuration returns an error wrapping
+// suture.ErrDoNotRestart before it is ready: that fails the start, it is
+// not a job done.
+func TestGroupDoNotRestartBeforeReadyFailsTheStart(t *testing.T) {
+	j := newJournal()
+	a := newKid(j, "a")
+	bad := &readyFunc{&funcService{name: "bad", fn: func(context.Context) error {
+		return fmt.Errorf("MaxConns -1: %w", suture.ErrDoNotRestart)
+	}}, make(chan struct{})}
+	g := &Group{Name: "g", Services: []suture.Service{a, bad}}
+	err := g.Serve(context.Background())
+	var se *StartError
+	if !errors.As(err, &se) || se.Path != "g/bad" || !strings.Contains(err.Error(), "MaxConns -1") {
+		t.Fatalf("Serve = %v; want a StartError for g/bad", err)
+	}
+	j.expect(t, "start a", "stop a", "return a")
 }
