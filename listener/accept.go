@@ -211,4 +211,7 @@ func (r *run) releaseSlot() {
 	if r.slots != nil {
 		<-r.slots
 	}
+	if r.srv.slotFreed != nil {
+		r.srv.slotFreed()
+	}
 }

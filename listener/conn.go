@@ -72,8 +72,11 @@ func (c *conn) appendPart(b []byte) []byte {
 func (c *conn) Serve(context.Context) (err error) {
 	r := c.run
 	ctx := r.handlerCtx
-	defer r.untrack(c)
+	// The slot is freed only once c is untracked: freed first, it could
+	// let the acceptor track the next connection while c still counts,
+	// and Stats.Active read one over MaxConns.
 	defer r.releaseSlot()
+	defer r.untrack(c)
 	if c.nc != c.raw {
 		defer c.raw.Close() // after the TLS layer, which may fail to send its alert
 	}

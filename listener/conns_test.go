@@ -3,7 +3,9 @@ package listener
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/thejerf/suture/v4"
 )
@@ -45,6 +47,46 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 	eventually(t, "the last retired generation to be removed", func() bool { return generations() == 1 })
 	if r.gens != 4 {
 		t.Fatalf("%d generations started; want 4", r.gens)
+	}
+}
+
+// Stats.Active never reads over MaxConns: a connection frees its slot only
+// once it is no longer counted, so the connection the acceptor takes in
+// that slot cannot be counted beside it. At every freed slot the count of
+// MaxConns=1 must therefore already be 0.
+func TestActiveNeverExceedsMaxConns(t *testing.T) {
+	const maxConns = 1
+	var over atomic.Int64 // the highest Active seen when a slot freed
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: maxConns}
+	freed := make(chan struct{}, 64)
+	s.slotFreed = func() {
+		if a := s.Stats().Active; a > over.Load() {
+			over.Store(a)
+		}
+		select {
+		case freed <- struct{}{}:
+		default:
+		}
+	}
+	addr, stop := serve(t, s)
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEcho(t, c, "x")
+		c.Close()
+		select {
+		case <-freed:
+		case <-time.After(waitFor):
+			t.Fatal("the connection's slot was not freed")
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if o := over.Load(); o > maxConns-1 {
+		t.Fatalf("a slot freed while Active was %d; the next connection would make it %d > MaxConns %d", o, o+1, maxConns)
 	}
 }
 

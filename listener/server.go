@@ -100,6 +100,10 @@ type Server struct {
 	// false when ctx ended first.
 	sleep func(ctx context.Context, d time.Duration) bool
 
+	// slotFreed, when set, is called each time a connection slot is
+	// freed, for tests of the MaxConns bound.
+	slotFreed func()
+
 	counters counters
 
 	mu      sync.Mutex
