@@ -13,6 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
+
+	"github.com/seamgo/seam/internal/bind"
 )
 
 func TestHTTPServesRequest(t *testing.T) {
@@ -326,7 +328,7 @@ func TestHTTPConfigErrors(t *testing.T) {
 			var logs logBuffer
 			tt.h.Logger = zerolog.New(&logs)
 			bound := false
-			tt.h.listen = func(ctx context.Context, addr string) (net.Listener, error) {
+			tt.h.listen = func(ctx context.Context, network, addr string) (net.Listener, error) {
 				bound = true
 				return nil, errors.New("test: not binding")
 			}
@@ -519,8 +521,8 @@ func TestHTTPServesGivenListenerOnce(t *testing.T) {
 	}
 
 	err = serve(t, h).wait(t)
-	if !errors.Is(err, ErrListenerUsed) || errors.Is(err, suture.ErrDoNotRestart) {
-		t.Fatalf("second Serve = %v, want an error wrapping ErrListenerUsed", err)
+	if !errors.Is(err, ErrListenerGone) || errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v, want an error wrapping ErrListenerGone", err)
 	}
 }
 
@@ -550,7 +552,7 @@ func TestHTTPReadyBeforeServe(t *testing.T) {
 
 func TestHTTPServeWithEndedContext(t *testing.T) {
 	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello}
-	h.listen = func(ctx context.Context, addr string) (net.Listener, error) {
+	h.listen = func(ctx context.Context, network, addr string) (net.Listener, error) {
 		t.Error("Serve bound a socket for a ctx that had already ended")
 		return nil, errors.New("test: not binding")
 	}
@@ -563,10 +565,10 @@ func TestHTTPServeWithEndedContext(t *testing.T) {
 
 // recordListeners returns a listen seam that binds for real and sends each
 // listener to lns, so a test can break it.
-func recordListeners(lns chan<- net.Listener) func(context.Context, string) (net.Listener, error) {
-	return func(ctx context.Context, addr string) (net.Listener, error) {
+func recordListeners(lns chan<- net.Listener) bind.ListenFunc {
+	return func(ctx context.Context, network, addr string) (net.Listener, error) {
 		var lc net.ListenConfig
-		ln, err := lc.Listen(ctx, "tcp", addr)
+		ln, err := lc.Listen(ctx, network, addr)
 		if err == nil {
 			lns <- ln
 		}
