@@ -248,7 +248,13 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	case serveErr = <-served:
 		drain(srv, cfg.drain, log)
 	}
-	flight.wait()
+	if drained := flight.close(); !isClosed(drained) {
+		// net/http has closed every connection but cannot stop a
+		// handler that ignores both its request's context and its
+		// connection: say what the stop waits for.
+		log.Debug().Msg("http waiting for handlers that outlived their connections")
+		<-drained
+	}
 
 	if ctx.Err() != nil {
 		if !errors.Is(serveErr, http.ErrServerClosed) {
@@ -271,6 +277,15 @@ func (h *HTTP) bind(ctx context.Context, cfg httpConfig) (net.Listener, error) {
 		return nil, fmt.Errorf("services: http %q: listen: %w", cfg.name, err)
 	}
 	return ln, nil
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // drain stops srv: Shutdown for up to timeout, then Close for whatever is

@@ -50,12 +50,9 @@ func TestHTTPStopReturnsNilWithoutWaitingForIdleConns(t *testing.T) {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 
-	start := time.Now()
+	// stop fails the test if Serve takes waitFor, far less than the drain.
 	if err := s.stop(t); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
-	}
-	if took := time.Since(start); took > waitFor {
-		t.Errorf("stop took %v with only an idle connection open", took)
 	}
 	refused(t, h.BoundAddr().String())
 	if out := logs.String(); strings.Contains(out, `"level":"warn"`) || strings.Contains(out, `"level":"error"`) {
@@ -163,12 +160,10 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 	}()
 	waitClosed(t, started, "the stream to start")
 
-	start := time.Now()
+	// The stream ignores the stop, so only the drain timeout ends it: the
+	// warning checked below is that timeout passing before Serve returned.
 	if err := s.stop(t); err != nil {
 		t.Fatalf("Serve after the drain timeout = %v, want nil", err)
-	}
-	if took := time.Since(start); took < drain {
-		t.Errorf("Serve returned after %v, before the drain timeout of %v", took, drain)
 	}
 	select {
 	case err := <-handlerErr:
@@ -194,8 +189,10 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
+	var logs logBuffer
 	h := &HTTP{
 		Addr:         "127.0.0.1:0",
+		Logger:       zerolog.New(&logs).Level(zerolog.DebugLevel),
 		DrainTimeout: 50 * time.Millisecond,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			close(started)
@@ -225,11 +222,9 @@ func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 		t.Fatal("the connection was not closed after the drain timeout")
 	}
 	// The connection is closed; Serve must still wait for the handler.
-	// Give a broken Serve a moment to return before the handler does.
-	select {
-	case <-s.done:
+	logs.await(t, "http waiting for handlers")
+	if s.returned() {
 		t.Fatalf("Serve returned (%v) while a handler was still running", s.err)
-	case <-time.After(200 * time.Millisecond):
 	}
 	close(release)
 	if err := s.wait(t); err != nil {
