@@ -65,7 +65,7 @@ func (l *faultListener) breakNow() {
 	l.Listener.Close()
 }
 
-// faultyListen returns a listen function for Server.Listen that wraps
+// faultyListen returns a listen function for Server.Bind that wraps
 // every listener it binds and reports each one on binds.
 //
 // A TCP port freed by a fault can be taken in the moment before the
@@ -103,7 +103,7 @@ func testAcceptorRestart(t *testing.T, tr transport) {
 	var logs logBuffer
 	s := &Server{Handler: HandlerFunc(echo), Logger: logs.logger()}
 	tr.setup(t, s)
-	s.Listen = faultyListen(binds)
+	s.Bind = faultyListen(binds)
 	addr, _ := serve(t, s)
 	first := <-binds
 
@@ -148,7 +148,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	var logs logBuffer
 	var pauses pauseRecorder
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.logger()}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	s.Bind = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
 		if err == nil {
 			ln.(*faultListener).temporary.Store(burst)
@@ -186,7 +186,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 func TestTemporaryErrorsReallyPause(t *testing.T) {
 	binds := make(chan *faultListener, 1)
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	s.Bind = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
 		if err == nil {
 			ln.(*faultListener).temporary.Store(3)
@@ -211,7 +211,7 @@ func TestStopDuringBackoff(t *testing.T) {
 	binds := make(chan *faultListener, 1)
 	paused := make(chan struct{})
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), AcceptBackoffMin: time.Hour, AcceptBackoffMax: time.Hour}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	s.Bind = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
 		if err == nil {
 			ln.(*faultListener).temporary.Store(1)
@@ -296,7 +296,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	var pauses pauseRecorder
 	bindReal := faultyListen(binds)
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	s.Bind = func(network, address string) (net.Listener, error) {
 		mu.Lock()
 		calls++
 		n := calls

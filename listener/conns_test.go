@@ -7,20 +7,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 )
 
 // Connection supervisors are retired before suture's uint32 service IDs
-// could wrap: after RetireAfter connections a fresh supervisor takes new
+// could wrap: after retireAfter connections a fresh supervisor takes new
 // ones, and a retired one is removed once its last connection ends, even
 // when that connection outlives several generations.
 func TestConnectionSupervisorsRetire(t *testing.T) {
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), RetireAfter: 2}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), retireAfter: 2}
 	addr, _ := serve(t, s)
 	s.mu.Lock()
-	r := s.running
+	conns := s.running.conns
 	s.mu.Unlock()
-	generations := func() int { return len(r.conns.Services()) }
+	generations := func() int { return len(conns.sup.Services()) }
 
 	longLived, err := net.Dial("tcp", addr.String()) // generation 1
 	if err != nil {
@@ -45,8 +46,8 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 
 	longLived.Close()
 	eventually(t, "the last retired generation to be removed", func() bool { return generations() == 1 })
-	if r.gens != 4 {
-		t.Fatalf("%d generations started; want 4", r.gens)
+	if conns.gens != 4 {
+		t.Fatalf("%d generations started; want 4", conns.gens)
 	}
 }
 
@@ -108,31 +109,32 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 		return sup
 	}
 
-	t.Run("no connection supervisor can start", func(t *testing.T) {
-		r := &run{srv: s, cfg: cfg}
-		r.init(r)
-		r.conns = stopped()
+	start := func(conns *tracker) net.Conn {
 		server, client := net.Pipe()
-		defer client.Close()
+		env := newConnEnv(cfg, context.Background(), zerolog.Nop(), &s.counters, conns)
+		conns.start(env.newConn(server, 1))
+		return client
+	}
+
+	t.Run("no connection supervisor can start", func(t *testing.T) {
+		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
 		before := s.Stats().Rejected
-		r.startConn(server)
+		client := start(conns)
+		defer client.Close()
 		expectClosed(t, client)
 		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 {
 			t.Fatalf("stats = %+v", s.Stats())
 		}
 	})
 	t.Run("the connection supervisor is stopping", func(t *testing.T) {
-		r := &run{srv: s, cfg: cfg}
-		r.init(r)
-		r.conns = stopped()
-		r.current = &generation{sup: stopped()}
-		server, client := net.Pipe()
-		defer client.Close()
+		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
+		conns.current = &generation{sup: stopped()}
 		before := s.Stats().Rejected
-		r.startConn(server)
+		client := start(conns)
+		defer client.Close()
 		expectClosed(t, client)
-		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 || len(r.open) != 0 {
-			t.Fatalf("stats = %+v, %d tracked", s.Stats(), len(r.open))
+		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 || len(conns.open) != 0 {
+			t.Fatalf("stats = %+v, %d tracked", s.Stats(), len(conns.open))
 		}
 	})
 }
