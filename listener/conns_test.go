@@ -11,16 +11,42 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
+// slotEvents returns a slotFreed hook for s and a channel that receives an
+// event each time a connection slot is freed.
+func slotEvents(s *Server) <-chan struct{} {
+	freed := make(chan struct{}, 64)
+	s.slotFreed = func() {
+		select {
+		case freed <- struct{}{}:
+		default: // nobody is counting any more: never hold up the listener
+		}
+	}
+	return freed
+}
+
+func awaitFreed(t *testing.T, freed <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-freed:
+	case <-time.After(waitFor):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
 // Connection supervisors are retired before suture's uint32 service IDs
 // could wrap: after retireAfter connections a fresh supervisor takes new
 // ones, and a retired one is removed once its last connection ends, even
 // when that connection outlives several generations.
 func TestConnectionSupervisorsRetire(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), retireAfter: 2}
+	freed := slotEvents(s)
 	addr, _ := serve(t, s)
 	s.mu.Lock()
 	conns := s.running.conns
 	s.mu.Unlock()
+	// A generation is removed before its last connection frees its slot,
+	// or before the next connection is added: either way Services, a
+	// round trip to the same supervisor, sees the removal.
 	generations := func() int { return len(conns.sup.Services()) }
 
 	longLived, err := net.Dial("tcp", addr.String()) // generation 1
@@ -37,15 +63,23 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 		}
 		mustEcho(t, c, "short")
 		c.Close()
-		eventually(t, "the connection to end", func() bool { return s.Stats().Active == 1 })
+		awaitFreed(t, freed, "the connection to end")
+		if active := s.Stats().Active; active != 1 {
+			t.Fatalf("Active = %d after a connection ended; want 1", active)
+		}
 	}
 	// Generation 1 stays for its long-lived connection, beside the
 	// current one; the drained ones in between are gone.
-	eventually(t, "retired generations to be removed", func() bool { return generations() == 2 })
+	if n := generations(); n != 2 {
+		t.Fatalf("%d generations; want 2", n)
+	}
 	mustEcho(t, longLived, "still here")
 
 	longLived.Close()
-	eventually(t, "the last retired generation to be removed", func() bool { return generations() == 1 })
+	awaitFreed(t, freed, "the long-lived connection to end")
+	if n := generations(); n != 1 {
+		t.Fatalf("%d generations after the last retired one drained; want 1", n)
+	}
 	if conns.gens != 4 {
 		t.Fatalf("%d generations started; want 4", conns.gens)
 	}
@@ -77,11 +111,7 @@ func TestActiveNeverExceedsMaxConns(t *testing.T) {
 		}
 		mustEcho(t, c, "x")
 		c.Close()
-		select {
-		case <-freed:
-		case <-time.After(waitFor):
-			t.Fatal("the connection's slot was not freed")
-		}
+		awaitFreed(t, freed, "the connection's slot to free")
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -108,7 +138,6 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 		<-done
 		return sup
 	}
-
 	start := func(conns *tracker) net.Conn {
 		server, client := net.Pipe()
 		env := newConnEnv(cfg, context.Background(), zerolog.Nop(), &s.counters, conns)
