@@ -65,21 +65,14 @@ func (l *faultListener) breakNow() {
 	l.Listener.Close()
 }
 
-// faultyListen returns a listen function for Server.Listen that wraps
-// every listener it binds and reports each one on binds.
-//
-// A TCP port freed by a fault can be taken in the moment before the
-// re-bind by any process on the machine that binds or dials with an
-// ephemeral port, as busy test machines do; the function waits that out
-// (a deployment on a fixed port outside the ephemeral range need not),
-// so that the acceptor's restart is what the tests measure.
+// faultyListen returns a bind function for Server.Bind that wraps every
+// listener it binds and reports each one on binds. (A TCP port freed by a
+// fault can be taken for a moment by another socket that binds or dials
+// with an ephemeral port; the acceptor's rebind waits that out, as it
+// would in production.)
 func faultyListen(binds chan<- *faultListener) func(network, address string) (net.Listener, error) {
 	return func(network, address string) (net.Listener, error) {
 		ln, err := net.Listen(network, address)
-		for deadline := time.Now().Add(waitFor); errors.Is(err, syscall.EADDRINUSE) && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-			ln, err = net.Listen(network, address)
-		}
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +96,7 @@ func testAcceptorRestart(t *testing.T, tr transport) {
 	var logs logBuffer
 	s := &Server{Handler: HandlerFunc(echo), Logger: logs.logger()}
 	tr.setup(t, s)
-	s.Listen = faultyListen(binds)
+	s.Bind = faultyListen(binds)
 	addr, _ := serve(t, s)
 	first := <-binds
 
@@ -148,7 +141,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	var logs logBuffer
 	var pauses pauseRecorder
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.logger()}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	s.Bind = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
 		if err == nil {
 			ln.(*faultListener).temporary.Store(burst)
@@ -180,29 +173,86 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	}
 }
 
-// The default pause really waits: with three temporary errors the accept
-// loop cannot answer before 5+10+20 ms have passed. Only a lower bound is
-// checked, which no slow machine can break.
+// The accept loop really pauses: after a temporary error it calls Accept
+// again only once the pause has ended, so a connection waiting in the
+// backlog is served after the third pause and not before.
 func TestTemporaryErrorsReallyPause(t *testing.T) {
 	binds := make(chan *faultListener, 1)
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	events := make(chan string, 8)
+	proceed := make(chan bool)
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(func(ctx context.Context, c net.Conn) error {
+		events <- "served"
+		return echo(ctx, c)
+	})}
+	s.Bind = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
 		if err == nil {
 			ln.(*faultListener).temporary.Store(3)
 		}
 		return ln, err
 	}
-	start := time.Now()
-	addr, _ := serve(t, s)
-	c, err := net.Dial("tcp", addr.String())
+	s.sleep = func(ctx context.Context, d time.Duration) bool {
+		events <- "pause " + d.String()
+		select {
+		case <-proceed:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	next := func() string {
+		t.Helper()
+		select {
+		case e := <-events:
+			return e
+		case <-time.After(waitFor):
+			t.Fatal("nothing happened")
+			return ""
+		}
+	}
+	if e := next(); e != "pause 5ms" {
+		t.Fatalf("first event %q; want pause 5ms", e)
+	}
+	// The acceptor is paused; a client connects meanwhile.
+	c, err := net.Dial("tcp", s.BoundAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	proceed <- true
+	for _, want := range []string{"pause 10ms", "pause 20ms"} {
+		if e := next(); e != want {
+			t.Fatalf("event %q; want %q", e, want)
+		}
+		proceed <- true
+	}
+	if e := next(); e != "served" {
+		t.Fatalf("event %q; want the connection served after the last pause", e)
+	}
 	mustEcho(t, c, "late")
-	if elapsed := time.Since(start); elapsed < 35*time.Millisecond {
-		t.Fatalf("served after %v; three backoff pauses take at least 35ms", elapsed)
+}
+
+// sleepCtx, the pause in production, waits for its timer, and a cancelled
+// ctx cuts it short.
+func TestSleepCtx(t *testing.T) {
+	if !sleepCtx(context.Background(), time.Millisecond) {
+		t.Fatal("sleepCtx with a live ctx reported false")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if sleepCtx(ctx, time.Hour) {
+		t.Fatal("sleepCtx with a cancelled ctx reported true")
+	}
+	if have, err := (&Server{Handler: HandlerFunc(echo)}).resolve(); err != nil || have.sleep == nil {
+		t.Fatalf("resolve left the pause unset: %v", err)
 	}
 }
 
@@ -211,7 +261,7 @@ func TestStopDuringBackoff(t *testing.T) {
 	binds := make(chan *faultListener, 1)
 	paused := make(chan struct{})
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), AcceptBackoffMin: time.Hour, AcceptBackoffMax: time.Hour}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	s.Bind = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
 		if err == nil {
 			ln.(*faultListener).temporary.Store(1)
@@ -232,7 +282,8 @@ func TestStopDuringBackoff(t *testing.T) {
 // Behaviour 7: at MaxConns the acceptor stops accepting; the kernel queues
 // the next connection, which is served as soon as a slot frees.
 func TestMaxConnsWaitsForASlot(t *testing.T) {
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 2}
+	var logs logBuffer
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 2, Logger: logs.logger()}
 	addr, _ := serve(t, s)
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", addr.String())
@@ -247,16 +298,14 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 	mustEcho(t, b, "b")
 
 	queued := dial() // completes in the kernel's backlog
-	eventually(t, "the acceptor to wait at the cap", func() bool { return s.Stats().AtCap > 0 })
-	queued.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	if _, err := queued.Write([]byte("q\n")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := queued.Read(make([]byte, 8)); err == nil {
-		t.Fatalf("a connection over the cap was served (%d bytes)", n)
-	}
-	if st := s.Stats(); st.Accepted != 2 || st.Active != 2 {
-		t.Fatalf("stats at the cap = %+v; want 2 accepted, 2 active", st)
+	// The acceptor logs that it waits at the cap before it would call
+	// Accept: from then on, until a slot frees, nothing is accepted.
+	logs.await(t, "at connection cap")
+	if st := s.Stats(); st.Accepted != 2 || st.Active != 2 || st.AtCap != 1 {
+		t.Fatalf("stats at the cap = %+v; want 2 accepted, 2 active, at the cap once", st)
 	}
 
 	a.Close()
@@ -272,7 +321,8 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 
 // A stop while the acceptor waits at the cap is not held up by it.
 func TestStopAtTheCap(t *testing.T) {
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 1}
+	var logs logBuffer
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 1, Logger: logs.logger()}
 	addr, stop := serve(t, s)
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -280,7 +330,7 @@ func TestStopAtTheCap(t *testing.T) {
 	}
 	defer c.Close()
 	mustEcho(t, c, "x")
-	eventually(t, "the acceptor to wait at the cap", func() bool { return s.Stats().AtCap > 0 })
+	logs.await(t, "at connection cap")
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +346,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	var pauses pauseRecorder
 	bindReal := faultyListen(binds)
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
-	s.Listen = func(network, address string) (net.Listener, error) {
+	s.Bind = func(network, address string) (net.Listener, error) {
 		mu.Lock()
 		calls++
 		n := calls

@@ -1,32 +1,29 @@
 package listener
 
 import (
+	"context"
 	"fmt"
 	"net"
+
+	"github.com/seamgo/seam/internal/bind"
 )
 
-// bind opens the socket the acceptor serves. After the first bind the
-// address is pinned to what the kernel chose, so an acceptor restarted after
-// a fault binds the same port again even when Addr asked for port 0.
-func (r *run) bind() (net.Listener, error) {
-	if r.cfg.listener != nil {
-		return r.cfg.listener, nil
-	}
-	addr := r.boundAddr
-	if addr == "" {
-		addr = r.cfg.addr
-	}
-	if r.cfg.network == "unix" {
-		if err := removeStaleSocket(addr); err != nil {
-			return nil, err
+// binder returns how one Serve opens the socket the acceptor serves, at
+// the start and at every re-bind: through the Server's bind.Socket, which
+// pins the port the kernel chose at the first bind and hands a given
+// Listener out only once, after removing a stale unix socket file.
+func (s *Server) binder(c config) func(context.Context) (net.Listener, error) {
+	target := bind.Target{Network: c.network, Address: c.addr, Listener: c.listener, Listen: c.listen}
+	return func(ctx context.Context) (net.Listener, error) {
+		if c.listener == nil && c.network == "unix" {
+			if err := removeStaleSocket(c.addr); err != nil {
+				return nil, err
+			}
 		}
+		ln, err := s.sock.Bind(ctx, target)
+		if err != nil {
+			return nil, fmt.Errorf("listener %s: bind: %w", c.name, err)
+		}
+		return ln, nil
 	}
-	ln, err := r.cfg.listen(r.cfg.network, addr)
-	if err != nil {
-		return nil, fmt.Errorf("listener %s: bind: %w", r.cfg.name, err)
-	}
-	if r.boundAddr == "" {
-		r.boundAddr = ln.Addr().String()
-	}
-	return ln, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/seamgo/seam/internal/bind"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -17,7 +18,12 @@ var (
 	ErrBadConfig      = errors.New("listener: invalid configuration")
 	ErrSocketInUse    = errors.New("listener: unix socket in use by a live process")
 	ErrAlreadyServing = errors.New("listener: Serve called while already serving")
-	ErrListenerFailed = errors.New("listener: the given net.Listener failed")
+
+	// ErrListenerGone means that the Server's given Listener cannot be
+	// served: its Accept failed for good, or an earlier Serve has served
+	// and closed it. It is services.ErrListenerGone too, so one errors.Is
+	// covers both packages.
+	ErrListenerGone = bind.ErrListenerGone
 )
 
 // Defaults for the zero values of [Server]'s fields.
@@ -25,8 +31,13 @@ const (
 	DefaultDrainTimeout     = 5 * time.Second
 	DefaultAcceptBackoffMin = 5 * time.Millisecond
 	DefaultAcceptBackoffMax = time.Second
-	DefaultRetireAfter      = 1 << 20
 )
+
+// defaultRetireAfter is how many connections one connection supervisor
+// takes before a fresh one takes over. suture numbers a supervisor's
+// services with a uint32 that wraps; 1<<20 is far below the wrap and costs
+// a new supervisor every million connections.
+const defaultRetireAfter = 1 << 20
 
 // stopGrace is how much longer than the drain timeout the listener's own
 // supervisors wait for a service at stop. Force-close happens at the drain
@@ -53,13 +64,15 @@ type config struct {
 	handler     Handler
 	tls         *tls.Config
 	listener    net.Listener // a given Listener, served instead of binding
-	listen      func(network, address string) (net.Listener, error)
+	listen      bind.ListenFunc
 	maxConns    int
 	drain       time.Duration
 	drainSet    bool // DrainTimeout was set, so it bounds a budget's drain too
 	backoffMin  time.Duration
 	backoffMax  time.Duration
 	retireAfter uint32
+	sleep       func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
+	slotFreed   func()                                          // a test's hook, or nil
 }
 
 // resolve validates s and fills in defaults; it is the one place where the
@@ -72,12 +85,13 @@ func (s *Server) resolve() (config, error) {
 		handler:     s.Handler,
 		tls:         s.TLSConfig,
 		listener:    s.Listener,
-		listen:      s.Listen,
 		maxConns:    s.MaxConns,
 		drain:       s.DrainTimeout,
 		backoffMin:  s.AcceptBackoffMin,
 		backoffMax:  s.AcceptBackoffMax,
-		retireAfter: s.RetireAfter,
+		retireAfter: s.retireAfter,
+		sleep:       s.sleep,
+		slotFreed:   s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
 		return config{}, fmt.Errorf("%w: "+format, append([]any{ErrBadConfig}, args...)...)
@@ -124,14 +138,16 @@ func (s *Server) resolve() (config, error) {
 	if c.backoffMin > c.backoffMax {
 		return bad("AcceptBackoffMin %v is above AcceptBackoffMax %v", c.backoffMin, c.backoffMax)
 	}
-	if c.listen == nil {
-		var lc net.ListenConfig
-		c.listen = func(network, address string) (net.Listener, error) {
-			return lc.Listen(context.Background(), network, address)
+	if open := s.Bind; open != nil {
+		c.listen = func(_ context.Context, network, address string) (net.Listener, error) {
+			return open(network, address)
 		}
 	}
 	if c.retireAfter == 0 {
-		c.retireAfter = DefaultRetireAfter
+		c.retireAfter = defaultRetireAfter
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
 	}
 	if c.tls != nil && len(c.tls.Certificates) == 0 && c.tls.GetCertificate == nil && c.tls.GetConfigForClient == nil {
 		return bad("TLSConfig has no Certificates, GetCertificate or GetConfigForClient")

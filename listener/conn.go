@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -19,14 +20,49 @@ import (
 // on a used connection.
 var errConnDone = fmt.Errorf("listener: connection ended: %w", suture.ErrDoNotRestart)
 
+// connEnv is what every connection of one Serve shares.
+type connEnv struct {
+	name     string // the listener's
+	handler  Handler
+	tls      *tls.Config
+	log      zerolog.Logger
+	logConns bool // whether per-connection loggers are worth building
+	stats    *counters
+	conns    *tracker
+
+	// ctx is every handler's ctx (with its logger added). Its cancel is
+	// step 2 of a graceful stop: one cancel reaches all handlers.
+	ctx context.Context
+}
+
+func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counters, conns *tracker) *connEnv {
+	ev := log.Error()
+	logConns := ev.Enabled()
+	ev.Discard()
+	return &connEnv{
+		name: c.name, handler: c.handler, tls: c.tls,
+		log: log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
+	}
+}
+
 // conn is one connection as a transient suture service.
 type conn struct {
-	run    *run
+	env    *connEnv
 	raw    net.Conn // the accepted socket, closed by force at the drain deadline
 	nc     net.Conn // what the handler gets: raw, or a TLS server over it
 	id     uint64
-	gen    *generation
+	gen    *generation // set by the tracker
 	forced atomic.Bool
+}
+
+// newConn wraps an accepted socket; the TLS handshake, if any, happens on
+// the connection's goroutine at the handler's first Read or Write.
+func (e *connEnv) newConn(nc net.Conn, id uint64) *conn {
+	c := &conn{env: e, raw: nc, nc: nc, id: id}
+	if e.tls != nil {
+		c.nc = tls.Server(nc, e.tls)
+	}
+	return c
 }
 
 // String is what suture's logs and reports call the connection: the
@@ -34,7 +70,7 @@ type conn struct {
 // Add, on the accept path, so it is built in one allocation.
 func (c *conn) String() string {
 	var buf [96]byte
-	b := append(buf[:0], c.run.cfg.name...)
+	b := append(buf[:0], c.env.name...)
 	b = append(b, ' ')
 	return string(c.appendPart(b))
 }
@@ -65,41 +101,50 @@ func (c *conn) appendPart(b []byte) []byte {
 // costs only this connection and does not count against the restart
 // intensity of the supervisor the other connections share.
 //
-// The handler's ctx is the listener's handlerCtx rather than the one suture
-// passes: suture cancels a connection's service only when the listener
-// stops the connection supervisors, which it does after the drain, so the
-// listener's own cancel is the one that reaches handlers, all at once.
+// The handler's ctx is the shared one of connEnv rather than the one
+// suture passes: suture cancels a connection's service only when the
+// listener stops the connection supervisors, which it does after the
+// drain, so the listener's own cancel is the one that reaches handlers,
+// all at once.
 func (c *conn) Serve(context.Context) (err error) {
-	r := c.run
-	ctx := r.handlerCtx
-	defer r.untrack(c)
-	defer r.releaseSlot()
+	e := c.env
+	ctx := e.ctx
+	defer e.conns.end(c)
 	if c.nc != c.raw {
 		defer c.raw.Close() // after the TLS layer, which may fail to send its alert
 	}
 	defer c.nc.Close()
 
-	log := r.log
-	if r.logConns {
+	log := e.log
+	if e.logConns {
 		// The connection's fields are added by a hook when a line is
 		// written, not copied into a logger context up front: most
 		// connections never log, and With() costs a buffer and the
 		// formatting of both addresses for every one of them.
-		log = r.log.Hook(c)
+		log = e.log.Hook(c)
 		ctx = log.WithContext(ctx)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			r.srv.counters.panics.Add(1)
+			e.stats.panics.Add(1)
 			log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).
 				Msg("handler panicked; connection closed")
 		}
 		err = errConnDone
 	}()
-	if herr := r.cfg.handler.ServeConn(ctx, c.nc); herr != nil && !c.quietErr(herr) {
+	if herr := e.handler.ServeConn(ctx, c.nc); herr != nil && !c.quietErr(herr) {
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}
 	return errConnDone
+}
+
+// forceClose closes the raw socket, which makes the handler's blocked
+// reads and writes return. It closes the raw socket, not the TLS layer
+// over it, since a TLS close would first try to send an alert to a peer
+// that may not be reading.
+func (c *conn) forceClose() {
+	c.forced.Store(true)
+	c.raw.Close()
 }
 
 // Run adds the connection's fields to each line logged through the

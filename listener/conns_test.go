@@ -3,22 +3,51 @@ package listener
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 )
 
+// slotEvents returns a slotFreed hook for s and a channel that receives an
+// event each time a connection slot is freed.
+func slotEvents(s *Server) <-chan struct{} {
+	freed := make(chan struct{}, 64)
+	s.slotFreed = func() {
+		select {
+		case freed <- struct{}{}:
+		default: // nobody is counting any more: never hold up the listener
+		}
+	}
+	return freed
+}
+
+func awaitFreed(t *testing.T, freed <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-freed:
+	case <-time.After(waitFor):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
 // Connection supervisors are retired before suture's uint32 service IDs
-// could wrap: after RetireAfter connections a fresh supervisor takes new
+// could wrap: after retireAfter connections a fresh supervisor takes new
 // ones, and a retired one is removed once its last connection ends, even
 // when that connection outlives several generations.
 func TestConnectionSupervisorsRetire(t *testing.T) {
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), RetireAfter: 2}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), retireAfter: 2}
+	freed := slotEvents(s)
 	addr, _ := serve(t, s)
 	s.mu.Lock()
-	r := s.running
+	conns := s.running.conns
 	s.mu.Unlock()
-	generations := func() int { return len(r.conns.Services()) }
+	// A generation is removed before its last connection frees its slot,
+	// or before the next connection is added: either way Services, a
+	// round trip to the same supervisor, sees the removal.
+	generations := func() int { return len(conns.sup.Services()) }
 
 	longLived, err := net.Dial("tcp", addr.String()) // generation 1
 	if err != nil {
@@ -34,17 +63,61 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 		}
 		mustEcho(t, c, "short")
 		c.Close()
-		eventually(t, "the connection to end", func() bool { return s.Stats().Active == 1 })
+		awaitFreed(t, freed, "the connection to end")
+		if active := s.Stats().Active; active != 1 {
+			t.Fatalf("Active = %d after a connection ended; want 1", active)
+		}
 	}
 	// Generation 1 stays for its long-lived connection, beside the
 	// current one; the drained ones in between are gone.
-	eventually(t, "retired generations to be removed", func() bool { return generations() == 2 })
+	if n := generations(); n != 2 {
+		t.Fatalf("%d generations; want 2", n)
+	}
 	mustEcho(t, longLived, "still here")
 
 	longLived.Close()
-	eventually(t, "the last retired generation to be removed", func() bool { return generations() == 1 })
-	if r.gens != 4 {
-		t.Fatalf("%d generations started; want 4", r.gens)
+	awaitFreed(t, freed, "the long-lived connection to end")
+	if n := generations(); n != 1 {
+		t.Fatalf("%d generations after the last retired one drained; want 1", n)
+	}
+	if conns.gens != 4 {
+		t.Fatalf("%d generations started; want 4", conns.gens)
+	}
+}
+
+// Stats.Active never reads over MaxConns: a connection frees its slot only
+// once it is no longer counted, so the connection the acceptor takes in
+// that slot cannot be counted beside it. At every freed slot the count of
+// MaxConns=1 must therefore already be 0.
+func TestActiveNeverExceedsMaxConns(t *testing.T) {
+	const maxConns = 1
+	var over atomic.Int64 // the highest Active seen when a slot freed
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: maxConns}
+	freed := make(chan struct{}, 64)
+	s.slotFreed = func() {
+		if a := s.Stats().Active; a > over.Load() {
+			over.Store(a)
+		}
+		select {
+		case freed <- struct{}{}:
+		default:
+		}
+	}
+	addr, stop := serve(t, s)
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEcho(t, c, "x")
+		c.Close()
+		awaitFreed(t, freed, "the connection's slot to free")
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if o := over.Load(); o > maxConns-1 {
+		t.Fatalf("a slot freed while Active was %d; the next connection would make it %d > MaxConns %d", o, o+1, maxConns)
 	}
 }
 
@@ -65,32 +138,32 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 		<-done
 		return sup
 	}
+	start := func(conns *tracker) net.Conn {
+		server, client := net.Pipe()
+		env := newConnEnv(cfg, context.Background(), zerolog.Nop(), &s.counters, conns)
+		conns.start(env.newConn(server, 1))
+		return client
+	}
 
 	t.Run("no connection supervisor can start", func(t *testing.T) {
-		r := &run{srv: s, cfg: cfg}
-		r.init(r)
-		r.conns = stopped()
-		server, client := net.Pipe()
-		defer client.Close()
+		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
 		before := s.Stats().Rejected
-		r.startConn(server)
+		client := start(conns)
+		defer client.Close()
 		expectClosed(t, client)
 		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 {
 			t.Fatalf("stats = %+v", s.Stats())
 		}
 	})
 	t.Run("the connection supervisor is stopping", func(t *testing.T) {
-		r := &run{srv: s, cfg: cfg}
-		r.init(r)
-		r.conns = stopped()
-		r.current = &generation{sup: stopped()}
-		server, client := net.Pipe()
-		defer client.Close()
+		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
+		conns.current = &generation{sup: stopped()}
 		before := s.Stats().Rejected
-		r.startConn(server)
+		client := start(conns)
+		defer client.Close()
 		expectClosed(t, client)
-		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 || len(r.open) != 0 {
-			t.Fatalf("stats = %+v, %d tracked", s.Stats(), len(r.open))
+		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 || len(conns.open) != 0 {
+			t.Fatalf("stats = %+v, %d tracked", s.Stats(), len(conns.open))
 		}
 	})
 }

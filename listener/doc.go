@@ -8,7 +8,9 @@
 //
 //	listener "kv"
 //	├── kv/acceptor ...... the accept loop; restarted (and re-bound) after a fault
-//	└── kv/conns ......... connection supervisors, retired after RetireAfter
+//	└── kv/conns ......... connection supervisors, each retired after a
+//	    │                  million connections, before suture's 32-bit
+//	    │                  service ids could wrap
 //	    └── kv/conns/1 ... one transient service per connection
 //
 // Connections are never restarted and their panics are recovered, so a bad
@@ -36,3 +38,11 @@
 // supervisor restarts it and it binds the same address again. At MaxConns
 // open connections the acceptor stops accepting until one ends.
 package listener
+
+// A connection's way through the package, one file and one owner a step:
+// accept.go (the acceptor, pacing a burst of errors with backoff.go)
+// accepts it; track.go (the tracker) reserves its slot, counts it and
+// starts it under a connection supervisor; conn.go serves it as a suture
+// service that calls the Handler; track.go forgets it and frees its slot;
+// drain.go ends the stragglers at a graceful stop. bind.go opens the
+// socket, and server.go ties the steps together in Serve.

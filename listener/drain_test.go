@@ -142,12 +142,11 @@ func TestDrainTimeoutForceCloses(t *testing.T) {
 			io.WriteString(stuck, "stuck\n")
 			<-h.stuckIn
 
-			start := time.Now()
+			// The stuck handler returns only when its socket is closed,
+			// and only the drain timeout closes it: Serve returning with
+			// one connection closed by force is the drain timeout passing.
 			if err := stop(); err != nil {
 				t.Fatalf("Serve = %v", err)
-			}
-			if elapsed := time.Since(start); elapsed < 100*time.Millisecond {
-				t.Fatalf("Serve returned after %v, before the drain timeout", elapsed)
 			}
 			expectClosed(t, stuck)
 			if st := s.Stats(); st.ForceClosed != 1 {
@@ -173,7 +172,8 @@ func TestStopWithNoConnections(t *testing.T) {
 // stop waits for it: that is what a stop report shows.
 func TestRunningPartsNamesStuckConnections(t *testing.T) {
 	h := newStopHandler()
-	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour}
+	var logs logBuffer
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour, Logger: logs.logger()}
 	addr, stop := serve(t, s)
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -189,8 +189,8 @@ func TestRunningPartsNamesStuckConnections(t *testing.T) {
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
-	eventually(t, "the acceptor to stop", func() bool { return len(s.RunningParts()) == 1 })
-	if parts := s.RunningParts(); !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
+	logs.await(t, "draining connections") // the acceptor has stopped
+	if parts := s.RunningParts(); len(parts) != 1 || !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
 		t.Fatalf("RunningParts while draining = %q", parts)
 	}
 	c.Close() // the stuck handler's read fails; the drain completes

@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -36,6 +37,10 @@ const waitFor = 10 * time.Second
 
 // serve runs s until the returned stop is called (or the test ends) and
 // returns once s is accepting.
+//
+// stop may be called from any goroutine: it reports a Serve that does not
+// return as an error rather than failing the test itself. The cleanup
+// waits for Serve too, so no test ends while its Serve runs.
 func serve(t *testing.T, s *Server) (addr net.Addr, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -48,6 +53,7 @@ func serve(t *testing.T, s *Server) (addr net.Addr, stop func() error) {
 		t.Fatalf("Serve returned before it was ready: %v", err)
 	case <-time.After(waitFor):
 		cancel()
+		<-done
 		t.Fatal("server not ready")
 	}
 	var once sync.Once
@@ -58,14 +64,21 @@ func serve(t *testing.T, s *Server) (addr net.Addr, stop func() error) {
 			select {
 			case err = <-done:
 			case <-time.After(waitFor):
-				t.Fatal("Serve did not return after its ctx was cancelled")
+				err = errServeStuck
 			}
 		})
 		return err
 	}
-	t.Cleanup(func() { stop() })
+	t.Cleanup(func() {
+		if stop() == errServeStuck {
+			t.Error(errServeStuck)
+			<-done
+		}
+	})
 	return s.BoundAddr(), stop
 }
+
+var errServeStuck = fmt.Errorf("Serve did not return within %v of its ctx's cancel", waitFor)
 
 // echo answers each line with itself. It watches ctx the way a handler
 // should: when the listener stops, a pending read is cut short, while a
@@ -223,16 +236,45 @@ func clientTLS(t *testing.T) *tls.Config {
 	return &tls.Config{RootCAs: certPool, ServerName: "127.0.0.1"}
 }
 
-// logBuffer collects zerolog's JSON lines from many goroutines.
+// logBuffer collects zerolog's JSON lines from many goroutines, and lets
+// a test wait for a line: a log line is the event that marks many of the
+// listener's steps.
 type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed and replaced at every Write
 }
 
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.written != nil {
+		close(b.written)
+		b.written = nil
+	}
 	return b.buf.Write(p)
+}
+
+// await waits until a line whose message contains msg has been logged.
+func (b *logBuffer) await(t *testing.T, msg string) {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		b.mu.Lock()
+		if b.written == nil {
+			b.written = make(chan struct{})
+		}
+		written := b.written
+		b.mu.Unlock()
+		if len(b.entries(t, msg)) > 0 {
+			return
+		}
+		select {
+		case <-written:
+		case <-deadline:
+			t.Fatalf("no log line %q within %v", msg, waitFor)
+		}
+	}
 }
 
 func (b *logBuffer) logger() zerolog.Logger { return zerolog.New(b).Level(zerolog.DebugLevel) }
@@ -257,19 +299,6 @@ func (b *logBuffer) entries(t *testing.T, msg string) []map[string]any {
 		}
 	}
 	return out
-}
-
-// eventually waits for cond, checking it as the test's observed condition
-// with a deadline rather than sleeping for a fixed time.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // expectClosed checks that the server closed c: a read returns EOF or a

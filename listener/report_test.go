@@ -25,7 +25,8 @@ func TestRunReportNamesAStuckConnection(t *testing.T) {
 	})
 	s := &Server{Name: "kv", Addr: "127.0.0.1:0", Handler: stuck, DrainTimeout: 50 * time.Millisecond}
 	root := supervisor.New("app", supervisor.Config{StopTimeout: 300 * time.Millisecond})
-	root.Add(s)
+	served := &observed{Server: s, returned: make(chan struct{})}
+	root.Add(served)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
@@ -50,5 +51,21 @@ func TestRunReportNamesAStuckConnection(t *testing.T) {
 	}
 
 	close(release)
-	eventually(t, "the listener to finish its stop", func() bool { return s.RunningParts() == nil })
+	select {
+	case <-served.returned: // the abandoned Serve finishes its stop
+	case <-time.After(waitFor):
+		t.Fatal("the listener's Serve did not return once its handler did")
+	}
+}
+
+// observed is a Server whose Serve reports its return, for a test whose
+// Serve is started by a supervisor that may abandon it.
+type observed struct {
+	*Server
+	returned chan struct{}
+}
+
+func (o *observed) Serve(ctx context.Context) error {
+	defer close(o.returned)
+	return o.Server.Serve(ctx)
 }

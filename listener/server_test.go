@@ -90,7 +90,7 @@ func TestBadConfigIsRefusedBeforeBinding(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := tt.s
 			bound := false
-			s.Listen = func(network, address string) (net.Listener, error) {
+			s.Bind = func(network, address string) (net.Listener, error) {
 				bound = true
 				return net.Listen(network, address)
 			}
@@ -159,8 +159,8 @@ func TestGivenListenerFailureEndsServe(t *testing.T) {
 	ln.Close()
 	select {
 	case err := <-done:
-		if !errors.Is(err, ErrListenerFailed) {
-			t.Fatalf("Serve = %v; want ErrListenerFailed", err)
+		if !errors.Is(err, ErrListenerGone) {
+			t.Fatalf("Serve = %v; want ErrListenerGone", err)
 		}
 		if errors.Is(err, suture.ErrTerminateSupervisorTree) || errors.Is(err, suture.ErrDoNotRestart) {
 			t.Fatalf("Serve's error %v carries a suture sentinel", err)

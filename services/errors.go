@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/thejerf/suture/v4"
+	"github.com/seamgo/seam/internal/bind"
 )
 
 // Errors returned by the services' Serve methods; test for them with
@@ -24,19 +24,10 @@ var (
 	// wraps ErrBadConfig.
 	ErrNoFunc = fmt.Errorf("%w: no func", ErrBadConfig)
 
-	// ErrListenerUsed means an [HTTP] was given a Listener that an earlier
-	// Serve has served and closed, so a restarted service has nothing to
-	// serve. Set Addr instead of Listener for a service that must survive
-	// a restart.
-	ErrListenerUsed = errors.New("services: Listener already served and closed")
+	// ErrListenerGone means that an [HTTP]'s given Listener cannot be
+	// served: an earlier Serve has served and closed it, so a restarted
+	// service has nothing to serve. Set Addr instead of Listener for a
+	// service that must survive a restart. It is listener.ErrListenerGone
+	// too, so one errors.Is covers both packages.
+	ErrListenerGone = bind.ErrListenerGone
 )
-
-// errDoNotRestart lets suture's sentinel ride along in an error chain, so
-// that the supervisor does not restart a service whose configuration is
-// wrong, without adding its text to the message.
-var errDoNotRestart = wrapOnly{suture.ErrDoNotRestart}
-
-type wrapOnly struct{ err error }
-
-func (w wrapOnly) Error() string { return "" }
-func (w wrapOnly) Unwrap() error { return w.err }

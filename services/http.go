@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/seamgo/seam/internal/bind"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -64,7 +64,7 @@ type HTTP struct {
 	// Listener, if set, is served instead of binding an address (and Addr
 	// must be empty). Serve takes it over and closes it when it returns,
 	// so a restarted service has nothing left to serve: the next Serve
-	// returns an error wrapping [ErrListenerUsed]. Use Addr for a service
+	// returns an error wrapping [ErrListenerGone]. Use Addr for a service
 	// that must survive a restart.
 	Listener net.Listener
 
@@ -83,14 +83,10 @@ type HTTP struct {
 	Logger zerolog.Logger
 
 	// listen binds an address; a seam for tests, nil means
-	// net.ListenConfig.Listen on "tcp".
-	listen func(ctx context.Context, addr string) (net.Listener, error)
+	// net.ListenConfig.Listen.
+	listen bind.ListenFunc
 
-	mu           sync.Mutex
-	ready        chan struct{} // closed at the first successful bind
-	addr         net.Addr      // of the latest bind
-	pinned       string        // the first bind's address, bound by every later Serve
-	listenerUsed bool          // Listener has been handed to a Serve
+	sock bind.Socket // bound or given, pinned, Ready and BoundAddr
 }
 
 // httpConfig is an [HTTP]'s configuration with the defaults filled in; the
@@ -173,43 +169,12 @@ func (h *HTTP) String() string {
 // for the first time; requests sent after that are served. It is safe to
 // call at any time, before Serve too, and from any goroutine; every call
 // returns the same channel. A restart does not reopen it.
-func (h *HTTP) Ready() <-chan struct{} {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.readyLocked()
-}
-
-func (h *HTTP) readyLocked() chan struct{} {
-	if h.ready == nil {
-		h.ready = make(chan struct{})
-	}
-	return h.ready
-}
+func (h *HTTP) Ready() <-chan struct{} { return h.sock.Ready() }
 
 // BoundAddr returns the address the service is bound to (or the
 // Listener's), nil before the first bind. With port 0 in Addr, this is where
 // to find the port the kernel chose; a restart binds it again.
-func (h *HTTP) BoundAddr() net.Addr {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.addr
-}
-
-// bound records a successful bind and signals Ready.
-func (h *HTTP) bound(addr net.Addr) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.addr = addr
-	if h.pinned == "" && h.Listener == nil {
-		h.pinned = addr.String()
-	}
-	ready := h.readyLocked()
-	select {
-	case <-ready:
-	default:
-		close(ready)
-	}
-}
+func (h *HTTP) BoundAddr() net.Addr { return h.sock.Addr() }
 
 // Serve binds the socket (or takes Listener), serves HTTP on it, TLS if the
 // template has a TLSConfig, and blocks until ctx ends or serving fails.
@@ -240,7 +205,7 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	cfg, err := h.config()
 	if err != nil {
 		h.Logger.Error().Err(err).Str("service", h.String()).Msg("http not started")
-		return fmt.Errorf("%w%w", err, errDoNotRestart)
+		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
 	}
 	if ctx.Err() != nil {
 		return nil
@@ -267,7 +232,7 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	srv := h.newServer(cfg, base, &flight, log)
 	srv.RegisterOnShutdown(cancelRequests)
 
-	h.bound(ln.Addr())
+	h.sock.Serving(ln.Addr())
 	log.Info().Str("addr", ln.Addr().String()).Bool("tls", cfg.tls).Msg("http serving")
 
 	served := make(chan error, 1)
@@ -287,7 +252,13 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	case serveErr = <-served:
 		drain(srv, cfg.drain, log)
 	}
-	flight.wait()
+	if drained := flight.close(); !isClosed(drained) {
+		// net/http has closed every connection but cannot stop a
+		// handler that ignores both its request's context and its
+		// connection: say what the stop waits for.
+		log.Debug().Msg("http waiting for handlers that outlived their connections")
+		<-drained
+	}
 
 	if ctx.Err() != nil {
 		if !errors.Is(serveErr, http.ErrServerClosed) {
@@ -299,36 +270,26 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	return fmt.Errorf("services: http %q: serve: %w", cfg.name, serveErr)
 }
 
-// bind returns the listener to serve: Listener once, or a fresh socket.
+// bind returns the listener to serve: Listener once, or a fresh socket at
+// the address the first bind pinned.
 func (h *HTTP) bind(ctx context.Context, cfg httpConfig) (net.Listener, error) {
-	if h.Listener != nil {
-		h.mu.Lock()
-		used := h.listenerUsed
-		h.listenerUsed = true
-		h.mu.Unlock()
-		if used {
-			return nil, fmt.Errorf("%w: http %q", ErrListenerUsed, cfg.name)
-		}
-		return h.Listener, nil
+	ln, err := h.sock.Bind(ctx, bind.Target{Network: "tcp", Address: cfg.addr, Listener: h.Listener, Listen: h.listen})
+	if errors.Is(err, ErrListenerGone) {
+		return nil, fmt.Errorf("services: http %q: %w", cfg.name, err)
 	}
-	listen := h.listen
-	if listen == nil {
-		listen = func(ctx context.Context, addr string) (net.Listener, error) {
-			var lc net.ListenConfig
-			return lc.Listen(ctx, "tcp", addr)
-		}
-	}
-	h.mu.Lock()
-	addr := h.pinned
-	h.mu.Unlock()
-	if addr == "" {
-		addr = cfg.addr
-	}
-	ln, err := listen(ctx, addr)
 	if err != nil {
 		return nil, fmt.Errorf("services: http %q: listen: %w", cfg.name, err)
 	}
 	return ln, nil
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // drain stops srv: Shutdown for up to timeout, then Close for whatever is

@@ -13,6 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
+
+	"github.com/seamgo/seam/internal/bind"
 )
 
 func TestHTTPServesRequest(t *testing.T) {
@@ -48,12 +50,9 @@ func TestHTTPStopReturnsNilWithoutWaitingForIdleConns(t *testing.T) {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 
-	start := time.Now()
+	// stop fails the test if Serve takes waitFor, far less than the drain.
 	if err := s.stop(t); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
-	}
-	if took := time.Since(start); took > waitFor {
-		t.Errorf("stop took %v with only an idle connection open", took)
 	}
 	refused(t, h.BoundAddr().String())
 	if out := logs.String(); strings.Contains(out, `"level":"warn"`) || strings.Contains(out, `"level":"error"`) {
@@ -161,12 +160,10 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 	}()
 	waitClosed(t, started, "the stream to start")
 
-	start := time.Now()
+	// The stream ignores the stop, so only the drain timeout ends it: the
+	// warning checked below is that timeout passing before Serve returned.
 	if err := s.stop(t); err != nil {
 		t.Fatalf("Serve after the drain timeout = %v, want nil", err)
-	}
-	if took := time.Since(start); took < drain {
-		t.Errorf("Serve returned after %v, before the drain timeout of %v", took, drain)
 	}
 	select {
 	case err := <-handlerErr:
@@ -192,8 +189,10 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
+	var logs logBuffer
 	h := &HTTP{
 		Addr:         "127.0.0.1:0",
+		Logger:       zerolog.New(&logs).Level(zerolog.DebugLevel),
 		DrainTimeout: 50 * time.Millisecond,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			close(started)
@@ -223,11 +222,9 @@ func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 		t.Fatal("the connection was not closed after the drain timeout")
 	}
 	// The connection is closed; Serve must still wait for the handler.
-	// Give a broken Serve a moment to return before the handler does.
-	select {
-	case <-s.done:
+	logs.await(t, "http waiting for handlers")
+	if s.returned() {
 		t.Fatalf("Serve returned (%v) while a handler was still running", s.err)
-	case <-time.After(200 * time.Millisecond):
 	}
 	close(release)
 	if err := s.wait(t); err != nil {
@@ -326,7 +323,7 @@ func TestHTTPConfigErrors(t *testing.T) {
 			var logs logBuffer
 			tt.h.Logger = zerolog.New(&logs)
 			bound := false
-			tt.h.listen = func(ctx context.Context, addr string) (net.Listener, error) {
+			tt.h.listen = func(ctx context.Context, network, addr string) (net.Listener, error) {
 				bound = true
 				return nil, errors.New("test: not binding")
 			}
@@ -519,8 +516,8 @@ func TestHTTPServesGivenListenerOnce(t *testing.T) {
 	}
 
 	err = serve(t, h).wait(t)
-	if !errors.Is(err, ErrListenerUsed) || errors.Is(err, suture.ErrDoNotRestart) {
-		t.Fatalf("second Serve = %v, want an error wrapping ErrListenerUsed", err)
+	if !errors.Is(err, ErrListenerGone) || errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v, want an error wrapping ErrListenerGone", err)
 	}
 }
 
@@ -550,7 +547,7 @@ func TestHTTPReadyBeforeServe(t *testing.T) {
 
 func TestHTTPServeWithEndedContext(t *testing.T) {
 	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello}
-	h.listen = func(ctx context.Context, addr string) (net.Listener, error) {
+	h.listen = func(ctx context.Context, network, addr string) (net.Listener, error) {
 		t.Error("Serve bound a socket for a ctx that had already ended")
 		return nil, errors.New("test: not binding")
 	}
@@ -563,10 +560,10 @@ func TestHTTPServeWithEndedContext(t *testing.T) {
 
 // recordListeners returns a listen seam that binds for real and sends each
 // listener to lns, so a test can break it.
-func recordListeners(lns chan<- net.Listener) func(context.Context, string) (net.Listener, error) {
-	return func(ctx context.Context, addr string) (net.Listener, error) {
+func recordListeners(lns chan<- net.Listener) bind.ListenFunc {
+	return func(ctx context.Context, network, addr string) (net.Listener, error) {
 		var lc net.ListenConfig
-		ln, err := lc.Listen(ctx, "tcp", addr)
+		ln, err := lc.Listen(ctx, network, addr)
 		if err == nil {
 			lns <- ln
 		}

@@ -15,8 +15,8 @@ import (
 type inflight struct {
 	mu      sync.Mutex
 	n       int
-	closed  bool          // wait has been called: no handler may start
-	drained chan struct{} // made by wait, closed when n drops to 0
+	closed  bool          // close has been called: no handler may start
+	drained chan struct{} // made by close, closed when n drops to 0
 }
 
 // wrap returns next wrapped to be counted, and to log a panic with its
@@ -73,17 +73,18 @@ func (f *inflight) leave() {
 	}
 }
 
-// wait stops new handlers from starting and blocks until the running ones
-// have returned. Call it once, after the server is closed.
-func (f *inflight) wait() {
+// close stops new handlers from starting and returns a channel that is
+// closed once the running ones have returned. Call it once, after the
+// server is closed.
+func (f *inflight) close() <-chan struct{} {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.closed = true
-	if f.n == 0 {
-		f.mu.Unlock()
-		return
-	}
 	drained := make(chan struct{})
-	f.drained = drained
-	f.mu.Unlock()
-	<-drained
+	if f.n == 0 {
+		close(drained)
+	} else {
+		f.drained = drained
+	}
+	return drained
 }

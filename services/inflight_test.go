@@ -4,41 +4,36 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 )
 
-func TestInflightWaitBlocksUntilHandlersReturn(t *testing.T) {
+func TestInflightCloseWaitsUntilHandlersReturn(t *testing.T) {
 	var f inflight
 	if !f.enter() {
-		t.Fatal("enter refused before wait")
+		t.Fatal("enter refused before close")
 	}
-	waited := make(chan struct{})
-	go func() {
-		defer close(waited)
-		f.wait()
-	}()
+	drained := f.close()
 	select {
-	case <-waited:
-		t.Fatal("wait returned while a handler was running")
-	case <-time.After(50 * time.Millisecond):
+	case <-drained:
+		t.Fatal("drained while a handler was running")
+	default:
+	}
+	if f.enter() {
+		t.Error("enter accepted a handler after close")
 	}
 	f.leave()
-	waitClosed(t, waited, "wait to return after the last handler left")
-	if f.enter() {
-		t.Error("enter accepted a handler after wait")
-	}
+	waitClosed(t, drained, "the drain to end after the last handler left")
 }
 
-func TestInflightRefusesHandlersAfterWait(t *testing.T) {
+func TestInflightRefusesHandlersAfterClose(t *testing.T) {
 	var f inflight
-	f.wait()
+	waitClosed(t, f.close(), "the drain of no handler to end")
 	called := false
 	h := f.wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), zerolog.Nop())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	if called || rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("after wait: handler called %v, status %d; want not called, 503", called, rec.Code)
+		t.Errorf("after close: handler called %v, status %d; want not called, 503", called, rec.Code)
 	}
 }

@@ -129,16 +129,45 @@ var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "hello")
 })
 
-// logBuffer collects zerolog output from several goroutines.
+// logBuffer collects zerolog output from several goroutines, and lets a
+// test wait for a line as the event that marks a step of a service.
 type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	written chan struct{} // closed and replaced at every Write
 }
 
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.written != nil {
+		close(b.written)
+		b.written = nil
+	}
 	return b.buf.Write(p)
+}
+
+// await waits until a line containing substr has been logged.
+func (b *logBuffer) await(t *testing.T, substr string) {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		b.mu.Lock()
+		if b.written == nil {
+			b.written = make(chan struct{})
+		}
+		written := b.written
+		logged := strings.Contains(b.buf.String(), substr)
+		b.mu.Unlock()
+		if logged {
+			return
+		}
+		select {
+		case <-written:
+		case <-deadline:
+			t.Fatalf("no log line contains %q within %v:\n%s", substr, waitFor, b.String())
+		}
+	}
 }
 
 func (b *logBuffer) String() string {

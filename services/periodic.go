@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/seamgo/seam/internal/bind"
 )
 
 // Periodic runs Func every Interval as a [suture.Service], for the
@@ -78,7 +80,7 @@ func (p *Periodic) Serve(ctx context.Context) error {
 	}
 	if err != nil {
 		p.Logger.Error().Err(err).Str("service", name).Msg("periodic not started")
-		return fmt.Errorf("%w%w", err, errDoNotRestart)
+		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
 	}
 	log := p.Logger.With().Str("service", name).Logger()
 

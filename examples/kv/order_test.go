@@ -25,7 +25,7 @@ func TestAOFLoadedBeforeListening(t *testing.T) {
 	}
 	a := build(t, cfg)
 	atBind := -1
-	a.listener.Listen = func(network, address string) (net.Listener, error) {
+	a.listener.Bind = func(network, address string) (net.Listener, error) {
 		atBind = a.store.Len()
 		return net.Listen(network, address)
 	}
