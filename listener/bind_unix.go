@@ -28,7 +28,7 @@ func removeStaleSocket(path string) error {
 		return fmt.Errorf("listener: unix socket %s: %w", path, err)
 	}
 	if fi.Mode()&fs.ModeSocket == 0 {
-		return fmt.Errorf("%w: %s exists and is not a socket", ErrBadConfig, path)
+		return fmt.Errorf("listener: %w: %s exists and is not a socket", ErrBadConfig, path)
 	}
 	c, err := net.DialTimeout("unix", path, time.Second)
 	if err == nil {

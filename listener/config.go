@@ -15,7 +15,10 @@ import (
 // Errors returned by [Server.Serve]. Configuration errors wrap
 // [ErrBadConfig] and are returned before anything binds.
 var (
-	ErrBadConfig      = errors.New("listener: invalid configuration")
+	// ErrBadConfig is wrapped by every configuration error. It is
+	// supervisor.ErrBadConfig, the one value for this across seam.
+	ErrBadConfig = supervisor.ErrBadConfig
+
 	ErrSocketInUse    = errors.New("listener: unix socket in use by a live process")
 	ErrAlreadyServing = errors.New("listener: Serve called while already serving")
 
@@ -94,7 +97,7 @@ func (s *Server) resolve() (config, error) {
 		slotFreed:   s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
-		return config{}, fmt.Errorf("%w: "+format, append([]any{ErrBadConfig}, args...)...)
+		return config{}, fmt.Errorf("listener: %w: "+format, append([]any{ErrBadConfig}, args...)...)
 	}
 	if c.handler == nil {
 		return bad("Handler is nil")

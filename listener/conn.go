@@ -127,7 +127,7 @@ func (c *conn) Serve(context.Context) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			e.stats.panics.Add(1)
-			log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).
+			log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).
 				Msg("handler panicked; connection closed")
 		}
 		err = errConnDone

@@ -90,7 +90,7 @@ func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 			// in now. (A dial may still reach another process that took
 			// the freed port, so what counts is that this server does
 			// not accept it.)
-			if parts := s.RunningParts(); slices.Contains(parts, "acceptor") {
+			if parts := s.LiveWork(); slices.Contains(parts, "acceptor") {
 				t.Fatalf("the connections' ctx was cancelled while the acceptor ran: %q", parts)
 			}
 			accepted := s.Stats().Accepted
@@ -168,9 +168,9 @@ func TestStopWithNoConnections(t *testing.T) {
 	}
 }
 
-// RunningParts names a stuck connection by its remote address while the
+// LiveWork names a stuck connection by its remote address while the
 // stop waits for it: that is what a stop report shows.
-func TestRunningPartsNamesStuckConnections(t *testing.T) {
+func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	h := newStopHandler()
 	var logs logBuffer
 	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour, Logger: logs.logger()}
@@ -183,21 +183,21 @@ func TestRunningPartsNamesStuckConnections(t *testing.T) {
 	io.WriteString(c, "stuck\n")
 	<-h.stuckIn
 
-	parts := s.RunningParts()
+	parts := s.LiveWork()
 	if len(parts) != 2 || parts[0] != "acceptor" || !strings.Contains(parts[1], c.LocalAddr().String()) {
-		t.Fatalf("RunningParts = %q; want the acceptor and the connection from %v", parts, c.LocalAddr())
+		t.Fatalf("LiveWork = %q; want the acceptor and the connection from %v", parts, c.LocalAddr())
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
 	logs.await(t, "draining connections") // the acceptor has stopped
-	if parts := s.RunningParts(); len(parts) != 1 || !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
-		t.Fatalf("RunningParts while draining = %q", parts)
+	if parts := s.LiveWork(); len(parts) != 1 || !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
+		t.Fatalf("LiveWork while draining = %q", parts)
 	}
 	c.Close() // the stuck handler's read fails; the drain completes
 	if err := <-stopped; err != nil {
 		t.Fatal(err)
 	}
-	if parts := s.RunningParts(); parts != nil {
-		t.Fatalf("RunningParts after Serve = %q; want nil", parts)
+	if parts := s.LiveWork(); parts != nil {
+		t.Fatalf("LiveWork after Serve = %q; want nil", parts)
 	}
 }

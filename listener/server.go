@@ -112,10 +112,10 @@ type Server struct {
 	sock     bind.Socket // bound or given, pinned, Ready and BoundAddr
 
 	mu      sync.Mutex
-	running *running // of the Serve in progress, for RunningParts
+	running *running // of the Serve in progress, for LiveWork
 }
 
-// running is what RunningParts asks of the Serve in progress.
+// running is what LiveWork asks of the Serve in progress.
 type running struct {
 	acceptor *acceptor
 	conns    *tracker
@@ -252,11 +252,11 @@ func (s *Server) String() string {
 	return "listener " + s.Addr
 }
 
-// RunningParts names the parts of the Server still running: its acceptor and
+// LiveWork names the parts of the Server still running: its acceptor and
 // each open connection by remote address. It is how a stop report names a
 // stuck connection (see supervisor.Run). It returns nil when the Server is
 // not serving.
-func (s *Server) RunningParts() []string {
+func (s *Server) LiveWork() []string {
 	s.mu.Lock()
 	r := s.running
 	s.mu.Unlock()

@@ -7,7 +7,7 @@
 //
 //	sup := suture.New("app", suture.Spec{})
 //	sup.Add(&services.HTTP{Name: "admin", Addr: ":8080", Handler: mux})
-//	sup.Add(&services.Periodic{Name: "expire", Interval: time.Second, Func: expire})
+//	sup.Add(&services.Periodic{Name: "expire", Interval: time.Second, Job: expire})
 //	sup.Add(services.Func("aof", aof.Run))
 //
 // # Lifecycle

@@ -1,10 +1,10 @@
 package services
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // Errors returned by the services' Serve methods; test for them with
@@ -13,16 +13,17 @@ var (
 	// ErrBadConfig is wrapped by every error about a service's
 	// configuration. Serve returns such an error before it binds or
 	// starts anything.
-	ErrBadConfig = errors.New("services: invalid configuration")
+	// It is supervisor.ErrBadConfig, the one value for this across seam.
+	ErrBadConfig = supervisor.ErrBadConfig
 
 	// ErrNoHandler means an [HTTP] has neither Handler nor Server.Handler.
 	// Unlike net/http, HTTP never falls back to http.DefaultServeMux. It
 	// wraps ErrBadConfig.
-	ErrNoHandler = fmt.Errorf("%w: no handler", ErrBadConfig)
+	ErrNoHandler = fmt.Errorf("services: %w: no handler", ErrBadConfig)
 
 	// ErrNoFunc means a [Func] or a [Periodic] has no function to run. It
 	// wraps ErrBadConfig.
-	ErrNoFunc = fmt.Errorf("%w: no func", ErrBadConfig)
+	ErrNoFunc = fmt.Errorf("services: %w: no func", ErrBadConfig)
 
 	// ErrListenerGone means that an [HTTP]'s given Listener cannot be
 	// served: an earlier Serve has served and closed it, so a restarted

@@ -97,7 +97,7 @@ func ExamplePeriodic() {
 	p := &services.Periodic{
 		Name:     "expire",
 		Interval: 10 * time.Millisecond,
-		Func: func(ctx context.Context) error {
+		Job: func(ctx context.Context) error {
 			runs++
 			if runs == 3 {
 				cancel() // a program would cancel at shutdown instead

@@ -110,7 +110,7 @@ func (h *HTTP) config() (httpConfig, error) {
 		tls:     h.Server != nil && h.Server.TLSConfig != nil,
 	}
 	bad := func(format string, args ...any) (httpConfig, error) {
-		return httpConfig{}, fmt.Errorf("%w: http %q "+format, append([]any{ErrBadConfig, c.name}, args...)...)
+		return httpConfig{}, fmt.Errorf("services: %w: http %q "+format, append([]any{ErrBadConfig, c.name}, args...)...)
 	}
 	if h.Server != nil && h.Server.Handler != nil {
 		c.handler = h.Server.Handler

@@ -10,15 +10,15 @@ import (
 	"github.com/seamgo/seam/internal/bind"
 )
 
-// Periodic runs Func every Interval as a [suture.Service], for the
+// Periodic runs Job every Interval as a [suture.Service], for the
 // housekeeping of a server: flushing a log, expiring keys, refreshing a
 // cache. A pointer to a Periodic is the service:
 //
-//	sup.Add(&services.Periodic{Name: "expire", Interval: time.Second, Func: expire})
+//	sup.Add(&services.Periodic{Name: "expire", Interval: time.Second, Job: expire})
 //
 // Runs follow a [time.Ticker]: the first comes one Interval after Serve
 // starts, and the later ones stay on that grid, so lateness does not
-// accumulate. Runs never overlap. A tick that falls while Func is still
+// accumulate. Runs never overlap. A tick that falls while Job is still
 // running is dropped, so a run longer than Interval is followed by the next
 // tick of the grid, never by a burst of catch-up runs.
 //
@@ -32,12 +32,12 @@ type Periodic struct {
 	// Interval is the time between runs. Required, greater than zero.
 	Interval time.Duration
 
-	// Func is the job. Required. It is given the service's ctx and should
+	// Job is what runs at each tick. Required. It is given the service's ctx and should
 	// return soon after that ends. A non-nil error ends Serve with it, so
 	// the supervisor sees the fault and restarts the service (the grid
 	// starts over). A panic is not recovered here: suture recovers it,
 	// counts it as a failure and restarts the service.
-	Func func(ctx context.Context) error
+	Job func(ctx context.Context) error
 
 	// Logger receives start and stop at debug and configuration errors
 	// at error. The zero value logs nothing.
@@ -57,26 +57,26 @@ func (p *Periodic) String() string {
 	return "periodic"
 }
 
-// Serve calls Func at every tick of Interval and blocks until ctx ends or
-// Func fails.
+// Serve calls Job at every tick of Interval and blocks until ctx ends or
+// Job fails.
 //
-// When ctx ends, Serve waits for a Func in progress to return and returns
-// nil, whatever that Func returned. When Func returns an error while ctx is
+// When ctx ends, Serve waits for a Job in progress to return and returns
+// nil, whatever that Job returned. When Job returns an error while ctx is
 // live, Serve returns it at once, wrapped with the service's name, so that
 // the supervisor restarts the service.
 //
-// An invalid configuration (nil Func, Interval not above zero) is logged at
+// An invalid configuration (nil Job, Interval not above zero) is logged at
 // error and returned at once, as an error wrapping [ErrBadConfig] (and
-// [ErrNoFunc] for a nil Func) and suture.ErrDoNotRestart: restarting cannot
+// [ErrNoFunc] for a nil Job) and suture.ErrDoNotRestart: restarting cannot
 // fix it, so the supervisor drops the service.
 func (p *Periodic) Serve(ctx context.Context) error {
 	name := p.String()
 	var err error
 	switch {
-	case p.Func == nil:
+	case p.Job == nil:
 		err = fmt.Errorf("%w: periodic %q", ErrNoFunc, name)
 	case p.Interval <= 0:
-		err = fmt.Errorf("%w: periodic %q has Interval %v; want more than 0", ErrBadConfig, name, p.Interval)
+		err = fmt.Errorf("services: %w: periodic %q has Interval %v; want more than 0", ErrBadConfig, name, p.Interval)
 	}
 	if err != nil {
 		p.Logger.Error().Err(err).Str("service", name).Msg("periodic not started")
@@ -116,7 +116,7 @@ func (p *Periodic) Serve(ctx context.Context) error {
 			log.Debug().Msg("periodic stopped")
 			return nil
 		}
-		if err := p.Func(ctx); err != nil {
+		if err := p.Job(ctx); err != nil {
 			if ctx.Err() != nil {
 				log.Debug().Err(err).Msg("periodic stopped")
 				return nil

@@ -14,7 +14,7 @@ import (
 
 func TestPeriodicRunsRepeatedly(t *testing.T) {
 	ran := make(chan struct{}, 1)
-	p := &Periodic{Name: "tick", Interval: time.Millisecond, Func: func(ctx context.Context) error {
+	p := &Periodic{Name: "tick", Interval: time.Millisecond, Job: func(ctx context.Context) error {
 		select {
 		case ran <- struct{}{}:
 		default:
@@ -36,7 +36,7 @@ func TestPeriodicRunsRepeatedly(t *testing.T) {
 
 func TestPeriodicStopsOnCancel(t *testing.T) {
 	var runs atomic.Int32
-	p := &Periodic{Interval: time.Hour, Func: func(context.Context) error {
+	p := &Periodic{Interval: time.Hour, Job: func(context.Context) error {
 		runs.Add(1)
 		return nil
 	}}
@@ -51,7 +51,7 @@ func TestPeriodicStopsOnCancel(t *testing.T) {
 
 func TestPeriodicStopsDuringRun(t *testing.T) {
 	running := make(chan struct{})
-	p := &Periodic{Interval: time.Millisecond, Func: func(ctx context.Context) error {
+	p := &Periodic{Interval: time.Millisecond, Job: func(ctx context.Context) error {
 		close(running)
 		<-ctx.Done()
 		return ctx.Err() // the stop's error is not a failure
@@ -66,7 +66,7 @@ func TestPeriodicStopsDuringRun(t *testing.T) {
 func TestPeriodicReturnsFuncError(t *testing.T) {
 	errBoom := errors.New("boom")
 	var runs atomic.Int32
-	p := &Periodic{Name: "flush", Interval: time.Millisecond, Func: func(context.Context) error {
+	p := &Periodic{Name: "flush", Interval: time.Millisecond, Job: func(context.Context) error {
 		if runs.Add(1) == 2 {
 			return errBoom
 		}
@@ -88,7 +88,7 @@ func TestPeriodicDropsTicksDuringRun(t *testing.T) {
 	ticks := make(chan time.Time)
 	runs := make(chan struct{})
 	t0 := time.Unix(1_000_000, 0)
-	p := &Periodic{Interval: time.Second, Func: func(context.Context) error {
+	p := &Periodic{Interval: time.Second, Job: func(context.Context) error {
 		runs <- struct{}{}
 		return nil
 	}}
@@ -131,8 +131,8 @@ func TestPeriodicConfigErrors(t *testing.T) {
 		want error
 	}{
 		{"no Func", &Periodic{Interval: time.Second}, ErrNoFunc},
-		{"zero Interval", &Periodic{Func: nop}, ErrBadConfig},
-		{"negative Interval", &Periodic{Func: nop, Interval: -time.Second}, ErrBadConfig},
+		{"zero Interval", &Periodic{Job: nop}, ErrBadConfig},
+		{"negative Interval", &Periodic{Job: nop, Interval: -time.Second}, ErrBadConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,7 +155,7 @@ func TestPeriodicConfigErrors(t *testing.T) {
 func TestPeriodicUnderSupervisor(t *testing.T) {
 	var runs atomic.Int32
 	again := make(chan struct{})
-	p := &Periodic{Name: "expire", Interval: time.Millisecond, Func: func(context.Context) error {
+	p := &Periodic{Name: "expire", Interval: time.Millisecond, Job: func(context.Context) error {
 		switch runs.Add(1) {
 		case 1:
 			return errors.New("fault")

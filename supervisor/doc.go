@@ -97,6 +97,6 @@
 // with its supervisor path ("app/cache: warmer"), walking the whole tree
 // because suture's own report covers one supervisor only. A service that
 // runs parts of its work outside suture's view, as a listener runs its
-// connections, implements [PartsReporter] so that its live parts are named
+// connections, implements [WorkReporter] so that its live parts are named
 // too ("app/kv: conn 127.0.0.1:5555 (id 7)").
 package supervisor

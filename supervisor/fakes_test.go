@@ -126,7 +126,7 @@ type partsBlocker struct {
 	parts []string
 }
 
-func (p partsBlocker) RunningParts() []string { return p.parts }
+func (p partsBlocker) LiveWork() []string { return p.parts }
 
 // partsSleeper is a well-behaved service that reports parts.
 type partsSleeper struct {
@@ -134,7 +134,7 @@ type partsSleeper struct {
 	parts []string
 }
 
-func (p partsSleeper) RunningParts() []string { return p.parts }
+func (p partsSleeper) LiveWork() []string { return p.parts }
 
 // wrapped holds a supervisor without being one, as suture.HasSupervisor
 // allows. With serve false its Serve never runs the supervisor it holds.

@@ -178,14 +178,14 @@ func (g *Group) resolve() (groupConfig, error) {
 	}
 	for i, s := range g.Services {
 		if s == nil {
-			errs = append(errs, fmt.Errorf("%w: group %s: Services[%d] is nil", ErrBadConfig, name, i))
+			errs = append(errs, fmt.Errorf("supervisor: %w: group %s: Services[%d] is nil", ErrBadConfig, name, i))
 		}
 	}
 	if g.Strategy > OneForAll {
-		errs = append(errs, fmt.Errorf("%w: group %s: unknown Strategy %d", ErrBadConfig, name, g.Strategy))
+		errs = append(errs, fmt.Errorf("supervisor: %w: group %s: unknown Strategy %d", ErrBadConfig, name, g.Strategy))
 	}
 	if g.StartTimeout < 0 {
-		errs = append(errs, fmt.Errorf("%w: group %s: StartTimeout %v is negative", ErrBadConfig, name, g.StartTimeout))
+		errs = append(errs, fmt.Errorf("supervisor: %w: group %s: StartTimeout %v is negative", ErrBadConfig, name, g.StartTimeout))
 	}
 	if len(errs) > 0 {
 		return groupConfig{}, errors.Join(errs...)

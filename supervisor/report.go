@@ -9,18 +9,18 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
-// PartsReporter is implemented by services that run parts of their work
+// WorkReporter is implemented by services that run parts of their work
 // outside suture's view, as a listener runs its connections. When such a
 // service has not stopped, [Run]'s report names each part it returns, so a
 // stuck connection is found by its listener and remote address
 // ("app/kv: conn 127.0.0.1:5555 (id 7)").
 //
-// RunningParts is called from another goroutine while the service may still
+// LiveWork is called from another goroutine while the service may still
 // be running: it must be safe for concurrent use and must not block. It
 // returns one short description per live part, such as "acceptor" or
 // "conn 127.0.0.1:5555 (id 7)", and nil when none is running.
-type PartsReporter interface {
-	RunningParts() []string
+type WorkReporter interface {
+	LiveWork() []string
 }
 
 // finishWait bounds the wait on a supervisor that should already have
@@ -203,20 +203,20 @@ func (r *reporter) stopping(t *tree) {
 }
 
 // parts adds the live parts of svc, named under path/name: a
-// PartsReporter's parts, or what a Group did not stop.
+// WorkReporter's parts, or what a Group did not stop.
 func (r *reporter) parts(path, name string, svc suture.Service) {
 	if g, ok := svc.(*Group); ok {
 		r.group(path, g)
 		return
 	}
-	p, ok := svc.(PartsReporter)
+	p, ok := svc.(WorkReporter)
 	if !ok {
 		return
 	}
 	if path != "" {
 		name = path + "/" + name
 	}
-	for _, part := range p.RunningParts() {
+	for _, part := range p.LiveWork() {
 		r.out = append(r.out, unstopped{path: name, name: part})
 	}
 }

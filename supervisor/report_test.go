@@ -56,7 +56,7 @@ func TestSnapshotStopsAtCycle(t *testing.T) {
 }
 
 // With the tree still stopping, every service of the snapshot is named,
-// with the live parts of a PartsReporter.
+// with the live parts of a WorkReporter.
 func TestReporterStopping(t *testing.T) {
 	root := New("app", Config{})
 	child := New("child", Config{})

@@ -54,7 +54,7 @@ type RunConfig struct {
 
 func (c RunConfig) validate() error {
 	if c.ShutdownTimeout < 0 {
-		return fmt.Errorf("%w: ShutdownTimeout %v is negative", ErrBadConfig, c.ShutdownTimeout)
+		return fmt.Errorf("supervisor: %w: ShutdownTimeout %v is negative", ErrBadConfig, c.ShutdownTimeout)
 	}
 	return nil
 }
@@ -100,7 +100,7 @@ func (c RunConfig) withDefaults() RunConfig {
 //
 //   - root returned, but a supervisor or group of the tree abandoned
 //     services that outlived their stop timeout or share of the budget; a
-//     [PartsReporter] among them has its live parts named too;
+//     [WorkReporter] among them has its live parts named too;
 //   - cfg.ShutdownTimeout passed first; or
 //   - one of cfg.Signals arrived during the stop (a second one, if a signal
 //     started it): a second request to stop means "stop now".

@@ -10,9 +10,13 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
-// ErrBadConfig is wrapped by the errors that [Config.Validate], [Run] and
-// a [Group] return for a configuration value that cannot work.
-var ErrBadConfig = errors.New("supervisor: invalid configuration")
+// ErrBadConfig is wrapped by every error about a configuration value that
+// cannot work: those of [Config.Validate], [Run] and a [Group], and those
+// of seam's listener and services, which export this same value under the
+// same name, so that one errors.Is covers them all. Its text has no
+// package prefix: each error that wraps it starts with the name of the
+// package that refused the value ("listener: invalid configuration: ...").
+var ErrBadConfig = errors.New("invalid configuration")
 
 // suture's own defaults. A supervisor built by New leaves zero fields to
 // suture, which fills in these; a Group, which counts its failures itself,
@@ -73,7 +77,7 @@ type Config struct {
 func (c Config) Validate() error {
 	var errs []error
 	if t := c.FailureThreshold; t < 0 || math.IsNaN(t) || math.IsInf(t, 0) {
-		errs = append(errs, fmt.Errorf("%w: FailureThreshold %v must be a finite number >= 0", ErrBadConfig, t))
+		errs = append(errs, fmt.Errorf("supervisor: %w: FailureThreshold %v must be a finite number >= 0", ErrBadConfig, t))
 	}
 	for _, d := range []struct {
 		name  string
@@ -84,7 +88,7 @@ func (c Config) Validate() error {
 		{"StopTimeout", c.StopTimeout},
 	} {
 		if d.value < 0 {
-			errs = append(errs, fmt.Errorf("%w: %s %v is negative", ErrBadConfig, d.name, d.value))
+			errs = append(errs, fmt.Errorf("supervisor: %w: %s %v is negative", ErrBadConfig, d.name, d.value))
 		}
 	}
 	return errors.Join(errs...)

@@ -190,7 +190,7 @@ func newApp(cfg config) (*app, error) {
 		Name:     "expire",
 		Interval: 100 * time.Millisecond, // Redis's hz 10
 		Logger:   log,
-		Func: func(context.Context) error {
+		Job: func(context.Context) error {
 			// A journal error leaves expired keys invisible but in place;
 			// the AOF writer reports and recovers from it, and the next
 			// sweep tries again.

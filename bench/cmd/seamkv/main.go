@@ -89,7 +89,7 @@ func run(addr string, maxConns int, drain time.Duration, track bool) error {
 		Name:     "expire",
 		Interval: 100 * time.Millisecond,
 		Logger:   log,
-		Func: func(context.Context) error {
+		Job: func(context.Context) error {
 			_, _ = st.Sweep(25 * time.Millisecond)
 			return nil
 		},
