@@ -26,9 +26,20 @@
 // # Graceful stop
 //
 // When Serve's ctx is cancelled the listener, in order: closes its socket,
-// so no connection is accepted; cancels every connection's ctx; waits up to
-// DrainTimeout for the handlers to return; closes the remaining connections
-// by force; and returns once every goroutine it started has ended.
+// so no connection is accepted; cancels every connection's ctx; waits for
+// the handlers to return, within its share of the stop budget that a
+// supervisor.Run or Group hands down (supervisor.DrainTimeout), or
+// DrainTimeout without one; closes the remaining connections by force; and
+// returns once every goroutine it started has ended.
+//
+// # Examples
+//
+// The package's runnable examples, in example_test.go (go test -run
+// Example -v ./listener runs them): ExampleServer, a listener in a suture
+// tree; ExampleHandlerFunc, a handler that watches its ctx;
+// ExampleServer_tls, a TLS server; ExampleServer_unix, a unix socket. For
+// tests of your own handlers, see package
+// github.com/seamgo/seam/listener/seamtest.
 //
 // # Faults
 //

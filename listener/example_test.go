@@ -3,9 +3,17 @@ package listener_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -89,6 +97,104 @@ func ExampleHandlerFunc() {
 	// hello
 	// Serve: <nil>
 	// client: EOF
+}
+
+// A Server with a TLSConfig serves TLS: each connection's handshake runs on
+// the connection's own goroutine, at the handler's first Read or Write, so
+// a slow client never holds up the accept loop. The handler sees a
+// *tls.Conn.
+func ExampleServer_tls() {
+	serverTLS, clientTLS := selfSigned()
+	hello := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		tc := conn.(*tls.Conn)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(conn, "hello over %s\n", tls.VersionName(tc.ConnectionState().Version))
+		return err
+	})
+	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: hello, TLSConfig: serverTLS}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	<-srv.Ready()
+
+	conn, err := tls.Dial("tcp", srv.BoundAddr().String(), clientTLS)
+	if err != nil {
+		fmt.Println(err)
+	} else {
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		fmt.Print(line)
+		conn.Close()
+	}
+	cancel()
+	fmt.Println("Serve:", <-served)
+	// Output:
+	// hello over TLS 1.3
+	// Serve: <nil>
+}
+
+// A unix socket is Network "unix" and the socket's path in Addr. A socket
+// file left behind by a dead process is removed before the bind; one that
+// a live process still serves is an error (ErrSocketInUse).
+func ExampleServer_unix() {
+	dir, err := os.MkdirTemp("", "seam-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "kv.sock")
+
+	where := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		_, err := fmt.Fprintf(conn, "served on %s\n", filepath.Base(conn.LocalAddr().String()))
+		return err
+	})
+	srv := &listener.Server{Network: "unix", Addr: path, Handler: where}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	<-srv.Ready()
+
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		fmt.Println(err)
+	} else {
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		fmt.Print(line)
+		conn.Close()
+	}
+	cancel()
+	fmt.Println("Serve:", <-served)
+	// Output:
+	// served on kv.sock
+	// Serve: <nil>
+}
+
+// selfSigned makes a throwaway certificate for 127.0.0.1 and the client
+// configuration that trusts it. A test would call seamtest.TLS instead.
+func selfSigned() (server, client *tls.Config) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		IsCA:         true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
+		&tls.Config{RootCAs: pool}
 }
 
 // aLongTimeAgo is a deadline already past: setting it makes a blocked
