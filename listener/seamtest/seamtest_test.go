@@ -74,3 +74,50 @@ func TestSuperviseRestarts(t *testing.T) {
 	seamtest.Eventually(t, "two serves", func() bool { return f.serves.Load() == 2 })
 	s.Stop()
 }
+
+// failing returns its error at once, as a service whose start fails does.
+type failing struct{ err error }
+
+func (f failing) Serve(context.Context) error { return f.err }
+
+func TestGoWaitsForAServeThatReturnsByItself(t *testing.T) {
+	want := errors.New("no start")
+	s := seamtest.Go(t, failing{want})
+	if err := s.Wait(t); err != want {
+		t.Fatalf("Wait = %v, want %v", err, want)
+	}
+	seamtest.Recv(t, s.Done(), "Done to be closed")
+	if err := s.Stop(); err != want {
+		t.Fatalf("Stop after the return = %v, want %v", err, want)
+	}
+}
+
+func TestGoDoesNotWaitForReady(t *testing.T) {
+	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: upper}
+	s := seamtest.Go(t, srv)
+	if s.Addr != nil {
+		t.Fatalf("Addr = %v before the wait for Ready", s.Addr)
+	}
+	seamtest.Recv(t, srv.Ready(), "the listener to be ready")
+	select {
+	case <-s.Done():
+		t.Fatal("Done closed while Serve runs")
+	default:
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	seamtest.Recv(t, s.Done(), "Done to be closed after Stop")
+}
+
+func TestStopFromAnotherGoroutine(t *testing.T) {
+	s := seamtest.Start(t, &listener.Server{Addr: "127.0.0.1:0", Handler: upper})
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop() }()
+	if err := seamtest.Recv(t, stopped, "the stop"); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("a second Stop: %v", err)
+	}
+}

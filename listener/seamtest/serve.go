@@ -16,18 +16,56 @@ type Served struct {
 	// it is ready; nil for a service without one.
 	Addr net.Addr
 
+	t      testing.TB
+	svc    suture.Service
+	cancel context.CancelFunc
+	done   chan struct{} // closed once Serve has returned
+	result error         // what Serve returned, once done is closed
+
 	stopOnce sync.Once
-	stop     func() error
-	err      error
+	stopErr  error
 }
 
 // Stop cancels the service's ctx and waits at most [Wait] for its Serve
 // to return, returning what Serve returned. It is idempotent, and the
-// test's cleanup calls it. Call it from the test's goroutine: when the
-// wait runs out, it fails the test.
+// test's cleanup calls it. It may be called from any goroutine: when the
+// wait runs out it marks the test failed with t.Errorf, never t.Fatal,
+// and returns [context.DeadlineExceeded].
 func (s *Served) Stop() error {
-	s.stopOnce.Do(func() { s.err = s.stop() })
-	return s.err
+	s.stopOnce.Do(func() {
+		s.cancel()
+		timer := time.NewTimer(Wait)
+		defer timer.Stop()
+		select {
+		case <-s.done:
+			s.stopErr = s.result
+		case <-timer.C:
+			s.t.Errorf("seamtest: %v did not return within %v of its stop", s.svc, Wait)
+			s.stopErr = context.DeadlineExceeded
+		}
+	})
+	return s.stopErr
+}
+
+// Done returns a channel that is closed once Serve has returned, whether
+// by itself or after [Served.Stop].
+func (s *Served) Done() <-chan struct{} { return s.done }
+
+// Wait waits at most [Wait] for Serve to return by itself, without
+// cancelling its ctx, and returns what it returned: it is for a service
+// that is expected to fail or finish. When the wait runs out it fails t.
+// Call it from the test's goroutine.
+func (s *Served) Wait(t testing.TB) error {
+	t.Helper()
+	timer := time.NewTimer(Wait)
+	defer timer.Stop()
+	select {
+	case <-s.done:
+		return s.result
+	case <-timer.C:
+		t.Fatalf("seamtest: %v did not return within %v", s.svc, Wait)
+		return nil
+	}
 }
 
 // readier and addresser are the methods that seam's servers have.
@@ -47,10 +85,26 @@ type (
 // the port the kernel chose in Addr.
 func Start(t testing.TB, svc suture.Service) *Served {
 	t.Helper()
+	s := Go(t, svc)
+	s.ready(t)
+	return s
+}
+
+// Go runs svc's Serve on a goroutine, as [Start] does, but does not wait
+// for it to be ready, and leaves Addr nil: it is for a test of what Serve
+// does before it is ready or instead of it, such as a start that fails
+// (see [Served.Wait]). The test's cleanup stops svc and waits for Serve
+// to return.
+func Go(t testing.TB, svc suture.Service) *Served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Serve(ctx) }()
-	return started(t, svc, cancel, done)
+	s := &Served{t: t, svc: svc, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		s.result = svc.Serve(ctx)
+	}()
+	t.Cleanup(func() { s.Stop() })
+	return s
 }
 
 // Supervise runs svc under a fresh suture supervisor, so that it is
@@ -65,42 +119,30 @@ func Supervise(t testing.TB, svc suture.Service) *Served {
 		FailureBackoff: 10 * time.Millisecond,
 	})
 	sup.Add(svc)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := sup.ServeBackground(ctx)
-	return started(t, svc, cancel, done)
+	s := Go(t, sup)
+	s.svc = svc
+	s.ready(t)
+	return s
 }
 
-func started(t testing.TB, svc suture.Service, cancel context.CancelFunc, done <-chan error) *Served {
+// ready waits until s.svc is ready, as [Start] documents, and notes its
+// address.
+func (s *Served) ready(t testing.TB) {
 	t.Helper()
-	s := &Served{}
-	s.stop = func() error {
-		cancel()
-		timer := time.NewTimer(Wait)
-		defer timer.Stop()
-		select {
-		case err := <-done:
-			return err
-		case <-timer.C:
-			t.Errorf("seamtest: %v did not return within %v of its stop", svc, Wait)
-			return context.DeadlineExceeded
-		}
-	}
-	t.Cleanup(func() { s.Stop() })
-	if r, ok := svc.(readier); ok {
+	if r, ok := s.svc.(readier); ok {
 		timer := time.NewTimer(Wait)
 		defer timer.Stop()
 		select {
 		case <-r.Ready():
-		case err := <-done:
-			t.Fatalf("seamtest: %v returned before it was ready: %v", svc, err)
+		case <-s.done:
+			t.Fatalf("seamtest: %v returned before it was ready: %v", s.svc, s.result)
 		case <-timer.C:
-			t.Fatalf("seamtest: %v not ready within %v", svc, Wait)
+			t.Fatalf("seamtest: %v not ready within %v", s.svc, Wait)
 		}
 	}
-	if a, ok := svc.(addresser); ok {
+	if a, ok := s.svc.(addresser); ok {
 		s.Addr = a.BoundAddr()
 	}
-	return s
 }
 
 // Dial connects to addr over its own network (tcp or unix), with a read
