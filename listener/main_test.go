@@ -24,12 +24,10 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	"go.uber.org/goleak"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // waitFor is how long a test waits for something that should happen at
 // once; it is generous so that a loaded CI machine does not fail tests.

@@ -19,13 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // waitFor is the generous deadline of every wait in these tests: reaching
 // it means the behaviour under test is broken, not that the machine is

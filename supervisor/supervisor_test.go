@@ -11,13 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 func TestConfigSpecDefaults(t *testing.T) {
 	// Zero fields are left to suture, which fills in its own defaults.

@@ -16,12 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 const waitFor = 30 * time.Second
 

@@ -17,13 +17,11 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // logBuffer collects a test's logs, safe for the tree's goroutines.
 type logBuffer struct {

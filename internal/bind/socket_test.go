@@ -7,13 +7,11 @@ import (
 	"net"
 	"testing"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // A bind after the first binds the port the kernel chose for the same
 // Address; another Address is bound as asked, and pins anew.

@@ -9,14 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // TestServeStops checks the baseline does what a careful hand-written
 // server does at stop: it cancels the handlers' ctx, waits for them and

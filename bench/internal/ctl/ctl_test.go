@@ -10,14 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // pong answers every line with +PONG until the peer leaves or ctx ends.
 func pong(ctx context.Context, c net.Conn) error {

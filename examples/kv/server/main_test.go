@@ -13,13 +13,11 @@ import (
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
-	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // testServer is a Handler served by a seam listener under a supervisor, on
 // a loopback port the kernel picked.

@@ -3,9 +3,7 @@ package store
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }

@@ -4,12 +4,10 @@ import (
 	"net"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { seamtest.Main(m) }
 
 func TestReceive(t *testing.T) {
 	client, srv := net.Pipe()
