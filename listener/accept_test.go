@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 var errInjected = errors.New("injected accept fault")
@@ -93,11 +95,11 @@ func TestAcceptorRestartsAfterFaultAndConnectionsLive(t *testing.T) {
 
 func testAcceptorRestart(t *testing.T, tr transport) {
 	binds := make(chan *faultListener, 4)
-	var logs logBuffer
-	s := &Server{Handler: HandlerFunc(echo), Logger: logs.logger()}
+	logs := seamtest.NewLogs(t)
+	s := &Server{Handler: HandlerFunc(echo), Logger: logs.Logger()}
 	tr.setup(t, s)
 	s.Bind = faultyListen(binds)
-	addr, _ := serve(t, s)
+	addr := seamtest.Start(t, s).Addr
 	first := <-binds
 
 	live, err := net.Dial(addr.Network(), addr.String())
@@ -108,13 +110,9 @@ func testAcceptorRestart(t *testing.T, tr transport) {
 	mustEcho(t, live, "before")
 
 	first.breakNow()
-	select {
-	case again := <-binds:
-		if again.Addr().String() != addr.String() {
-			t.Fatalf("rebound to %v; want the same address %v", again.Addr(), addr)
-		}
-	case <-time.After(waitFor):
-		t.Fatalf("the acceptor was not restarted; logs: %v", logs.entries(t, ""))
+	again := seamtest.Recv(t, binds, "the acceptor to be restarted")
+	if again.Addr().String() != addr.String() {
+		t.Fatalf("rebound to %v; want the same address %v", again.Addr(), addr)
 	}
 	mustEcho(t, live, "during")
 
@@ -126,9 +124,9 @@ func testAcceptorRestart(t *testing.T, tr transport) {
 	mustEcho(t, fresh, "after")
 	mustEcho(t, live, "still")
 	if st := s.Stats(); st.AcceptorRestarts != 1 {
-		t.Fatalf("AcceptorRestarts = %d; want 1; logs: %v", st.AcceptorRestarts, logs.entries(t, ""))
+		t.Fatalf("AcceptorRestarts = %d; want 1; logs: %v", st.AcceptorRestarts, logs.Events(""))
 	}
-	if len(logs.entries(t, "")) == 0 {
+	if len(logs.Events("")) == 0 {
 		t.Fatal("the acceptor's failure was not logged")
 	}
 }
@@ -138,9 +136,9 @@ func testAcceptorRestart(t *testing.T, tr transport) {
 func TestTemporaryErrorsBackOff(t *testing.T) {
 	const burst = 12
 	binds := make(chan *faultListener, 1)
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	var pauses pauseRecorder
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.logger()}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.Logger()}
 	s.Bind = func(network, address string) (net.Listener, error) {
 		ln, err := faultyListen(binds)(network, address)
 		if err == nil {
@@ -149,7 +147,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 		return ln, err
 	}
 	s.sleep = pauses.sleep
-	addr, _ := serve(t, s)
+	addr := seamtest.Start(t, s).Addr
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
 		t.Fatal(err)
@@ -165,10 +163,10 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	if st := s.Stats(); st.TemporaryErrors != burst || st.AcceptorRestarts != 0 {
 		t.Fatalf("stats = %+v; want %d temporary errors and no restart", st, burst)
 	}
-	if n := len(logs.entries(t, "temporary accept error")); n == 0 || n > 4 {
+	if n := len(logs.Events("temporary accept error")); n == 0 || n > 4 {
 		t.Fatalf("%d log lines for a burst of %d errors; want 1 to 4", n, burst)
 	}
-	if len(logs.entries(t, "accepting again")) != 1 {
+	if len(logs.Events("accepting again")) != 1 {
 		t.Fatal("the end of the burst was not logged")
 	}
 }
@@ -200,23 +198,11 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 			return false
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	seamtest.Go(t, s)
 
 	next := func() string {
 		t.Helper()
-		select {
-		case e := <-events:
-			return e
-		case <-time.After(waitFor):
-			t.Fatal("nothing happened")
-			return ""
-		}
+		return seamtest.Recv(t, events, "the next event")
 	}
 	if e := next(); e != "pause 5ms" {
 		t.Fatalf("first event %q; want pause 5ms", e)
@@ -272,9 +258,9 @@ func TestStopDuringBackoff(t *testing.T) {
 		close(paused)
 		return sleepCtx(ctx, d)
 	}
-	_, stop := serve(t, s)
+	srv := seamtest.Start(t, s)
 	<-paused
-	if err := stop(); err != nil {
+	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -282,9 +268,9 @@ func TestStopDuringBackoff(t *testing.T) {
 // Behaviour 7: at MaxConns the acceptor stops accepting; the kernel queues
 // the next connection, which is served as soon as a slot frees.
 func TestMaxConnsWaitsForASlot(t *testing.T) {
-	var logs logBuffer
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 2, Logger: logs.logger()}
-	addr, _ := serve(t, s)
+	logs := seamtest.NewLogs(t)
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 2, Logger: logs.Logger()}
+	addr := seamtest.Start(t, s).Addr
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", addr.String())
 		if err != nil {
@@ -303,13 +289,13 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 	}
 	// The acceptor logs that it waits at the cap before it would call
 	// Accept: from then on, until a slot frees, nothing is accepted.
-	logs.await(t, "at connection cap")
+	logs.WaitFor(t, "at connection cap")
 	if st := s.Stats(); st.Accepted != 2 || st.Active != 2 || st.AtCap != 1 {
 		t.Fatalf("stats at the cap = %+v; want 2 accepted, 2 active, at the cap once", st)
 	}
 
 	a.Close()
-	queued.SetReadDeadline(time.Now().Add(waitFor))
+	queued.SetReadDeadline(time.Now().Add(seamtest.Wait))
 	buf := make([]byte, 2)
 	if _, err := queued.Read(buf); err != nil || string(buf) != "q\n" {
 		t.Fatalf("the queued connection was not served after a slot freed: %q, %v", buf, err)
@@ -321,17 +307,17 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 
 // A stop while the acceptor waits at the cap is not held up by it.
 func TestStopAtTheCap(t *testing.T) {
-	var logs logBuffer
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 1, Logger: logs.logger()}
-	addr, stop := serve(t, s)
-	c, err := net.Dial("tcp", addr.String())
+	logs := seamtest.NewLogs(t)
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 1, Logger: logs.Logger()}
+	srv := seamtest.Start(t, s)
+	c, err := net.Dial("tcp", srv.Addr.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	mustEcho(t, c, "x")
-	logs.await(t, "at connection cap")
-	if err := stop(); err != nil {
+	logs.WaitFor(t, "at connection cap")
+	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -357,13 +343,9 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 		return bindReal(network, address)
 	}
 	s.sleep = pauses.sleep
-	addr, _ := serve(t, s)
+	addr := seamtest.Start(t, s).Addr
 	(<-binds).breakNow()
-	select {
-	case <-binds:
-	case <-time.After(waitFor):
-		t.Fatal("the acceptor did not bind again")
-	}
+	seamtest.Recv(t, binds, "the acceptor to bind again")
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"testing"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // A socket file left by a process that died without closing its listener
@@ -24,15 +26,15 @@ func TestStaleUnixSocketIsRemoved(t *testing.T) {
 		t.Fatalf("no stale socket to test with: %v", err)
 	}
 	s := &Server{Network: "unix", Addr: path, Handler: HandlerFunc(echo)}
-	addr, stop := serve(t, s)
-	c, err := net.Dial("unix", addr.String())
+	srv := seamtest.Start(t, s)
+	c, err := net.Dial("unix", srv.Addr.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	mustEcho(t, c, "fresh")
 	c.Close()
-	if err := stop(); err != nil {
+	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {

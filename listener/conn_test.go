@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -38,8 +39,8 @@ func panicky(ctx context.Context, c net.Conn) error {
 // restarts anything nor counts against any restart intensity, however
 // many connections panic.
 func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
-	var logs logBuffer
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(panicky), Logger: logs.logger()}
+	logs := seamtest.NewLogs(t)
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(panicky), Logger: logs.Logger()}
 	var events []suture.Event
 	parent := suture.New("app", suture.Spec{
 		FailureThreshold: 1,
@@ -82,7 +83,7 @@ func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
 	if st := s.Stats(); st.Panics != panics || st.AcceptorRestarts != 0 {
 		t.Fatalf("stats = %+v; want %d panics and no restart", st, panics)
 	}
-	logged := logs.entries(t, "handler panicked")
+	logged := logs.Events("handler panicked")
 	if len(logged) != panics {
 		t.Fatalf("%d panics logged; want %d", len(logged), panics)
 	}
@@ -91,7 +92,7 @@ func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
 		!strings.Contains(e["stack"].(string), "panicky") || e["remote"] == nil || e["conn"] == nil {
 		t.Fatalf("panic log lacks level, message, stack or connection fields: %v", e)
 	}
-	for _, e := range logs.entries(t, "") {
+	for _, e := range logs.Events("") {
 		if lvl := e["level"]; (lvl == "error" || lvl == "warn") && e["message"] != "handler panicked; connection closed" {
 			t.Errorf("a panic reached the listener's supervisors: %v", e)
 		}
@@ -107,14 +108,14 @@ func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
 // Behaviour 8: the handler's ctx carries a logger with the connection's id
 // and its remote and local addresses.
 func TestHandlerCtxCarriesConnectionLogger(t *testing.T) {
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	h := HandlerFunc(func(ctx context.Context, c net.Conn) error {
 		zerolog.Ctx(ctx).Info().Msg("hello from the handler")
 		_, err := io.WriteString(c, "ok\n")
 		return err
 	})
-	s := &Server{Name: "greeter", Addr: "127.0.0.1:0", Handler: h, Logger: logs.logger()}
-	addr, _ := serve(t, s)
+	s := &Server{Name: "greeter", Addr: "127.0.0.1:0", Handler: h, Logger: logs.Logger()}
+	addr := seamtest.Start(t, s).Addr
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +124,7 @@ func TestHandlerCtxCarriesConnectionLogger(t *testing.T) {
 	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "ok\n" {
 		t.Fatalf("reply %q, %v", line, err)
 	}
-	logged := logs.entries(t, "hello from the handler")
+	logged := logs.Events("hello from the handler")
 	if len(logged) != 1 {
 		t.Fatalf("handler log lines: %v", logged)
 	}

@@ -5,9 +5,9 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -24,15 +24,6 @@ func slotEvents(s *Server) <-chan struct{} {
 	return freed
 }
 
-func awaitFreed(t *testing.T, freed <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-freed:
-	case <-time.After(waitFor):
-		t.Fatalf("timed out waiting for %s", what)
-	}
-}
-
 // Connection supervisors are retired before suture's uint32 service IDs
 // could wrap: after retireAfter connections a fresh supervisor takes new
 // ones, and a retired one is removed once its last connection ends, even
@@ -40,7 +31,7 @@ func awaitFreed(t *testing.T, freed <-chan struct{}, what string) {
 func TestConnectionSupervisorsRetire(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), retireAfter: 2}
 	freed := slotEvents(s)
-	addr, _ := serve(t, s)
+	addr := seamtest.Start(t, s).Addr
 	s.mu.Lock()
 	conns := s.running.conns
 	s.mu.Unlock()
@@ -63,7 +54,7 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 		}
 		mustEcho(t, c, "short")
 		c.Close()
-		awaitFreed(t, freed, "the connection to end")
+		seamtest.Recv(t, freed, "the connection to end")
 		if active := s.Stats().Active; active != 1 {
 			t.Fatalf("Active = %d after a connection ended; want 1", active)
 		}
@@ -76,7 +67,7 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 	mustEcho(t, longLived, "still here")
 
 	longLived.Close()
-	awaitFreed(t, freed, "the long-lived connection to end")
+	seamtest.Recv(t, freed, "the long-lived connection to end")
 	if n := generations(); n != 1 {
 		t.Fatalf("%d generations after the last retired one drained; want 1", n)
 	}
@@ -103,17 +94,17 @@ func TestActiveNeverExceedsMaxConns(t *testing.T) {
 		default:
 		}
 	}
-	addr, stop := serve(t, s)
+	srv := seamtest.Start(t, s)
 	for i := 0; i < 3; i++ {
-		c, err := net.Dial("tcp", addr.String())
+		c, err := net.Dial("tcp", srv.Addr.String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		mustEcho(t, c, "x")
 		c.Close()
-		awaitFreed(t, freed, "the connection's slot to free")
+		seamtest.Recv(t, freed, "the connection's slot to free")
 	}
-	if err := stop(); err != nil {
+	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if o := over.Load(); o > maxConns-1 {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // stopHandler plays three kinds of client to exercise a graceful stop:
@@ -70,21 +72,17 @@ func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 			h := newStopHandler()
 			s := &Server{Handler: h, DrainTimeout: time.Minute}
 			tr.setup(t, s)
-			addr, stop := serve(t, s)
+			srv := seamtest.Start(t, s)
 
-			idle := tr.dial(t, addr)
+			idle := tr.dial(t, srv.Addr)
 			mustEcho(t, idle, "idle")
-			slow := tr.dial(t, addr)
+			slow := tr.dial(t, srv.Addr)
 			io.WriteString(slow, "slow\n")
 			<-h.inSlow
 
 			stopped := make(chan error, 1)
-			go func() { stopped <- stop() }()
-			select {
-			case <-h.sawCancel:
-			case <-time.After(waitFor):
-				t.Fatal("the handler's ctx was not cancelled")
-			}
+			go func() { stopped <- srv.Stop() }()
+			seamtest.Recv(t, h.sawCancel, "the handler's ctx to be cancelled")
 			// The connections' ctx is cancelled only after the acceptor
 			// has stopped and closed the socket: no new connection gets
 			// in now. (A dial may still reach another process that took
@@ -94,7 +92,7 @@ func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 				t.Fatalf("the connections' ctx was cancelled while the acceptor ran: %q", parts)
 			}
 			accepted := s.Stats().Accepted
-			if c, err := net.DialTimeout(addr.Network(), addr.String(), waitFor); err == nil {
+			if c, err := net.DialTimeout(srv.Addr.Network(), srv.Addr.String(), seamtest.Wait); err == nil {
 				c.Close()
 			}
 			if s.Stats().Accepted != accepted {
@@ -108,18 +106,15 @@ func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 			}
 
 			close(h.release)
-			slow.SetReadDeadline(time.Now().Add(waitFor))
+			slow.SetReadDeadline(time.Now().Add(seamtest.Wait))
 			have, err := bufio.NewReader(slow).ReadString('\n')
 			if err != nil || have != "slow reply\n" {
 				t.Fatalf("the reply in hand was lost: %q, %v", have, err)
 			}
-			select {
-			case err := <-stopped:
-				if err != nil {
-					t.Fatalf("Serve = %v", err)
-				}
-			case <-time.After(waitFor):
-				t.Fatal("Serve did not return after the last connection ended (the drain timeout is a minute)")
+			// The drain timeout is a minute: Serve returns because the
+			// last connection ended.
+			if err := seamtest.Recv(t, stopped, "Serve to return after the last connection ended"); err != nil {
+				t.Fatalf("Serve = %v", err)
 			}
 			if st := s.Stats(); st.ForceClosed != 0 || st.Active != 0 {
 				t.Fatalf("stats = %+v; want nothing force-closed", st)
@@ -134,25 +129,25 @@ func TestDrainTimeoutForceCloses(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
 			h := newStopHandler()
-			var logs logBuffer
-			s := &Server{Handler: h, DrainTimeout: 100 * time.Millisecond, Logger: logs.logger()}
+			logs := seamtest.NewLogs(t)
+			s := &Server{Handler: h, DrainTimeout: 100 * time.Millisecond, Logger: logs.Logger()}
 			tr.setup(t, s)
-			addr, stop := serve(t, s)
-			stuck := tr.dial(t, addr)
+			srv := seamtest.Start(t, s)
+			stuck := tr.dial(t, srv.Addr)
 			io.WriteString(stuck, "stuck\n")
 			<-h.stuckIn
 
 			// The stuck handler returns only when its socket is closed,
 			// and only the drain timeout closes it: Serve returning with
 			// one connection closed by force is the drain timeout passing.
-			if err := stop(); err != nil {
+			if err := srv.Stop(); err != nil {
 				t.Fatalf("Serve = %v", err)
 			}
 			expectClosed(t, stuck)
 			if st := s.Stats(); st.ForceClosed != 1 {
 				t.Fatalf("ForceClosed = %d; want 1", st.ForceClosed)
 			}
-			if len(logs.entries(t, "closed by force")) != 1 {
+			if len(logs.Events("closed by force")) != 1 {
 				t.Fatal("the force-close was not logged")
 			}
 		})
@@ -162,8 +157,8 @@ func TestDrainTimeoutForceCloses(t *testing.T) {
 // With no connection open, Serve returns without waiting for any timer.
 func TestStopWithNoConnections(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), DrainTimeout: time.Hour}
-	_, stop := serve(t, s)
-	if err := stop(); err != nil {
+	srv := seamtest.Start(t, s)
+	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -172,10 +167,10 @@ func TestStopWithNoConnections(t *testing.T) {
 // stop waits for it: that is what a stop report shows.
 func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	h := newStopHandler()
-	var logs logBuffer
-	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour, Logger: logs.logger()}
-	addr, stop := serve(t, s)
-	c, err := net.Dial("tcp", addr.String())
+	logs := seamtest.NewLogs(t)
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour, Logger: logs.Logger()}
+	srv := seamtest.Start(t, s)
+	c, err := net.Dial("tcp", srv.Addr.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,8 +183,8 @@ func TestLiveWorkNamesStuckConnections(t *testing.T) {
 		t.Fatalf("LiveWork = %q; want the acceptor and the connection from %v", parts, c.LocalAddr())
 	}
 	stopped := make(chan error, 1)
-	go func() { stopped <- stop() }()
-	logs.await(t, "draining connections") // the acceptor has stopped
+	go func() { stopped <- srv.Stop() }()
+	logs.WaitFor(t, "draining connections") // the acceptor has stopped
 	if parts := s.LiveWork(); len(parts) != 1 || !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
 		t.Fatalf("LiveWork while draining = %q", parts)
 	}

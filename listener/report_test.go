@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -40,22 +41,15 @@ func TestRunReportNamesAStuckConnection(t *testing.T) {
 	<-entered
 
 	cancel()
-	select {
-	case err = <-ran:
-	case <-time.After(waitFor):
-		t.Fatal("Run did not return")
-	}
+	err = seamtest.Recv(t, ran, "Run to return")
 	want := "app/kv: conn " + c.LocalAddr().String()
 	if !errors.Is(err, supervisor.ErrUnstopped) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Run = %v; want ErrUnstopped naming %q", err, want)
 	}
 
 	close(release)
-	select {
-	case <-served.returned: // the abandoned Serve finishes its stop
-	case <-time.After(waitFor):
-		t.Fatal("the listener's Serve did not return once its handler did")
-	}
+	// The abandoned Serve finishes its stop.
+	seamtest.Recv(t, served.returned, "the listener's Serve to return once its handler did")
 }
 
 // observed is a Server whose Serve reports its return, for a test whose

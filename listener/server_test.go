@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -17,12 +18,12 @@ func TestServeEchoesOverEveryTransport(t *testing.T) {
 		t.Run(tr.name, func(t *testing.T) {
 			s := &Server{Handler: HandlerFunc(echo)}
 			tr.setup(t, s)
-			addr, stop := serve(t, s)
-			a, b := tr.dial(t, addr), tr.dial(t, addr)
+			srv := seamtest.Start(t, s)
+			a, b := tr.dial(t, srv.Addr), tr.dial(t, srv.Addr)
 			mustEcho(t, a, "hello")
 			mustEcho(t, b, "world")
 			mustEcho(t, a, "again")
-			if err := stop(); err != nil {
+			if err := srv.Stop(); err != nil {
 				t.Fatalf("Serve: %v", err)
 			}
 			if st := s.Stats(); st.Accepted != 2 || st.Active != 0 {
@@ -35,17 +36,17 @@ func TestServeEchoesOverEveryTransport(t *testing.T) {
 // Behaviour 1: cancelling ctx makes Serve return; closing the socket is what
 // unblocks Accept, and that error is the normal way out, not a failure.
 func TestCancelUnblocksAcceptAndIsNotAFailure(t *testing.T) {
-	var logs logBuffer
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.logger()}
-	addr, stop := serve(t, s)
-	if err := stop(); err != nil {
+	logs := seamtest.NewLogs(t)
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.Logger()}
+	srv := seamtest.Start(t, s)
+	if err := srv.Stop(); err != nil {
 		t.Fatalf("Serve returned %v after cancel; want nil", err)
 	}
-	if c, err := net.Dial("tcp", addr.String()); err == nil {
+	if c, err := net.Dial("tcp", srv.Addr.String()); err == nil {
 		c.Close()
 		t.Fatal("the socket still accepts after Serve returned")
 	}
-	for _, e := range logs.entries(t, "") {
+	for _, e := range logs.Events("") {
 		if lvl := e["level"]; lvl == "error" || lvl == "warn" {
 			t.Errorf("a normal stop logged %v: %v", lvl, e)
 		}
@@ -65,7 +66,7 @@ func TestReadyAndBoundAddr(t *testing.T) {
 		t.Fatal("Ready closed before Serve")
 	default:
 	}
-	addr, _ := serve(t, s)
+	addr := seamtest.Start(t, s).Addr
 	if tcp, ok := addr.(*net.TCPAddr); !ok || tcp.Port == 0 {
 		t.Fatalf("BoundAddr = %v; want the port the kernel chose", addr)
 	}
@@ -126,17 +127,17 @@ func TestServesAGivenListenerAndClosesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Server{Listener: ln, Handler: HandlerFunc(echo)}
-	addr, stop := serve(t, s)
-	if addr.String() != ln.Addr().String() {
-		t.Fatalf("BoundAddr = %v; want the given listener's %v", addr, ln.Addr())
+	srv := seamtest.Start(t, s)
+	if srv.Addr.String() != ln.Addr().String() {
+		t.Fatalf("BoundAddr = %v; want the given listener's %v", srv.Addr, ln.Addr())
 	}
-	c, err := net.Dial("tcp", addr.String())
+	c, err := net.Dial("tcp", srv.Addr.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	mustEcho(t, c, "given")
-	if err := stop(); err != nil {
+	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
@@ -153,26 +154,20 @@ func TestGivenListenerFailureEndsServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Server{Listener: &faultListener{Listener: ln}, Handler: HandlerFunc(echo)}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(context.Background()) }()
-	<-s.Ready()
+	served := seamtest.Start(t, s)
 	ln.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrListenerGone) {
-			t.Fatalf("Serve = %v; want ErrListenerGone", err)
-		}
-		if errors.Is(err, suture.ErrTerminateSupervisorTree) || errors.Is(err, suture.ErrDoNotRestart) {
-			t.Fatalf("Serve's error %v carries a suture sentinel", err)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("Serve did not return after its Listener failed")
+	err = served.Wait(t)
+	if !errors.Is(err, ErrListenerGone) {
+		t.Fatalf("Serve = %v; want ErrListenerGone", err)
+	}
+	if errors.Is(err, suture.ErrTerminateSupervisorTree) || errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("Serve's error %v carries a suture sentinel", err)
 	}
 }
 
 func TestServeTwiceAtOnceIsRefused(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
-	serve(t, s)
+	seamtest.Start(t, s)
 	if err := s.Serve(context.Background()); !errors.Is(err, ErrAlreadyServing) || !errors.Is(err, suture.ErrDoNotRestart) {
 		t.Fatalf("second Serve = %v; want ErrAlreadyServing wrapping suture.ErrDoNotRestart", err)
 	}
@@ -237,7 +232,7 @@ func TestTCP4AndTCP6(t *testing.T) {
 				probe.Close()
 			}
 			s := &Server{Network: tt.network, Addr: tt.addr, Handler: HandlerFunc(echo)}
-			addr, _ := serve(t, s)
+			addr := seamtest.Start(t, s).Addr
 			c, err := net.Dial(tt.network, addr.String())
 			if err != nil {
 				t.Fatal(err)
