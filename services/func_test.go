@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -71,7 +72,7 @@ func TestFuncUnderSupervisor(t *testing.T) {
 	}
 	// ErrDoNotRestart removes the service: once it is gone from the
 	// supervisor, it cannot run again.
-	eventually(t, "the service to leave the supervisor after ErrDoNotRestart", func() bool {
+	seamtest.Eventually(t, "the service to leave the supervisor after ErrDoNotRestart", func() bool {
 		return len(sup.Services()) == 0
 	})
 	if n := calls.Load(); n != 3 {

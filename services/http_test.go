@@ -15,22 +15,23 @@ import (
 	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 func TestHTTPServesRequest(t *testing.T) {
-	var logs logBuffer
-	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, Logger: zerolog.New(&logs)}
+	logs := seamtest.NewLogs(t)
+	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, Logger: logs.Logger()}
 	if have, want := h.String(), "http 127.0.0.1:0"; have != want {
 		t.Errorf("String() = %q, want %q", have, want)
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 
 	status, body := get(t, newClient(t, nil), url+"/")
 	if status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET / = %d %q, want 200 %q", status, body, "hello")
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
 	}
 	for _, want := range []string{`"level":"info"`, `"service":"http 127.0.0.1:0"`, `"message":"http serving"`, h.BoundAddr().String(), `"message":"http stopped"`} {
@@ -42,16 +43,16 @@ func TestHTTPServesRequest(t *testing.T) {
 
 func TestHTTPStopReturnsNilWithoutWaitingForIdleConns(t *testing.T) {
 	// A long drain: an idle keep-alive connection must not hold the stop.
-	var logs logBuffer
-	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: time.Minute, Logger: zerolog.New(&logs)}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	logs := seamtest.NewLogs(t)
+	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: time.Minute, Logger: logs.Logger()}
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 
-	// stop fails the test if Serve takes waitFor, far less than the drain.
-	if err := s.stop(t); err != nil {
+	// stop fails the test if Serve takes seamtest.Wait, far less than the drain.
+	if err := s.Stop(); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
 	}
 	refused(t, h.BoundAddr().String())
@@ -75,8 +76,8 @@ func TestHTTPDrainFinishesInFlightRequest(t *testing.T) {
 			_, _ = io.WriteString(w, "finished")
 		}),
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 
 	type result struct {
 		status int
@@ -95,25 +96,24 @@ func TestHTTPDrainFinishesInFlightRequest(t *testing.T) {
 		body, err := io.ReadAll(resp.Body)
 		results <- result{resp.StatusCode, string(body), err}
 	}()
-	waitClosed(t, started, "the handler to start")
+	seamtest.Recv(t, started, "the handler to start")
 
-	s.cancel()
-	waitClosed(t, ctxDone, "the request's context to end after the service's did")
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop() }()
+	seamtest.Recv(t, ctxDone, "the request's context to end after the service's did")
 	refused(t, h.BoundAddr().String()) // the socket was closed first
-	if s.returned() {
-		t.Fatalf("Serve returned (%v) while a request was in flight", s.err)
+	select {
+	case err := <-stopped:
+		t.Fatalf("Serve returned (%v) while a request was in flight", err)
+	default:
 	}
 
 	close(release)
-	select {
-	case r := <-results:
-		if r.err != nil || r.status != http.StatusOK || r.body != "finished" {
-			t.Fatalf("in-flight request = %d %q %v, want 200 %q", r.status, r.body, r.err, "finished")
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the in-flight request got no reply")
+	r := seamtest.Recv(t, results, "the in-flight request's reply")
+	if r.err != nil || r.status != http.StatusOK || r.body != "finished" {
+		t.Fatalf("in-flight request = %d %q %v, want 200 %q", r.status, r.body, r.err, "finished")
 	}
-	if err := s.wait(t); err != nil {
+	if err := seamtest.Recv(t, stopped, "Serve to return after the drain"); err != nil {
 		t.Fatalf("Serve after the drain = %v, want nil", err)
 	}
 }
@@ -122,10 +122,10 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 	const drain = 200 * time.Millisecond
 	started := make(chan struct{})
 	handlerErr := make(chan error, 1)
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	h := &HTTP{
 		Addr:         "127.0.0.1:0",
-		Logger:       zerolog.New(&logs),
+		Logger:       logs.Logger(),
 		DrainTimeout: drain,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// An endless stream that ignores the stop: only closing the
@@ -145,8 +145,8 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 			}
 		}),
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 
 	clientErr := make(chan error, 1)
 	client := newClient(t, nil)
@@ -158,11 +158,11 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 		}
 		clientErr <- err
 	}()
-	waitClosed(t, started, "the stream to start")
+	seamtest.Recv(t, started, "the stream to start")
 
 	// The stream ignores the stop, so only the drain timeout ends it: the
 	// warning checked below is that timeout passing before Serve returned.
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatalf("Serve after the drain timeout = %v, want nil", err)
 	}
 	select {
@@ -173,15 +173,10 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 	default:
 		t.Errorf("Serve returned before the handler did")
 	}
-	select {
-	case err := <-clientErr:
-		if err == nil {
-			t.Errorf("the client read the stream to a clean end; want it cut off")
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the client's stream was not cut off")
+	if err := seamtest.Recv(t, clientErr, "the client's stream to be cut off"); err == nil {
+		t.Errorf("the client read the stream to a clean end; want it cut off")
 	}
-	if line := logLine(t, logs.String(), "http drain timed out"); line["level"] != "warn" {
+	if line := logs.WaitFor(t, "http drain timed out"); line["level"] != "warn" {
 		t.Errorf("the forced close was logged as %v, want at warn", line)
 	}
 }
@@ -189,18 +184,18 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	h := &HTTP{
 		Addr:         "127.0.0.1:0",
-		Logger:       zerolog.New(&logs).Level(zerolog.DebugLevel),
+		Logger:       logs.Logger(),
 		DrainTimeout: 50 * time.Millisecond,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			close(started)
 			<-release // ignores its context and its connection
 		}),
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 	clientErr := make(chan error, 1)
 	client := newClient(t, nil)
 	go func() {
@@ -210,24 +205,22 @@ func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 		}
 		clientErr <- err
 	}()
-	waitClosed(t, started, "the handler to start")
+	seamtest.Recv(t, started, "the handler to start")
 
-	s.cancel()
-	select {
-	case err := <-clientErr:
-		if err == nil {
-			t.Fatal("the client got a reply; want the connection closed")
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the connection was not closed after the drain timeout")
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop() }()
+	if err := seamtest.Recv(t, clientErr, "the connection to be closed after the drain timeout"); err == nil {
+		t.Fatal("the client got a reply; want the connection closed")
 	}
 	// The connection is closed; Serve must still wait for the handler.
-	logs.await(t, "http waiting for handlers")
-	if s.returned() {
-		t.Fatalf("Serve returned (%v) while a handler was still running", s.err)
+	logs.WaitFor(t, "http waiting for handlers")
+	select {
+	case err := <-stopped:
+		t.Fatalf("Serve returned (%v) while a handler was still running", err)
+	default:
 	}
 	close(release)
-	if err := s.wait(t); err != nil {
+	if err := seamtest.Recv(t, stopped, "Serve to return"); err != nil {
 		t.Fatalf("Serve = %v, want nil", err)
 	}
 }
@@ -238,14 +231,14 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 	h.listen = recordListeners(lns)
 	client := newClient(t, nil)
 
-	first := serve(t, h)
-	url := waitReady(t, h, "http")
+	first := seamtest.Start(t, h)
+	url := "http://" + first.Addr.String()
 	if status, _ := get(t, client, url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 	// The fault: the socket breaks under the running server.
 	(<-lns).Close()
-	err := first.wait(t)
+	err := first.Wait(t)
 	if !errors.Is(err, net.ErrClosed) || !strings.HasPrefix(err.Error(), `services: http "web": serve: `) {
 		t.Fatalf("Serve after its socket broke = %v, want a services: error wrapping net.ErrClosed", err)
 	}
@@ -254,7 +247,7 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 	}
 
 	// What a supervisor does next: Serve the same value again.
-	second := serve(t, h)
+	second := seamtest.Go(t, h)
 	ln := <-lns
 	if have, want := ln.Addr().String(), strings.TrimPrefix(url, "http://"); have != want {
 		t.Errorf("restart bound %s, want the first bind's %s", have, want)
@@ -263,7 +256,7 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
 	}
-	if err := second.stop(t); err != nil {
+	if err := second.Stop(); err != nil {
 		t.Fatalf("second Serve after cancel = %v, want nil", err)
 	}
 }
@@ -275,7 +268,8 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 	_, ev := startSupervisor(t, h)
 	client := newClient(t, nil)
 
-	url := waitReady(t, h, "http")
+	seamtest.Recv(t, h.Ready(), "the service to be ready")
+	url := "http://" + h.BoundAddr().String()
 	if status, _ := get(t, client, url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
@@ -288,11 +282,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 	if err, _ := e.Err.(error); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("event's error = %v, want one wrapping net.ErrClosed", e.Err)
 	}
-	select {
-	case <-lns:
-	case <-time.After(waitFor):
-		t.Fatal("the supervisor did not restart the service")
-	}
+	seamtest.Recv(t, lns, "the supervisor to restart the service")
 	client.Transport.(*http.Transport).CloseIdleConnections()
 	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
@@ -300,7 +290,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 }
 
 func TestHTTPConfigErrors(t *testing.T) {
-	cert, _ := selfSigned(t)
+	serverTLS, _ := seamtest.TLS(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -316,18 +306,18 @@ func TestHTTPConfigErrors(t *testing.T) {
 		{"negative DrainTimeout", &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: -time.Second}, ErrBadConfig},
 		{"Addr and Listener", &HTTP{Addr: "127.0.0.1:0", Listener: ln, Handler: hello}, ErrBadConfig},
 		{"TLS without a certificate", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{}}}, ErrBadConfig},
-		{"valid, for contrast", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}}}}, nil},
+		{"valid, for contrast", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: serverTLS}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs logBuffer
-			tt.h.Logger = zerolog.New(&logs)
+			logs := seamtest.NewLogs(t)
+			tt.h.Logger = logs.Logger()
 			bound := false
 			tt.h.listen = func(ctx context.Context, network, addr string) (net.Listener, error) {
 				bound = true
 				return nil, errors.New("test: not binding")
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			ctx, cancel := context.WithTimeout(context.Background(), seamtest.Wait)
 			defer cancel()
 			err := tt.h.Serve(ctx)
 			if tt.want == nil {
@@ -372,25 +362,25 @@ func TestHTTPTemplateWinsOverFields(t *testing.T) {
 	if have, want := h.String(), "http "+addr; have != want {
 		t.Errorf("String() = %q, want %q", have, want)
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 	if have := h.BoundAddr().String(); have != addr {
 		t.Errorf("bound %s, want the template's %s", have, addr)
 	}
 	if status, body := get(t, newClient(t, nil), url); status != http.StatusOK || body != "hello" {
 		t.Errorf("GET = %d %q, want the template handler's 200 %q", status, body, "hello")
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestHTTPServesTLS(t *testing.T) {
-	cert, pool := selfSigned(t)
+	serverTLS, clientTLS := seamtest.TLS(t)
 	h := &HTTP{
 		Addr: "127.0.0.1:0",
 		Server: &http.Server{
-			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}},
+			TLSConfig: serverTLS,
 			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.TLS == nil {
 					http.Error(w, "not TLS", http.StatusBadRequest)
@@ -400,33 +390,33 @@ func TestHTTPServesTLS(t *testing.T) {
 			}),
 		},
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "https")
-	status, body := get(t, newClient(t, &tls.Config{RootCAs: pool}), url)
+	s := seamtest.Start(t, h)
+	url := "https://" + s.Addr.String()
+	status, body := get(t, newClient(t, clientTLS), url)
 	if status != http.StatusOK {
 		t.Fatalf("GET over TLS = %d %q, want 200", status, body)
 	}
 	if len(h.Server.TLSConfig.NextProtos) != 0 {
 		t.Errorf("the template's TLSConfig was written to: NextProtos = %q", h.Server.TLSConfig.NextProtos)
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestHTTPRequestContextCarriesLogger(t *testing.T) {
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	h := &HTTP{
 		Name:   "admin",
 		Addr:   "127.0.0.1:0",
-		Logger: zerolog.New(&logs),
+		Logger: logs.Logger(),
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			zerolog.Ctx(r.Context()).Info().Msg("from the handler")
 		}),
 	}
-	s := serve(t, h)
-	get(t, newClient(t, nil), waitReady(t, h, "http"))
-	if err := s.stop(t); err != nil {
+	s := seamtest.Start(t, h)
+	get(t, newClient(t, nil), "http://"+s.Addr.String())
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), `"service":"admin","message":"from the handler"`) {
@@ -435,31 +425,31 @@ func TestHTTPRequestContextCarriesLogger(t *testing.T) {
 }
 
 func TestHTTPErrorLogGoesToZerolog(t *testing.T) {
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	h := &HTTP{
 		Addr:   "127.0.0.1:0",
-		Logger: zerolog.New(&logs),
+		Logger: logs.Logger(),
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusOK)
 			w.WriteHeader(http.StatusTeapot) // net/http logs this to ErrorLog
 		}),
 	}
-	s := serve(t, h)
-	get(t, newClient(t, nil), waitReady(t, h, "http"))
-	if err := s.stop(t); err != nil {
+	s := seamtest.Start(t, h)
+	get(t, newClient(t, nil), "http://"+s.Addr.String())
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	line := logLine(t, logs.String(), "superfluous response.WriteHeader")
+	line := logs.WaitFor(t, "superfluous response.WriteHeader")
 	if line["level"] != "warn" || line["source"] != "net/http" {
 		t.Errorf("net/http's error log did not reach zerolog at warn:\n%s", logs.String())
 	}
 }
 
 func TestHTTPHandlerPanicIsLoggedAndCostsOneRequest(t *testing.T) {
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	h := &HTTP{
 		Addr:   "127.0.0.1:0",
-		Logger: zerolog.New(&logs),
+		Logger: logs.Logger(),
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/panic" {
 				panic("handler bug")
@@ -467,8 +457,8 @@ func TestHTTPHandlerPanicIsLoggedAndCostsOneRequest(t *testing.T) {
 			_, _ = io.WriteString(w, "hello")
 		}),
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 	client := newClient(t, nil)
 	if resp, err := client.Get(url + "/panic"); err == nil {
 		resp.Body.Close()
@@ -477,7 +467,7 @@ func TestHTTPHandlerPanicIsLoggedAndCostsOneRequest(t *testing.T) {
 	if status, body := get(t, client, url+"/"); status != http.StatusOK || body != "hello" {
 		t.Errorf("GET / after a panic = %d %q, want 200 %q", status, body, "hello")
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	out := logs.String()
@@ -500,22 +490,22 @@ func TestHTTPServesGivenListenerOnce(t *testing.T) {
 	if have, want := h.String(), "http "+ln.Addr().String(); have != want {
 		t.Errorf("String() = %q, want %q", have, want)
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 	if have := h.BoundAddr(); have.String() != ln.Addr().String() {
 		t.Errorf("BoundAddr() = %v, want the Listener's %v", have, ln.Addr())
 	}
 	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Accept on the Listener after Serve = %v, want net.ErrClosed", err)
 	}
 
-	err = serve(t, h).wait(t)
+	err = seamtest.Go(t, h).Wait(t)
 	if !errors.Is(err, ErrListenerGone) || errors.Is(err, suture.ErrDoNotRestart) {
 		t.Fatalf("second Serve = %v, want an error wrapping ErrListenerGone", err)
 	}
@@ -535,12 +525,12 @@ func TestHTTPReadyBeforeServe(t *testing.T) {
 		t.Fatal("Ready is closed before Serve")
 	default:
 	}
-	s := serve(t, h)
-	waitClosed(t, ready, "Ready, taken before Serve, to close")
+	s := seamtest.Go(t, h)
+	seamtest.Recv(t, ready, "Ready, taken before Serve, to close")
 	if h.BoundAddr() == nil {
 		t.Error("BoundAddr() is nil once Ready")
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -571,21 +561,11 @@ func recordListeners(lns chan<- net.Listener) bind.ListenFunc {
 	}
 }
 
-// waitClosed waits for ch to be closed.
-func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(waitFor):
-		t.Fatalf("waited %v for %s", waitFor, what)
-	}
-}
-
 // refused checks that addr refuses connections, as it does once the
 // server has closed its socket.
 func refused(t *testing.T, addr string) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, waitFor)
+	conn, err := net.DialTimeout("tcp", addr, seamtest.Wait)
 	if err == nil {
 		conn.Close()
 		t.Errorf("%s still accepts connections", addr)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 func TestNewServerCopiesTemplate(t *testing.T) {
@@ -80,7 +81,7 @@ func TestNewServerCopiesTemplate(t *testing.T) {
 		t.Errorf("BaseContext does not carry the template's values")
 	}
 	cancel()
-	waitClosed(t, ctx.Done(), "the template's BaseContext to end with the service's")
+	seamtest.Recv(t, ctx.Done(), "the template's BaseContext to end with the service's")
 	if srv.HTTP2 == tmpl.HTTP2 || srv.HTTP2 == nil || srv.HTTP2.MaxConcurrentStreams != tmpl.HTTP2.MaxConcurrentStreams {
 		t.Errorf("HTTP2 = %+v, want a copy of %+v", srv.HTTP2, tmpl.HTTP2)
 	}
@@ -113,31 +114,31 @@ func TestNewServerKnowsEveryField(t *testing.T) {
 }
 
 func TestNewServerWithoutTemplate(t *testing.T) {
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello}
 	cfg, err := h.config()
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, cancel := context.WithCancel(zerolog.New(&logs).WithContext(context.Background()))
+	base, cancel := context.WithCancel(logs.Logger().WithContext(context.Background()))
 	defer cancel()
-	srv := h.newServer(cfg, base, &inflight{}, zerolog.New(&logs))
+	srv := h.newServer(cfg, base, &inflight{}, logs.Logger())
 	if srv.BaseContext(nil) != base {
 		t.Error("BaseContext does not return the service's base context")
 	}
 	srv.ErrorLog.Print("http: test line")
-	if line := logLine(t, logs.String(), "http: test line"); line["level"] != "warn" {
+	if line := logs.WaitFor(t, "http: test line"); line["level"] != "warn" {
 		t.Errorf("ErrorLog line = %v, want it at warn", line)
 	}
 }
 
 func TestHTTPTemplateBaseContextEndsWithService(t *testing.T) {
 	type key struct{}
-	var logs logBuffer
+	logs := seamtest.NewLogs(t)
 	inHandler := make(chan string, 1)
 	h := &HTTP{
 		Addr:         "127.0.0.1:0",
-		Logger:       zerolog.New(&logs),
+		Logger:       logs.Logger(),
 		DrainTimeout: time.Minute,
 		Server: &http.Server{
 			BaseContext: func(net.Listener) context.Context {
@@ -152,8 +153,8 @@ func TestHTTPTemplateBaseContextEndsWithService(t *testing.T) {
 			}),
 		},
 	}
-	s := serve(t, h)
-	url := waitReady(t, h, "http")
+	s := seamtest.Start(t, h)
+	url := "http://" + s.Addr.String()
 	replies := make(chan string, 1)
 	client := newClient(t, nil)
 	go func() {
@@ -167,25 +168,16 @@ func TestHTTPTemplateBaseContextEndsWithService(t *testing.T) {
 		_, _ = body.ReadFrom(resp.Body)
 		replies <- body.String()
 	}()
-	select {
-	case v := <-inHandler:
-		if v != "template" {
-			t.Errorf("request context value = %q, want the template BaseContext's %q", v, "template")
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the handler did not run")
+	if v := seamtest.Recv(t, inHandler, "the handler to run"); v != "template" {
+		t.Errorf("request context value = %q, want the template BaseContext's %q", v, "template")
 	}
-	s.cancel()
-	select {
-	case reply := <-replies:
-		if reply != "stopped" {
-			t.Errorf("reply = %q, want %q", reply, "stopped")
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the request's context did not end with the service's")
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Stop() }()
+	if reply := seamtest.Recv(t, replies, "the request's context to end with the service's"); reply != "stopped" {
+		t.Errorf("reply = %q, want %q", reply, "stopped")
 	}
-	if err := s.wait(t); err != nil {
+	if err := seamtest.Recv(t, stopped, "Serve to return"); err != nil {
 		t.Fatal(err)
 	}
-	logLine(t, logs.String(), "handler logs")
+	logs.WaitFor(t, "handler logs")
 }

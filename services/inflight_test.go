@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 func TestInflightCloseWaitsUntilHandlersReturn(t *testing.T) {
@@ -23,12 +24,12 @@ func TestInflightCloseWaitsUntilHandlersReturn(t *testing.T) {
 		t.Error("enter accepted a handler after close")
 	}
 	f.leave()
-	waitClosed(t, drained, "the drain to end after the last handler left")
+	seamtest.Recv(t, drained, "the drain to end after the last handler left")
 }
 
 func TestInflightRefusesHandlersAfterClose(t *testing.T) {
 	var f inflight
-	waitClosed(t, f.close(), "the drain of no handler to end")
+	seamtest.Recv(t, f.close(), "the drain of no handler to end")
 	called := false
 	h := f.wrap(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), zerolog.Nop())
 	rec := httptest.NewRecorder()

@@ -3,12 +3,13 @@ package services
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -21,15 +22,11 @@ func TestPeriodicRunsRepeatedly(t *testing.T) {
 		}
 		return nil
 	}}
-	s := serve(t, p)
+	s := seamtest.Start(t, p)
 	for i := range 3 {
-		select {
-		case <-ran:
-		case <-time.After(waitFor):
-			t.Fatalf("run %d did not come within %v", i+1, waitFor)
-		}
+		seamtest.Recv(t, ran, fmt.Sprintf("run %d", i+1))
 	}
-	if err := s.stop(t); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
 	}
 }
@@ -40,8 +37,8 @@ func TestPeriodicStopsOnCancel(t *testing.T) {
 		runs.Add(1)
 		return nil
 	}}
-	s := serve(t, p)
-	if err := s.stop(t); err != nil {
+	s := seamtest.Start(t, p)
+	if err := s.Stop(); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
 	}
 	if n := runs.Load(); n != 0 {
@@ -56,9 +53,9 @@ func TestPeriodicStopsDuringRun(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err() // the stop's error is not a failure
 	}}
-	s := serve(t, p)
-	waitClosed(t, running, "Func to run")
-	if err := s.stop(t); err != nil {
+	s := seamtest.Start(t, p)
+	seamtest.Recv(t, running, "Func to run")
+	if err := s.Stop(); err != nil {
 		t.Fatalf("Serve after cancel during a run = %v, want nil", err)
 	}
 }
@@ -72,7 +69,7 @@ func TestPeriodicReturnsFuncError(t *testing.T) {
 		}
 		return nil
 	}}
-	err := serve(t, p).wait(t)
+	err := seamtest.Go(t, p).Wait(t)
 	if !errors.Is(err, errBoom) || err.Error() != `services: periodic "flush": boom` {
 		t.Fatalf("Serve = %v, want %q wrapping Func's error", err, `services: periodic "flush": boom`)
 	}
@@ -94,7 +91,7 @@ func TestPeriodicDropsTicksDuringRun(t *testing.T) {
 	}}
 	p.newTicker = func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }
 	p.now = func() time.Time { return t0.Add(2500 * time.Millisecond) } // every run ends at t0+2.5s
-	serve(t, p)
+	seamtest.Start(t, p)
 
 	tick := func(at time.Duration) {
 		t.Helper()
@@ -102,25 +99,16 @@ func TestPeriodicDropsTicksDuringRun(t *testing.T) {
 		case ticks <- t0.Add(at):
 		case <-runs:
 			t.Fatalf("Func ran before the tick at t0+%v was due", at)
-		case <-time.After(waitFor):
+		case <-time.After(seamtest.Wait):
 			t.Fatalf("Serve did not take the tick at t0+%v", at)
 		}
 	}
 	tick(1 * time.Second)
-	waitRun(t, runs)
+	seamtest.Recv(t, runs, "Func to run on a tick due after the last run")
 	// The run took until t0+2.5s: the tick due at t0+2s fell during it.
 	tick(2 * time.Second)
 	tick(3 * time.Second)
-	waitRun(t, runs)
-}
-
-func waitRun(t *testing.T, runs <-chan struct{}) {
-	t.Helper()
-	select {
-	case <-runs:
-	case <-time.After(waitFor):
-		t.Fatal("Func did not run on a tick due after the last run")
-	}
+	seamtest.Recv(t, runs, "Func to run on a tick due after the last run")
 }
 
 func TestPeriodicConfigErrors(t *testing.T) {
@@ -136,16 +124,16 @@ func TestPeriodicConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs logBuffer
-			tt.p.Logger = zerolog.New(&logs)
-			err := serve(t, tt.p).wait(t)
+			logs := seamtest.NewLogs(t)
+			tt.p.Logger = logs.Logger()
+			err := seamtest.Go(t, tt.p).Wait(t)
 			if !errors.Is(err, tt.want) || !errors.Is(err, suture.ErrDoNotRestart) {
 				t.Fatalf("Serve = %v, want an error wrapping %v and suture.ErrDoNotRestart", err, tt.want)
 			}
 			if !strings.HasPrefix(err.Error(), `services: `) || !strings.Contains(err.Error(), `periodic "periodic"`) {
 				t.Errorf("error text %q: want a services: prefix and the service's name", err)
 			}
-			if line := logLine(t, logs.String(), "periodic not started"); line["level"] != "error" {
+			if line := logs.WaitFor(t, "periodic not started"); line["level"] != "error" {
 				t.Errorf("configuration error logged as %v, want at error", line)
 			}
 		})
@@ -180,5 +168,5 @@ func TestPeriodicUnderSupervisor(t *testing.T) {
 	if pe.ServiceName != "expire" || !pe.Restarting || pe.PanicMsg != "bug" {
 		t.Errorf("event = %v, want expire restarting after its panic", pe)
 	}
-	waitClosed(t, again, "the restarted service to run again")
+	seamtest.Recv(t, again, "the restarted service to run again")
 }
