@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/thejerf/suture/v4"
+
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
 )
@@ -120,4 +122,18 @@ func TestStopFromAnotherGoroutine(t *testing.T) {
 	if err := s.Stop(); err != nil {
 		t.Fatalf("a second Stop: %v", err)
 	}
+}
+
+// A suture.Supervisor is running once Start returns: a call that needs its
+// loop, such as Services, sees the services it was given.
+func TestStartSupervisorIsRunning(t *testing.T) {
+	sup := suture.NewSimple("tree")
+	f := &flaky{second: make(chan struct{})}
+	f.serves.Store(1) // past its failing first run
+	sup.Add(f)
+	seamtest.Start(t, sup)
+	if have := len(sup.Services()); have != 1 {
+		t.Fatalf("Services() = %d services, want 1", have)
+	}
+	seamtest.Recv(t, f.second, "the service to run")
 }

@@ -93,16 +93,27 @@ func Start(t testing.TB, svc suture.Service) *Served {
 // Go runs svc's Serve on a goroutine, as [Start] does, but does not wait
 // for it to be ready, and leaves Addr nil: it is for a test of what Serve
 // does before it is ready or instead of it, such as a start that fails
-// (see [Served.Wait]). The test's cleanup stops svc and waits for Serve
-// to return.
+// (see [Served.Wait]). A *suture.Supervisor is the exception: it is
+// served with ServeBackground, which returns once the supervisor is
+// running. The test's cleanup stops svc and waits for Serve to return.
 func Go(t testing.TB, svc suture.Service) *Served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Served{t: t, svc: svc, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		s.result = svc.Serve(ctx)
-	}()
+	if sup, ok := svc.(*suture.Supervisor); ok {
+		// ServeBackground returns once the supervisor runs, so that the
+		// test's next call (Services, Add) finds it serving.
+		errc := sup.ServeBackground(ctx)
+		go func() {
+			defer close(s.done)
+			s.result = <-errc
+		}()
+	} else {
+		go func() {
+			defer close(s.done)
+			s.result = svc.Serve(ctx)
+		}()
+	}
 	t.Cleanup(func() { s.Stop() })
 	return s
 }
