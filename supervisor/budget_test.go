@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -77,14 +78,14 @@ func TestRunHandsTheBudgetDown(t *testing.T) {
 	go func() {
 		done <- Run(ctx, g, RunConfig{ShutdownTimeout: timeout, OnReady: func() { close(ready) }})
 	}()
-	recv(t, ready, "the tree to be ready")
+	seamtest.Recv(t, ready, "the tree to be ready")
 	before := time.Now()
 	cancel()
-	if err := recv(t, done, "Run to return"); err != nil {
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	after := time.Now()
-	db, da := recv(t, b.got, "b's deadline"), recv(t, a.got, "a's deadline")
+	db, da := seamtest.Recv(t, b.got, "b's deadline"), seamtest.Recv(t, a.got, "a's deadline")
 	end := after.Add(timeout - reportReserve(timeout))
 	if db.After(end) || db.Before(before.Add(timeout/2)) {
 		t.Errorf("b's deadline %v is not half to all of the budget after the stop", db.Sub(before))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -130,14 +131,14 @@ func (p *panicker) Serve(ctx context.Context) error {
 func (p *panicker) String() string { return "panicker" }
 
 func TestEventHookLogsPanicWithStack(t *testing.T) {
-	sink := newLogSink()
-	root := New("app", Config{Logger: sink.logger()})
+	sink := seamtest.NewLogs(t)
+	root := New("app", Config{Logger: sink.Logger()})
 	p := &panicker{restarted: make(chan struct{})}
 	root.Add(p)
-	serveTree(t, root)
+	seamtest.Start(t, root)
 
-	recv(t, p.restarted, "the restart after the panic")
-	line := sink.wait(t, "service panicked")
+	seamtest.Recv(t, p.restarted, "the restart after the panic")
+	line := logLine(t, sink, "service panicked")
 	checkFields(t, line, map[string]any{
 		"level": "error", "supervisor": "app", "service": "panicker", "panic": "kaboom", "restarting": true,
 	})

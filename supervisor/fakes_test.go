@@ -2,51 +2,19 @@ package supervisor
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
-
-// testWait bounds every wait of the tests: long enough for a loaded CI
-// machine under -race, short enough to fail a hung test in reasonable time.
-const testWait = 10 * time.Second
-
-// recv waits for c to be closed or to deliver.
-func recv[T any](t *testing.T, c <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-c:
-		return v
-	case <-time.After(testWait):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
-
-// waitFor polls cond, for states no channel announces.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(testWait)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
 
 // waitFinished waits until sup has finished stopping, so its goroutines
 // are gone before goleak looks.
 func waitFinished(t *testing.T, sup *suture.Supervisor) {
 	t.Helper()
-	if _, ok := finishedReport(sup, testWait); !ok {
+	if _, ok := finishedReport(sup, seamtest.Wait); !ok {
 		t.Errorf("supervisor %s did not finish stopping", sup)
 	}
 }
@@ -94,7 +62,7 @@ func newBlocker(t *testing.T, name string) *blocker {
 		close(b.release)
 		select {
 		case <-b.running:
-			recv(t, b.returned, b.name+" to return")
+			seamtest.Recv(t, b.returned, b.name+" to return")
 		default: // never served
 		}
 	})
@@ -164,67 +132,22 @@ type funcService struct {
 func (f *funcService) Serve(ctx context.Context) error { return f.fn(ctx) }
 func (f *funcService) String() string                  { return f.name }
 
-// logSink collects zerolog's JSON lines, written from any goroutine, and
-// lets a test wait for one.
-type logSink struct {
-	mu      sync.Mutex
-	lines   []map[string]any
-	changed chan struct{}
-}
-
-func newLogSink() *logSink {
-	return &logSink{changed: make(chan struct{}, 1)}
-}
-
-func (s *logSink) logger() zerolog.Logger { return zerolog.New(s) }
-
-func (s *logSink) Write(p []byte) (int, error) {
-	line := map[string]any{}
-	if err := json.Unmarshal(p, &line); err != nil {
-		line = map[string]any{"undecodable": string(p)}
-	}
-	s.mu.Lock()
-	s.lines = append(s.lines, line)
-	s.mu.Unlock()
-	select {
-	case s.changed <- struct{}{}:
-	default:
-	}
-	return len(p), nil
-}
-
-// find returns the first line whose message is msg.
-func (s *logSink) find(msg string) (map[string]any, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, l := range s.lines {
-		if l["message"] == msg {
-			return l, true
-		}
-	}
-	return nil, false
-}
-
-// wait returns the first line whose message is msg, waiting for it.
-func (s *logSink) wait(t *testing.T, msg string) map[string]any {
+// logLine waits for the first line whose message is msg, not only one that
+// contains it as seamtest's WaitFor finds: one message here is a part of
+// another ("child failed; restarting" of "... after the backoff").
+func logLine(t *testing.T, logs *seamtest.Logs, msg string) map[string]any {
 	t.Helper()
-	deadline := time.After(testWait)
-	for {
-		if l, ok := s.find(msg); ok {
-			return l
+	var line map[string]any
+	seamtest.Eventually(t, fmt.Sprintf("a log line %q", msg), func() bool {
+		for _, ev := range logs.Events(msg) {
+			if ev["message"] == msg {
+				line = ev
+				return true
+			}
 		}
-		select {
-		case <-s.changed:
-		case <-deadline:
-			t.Fatalf("no log line %q in %v", msg, s.all())
-		}
-	}
-}
-
-func (s *logSink) all() []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]map[string]any(nil), s.lines...)
+		return false
+	})
+	return line
 }
 
 // checkFields reports each field of want that line lacks or holds

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // journal is what the children of a group test saw, in the order they saw
@@ -28,7 +30,7 @@ func (j *journal) expect(t *testing.T, want ...string) {
 		select {
 		case e := <-j.c:
 			have = append(have, e)
-		case <-time.After(testWait):
+		case <-time.After(seamtest.Wait):
 			t.Fatalf("journal: have %q, then nothing; want %q", have, want)
 		}
 	}
@@ -139,7 +141,7 @@ func (k *kid) failWith(t *testing.T, err error) {
 	t.Helper()
 	select {
 	case k.fail <- err:
-	case <-time.After(testWait):
+	case <-time.After(seamtest.Wait):
 		t.Fatalf("%s is not running to fail", k.name)
 	}
 }
@@ -158,7 +160,7 @@ func serveGroup(t *testing.T, g *Group) (stop func() error) {
 	stop = func() error {
 		once.Do(func() {
 			cancel()
-			err = recv(t, done, "the group's Serve to return")
+			err = seamtest.Recv(t, done, "the group's Serve to return")
 		})
 		return err
 	}

@@ -15,24 +15,12 @@ import (
 	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/services"
 	"github.com/seamgo/seam/supervisor"
 )
 
 // These tests run Groups over a real listener and real sockets.
-
-const wait = 10 * time.Second
-
-func recv[T any](t *testing.T, c <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-c:
-		return v
-	case <-time.After(wait):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
-}
 
 // echo answers each line with itself until the peer leaves or ctx ends.
 var echo = listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
@@ -52,7 +40,7 @@ var echo = listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
 
 func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, msg string) {
 	t.Helper()
-	c.SetDeadline(time.Now().Add(wait))
+	c.SetDeadline(time.Now().Add(seamtest.Wait))
 	if _, err := io.WriteString(c, msg+"\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +83,8 @@ func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln, worker}}
 	ready := make(chan struct{})
 	cancel, done := runTree(t, g, supervisor.RunConfig{OnReady: func() { close(ready) }})
-	recv(t, ready, "the tree to be ready")
-	recv(t, starts, "the worker to start")
+	seamtest.Recv(t, ready, "the tree to be ready")
+	seamtest.Recv(t, starts, "the worker to start")
 
 	c, err := net.Dial("tcp", ln.BoundAddr().String())
 	if err != nil {
@@ -106,13 +94,13 @@ func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
 	r := bufio.NewReader(c)
 	roundTrip(t, c, r, "before")
 	close(fail)
-	recv(t, starts, "the worker to restart")
+	seamtest.Recv(t, starts, "the worker to restart")
 	roundTrip(t, c, r, "after")
 	if have := ln.Stats().Accepted; have != 1 {
 		t.Fatalf("accepted %d connections, want the one that lived on", have)
 	}
 	cancel()
-	if err := recv(t, done, "Run to return"); err != nil {
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 }
@@ -136,20 +124,20 @@ func TestRunStopBudgetNamesStuckConnection(t *testing.T) {
 	ready := make(chan struct{})
 	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: 2 * time.Second, OnReady: func() { close(ready) }})
 	t.Cleanup(func() { close(release) })
-	recv(t, ready, "the tree to be ready")
+	seamtest.Recv(t, ready, "the tree to be ready")
 	c, err := net.Dial("tcp", ln.BoundAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	remote := recv(t, entered, "the handler to start")
+	remote := seamtest.Recv(t, entered, "the handler to start")
 
 	cancel()
-	c.SetReadDeadline(time.Now().Add(wait))
+	c.SetReadDeadline(time.Now().Add(seamtest.Wait))
 	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, syscall.ETIMEDOUT) || isTimeout(err) {
 		t.Fatalf("read after the stop: %v; want the connection closed by force", err)
 	}
-	err = recv(t, done, "Run to return")
+	err = seamtest.Recv(t, done, "Run to return")
 	if !errors.Is(err, supervisor.ErrUnstopped) {
 		t.Fatalf("Run = %v; want ErrUnstopped", err)
 	}
@@ -179,15 +167,15 @@ func TestRunBudgetBoundsDrainTimeout(t *testing.T) {
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
 	ready := make(chan struct{})
 	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
-	recv(t, ready, "the tree to be ready")
+	seamtest.Recv(t, ready, "the tree to be ready")
 	c, err := net.Dial("tcp", ln.BoundAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	recv(t, entered, "the handler to start")
+	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
-	if err := recv(t, done, "Run to return"); err != nil {
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	if have := ln.Stats().ForceClosed; have != 1 {
@@ -217,7 +205,7 @@ func TestRunStartFailsOnBusyPort(t *testing.T) {
 	if !errors.As(err, &se) || se.Path != "app/kv" || !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("Run = %v; want a StartError for app/kv wrapping EADDRINUSE", err)
 	}
-	recv(t, stopped, "the first child to be stopped")
+	seamtest.Recv(t, stopped, "the first child to be stopped")
 }
 
 // services.HTTP plans its drain within the budget too: a request whose
@@ -233,16 +221,16 @@ func TestRunBudgetBoundsHTTPDrain(t *testing.T) {
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{h}}
 	ready := make(chan struct{})
 	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
-	recv(t, ready, "the tree to be ready")
+	seamtest.Recv(t, ready, "the tree to be ready")
 	c, err := net.Dial("tcp", h.BoundAddr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
-	recv(t, entered, "the handler to start")
+	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
-	if err := recv(t, done, "Run to return"); err != nil {
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 }

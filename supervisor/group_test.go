@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -17,7 +18,7 @@ func TestGroupStartsInOrderAndStopsInReverse(t *testing.T) {
 	g := &Group{Name: "g", Services: []suture.Service{a, b, c}}
 	stop := serveGroup(t, g)
 	j.expect(t, "start a", "start b", "start c")
-	recv(t, g.Ready(), "the group to be ready")
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
 	if err := stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
@@ -41,7 +42,7 @@ func TestGroupWaitsForReadiness(t *testing.T) {
 	}
 	b.setReady()
 	j.expect(t, "start c (b ready true)")
-	recv(t, g.Ready(), "the group to be ready")
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
 }
 
 func TestGroupNested(t *testing.T) {
@@ -55,7 +56,7 @@ func TestGroupNested(t *testing.T) {
 	j.expect(t, "start a", "start b", "start c")
 	c.setReady()
 	j.expect(t, "start d (c ready true)")
-	recv(t, outer.Ready(), "the outer group to be ready")
+	seamtest.Recv(t, outer.Ready(), "the outer group to be ready")
 	if err := stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
@@ -76,15 +77,15 @@ func TestGroupStrategies(t *testing.T) {
 		t.Run(tc.strategy.String(), func(t *testing.T) {
 			j := newJournal()
 			a, b, c := newKid(j, "a"), newKid(j, "b"), newKid(j, "c")
-			sink := newLogSink()
-			g := &Group{Name: "g", Strategy: tc.strategy, Services: []suture.Service{a, b, c}, Logger: sink.logger()}
+			sink := seamtest.NewLogs(t)
+			g := &Group{Name: "g", Strategy: tc.strategy, Services: []suture.Service{a, b, c}, Logger: sink.Logger()}
 			stop := serveGroup(t, g)
 			j.expect(t, "start a", "start b", "start c")
-			recv(t, g.Ready(), "the group to be ready")
+			seamtest.Recv(t, g.Ready(), "the group to be ready")
 			b.failWith(t, errBoom)
 			j.expect(t, "fail b", "return b")
 			j.expect(t, tc.restart...)
-			line := sink.wait(t, "child failed; restarting")
+			line := logLine(t, sink, "child failed; restarting")
 			checkFields(t, line, map[string]any{
 				"level": "warn", "supervisor": "g", "service": "b",
 				"strategy": tc.strategy.String(), "error": "boom", "failures": float64(1),
@@ -103,14 +104,14 @@ func TestGroupStrategies(t *testing.T) {
 func TestGroupRestartsAPanic(t *testing.T) {
 	j := newJournal()
 	a, b := newKid(j, "a"), newKid(j, "b")
-	sink := newLogSink()
-	g := &Group{Name: "g", Services: []suture.Service{a, b}, Logger: sink.logger()}
+	sink := seamtest.NewLogs(t)
+	g := &Group{Name: "g", Services: []suture.Service{a, b}, Logger: sink.Logger()}
 	serveGroup(t, g)
 	j.expect(t, "start a", "start b")
-	recv(t, g.Ready(), "the group to be ready")
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
 	b.boom <- "kaboom"
 	j.expect(t, "panic b", "return b", "start b")
-	line := sink.wait(t, "child panicked; restarting")
+	line := logLine(t, sink, "child panicked; restarting")
 	checkFields(t, line, map[string]any{"level": "error", "service": "b", "panic": "kaboom"})
 	if s, _ := line["stack"].(string); !strings.Contains(s, "(*kid).Serve") {
 		t.Errorf("stack does not show the panic's origin:\n%s", s)
@@ -120,8 +121,8 @@ func TestGroupRestartsAPanic(t *testing.T) {
 func TestGroupBacksOffPastTheThreshold(t *testing.T) {
 	j := newJournal()
 	a := newKid(j, "a")
-	sink := newLogSink()
-	g := &Group{Name: "g", Services: []suture.Service{a}, Logger: sink.logger(),
+	sink := seamtest.NewLogs(t)
+	g := &Group{Name: "g", Services: []suture.Service{a}, Logger: sink.Logger(),
 		FailureThreshold: 1, FailureBackoff: time.Millisecond}
 	serveGroup(t, g)
 	j.expect(t, "start a")
@@ -129,10 +130,10 @@ func TestGroupBacksOffPastTheThreshold(t *testing.T) {
 	j.expect(t, "fail a", "return a", "start a")
 	a.failWith(t, errBoom)
 	j.expect(t, "fail a", "return a", "start a")
-	checkFields(t, sink.wait(t, "child failed; restarting after the backoff"),
+	checkFields(t, logLine(t, sink, "child failed; restarting after the backoff"),
 		map[string]any{"level": "error", "service": "a", "restarting": false})
-	checkFields(t, sink.wait(t, "too many failures; supervisor pauses restarts"), map[string]any{"supervisor": "g"})
-	checkFields(t, sink.wait(t, "supervisor resumes restarts"), map[string]any{"supervisor": "g"})
+	checkFields(t, logLine(t, sink, "too many failures; supervisor pauses restarts"), map[string]any{"supervisor": "g"})
+	checkFields(t, logLine(t, sink, "supervisor resumes restarts"), map[string]any{"supervisor": "g"})
 }
 
 func TestGroupChildEndsForGood(t *testing.T) {
@@ -167,7 +168,7 @@ func TestGroupJobBeforeServers(t *testing.T) {
 	g := &Group{Name: "g", Services: []suture.Service{migrate, a}}
 	serveGroup(t, g)
 	j.expect(t, "migrated", "start a")
-	recv(t, g.Ready(), "the group to be ready")
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
 }
 
 func TestGroupChildEndsTheTree(t *testing.T) {
@@ -176,7 +177,7 @@ func TestGroupChildEndsTheTree(t *testing.T) {
 	g := &Group{Name: "g", Services: []suture.Service{a, b}}
 	stop := serveGroup(t, g)
 	j.expect(t, "start a", "start b")
-	recv(t, g.Ready(), "the group to be ready")
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
 	a.failWith(t, fmt.Errorf("fatal: %w", suture.ErrTerminateSupervisorTree))
 	j.expect(t, "fail a", "return a", "stop b", "return b")
 	if err := stop(); !errors.Is(err, suture.ErrTerminateSupervisorTree) || !strings.Contains(err.Error(), "fatal") {
@@ -198,7 +199,7 @@ func TestGroupStartFailure(t *testing.T) {
 			go func() { done <- Run(context.Background(), g, RunConfig{}) }()
 			j.expect(t, "start a", "start b")
 			fail(b)
-			err := recv(t, done, "Run to return")
+			err := seamtest.Recv(t, done, "Run to return")
 			var se *StartError
 			if !errors.Is(err, ErrStartFailed) || !errors.As(err, &se) {
 				t.Fatalf("Run = %v; want a StartError", err)
@@ -229,7 +230,7 @@ func TestGroupStartFailureNested(t *testing.T) {
 	go func() { done <- Run(context.Background(), root, RunConfig{}) }()
 	j.expect(t, "start a", "start b")
 	b.fail <- errBoom
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	var se *StartError
 	if !errors.As(err, &se) || se.Path != "outer/inner/b" || !errors.Is(err, errBoom) {
 		t.Fatalf("Run = %v; want a StartError for outer/inner/b wrapping boom", err)
@@ -272,7 +273,7 @@ func TestGroupRestartedChildFailsBeforeReady(t *testing.T) {
 	g.everReady = []bool{true, true} // as after an earlier Serve
 	stop := serveGroup(t, g)
 	j.expect(t, "start a", "start flaky", "start flaky")
-	recv(t, g.Ready(), "the group to be ready")
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
 	if err := stop(); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
@@ -322,9 +323,9 @@ func TestGroupInSutureTree(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := root.ServeBackground(ctx)
 	j.expect(t, "start a")
-	recv(t, g.Ready(), "the group to be ready")
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
 	cancel()
-	recv(t, done, "the tree to stop")
+	seamtest.Recv(t, done, "the tree to stop")
 	j.expect(t, "stop a", "return a")
 }
 
@@ -359,10 +360,10 @@ func TestRunGroupReportsAbandonedChild(t *testing.T) {
 	go func() {
 		done <- Run(ctx, g, RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
 	}()
-	recv(t, ready, "the tree to be ready")
+	seamtest.Recv(t, ready, "the tree to be ready")
 	j.expect(t, "start a")
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"abandoned", "app/inner: stuck", "app/inner/stuck: conn 10.0.0.1:5 (id 1)"}, []string{"app: a", "not confirmed"})
 	j.expect(t, "stop a", "return a")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -32,8 +33,8 @@ func TestFinishedReportIsBounded(t *testing.T) {
 	// Serving and stopping it releases the goroutine still waiting.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	recv(t, sup.ServeBackground(ctx), "the supervisor to stop")
-	if rep, ok := finishedReport(sup, testWait); !ok || rep != nil {
+	seamtest.Recv(t, sup.ServeBackground(ctx), "the supervisor to stop")
+	if rep, ok := finishedReport(sup, seamtest.Wait); !ok || rep != nil {
 		t.Errorf("a stopped supervisor: have %v, %v; want nil, true", rep, ok)
 	}
 }
@@ -44,7 +45,7 @@ func TestSnapshotStopsAtCycle(t *testing.T) {
 	root := New("app", Config{})
 	root.Add(&wrapped{name: "loop", sup: root})
 	root.Add(newSleeper("a"))
-	serveTree(t, root)
+	seamtest.Start(t, root)
 
 	shape := snapshot(root)
 	if len(shape.kids) != 2 || shape.kids[0].name != "a" || shape.kids[1].name != "loop" {
@@ -66,8 +67,8 @@ func TestReporterStopping(t *testing.T) {
 	root.Add(newSleeper("a"))
 	root.Add(partsSleeper{newSleeper("kv"), []string{"acceptor"}})
 	root.Add(New("empty", Config{}))
-	serveTree(t, root)
-	recv(t, b.running, "b to run") // so child is serving and lists it
+	seamtest.Start(t, root)
+	seamtest.Recv(t, b.running, "b to run") // so child is serving and lists it
 
 	var r reporter
 	r.stopping(snapshot(root))

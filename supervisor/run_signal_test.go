@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // kill sends sig to the test process itself.
@@ -38,19 +40,19 @@ func TestRunStopsOnSignal(t *testing.T) {
 		{"configured SIGUSR1", []os.Signal{syscall.SIGUSR1}, syscall.SIGUSR1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sink := newLogSink()
+			sink := seamtest.NewLogs(t)
 			root := New("app", Config{})
 			a := newSleeper("a")
 			root.Add(a)
-			cfg, ready := notifiedConfig(RunConfig{Logger: sink.logger(), Signals: tc.signals})
+			cfg, ready := notifiedConfig(RunConfig{Logger: sink.Logger(), Signals: tc.signals})
 			done := startRun(context.Background(), root, cfg)
-			recv(t, ready, "Run to catch signals")
-			recv(t, a.running, "a to run")
+			seamtest.Recv(t, ready, "Run to catch signals")
+			seamtest.Recv(t, a.running, "a to run")
 			kill(t, tc.send)
-			if err := recv(t, done, "Run to return"); err != nil {
+			if err := seamtest.Recv(t, done, "Run to return"); err != nil {
 				t.Fatalf("Run: %v", err)
 			}
-			checkFields(t, sink.wait(t, "stopping"), map[string]any{
+			checkFields(t, logLine(t, sink, "stopping"), map[string]any{
 				"reason": "signal", "signal": tc.send.String(),
 			})
 		})
@@ -67,11 +69,11 @@ func TestRunSecondSignalCutsStopShort(t *testing.T) {
 
 	cfg, ready := notifiedConfig(RunConfig{ShutdownTimeout: time.Minute})
 	done := startRun(context.Background(), root, cfg)
-	recv(t, ready, "Run to catch signals")
-	recv(t, stuck.running, "stuck to run")
+	seamtest.Recv(t, ready, "Run to catch signals")
+	seamtest.Recv(t, stuck.running, "stuck to run")
 	kill(t, syscall.SIGTERM)
-	recv(t, stuck.stopping, "the stop to begin")
+	seamtest.Recv(t, stuck.stopping, "the stop to begin")
 	kill(t, syscall.SIGTERM)
-	err := recv(t, done, "Run to return after the second signal")
+	err := seamtest.Recv(t, done, "Run to return after the second signal")
 	wantUnstopped(t, err, []string{"app: stuck (not confirmed stopped)", "terminated during the stop"}, nil)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -38,7 +39,7 @@ func wantUnstopped(t *testing.T, err error, want []string, notWant []string) {
 }
 
 func TestRunStopsOnContextCancel(t *testing.T) {
-	sink := newLogSink()
+	sink := seamtest.NewLogs(t)
 	root := New("app", Config{})
 	a := newSleeper("a")
 	root.Add(a)
@@ -49,15 +50,15 @@ func TestRunStopsOnContextCancel(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := startRun(ctx, root, RunConfig{Logger: sink.logger()})
-	recv(t, a.running, "a to run")
-	recv(t, c.running, "c to run")
+	done := startRun(ctx, root, RunConfig{Logger: sink.Logger()})
+	seamtest.Recv(t, a.running, "a to run")
+	seamtest.Recv(t, c.running, "c to run")
 	cancel()
-	if err := recv(t, done, "Run to return"); err != nil {
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	checkFields(t, sink.wait(t, "stopping"), map[string]any{"level": "info", "reason": "context", "supervisor": "app"})
-	checkFields(t, sink.wait(t, "stopped"), map[string]any{"level": "info", "supervisor": "app"})
+	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"level": "info", "reason": "context", "supervisor": "app"})
+	checkFields(t, logLine(t, sink, "stopped"), map[string]any{"level": "info", "supervisor": "app"})
 }
 
 func TestRunRefusesBadInput(t *testing.T) {
@@ -74,13 +75,13 @@ func TestRunRefusesBadInput(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := root.ServeBackground(ctx)
 	cancel()
-	recv(t, done, "root to stop")
+	seamtest.Recv(t, done, "root to stop")
 }
 
 // A service that ignores its context is abandoned by its supervisor after
 // StopTimeout; the root then returns and its report names the service.
 func TestRunReportsAbandonedService(t *testing.T) {
-	sink := newLogSink()
+	sink := seamtest.NewLogs(t)
 	root := New("app", Config{StopTimeout: 300 * time.Millisecond})
 	stuck := newBlocker(t, "stuck")
 	fine := newSleeper("fine")
@@ -89,13 +90,13 @@ func TestRunReportsAbandonedService(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := startRun(ctx, root, RunConfig{Logger: sink.logger(), ShutdownTimeout: testWait})
-	recv(t, stuck.running, "stuck to run")
-	recv(t, fine.running, "fine to run")
+	done := startRun(ctx, root, RunConfig{Logger: sink.Logger(), ShutdownTimeout: seamtest.Wait})
+	seamtest.Recv(t, stuck.running, "stuck to run")
+	seamtest.Recv(t, fine.running, "fine to run")
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"app: stuck", "stop timeout"}, []string{"fine", "not confirmed"})
-	checkFields(t, sink.wait(t, "did not stop"), map[string]any{
+	checkFields(t, logLine(t, sink, "did not stop"), map[string]any{
 		"level": "error", "path": "app", "service": "stuck", "confirmed": true,
 	})
 }
@@ -112,10 +113,10 @@ func TestRunShutdownTimeout(t *testing.T) {
 	defer cancel()
 	const shutdown = 200 * time.Millisecond
 	done := startRun(ctx, root, RunConfig{ShutdownTimeout: shutdown})
-	recv(t, stuck.running, "stuck to run")
+	seamtest.Recv(t, stuck.running, "stuck to run")
 	start := time.Now()
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	if took := time.Since(start); took < shutdown {
 		t.Errorf("Run returned after %v, before the shutdown timeout %v", took, shutdown)
 	}
@@ -125,7 +126,7 @@ func TestRunShutdownTimeout(t *testing.T) {
 // Suture's report is not recursive: a child supervisor that abandoned a
 // service and returned in time leaves the root's report empty.
 func TestRunReportsAbandonedServiceOfChild(t *testing.T) {
-	root := New("app", Config{StopTimeout: testWait})
+	root := New("app", Config{StopTimeout: seamtest.Wait})
 	child := New("child", Config{StopTimeout: 300 * time.Millisecond})
 	stuck := newBlocker(t, "stuck")
 	child.Add(stuck)
@@ -134,10 +135,10 @@ func TestRunReportsAbandonedServiceOfChild(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: 2 * testWait})
-	recv(t, stuck.running, "stuck to run")
+	done := startRun(ctx, root, RunConfig{ShutdownTimeout: 2 * seamtest.Wait})
+	seamtest.Recv(t, stuck.running, "stuck to run")
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"app/child: stuck"}, []string{"fine", "not confirmed"})
 }
 
@@ -154,10 +155,10 @@ func TestRunReportsChildStillStopping(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: testWait})
-	recv(t, stuck.running, "stuck to run")
+	done := startRun(ctx, root, RunConfig{ShutdownTimeout: seamtest.Wait})
+	seamtest.Recv(t, stuck.running, "stuck to run")
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"app/child: stuck (not confirmed stopped)"}, []string{"fine"})
 }
 
@@ -168,15 +169,15 @@ func TestRunNamesParts(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: testWait})
-	recv(t, kv.running, "kv to run")
+	done := startRun(ctx, root, RunConfig{ShutdownTimeout: seamtest.Wait})
+	seamtest.Recv(t, kv.running, "kv to run")
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"app: kv", "app/kv: acceptor", "app/kv: conn 127.0.0.1:5555 (id 7)"}, nil)
 }
 
 func TestRunWalksHasSupervisor(t *testing.T) {
-	root := New("app", Config{StopTimeout: testWait})
+	root := New("app", Config{StopTimeout: seamtest.Wait})
 	inner := New("inner", Config{StopTimeout: 300 * time.Millisecond})
 	stuck := newBlocker(t, "stuck")
 	inner.Add(stuck)
@@ -184,10 +185,10 @@ func TestRunWalksHasSupervisor(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: 2 * testWait})
-	recv(t, stuck.running, "stuck to run")
+	done := startRun(ctx, root, RunConfig{ShutdownTimeout: 2 * seamtest.Wait})
+	seamtest.Recv(t, stuck.running, "stuck to run")
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"app/inner: stuck"}, []string{"not confirmed"})
 }
 
@@ -204,14 +205,14 @@ func TestRunDoesNotHangOnSupervisorNeverServed(t *testing.T) {
 		// for its report.
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		recv(t, inner.ServeBackground(ctx), "inner to stop")
+		seamtest.Recv(t, inner.ServeBackground(ctx), "inner to stop")
 	})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: testWait})
+	done := startRun(ctx, root, RunConfig{ShutdownTimeout: seamtest.Wait})
 	cancel()
-	err := recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	wantUnstopped(t, err, []string{"app: lazy (not confirmed stopped)"}, nil)
 }
 
@@ -220,7 +221,7 @@ func TestRunReturnsWhenTreeEndsAlone(t *testing.T) {
 	root.Add(&funcService{name: "fatal", fn: func(ctx context.Context) error {
 		return fmt.Errorf("disk gone: %w", suture.ErrTerminateSupervisorTree)
 	}})
-	err := recv(t, startRun(context.Background(), root, RunConfig{}), "Run to return")
+	err := seamtest.Recv(t, startRun(context.Background(), root, RunConfig{}), "Run to return")
 	if !errors.Is(err, suture.ErrTerminateSupervisorTree) || errors.Is(err, ErrUnstopped) {
 		t.Fatalf("have %v, want an error wrapping ErrTerminateSupervisorTree only", err)
 	}

@@ -78,19 +78,9 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-// serveTree serves sup until the test ends and waits for it to stop.
-func serveTree(t *testing.T, sup *suture.Supervisor) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := sup.ServeBackground(ctx)
-	t.Cleanup(func() {
-		cancel()
-		recv(t, done, "the tree to stop")
-	})
-}
-
 func TestNewRestartsUntilDoNotRestart(t *testing.T) {
-	sink := newLogSink()
-	root := New("app", Config{Logger: sink.logger()})
+	sink := seamtest.NewLogs(t)
+	root := New("app", Config{Logger: sink.Logger()})
 	var runs atomic.Int32
 	second := make(chan struct{})
 	root.Add(&funcService{name: "flaky", fn: func(ctx context.Context) error {
@@ -100,14 +90,14 @@ func TestNewRestartsUntilDoNotRestart(t *testing.T) {
 		close(second)
 		return fmt.Errorf("done: %w", suture.ErrDoNotRestart)
 	}})
-	serveTree(t, root)
+	seamtest.Start(t, root)
 
-	recv(t, second, "the restart")
-	waitFor(t, "the service to be removed", func() bool { return len(root.Services()) == 0 })
+	seamtest.Recv(t, second, "the restart")
+	seamtest.Eventually(t, "the service to be removed", func() bool { return len(root.Services()) == 0 })
 	if n := runs.Load(); n != 2 {
 		t.Errorf("served %d times, want 2", n)
 	}
-	line := sink.wait(t, "service failed; restarting")
+	line := logLine(t, sink, "service failed; restarting")
 	checkFields(t, line, map[string]any{
 		"level": "warn", "supervisor": "app", "service": "flaky",
 		"restarting": true, "error": "boom", "threshold": 5.0,
@@ -115,8 +105,8 @@ func TestNewRestartsUntilDoNotRestart(t *testing.T) {
 }
 
 func TestNewBacksOffAndResumes(t *testing.T) {
-	sink := newLogSink()
-	root := New("app", Config{Logger: sink.logger(), FailureThreshold: 1, FailureBackoff: 10 * time.Millisecond})
+	sink := seamtest.NewLogs(t)
+	root := New("app", Config{Logger: sink.Logger(), FailureThreshold: 1, FailureBackoff: 10 * time.Millisecond})
 	var runs atomic.Int32
 	third := make(chan struct{})
 	root.Add(&funcService{name: "flaky", fn: func(ctx context.Context) error {
@@ -127,21 +117,21 @@ func TestNewBacksOffAndResumes(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}})
-	serveTree(t, root)
+	seamtest.Start(t, root)
 
-	recv(t, third, "the restart after the backoff")
-	checkFields(t, sink.wait(t, "service failed; restart waits for the backoff"),
+	seamtest.Recv(t, third, "the restart after the backoff")
+	checkFields(t, logLine(t, sink, "service failed; restart waits for the backoff"),
 		map[string]any{"level": "error", "restarting": false, "threshold": 1.0})
-	checkFields(t, sink.wait(t, "too many failures; supervisor pauses restarts"),
+	checkFields(t, logLine(t, sink, "too many failures; supervisor pauses restarts"),
 		map[string]any{"level": "warn", "supervisor": "app", "backoff": true})
-	checkFields(t, sink.wait(t, "supervisor resumes restarts"),
+	checkFields(t, logLine(t, sink, "supervisor resumes restarts"),
 		map[string]any{"level": "info", "supervisor": "app", "backoff": false})
 }
 
 // Suture's own default hook prints every event with the standard library's
 // global logger; a zero Config must log nothing anywhere.
 func TestNewZeroLoggerLogsNothing(t *testing.T) {
-	global := newLogSink() // written by suture's goroutine
+	global := seamtest.NewLogs(t) // written by suture's goroutine
 	orig := log.Writer()
 	t.Cleanup(func() { log.SetOutput(orig) }) // after the tree has stopped
 	log.SetOutput(global)
@@ -157,12 +147,12 @@ func TestNewZeroLoggerLogsNothing(t *testing.T) {
 		<-ctx.Done()
 		return ctx.Err()
 	}})
-	serveTree(t, root)
-	recv(t, second, "the restart")
+	seamtest.Start(t, root)
+	seamtest.Recv(t, second, "the restart")
 	// Suture calls the hook after restarting the service; a round trip to
 	// its goroutine waits for the call to be over.
 	root.Services()
-	if lines := global.all(); len(lines) > 0 {
+	if lines := global.Events(""); len(lines) > 0 {
 		t.Errorf("the global logger received %v", lines)
 	}
 }
