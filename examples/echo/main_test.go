@@ -21,8 +21,6 @@ import (
 
 func TestMain(m *testing.M) { seamtest.Main(m) }
 
-const waitFor = 30 * time.Second
-
 // The built program serves echo on a real socket, and SIGTERM stops it
 // gracefully with exit status 0 while a client is connected.
 func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
@@ -41,7 +39,7 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("echo -h: %v\n%s", err, out)
 	}
 
-	// With an hour's budget, an exit within waitFor shows that the idle
+	// With an hour's budget, an exit within seamtest.Wait shows that the idle
 	// client was let go at once, not after a drain.
 	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-shutdown-timeout", "1h")
 	stderr, err := cmd.StderrPipe()
@@ -71,7 +69,7 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 	}()
 	addrRE := regexp.MustCompile(`listening.*addr=(\S+)`)
 	var addr string
-	deadline := time.After(waitFor)
+	deadline := time.After(seamtest.Wait)
 	for addr == "" {
 		select {
 		case line, ok := <-lines:
@@ -86,12 +84,12 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 		}
 	}
 
-	c, err := net.DialTimeout("tcp", addr, waitFor)
+	c, err := net.DialTimeout("tcp", addr, seamtest.Wait)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(waitFor))
+	c.SetDeadline(time.Now().Add(seamtest.Wait))
 	br := bufio.NewReader(c)
 	io.WriteString(c, "hello\n")
 	if line, err := br.ReadString('\n'); err != nil || line != "hello\n" {
@@ -107,14 +105,10 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 		for range lines {
 		}
 	}()
-	select {
-	case err := <-exited:
-		exited <- err // for the cleanup
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v; want status 0", err)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("the program did not exit after SIGTERM")
+	err = seamtest.Recv(t, exited, "the program to exit after SIGTERM")
+	exited <- err // for the cleanup
+	if err != nil {
+		t.Fatalf("exit after SIGTERM: %v; want status 0", err)
 	}
 }
 
@@ -137,7 +131,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	case addr = <-bound:
 	case err := <-done:
 		t.Fatalf("run returned before listening: %v", err)
-	case <-time.After(waitFor):
+	case <-time.After(seamtest.Wait):
 		t.Fatal("the listener never became ready")
 	}
 	c, err := net.Dial("tcp", addr.String())
@@ -145,7 +139,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(waitFor))
+	c.SetDeadline(time.Now().Add(seamtest.Wait))
 	io.WriteString(c, "one\ntwo\n")
 	br := bufio.NewReader(c)
 	for _, want := range []string{"one", "two"} {
@@ -155,12 +149,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		}
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run = %v", err)
-		}
-	case <-time.After(waitFor):
-		t.Fatal("run did not return after cancel")
+	if err := seamtest.Recv(t, done, "run to return after cancel"); err != nil {
+		t.Fatalf("run = %v", err)
 	}
 }

@@ -23,35 +23,12 @@ import (
 
 func TestMain(m *testing.M) { seamtest.Main(m) }
 
-// logBuffer collects a test's logs, safe for the tree's goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testConfig is a config for an in-process server on a loopback port the
 // kernel picks, with its AOF in dir, logging to logs (shown if the test
 // fails).
-func testConfig(t *testing.T, dir string) (config, *logBuffer) {
+func testConfig(t *testing.T, dir string) (config, *seamtest.Logs) {
 	t.Helper()
-	logs := &logBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server logs:\n%s", logs.String())
-		}
-	})
+	logs := seamtest.NewLogs(t)
 	return config{
 		addr:            "127.0.0.1:0",
 		aofPath:         filepath.Join(dir, "kv.aof"),
@@ -111,7 +88,7 @@ func (r *running) ready(t *testing.T) {
 		r.addr = r.app.listener.BoundAddr().String()
 	case <-r.ended:
 		t.Fatalf("run ended before the listener was ready: %v", r.err)
-	case <-time.After(10 * time.Second):
+	case <-time.After(seamtest.Wait):
 		t.Fatal("the listener was not ready in time")
 	}
 }
@@ -154,21 +131,6 @@ func do(t *testing.T, c *respclient.Client, args ...string) string {
 		t.Fatalf("%q: %v", args, err)
 	}
 	return v.String()
-}
-
-// waitFor polls cond until it holds, failing the test after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
-	}
 }
 
 // TestRestartFromAOF runs the whole tree in process, writes, stops it
@@ -223,7 +185,7 @@ func TestActiveExpiry(t *testing.T) {
 	}
 	// DBSIZE counts keys without expiring them, as Redis's does, so only
 	// the sweep can bring it down.
-	waitFor(t, "the sweep", func() bool { return do(t, c, "DBSIZE") == "(integer) 1" })
+	seamtest.Eventually(t, "the sweep", func() bool { return do(t, c, "DBSIZE") == "(integer) 1" })
 	if r.app.store.Expired() != 300 {
 		t.Fatalf("expired_keys = %d", r.app.store.Expired())
 	}
@@ -283,7 +245,7 @@ func startWriters(t *testing.T, addr string, n int, min int64) (ws []*writer, wa
 			w.run(addr, &total)
 		}()
 	}
-	waitFor(t, "writers to get going", func() bool { return total.Load() >= min })
+	seamtest.Eventually(t, "writers to get going", func() bool { return total.Load() >= min })
 	return ws, wg.Wait
 }
 

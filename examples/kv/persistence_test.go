@@ -11,6 +11,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -95,7 +96,7 @@ func TestAOFFailure(t *testing.T) {
 		t.Fatalf("a write that could not be committed was answered: %v", v)
 	}
 	c2 := dial(t, r.addr)
-	waitFor(t, "writes to be refused", func() bool {
+	seamtest.Eventually(t, "writes to be refused", func() bool {
 		return strings.HasPrefix(do(t, c2, "SET", "refused", "1"), "(error) MISCONF Errors writing to the AOF file: ")
 	})
 	if have := do(t, c2, "GET", "before"); have != `"1"` {
@@ -113,15 +114,15 @@ func TestAOFFailure(t *testing.T) {
 	if strings.Contains(st, "aof_write_failures:0\r\n") {
 		t.Fatalf("no failures counted:\n%s", st)
 	}
-	waitFor(t, "the failure in the logs", func() bool {
+	seamtest.Eventually(t, "the failure in the logs", func() bool {
 		return strings.Contains(logs.String(), "append-only file failing")
 	})
 
 	disk.set(false)
-	waitFor(t, "the writer to recover", func() bool {
+	seamtest.Eventually(t, "the writer to recover", func() bool {
 		return strings.Contains(info(t, r.addr, "persistence"), "aof_last_write_status:ok")
 	})
-	waitFor(t, "the recovery in the logs", func() bool {
+	seamtest.Eventually(t, "the recovery in the logs", func() bool {
 		return strings.Contains(logs.String(), "append-only file writable again")
 	})
 	do(t, c2, "SET", "after", "1")

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // disk is a fault switch shared by the files a test's Writer opens.
@@ -241,33 +241,6 @@ func TestLoadApplyErrorIsCorrupt(t *testing.T) {
 	}
 }
 
-func serve(t *testing.T, w *Writer) (cancel func(), done <-chan error) {
-	t.Helper()
-	ctx, cancelCtx := context.WithCancel(context.Background())
-	ch := make(chan error, 1)
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		ch <- w.Serve(ctx)
-	}()
-	t.Cleanup(func() {
-		cancelCtx()
-		<-finished
-	})
-	return cancelCtx, ch
-}
-
-func wait(t *testing.T, done <-chan error) error {
-	t.Helper()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return")
-		return nil
-	}
-}
-
 // At stop the writer flushes what was appended, and refuses appends from
 // then on: whatever appends must have stopped before it.
 func TestStopClosesForGood(t *testing.T) {
@@ -275,12 +248,11 @@ func TestStopClosesForGood(t *testing.T) {
 	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	cancel, done := serve(t, w)
+	served := seamtest.Go(t, w)
 	if err := w.Append(rec("SET last 1")); err != nil {
 		t.Fatal(err)
 	}
-	cancel()
-	if err := wait(t, done); err != nil {
+	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Append(rec("SET after 1")); err != ErrClosed {
@@ -301,14 +273,13 @@ func TestStopFlushesBuffered(t *testing.T) {
 	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	cancel, done := serve(t, w)
+	served := seamtest.Go(t, w)
 	for i := range 100 {
 		if err := w.Append(rec(fmt.Sprint("SET k", i, " v"))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cancel()
-	if err := wait(t, done); err != nil {
+	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	have, _, _ := loadAll(t, w.cfg.Path)
@@ -384,7 +355,7 @@ func TestFailureAndRecovery(t *testing.T) {
 	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	_, done := serve(t, w)
+	served := seamtest.Go(t, w)
 	if err := w.Append(rec("SET a 1")); err != nil {
 		t.Fatal(err)
 	}
@@ -407,7 +378,7 @@ func TestFailureAndRecovery(t *testing.T) {
 	}
 	// Serve ends with the error, whether it was running when the write
 	// failed or started after (and failed to recover).
-	if err := wait(t, done); !errors.Is(err, errDisk) {
+	if err := served.Wait(t); !errors.Is(err, errDisk) {
 		t.Fatalf("Serve returned %v, want the disk's error", err)
 	}
 	failures := w.Status().Failures
@@ -421,8 +392,8 @@ func TestFailureAndRecovery(t *testing.T) {
 	}
 
 	d.set(false)
-	_, done = serve(t, w)
-	waitFor(t, "recovery", func() bool { return !w.Status().Failing })
+	seamtest.Go(t, w)
+	seamtest.Eventually(t, "recovery", func() bool { return !w.Status().Failing })
 	if err := w.Append(rec("SET d 4")); err != nil {
 		t.Fatalf("Append after recovery: %v", err)
 	}
@@ -437,7 +408,6 @@ func TestFailureAndRecovery(t *testing.T) {
 	if want := []string{"SET a 1", "SET b 2", "SET d 4"}; err != nil || !slices.Equal(have, want) {
 		t.Fatalf("file holds %q, %v; want %q", have, err, want)
 	}
-	_ = done
 }
 
 func TestParseFsync(t *testing.T) {
@@ -474,20 +444,5 @@ func BenchmarkAppend(b *testing.B) {
 	}
 	if err := w.stop(); err != nil {
 		b.Fatal(err)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/seamgo/seam/listener/seamtest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,7 +64,7 @@ func TestServeReplaysThenReady(t *testing.T) {
 	h := newHeldReplay()
 	var loaded LoadResult
 	w, _ := newWriter(t, Config{Path: path, Replay: h.apply, Loaded: func(res LoadResult) { loaded = res }})
-	cancel, done := serve(t, w)
+	served := seamtest.Go(t, w)
 	<-h.inReplay
 	// The replay is held on its first record, so it cannot be ready yet.
 	if isClosed(w.Ready()) {
@@ -80,8 +81,7 @@ func TestServeReplaysThenReady(t *testing.T) {
 	if err := w.Append(rec("SET later 1")); err != nil {
 		t.Fatalf("Append once ready: %v", err)
 	}
-	cancel()
-	if err := wait(t, done); err != nil {
+	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if !isClosed(w.Ready()) {
@@ -102,9 +102,9 @@ func TestServeCorruptNeverReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, _ := newWriter(t, Config{Path: path, Replay: func([][]byte) error { return nil }})
-	_, done := serve(t, w)
+	served := seamtest.Go(t, w)
 	var ce *CorruptError
-	if err := wait(t, done); !errors.As(err, &ce) || ce.Offset != int64(len(data)) {
+	if err := served.Wait(t); !errors.As(err, &ce) || ce.Offset != int64(len(data)) {
 		t.Fatalf("Serve = %v, want a CorruptError at offset %d", err, len(data))
 	}
 	if isClosed(w.Ready()) {
@@ -123,11 +123,12 @@ func TestServeStoppedDuringReplay(t *testing.T) {
 	before, _ := os.ReadFile(path)
 	h := newHeldReplay()
 	w, _ := newWriter(t, Config{Path: path, Replay: h.apply})
-	cancel, done := serve(t, w)
+	served := seamtest.Go(t, w)
 	<-h.inReplay
-	cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- served.Stop() }()
 	close(h.release)
-	if err := wait(t, done); err != nil {
+	if err := seamtest.Recv(t, stopped, "Serve to return"); err != nil {
 		t.Fatalf("Serve stopped during the replay = %v, want nil", err)
 	}
 	if len(h.applied) != 1 {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // TestCommands runs every command through a real connection, with the
@@ -284,8 +286,8 @@ func TestLazyExpiry(t *testing.T) {
 	c := ts.dial(t)
 	do(t, c, "SET", "k", "v", "PX", "30")
 	do(t, c, "SET", "n", "5", "PX", "30")
-	waitFor(t, "k to expire", func() bool { return do(t, c, "GET", "k") == "(nil)" })
-	waitFor(t, "n to expire", func() bool { return do(t, c, "EXISTS", "n") == "(integer) 0" })
+	seamtest.Eventually(t, "k to expire", func() bool { return do(t, c, "GET", "k") == "(nil)" })
+	seamtest.Eventually(t, "n to expire", func() bool { return do(t, c, "EXISTS", "n") == "(integer) 0" })
 	if have := do(t, c, "INCR", "n"); have != "(integer) 1" {
 		t.Fatalf("INCR of an expired counter = %s, want 1", have)
 	}

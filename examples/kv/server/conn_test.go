@@ -15,6 +15,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // countConn counts the Writes a handler makes.
@@ -144,7 +145,7 @@ func TestAnnouncedBulkIsNotAllocated(t *testing.T) {
 	do(t, probe, "PING")
 	probe.Close()
 	c.Close()
-	waitFor(t, "the connection to end", func() bool { return ts.ln.Stats().Active == 0 })
+	seamtest.Eventually(t, "the connection to end", func() bool { return ts.ln.Stats().Active == 0 })
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 50<<20 {

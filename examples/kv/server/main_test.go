@@ -69,11 +69,7 @@ func startServer(t *testing.T, o serverOpts) *testServer {
 	done := sup.ServeBackground(ctx)
 	ts := &testServer{handler: h, ln: ln, store: st, cancel: cancel, done: done}
 	t.Cleanup(ts.stop)
-	select {
-	case <-ln.Ready():
-	case <-time.After(10 * time.Second):
-		t.Fatal("listener not ready")
-	}
+	seamtest.Recv(t, ln.Ready(), "the listener to be ready")
 	ts.addr = ln.BoundAddr().String()
 	return ts
 }
@@ -126,19 +122,4 @@ func hostPort(t *testing.T, addr string) (string, string) {
 		t.Fatal(err)
 	}
 	return h, p
-}
-
-// waitFor polls cond until it holds, failing the test after a deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
-	}
 }

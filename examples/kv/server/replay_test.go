@@ -9,6 +9,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // snapshot is a keyspace as values and expiry times.
@@ -80,7 +81,7 @@ func TestReplayRebuildsKeyspace(t *testing.T) {
 	}
 	// Let three keys expire, then write to two of them: the journal must
 	// say they were gone (DEL) before the writes.
-	waitFor(t, "keys to expire", func() bool {
+	seamtest.Eventually(t, "keys to expire", func() bool {
 		return do(t, c, "PTTL", "gone") == "(integer) -2" &&
 			ts.store.TTL([]byte("n2")) == -2 && ts.store.TTL([]byte("ap2")) == -2
 	})
