@@ -137,3 +137,22 @@ func TestStartSupervisorIsRunning(t *testing.T) {
 	}
 	seamtest.Recv(t, f.second, "the service to run")
 }
+
+// held returns once its ctx has ended and the test has let it go.
+type held struct{ release chan struct{} }
+
+func (h held) Serve(ctx context.Context) error {
+	<-ctx.Done()
+	<-h.release
+	return ctx.Err()
+}
+
+func TestCancelThenWait(t *testing.T) {
+	h := held{release: make(chan struct{})}
+	s := seamtest.Go(t, h)
+	s.Cancel()
+	close(h.release)
+	if err := s.Wait(t); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait after Cancel = %v, want context.Canceled", err)
+	}
+}

@@ -47,6 +47,11 @@ func (s *Served) Stop() error {
 	return s.stopErr
 }
 
+// Cancel cancels the service's ctx and returns at once, for a test that
+// acts between the cancel and Serve's return; [Served.Wait] then collects
+// what Serve returned.
+func (s *Served) Cancel() { s.cancel() }
+
 // Done returns a channel that is closed once Serve has returned, whether
 // by itself or after [Served.Stop].
 func (s *Served) Done() <-chan struct{} { return s.done }
