@@ -125,10 +125,9 @@ func TestServeStoppedDuringReplay(t *testing.T) {
 	w, _ := newWriter(t, Config{Path: path, Replay: h.apply})
 	served := seamtest.Go(t, w)
 	<-h.inReplay
-	stopped := make(chan error, 1)
-	go func() { stopped <- served.Stop() }()
+	served.Cancel()
 	close(h.release)
-	if err := seamtest.Recv(t, stopped, "Serve to return"); err != nil {
+	if err := served.Wait(t); err != nil {
 		t.Fatalf("Serve stopped during the replay = %v, want nil", err)
 	}
 	if len(h.applied) != 1 {
