@@ -46,3 +46,20 @@ func Example() {
 		t.Fatalf("the stop was logged as %v", ev)
 	}
 }
+
+// Logs turns a logger's lines into events a test can look for by message
+// and check field by field.
+func ExampleLogs() {
+	var logs seamtest.Logs
+	log := logs.Logger()
+	log.Info().Str("addr", "127.0.0.1:6380").Msg("listening")
+	log.Warn().Int("conns", 3).Msg("drain timeout passed; connections closed by force")
+
+	for _, ev := range logs.Events("drain") {
+		fmt.Println(ev["level"], ev["conns"])
+	}
+	fmt.Println(logs.Events("listening")[0]["addr"])
+	// Output:
+	// warn 3
+	// 127.0.0.1:6380
+}

@@ -13,8 +13,8 @@ import (
 
 // Logs collects the JSON lines of a zerolog logger, written from any
 // goroutine, and parses them as events: one map per line, with zerolog's
-// field names ("level", "message", "error"...). The zero value is not
-// usable: use [NewLogs].
+// field names ("level", "message", "error"...). The zero value is an empty
+// collection; [NewLogs] also prints the lines when the test fails.
 type Logs struct {
 	mu      sync.Mutex
 	buf     bytes.Buffer
@@ -24,7 +24,7 @@ type Logs struct {
 // NewLogs returns an empty collection. If t fails, its lines are printed
 // with the test's output when the test ends.
 func NewLogs(t testing.TB) *Logs {
-	l := &Logs{changed: make(chan struct{}, 1)}
+	l := &Logs{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("seamtest: logs:\n%s", l.String())
@@ -44,7 +44,7 @@ func (l *Logs) Write(p []byte) (int, error) {
 	l.buf.Write(p)
 	l.mu.Unlock()
 	select {
-	case l.changed <- struct{}{}:
+	case l.wake() <- struct{}{}:
 	default:
 	}
 	return len(p), nil
@@ -91,9 +91,20 @@ func (l *Logs) WaitFor(t testing.TB, msg string) map[string]any {
 			return evs[0]
 		}
 		select {
-		case <-l.changed:
+		case <-l.wake():
 		case <-timer.C:
 			t.Fatalf("seamtest: timed out after %v waiting for a log line %q", Wait, msg)
 		}
 	}
+}
+
+// wake returns the channel that a write signals, made on first use so
+// that the zero Logs works.
+func (l *Logs) wake() chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.changed == nil {
+		l.changed = make(chan struct{}, 1)
+	}
+	return l.changed
 }
