@@ -98,7 +98,7 @@ func (r *groupRun) serve(ctx context.Context) error {
 		}
 		return err
 	}
-	r.g.setReady()
+	r.g.ready.Close()
 	r.cfg.log.Info().Int("children", len(r.kids)).Msg("group ready")
 	for {
 		ex, ok := r.next(ctx)

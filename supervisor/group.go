@@ -9,6 +9,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
+
+	"github.com/seamgo/seam/internal/latch"
 )
 
 // Errors of a [Group].
@@ -141,8 +143,8 @@ type Group struct {
 	Logger zerolog.Logger
 
 	mu        sync.Mutex
-	ready     chan struct{} // closed at the first time every child was ready
-	everReady []bool        // per child: ready at least once, across Serves
+	ready     latch.Latch // closed at the first time every child was ready
+	everReady []bool      // per child: ready at least once, across Serves
 	serving   *groupRun
 	left      []unstopped // what the last stop abandoned
 }
@@ -277,27 +279,7 @@ func (g *Group) markChildReady(i int) {
 // at the same time, at the end of the group's first start. It may be
 // called before Serve, and stays closed across restarts.
 func (g *Group) Ready() <-chan struct{} {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.readyLocked()
-}
-
-func (g *Group) readyLocked() chan struct{} {
-	if g.ready == nil {
-		g.ready = make(chan struct{})
-	}
-	return g.ready
-}
-
-func (g *Group) setReady() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	ready := g.readyLocked()
-	select {
-	case <-ready:
-	default:
-		close(ready)
-	}
+	return g.ready.Done()
 }
 
 // String returns Name, or "group".

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"sync"
+
+	"github.com/seamgo/seam/internal/latch"
 )
 
 // ListenFunc opens a listening socket, as net.ListenConfig.Listen does.
@@ -30,11 +32,11 @@ type Target struct {
 // The zero value is ready to use; its methods are safe for concurrent use.
 type Socket struct {
 	mu        sync.Mutex
-	ready     chan struct{} // closed by the first Serving
-	addr      net.Addr      // of the latest Serving
-	asked     string        // the Address that pinned
-	pinned    string        // what the kernel bound for asked
-	givenUsed bool          // a given Listener has been handed out
+	ready     latch.Latch // closed by the first Serving
+	addr      net.Addr    // of the latest Serving
+	asked     string      // the Address that pinned
+	pinned    string      // what the kernel bound for asked
+	givenUsed bool        // a given Listener has been handed out
 }
 
 // Bind returns the listener to serve: t.Listener the first time and an
@@ -81,27 +83,13 @@ func (s *Socket) Serving(addr net.Addr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addr = addr
-	ready := s.readyLocked()
-	select {
-	case <-ready:
-	default:
-		close(ready)
-	}
+	s.ready.Close()
 }
 
 // Ready returns a channel closed at the first Serving and never reopened.
 // Every call returns the same channel, before any Serve too.
 func (s *Socket) Ready() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.readyLocked()
-}
-
-func (s *Socket) readyLocked() chan struct{} {
-	if s.ready == nil {
-		s.ready = make(chan struct{})
-	}
-	return s.ready
+	return s.ready.Done()
 }
 
 // Addr returns the address of the latest Serving, or nil before the first.
