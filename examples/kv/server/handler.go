@@ -53,6 +53,7 @@ type Handler struct {
 	commands atomic.Int64
 	hits     atomic.Int64
 	misses   atomic.Int64
+	memPeak  atomic.Int64
 
 	pool   sync.Pool
 	replay *conn // the connection Replay runs records on
