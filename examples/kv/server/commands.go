@@ -160,6 +160,7 @@ func (c *conn) exec(args [][]byte) {
 		c.w.WriteError(unknownCommand(args))
 		return
 	}
+	c.st.lastCmd.Store(cmd)
 	c.call(cmd, args)
 }
 

@@ -84,7 +84,7 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		}
 	case "clients":
 		b.section("Clients")
-		b.int("connected_clients", h.clients.Load())
+		b.int("connected_clients", h.active.Load())
 		b.int("maxclients", int64(h.cfg.MaxConns))
 		b.int("blocked_clients", 0) // no command blocks
 		b.int("tracking_clients", 0)
@@ -99,8 +99,9 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		b.int("keyspace_hits", h.hits.Load())
 		b.int("keyspace_misses", h.misses.Load())
 		if h.cfg.Listener != nil {
-			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected)
+			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected-h.rejectedBase.Load())
 		}
+		b.int("killed_clients", h.clients.killed.Load())
 	case "persistence":
 		b.section("Persistence")
 		b.int("loading", 0)
