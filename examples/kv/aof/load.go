@@ -85,12 +85,19 @@ func (w *Writer) open(ctx context.Context, apply func(args [][]byte) error) (Loa
 	if again {
 		return LoadResult{}, errLoadedOnce
 	}
+	lock, err := lockPath(w.cfg.Path)
+	if err != nil {
+		return LoadResult{}, err
+	}
+	w.lock = lock
 	res, err := replay(ctx, w.cfg.Path, apply, w.log)
 	if err != nil {
+		w.unlockLocked()
 		return res, err
 	}
 	f, err := w.cfg.OpenFile(w.cfg.Path)
 	if err != nil {
+		w.unlockLocked()
 		return res, fmt.Errorf("aof: opening %s: %w", w.cfg.Path, err)
 	}
 	w.file = f

@@ -126,6 +126,7 @@ func (w *Writer) recover() error {
 func (w *Writer) stop() error {
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
+	defer w.unlockLocked()
 	w.mu.Lock()
 	w.closed = true
 	lost := int64(len(w.buf) + len(w.pending))

@@ -119,7 +119,8 @@ type Writer struct {
 	// swapping of the file itself.
 	flushMu sync.Mutex
 	file    File
-	pending []byte // taken from buf, not yet written
+	lock    *os.File // holds the file's flock from load to stop (lock.go)
+	pending []byte   // taken from buf, not yet written
 	written atomic.Int64
 	synced  atomic.Int64
 

@@ -102,7 +102,9 @@ func (c *conn) setName(name []byte) bool {
 			return false
 		}
 	}
+	c.h.clients.mu.Lock()
 	c.name = string(name)
+	c.h.clients.mu.Unlock()
 	return true
 }
 
@@ -127,6 +129,12 @@ func cmdClient(c *conn, args [][]byte) {
 		c.w.WriteOK()
 	case eqFold(sub, "INFO") && len(args) == 2:
 		c.w.WriteBulkString(c.clientInfo())
+	case eqFold(sub, "LIST") && len(args) == 2:
+		c.w.WriteBulkString(c.clientList())
+	case eqFold(sub, "KILL") && len(args) >= 3:
+		c.clientKill(args)
+	case eqFold(sub, "HELP") && len(args) == 2:
+		c.writeHelp(clientHelp)
 	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"):
 		c.w.WriteError(wrongArgs("client|" + strings.ToLower(string(sub))))
 	default:
@@ -200,7 +208,10 @@ func cmdConfig(c *conn, args [][]byte) {
 	case eqFold(sub, "GET"):
 		c.w.WriteError(wrongArgs("config|get"))
 	case eqFold(sub, "RESETSTAT") && len(args) == 2:
+		c.h.resetStats()
 		c.w.WriteOK()
+	case eqFold(sub, "HELP") && len(args) == 2:
+		c.writeHelp(configHelp)
 	case eqFold(sub, "SET"), eqFold(sub, "REWRITE"):
 		c.w.WriteError("ERR CONFIG " + strings.ToUpper(string(sub)) + " is not supported: the kv example is configured by its flags")
 	default:
@@ -224,6 +235,8 @@ func cmdCommand(c *conn, args [][]byte) {
 	switch {
 	case eqFold(sub, "COUNT") && len(args) == 2:
 		c.w.WriteInt(int64(len(visible)))
+	case eqFold(sub, "HELP") && len(args) == 2:
+		c.writeHelp(commandHelp)
 	case eqFold(sub, "LIST") && len(args) == 2:
 		c.w.WriteArrayHeader(len(visible))
 		for _, cmd := range visible {

@@ -53,9 +53,49 @@ func init() {
 		{name: "strlen", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the length of a string value.", run: cmdStrlen},
 		{name: "mset", arity: -3, flags: flagWrite, first: 1, last: -1, step: 2, group: "string", summary: "Atomically creates or modifies the string values of one or more keys.", run: cmdMSet},
 		{name: "mget", arity: -2, flags: flagReadonly | flagFast, first: 1, last: -1, step: 1, group: "string", summary: "Atomically returns the string values of one or more keys.", run: cmdMGet},
+		{name: "setnx", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Set the string value of a key only when the key doesn't exist.", run: cmdSetNX},
+		{name: "setex", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", run: cmdSetEX},
+		{name: "getdel", arity: 2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the string value of a key after deleting the key.", run: cmdGetDel},
+
+		// Lists.
+		{name: "lpush", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Prepends one or more elements to a list. Creates the key if it doesn't exist.", run: cmdLPush},
+		{name: "rpush", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Appends one or more elements to a list. Creates the key if it doesn't exist.", run: cmdRPush},
+		{name: "lpop", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", run: cmdLPop},
+		{name: "rpop", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", run: cmdRPop},
+		{name: "lrange", arity: 4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "list", summary: "Returns a range of elements from a list.", run: cmdLRange},
+		{name: "llen", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Returns the length of a list.", run: cmdLLen},
+		{name: "lindex", arity: 3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "list", summary: "Returns an element from a list by its index.", run: cmdLIndex},
+
+		// Sets.
+		{name: "sadd", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "set", summary: "Adds one or more members to a set. Creates the key if it doesn't exist.", run: cmdSAdd},
+		{name: "srem", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "set", summary: "Removes one or more members from a set. Deletes the set if the last member was removed.", run: cmdSRem},
+		{name: "spop", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "set", summary: "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", run: cmdSPop},
+		{name: "smembers", arity: 2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "set", summary: "Returns all members of a set.", run: cmdSMembers},
+		{name: "scard", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "set", summary: "Returns the number of members in a set.", run: cmdSCard},
+		{name: "sismember", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "set", summary: "Determines whether a member belongs to a set.", run: cmdSIsMember},
+
+		// Hashes.
+		{name: "hset", arity: -4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Creates or modifies the value of a field in a hash.", run: cmdHSet},
+		{name: "hget", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Returns the value of a field in a hash.", run: cmdHGet},
+		{name: "hdel", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", run: cmdHDel},
+		{name: "hgetall", arity: 2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "hash", summary: "Returns all fields and values in a hash.", run: cmdHGetAll},
+		{name: "hlen", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Returns the number of fields in a hash.", run: cmdHLen},
+		{name: "hincrby", arity: 4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", run: cmdHIncrBy},
+		{name: "hexists", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Determines whether a field exists in a hash.", run: cmdHExists},
+
+		// Sorted sets.
+		{name: "zadd", arity: -4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", run: cmdZAdd},
+		{name: "zrem", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", run: cmdZRem},
+		{name: "zpopmin", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", run: cmdZPopMin},
+		{name: "zrange", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of indexes.", run: cmdZRange},
+		{name: "zscore", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the score of a member in a sorted set.", run: cmdZScore},
+		{name: "zcard", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the number of members in a sorted set.", run: cmdZCard},
 
 		// Keyspace.
 		{name: "del", arity: -2, flags: flagWrite, first: 1, last: -1, step: 1, group: "generic", summary: "Deletes one or more keys.", run: cmdDel},
+		{name: "unlink", arity: -2, flags: flagWrite | flagFast, first: 1, last: -1, step: 1, group: "generic", summary: "Asynchronously deletes one or more keys.", run: cmdDel},
+		{name: "type", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Determines the type of value stored at a key.", run: cmdType},
+		{name: "rename", arity: 3, flags: flagWrite, first: 1, last: 2, step: 1, group: "generic", summary: "Renames a key and overwrites the destination.", run: cmdRename},
 		{name: "exists", arity: -2, flags: flagReadonly | flagFast, first: 1, last: -1, step: 1, group: "generic", summary: "Determines whether one or more keys exist.", run: cmdExists},
 		{name: "expire", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key in seconds.", run: cmdExpire},
 		{name: "pexpire", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Sets the expiration time of a key in milliseconds.", run: cmdPExpire},
@@ -77,6 +117,8 @@ func init() {
 		{name: "quit", arity: -1, flags: flagFast, group: "connection", summary: "Closes the connection.", run: cmdQuit},
 		{name: "hello", arity: -1, flags: flagFast, group: "connection", summary: "Handshakes with the Redis server.", run: cmdHello},
 		{name: "client", arity: -2, group: "connection", summary: "A container for client connection commands.", run: cmdClient},
+		{name: "time", arity: 1, flags: flagFast, group: "server", summary: "Returns the server time.", run: cmdTime},
+		{name: "memory", arity: -2, group: "server", summary: "A container for memory diagnostics commands.", run: cmdMemory},
 		{name: "info", arity: -1, group: "server", summary: "Returns information and statistics about the server.", run: cmdInfo},
 		{name: "config", arity: -2, flags: flagAdmin, group: "server", summary: "A container for server configuration commands.", run: cmdConfig},
 		{name: "command", arity: -1, group: "server", summary: "Returns detailed information about all commands.", run: cmdCommand},
@@ -118,6 +160,7 @@ func (c *conn) exec(args [][]byte) {
 		c.w.WriteError(unknownCommand(args))
 		return
 	}
+	c.st.lastCmd.Store(cmd)
 	c.call(cmd, args)
 }
 
@@ -200,6 +243,14 @@ func (c *conn) writeFlag(changed bool, err error) {
 // writeStoreError replies to a write the store refused.
 func (c *conn) writeStoreError(err error) {
 	switch {
+	case errors.Is(err, store.ErrWrongType):
+		c.w.WriteError("WRONGTYPE Operation against a key holding the wrong kind of value")
+	case errors.Is(err, store.ErrHashNotInteger):
+		c.w.WriteError("ERR hash value is not an integer")
+	case errors.Is(err, store.ErrScoreNaN):
+		c.w.WriteError("ERR resulting score is not a number (NaN)")
+	case errors.Is(err, store.ErrNoSuchKey):
+		c.w.WriteError("ERR no such key")
 	case errors.Is(err, store.ErrNotInteger):
 		c.w.WriteError(errNotInteger)
 	case errors.Is(err, store.ErrOverflow):

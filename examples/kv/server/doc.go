@@ -21,8 +21,8 @@
 // # Redis compatibility
 //
 // Replies and error texts are Redis 7's, so that redis-cli,
-// redis-benchmark and client libraries behave as they do with Redis. Only
-// strings exist, so WRONGTYPE cannot happen; there is one database (SELECT
-// 0); COMMAND, CONFIG GET, CLIENT and HELLO answer what clients ask at
+// redis-benchmark and client libraries behave as they do with Redis:
+// strings, lists, sets, hashes and sorted sets, with WRONGTYPE for a
+// command on another type; there is one database (SELECT 0); COMMAND, CONFIG GET, CLIENT and HELLO answer what clients ask at
 // connection time.
 package server

@@ -48,11 +48,15 @@ type Handler struct {
 	pid     int
 
 	nextID   atomic.Int64
-	clients  atomic.Int64
+	active   atomic.Int64
 	conns    atomic.Int64
 	commands atomic.Int64
 	hits     atomic.Int64
 	misses   atomic.Int64
+	memPeak  atomic.Int64
+
+	clients      clients // the open connections, for CLIENT LIST and KILL
+	rejectedBase atomic.Uint64
 
 	pool   sync.Pool
 	replay *conn // the connection Replay runs records on
@@ -93,6 +97,8 @@ type conn struct {
 	replay   bool // applying the append-only file: no journal, no client
 
 	cmds, hits, misses int64 // counted locally, added to the Handler's per flush
+
+	st clientState // for CLIENT LIST and CLIENT KILL
 }
 
 // ServeConn serves one connection until the client leaves, sends a
@@ -103,8 +109,9 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	c.nc = nc
 	c.w.Reset(nc)
 	c.id = h.nextID.Add(1)
-	h.clients.Add(1)
+	h.active.Add(1)
 	h.conns.Add(1)
+	h.clients.add(c)
 	defer h.release(c)
 
 	// A read blocked on an idle connection would hold the drain until the
@@ -131,7 +138,8 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 }
 
 func (h *Handler) release(c *conn) {
-	h.clients.Add(-1)
+	h.active.Add(-1)
+	h.clients.remove(c)
 	c.addStats()
 	c.nc, c.name, c.quit, c.commitTo = nil, "", false, 0
 	c.r.Reset(c)
@@ -151,7 +159,7 @@ func (c *conn) readFailed(ctx context.Context, err error) error {
 		}
 		return err
 	}
-	if ctx.Err() != nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if ctx.Err() != nil || c.st.killed.Load() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil
 	}
 	return err
@@ -163,7 +171,9 @@ func (c *conn) Read(p []byte) (int, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
-	return c.nc.Read(p)
+	n, err := c.nc.Read(p)
+	c.st.lastAt.Store(time.Now().UnixNano())
+	return n, err
 }
 
 // flush commits the append-only file up to this batch's records, then

@@ -11,7 +11,7 @@ import (
 
 // infoSections are INFO's sections in order; "default" and "all" give all
 // of them.
-var infoSections = []string{"server", "clients", "stats", "persistence", "seam", "keyspace"}
+var infoSections = []string{"server", "clients", "memory", "stats", "persistence", "seam", "keyspace"}
 
 // cmdInfo is INFO [section ...], in Redis's format: "# Section" headers,
 // "field:value" lines, CRLF line ends. The seam section is the listener's
@@ -84,8 +84,13 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		}
 	case "clients":
 		b.section("Clients")
-		b.int("connected_clients", h.clients.Load())
+		b.int("connected_clients", h.active.Load())
 		b.int("maxclients", int64(h.cfg.MaxConns))
+		b.int("blocked_clients", 0) // no command blocks
+		b.int("tracking_clients", 0)
+		b.int("clients_in_timeout_table", 0)
+	case "memory":
+		h.memInfo(b)
 	case "stats":
 		b.section("Stats")
 		b.int("total_connections_received", h.conns.Load())
@@ -94,8 +99,9 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		b.int("keyspace_hits", h.hits.Load())
 		b.int("keyspace_misses", h.misses.Load())
 		if h.cfg.Listener != nil {
-			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected)
+			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected-h.rejectedBase.Load())
 		}
+		b.int("killed_clients", h.clients.killed.Load())
 	case "persistence":
 		b.section("Persistence")
 		b.int("loading", 0)

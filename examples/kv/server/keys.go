@@ -3,6 +3,7 @@ package server
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
@@ -109,7 +110,7 @@ func cmdScan(c *conn, args [][]byte) {
 	}
 	count := int64(10)
 	var pattern string
-	onlyStrings := true
+	kind, typed := store.KindNone, false
 	for i := 2; i < len(args); i += 2 {
 		if i+1 >= len(args) {
 			c.w.WriteError(errSyntax)
@@ -134,16 +135,29 @@ func cmdScan(c *conn, args [][]byte) {
 				pattern = ""
 			}
 		case eqFold(opt, "TYPE"):
-			// Every key is a string.
-			onlyStrings = eqFold(val, "STRING")
+			// An unknown type matches nothing, as in Redis 7.0.
+			var known bool
+			kind, known = store.ParseKind(strings.ToLower(string(val)))
+			typed = true
+			if !known || kind == store.KindNone {
+				kind = ^store.Kind(0) // no key has it
+			}
 		default:
 			c.w.WriteError(errSyntax)
 			return
 		}
 	}
 	next, keys := c.h.store.Scan(cursor, int(min(count, math.MaxInt32)), pattern)
-	if !onlyStrings {
-		keys = nil
+	if typed {
+		// Filtered after the scan, as Redis does: a key whose type
+		// changes meanwhile is judged by its type now.
+		kept := keys[:0]
+		for _, k := range keys {
+			if c.h.store.Type([]byte(k)) == kind {
+				kept = append(kept, k)
+			}
+		}
+		keys = kept
 	}
 	c.w.WriteArrayHeader(2)
 	c.num = strconv.AppendUint(c.num[:0], next, 10)

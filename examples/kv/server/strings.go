@@ -19,7 +19,11 @@ var (
 )
 
 func cmdGet(c *conn, args [][]byte) {
-	v, ok := c.h.store.Get(args[1])
+	v, ok, err := c.h.store.GetString(args[1])
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
 	if !ok {
 		c.misses++
 		c.w.WriteNull()
@@ -69,6 +73,7 @@ func cmdSet(c *conn, args [][]byte) {
 		}
 		o.ExpireAt = at
 	}
+	o.Get = get
 	key, val := args[1], args[2]
 	var rec [][]byte
 	switch {
@@ -126,7 +131,7 @@ func (c *conn) invalidExpire(cmd string) bool {
 }
 
 func cmdGetSet(c *conn, args [][]byte) {
-	old, hadOld, _, err := c.h.store.Set(args[1], args[2], store.SetOptions{}, c.record(wordSet, args[1], args[2]))
+	old, hadOld, _, err := c.h.store.Set(args[1], args[2], store.SetOptions{Get: true}, c.record(wordSet, args[1], args[2]))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -184,7 +189,8 @@ func cmdAppend(c *conn, args [][]byte) {
 }
 
 func cmdStrlen(c *conn, args [][]byte) {
-	c.w.WriteInt(int64(c.h.store.Strlen(args[1])))
+	n, err := c.h.store.Strlen(args[1])
+	c.writeCount(n, err)
 }
 
 func cmdMSet(c *conn, args [][]byte) {

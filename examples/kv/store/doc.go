@@ -1,5 +1,6 @@
 // Package store is the in-memory keyspace of the kv example: string keys to
-// string values with optional expiry, safe for concurrent use.
+// strings, lists, sets, hashes and sorted sets, with optional expiry, safe
+// for concurrent use.
 //
 // # Concurrency
 //

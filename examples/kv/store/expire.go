@@ -11,10 +11,8 @@ func (s *Store) isExpired(e *entry) bool {
 // removeExpired deletes an expired entry, journalled as DEL. Its shard must
 // be write-locked.
 func (s *Store) removeExpired(sh *shard, e *entry) error {
-	if s.journal != nil {
-		if err := s.journal.Append([][]byte{delCmd, []byte(e.key)}); err != nil {
-			return err
-		}
+	if err := s.record(sh, [][]byte{delCmd, []byte(e.key)}); err != nil {
+		return err
 	}
 	sh.remove(e)
 	s.expired.Add(1)
@@ -111,7 +109,7 @@ func (s *Store) Expire(key []byte, at int64, cond ExpireCond, rec [][]byte) (boo
 		}
 		return true, nil
 	}
-	if err := s.record(rec); err != nil {
+	if err := s.record(sh, rec); err != nil {
 		return false, err
 	}
 	sh.setExp(e, at)
@@ -128,7 +126,7 @@ func (s *Store) Persist(key []byte, rec [][]byte) (bool, error) {
 	if e == nil || e.exp == 0 || err != nil {
 		return false, err
 	}
-	if err := s.record(rec); err != nil {
+	if err := s.record(sh, rec); err != nil {
 		return false, err
 	}
 	sh.setExp(e, 0)

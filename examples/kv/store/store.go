@@ -24,6 +24,7 @@ var (
 	ErrNotInteger = errors.New("store: value is not an integer or out of range")
 	ErrOverflow   = errors.New("store: increment or decrement would overflow")
 	ErrTooLarge   = errors.New("store: string exceeds maximum allowed size")
+	ErrWrongType  = errors.New("store: operation against a key holding the wrong kind of value")
 )
 
 // A Journal records writes before they take effect: the kv server's
@@ -42,20 +43,23 @@ type Store struct {
 	journal Journal
 	loading atomic.Bool
 	expired atomic.Int64
-	now     func() int64 // unix milliseconds; a seam for tests
+	rw      atomic.Pointer[rewrite] // the rewrite in progress, if any (see rewrite.go)
+	now     func() int64            // unix milliseconds; a seam for tests
 }
 
 type shard struct {
 	mu       sync.RWMutex
 	keys     map[string]*entry
 	volatile map[string]struct{} // the keys that have an expiry, for Sweep
+	dumped   bool                // a rewrite has written this shard out (see rewrite.go)
 	_        [64]byte            // keeps neighbouring shards' locks off one cache line
 }
 
 type entry struct {
 	key string // the map's own key, kept to index volatile without allocating
 	val []byte
-	exp int64 // unix milliseconds; 0 means no expiry
+	obj object // nil for a string; a list, set, hash or sorted set otherwise
+	exp int64  // unix milliseconds; 0 means no expiry
 }
 
 // New returns an empty Store that records writes in j; j may be nil.
@@ -93,11 +97,18 @@ func (s *Store) shardIndex(key []byte) int {
 
 var delCmd = []byte("DEL")
 
-// record hands rec to the journal, if there is one and rec is not nil (a
-// replay passes nil: its records are already in the file).
-func (s *Store) record(rec [][]byte) error {
+// record hands rec, a write to keys of sh, to the journal, if there is one
+// and rec is not nil (a replay passes nil: its records are already in the
+// file). sh must be locked. While a rewrite runs, a write to a shard it has
+// already dumped also goes to the rewrite's tail.
+func (s *Store) record(sh *shard, rec [][]byte) error {
 	if s.journal == nil || rec == nil {
 		return nil
+	}
+	if sh.dumped {
+		if rw := s.rw.Load(); rw != nil {
+			return rw.sink.Append(rec, resp.AppendCommand(nil, rec...))
+		}
 	}
 	return s.journal.Append(rec)
 }
@@ -111,7 +122,7 @@ func (sh *shard) reset() {
 // deleteNow removes e, whose time has come or been set in the past,
 // journalled as DEL key. The shard must be write-locked.
 func (s *Store) deleteNow(sh *shard, e *entry, key []byte) error {
-	if err := s.record([][]byte{delCmd, key}); err != nil {
+	if err := s.record(sh, [][]byte{delCmd, key}); err != nil {
 		return err
 	}
 	sh.remove(e)
@@ -138,7 +149,7 @@ func (sh *shard) put(e *entry, key, val []byte, exp int64) {
 		}
 		return
 	}
-	e.val = v
+	e.val, e.obj = v, nil
 	sh.setExp(e, exp)
 }
 
@@ -152,32 +163,44 @@ func (sh *shard) setExp(e *entry, exp int64) {
 	e.exp = exp
 }
 
-// Get returns key's value. The slice is the stored one: never modify it.
+// Get returns key's value, as MGET does: a key of another type than
+// string is reported missing. The slice is the stored one: never modify
+// it.
 func (s *Store) Get(key []byte) ([]byte, bool) {
+	v, ok, err := s.GetString(key)
+	return v, ok && err == nil
+}
+
+// GetString returns key's value, or ErrWrongType if key holds another type.
+// The slice is the stored one: never modify it.
+func (s *Store) GetString(key []byte) ([]byte, bool, error) {
 	sh := s.shard(key)
 	sh.mu.RLock()
 	e, expired := s.lookupRead(sh, key)
 	var v []byte
+	var err error
 	if e != nil {
+		if e.obj != nil {
+			err = ErrWrongType
+		}
 		v = e.val
 	}
 	sh.mu.RUnlock()
 	if expired {
 		s.expire(sh, key)
 	}
-	return v, e != nil
+	return v, e != nil, err
 }
 
-// Exists reports whether key is present.
+// Exists reports whether key is present, whatever its type.
 func (s *Store) Exists(key []byte) bool {
-	_, ok := s.Get(key)
-	return ok
+	return s.Type(key) != KindNone
 }
 
 // Strlen returns the length of key's value, 0 if it is missing.
-func (s *Store) Strlen(key []byte) int {
-	v, _ := s.Get(key)
-	return len(v)
+func (s *Store) Strlen(key []byte) (int, error) {
+	v, _, err := s.GetString(key)
+	return len(v), err
 }
 
 // SetMode is the condition of a SET.
@@ -195,6 +218,7 @@ type SetOptions struct {
 	Mode     SetMode
 	ExpireAt int64 // unix milliseconds; 0 means no expiry
 	KeepTTL  bool  // keep the key's current expiry (KEEPTTL, INCR, APPEND)
+	Get      bool  // the old value is wanted (SET ... GET, GETSET): another type than string is ErrWrongType
 }
 
 // Set stores a copy of val under key if o.Mode allows, journalling rec
@@ -210,6 +234,9 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 		return nil, false, false, err
 	}
 	if e != nil {
+		if o.Get && e.obj != nil {
+			return nil, false, false, ErrWrongType
+		}
 		old, hadOld = e.val, true
 	}
 	if o.Mode == SetIfAbsent && e != nil || o.Mode == SetIfExists && e == nil {
@@ -223,7 +250,7 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 		}
 		return old, hadOld, true, nil
 	}
-	if err := s.record(rec); err != nil {
+	if err := s.record(sh, rec); err != nil {
 		return nil, false, false, err
 	}
 	exp := o.ExpireAt
@@ -254,7 +281,7 @@ func (s *Store) MSet(kv [][]byte, rec [][]byte) error {
 			}
 		}
 	}()
-	if err := s.record(rec); err != nil {
+	if err := s.recordMSet(kv, rec); err != nil {
 		return err
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -275,7 +302,7 @@ func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
 	if e == nil || err != nil {
 		return false, err
 	}
-	if err := s.record(rec); err != nil {
+	if err := s.record(sh, rec); err != nil {
 		return false, err
 	}
 	sh.remove(e)
@@ -294,6 +321,9 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 	}
 	var cur int64
 	if e != nil {
+		if e.obj != nil {
+			return 0, ErrWrongType
+		}
 		var ok bool
 		if cur, ok = resp.ParseInt(e.val); !ok { // Redis's INCR reads values as it reads arguments
 			return 0, ErrNotInteger
@@ -304,7 +334,7 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 		return 0, ErrOverflow
 	}
 	n := cur + delta
-	if err := s.record(rec); err != nil {
+	if err := s.record(sh, rec); err != nil {
 		return 0, err
 	}
 	var buf [20]byte
@@ -327,10 +357,13 @@ func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if e != nil && e.obj != nil {
+		return 0, ErrWrongType
+	}
 	if e != nil && len(e.val)+len(val) > MaxValueLen {
 		return 0, ErrTooLarge
 	}
-	if err := s.record(rec); err != nil {
+	if err := s.record(sh, rec); err != nil {
 		return 0, err
 	}
 	if e == nil {
@@ -353,7 +386,7 @@ func (s *Store) Flush(rec [][]byte) error {
 			s.shards[i].mu.Unlock()
 		}
 	}()
-	if err := s.record(rec); err != nil {
+	if err := s.recordFlush(rec); err != nil {
 		return err
 	}
 	for i := range s.shards {

@@ -265,7 +265,10 @@ func TestAppend(t *testing.T) {
 	if string(v1) != "ab" {
 		t.Fatalf("a slice read before APPEND changed to %q", v1)
 	}
-	if s.Strlen(b("k")) != 4 || s.Strlen(b("none")) != 0 {
+	if n, err := s.Strlen(b("k")); n != 4 || err != nil {
+		t.Fatal("Strlen")
+	}
+	if n, err := s.Strlen(b("none")); n != 0 || err != nil {
 		t.Fatal("Strlen")
 	}
 }

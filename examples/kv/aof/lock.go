@@ -1,0 +1,34 @@
+package aof
+
+import (
+	"errors"
+	"os"
+)
+
+// ErrLocked is returned (wrapped, naming the file) by the first start of a
+// Writer whose file another Writer, in this process or another, holds: two
+// writers appending to one file would interleave their records.
+var ErrLocked = errors.New("aof: the append-only file is in use")
+
+// unlock releases the file's lock, if held. The Writer holds it from the
+// start of its load to its stop.
+func (w *Writer) unlock() {
+	w.flushMu.Lock()
+	defer w.flushMu.Unlock()
+	w.unlockLocked()
+}
+
+// unlockLocked is unlock with flushMu held.
+func (w *Writer) unlockLocked() {
+	if w.lock != nil {
+		_ = w.lock.Close() // closing the descriptor releases its flock
+		w.lock = nil
+	}
+}
+
+// setLock replaces the held lock with f: after a rewrite renames a new
+// file into place, the lock must be on the file the path names.
+func (w *Writer) setLock(f *os.File) {
+	w.unlockLocked()
+	w.lock = f
+}

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
+func cmdHSet(c *conn, args [][]byte) {
+	if len(args)%2 != 0 {
+		c.w.WriteError(wrongArgs("hset"))
+		return
+	}
+	n, err := c.h.store.HSet(args[1], args[2:], c.recordArgs(args))
+	c.writeCount(n, err)
+}
+
+func cmdHGet(c *conn, args [][]byte) {
+	v, ok, err := c.h.store.HGet(args[1], args[2])
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case !ok:
+		c.w.WriteNull()
+	default:
+		c.w.WriteBulk(v)
+	}
+}
+
+func cmdHDel(c *conn, args [][]byte) {
+	n, err := c.h.store.HDel(args[1], args[2:], c.recordArgs(args))
+	c.writeCount(n, err)
+}
+
+func cmdHGetAll(c *conn, args [][]byte) {
+	vals, err := c.h.store.HGetAll(args[1])
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.writeBulks(vals)
+}
+
+func cmdHLen(c *conn, args [][]byte) { c.lenOf(args[1], store.KindHash) }
+
+func cmdHIncrBy(c *conn, args [][]byte) {
+	delta, ok := resp.ParseInt(args[3])
+	if !ok {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	n, err := c.h.store.HIncrBy(args[1], args[2], delta, c.recordArgs(args))
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteInt(n)
+}
+
+func cmdHExists(c *conn, args [][]byte) {
+	ok, err := c.h.store.HExists(args[1], args[2])
+	c.writeFlag(ok, err)
+}

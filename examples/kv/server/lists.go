@@ -1,0 +1,128 @@
+package server
+
+import (
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
+const errPositive = "ERR value is out of range, must be positive"
+
+func cmdLPush(c *conn, args [][]byte) { c.push(args, true) }
+func cmdRPush(c *conn, args [][]byte) { c.push(args, false) }
+
+func (c *conn) push(args [][]byte, front bool) {
+	n, err := c.h.store.Push(args[1], args[2:], front, c.recordArgs(args))
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteInt(int64(n))
+}
+
+func cmdLPop(c *conn, args [][]byte) { c.pop(args, true) }
+func cmdRPop(c *conn, args [][]byte) { c.pop(args, false) }
+
+// pop is LPOP and RPOP key [count]: without count one element or nil,
+// with count an array, nil if the key is missing.
+func (c *conn) pop(args [][]byte, front bool) {
+	if len(args) > 3 {
+		c.w.WriteError(wrongArgs(string(lowerName(args[0]))))
+		return
+	}
+	count, ok := c.count(args, 2)
+	if !ok {
+		return
+	}
+	n := count
+	if n < 0 {
+		n = 1
+	}
+	vals, err := c.h.store.Pop(args[1], n, front, c.recordArgs(args))
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case count < 0 && len(vals) == 0:
+		c.w.WriteNull()
+	case count < 0:
+		c.w.WriteBulk(vals[0])
+	case vals == nil:
+		c.w.WriteNullArray()
+	default:
+		c.writeBulks(vals)
+	}
+}
+
+// count reads the optional count argument at args[i] of LPOP, SPOP and
+// ZPOPMIN: -1 when absent; a negative or non-integer count gets Redis's
+// error.
+func (c *conn) count(args [][]byte, i int) (int, bool) {
+	if len(args) <= i {
+		return -1, true
+	}
+	n, ok := resp.ParseInt(args[i])
+	if !ok || n < 0 {
+		c.w.WriteError(errPositive)
+		return 0, false
+	}
+	return int(min(n, 1<<31)), true
+}
+
+func cmdLRange(c *conn, args [][]byte) {
+	start, ok1 := resp.ParseInt(args[2])
+	stop, ok2 := resp.ParseInt(args[3])
+	if !ok1 || !ok2 {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	vals, err := c.h.store.LRange(args[1], start, stop)
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.writeBulks(vals)
+}
+
+func cmdLLen(c *conn, args [][]byte) { c.lenOf(args[1], store.KindList) }
+
+func cmdLIndex(c *conn, args [][]byte) {
+	i, ok := resp.ParseInt(args[2])
+	if !ok {
+		// Redis looks the key up first: a missing key is nil whatever
+		// the index.
+		if c.h.store.Exists(args[1]) {
+			c.w.WriteError(errNotInteger)
+		} else {
+			c.w.WriteNull()
+		}
+		return
+	}
+	v, found, err := c.h.store.LIndex(args[1], i)
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case !found:
+		c.w.WriteNull()
+	default:
+		c.w.WriteBulk(v)
+	}
+}
+
+// writeBulks writes vals as an array of bulk strings.
+func (c *conn) writeBulks(vals [][]byte) {
+	c.w.WriteArrayHeader(len(vals))
+	for _, v := range vals {
+		c.w.WriteBulk(v)
+	}
+}
+
+// lowerName is a command's name as Redis writes it in errors.
+func lowerName(name []byte) []byte {
+	out := make([]byte, len(name))
+	for i, ch := range name {
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		out[i] = ch
+	}
+	return out
+}

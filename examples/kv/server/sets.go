@@ -1,0 +1,77 @@
+package server
+
+import "github.com/seamgo/seam/examples/kv/store"
+
+var wordSRem = []byte("SREM")
+
+func cmdSAdd(c *conn, args [][]byte) {
+	n, err := c.h.store.SAdd(args[1], args[2:], c.recordArgs(args))
+	c.writeCount(n, err)
+}
+
+func cmdSRem(c *conn, args [][]byte) {
+	n, err := c.h.store.SRem(args[1], args[2:], c.recordArgs(args))
+	c.writeCount(n, err)
+}
+
+// cmdSPop is SPOP key [count]. The members are chosen at random, so it is
+// journalled as the SREM of those it popped.
+func cmdSPop(c *conn, args [][]byte) {
+	if len(args) > 3 {
+		c.w.WriteError(errSyntax)
+		return
+	}
+	count, ok := c.count(args, 2)
+	if !ok {
+		return
+	}
+	if count == 0 {
+		if _, err := c.h.store.LenOf(args[1], store.KindSet); err != nil {
+			c.writeStoreError(err)
+		} else {
+			c.w.WriteArrayHeader(0)
+		}
+		return
+	}
+	vals, err := c.h.store.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case count > 0:
+		c.writeBulks(vals)
+	case len(vals) == 0:
+		c.w.WriteNull()
+	default:
+		c.w.WriteBulk(vals[0])
+	}
+}
+
+func cmdSMembers(c *conn, args [][]byte) {
+	vals, err := c.h.store.SMembers(args[1])
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.writeBulks(vals)
+}
+
+func cmdSCard(c *conn, args [][]byte) { c.lenOf(args[1], store.KindSet) }
+
+func cmdSIsMember(c *conn, args [][]byte) {
+	ok, err := c.h.store.SIsMember(args[1], args[2])
+	c.writeFlag(ok, err)
+}
+
+// lenOf answers LLEN, SCARD, HLEN and ZCARD.
+func (c *conn) lenOf(key []byte, k store.Kind) {
+	n, err := c.h.store.LenOf(key, k)
+	c.writeCount(n, err)
+}
+
+func (c *conn) writeCount(n int, err error) {
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteInt(int64(n))
+}

@@ -1,0 +1,105 @@
+package store
+
+// ResetStats zeroes the count of expired keys, for CONFIG RESETSTAT.
+func (s *Store) ResetStats() { s.expired.Store(0) }
+
+// Type returns the kind of key's value, KindNone if it is missing.
+func (s *Store) Type(key []byte) Kind {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	e, expired := s.lookupRead(sh, key)
+	k := KindNone
+	if e != nil {
+		k = kindOf(e)
+	}
+	sh.mu.RUnlock()
+	if expired {
+		s.expire(sh, key)
+	}
+	return k
+}
+
+// entryOverhead is what a key costs besides its name and value: the entry,
+// its map slot, and the volatile set's slot when it has an expiry; an
+// estimate, of the same order as Redis's dictEntry and robj.
+const entryOverhead = 72
+
+// MemoryUsage estimates the bytes key and its value take, as MEMORY USAGE
+// does; false if key is missing.
+func (s *Store) MemoryUsage(key []byte) (int64, bool) {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	e, expired := s.lookupRead(sh, key)
+	var n int64
+	if e != nil {
+		n = entryOverhead + int64(len(e.key))
+		if e.obj == nil {
+			n += int64(cap(e.val))
+		} else {
+			n += e.obj.usage()
+		}
+	}
+	sh.mu.RUnlock()
+	if expired {
+		s.expire(sh, key)
+	}
+	return n, e != nil
+}
+
+// GetDel removes key, a string, journalling rec, and returns its value.
+func (s *Store) GetDel(key []byte, rec [][]byte) ([]byte, bool, error) {
+	sh, e, err := s.lockWrite(key, KindString)
+	defer sh.mu.Unlock()
+	if e == nil || err != nil {
+		return nil, false, err
+	}
+	if err := s.record(sh, rec); err != nil {
+		return nil, false, err
+	}
+	sh.remove(e)
+	return e.val, true, nil
+}
+
+// Rename moves src's value and expiry to dst, replacing whatever dst held,
+// journalling rec; ErrNoSuchKey if src is missing.
+func (s *Store) Rename(src, dst []byte, rec [][]byte) error {
+	a, b := s.shardIndex(src), s.shardIndex(dst)
+	shSrc, shDst := &s.shards[a], &s.shards[b]
+	first, second := shSrc, shDst
+	if b < a {
+		first, second = shDst, shSrc
+	}
+	first.mu.Lock()
+	defer first.mu.Unlock()
+	if second != first {
+		second.mu.Lock()
+		defer second.mu.Unlock()
+	}
+	e, err := s.lookupWrite(shSrc, src)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return ErrNoSuchKey
+	}
+	if string(src) == string(dst) {
+		return nil
+	}
+	d, err := s.lookupWrite(shDst, dst)
+	if err != nil {
+		return err
+	}
+	if err := s.recordRename(shSrc, shDst, src, dst, e, rec); err != nil {
+		return err
+	}
+	if d != nil {
+		shDst.remove(d)
+	}
+	shSrc.remove(e)
+	k := string(dst)
+	shDst.keys[k] = &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
+	if e.exp != 0 {
+		shDst.volatile[k] = struct{}{}
+	}
+	return nil
+}

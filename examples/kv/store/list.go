@@ -1,0 +1,202 @@
+package store
+
+import "github.com/seamgo/seam/examples/kv/resp"
+
+// list is a deque of elements: items[off:] are the elements, head first,
+// with room kept at the front so that LPUSH is as cheap as RPUSH.
+type list struct {
+	items [][]byte
+	off   int
+	bytes int64
+}
+
+func (l *list) kind() Kind { return KindList }
+func (l *list) size() int  { return len(l.items) - l.off }
+func (l *list) usage() int64 {
+	return l.bytes + int64(cap(l.items))*24 + int64(l.size())*elemOverhead
+}
+
+func (l *list) at(i int) []byte { return l.items[l.off+i] }
+
+func (l *list) pushBack(v []byte) {
+	if len(l.items) == cap(l.items) && l.off > len(l.items)/2 {
+		// More than half the array is room at the front that pops left:
+		// reuse it rather than grow.
+		n := copy(l.items, l.items[l.off:])
+		clear(l.items[n:])
+		l.items, l.off = l.items[:n], 0
+	}
+	l.items = append(l.items, v)
+	l.bytes += int64(len(v))
+}
+
+func (l *list) pushFront(v []byte) {
+	if l.off == 0 {
+		n := l.size()
+		room := max(8, n)
+		items := make([][]byte, room+n, room+n+max(8, n/2))
+		copy(items[room:], l.items)
+		l.items, l.off = items, room
+	}
+	l.off--
+	l.items[l.off] = v
+	l.bytes += int64(len(v))
+}
+
+func (l *list) popFront() []byte {
+	v := l.items[l.off]
+	l.items[l.off] = nil
+	l.off++
+	l.bytes -= int64(len(v))
+	if l.off == len(l.items) {
+		l.items, l.off = l.items[:0], 0
+	}
+	return v
+}
+
+func (l *list) popBack() []byte {
+	n := len(l.items) - 1
+	v := l.items[n]
+	l.items[n] = nil
+	l.items = l.items[:n]
+	l.bytes -= int64(len(v))
+	if l.off == len(l.items) {
+		l.items, l.off = l.items[:0], 0
+	}
+	return v
+}
+
+// itemsPerRecord is how many elements a rewrite puts in one command, as
+// Redis's AOF_REWRITE_ITEMS_PER_CMD.
+const itemsPerRecord = 64
+
+var wordRPush = []byte("RPUSH")
+
+func (l *list) appendRecords(buf []byte, key string) []byte {
+	args := make([][]byte, 0, 2+itemsPerRecord)
+	for i := 0; i < l.size(); i += itemsPerRecord {
+		args = append(args[:0], wordRPush, []byte(key))
+		for j := i; j < min(i+itemsPerRecord, l.size()); j++ {
+			args = append(args, l.at(j))
+		}
+		buf = resp.AppendCommand(buf, args...)
+	}
+	return buf
+}
+
+// Push adds vals to key's list, at the head (front) one by one, as LPUSH
+// does, or at the tail, creating the list if key is missing, journalling
+// rec; it returns the list's new length.
+func (s *Store) Push(key []byte, vals [][]byte, front bool, rec [][]byte) (int, error) {
+	sh, e, err := s.lockWrite(key, KindList)
+	defer sh.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	if err := s.record(sh, rec); err != nil {
+		return 0, err
+	}
+	if e == nil {
+		e = sh.addObject(key, &list{})
+	}
+	l := e.obj.(*list)
+	for _, v := range vals {
+		if front {
+			l.pushFront(clone(v))
+		} else {
+			l.pushBack(clone(v))
+		}
+	}
+	return l.size(), nil
+}
+
+// Pop removes up to count elements from the head (front) or the tail of
+// key's list, journalling rec, and returns them; nil if key is missing,
+// empty if count is 0.
+// The list's key goes when it is empty.
+func (s *Store) Pop(key []byte, count int, front bool, rec [][]byte) ([][]byte, error) {
+	sh, e, err := s.lockWrite(key, KindList)
+	defer sh.mu.Unlock()
+	if e == nil || err != nil {
+		return nil, err
+	}
+	if count <= 0 {
+		return [][]byte{}, nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return nil, err
+	}
+	l := e.obj.(*list)
+	out := make([][]byte, 0, min(count, l.size()))
+	for range min(count, l.size()) {
+		if front {
+			out = append(out, l.popFront())
+		} else {
+			out = append(out, l.popBack())
+		}
+	}
+	sh.removeIfEmpty(e)
+	return out, nil
+}
+
+// LenOf returns the number of elements of key's value of kind k (LLEN,
+// SCARD, HLEN, ZCARD): 0 if key is missing.
+func (s *Store) LenOf(key []byte, k Kind) (int, error) {
+	n := 0
+	err := s.read(key, k, func(o object) { n = o.size() })
+	return n, err
+}
+
+// LRange returns the elements of key's list from start to stop inclusive,
+// counted from the head, negative ones from the tail, as LRANGE does.
+func (s *Store) LRange(key []byte, start, stop int64) ([][]byte, error) {
+	var out [][]byte
+	err := s.read(key, KindList, func(o object) {
+		l := o.(*list)
+		lo, hi, ok := clampRange(start, stop, l.size())
+		if !ok {
+			return
+		}
+		out = make([][]byte, 0, hi-lo+1)
+		for i := lo; i <= hi; i++ {
+			out = append(out, l.at(i))
+		}
+	})
+	return out, err
+}
+
+// LIndex returns the element at index i of key's list, negative counting
+// from the tail.
+func (s *Store) LIndex(key []byte, i int64) ([]byte, bool, error) {
+	var v []byte
+	var found bool
+	err := s.read(key, KindList, func(o object) {
+		l := o.(*list)
+		if i < 0 {
+			i += int64(l.size())
+		}
+		if i >= 0 && i < int64(l.size()) {
+			v, found = l.at(int(i)), true
+		}
+	})
+	return v, found, err
+}
+
+// clampRange turns Redis's inclusive start and stop indexes, negative ones
+// counting from the end, into bounds within n elements; ok is false when
+// the range is empty.
+func clampRange(start, stop int64, n int) (lo, hi int, ok bool) {
+	size := int64(n)
+	if start < 0 {
+		start += size
+	}
+	if stop < 0 {
+		stop += size
+	}
+	start = max(start, 0)
+	if start > stop || start >= size {
+		return 0, 0, false
+	}
+	stop = min(stop, size-1)
+	return int(start), int(stop), true
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Kind is the type of a key's value, as Redis's TYPE names it.
+type Kind uint8
+
+// The kinds of value. KindNone is a missing key.
+const (
+	KindNone Kind = iota
+	KindString
+	KindList
+	KindSet
+	KindHash
+	KindZSet
+)
+
+var kindNames = [...]string{"none", "string", "list", "set", "hash", "zset"}
+
+// String returns the name TYPE replies with.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "kind" + strconv.Itoa(int(k))
+}
+
+// ParseKind reads a type name as SCAN's TYPE option gives it.
+func ParseKind(s string) (Kind, bool) {
+	for i, n := range kindNames {
+		if n == s {
+			return Kind(i), true
+		}
+	}
+	return KindNone, false
+}
+
+// Errors of the aggregate types' writes, besides ErrWrongType.
+var (
+	ErrHashNotInteger = errors.New("store: hash value is not an integer")
+	ErrNotFloat       = errors.New("store: value is not a valid float")
+	ErrScoreNaN       = errors.New("store: resulting score is not a number (NaN)")
+	ErrNoSuchKey      = errors.New("store: no such key")
+)
+
+// object is a value other than a string: a list, set, hash or sorted set.
+// It is owned by its entry and changed only under its shard's write lock.
+// An object is never empty: the write that empties one removes its key, as
+// Redis does.
+type object interface {
+	kind() Kind
+	// size is the number of elements.
+	size() int
+	// usage estimates the bytes the value holds, for MEMORY USAGE.
+	usage() int64
+	// appendRecords appends the records that rebuild the value under key
+	// to buf, for a rewrite of the append-only file.
+	appendRecords(buf []byte, key string) []byte
+}
+
+func kindOf(e *entry) Kind {
+	if e.obj == nil {
+		return KindString
+	}
+	return e.obj.kind()
+}
+
+// lockWrite write-locks key's shard and finds key for a write, removing it
+// first if it has expired. The entry is nil if key is missing; the error
+// is ErrWrongType if key holds another kind than k. The caller unlocks the
+// shard, whatever the error.
+func (s *Store) lockWrite(key []byte, k Kind) (*shard, *entry, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	e, err := s.lookupWrite(sh, key)
+	if err == nil && e != nil && kindOf(e) != k {
+		err = ErrWrongType
+	}
+	return sh, e, err
+}
+
+// read runs fn with key's object under its shard's read lock, if key holds
+// one of kind k; it returns ErrWrongType if key holds another kind. fn must
+// not keep what it reads beyond the call except element slices, which are
+// never modified once stored.
+func (s *Store) read(key []byte, k Kind, fn func(o object)) error {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	e, expired := s.lookupRead(sh, key)
+	var err error
+	if e != nil {
+		if kindOf(e) != k {
+			err = ErrWrongType
+		} else {
+			fn(e.obj)
+		}
+	}
+	sh.mu.RUnlock()
+	if expired {
+		s.expire(sh, key)
+	}
+	return err
+}
+
+// addObject stores o under the new key. The shard must be write-locked.
+func (sh *shard) addObject(key []byte, o object) *entry {
+	k := string(key)
+	e := &entry{key: k, obj: o}
+	sh.keys[k] = e
+	return e
+}
+
+// removeIfEmpty removes e once the write that emptied its object is done.
+func (sh *shard) removeIfEmpty(e *entry) {
+	if e.obj != nil && e.obj.size() == 0 {
+		sh.remove(e)
+	}
+}
+
+// clone copies an argument that is to be kept: the reader's buffer is
+// reused for the next command.
+func clone(b []byte) []byte {
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+// elemOverhead is what one element costs besides its bytes in the maps and
+// slices that hold it, roughly: a string or slice header and a share of a
+// map bucket. It makes MEMORY USAGE an estimate of the same order as
+// Redis's, not an exact count of the Go heap.
+const elemOverhead = 32
+
+// elems is an object whose elements can be looked up and removed by name:
+// a set's members, a hash's fields, a sorted set's members.
+type elems interface {
+	has(name string) bool
+	del(name string)
+}
+
+// removeElems removes names from key's object of kind k (SREM, HDEL,
+// ZREM) and returns how many were there, a name given twice counting
+// once; rec is journalled only if that is some. The key goes when its
+// object is empty.
+func (s *Store) removeElems(key []byte, k Kind, names [][]byte, rec [][]byte) (int, error) {
+	sh, e, err := s.lockWrite(key, k)
+	defer sh.mu.Unlock()
+	if e == nil || err != nil {
+		return 0, err
+	}
+	o := e.obj.(elems)
+	seen := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		if o.has(string(n)) {
+			seen[string(n)] = struct{}{}
+		}
+	}
+	if len(seen) == 0 {
+		return 0, nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return 0, err
+	}
+	for n := range seen {
+		o.del(n)
+	}
+	sh.removeIfEmpty(e)
+	return len(seen), nil
+}

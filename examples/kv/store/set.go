@@ -1,0 +1,145 @@
+package store
+
+import "github.com/seamgo/seam/examples/kv/resp"
+
+// set is an unordered set of members.
+type set struct {
+	m     map[string]struct{}
+	bytes int64
+}
+
+func (st *set) kind() Kind { return KindSet }
+func (st *set) size() int  { return len(st.m) }
+func (st *set) usage() int64 {
+	return st.bytes + int64(len(st.m))*elemOverhead
+}
+
+var wordSAdd = []byte("SADD")
+
+func (st *set) appendRecords(buf []byte, key string) []byte {
+	args := make([][]byte, 0, 2+itemsPerRecord)
+	for m := range st.m {
+		if len(args) == 0 {
+			args = append(args, wordSAdd, []byte(key))
+		}
+		args = append(args, []byte(m))
+		if len(args) == 2+itemsPerRecord {
+			buf = resp.AppendCommand(buf, args...)
+			args = args[:0]
+		}
+	}
+	if len(args) > 0 {
+		buf = resp.AppendCommand(buf, args...)
+	}
+	return buf
+}
+
+// SAdd adds members to key's set, creating it if key is missing, and
+// returns how many were not there; rec is journalled only if that is some.
+func (s *Store) SAdd(key []byte, members [][]byte, rec [][]byte) (int, error) {
+	sh, e, err := s.lockWrite(key, KindSet)
+	defer sh.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	var st *set
+	if e != nil {
+		st = e.obj.(*set)
+	}
+	added := 0
+	seen := make(map[string]struct{}, len(members))
+	for _, m := range members {
+		if _, dup := seen[string(m)]; dup {
+			continue
+		}
+		seen[string(m)] = struct{}{}
+		if st == nil {
+			added++
+		} else if _, ok := st.m[string(m)]; !ok {
+			added++
+		}
+	}
+	if added == 0 {
+		return 0, nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return 0, err
+	}
+	if st == nil {
+		st = &set{m: make(map[string]struct{}, len(members))}
+		sh.addObject(key, st)
+	}
+	for _, m := range members {
+		if _, ok := st.m[string(m)]; !ok {
+			st.m[string(m)] = struct{}{}
+			st.bytes += int64(len(m))
+		}
+	}
+	return added, nil
+}
+
+// SRem removes members from key's set and returns how many were there; rec
+// is journalled only if that is some.
+func (s *Store) SRem(key []byte, members [][]byte, rec [][]byte) (int, error) {
+	return s.removeElems(key, KindSet, members, rec)
+}
+
+func (st *set) has(m string) bool { _, ok := st.m[m]; return ok }
+
+func (st *set) del(m string) {
+	delete(st.m, m)
+	st.bytes -= int64(len(m))
+}
+
+// SPop removes up to count members of key's set chosen at random and
+// returns them. Being random, it is journalled as what it did: the
+// members are appended to rec, which should be SREM key.
+func (s *Store) SPop(key []byte, count int, rec [][]byte) ([][]byte, error) {
+	sh, e, err := s.lockWrite(key, KindSet)
+	defer sh.mu.Unlock()
+	if e == nil || err != nil || count <= 0 {
+		return nil, err
+	}
+	st := e.obj.(*set)
+	out := make([][]byte, 0, min(count, len(st.m)))
+	for m := range st.m { // Go's map iteration starts at a random place
+		if len(out) == count {
+			break
+		}
+		out = append(out, []byte(m))
+	}
+	if rec != nil {
+		rec = append(rec, out...)
+	}
+	if err := s.record(sh, rec); err != nil {
+		return nil, err
+	}
+	for _, m := range out {
+		delete(st.m, string(m))
+		st.bytes -= int64(len(m))
+	}
+	sh.removeIfEmpty(e)
+	return out, nil
+}
+
+// SMembers returns the members of key's set, in no particular order.
+func (s *Store) SMembers(key []byte) ([][]byte, error) {
+	var out [][]byte
+	err := s.read(key, KindSet, func(o object) {
+		st := o.(*set)
+		out = make([][]byte, 0, len(st.m))
+		for m := range st.m {
+			out = append(out, []byte(m))
+		}
+	})
+	return out, err
+}
+
+// SIsMember reports whether member is in key's set.
+func (s *Store) SIsMember(key, member []byte) (bool, error) {
+	found := false
+	err := s.read(key, KindSet, func(o object) {
+		_, found = o.(*set).m[string(member)]
+	})
+	return found, err
+}

@@ -1,0 +1,254 @@
+package store
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// ZPair is a member of a sorted set and its score.
+type ZPair struct {
+	Member []byte
+	Score  float64
+}
+
+// zset is a sorted set: a map for scores by member, and the members in
+// order of score, then member, in a slice. Adding or removing a member
+// moves the slice's tail (O(N) copying, fast for the sets of thousands
+// this example holds); reads by rank are O(1).
+type zset struct {
+	scores map[string]float64
+	order  []zitem
+	bytes  int64
+}
+
+type zitem struct {
+	member string
+	score  float64
+}
+
+func (z *zset) kind() Kind { return KindZSet }
+func (z *zset) size() int  { return len(z.order) }
+func (z *zset) usage() int64 {
+	return z.bytes + int64(len(z.order))*(elemOverhead+24+16)
+}
+
+func zcmp(a zitem, score float64, member string) int {
+	if c := cmp.Compare(a.score, score); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.member, member)
+}
+
+func (z *zset) find(score float64, member string) int {
+	i, _ := slices.BinarySearchFunc(z.order, zitem{}, func(a, _ zitem) int { return zcmp(a, score, member) })
+	return i
+}
+
+func (z *zset) remove(member string) {
+	score, ok := z.scores[member]
+	if !ok {
+		return
+	}
+	i := z.find(score, member)
+	z.order = slices.Delete(z.order, i, i+1)
+	delete(z.scores, member)
+	z.bytes -= int64(len(member))
+}
+
+func (z *zset) set(member string, score float64) {
+	z.remove(member)
+	i := z.find(score, member)
+	z.order = slices.Insert(z.order, i, zitem{member, score})
+	z.scores[member] = score
+	z.bytes += int64(len(member))
+}
+
+var wordZAdd = []byte("ZADD")
+
+func (z *zset) appendRecords(buf []byte, key string) []byte {
+	args := make([][]byte, 0, 2+2*itemsPerRecord)
+	for i, it := range z.order {
+		if i%itemsPerRecord == 0 {
+			if len(args) > 0 {
+				buf = resp.AppendCommand(buf, args...)
+			}
+			args = append(args[:0], wordZAdd, []byte(key))
+		}
+		args = append(args, FormatScore(nil, it.score), []byte(it.member))
+	}
+	if len(args) > 0 {
+		buf = resp.AppendCommand(buf, args...)
+	}
+	return buf
+}
+
+// FormatScore appends a score as Redis 7.0 replies with it (%.17g, inf,
+// -inf), which ParseScore reads back exactly.
+func FormatScore(b []byte, f float64) []byte {
+	switch {
+	case math.IsInf(f, 1):
+		return append(b, "inf"...)
+	case math.IsInf(f, -1):
+		return append(b, "-inf"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', 17, 64)
+}
+
+// ParseScore reads a score as Redis's strtod does, refusing NaN.
+func ParseScore(b []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// ZAddOptions are ZADD's options.
+type ZAddOptions struct {
+	NX, XX, GT, LT, CH, Incr bool
+}
+
+// ZAdd adds or updates members of key's sorted set as ZADD does with
+// options o, creating it if key is missing; rec is journalled only if
+// something changes. It returns the number of members added (with CH,
+// added or changed) and, with Incr, the member's new score and whether
+// the options let it change.
+func (s *Store) ZAdd(key []byte, o ZAddOptions, pairs []ZPair, rec [][]byte) (n int, score float64, ok bool, err error) {
+	sh, e, err := s.lockWrite(key, KindZSet)
+	defer sh.mu.Unlock()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	var cur map[string]float64
+	if e != nil {
+		cur = e.obj.(*zset).scores
+	}
+	// Decide every change before journalling, so that a refused write
+	// changes nothing; later pairs see the earlier ones' effect.
+	planned := make(map[string]float64, len(pairs))
+	var changes []zitem
+	added, updated := 0, 0
+	for _, p := range pairs {
+		m := string(p.Member)
+		old, exists := planned[m]
+		if !exists {
+			old, exists = cur[m]
+		}
+		newScore := p.Score
+		if exists {
+			if o.NX {
+				continue
+			}
+			if o.Incr {
+				newScore = old + p.Score
+				if math.IsNaN(newScore) {
+					return 0, 0, false, ErrScoreNaN
+				}
+			}
+			if o.GT && newScore <= old || o.LT && newScore >= old {
+				continue
+			}
+			score, ok = newScore, true
+			if newScore != old {
+				updated++
+				planned[m] = newScore
+				changes = append(changes, zitem{m, newScore})
+			}
+			continue
+		}
+		if o.XX {
+			continue
+		}
+		added++
+		score, ok = newScore, true
+		planned[m] = newScore
+		changes = append(changes, zitem{m, newScore})
+	}
+	n = added
+	if o.CH {
+		n += updated
+	}
+	if len(changes) == 0 {
+		return n, score, ok, nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return 0, 0, false, err
+	}
+	if e == nil {
+		e = sh.addObject(key, &zset{scores: make(map[string]float64, len(changes))})
+	}
+	z := e.obj.(*zset)
+	for _, c := range changes {
+		z.set(c.member, c.score)
+	}
+	return n, score, ok, nil
+}
+
+// ZRem removes members from key's sorted set and returns how many were
+// there; rec is journalled only if that is some.
+func (s *Store) ZRem(key []byte, members [][]byte, rec [][]byte) (int, error) {
+	return s.removeElems(key, KindZSet, members, rec)
+}
+
+func (z *zset) has(m string) bool { _, ok := z.scores[m]; return ok }
+func (z *zset) del(m string)      { z.remove(m) }
+
+// ZPopMin removes up to count members with the lowest scores from key's
+// sorted set, journalling rec, and returns them, lowest first.
+func (s *Store) ZPopMin(key []byte, count int, rec [][]byte) ([]ZPair, error) {
+	sh, e, err := s.lockWrite(key, KindZSet)
+	defer sh.mu.Unlock()
+	if e == nil || err != nil || count <= 0 {
+		return nil, err
+	}
+	if err := s.record(sh, rec); err != nil {
+		return nil, err
+	}
+	z := e.obj.(*zset)
+	n := min(count, len(z.order))
+	out := make([]ZPair, n)
+	for i, it := range z.order[:n] {
+		out[i] = ZPair{Member: []byte(it.member), Score: it.score}
+		delete(z.scores, it.member)
+		z.bytes -= int64(len(it.member))
+	}
+	z.order = slices.Delete(z.order, 0, n)
+	sh.removeIfEmpty(e)
+	return out, nil
+}
+
+// ZRange returns the members of key's sorted set ranked start to stop
+// inclusive, negative ranks counting from the end, lowest score first or,
+// with rev, highest first.
+func (s *Store) ZRange(key []byte, start, stop int64, rev bool) ([]ZPair, error) {
+	var out []ZPair
+	err := s.read(key, KindZSet, func(o object) {
+		z := o.(*zset)
+		lo, hi, ok := clampRange(start, stop, len(z.order))
+		if !ok {
+			return
+		}
+		out = make([]ZPair, 0, hi-lo+1)
+		for r := lo; r <= hi; r++ {
+			i := r
+			if rev {
+				i = len(z.order) - 1 - r
+			}
+			it := z.order[i]
+			out = append(out, ZPair{Member: []byte(it.member), Score: it.score})
+		}
+	})
+	return out, err
+}
+
+// ZScore returns member's score in key's sorted set.
+func (s *Store) ZScore(key, member []byte) (float64, bool, error) {
+	var f float64
+	var ok bool
+	err := s.read(key, KindZSet, func(o object) { f, ok = o.(*zset).scores[string(member)] })
+	return f, ok, err
+}
