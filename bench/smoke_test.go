@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestSmokeServers builds the baseline and seam's control-channel server
@@ -21,12 +23,16 @@ func TestSmokeServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := testCtx(t)
+	// A cold build on a busy machine can take a while; the deadline is
+	// for a hung build, not a slow one.
+	buildCtx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	dir := t.TempDir()
-	bins, err := build(ctx, root, dir, []string{binBareKV, binSeamKV})
+	bins, err := build(buildCtx, root, dir, []string{binBareKV, binSeamKV})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := testCtx(t)
 	for _, tc := range []struct {
 		sys   system
 		bin   string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // typesScript exercises lists, sets, hashes, sorted sets and the generic
@@ -91,7 +92,7 @@ func startRedis(t *testing.T) *respclient.Client {
 		_ = cmd.Wait()
 	})
 	var nc net.Conn
-	waitFor(t, "redis-server to listen", func() bool {
+	seamtest.Eventually(t, "redis-server to listen", func() bool {
 		var err error
 		nc, err = net.Dial("unix", sock)
 		return err == nil
