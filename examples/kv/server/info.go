@@ -96,6 +96,7 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		if h.cfg.Listener != nil {
 			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected)
 		}
+		h.pubsubInfo(b)
 	case "persistence":
 		b.section("Persistence")
 		b.int("loading", 0)
