@@ -22,7 +22,7 @@ import (
 	"github.com/seamgo/seam/examples/kv/pubsub"
 )
 
-var pubsubFull = flag.Bool("pubsub.full", false, "run the pub/sub load test at full size (1,000 subscribers x 10,000 messages) even under -race")
+var pubsubFull = flag.Bool("pubsub.full", false, "run the pub/sub load test at full size (1,000 subscribers x 10,000 messages in all) even under -race")
 
 // startPubSub runs a server with a pub/sub hub and waits for the hub.
 func startPubSub(t *testing.T, o serverOpts, cfg pubsub.Config) *testServer {
@@ -269,15 +269,16 @@ func openFDs(t *testing.T) int {
 // TestPubSubFanOut: 4 publishers, each publishing its messages in order
 // (pipelined), to every subscriber of one channel: none is lost, each
 // publisher's order is kept, and goroutines and descriptors are back to
-// where they were once the clients leave. Under -race it runs 100
-// subscribers x 2,000 messages; -pubsub.full or a build without -race runs
-// 1,000 x 10,000.
+// where they were once the clients leave. Under -race (or -short) it runs
+// 100 subscribers x 2,000 messages in all; -pubsub.full or a build without
+// -race runs 1,000 x 10,000 (10 million deliveries).
 func TestPubSubFanOut(t *testing.T) {
-	subs, msgs := 1000, 10000
+	subs, total := 1000, 10000
 	if raceEnabled && !*pubsubFull || testing.Short() {
-		subs, msgs = 100, 2000
+		subs, total = 100, 2000
 	}
 	const publishers = 4
+	msgs := total / publishers // each publisher's share
 	ts := startPubSub(t, serverOpts{}, pubsub.Config{})
 	// The baseline is taken once the listener has served a connection,
 	// so that it includes the connection supervisor it makes for the first.
