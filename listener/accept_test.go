@@ -67,6 +67,15 @@ func (l *faultListener) breakNow() {
 	l.Listener.Close()
 }
 
+// keptListener is a socket that outlives the listeners wrapping it: Close
+// only cuts a pending Accept short (with a deadline), so that a later bind
+// can serve the same socket again.
+type keptListener struct{ net.Listener }
+
+func (k keptListener) Close() error {
+	return k.Listener.(*net.TCPListener).SetDeadline(time.Now())
+}
+
 // faultyListen returns a bind function for Server.Bind that wraps every
 // listener it binds and reports each one on binds. (A TCP port freed by a
 // fault can be taken for a moment by another socket that binds or dials
@@ -330,7 +339,15 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	var mu sync.Mutex
 	var calls int
 	var pauses pauseRecorder
-	bindReal := faultyListen(binds)
+	// One socket serves before and after the fault, so that the test does
+	// not depend on a freed port staying free: the pauses here do not
+	// sleep, so the real rebind could not wait out another process taking
+	// it, and under load one did.
+	real, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { real.Close() })
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
 	s.Bind = func(network, address string) (net.Listener, error) {
 		mu.Lock()
@@ -340,7 +357,10 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 		if n == 2 || n == 3 {
 			return nil, &net.OpError{Op: "listen", Net: network, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)}
 		}
-		return bindReal(network, address)
+		real.(*net.TCPListener).SetDeadline(time.Time{})
+		fl := &faultListener{Listener: keptListener{real}}
+		binds <- fl
+		return fl, nil
 	}
 	s.sleep = pauses.sleep
 	addr := seamtest.Start(t, s).Addr

@@ -1,6 +1,7 @@
 // Package services provides ready-made services for the parts of a server
 // that run beside its listeners in a suture supervision tree: any function
-// ([Func]), an HTTP server ([HTTP]) and a periodic job ([Periodic]).
+// ([Func]), an HTTP server ([HTTP]), a periodic job ([Periodic]) and an
+// actor that owns shared state ([Actor]).
 //
 // Each is a plain [suture.Service] with a cheap String, added to a
 // supervisor like any other:
@@ -9,6 +10,18 @@
 //	sup.Add(&services.HTTP{Name: "admin", Addr: ":8080", Handler: mux})
 //	sup.Add(&services.Periodic{Name: "expire", Interval: time.Second, Job: expire})
 //	sup.Add(services.Func("aof", aof.Run))
+//	sup.Add(&services.Actor[Room, Msg, Reply]{Name: "room", Init: newRoom, Handle: handle})
+//
+// # Actors
+//
+// State that many goroutines share has one owner: an [Actor] handles
+// messages one at a time on its own goroutine, answers [Actor.Call] and
+// takes [Actor.Cast] from a bounded mailbox that refuses when full
+// ([ErrMailboxFull]). A handler error or panic fails the actor and the
+// supervisor restarts it with a state rebuilt by Init; the calls that were
+// waiting return [ErrActorRestarted] at once, and dependants watching
+// [Actor.Incarnation] learn of it. While the actor is down, Call and Cast
+// fail at once with [ErrActorStopped].
 //
 // # Lifecycle
 //

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/seamgo/seam/internal/bind"
@@ -31,4 +32,27 @@ var (
 	// service that must survive a restart. It is listener.ErrListenerGone
 	// too, so one errors.Is covers both packages.
 	ErrListenerGone = bind.ErrListenerGone
+)
+
+// Errors of an [Actor]'s Call and Cast.
+var (
+	// ErrMailboxFull is wrapped by the error Cast returns when the
+	// actor's mailbox is full: the actor is behind, and the sender should
+	// shed or slow down rather than queue more.
+	ErrMailboxFull = errors.New("services: actor mailbox full")
+
+	// ErrActorRestarted is wrapped by the error a Call returns when the
+	// incarnation that had its message failed before replying; the error
+	// wraps the failure too. The supervisor restarts the actor with a
+	// fresh state: a Call may be sent again.
+	ErrActorRestarted = errors.New("services: actor restarted")
+
+	// ErrActorStopped is wrapped by the error Call, Cast and Incarnation
+	// return while the actor is not running: before its first start,
+	// between a failure and its restart, and after its stop.
+	ErrActorStopped = errors.New("services: actor not running")
+
+	// ErrActorServing is returned by an Actor's Serve while an earlier
+	// Serve of the same Actor still runs: it was added twice.
+	ErrActorServing = errors.New("services: actor already serving")
 )

@@ -2,6 +2,7 @@ package services_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,4 +109,93 @@ func ExamplePeriodic() {
 	err := p.Serve(ctx) // blocks until ctx ends
 	fmt.Println(p, "ran", runs, "times; Serve returned", err)
 	// Output: expire ran 3 times; Serve returned <nil>
+}
+
+// An actor owns a counter: many goroutines Call it, none needs a lock.
+func ExampleActor() {
+	counter := &services.Actor[int, int, int]{
+		Name: "counter",
+		Handle: func(_ context.Context, n *int, add int) (int, error) {
+			*n += add
+			return *n, nil
+		},
+	}
+	sup := suture.New("app", suture.Spec{EventHook: func(suture.Event) {}})
+	sup.Add(counter)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := sup.ServeBackground(ctx)
+	<-counter.Ready()
+
+	for _, add := range []int{1, 2, 3} {
+		total, err := counter.Call(ctx, add)
+		fmt.Println(total, err)
+	}
+	cancel()
+	<-stopped
+	_, err := counter.Call(context.Background(), 1)
+	fmt.Println(errors.Is(err, services.ErrActorStopped))
+	// Output:
+	// 1 <nil>
+	// 3 <nil>
+	// 6 <nil>
+	// true
+}
+
+// A chat room: the actor owns the members; a message to the room is a
+// Cast, a join is a Call. A member links itself to the room's incarnation:
+// if the room restarts (a fresh, empty state), the member learns it and
+// can join again rather than wait for messages that will never come.
+func ExampleActor_chatRoom() {
+	type msg struct {
+		join, leave string
+		inbox       chan string
+		from, text  string
+	}
+	room := &services.Actor[map[string]chan string, msg, int]{
+		Name:    "room",
+		Mailbox: 64,
+		Init: func(context.Context) (map[string]chan string, error) {
+			return map[string]chan string{}, nil
+		},
+		Handle: func(_ context.Context, members *map[string]chan string, m msg) (int, error) {
+			switch {
+			case m.join != "":
+				(*members)[m.join] = m.inbox
+			case m.leave != "":
+				delete(*members, m.leave)
+			default:
+				for name, inbox := range *members {
+					if name != m.from {
+						inbox <- m.from + ": " + m.text
+					}
+				}
+			}
+			return len(*members), nil
+		},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- room.Serve(ctx) }()
+	<-room.Ready()
+
+	ann, bob := make(chan string, 8), make(chan string, 8)
+	link, _ := room.Incarnation() // taken before joining: no restart goes unseen
+	room.Call(ctx, msg{join: "ann", inbox: ann})
+	n, _ := room.Call(ctx, msg{join: "bob", inbox: bob})
+	fmt.Println(n, "members")
+
+	room.Cast(msg{from: "ann", text: "hello"})
+	fmt.Println("bob got", <-bob)
+	room.Cast(msg{from: "bob", text: "hi ann"})
+	fmt.Println("ann got", <-ann)
+
+	cancel()
+	<-served
+	<-link.Done()
+	fmt.Println("the room's incarnation", link.Gen, "ended")
+	// Output:
+	// 2 members
+	// bob got ann: hello
+	// ann got bob: hi ann
+	// the room's incarnation 1 ended
 }

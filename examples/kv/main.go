@@ -36,6 +36,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/pubsub"
 	"github.com/seamgo/seam/examples/kv/server"
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
@@ -117,6 +118,7 @@ func consoleLogger() zerolog.Logger {
 //	kv (supervisor.Group)
 //	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof "")
 //	├── expire .......... the active expiry sweep, every 100ms
+//	├── pubsub .......... the actor that owns every subscription
 //	└── listener kv ..... seam's accept loop; each connection runs server.Handler
 type app struct {
 	cfg      config
@@ -125,6 +127,7 @@ type app struct {
 	aof      *aof.Writer
 	store    *store.Store
 	handler  *server.Handler
+	hub      *pubsub.Hub
 }
 
 // newApp validates cfg and builds the tree. Nothing touches the disk or
@@ -174,11 +177,13 @@ func newApp(cfg config) (*app, error) {
 		// store.SetLoading); loaded switches expiry back on.
 		a.store.SetLoading(true)
 	}
+	a.hub = pubsub.NewHub(pubsub.Config{Logger: log})
 	a.handler = server.New(server.Config{
 		Store:    a.store,
 		AOF:      a.aof,
 		Listener: a.listener,
 		MaxConns: cfg.maxConns,
+		PubSub:   a.hub,
 	})
 	a.listener.Handler = a.handler
 
@@ -197,7 +202,7 @@ func newApp(cfg config) (*app, error) {
 			_, _ = a.store.Sweep(25 * time.Millisecond)
 			return nil
 		},
-	}, a.listener)
+	}, a.hub, a.listener)
 	a.root = &supervisor.Group{
 		Name:           "kv",
 		Services:       children,

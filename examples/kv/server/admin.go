@@ -14,6 +14,9 @@ import (
 const redisVersion = "7.0.0"
 
 func cmdPing(c *conn, args [][]byte) {
+	if c.pingSubscribed(args) {
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.w.WriteSimple("PONG")
@@ -319,6 +322,8 @@ func cmdDebug(c *conn, args [][]byte) {
 	switch {
 	case eqFold(args[1], "PANIC"):
 		panic("DEBUG PANIC: a bug in one command's code")
+	case eqFold(args[1], "PUBSUB-CRASH"):
+		debugPubSubCrash(c)
 	case eqFold(args[1], "SLEEP") && len(args) == 3:
 		f, err := strconv.ParseFloat(string(args[2]), 64)
 		if err != nil {

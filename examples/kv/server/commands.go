@@ -124,6 +124,7 @@ func init() {
 		{name: "command", arity: -1, group: "server", summary: "Returns detailed information about all commands.", run: cmdCommand},
 		{name: "debug", arity: -2, flags: flagAdmin | flagHidden, group: "server", summary: "Test hooks.", run: cmdDebug},
 	}
+	commandList = append(commandList, pubsubCommands...)
 	commands = make(map[string]*command, len(commandList))
 	for _, cmd := range commandList {
 		commands[cmd.name] = cmd
@@ -170,6 +171,9 @@ func (c *conn) exec(args [][]byte) {
 func (c *conn) call(cmd *command, args [][]byte) {
 	if cmd.arity > 0 && len(args) != cmd.arity || len(args) < -cmd.arity {
 		c.w.WriteError(wrongArgs(cmd.name))
+		return
+	}
+	if c.refusedWhileSubscribed(cmd, args) {
 		return
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {

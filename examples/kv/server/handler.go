@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/pubsub"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
@@ -33,6 +34,8 @@ type Config struct {
 	Listener *listener.Server
 	// MaxConns is reported by CONFIG GET maxclients; 0 means no cap.
 	MaxConns int
+	// PubSub is the hub of SUBSCRIBE and PUBLISH; nil disables them.
+	PubSub *pubsub.Hub
 
 	// debug enables the hidden DEBUG command, which can panic on demand.
 	// It is unexported so that only this package's tests can set it.
@@ -92,7 +95,8 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
-	commitTo int64 // the AOF offset this connection's writes reached; 0 once committed
+	sub      *pubsub.Subscriber // all output goes through it from the first SUBSCRIBE on
+	commitTo int64              // the AOF offset this connection's writes reached; 0 once committed
 	quit     bool
 	replay   bool // applying the append-only file: no journal, no client
 
@@ -140,6 +144,7 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 func (h *Handler) release(c *conn) {
 	h.active.Add(-1)
 	h.clients.remove(c)
+	c.endPubSub()
 	c.addStats()
 	c.nc, c.name, c.quit, c.commitTo = nil, "", false, 0
 	c.r.Reset(c)

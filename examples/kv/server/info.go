@@ -102,6 +102,7 @@ func (h *Handler) info(b *infoBuilder, section string) {
 			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected-h.rejectedBase.Load())
 		}
 		b.int("killed_clients", h.clients.killed.Load())
+		h.pubsubInfo(b)
 	case "persistence":
 		b.section("Persistence")
 		b.int("loading", 0)

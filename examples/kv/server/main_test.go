@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/examples/kv/pubsub"
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
@@ -33,6 +34,7 @@ type testServer struct {
 
 type serverOpts struct {
 	debug bool
+	hub   *pubsub.Hub
 	aof   *aof.Writer
 	drain time.Duration
 	log   zerolog.Logger
@@ -48,7 +50,7 @@ func startServer(t *testing.T, o serverOpts) *testServer {
 	}
 	st := store.New(j)
 	ln := &listener.Server{Name: "listener test", Addr: "127.0.0.1:0", DrainTimeout: o.drain, Logger: o.log}
-	h := New(Config{Store: st, AOF: o.aof, Listener: ln, debug: o.debug})
+	h := New(Config{Store: st, AOF: o.aof, Listener: ln, PubSub: o.hub, debug: o.debug})
 	ln.Handler = h
 	if o.wrap != nil {
 		ln.Handler = o.wrap(h)
@@ -60,7 +62,10 @@ func startServer(t *testing.T, o serverOpts) *testServer {
 		}
 		st.SetLoading(false)
 	}
-	sup := supervisor.New("test", supervisor.Config{Logger: o.log})
+	sup := supervisor.New("test", supervisor.Config{Logger: o.log, FailureBackoff: time.Millisecond})
+	if o.hub != nil {
+		sup.Add(o.hub) // ready before a client can subscribe: Calls fail at once until then
+	}
 	sup.Add(ln)
 	if o.aof != nil {
 		sup.Add(o.aof)
