@@ -279,11 +279,12 @@ func TestStopDuringBackoff(t *testing.T) {
 	}
 }
 
-// Behaviour 7: at MaxConns the acceptor stops accepting; the kernel queues
-// the next connection, which is served as soon as a slot frees.
+// Behaviour 7: at MaxConns, with OverflowBacklog, the acceptor stops
+// accepting; the kernel queues the next connection, which is served as
+// soon as a slot frees.
 func TestMaxConnsWaitsForASlot(t *testing.T) {
 	var logs logBuffer
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 2, Logger: logs.logger()}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 2, Overflow: OverflowBacklog, Logger: logs.logger()}
 	addr, _ := serve(t, s)
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", addr.String())
@@ -322,7 +323,7 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 // A stop while the acceptor waits at the cap is not held up by it.
 func TestStopAtTheCap(t *testing.T) {
 	var logs logBuffer
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 1, Logger: logs.logger()}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 1, Overflow: OverflowBacklog, Logger: logs.logger()}
 	addr, stop := serve(t, s)
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {

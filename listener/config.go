@@ -34,7 +34,13 @@ const (
 	DefaultDrainTimeout     = 5 * time.Second
 	DefaultAcceptBackoffMin = 5 * time.Millisecond
 	DefaultAcceptBackoffMax = time.Second
+	DefaultRejectTimeout    = time.Second
 )
+
+// maxRejecting bounds the rejections answered at once (see
+// Server.Reject); past it a connection over the cap is closed at once. It
+// is part of the descriptors the cap leaves to the rest of the process.
+const maxRejecting = 64
 
 // defaultRetireAfter is how many connections one connection supervisor
 // takes before a fresh one takes over. suture numbers a supervisor's
@@ -69,6 +75,9 @@ type config struct {
 	listener    net.Listener // a given Listener, served instead of binding
 	listen      bind.ListenFunc
 	maxConns    int
+	backlog     bool    // Overflow is OverflowBacklog
+	reject      Handler // nil: a connection over the cap is closed at once
+	rejectWait  time.Duration
 	drain       time.Duration
 	drainSet    bool // DrainTimeout was set, so it bounds a budget's drain too
 	backoffMin  time.Duration
@@ -89,6 +98,9 @@ func (s *Server) resolve() (config, error) {
 		tls:         s.TLSConfig,
 		listener:    s.Listener,
 		maxConns:    s.MaxConns,
+		backlog:     s.Overflow == OverflowBacklog,
+		reject:      s.Reject,
+		rejectWait:  s.RejectTimeout,
 		drain:       s.DrainTimeout,
 		backoffMin:  s.AcceptBackoffMin,
 		backoffMax:  s.AcceptBackoffMax,
@@ -121,6 +133,17 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.maxConns < 0 {
 		return bad("MaxConns is %d; want 0 (no cap) or more", c.maxConns)
+	}
+	switch s.Overflow {
+	case OverflowReject, OverflowBacklog:
+	default:
+		return bad("Overflow is %d; want OverflowReject or OverflowBacklog", s.Overflow)
+	}
+	if c.rejectWait < 0 {
+		return bad("RejectTimeout is %v; want 0 (the default) or more", c.rejectWait)
+	}
+	if c.rejectWait == 0 {
+		c.rejectWait = DefaultRejectTimeout
 	}
 	if c.drain < 0 {
 		return bad("DrainTimeout is %v; want 0 (the default) or more", c.drain)

@@ -127,16 +127,18 @@ type transport struct {
 	dial  func(t *testing.T, addr net.Addr) net.Conn
 }
 
-func transports() []transport {
-	dial := func(t *testing.T, addr net.Addr) net.Conn {
-		t.Helper()
-		c, err := net.DialTimeout(addr.Network(), addr.String(), waitFor)
-		if err != nil {
-			t.Fatalf("dial %v: %v", addr, err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
+// dial connects to addr; the connection is closed when the test ends.
+func dial(t *testing.T, addr net.Addr) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout(addr.Network(), addr.String(), waitFor)
+	if err != nil {
+		t.Fatalf("dial %v: %v", addr, err)
 	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func transports() []transport {
 	return []transport{
 		{
 			name:  "tcp",

@@ -68,10 +68,34 @@ type Server struct {
 	// error at once.
 	Listener net.Listener
 
-	// MaxConns caps the connections open at once; 0 means no cap. At the
-	// cap the acceptor stops calling Accept, so new connections wait in
-	// the kernel's backlog, until a connection ends.
+	// MaxConns caps the connections open at once; 0 means no cap. What
+	// happens to a connection over the cap is Overflow's choice.
 	MaxConns int
+
+	// Overflow is what happens to a connection over MaxConns. The
+	// default, OverflowReject, accepts it, answers it through Reject and
+	// closes it, so that excess load is answered at once rather than left
+	// hanging; OverflowBacklog leaves it in the kernel's backlog until a
+	// connection ends, as ranch and HAProxy do.
+	Overflow Overflow
+
+	// Reject answers a connection turned away by OverflowReject, for
+	// example with the protocol's "server busy" reply. It runs on a
+	// goroutine of its own, never on the accept loop, with the
+	// connection's deadline at RejectTimeout; the listener closes the
+	// connection when it returns, after letting the client read the
+	// answer (a half-close, then reading until the client closes or the
+	// deadline passes). At most 64 rejections run at once; beyond that,
+	// and when Reject is nil (the default), a connection over the cap is
+	// closed at once: the client sees the connection end rather than
+	// waiting. The conn is a TLS server connection when TLSConfig is set,
+	// its handshake within the same deadline. ctx is cancelled when the
+	// listener stops. A panic is recovered and logged.
+	Reject Handler
+
+	// RejectTimeout bounds each Reject: its connection's deadline, the
+	// lingering close included. Default 1s.
+	RejectTimeout time.Duration
 
 	// DrainTimeout is how long a graceful stop waits for handlers to
 	// return after their ctx is cancelled before closing their connections
@@ -145,6 +169,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		EventHook: supervisor.EventHook(log),
 		Timeout:   cfg.drain + stopGrace,
 	}
+	s.counters.maxConns.Store(int64(cfg.maxConns))
 	connSups := suture.New(cfg.name+"/conns", spec)
 	conns := newTracker(cfg, connSups, &s.counters, log)
 	// One ctx for every handler, cancelled once by the drain: stopping
@@ -163,6 +188,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		given:   cfg.listener != nil,
 		pace:    backoff{min: cfg.backoffMin, max: cfg.backoffMax, sleep: cfg.sleep, log: log},
 		conns:   conns,
+		backlog: cfg.backlog,
+		rejects: newRejecter(cfg, &s.counters, log),
 		env:     newConnEnv(cfg, handlerCtx, log, &s.counters, conns),
 	}
 
@@ -218,6 +245,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if accepting != nil {
 		<-accepting
 	}
+	acc.rejects.stop()
 	if l := cfg.listener; l != nil {
 		l.Close()
 	}

@@ -76,9 +76,8 @@ func newTracker(c config, sup *suture.Supervisor, stats *counters, log zerolog.L
 }
 
 // reserve takes a connection slot, waiting while MaxConns connections are
-// open; it reports false when ctx ended first. Not accepting at the cap
-// leaves new connections in the kernel's backlog instead of accepting and
-// dropping them.
+// open; it reports false when ctx ended first. It is OverflowBacklog's:
+// not accepting at the cap leaves new connections in the kernel's backlog.
 func (t *tracker) reserve(ctx context.Context) bool {
 	if t.slots == nil {
 		return ctx.Err() == nil
@@ -98,8 +97,23 @@ func (t *tracker) reserve(ctx context.Context) bool {
 	}
 }
 
-// free gives a slot back: after a failed Accept, a rejected connection,
-// or a connection's end.
+// tryReserve takes a connection slot if one is free. It is
+// OverflowReject's, after Accept: a slot that frees while the acceptor
+// waits in Accept is then not missed.
+func (t *tracker) tryReserve() bool {
+	if t.slots == nil {
+		return true
+	}
+	select {
+	case t.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// free gives a slot back: after a failed Accept, a connection closed at
+// stop, or a connection's end.
 func (t *tracker) free() {
 	if t.slots != nil {
 		<-t.slots
@@ -114,14 +128,14 @@ func (t *tracker) free() {
 func (t *tracker) start(c *conn) {
 	g := t.generation()
 	if g == nil || !t.track(c, g) {
-		t.reject(c)
+		t.closeAtStop(c)
 		return
 	}
 	if g.sup.Add(c) == (suture.ServiceToken{}) {
 		// The supervisor is stopping and did not start c; it is ours to
 		// close.
 		t.untrack(c)
-		t.reject(c)
+		t.closeAtStop(c)
 	}
 }
 
@@ -134,10 +148,12 @@ func (t *tracker) end(c *conn) {
 	t.free()
 }
 
-func (t *tracker) reject(c *conn) {
+// closeAtStop closes a connection that the stopping listener can no
+// longer serve.
+func (t *tracker) closeAtStop(c *conn) {
 	c.raw.Close()
 	t.free()
-	t.stats.rejected.Add(1)
+	t.stats.closedAtStop.Add(1)
 }
 
 // generation returns the supervisor for the next connection, starting a
