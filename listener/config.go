@@ -84,6 +84,7 @@ type config struct {
 	backoffMax  time.Duration
 	retireAfter uint32
 	sleep       func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
+	nofile      func() (uint64, error)                          // the open-file limit, 0 for none
 	slotFreed   func()                                          // a test's hook, or nil
 }
 
@@ -106,6 +107,7 @@ func (s *Server) resolve() (config, error) {
 		backoffMax:  s.AcceptBackoffMax,
 		retireAfter: s.retireAfter,
 		sleep:       s.sleep,
+		nofile:      s.nofile,
 		slotFreed:   s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
@@ -174,6 +176,9 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.sleep == nil {
 		c.sleep = sleepCtx
+	}
+	if c.nofile == nil {
+		c.nofile = openFileLimit
 	}
 	if c.tls != nil && len(c.tls.Certificates) == 0 && c.tls.GetCertificate == nil && c.tls.GetConfigForClient == nil {
 		return bad("TLSConfig has no Certificates, GetCertificate or GetConfigForClient")

@@ -45,6 +45,10 @@
 // without one) and closes it, off the accept loop, bounded by a deadline
 // and in number, so that a slow client cannot stall accepting.
 // [OverflowBacklog] instead stops accepting until a connection ends.
+//
+// At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
+// keeping a reserve for the rest of the process, so that the cap is reached
+// before Accept fails for want of descriptors.
 package listener
 
 // A connection's way through the package, one file and one owner a step:
@@ -53,4 +57,5 @@ package listener
 // starts it under a connection supervisor; conn.go serves it as a suture
 // service that calls the Handler; track.go forgets it and frees its slot;
 // drain.go ends the stragglers at a graceful stop. bind.go opens the
-// socket, and server.go ties the steps together in Serve.
+// socket, fdlimit.go fits the cap to the open-file limit, and server.go
+// ties the steps together in Serve.

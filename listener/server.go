@@ -68,8 +68,20 @@ type Server struct {
 	// error at once.
 	Listener net.Listener
 
-	// MaxConns caps the connections open at once; 0 means no cap. What
-	// happens to a connection over the cap is Overflow's choice.
+	// MaxConns caps the connections open at once. What happens to a
+	// connection over the cap is Overflow's choice.
+	//
+	// The cap must fit the process's open-file limit (RLIMIT_NOFILE,
+	// whose soft limit Serve first raises to the hard one where it can),
+	// or Accept would fail with EMFILE and leave clients in the backlog
+	// unanswered. Serve keeps a reserve of descriptors for the rest of
+	// the process, 64 for rejections in flight plus a sixteenth of the
+	// limit (at least 32), and when MaxConns is more than the limit less
+	// the reserve it logs a warning with both numbers and caps at that.
+	// 0 (the default) caps at that too, and means no cap where the
+	// limit is unlimited or unknown. Stats().MaxConns is the cap in
+	// force. The check is per Server: several in one process should
+	// each be given a MaxConns that together fit.
 	MaxConns int
 
 	// Overflow is what happens to a connection over MaxConns. The
@@ -128,6 +140,10 @@ type Server struct {
 	// false when ctx ended first.
 	sleep func(ctx context.Context, d time.Duration) bool
 
+	// nofile replaces openFileLimit in tests, which cannot change the
+	// process's real limit safely.
+	nofile func() (uint64, error)
+
 	// slotFreed, when set, is called each time a connection slot is
 	// freed, for tests of the MaxConns bound.
 	slotFreed func()
@@ -165,6 +181,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
 	}
 	log := s.Logger.With().Str("listener", cfg.name).Logger()
+	cfg.fitFileLimit(log)
 	spec := suture.Spec{
 		EventHook: supervisor.EventHook(log),
 		Timeout:   cfg.drain + stopGrace,
@@ -222,7 +239,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancelConns()
 	serving := connSups.ServeBackground(connsCtx)
 	accepting := acceptors.ServeBackground(acceptCtx)
-	log.Info().Str("network", cfg.network).Str("addr", bound).Msg("listening")
+	log.Info().Str("network", cfg.network).Str("addr", bound).Int("max_conns", cfg.maxConns).Msg("listening")
 
 	var result error
 	select {
