@@ -106,15 +106,23 @@ func (a *acceptor) Serve(ctx context.Context) error {
 	}
 }
 
-// admit starts nc, or turns it away when it is over the cap. With
+// admit starts nc, or turns it away when it is over a cap. With
 // OverflowBacklog its slot is already reserved.
 func (a *acceptor) admit(nc net.Conn) {
 	if !a.backlog && !a.conns.tryReserve() {
-		a.rejects.turnAway(nc, a.conns.maxConns)
+		a.rejects.turnAway(nc, false, a.conns.maxConns)
+		return
+	}
+	ip, ok := a.conns.takeIP(nc)
+	if !ok {
+		a.conns.free()
+		a.rejects.turnAway(nc, true, a.conns.maxPerIP)
 		return
 	}
 	a.nextID++
-	a.conns.start(a.env.newConn(nc, a.nextID))
+	c := a.env.newConn(nc, a.nextID)
+	c.ip = ip
+	a.conns.start(c)
 }
 
 // rebindTries bounds how often a restarted acceptor retries a bind that

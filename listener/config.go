@@ -75,6 +75,7 @@ type config struct {
 	listener    net.Listener // a given Listener, served instead of binding
 	listen      bind.ListenFunc
 	maxConns    int
+	maxPerIP    int
 	backlog     bool    // Overflow is OverflowBacklog
 	reject      Handler // nil: a connection over the cap is closed at once
 	rejectWait  time.Duration
@@ -99,6 +100,7 @@ func (s *Server) resolve() (config, error) {
 		tls:         s.TLSConfig,
 		listener:    s.Listener,
 		maxConns:    s.MaxConns,
+		maxPerIP:    s.MaxConnsPerIP,
 		backlog:     s.Overflow == OverflowBacklog,
 		reject:      s.Reject,
 		rejectWait:  s.RejectTimeout,
@@ -135,6 +137,9 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.maxConns < 0 {
 		return bad("MaxConns is %d; want 0 (no cap) or more", c.maxConns)
+	}
+	if c.maxPerIP < 0 {
+		return bad("MaxConnsPerIP is %d; want 0 (no cap) or more", c.maxPerIP)
 	}
 	switch s.Overflow {
 	case OverflowReject, OverflowBacklog:

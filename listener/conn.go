@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -52,6 +53,7 @@ type conn struct {
 	nc     net.Conn // what the handler gets: raw, or a TLS server over it
 	id     uint64
 	gen    *generation // set by the tracker
+	ip     netip.Addr  // the remote IP counted for MaxConnsPerIP, if any; guarded by tracker.mu
 	forced atomic.Bool
 }
 

@@ -45,6 +45,8 @@
 // without one) and closes it, off the accept loop, bounded by a deadline
 // and in number, so that a slow client cannot stall accepting.
 // [OverflowBacklog] instead stops accepting until a connection ends.
+// MaxConnsPerIP bounds what one client address can hold; its excess is
+// always rejected.
 //
 // At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
 // keeping a reserve for the rest of the process, so that the cap is reached

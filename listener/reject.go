@@ -15,7 +15,7 @@ import (
 )
 
 // Overflow is what a [Server] does with a connection that would pass
-// MaxConns.
+// MaxConns. A connection over MaxConnsPerIP is always rejected.
 type Overflow int
 
 const (
@@ -80,13 +80,18 @@ func newRejecter(c config, stats *counters, log zerolog.Logger) *rejecter {
 	}
 }
 
-// turnAway answers nc, which is over the cap, and closes it; it never
-// blocks.
-func (r *rejecter) turnAway(nc net.Conn, limit int) {
+// turnAway answers nc, which is over a cap, and closes it; it never
+// blocks. perIP says which cap: MaxConnsPerIP, or else MaxConns.
+func (r *rejecter) turnAway(nc net.Conn, perIP bool, limit int) {
 	n := r.stats.rejected.Add(1)
+	name := "max_conns"
+	if perIP {
+		r.stats.rejectedPerIP.Add(1)
+		name = "max_conns_per_ip"
+	}
 	if bits.OnesCount64(n) == 1 {
 		// The 1st, 2nd, 4th, 8th...: a flood costs a few lines.
-		r.log.Warn().Int("max_conns", limit).Uint64("rejected", n).Stringer("remote", nc.RemoteAddr()).
+		r.log.Warn().Int(name, limit).Uint64("rejected", n).Stringer("remote", nc.RemoteAddr()).
 			Msg("connection over the cap rejected")
 	}
 	if r.handler == nil {

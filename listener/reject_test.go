@@ -16,7 +16,8 @@ var busy = HandlerFunc(func(_ context.Context, c net.Conn) error {
 	return err
 })
 
-// readLine reads one line from c, failing the test if none comes.
+// readLine reads one line from c, failing the test if none comes; c's
+// read deadline stays set for what follows.
 func readLine(t *testing.T, c net.Conn) (string, *bufio.Reader) {
 	t.Helper()
 	c.SetReadDeadline(time.Now().Add(waitFor))
@@ -30,9 +31,8 @@ func readLine(t *testing.T, c net.Conn) (string, *bufio.Reader) {
 
 // expectEnd checks that after what was read, the server ends the
 // connection rather than leaving it open.
-func expectEnd(t *testing.T, c net.Conn, br *bufio.Reader) {
+func expectEnd(t *testing.T, br *bufio.Reader) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(waitFor))
 	_, err := br.ReadByte()
 	if err == nil {
 		t.Fatal("more data after the answer")
@@ -74,7 +74,7 @@ func TestOverflowRejectAnswersAtTheCap(t *testing.T) {
 			if line != "busy\n" {
 				t.Fatalf("over the cap: %q; want the Reject's answer", line)
 			}
-			expectEnd(t, b, br)
+			expectEnd(t, br)
 			if st := s.Stats(); st.Rejected != 1 || st.Active != 1 || st.AtCap != 0 || st.MaxConns != 1 {
 				t.Fatalf("stats = %+v; want 1 rejected, 1 active, MaxConns 1", st)
 			}
@@ -134,7 +134,7 @@ func TestASlowRejectDoesNotStallAccepting(t *testing.T) {
 	if line, br := readLine(t, b); line != "busy\n" {
 		t.Fatalf("b's answer: %q", line)
 	} else {
-		expectEnd(t, b, br)
+		expectEnd(t, br)
 	}
 }
 
@@ -222,5 +222,44 @@ func TestOverflowString(t *testing.T) {
 		if have := o.String(); have != want {
 			t.Errorf("%d.String() = %q; want %q", int(o), have, want)
 		}
+	}
+}
+
+// MaxConnsPerIP rejects a remote IP's connection past its share, with
+// either overflow policy, while other IPs are served; a connection's end
+// gives its share back.
+func TestMaxConnsPerIP(t *testing.T) {
+	for _, policy := range []Overflow{OverflowReject, OverflowBacklog} {
+		t.Run(policy.String(), func(t *testing.T) {
+			s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConnsPerIP: 1,
+				Overflow: policy, Reject: busy}
+			freed := slotEvents(s)
+			addr, _ := serve(t, s)
+			from := func(ip string) net.Conn {
+				t.Helper()
+				d := net.Dialer{Timeout: waitFor, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+				c, err := d.Dial("tcp", addr.String())
+				if err != nil {
+					t.Skipf("cannot dial from %s: %v", ip, err)
+				}
+				t.Cleanup(func() { c.Close() })
+				return c
+			}
+			a := from("127.0.0.1")
+			mustEcho(t, a, "a")
+			if line, br := readLine(t, from("127.0.0.1")); line != "busy\n" {
+				t.Fatalf("second connection from one IP: %q; want the Reject's answer", line)
+			} else {
+				expectEnd(t, br)
+			}
+			awaitFreed(t, freed, "the slot the rejected connection held for a moment")
+			mustEcho(t, from("127.0.0.2"), "another IP")
+			if st := s.Stats(); st.Rejected != 1 || st.RejectedPerIP != 1 || st.Active != 2 {
+				t.Fatalf("stats = %+v; want 1 rejected per IP, 2 active", st)
+			}
+			a.Close()
+			awaitFreed(t, freed, "a's slot")
+			mustEcho(t, from("127.0.0.1"), "a's share is free again")
+		})
 	}
 }

@@ -84,6 +84,14 @@ type Server struct {
 	// each be given a MaxConns that together fit.
 	MaxConns int
 
+	// MaxConnsPerIP caps the connections open at once from one remote
+	// IP address (IPv4-mapped IPv6 counted as IPv4); 0 means no cap. A
+	// connection over it is rejected, as by OverflowReject, whatever
+	// Overflow says: it is known only once accepted, and waiting for it
+	// in the backlog would hold up every other client. Connections
+	// without an IP address (unix sockets) are not counted.
+	MaxConnsPerIP int
+
 	// Overflow is what happens to a connection over MaxConns. The
 	// default, OverflowReject, accepts it, answers it through Reject and
 	// closes it, so that excess load is answered at once rather than left
@@ -91,8 +99,8 @@ type Server struct {
 	// connection ends, as ranch and HAProxy do.
 	Overflow Overflow
 
-	// Reject answers a connection turned away by OverflowReject, for
-	// example with the protocol's "server busy" reply. It runs on a
+	// Reject answers a connection turned away over MaxConns by
+	// OverflowReject, or over MaxConnsPerIP, for example with the protocol's "server busy" reply. It runs on a
 	// goroutine of its own, never on the accept loop, with the
 	// connection's deadline at RejectTimeout; the listener closes the
 	// connection when it returns, after letting the client read the

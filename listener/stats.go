@@ -22,8 +22,11 @@ type Stats struct {
 	// until a slot freed.
 	AtCap uint64
 	// Rejected is the number of connections turned away because MaxConns
-	// connections were open: answered by Reject, or closed at once.
+	// or MaxConnsPerIP connections were open: answered by Reject, or
+	// closed at once.
 	Rejected uint64
+	// RejectedPerIP is the part of Rejected turned away by MaxConnsPerIP.
+	RejectedPerIP uint64
 	// ClosedAtStop is the number of accepted connections closed at once,
 	// unserved, because the listener was stopping.
 	ClosedAtStop uint64
@@ -44,10 +47,10 @@ type Stats struct {
 // counters are the live form of Stats, updated without locks on the hot
 // path.
 type counters struct {
-	accepted, atCap, rejected, closedAtStop, panics atomic.Uint64
-	forceClosed, acceptorRestarts, tmp              atomic.Uint64
-	active                                          atomic.Int64
-	maxConns                                        atomic.Int64
+	accepted, atCap, rejected, rejectedPerIP, closedAtStop, panics atomic.Uint64
+	forceClosed, acceptorRestarts, tmp                             atomic.Uint64
+	active                                                         atomic.Int64
+	maxConns                                                       atomic.Int64
 }
 
 // Stats returns a snapshot of the Server's counters. It is safe to call at
@@ -60,6 +63,7 @@ func (s *Server) Stats() Stats {
 		Active:           c.active.Load(),
 		AtCap:            c.atCap.Load(),
 		Rejected:         c.rejected.Load(),
+		RejectedPerIP:    c.rejectedPerIP.Load(),
 		ClosedAtStop:     c.closedAtStop.Load(),
 		Panics:           c.panics.Load(),
 		ForceClosed:      c.forceClosed.Load(),

@@ -2,6 +2,8 @@ package listener
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -11,7 +13,7 @@ import (
 )
 
 // tracker knows every open connection of one Serve: it holds the MaxConns
-// slots, runs each connection under a connection supervisor (a
+// slots and the MaxConnsPerIP counts, runs each connection under a connection supervisor (a
 // generation), lets the drain close the stragglers by force and learn when
 // the last one ended, and names them in stop reports.
 //
@@ -27,6 +29,7 @@ type tracker struct {
 	maxConns    int
 	slots       chan struct{} // one token per open connection; nil without MaxConns
 	slotFreed   func()        // a test's hook, or nil
+	maxPerIP    int           // MaxConnsPerIP; 0 for none
 
 	// current is the generation taking new connections. Only the acceptor
 	// goroutine (one at a time) touches it and gens.
@@ -35,8 +38,9 @@ type tracker struct {
 
 	mu     sync.Mutex
 	open   map[*conn]struct{}
-	closed bool          // the drain has begun: nothing more is tracked
-	empty  chan struct{} // closed once closed and no connection is open
+	perIP  map[netip.Addr]int // open connections by remote IP, with maxPerIP
+	closed bool               // the drain has begun: nothing more is tracked
+	empty  chan struct{}      // closed once closed and no connection is open
 }
 
 // A generation is one connection supervisor. suture numbers a supervisor's
@@ -66,13 +70,52 @@ func newTracker(c config, sup *suture.Supervisor, stats *counters, log zerolog.L
 		log:         log,
 		maxConns:    c.maxConns,
 		slotFreed:   c.slotFreed,
+		maxPerIP:    c.maxPerIP,
 		open:        make(map[*conn]struct{}),
 		empty:       make(chan struct{}),
 	}
 	if c.maxConns > 0 {
 		t.slots = make(chan struct{}, c.maxConns)
 	}
+	if c.maxPerIP > 0 {
+		t.perIP = make(map[netip.Addr]int)
+	}
 	return t
+}
+
+// takeIP counts nc against its remote IP's share of MaxConnsPerIP; it
+// reports false when the share is full. The IP it returns is released when
+// the connection is untracked or closed at stop. Connections with no IP
+// (unix sockets) have no share and are always taken.
+func (t *tracker) takeIP(nc net.Conn) (netip.Addr, bool) {
+	if t.perIP == nil {
+		return netip.Addr{}, true
+	}
+	tcp, ok := nc.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}, true
+	}
+	ip := tcp.AddrPort().Addr().Unmap()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.perIP[ip] >= t.maxPerIP {
+		return netip.Addr{}, false
+	}
+	t.perIP[ip]++
+	return ip, true
+}
+
+// releaseIPLocked gives c's share of its IP back, once.
+func (t *tracker) releaseIPLocked(c *conn) {
+	if !c.ip.IsValid() {
+		return
+	}
+	if n := t.perIP[c.ip] - 1; n > 0 {
+		t.perIP[c.ip] = n
+	} else {
+		delete(t.perIP, c.ip)
+	}
+	c.ip = netip.Addr{}
 }
 
 // reserve takes a connection slot, waiting while MaxConns connections are
@@ -151,6 +194,9 @@ func (t *tracker) end(c *conn) {
 // closeAtStop closes a connection that the stopping listener can no
 // longer serve.
 func (t *tracker) closeAtStop(c *conn) {
+	t.mu.Lock()
+	t.releaseIPLocked(c)
+	t.mu.Unlock()
 	c.raw.Close()
 	t.free()
 	t.stats.closedAtStop.Add(1)
@@ -206,6 +252,7 @@ func (t *tracker) track(c *conn, g *generation) bool {
 func (t *tracker) untrack(c *conn) {
 	t.mu.Lock()
 	delete(t.open, c)
+	t.releaseIPLocked(c)
 	t.stats.active.Add(-1)
 	g := c.gen
 	g.open--
