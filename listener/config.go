@@ -22,6 +22,10 @@ var (
 	ErrSocketInUse    = errors.New("listener: unix socket in use by a live process")
 	ErrAlreadyServing = errors.New("listener: Serve called while already serving")
 
+	// ErrIdleTimeout is wrapped by the error of a handler's Read on a
+	// connection closed because no byte arrived on it for IdleTimeout.
+	ErrIdleTimeout = errors.New("listener: no byte read for IdleTimeout; connection closed")
+
 	// ErrListenerGone means that the Server's given Listener cannot be
 	// served: its Accept failed for good, or an earlier Serve has served
 	// and closed it. It is services.ErrListenerGone too, so one errors.Is
@@ -76,8 +80,10 @@ type config struct {
 	listen      bind.ListenFunc
 	maxConns    int
 	maxPerIP    int
-	backlog     bool    // Overflow is OverflowBacklog
-	reject      Handler // nil: a connection over the cap is closed at once
+	idle        time.Duration
+	now         func() time.Time // the idle timeout's clock
+	backlog     bool             // Overflow is OverflowBacklog
+	reject      Handler          // nil: a connection over the cap is closed at once
 	rejectWait  time.Duration
 	drain       time.Duration
 	drainSet    bool // DrainTimeout was set, so it bounds a budget's drain too
@@ -101,6 +107,8 @@ func (s *Server) resolve() (config, error) {
 		listener:    s.Listener,
 		maxConns:    s.MaxConns,
 		maxPerIP:    s.MaxConnsPerIP,
+		idle:        s.IdleTimeout,
+		now:         s.now,
 		backlog:     s.Overflow == OverflowBacklog,
 		reject:      s.Reject,
 		rejectWait:  s.RejectTimeout,
@@ -140,6 +148,12 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.maxPerIP < 0 {
 		return bad("MaxConnsPerIP is %d; want 0 (no cap) or more", c.maxPerIP)
+	}
+	if c.idle < 0 {
+		return bad("IdleTimeout is %v; want 0 (none) or more", c.idle)
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	switch s.Overflow {
 	case OverflowReject, OverflowBacklog:

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
@@ -26,6 +27,8 @@ type connEnv struct {
 	name     string // the listener's
 	handler  Handler
 	tls      *tls.Config
+	idle     time.Duration    // IdleTimeout; 0 for none
+	now      func() time.Time // the idle timeout's clock
 	log      zerolog.Logger
 	logConns bool // whether per-connection loggers are worth building
 	stats    *counters
@@ -41,7 +44,7 @@ func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counte
 	logConns := ev.Enabled()
 	ev.Discard()
 	return &connEnv{
-		name: c.name, handler: c.handler, tls: c.tls,
+		name: c.name, handler: c.handler, tls: c.tls, idle: c.idle, now: c.now,
 		log: log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
 	}
 }
@@ -52,6 +55,7 @@ type conn struct {
 	raw    net.Conn // the accepted socket, closed by force at the drain deadline
 	nc     net.Conn // what the handler gets: raw, or a TLS server over it
 	id     uint64
+	idle   *idleConn   // under nc when IdleTimeout is set
 	gen    *generation // set by the tracker
 	ip     netip.Addr  // the remote IP counted for MaxConnsPerIP, if any; guarded by tracker.mu
 	forced atomic.Bool
@@ -61,8 +65,12 @@ type conn struct {
 // the connection's goroutine at the handler's first Read or Write.
 func (e *connEnv) newConn(nc net.Conn, id uint64) *conn {
 	c := &conn{env: e, raw: nc, nc: nc, id: id}
+	if e.idle > 0 {
+		c.idle = newIdleConn(nc, e.idle, e.now, e.stats)
+		c.nc = c.idle
+	}
 	if e.tls != nil {
-		c.nc = tls.Server(nc, e.tls)
+		c.nc = tls.Server(c.nc, e.tls)
 	}
 	return c
 }
@@ -134,7 +142,14 @@ func (c *conn) Serve(context.Context) (err error) {
 		}
 		err = errConnDone
 	}()
-	if herr := e.handler.ServeConn(ctx, c.nc); herr != nil && !c.quietErr(herr) {
+	if c.idle != nil {
+		c.idle.start()
+	}
+	herr := e.handler.ServeConn(ctx, c.nc)
+	switch {
+	case c.idle != nil && c.idle.closedIdle():
+		log.Debug().Dur("idle_timeout", e.idle).Msg("no byte read for IdleTimeout; connection closed")
+	case herr != nil && !c.quietErr(herr):
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}
 	return errConnDone

@@ -46,7 +46,7 @@
 // and in number, so that a slow client cannot stall accepting.
 // [OverflowBacklog] instead stops accepting until a connection ends.
 // MaxConnsPerIP bounds what one client address can hold; its excess is
-// always rejected.
+// always rejected. IdleTimeout closes a connection that sends nothing.
 //
 // At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
 // keeping a reserve for the rest of the process, so that the cap is reached
@@ -57,7 +57,8 @@ package listener
 // accept.go (the acceptor, pacing a burst of errors with backoff.go)
 // accepts it, or hands it to reject.go when it is over a cap; track.go (the tracker) reserves its slot, counts it and
 // starts it under a connection supervisor; conn.go serves it as a suture
-// service that calls the Handler; track.go forgets it and frees its slot;
+// service that calls the Handler (through idle.go's wrapper with
+// IdleTimeout); track.go forgets it and frees its slot;
 // drain.go ends the stragglers at a graceful stop. bind.go opens the
 // socket, fdlimit.go fits the cap to the open-file limit, and server.go
 // ties the steps together in Serve.

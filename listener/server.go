@@ -51,6 +51,18 @@ type Server struct {
 	// or Write, never in the accept loop.
 	TLSConfig *tls.Config
 
+	// IdleTimeout, when set, closes a connection on which the handler's
+	// Read has waited that long without a byte, as Redis's timeout does;
+	// the Read returns an error wrapping [ErrIdleTimeout] and
+	// Stats().IdleClosed counts it. Time the handler spends between
+	// Reads is not idleness, and nor is a slow Write. The handler's own
+	// read deadlines keep working beside it. 0 (the default) means none,
+	// and costs nothing: the handler gets the accepted socket itself.
+	// When set, the handler's conn wraps the socket (under the TLS layer,
+	// with TLSConfig), whose NetConn method returns the socket; it adds a
+	// clock read to each Read, not a timer reset.
+	IdleTimeout time.Duration
+
 	// Bind, when set, opens the listening socket for Addr in place of
 	// net.Listen, at the start and at every re-bind after an acceptor
 	// fault. It is the place for a net.ListenConfig with socket options
@@ -147,6 +159,9 @@ type Server struct {
 	// sleep replaces the accept backoff's timer in tests; it reports
 	// false when ctx ended first.
 	sleep func(ctx context.Context, d time.Duration) bool
+
+	// now replaces the idle timeout's clock in tests.
+	now func() time.Time
 
 	// nofile replaces openFileLimit in tests, which cannot change the
 	// process's real limit safely.

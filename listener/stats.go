@@ -30,6 +30,9 @@ type Stats struct {
 	// ClosedAtStop is the number of accepted connections closed at once,
 	// unserved, because the listener was stopping.
 	ClosedAtStop uint64
+	// IdleClosed is the number of connections closed because a Read
+	// waited IdleTimeout on them without a byte.
+	IdleClosed uint64
 	// Panics is the number of handler panics recovered (Reject's
 	// included).
 	Panics uint64
@@ -48,7 +51,7 @@ type Stats struct {
 // path.
 type counters struct {
 	accepted, atCap, rejected, rejectedPerIP, closedAtStop, panics atomic.Uint64
-	forceClosed, acceptorRestarts, tmp                             atomic.Uint64
+	idleClosed, forceClosed, acceptorRestarts, tmp                 atomic.Uint64
 	active                                                         atomic.Int64
 	maxConns                                                       atomic.Int64
 }
@@ -65,6 +68,7 @@ func (s *Server) Stats() Stats {
 		Rejected:         c.rejected.Load(),
 		RejectedPerIP:    c.rejectedPerIP.Load(),
 		ClosedAtStop:     c.closedAtStop.Load(),
+		IdleClosed:       c.idleClosed.Load(),
 		Panics:           c.panics.Load(),
 		ForceClosed:      c.forceClosed.Load(),
 		AcceptorRestarts: c.acceptorRestarts.Load(),
