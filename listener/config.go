@@ -35,10 +35,11 @@ var (
 
 // Defaults for the zero values of [Server]'s fields.
 const (
-	DefaultDrainTimeout     = 5 * time.Second
-	DefaultAcceptBackoffMin = 5 * time.Millisecond
-	DefaultAcceptBackoffMax = time.Second
-	DefaultRejectTimeout    = time.Second
+	DefaultDrainTimeout        = 5 * time.Second
+	DefaultAcceptBackoffMin    = 5 * time.Millisecond
+	DefaultAcceptBackoffMax    = time.Second
+	DefaultRejectTimeout       = time.Second
+	DefaultTLSHandshakeTimeout = 10 * time.Second
 )
 
 // maxRejecting bounds the rejections answered at once (see
@@ -71,54 +72,56 @@ func (c config) drainTimeout(ctx context.Context) time.Duration {
 // config is a Server's fields with defaults filled in, read once per Serve so
 // that changing the Server while it runs has no half-applied effect.
 type config struct {
-	name        string
-	network     string
-	addr        string
-	handler     Handler
-	tls         *tls.Config
-	listener    net.Listener // a given Listener, served instead of binding
-	listen      bind.ListenFunc
-	maxConns    int
-	maxPerIP    int
-	idle        time.Duration
-	now         func() time.Time // the idle timeout's clock
-	backlog     bool             // Overflow is OverflowBacklog
-	reject      Handler          // nil: a connection over the cap is closed at once
-	rejectWait  time.Duration
-	drain       time.Duration
-	drainSet    bool // DrainTimeout was set, so it bounds a budget's drain too
-	backoffMin  time.Duration
-	backoffMax  time.Duration
-	retireAfter uint32
-	sleep       func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
-	nofile      func() (uint64, error)                          // the open-file limit, 0 for none
-	slotFreed   func()                                          // a test's hook, or nil
+	name             string
+	network          string
+	addr             string
+	handler          Handler
+	tls              *tls.Config
+	listener         net.Listener // a given Listener, served instead of binding
+	listen           bind.ListenFunc
+	maxConns         int
+	maxPerIP         int
+	idle             time.Duration
+	handshakeTimeout time.Duration    // 0 for none
+	now              func() time.Time // the idle timeout's clock
+	backlog          bool             // Overflow is OverflowBacklog
+	reject           Handler          // nil: a connection over the cap is closed at once
+	rejectWait       time.Duration
+	drain            time.Duration
+	drainSet         bool // DrainTimeout was set, so it bounds a budget's drain too
+	backoffMin       time.Duration
+	backoffMax       time.Duration
+	retireAfter      uint32
+	sleep            func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
+	nofile           func() (uint64, error)                          // the open-file limit, 0 for none
+	slotFreed        func()                                          // a test's hook, or nil
 }
 
 // resolve validates s and fills in defaults; it is the one place where the
 // zero values of Server's fields get their meaning.
 func (s *Server) resolve() (config, error) {
 	c := config{
-		name:        s.String(),
-		network:     s.Network,
-		addr:        s.Addr,
-		handler:     s.Handler,
-		tls:         s.TLSConfig,
-		listener:    s.Listener,
-		maxConns:    s.MaxConns,
-		maxPerIP:    s.MaxConnsPerIP,
-		idle:        s.IdleTimeout,
-		now:         s.now,
-		backlog:     s.Overflow == OverflowBacklog,
-		reject:      s.Reject,
-		rejectWait:  s.RejectTimeout,
-		drain:       s.DrainTimeout,
-		backoffMin:  s.AcceptBackoffMin,
-		backoffMax:  s.AcceptBackoffMax,
-		retireAfter: s.retireAfter,
-		sleep:       s.sleep,
-		nofile:      s.nofile,
-		slotFreed:   s.slotFreed,
+		name:             s.String(),
+		network:          s.Network,
+		addr:             s.Addr,
+		handler:          s.Handler,
+		tls:              s.TLSConfig,
+		listener:         s.Listener,
+		maxConns:         s.MaxConns,
+		maxPerIP:         s.MaxConnsPerIP,
+		idle:             s.IdleTimeout,
+		handshakeTimeout: s.TLSHandshakeTimeout,
+		now:              s.now,
+		backlog:          s.Overflow == OverflowBacklog,
+		reject:           s.Reject,
+		rejectWait:       s.RejectTimeout,
+		drain:            s.DrainTimeout,
+		backoffMin:       s.AcceptBackoffMin,
+		backoffMax:       s.AcceptBackoffMax,
+		retireAfter:      s.retireAfter,
+		sleep:            s.sleep,
+		nofile:           s.nofile,
+		slotFreed:        s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
 		return config{}, fmt.Errorf("listener: %w: "+format, append([]any{ErrBadConfig}, args...)...)
@@ -151,6 +154,12 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.idle < 0 {
 		return bad("IdleTimeout is %v; want 0 (none) or more", c.idle)
+	}
+	switch {
+	case c.handshakeTimeout == 0:
+		c.handshakeTimeout = DefaultTLSHandshakeTimeout
+	case c.handshakeTimeout < 0:
+		c.handshakeTimeout = 0
 	}
 	if c.now == nil {
 		c.now = time.Now

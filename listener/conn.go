@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
@@ -24,15 +25,16 @@ var errConnDone = fmt.Errorf("listener: connection ended: %w", suture.ErrDoNotRe
 
 // connEnv is what every connection of one Serve shares.
 type connEnv struct {
-	name     string // the listener's
-	handler  Handler
-	tls      *tls.Config
-	idle     time.Duration    // IdleTimeout; 0 for none
-	now      func() time.Time // the idle timeout's clock
-	log      zerolog.Logger
-	logConns bool // whether per-connection loggers are worth building
-	stats    *counters
-	conns    *tracker
+	name             string // the listener's
+	handler          Handler
+	tls              *tls.Config
+	idle             time.Duration    // IdleTimeout; 0 for none
+	handshakeTimeout time.Duration    // TLSHandshakeTimeout; 0 for none
+	now              func() time.Time // the idle timeout's clock
+	log              zerolog.Logger
+	logConns         bool // whether per-connection loggers are worth building
+	stats            *counters
+	conns            *tracker
 
 	// ctx is every handler's ctx (with its logger added). Its cancel is
 	// step 2 of a graceful stop: one cancel reaches all handlers.
@@ -45,7 +47,8 @@ func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counte
 	ev.Discard()
 	return &connEnv{
 		name: c.name, handler: c.handler, tls: c.tls, idle: c.idle, now: c.now,
-		log: log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
+		handshakeTimeout: c.handshakeTimeout,
+		log:              log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
 	}
 }
 
@@ -62,7 +65,7 @@ type conn struct {
 }
 
 // newConn wraps an accepted socket; the TLS handshake, if any, happens on
-// the connection's goroutine at the handler's first Read or Write.
+// the connection's goroutine, before the handler.
 func (e *connEnv) newConn(nc net.Conn, id uint64) *conn {
 	c := &conn{env: e, raw: nc, nc: nc, id: id}
 	if e.idle > 0 {
@@ -145,6 +148,12 @@ func (c *conn) Serve(context.Context) (err error) {
 	if c.idle != nil {
 		c.idle.start()
 	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		if err := c.handshake(ctx, tc); err != nil {
+			log.Debug().Err(err).Msg("TLS handshake failed; connection closed")
+			return errConnDone
+		}
+	}
 	herr := e.handler.ServeConn(ctx, c.nc)
 	switch {
 	case c.idle != nil && c.idle.closedIdle():
@@ -153,6 +162,29 @@ func (c *conn) Serve(context.Context) (err error) {
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}
 	return errConnDone
+}
+
+// handshake runs the TLS handshake before the handler, within
+// TLSHandshakeTimeout, so that a client that connects and never finishes
+// it holds its slot for a bounded time, and a stop does not wait for it.
+func (c *conn) handshake(ctx context.Context, tc *tls.Conn) error {
+	timeout := c.env.handshakeTimeout
+	if timeout > 0 {
+		tc.SetDeadline(time.Now().Add(timeout))
+	}
+	stop := context.AfterFunc(ctx, func() { tc.SetDeadline(aLongTimeAgo) })
+	err := tc.Handshake()
+	stop()
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			c.env.stats.handshakeTimeouts.Add(1)
+		}
+		return err
+	}
+	if timeout > 0 && ctx.Err() == nil {
+		tc.SetDeadline(time.Time{})
+	}
+	return nil
 }
 
 // forceClose closes the raw socket, which makes the handler's blocked

@@ -46,7 +46,8 @@
 // and in number, so that a slow client cannot stall accepting.
 // [OverflowBacklog] instead stops accepting until a connection ends.
 // MaxConnsPerIP bounds what one client address can hold; its excess is
-// always rejected. IdleTimeout closes a connection that sends nothing.
+// always rejected. IdleTimeout closes a connection that sends nothing,
+// and TLSHandshakeTimeout one that does not finish its TLS handshake.
 //
 // At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
 // keeping a reserve for the rest of the process, so that the cap is reached

@@ -47,9 +47,16 @@ type Server struct {
 	Handler Handler
 
 	// TLSConfig, when set, makes every connection a TLS server connection.
-	// The handshake runs on the connection's goroutine, at its first Read
-	// or Write, never in the accept loop.
+	// The handshake runs on the connection's goroutine, never in the
+	// accept loop, before the Handler is called; a connection whose
+	// handshake fails is closed without reaching the Handler.
 	TLSConfig *tls.Config
+
+	// TLSHandshakeTimeout bounds the TLS handshake, so that a client that
+	// connects and never finishes it does not hold a slot for ever;
+	// Stats().HandshakeTimeouts counts those it closes. A stop cuts a
+	// handshake short too. Default 10s; negative means none.
+	TLSHandshakeTimeout time.Duration
 
 	// IdleTimeout, when set, closes a connection on which the handler's
 	// Read has waited that long without a byte, as Redis's timeout does;

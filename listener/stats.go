@@ -33,6 +33,9 @@ type Stats struct {
 	// IdleClosed is the number of connections closed because a Read
 	// waited IdleTimeout on them without a byte.
 	IdleClosed uint64
+	// HandshakeTimeouts is the number of TLS connections closed because
+	// their handshake did not finish within TLSHandshakeTimeout.
+	HandshakeTimeouts uint64
 	// Panics is the number of handler panics recovered (Reject's
 	// included).
 	Panics uint64
@@ -50,10 +53,10 @@ type Stats struct {
 // counters are the live form of Stats, updated without locks on the hot
 // path.
 type counters struct {
-	accepted, atCap, rejected, rejectedPerIP, closedAtStop, panics atomic.Uint64
-	idleClosed, forceClosed, acceptorRestarts, tmp                 atomic.Uint64
-	active                                                         atomic.Int64
-	maxConns                                                       atomic.Int64
+	accepted, atCap, rejected, rejectedPerIP, closedAtStop, panics    atomic.Uint64
+	idleClosed, handshakeTimeouts, forceClosed, acceptorRestarts, tmp atomic.Uint64
+	active                                                            atomic.Int64
+	maxConns                                                          atomic.Int64
 }
 
 // Stats returns a snapshot of the Server's counters. It is safe to call at
@@ -61,17 +64,18 @@ type counters struct {
 func (s *Server) Stats() Stats {
 	c := &s.counters
 	return Stats{
-		MaxConns:         int(c.maxConns.Load()),
-		Accepted:         c.accepted.Load(),
-		Active:           c.active.Load(),
-		AtCap:            c.atCap.Load(),
-		Rejected:         c.rejected.Load(),
-		RejectedPerIP:    c.rejectedPerIP.Load(),
-		ClosedAtStop:     c.closedAtStop.Load(),
-		IdleClosed:       c.idleClosed.Load(),
-		Panics:           c.panics.Load(),
-		ForceClosed:      c.forceClosed.Load(),
-		AcceptorRestarts: c.acceptorRestarts.Load(),
-		TemporaryErrors:  c.tmp.Load(),
+		MaxConns:          int(c.maxConns.Load()),
+		Accepted:          c.accepted.Load(),
+		Active:            c.active.Load(),
+		AtCap:             c.atCap.Load(),
+		Rejected:          c.rejected.Load(),
+		RejectedPerIP:     c.rejectedPerIP.Load(),
+		ClosedAtStop:      c.closedAtStop.Load(),
+		IdleClosed:        c.idleClosed.Load(),
+		HandshakeTimeouts: c.handshakeTimeouts.Load(),
+		Panics:            c.panics.Load(),
+		ForceClosed:       c.forceClosed.Load(),
+		AcceptorRestarts:  c.acceptorRestarts.Load(),
+		TemporaryErrors:   c.tmp.Load(),
 	}
 }
