@@ -27,7 +27,9 @@ type acceptor struct {
 	first   net.Listener                                // bound by Serve, for the first start
 	pace    backoff                                     // the template of each start's backoff
 	conns   *tracker
-	env     *connEnv // what every connection shares
+	backlog bool      // Overflow is OverflowBacklog: wait for a slot before Accept
+	rejects *rejecter // answers connections over a cap
+	env     *connEnv  // what every connection shares
 
 	starts    int
 	nextID    uint64      // the last connection's id
@@ -69,12 +71,14 @@ func (a *acceptor) Serve(ctx context.Context) error {
 
 	b := a.pace
 	for {
-		if !a.conns.reserve(ctx) {
+		if a.backlog && !a.conns.reserve(ctx) {
 			return nil
 		}
 		nc, err := ln.Accept()
 		if err != nil {
-			a.conns.free()
+			if a.backlog {
+				a.conns.free()
+			}
 			if ctx.Err() != nil {
 				if !errors.Is(err, net.ErrClosed) {
 					a.log.Debug().Err(err).Msg("accept error while stopping")
@@ -98,9 +102,27 @@ func (a *acceptor) Serve(ctx context.Context) error {
 		}
 		b.recovered()
 		a.stats.accepted.Add(1)
-		a.nextID++
-		a.conns.start(a.env.newConn(nc, a.nextID))
+		a.admit(nc)
 	}
+}
+
+// admit starts nc, or turns it away when it is over a cap. With
+// OverflowBacklog its slot is already reserved.
+func (a *acceptor) admit(nc net.Conn) {
+	if !a.backlog && !a.conns.tryReserve() {
+		a.rejects.turnAway(nc, false, a.conns.maxConns)
+		return
+	}
+	ip, ok := a.conns.takeIP(nc)
+	if !ok {
+		a.conns.free()
+		a.rejects.turnAway(nc, true, a.conns.maxPerIP)
+		return
+	}
+	a.nextID++
+	c := a.env.newConn(nc, a.nextID)
+	c.ip = ip
+	a.conns.start(c)
 }
 
 // rebindTries bounds how often a restarted acceptor retries a bind that

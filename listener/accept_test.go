@@ -274,11 +274,12 @@ func TestStopDuringBackoff(t *testing.T) {
 	}
 }
 
-// Behaviour 7: at MaxConns the acceptor stops accepting; the kernel queues
-// the next connection, which is served as soon as a slot frees.
+// Behaviour 7: at MaxConns, with OverflowBacklog, the acceptor stops
+// accepting; the kernel queues the next connection, which is served as
+// soon as a slot frees.
 func TestMaxConnsWaitsForASlot(t *testing.T) {
 	logs := seamtest.NewLogs(t)
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 2, Logger: logs.Logger()}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Overflow: OverflowBacklog, MaxConns: 2, Logger: logs.Logger()}
 	addr := seamtest.Start(t, s).Addr
 	dial := func() net.Conn {
 		c, err := net.Dial("tcp", addr.String())
@@ -317,7 +318,7 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 // A stop while the acceptor waits at the cap is not held up by it.
 func TestStopAtTheCap(t *testing.T) {
 	logs := seamtest.NewLogs(t)
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: 1, Logger: logs.Logger()}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Overflow: OverflowBacklog, MaxConns: 1, Logger: logs.Logger()}
 	srv := seamtest.Start(t, s)
 	c, err := net.Dial("tcp", srv.Addr.String())
 	if err != nil {

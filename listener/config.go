@@ -22,6 +22,10 @@ var (
 	ErrSocketInUse    = errors.New("listener: unix socket in use by a live process")
 	ErrAlreadyServing = errors.New("listener: Serve called while already serving")
 
+	// ErrIdleTimeout is wrapped by the error of a handler's Read on a
+	// connection closed because no byte arrived on it for IdleTimeout.
+	ErrIdleTimeout = errors.New("listener: no byte read for IdleTimeout; connection closed")
+
 	// ErrListenerGone means that the Server's given Listener cannot be
 	// served: its Accept failed for good, or an earlier Serve has served
 	// and closed it. It is services.ErrListenerGone too, so one errors.Is
@@ -31,10 +35,17 @@ var (
 
 // Defaults for the zero values of [Server]'s fields.
 const (
-	DefaultDrainTimeout     = 5 * time.Second
-	DefaultAcceptBackoffMin = 5 * time.Millisecond
-	DefaultAcceptBackoffMax = time.Second
+	DefaultDrainTimeout        = 5 * time.Second
+	DefaultAcceptBackoffMin    = 5 * time.Millisecond
+	DefaultAcceptBackoffMax    = time.Second
+	DefaultRejectTimeout       = time.Second
+	DefaultTLSHandshakeTimeout = 10 * time.Second
 )
+
+// maxRejecting bounds the rejections answered at once (see
+// Server.Reject); past it a connection over the cap is closed at once. It
+// is part of the descriptors the cap leaves to the rest of the process.
+const maxRejecting = 64
 
 // defaultRetireAfter is how many connections one connection supervisor
 // takes before a fresh one takes over. suture numbers a supervisor's
@@ -61,40 +72,56 @@ func (c config) drainTimeout(ctx context.Context) time.Duration {
 // config is a Server's fields with defaults filled in, read once per Serve so
 // that changing the Server while it runs has no half-applied effect.
 type config struct {
-	name        string
-	network     string
-	addr        string
-	handler     Handler
-	tls         *tls.Config
-	listener    net.Listener // a given Listener, served instead of binding
-	listen      bind.ListenFunc
-	maxConns    int
-	drain       time.Duration
-	drainSet    bool // DrainTimeout was set, so it bounds a budget's drain too
-	backoffMin  time.Duration
-	backoffMax  time.Duration
-	retireAfter uint32
-	sleep       func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
-	slotFreed   func()                                          // a test's hook, or nil
+	name             string
+	network          string
+	addr             string
+	handler          Handler
+	tls              *tls.Config
+	listener         net.Listener // a given Listener, served instead of binding
+	listen           bind.ListenFunc
+	maxConns         int
+	maxPerIP         int
+	idle             time.Duration
+	handshakeTimeout time.Duration    // 0 for none
+	now              func() time.Time // the idle timeout's clock
+	backlog          bool             // Overflow is OverflowBacklog
+	reject           Handler          // nil: a connection over the cap is closed at once
+	rejectWait       time.Duration
+	drain            time.Duration
+	drainSet         bool // DrainTimeout was set, so it bounds a budget's drain too
+	backoffMin       time.Duration
+	backoffMax       time.Duration
+	retireAfter      uint32
+	sleep            func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
+	nofile           func() (uint64, error)                          // the open-file limit, 0 for none
+	slotFreed        func()                                          // a test's hook, or nil
 }
 
 // resolve validates s and fills in defaults; it is the one place where the
 // zero values of Server's fields get their meaning.
 func (s *Server) resolve() (config, error) {
 	c := config{
-		name:        s.String(),
-		network:     s.Network,
-		addr:        s.Addr,
-		handler:     s.Handler,
-		tls:         s.TLSConfig,
-		listener:    s.Listener,
-		maxConns:    s.MaxConns,
-		drain:       s.DrainTimeout,
-		backoffMin:  s.AcceptBackoffMin,
-		backoffMax:  s.AcceptBackoffMax,
-		retireAfter: s.retireAfter,
-		sleep:       s.sleep,
-		slotFreed:   s.slotFreed,
+		name:             s.String(),
+		network:          s.Network,
+		addr:             s.Addr,
+		handler:          s.Handler,
+		tls:              s.TLSConfig,
+		listener:         s.Listener,
+		maxConns:         s.MaxConns,
+		maxPerIP:         s.MaxConnsPerIP,
+		idle:             s.IdleTimeout,
+		handshakeTimeout: s.TLSHandshakeTimeout,
+		now:              s.now,
+		backlog:          s.Overflow == OverflowBacklog,
+		reject:           s.Reject,
+		rejectWait:       s.RejectTimeout,
+		drain:            s.DrainTimeout,
+		backoffMin:       s.AcceptBackoffMin,
+		backoffMax:       s.AcceptBackoffMax,
+		retireAfter:      s.retireAfter,
+		sleep:            s.sleep,
+		nofile:           s.nofile,
+		slotFreed:        s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
 		return config{}, fmt.Errorf("listener: %w: "+format, append([]any{ErrBadConfig}, args...)...)
@@ -121,6 +148,32 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.maxConns < 0 {
 		return bad("MaxConns is %d; want 0 (no cap) or more", c.maxConns)
+	}
+	if c.maxPerIP < 0 {
+		return bad("MaxConnsPerIP is %d; want 0 (no cap) or more", c.maxPerIP)
+	}
+	if c.idle < 0 {
+		return bad("IdleTimeout is %v; want 0 (none) or more", c.idle)
+	}
+	switch {
+	case c.handshakeTimeout == 0:
+		c.handshakeTimeout = DefaultTLSHandshakeTimeout
+	case c.handshakeTimeout < 0:
+		c.handshakeTimeout = 0
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	switch s.Overflow {
+	case OverflowReject, OverflowBacklog:
+	default:
+		return bad("Overflow is %d; want OverflowReject or OverflowBacklog", s.Overflow)
+	}
+	if c.rejectWait < 0 {
+		return bad("RejectTimeout is %v; want 0 (the default) or more", c.rejectWait)
+	}
+	if c.rejectWait == 0 {
+		c.rejectWait = DefaultRejectTimeout
 	}
 	if c.drain < 0 {
 		return bad("DrainTimeout is %v; want 0 (the default) or more", c.drain)
@@ -151,6 +204,9 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.sleep == nil {
 		c.sleep = sleepCtx
+	}
+	if c.nofile == nil {
+		c.nofile = openFileLimit
 	}
 	if c.tls != nil && len(c.tls.Certificates) == 0 && c.tls.GetCertificate == nil && c.tls.GetConfigForClient == nil {
 		return bad("TLSConfig has no Certificates, GetCertificate or GetConfigForClient")

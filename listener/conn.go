@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
@@ -22,13 +25,16 @@ var errConnDone = fmt.Errorf("listener: connection ended: %w", suture.ErrDoNotRe
 
 // connEnv is what every connection of one Serve shares.
 type connEnv struct {
-	name     string // the listener's
-	handler  Handler
-	tls      *tls.Config
-	log      zerolog.Logger
-	logConns bool // whether per-connection loggers are worth building
-	stats    *counters
-	conns    *tracker
+	name             string // the listener's
+	handler          Handler
+	tls              *tls.Config
+	idle             time.Duration    // IdleTimeout; 0 for none
+	handshakeTimeout time.Duration    // TLSHandshakeTimeout; 0 for none
+	now              func() time.Time // the idle timeout's clock
+	log              zerolog.Logger
+	logConns         bool // whether per-connection loggers are worth building
+	stats            *counters
+	conns            *tracker
 
 	// ctx is every handler's ctx (with its logger added). Its cancel is
 	// step 2 of a graceful stop: one cancel reaches all handlers.
@@ -40,8 +46,9 @@ func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counte
 	logConns := ev.Enabled()
 	ev.Discard()
 	return &connEnv{
-		name: c.name, handler: c.handler, tls: c.tls,
-		log: log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
+		name: c.name, handler: c.handler, tls: c.tls, idle: c.idle, now: c.now,
+		handshakeTimeout: c.handshakeTimeout,
+		log:              log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
 	}
 }
 
@@ -51,16 +58,22 @@ type conn struct {
 	raw    net.Conn // the accepted socket, closed by force at the drain deadline
 	nc     net.Conn // what the handler gets: raw, or a TLS server over it
 	id     uint64
+	idle   *idleConn   // under nc when IdleTimeout is set
 	gen    *generation // set by the tracker
+	ip     netip.Addr  // the remote IP counted for MaxConnsPerIP, if any; guarded by tracker.mu
 	forced atomic.Bool
 }
 
 // newConn wraps an accepted socket; the TLS handshake, if any, happens on
-// the connection's goroutine at the handler's first Read or Write.
+// the connection's goroutine, before the handler.
 func (e *connEnv) newConn(nc net.Conn, id uint64) *conn {
 	c := &conn{env: e, raw: nc, nc: nc, id: id}
+	if e.idle > 0 {
+		c.idle = newIdleConn(nc, e.idle, e.now, e.stats)
+		c.nc = c.idle
+	}
 	if e.tls != nil {
-		c.nc = tls.Server(nc, e.tls)
+		c.nc = tls.Server(c.nc, e.tls)
 	}
 	return c
 }
@@ -132,10 +145,46 @@ func (c *conn) Serve(context.Context) (err error) {
 		}
 		err = errConnDone
 	}()
-	if herr := e.handler.ServeConn(ctx, c.nc); herr != nil && !c.quietErr(herr) {
+	if c.idle != nil {
+		c.idle.start()
+	}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		if err := c.handshake(ctx, tc); err != nil {
+			log.Debug().Err(err).Msg("TLS handshake failed; connection closed")
+			return errConnDone
+		}
+	}
+	herr := e.handler.ServeConn(ctx, c.nc)
+	switch {
+	case c.idle != nil && c.idle.closedIdle():
+		log.Debug().Dur("idle_timeout", e.idle).Msg("no byte read for IdleTimeout; connection closed")
+	case herr != nil && !c.quietErr(herr):
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}
 	return errConnDone
+}
+
+// handshake runs the TLS handshake before the handler, within
+// TLSHandshakeTimeout, so that a client that connects and never finishes
+// it holds its slot for a bounded time, and a stop does not wait for it.
+func (c *conn) handshake(ctx context.Context, tc *tls.Conn) error {
+	timeout := c.env.handshakeTimeout
+	if timeout > 0 {
+		tc.SetDeadline(time.Now().Add(timeout))
+	}
+	stop := context.AfterFunc(ctx, func() { tc.SetDeadline(aLongTimeAgo) })
+	err := tc.Handshake()
+	stop()
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			c.env.stats.handshakeTimeouts.Add(1)
+		}
+		return err
+	}
+	if timeout > 0 && ctx.Err() == nil {
+		tc.SetDeadline(time.Time{})
+	}
+	return nil
 }
 
 // forceClose closes the raw socket, which makes the handler's blocked

@@ -138,22 +138,22 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 
 	t.Run("no connection supervisor can start", func(t *testing.T) {
 		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
-		before := s.Stats().Rejected
+		before := s.Stats().ClosedAtStop
 		client := start(conns)
 		defer client.Close()
 		expectClosed(t, client)
-		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 {
+		if s.Stats().ClosedAtStop != before+1 || s.Stats().Active != 0 {
 			t.Fatalf("stats = %+v", s.Stats())
 		}
 	})
 	t.Run("the connection supervisor is stopping", func(t *testing.T) {
 		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
 		conns.current = &generation{sup: stopped()}
-		before := s.Stats().Rejected
+		before := s.Stats().ClosedAtStop
 		client := start(conns)
 		defer client.Close()
 		expectClosed(t, client)
-		if s.Stats().Rejected != before+1 || s.Stats().Active != 0 || len(conns.open) != 0 {
+		if s.Stats().ClosedAtStop != before+1 || s.Stats().Active != 0 || len(conns.open) != 0 {
 			t.Fatalf("stats = %+v, %d tracked", s.Stats(), len(conns.open))
 		}
 	})

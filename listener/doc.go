@@ -46,14 +46,31 @@
 // Temporary accept errors (EMFILE, ENFILE, ECONNABORTED...) pause the
 // acceptor, from AcceptBackoffMin doubling to AcceptBackoffMax, with a few
 // log lines per burst. Any other accept error ends the acceptor; its
-// supervisor restarts it and it binds the same address again. At MaxConns
-// open connections the acceptor stops accepting until one ends.
+// supervisor restarts it and it binds the same address again.
+//
+// # Overload
+//
+// Excess load is answered, never left hanging. At MaxConns open
+// connections the default [OverflowReject] accepts each new connection,
+// answers it through the Server's Reject handler (or closes it at once
+// without one) and closes it, off the accept loop, bounded by a deadline
+// and in number, so that a slow client cannot stall accepting.
+// [OverflowBacklog] instead stops accepting until a connection ends.
+// MaxConnsPerIP bounds what one client address can hold; its excess is
+// always rejected. IdleTimeout closes a connection that sends nothing,
+// and TLSHandshakeTimeout one that does not finish its TLS handshake.
+//
+// At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
+// keeping a reserve for the rest of the process, so that the cap is reached
+// before Accept fails for want of descriptors.
 package listener
 
 // A connection's way through the package, one file and one owner a step:
 // accept.go (the acceptor, pacing a burst of errors with backoff.go)
-// accepts it; track.go (the tracker) reserves its slot, counts it and
+// accepts it, or hands it to reject.go when it is over a cap; track.go (the tracker) reserves its slot, counts it and
 // starts it under a connection supervisor; conn.go serves it as a suture
-// service that calls the Handler; track.go forgets it and frees its slot;
+// service that calls the Handler (through idle.go's wrapper with
+// IdleTimeout); track.go forgets it and frees its slot;
 // drain.go ends the stragglers at a graceful stop. bind.go opens the
-// socket, and server.go ties the steps together in Serve.
+// socket, fdlimit.go fits the cap to the open-file limit, and server.go
+// ties the steps together in Serve.

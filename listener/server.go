@@ -47,9 +47,28 @@ type Server struct {
 	Handler Handler
 
 	// TLSConfig, when set, makes every connection a TLS server connection.
-	// The handshake runs on the connection's goroutine, at its first Read
-	// or Write, never in the accept loop.
+	// The handshake runs on the connection's goroutine, never in the
+	// accept loop, before the Handler is called; a connection whose
+	// handshake fails is closed without reaching the Handler.
 	TLSConfig *tls.Config
+
+	// TLSHandshakeTimeout bounds the TLS handshake, so that a client that
+	// connects and never finishes it does not hold a slot for ever;
+	// Stats().HandshakeTimeouts counts those it closes. A stop cuts a
+	// handshake short too. Default 10s; negative means none.
+	TLSHandshakeTimeout time.Duration
+
+	// IdleTimeout, when set, closes a connection on which the handler's
+	// Read has waited that long without a byte, as Redis's timeout does;
+	// the Read returns an error wrapping [ErrIdleTimeout] and
+	// Stats().IdleClosed counts it. Time the handler spends between
+	// Reads is not idleness, and nor is a slow Write. The handler's own
+	// read deadlines keep working beside it. 0 (the default) means none,
+	// and costs nothing: the handler gets the accepted socket itself.
+	// When set, the handler's conn wraps the socket (under the TLS layer,
+	// with TLSConfig), whose NetConn method returns the socket; it adds a
+	// clock read to each Read, not a timer reset.
+	IdleTimeout time.Duration
 
 	// Bind, when set, opens the listening socket for Addr in place of
 	// net.Listen, at the start and at every re-bind after an acceptor
@@ -68,10 +87,54 @@ type Server struct {
 	// error at once.
 	Listener net.Listener
 
-	// MaxConns caps the connections open at once; 0 means no cap. At the
-	// cap the acceptor stops calling Accept, so new connections wait in
-	// the kernel's backlog, until a connection ends.
+	// MaxConns caps the connections open at once. What happens to a
+	// connection over the cap is Overflow's choice.
+	//
+	// The cap must fit the process's open-file limit (RLIMIT_NOFILE,
+	// whose soft limit Serve first raises to the hard one where it can),
+	// or Accept would fail with EMFILE and leave clients in the backlog
+	// unanswered. Serve keeps a reserve of descriptors for the rest of
+	// the process, 64 for rejections in flight plus a sixteenth of the
+	// limit (at least 32), and when MaxConns is more than the limit less
+	// the reserve it logs a warning with both numbers and caps at that.
+	// 0 (the default) caps at that too, and means no cap where the
+	// limit is unlimited or unknown. Stats().MaxConns is the cap in
+	// force. The check is per Server: several in one process should
+	// each be given a MaxConns that together fit.
 	MaxConns int
+
+	// MaxConnsPerIP caps the connections open at once from one remote
+	// IP address (IPv4-mapped IPv6 counted as IPv4); 0 means no cap. A
+	// connection over it is rejected, as by OverflowReject, whatever
+	// Overflow says: it is known only once accepted, and waiting for it
+	// in the backlog would hold up every other client. Connections
+	// without an IP address (unix sockets) are not counted.
+	MaxConnsPerIP int
+
+	// Overflow is what happens to a connection over MaxConns. The
+	// default, OverflowReject, accepts it, answers it through Reject and
+	// closes it, so that excess load is answered at once rather than left
+	// hanging; OverflowBacklog leaves it in the kernel's backlog until a
+	// connection ends, as ranch and HAProxy do.
+	Overflow Overflow
+
+	// Reject answers a connection turned away over MaxConns by
+	// OverflowReject, or over MaxConnsPerIP, for example with the protocol's "server busy" reply. It runs on a
+	// goroutine of its own, never on the accept loop, with the
+	// connection's deadline at RejectTimeout; the listener closes the
+	// connection when it returns, after letting the client read the
+	// answer (a half-close, then reading until the client closes or the
+	// deadline passes). At most 64 rejections run at once; beyond that,
+	// and when Reject is nil (the default), a connection over the cap is
+	// closed at once: the client sees the connection end rather than
+	// waiting. The conn is a TLS server connection when TLSConfig is set,
+	// its handshake within the same deadline. ctx is cancelled when the
+	// listener stops. A panic is recovered and logged.
+	Reject Handler
+
+	// RejectTimeout bounds each Reject: its connection's deadline, the
+	// lingering close included. Default 1s.
+	RejectTimeout time.Duration
 
 	// DrainTimeout is how long a graceful stop waits for handlers to
 	// return after their ctx is cancelled before closing their connections
@@ -103,6 +166,13 @@ type Server struct {
 	// sleep replaces the accept backoff's timer in tests; it reports
 	// false when ctx ended first.
 	sleep func(ctx context.Context, d time.Duration) bool
+
+	// now replaces the idle timeout's clock in tests.
+	now func() time.Time
+
+	// nofile replaces openFileLimit in tests, which cannot change the
+	// process's real limit safely.
+	nofile func() (uint64, error)
 
 	// slotFreed, when set, is called each time a connection slot is
 	// freed, for tests of the MaxConns bound.
@@ -141,10 +211,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
 	}
 	log := s.Logger.With().Str("listener", cfg.name).Logger()
+	cfg.fitFileLimit(log)
 	spec := suture.Spec{
 		EventHook: supervisor.EventHook(log),
 		Timeout:   cfg.drain + stopGrace,
 	}
+	s.counters.maxConns.Store(int64(cfg.maxConns))
 	connSups := suture.New(cfg.name+"/conns", spec)
 	conns := newTracker(cfg, connSups, &s.counters, log)
 	// One ctx for every handler, cancelled once by the drain: stopping
@@ -163,6 +235,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		given:   cfg.listener != nil,
 		pace:    backoff{min: cfg.backoffMin, max: cfg.backoffMax, sleep: cfg.sleep, log: log},
 		conns:   conns,
+		backlog: cfg.backlog,
+		rejects: newRejecter(cfg, &s.counters, log),
 		env:     newConnEnv(cfg, handlerCtx, log, &s.counters, conns),
 	}
 
@@ -195,7 +269,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancelConns()
 	serving := connSups.ServeBackground(connsCtx)
 	accepting := acceptors.ServeBackground(acceptCtx)
-	log.Info().Str("network", cfg.network).Str("addr", bound).Msg("listening")
+	log.Info().Str("network", cfg.network).Str("addr", bound).Int("max_conns", cfg.maxConns).Msg("listening")
 
 	var result error
 	select {
@@ -218,6 +292,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if accepting != nil {
 		<-accepting
 	}
+	acc.rejects.stop()
 	if l := cfg.listener; l != nil {
 		l.Close()
 	}

@@ -81,6 +81,8 @@ func TestBadConfigIsRefusedBeforeBinding(t *testing.T) {
 		{"no handler", &Server{Addr: "127.0.0.1:0"}, "Handler is nil"},
 		{"bad network", &Server{Network: "udp", Handler: HandlerFunc(echo)}, "Network"},
 		{"negative max conns", &Server{MaxConns: -1, Handler: HandlerFunc(echo)}, "MaxConns"},
+		{"unknown overflow", &Server{Overflow: 7, Handler: HandlerFunc(echo)}, "Overflow"},
+		{"negative reject timeout", &Server{RejectTimeout: -time.Second, Handler: HandlerFunc(echo)}, "RejectTimeout"},
 		{"negative drain", &Server{DrainTimeout: -time.Second, Handler: HandlerFunc(echo)}, "DrainTimeout"},
 		{"negative backoff", &Server{AcceptBackoffMin: -1, Handler: HandlerFunc(echo)}, "backoff"},
 		{"min above max", &Server{AcceptBackoffMin: time.Second, AcceptBackoffMax: time.Millisecond, Handler: HandlerFunc(echo)}, "AcceptBackoffMin"},

@@ -2,6 +2,8 @@ package listener
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -11,7 +13,7 @@ import (
 )
 
 // tracker knows every open connection of one Serve: it holds the MaxConns
-// slots, runs each connection under a connection supervisor (a
+// slots and the MaxConnsPerIP counts, runs each connection under a connection supervisor (a
 // generation), lets the drain close the stragglers by force and learn when
 // the last one ended, and names them in stop reports.
 //
@@ -27,6 +29,7 @@ type tracker struct {
 	maxConns    int
 	slots       chan struct{} // one token per open connection; nil without MaxConns
 	slotFreed   func()        // a test's hook, or nil
+	maxPerIP    int           // MaxConnsPerIP; 0 for none
 
 	// current is the generation taking new connections. Only the acceptor
 	// goroutine (one at a time) touches it and gens.
@@ -35,8 +38,9 @@ type tracker struct {
 
 	mu     sync.Mutex
 	open   map[*conn]struct{}
-	closed bool          // the drain has begun: nothing more is tracked
-	empty  chan struct{} // closed once closed and no connection is open
+	perIP  map[netip.Addr]int // open connections by remote IP, with maxPerIP
+	closed bool               // the drain has begun: nothing more is tracked
+	empty  chan struct{}      // closed once closed and no connection is open
 }
 
 // A generation is one connection supervisor. suture numbers a supervisor's
@@ -66,19 +70,57 @@ func newTracker(c config, sup *suture.Supervisor, stats *counters, log zerolog.L
 		log:         log,
 		maxConns:    c.maxConns,
 		slotFreed:   c.slotFreed,
+		maxPerIP:    c.maxPerIP,
 		open:        make(map[*conn]struct{}),
 		empty:       make(chan struct{}),
 	}
 	if c.maxConns > 0 {
 		t.slots = make(chan struct{}, c.maxConns)
 	}
+	if c.maxPerIP > 0 {
+		t.perIP = make(map[netip.Addr]int)
+	}
 	return t
 }
 
+// takeIP counts nc against its remote IP's share of MaxConnsPerIP; it
+// reports false when the share is full. The IP it returns is released when
+// the connection is untracked or closed at stop. Connections with no IP
+// (unix sockets) have no share and are always taken.
+func (t *tracker) takeIP(nc net.Conn) (netip.Addr, bool) {
+	if t.perIP == nil {
+		return netip.Addr{}, true
+	}
+	tcp, ok := nc.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}, true
+	}
+	ip := tcp.AddrPort().Addr().Unmap()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.perIP[ip] >= t.maxPerIP {
+		return netip.Addr{}, false
+	}
+	t.perIP[ip]++
+	return ip, true
+}
+
+// releaseIPLocked gives c's share of its IP back, once.
+func (t *tracker) releaseIPLocked(c *conn) {
+	if !c.ip.IsValid() {
+		return
+	}
+	if n := t.perIP[c.ip] - 1; n > 0 {
+		t.perIP[c.ip] = n
+	} else {
+		delete(t.perIP, c.ip)
+	}
+	c.ip = netip.Addr{}
+}
+
 // reserve takes a connection slot, waiting while MaxConns connections are
-// open; it reports false when ctx ended first. Not accepting at the cap
-// leaves new connections in the kernel's backlog instead of accepting and
-// dropping them.
+// open; it reports false when ctx ended first. It is OverflowBacklog's:
+// not accepting at the cap leaves new connections in the kernel's backlog.
 func (t *tracker) reserve(ctx context.Context) bool {
 	if t.slots == nil {
 		return ctx.Err() == nil
@@ -98,8 +140,23 @@ func (t *tracker) reserve(ctx context.Context) bool {
 	}
 }
 
-// free gives a slot back: after a failed Accept, a rejected connection,
-// or a connection's end.
+// tryReserve takes a connection slot if one is free. It is
+// OverflowReject's, after Accept: a slot that frees while the acceptor
+// waits in Accept is then not missed.
+func (t *tracker) tryReserve() bool {
+	if t.slots == nil {
+		return true
+	}
+	select {
+	case t.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// free gives a slot back: after a failed Accept, a connection closed at
+// stop, or a connection's end.
 func (t *tracker) free() {
 	if t.slots != nil {
 		<-t.slots
@@ -114,14 +171,14 @@ func (t *tracker) free() {
 func (t *tracker) start(c *conn) {
 	g := t.generation()
 	if g == nil || !t.track(c, g) {
-		t.reject(c)
+		t.closeAtStop(c)
 		return
 	}
 	if g.sup.Add(c) == (suture.ServiceToken{}) {
 		// The supervisor is stopping and did not start c; it is ours to
 		// close.
 		t.untrack(c)
-		t.reject(c)
+		t.closeAtStop(c)
 	}
 }
 
@@ -134,10 +191,15 @@ func (t *tracker) end(c *conn) {
 	t.free()
 }
 
-func (t *tracker) reject(c *conn) {
+// closeAtStop closes a connection that the stopping listener can no
+// longer serve.
+func (t *tracker) closeAtStop(c *conn) {
+	t.mu.Lock()
+	t.releaseIPLocked(c)
+	t.mu.Unlock()
 	c.raw.Close()
 	t.free()
-	t.stats.rejected.Add(1)
+	t.stats.closedAtStop.Add(1)
 }
 
 // generation returns the supervisor for the next connection, starting a
@@ -190,6 +252,7 @@ func (t *tracker) track(c *conn, g *generation) bool {
 func (t *tracker) untrack(c *conn) {
 	t.mu.Lock()
 	delete(t.open, c)
+	t.releaseIPLocked(c)
 	t.stats.active.Add(-1)
 	g := c.gen
 	g.open--

@@ -12,7 +12,11 @@
 //	-aof               append-only file; empty disables persistence (default kv.aof)
 //	-fsync             always, everysec or no (default everysec)
 //	-maxconns          most connections open at once; 0 means no cap (default 10000)
+//	-timeout           close a client idle for this many seconds, as Redis's timeout; 0 means never (default 0)
 //	-shutdown-timeout  the whole graceful stop's budget, as Redis 7's shutdown-timeout (default 10s)
+//
+// A client over -maxconns gets Redis's "-ERR max number of clients
+// reached" at once, and its connection is closed.
 //
 // At start the append-only file is replayed before the listener binds, so
 // no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
@@ -30,6 +34,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -56,6 +61,7 @@ type config struct {
 	aofPath         string
 	fsync           aof.Fsync
 	maxConns        int
+	idleTimeout     time.Duration
 	shutdownTimeout time.Duration
 	logger          zerolog.Logger
 
@@ -74,10 +80,13 @@ func main() {
 	flag.StringVar(&cfg.aofPath, "aof", "kv.aof", "append-only file; empty disables persistence")
 	flag.StringVar(&fsync, "fsync", "everysec", "when to fsync the append-only file: always, everysec or no")
 	flag.IntVar(&cfg.maxConns, "maxconns", 10000, "most connections open at once; 0 means no cap")
+	var idleSecs int
+	flag.IntVar(&idleSecs, "timeout", 0, "close a client idle for this many seconds, as Redis's timeout; 0 means never")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"how long a graceful stop may take in all: draining connections, then flushing the append-only file")
 	flag.Parse()
 
+	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
 	cfg.logger = consoleLogger()
 	var err error
 	if cfg.fsync, err = aof.ParseFsync(fsync); err != nil {
@@ -140,6 +149,9 @@ func newApp(cfg config) (*app, error) {
 	if cfg.maxConns < 0 {
 		return nil, fmt.Errorf("kv: -maxconns %d must not be negative", cfg.maxConns)
 	}
+	if cfg.idleTimeout < 0 {
+		return nil, fmt.Errorf("kv: -timeout %v must not be negative", cfg.idleTimeout)
+	}
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
 	}
@@ -149,10 +161,12 @@ func newApp(cfg config) (*app, error) {
 	// DrainTimeout is left unset: the listener drains within its share
 	// of -shutdown-timeout, keeping some for closing stragglers by force.
 	a.listener = &listener.Server{
-		Name:     "listener kv",
-		Addr:     cfg.addr,
-		MaxConns: cfg.maxConns,
-		Logger:   log,
+		Name:        "listener kv",
+		Addr:        cfg.addr,
+		MaxConns:    cfg.maxConns,
+		Reject:      listener.HandlerFunc(rejectClient),
+		IdleTimeout: cfg.idleTimeout,
+		Logger:      log,
 	}
 	var journal store.Journal
 	if cfg.aofPath != "" {
@@ -211,6 +225,16 @@ func newApp(cfg config) (*app, error) {
 		Logger:         log,
 	}
 	return a, nil
+}
+
+// maxClientsReply is what redis-server answers a client over maxclients.
+const maxClientsReply = "-ERR max number of clients reached\r\n"
+
+// rejectClient answers a connection over -maxconns as redis-server does;
+// the listener then closes it.
+func rejectClient(_ context.Context, c net.Conn) error {
+	_, err := io.WriteString(c, maxClientsReply)
+	return err
 }
 
 // loaded ends the replay of the append-only file, before the group starts

@@ -1,0 +1,156 @@
+package listener
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"math/bits"
+	"net"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Overflow is what a [Server] does with a connection that would pass
+// MaxConns. A connection over MaxConnsPerIP is always rejected.
+type Overflow int
+
+const (
+	// OverflowReject, the default, accepts the connection, hands it to
+	// the Server's Reject handler for at most RejectTimeout, and closes
+	// it; with no Reject, it closes it at once. The client learns at
+	// once that the server is full, as redis-server answers "-ERR max
+	// number of clients reached", instead of hanging in the kernel's
+	// backlog until its own timeout.
+	OverflowReject Overflow = iota
+
+	// OverflowBacklog stops calling Accept at MaxConns, so new
+	// connections wait in the kernel's backlog (and, once it is full,
+	// the kernel drops their SYNs) until a connection ends. It suits
+	// clients that would rather wait than be told to retry, and short
+	// bursts. MaxConnsPerIP still rejects: its excess is known only
+	// after Accept.
+	OverflowBacklog
+)
+
+// String names the policy as its constant does.
+func (o Overflow) String() string {
+	switch o {
+	case OverflowReject:
+		return "OverflowReject"
+	case OverflowBacklog:
+		return "OverflowBacklog"
+	}
+	return fmt.Sprintf("Overflow(%d)", int(o))
+}
+
+// rejecter answers the connections turned away at a cap, off the accept
+// loop so that a slow or malicious client cannot stall accepting: each on
+// a goroutine of its own, each bounded by a deadline, at most
+// maxRejecting at once. Past that bound, and with no Reject handler, a
+// connection is closed at once: closing is an answer too, and costs the
+// accept loop one close.
+type rejecter struct {
+	handler Handler // nil: close at once
+	timeout time.Duration
+	tls     *tls.Config
+	stats   *counters
+	log     zerolog.Logger
+
+	slots  chan struct{} // one token per rejection in flight
+	ctx    context.Context
+	cancel context.CancelFunc // stop cuts every rejection in flight short
+	wg     sync.WaitGroup
+}
+
+func newRejecter(c config, stats *counters, log zerolog.Logger) *rejecter {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &rejecter{
+		handler: c.reject,
+		timeout: c.rejectWait,
+		tls:     c.tls,
+		stats:   stats,
+		log:     log,
+		slots:   make(chan struct{}, maxRejecting),
+		ctx:     ctx,
+		cancel:  cancel,
+	}
+}
+
+// turnAway answers nc, which is over a cap, and closes it; it never
+// blocks. perIP says which cap: MaxConnsPerIP, or else MaxConns.
+func (r *rejecter) turnAway(nc net.Conn, perIP bool, limit int) {
+	n := r.stats.rejected.Add(1)
+	name := "max_conns"
+	if perIP {
+		r.stats.rejectedPerIP.Add(1)
+		name = "max_conns_per_ip"
+	}
+	if bits.OnesCount64(n) == 1 {
+		// The 1st, 2nd, 4th, 8th...: a flood costs a few lines.
+		r.log.Warn().Int(name, limit).Uint64("rejected", n).Stringer("remote", nc.RemoteAddr()).
+			Msg("connection over the cap rejected")
+	}
+	if r.handler == nil {
+		nc.Close()
+		return
+	}
+	select {
+	case r.slots <- struct{}{}:
+	default:
+		nc.Close()
+		return
+	}
+	r.wg.Add(1)
+	go r.answer(nc)
+}
+
+// answer runs the Reject handler on nc within the deadline, then closes
+// nc after a lingering half-close, so that the answer is not lost to a
+// reset: closing a socket with unread input makes the kernel send RST,
+// which can discard the reply before the client reads it.
+func (r *rejecter) answer(nc net.Conn) {
+	defer r.wg.Done()
+	defer func() { <-r.slots }()
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(r.timeout))
+	stop := context.AfterFunc(r.ctx, func() { nc.SetDeadline(aLongTimeAgo) })
+	defer stop()
+
+	conn := nc
+	if r.tls != nil {
+		conn = tls.Server(nc, r.tls)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				r.stats.panics.Add(1)
+				r.log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).
+					Stringer("remote", nc.RemoteAddr()).Msg("Reject panicked; connection closed")
+			}
+		}()
+		if err := r.handler.ServeConn(r.ctx, conn); err != nil {
+			r.log.Debug().Err(err).Stringer("remote", nc.RemoteAddr()).Msg("Reject returned an error")
+		}
+	}()
+	if tc, ok := conn.(*tls.Conn); ok {
+		_ = tc.CloseWrite() // close_notify, when the handshake finished
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		// Read until the client closes or the deadline passes.
+		_, _ = io.Copy(io.Discard, nc)
+	}
+}
+
+// stop cuts the rejections in flight short and waits for them.
+func (r *rejecter) stop() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// aLongTimeAgo is a deadline already past: setting it makes a blocked
+// read or write return at once.
+var aLongTimeAgo = time.Unix(1, 0)
