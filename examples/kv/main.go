@@ -61,9 +61,6 @@ type config struct {
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
 	openAOF func(path string) (aof.File, error)
-	// failureBackoff replaces the tree's pause after repeated failures, so
-	// that tests of a recovery need not wait 15 seconds.
-	failureBackoff time.Duration
 }
 
 func main() {
@@ -115,7 +112,8 @@ func consoleLogger() zerolog.Logger {
 // ready, and stops them in reverse order.
 //
 //	kv (supervisor.Group)
-//	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof "")
+//	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof ""),
+//	│                     retried in place when it fails (services.Retry)
 //	├── expire .......... the active expiry sweep, every 100ms
 //	└── listener kv ..... seam's accept loop; each connection runs server.Handler
 type app struct {
@@ -184,7 +182,11 @@ func newApp(cfg config) (*app, error) {
 
 	var children []suture.Service
 	if a.aof != nil {
-		children = append(children, a.aof)
+		// A full disk fails the writer at every attempt until space is
+		// freed. Retried in place (100ms doubling to 1s) it is back
+		// within a second of the space; left to the group, five quick
+		// failures would pause every restart for 15s.
+		children = append(children, &services.Retry{Service: a.aof, Logger: log})
 	}
 	children = append(children, &services.Periodic{
 		Name:     "expire",
@@ -199,11 +201,10 @@ func newApp(cfg config) (*app, error) {
 		},
 	}, a.listener)
 	a.root = &supervisor.Group{
-		Name:           "kv",
-		Services:       children,
-		FailureBackoff: cfg.failureBackoff,
-		StartTimeout:   loadTimeout,
-		Logger:         log,
+		Name:         "kv",
+		Services:     children,
+		StartTimeout: loadTimeout,
+		Logger:       log,
 	}
 	return a, nil
 }
