@@ -125,11 +125,15 @@ func (sh *shard) remove(e *entry) {
 	}
 }
 
-// put stores a copy of val under key with expiry exp, in e if the key
-// exists. The shard must be write-locked.
-func (sh *shard) put(e *entry, key, val []byte, exp int64) {
-	v := make([]byte, len(val))
-	copy(v, val)
+// put stores val under key with expiry exp, in e if the key exists: val
+// itself if it is owned (handed over by the caller), a copy otherwise. The
+// shard must be write-locked.
+func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) {
+	v := val
+	if !owned {
+		v = make([]byte, len(val))
+		copy(v, val)
+	}
 	if e == nil {
 		k := string(key)
 		sh.keys[k] = &entry{key: k, val: v, exp: exp}
@@ -195,9 +199,13 @@ type SetOptions struct {
 	Mode     SetMode
 	ExpireAt int64 // unix milliseconds; 0 means no expiry
 	KeepTTL  bool  // keep the key's current expiry (KEEPTTL, INCR, APPEND)
+	// Owned hands val over to the store, which keeps it without a copy:
+	// the caller must never change it again. A large value then costs its
+	// size once.
+	Owned bool
 }
 
-// Set stores a copy of val under key if o.Mode allows, journalling rec
+// Set stores val (a copy unless o.Owned) under key if o.Mode allows, journalling rec
 // first. It returns the previous value and whether there was one (for
 // SET ... GET and GETSET), and whether the value was set. An ExpireAt that
 // has already passed deletes the key instead, journalled as DEL.
@@ -230,14 +238,15 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 	if o.KeepTTL && e != nil {
 		exp = e.exp
 	}
-	sh.put(e, key, val, exp)
+	sh.put(e, key, val, exp, o.Owned)
 	return old, hadOld, true, nil
 }
 
 // MSet sets every key-value pair in kv (key, value, key, value...)
 // atomically, journalling rec once. Existing expiries are cleared, as SET
-// does.
-func (s *Store) MSet(kv [][]byte, rec [][]byte) error {
+// does. A value kv[i] for which owned(i) is true is kept without a copy
+// (see SetOptions.Owned); owned may be nil.
+func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 	var locked [NumShards]bool
 	for i := 0; i < len(kv); i += 2 {
 		locked[s.shardIndex(kv[i])] = true
@@ -261,7 +270,7 @@ func (s *Store) MSet(kv [][]byte, rec [][]byte) error {
 		sh := s.shard(kv[i])
 		// An expired key is overwritten whole, value and expiry, so it
 		// needs no DEL first.
-		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0)
+		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0, owned != nil && owned(i+1))
 	}
 	return nil
 }
@@ -310,7 +319,7 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 	var buf [20]byte
 	v := strconv.AppendInt(buf[:0], n, 10)
 	if e == nil {
-		sh.put(nil, key, v, 0)
+		sh.put(nil, key, v, 0, false)
 	} else {
 		e.val = append([]byte(nil), v...)
 	}
@@ -334,7 +343,7 @@ func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
 		return 0, err
 	}
 	if e == nil {
-		sh.put(nil, key, val, 0)
+		sh.put(nil, key, val, 0, false)
 		return len(val), nil
 	}
 	// Growing in place is safe: readers hold slices no longer than the

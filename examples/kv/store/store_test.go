@@ -128,7 +128,7 @@ func TestRefusedWriteChangesNothing(t *testing.T) {
 	j.fail = boom
 	writes := map[string]func() error{
 		"set":     func() error { _, _, _, err := s.Set(b("k"), b("2"), SetOptions{}, rec("x")); return err },
-		"mset":    func() error { return s.MSet(rec("k", "2", "other", "3"), rec("x")) },
+		"mset":    func() error { return s.MSet(rec("k", "2", "other", "3"), nil, rec("x")) },
 		"del":     func() error { _, err := s.Del(b("k"), rec("x")); return err },
 		"incr":    func() error { _, err := s.IncrBy(b("k"), 1, rec("x")); return err },
 		"append":  func() error { _, err := s.Append(b("k"), b("2"), rec("x")); return err },
@@ -315,7 +315,7 @@ func TestExpireConditions(t *testing.T) {
 
 func TestDelMSetFlush(t *testing.T) {
 	s, j, _ := newTestStore(t)
-	if err := s.MSet(rec("a", "1", "b", "2", "a", "3"), rec("MSET", "a", "1", "b", "2", "a", "3")); err != nil {
+	if err := s.MSet(rec("a", "1", "b", "2", "a", "3"), nil, rec("MSET", "a", "1", "b", "2", "a", "3")); err != nil {
 		t.Fatal(err)
 	}
 	mustGet(t, s, "a", "3")
@@ -441,7 +441,7 @@ func TestJournalOrderMatchesStore(t *testing.T) {
 				case 1:
 					s.Append(b(k), b("+"), rec("APPEND", k, "+"))
 				case 2:
-					s.MSet(rec(k, "m", "k0", "z"), rec("MSET", k, "m", "k0", "z"))
+					s.MSet(rec(k, "m", "k0", "z"), nil, rec("MSET", k, "m", "k0", "z"))
 				}
 				s.Get(b(k))
 			}
@@ -457,7 +457,7 @@ func TestJournalOrderMatchesStore(t *testing.T) {
 		case "APPEND":
 			replayed.Append(b(f[1]), b(f[2]), nil)
 		case "MSET":
-			replayed.MSet(rec(f[1:]...), nil)
+			replayed.MSet(rec(f[1:]...), nil, nil)
 		}
 	}
 	for i := range 7 {
