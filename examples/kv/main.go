@@ -13,6 +13,10 @@
 //	-fsync             always, everysec or no (default everysec)
 //	-maxconns          most connections open at once; 0 means no cap (default 10000)
 //	-shutdown-timeout  the whole graceful stop's budget, as Redis 7's shutdown-timeout (default 10s)
+//	-client-query-buffer-limit  most one command may hold, as Redis's (default 1gb)
+//	-proto-max-bulk-len         longest bulk string a client may send, as Redis's (default 512mb)
+//	-loglevel          debug, info, warn or error (default info)
+//	-logformat         auto, console or json; auto is console on a terminal, JSON otherwise
 //
 // At start the append-only file is replayed before the listener binds, so
 // no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
@@ -30,6 +34,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"time"
@@ -56,6 +61,8 @@ type config struct {
 	fsync           aof.Fsync
 	maxConns        int
 	shutdownTimeout time.Duration
+	maxQueryBuffer  int64
+	maxBulkLen      int64
 	logger          zerolog.Logger
 
 	// openAOF replaces how the append-only file is opened for writing, so
@@ -72,12 +79,29 @@ func main() {
 	flag.IntVar(&cfg.maxConns, "maxconns", 10000, "most connections open at once; 0 means no cap")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"how long a graceful stop may take in all: draining connections, then flushing the append-only file")
+	queryBuffer := flag.String("client-query-buffer-limit", "1gb",
+		"most bytes one command may make a client hold (as Redis: 1048576, 64mb, 1gb); past it the client is closed")
+	bulkLen := flag.String("proto-max-bulk-len", "512mb",
+		"longest bulk string a client may send (as Redis: 512mb); longer is a protocol error")
+	level := flag.String("loglevel", "info", "debug, info, warn or error")
+	format := flag.String("logformat", "auto", "auto (console on a terminal, JSON otherwise), console or json")
 	flag.Parse()
 
-	cfg.logger = consoleLogger()
-	var err error
+	logger, err := newLogger(os.Stderr, *level, *format)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kv:", err)
+		os.Exit(2)
+	}
+	cfg.logger = logger
 	if cfg.fsync, err = aof.ParseFsync(fsync); err != nil {
 		cfg.logger.Error().Err(err).Msg("bad -fsync")
+		os.Exit(2)
+	}
+	if cfg.maxQueryBuffer, err = parseSize("client-query-buffer-limit", *queryBuffer); err == nil {
+		cfg.maxBulkLen, err = parseSize("proto-max-bulk-len", *bulkLen)
+	}
+	if err != nil {
+		cfg.logger.Error().Err(err).Msg("bad flag")
 		os.Exit(2)
 	}
 	a, err := newApp(cfg)
@@ -93,18 +117,6 @@ func main() {
 		cfg.logger.Error().Err(err).Msg(msg)
 		os.Exit(1)
 	}
-}
-
-// consoleLogger writes pretty lines to stderr, in colour only on a
-// terminal, so that logs piped to a file or a test stay plain text.
-func consoleLogger() zerolog.Logger {
-	// main owns the process, so it may set zerolog's one global: the
-	// timestamp precision the console shows.
-	zerolog.TimeFieldFormat = time.RFC3339Nano
-	fi, err := os.Stderr.Stat()
-	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	return zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000", NoColor: !tty}).
-		With().Timestamp().Logger()
 }
 
 // app is the kv server's supervision tree, built but not yet running: one
@@ -137,6 +149,9 @@ func newApp(cfg config) (*app, error) {
 	}
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
+	}
+	if cfg.maxQueryBuffer < 0 || cfg.maxBulkLen < 0 || cfg.maxBulkLen > math.MaxInt {
+		return nil, fmt.Errorf("kv: -client-query-buffer-limit %d and -proto-max-bulk-len %d must not be negative", cfg.maxQueryBuffer, cfg.maxBulkLen)
 	}
 	log := cfg.logger
 
@@ -173,10 +188,12 @@ func newApp(cfg config) (*app, error) {
 		a.store.SetLoading(true)
 	}
 	a.handler = server.New(server.Config{
-		Store:    a.store,
-		AOF:      a.aof,
-		Listener: a.listener,
-		MaxConns: cfg.maxConns,
+		Store:          a.store,
+		AOF:            a.aof,
+		Listener:       a.listener,
+		MaxConns:       cfg.maxConns,
+		MaxBulkLen:     int(cfg.maxBulkLen),
+		MaxQueryBuffer: cfg.maxQueryBuffer,
 	})
 	a.listener.Handler = a.handler
 

@@ -154,6 +154,14 @@ func (r *Reader) dropArgs() {
 	r.bigs, r.bigBytes, r.skipped = r.bigs[:0], 0, 0
 }
 
+// MaxQueryBuffer returns the Reader's query buffer limit, its default
+// filled in.
+func (r *Reader) MaxQueryBuffer() int64 { return r.opt.MaxQueryBuffer }
+
+// MaxBulkLen returns the Reader's longest bulk string, its default filled
+// in.
+func (r *Reader) MaxBulkLen() int { return r.opt.MaxBulkLen }
+
 // Buffered returns how many bytes have been read from the stream but not yet
 // consumed as commands.
 func (r *Reader) Buffered() int { return r.w - r.r }
