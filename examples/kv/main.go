@@ -127,6 +127,7 @@ func main() {
 //	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof ""),
 //	│                     retried in place when it fails (services.Retry)
 //	├── expire .......... the active expiry sweep, every 100ms
+//	├── reclaim ......... gives freed memory back to the system after large frees, every 1s
 //	└── listener kv ..... seam's accept loop; each connection runs server.Handler
 type app struct {
 	cfg      config
@@ -216,6 +217,13 @@ func newApp(cfg config) (*app, error) {
 			_, _ = a.store.Sweep(25 * time.Millisecond)
 			return nil
 		},
+	}, &services.Periodic{
+		Name:     "reclaim",
+		Interval: time.Second,
+		Job: (&reclaimer{let: func() int64 {
+			return a.store.Freed() + a.handler.BigRead()
+		}}).reclaim,
+		Logger: log,
 	}, a.listener)
 	a.root = &supervisor.Group{
 		Name:         "kv",

@@ -158,6 +158,10 @@ func (r *Reader) dropArgs() {
 // filled in.
 func (r *Reader) MaxQueryBuffer() int64 { return r.opt.MaxQueryBuffer }
 
+// BigBytes returns the total length of the big arguments (see [BigArg]) of
+// the last command returned.
+func (r *Reader) BigBytes() int64 { return r.bigBytes }
+
 // MaxBulkLen returns the Reader's longest bulk string, its default filled
 // in.
 func (r *Reader) MaxBulkLen() int { return r.opt.MaxBulkLen }

@@ -70,6 +70,7 @@ type Handler struct {
 	clients  atomic.Int64
 	conns    atomic.Int64
 	commands atomic.Int64
+	bigRead  atomic.Int64
 	hits     atomic.Int64
 	misses   atomic.Int64
 
@@ -145,6 +146,9 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 			return peerGone(c.readFailed(ctx, err))
 		}
 		c.exec(args)
+		if n := c.r.BigBytes(); n > 0 {
+			c.h.bigRead.Add(n)
+		}
 		if c.quit || ctx.Err() != nil {
 			return peerGone(c.flush())
 		}
@@ -155,6 +159,12 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 		}
 	}
 }
+
+// BigRead returns how many bytes of big arguments (resp.BigArg and more)
+// clients have sent in all. Each was a large allocation that is garbage
+// soon after unless the store kept it; with [store.Store.Freed] it tells a
+// server when memory is worth handing back to the operating system.
+func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
 	h.clients.Add(-1)

@@ -49,6 +49,7 @@ type shard struct {
 	mu       sync.RWMutex
 	keys     map[string]*entry
 	volatile map[string]struct{} // the keys that have an expiry, for Sweep
+	freed    atomic.Int64        // bytes of large values dropped, for Freed
 	_        [64]byte            // keeps neighbouring shards' locks off one cache line
 }
 
@@ -119,6 +120,7 @@ func (s *Store) deleteNow(sh *shard, e *entry, key []byte) error {
 }
 
 func (sh *shard) remove(e *entry) {
+	sh.drop(e.val)
 	delete(sh.keys, e.key)
 	if e.exp != 0 {
 		delete(sh.volatile, e.key)
@@ -142,6 +144,7 @@ func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) {
 		}
 		return
 	}
+	sh.drop(e.val)
 	e.val = v
 	sh.setExp(e, exp)
 }
@@ -366,7 +369,34 @@ func (s *Store) Flush(rec [][]byte) error {
 		return err
 	}
 	for i := range s.shards {
-		s.shards[i].reset()
+		sh := &s.shards[i]
+		for _, e := range sh.keys {
+			sh.drop(e.val)
+		}
+		sh.reset()
 	}
 	return nil
+}
+
+// largeValue is the size from which a dropped value counts in Freed.
+const largeValue = 32 << 10
+
+// drop counts v in Freed if it is large: the store lets go of it.
+func (sh *shard) drop(v []byte) {
+	if cap(v) >= largeValue {
+		sh.freed.Add(int64(cap(v)))
+	}
+}
+
+// Freed returns how many bytes of large values (32 KB or more) the store
+// has let go of since it was made: deleted, overwritten, expired or
+// flushed. It only grows. A server can watch it to hand memory back to
+// the operating system after large frees rather than wait for Go's
+// collector and scavenger to do it in their own time.
+func (s *Store) Freed() int64 {
+	var n int64
+	for i := range s.shards {
+		n += s.shards[i].freed.Load()
+	}
+	return n
 }

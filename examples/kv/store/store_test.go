@@ -488,3 +488,22 @@ func BenchmarkSetExisting(b *testing.B) {
 		s.Set(key, val, SetOptions{}, r)
 	}
 }
+
+// Freed counts the large values the store lets go of: overwritten,
+// deleted or flushed; small ones are not counted.
+func TestFreedCountsLargeValues(t *testing.T) {
+	s := New(nil)
+	big := make([]byte, largeValue)
+	for _, k := range []string{"a", "b", "c"} {
+		if _, _, _, err := s.Set([]byte(k), big, SetOptions{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Set([]byte("small"), []byte("v"), SetOptions{}, nil)
+	s.Set([]byte("a"), []byte("v"), SetOptions{}, nil) // overwrite
+	s.Del([]byte("b"), nil)
+	s.Flush(nil) // c, and the small ones
+	if have, want := s.Freed(), int64(3*largeValue); have != want {
+		t.Fatalf("Freed = %d, want %d", have, want)
+	}
+}
