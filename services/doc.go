@@ -1,7 +1,8 @@
 // Package services provides ready-made services for the parts of a server
 // that run beside its listeners in a suture supervision tree: any function
-// ([Func]), an HTTP server ([HTTP]), a periodic job ([Periodic]) and an
-// actor that owns shared state ([Actor]).
+// ([Func]), an HTTP server ([HTTP]), a periodic job ([Periodic]), an
+// actor that owns shared state ([Actor]), and a restart policy of its own
+// for a service that fails often but briefly ([Retry]).
 //
 // Each is a plain [suture.Service] with a cheap String, added to a
 // supervisor like any other:
@@ -34,6 +35,13 @@
 // failure, nil included; only an error wrapping [suture.ErrDoNotRestart]
 // ends a service for good. A panic in Serve is recovered by suture and the
 // service restarted.
+//
+// suture counts failures per supervisor: a child that fails five times in
+// quick succession pauses the restarts of all its siblings (15s by
+// default). A service whose faults are frequent and short, such as writes
+// to a disk that fills up, is wrapped in a [Retry], which runs it again in
+// place with a backoff of its own (100ms doubling to 1s) and passes the
+// failure up only after many retries in a row.
 //
 // # Configuration
 //

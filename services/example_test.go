@@ -199,3 +199,37 @@ func ExampleActor_chatRoom() {
 	// ann got bob: hi ann
 	// the room's incarnation 1 ended
 }
+
+// A writer on a disk that fills up fails again and again until space is
+// freed. Retry runs it again in place, pausing 100ms, then 200ms, 400ms...
+// up to 1s by default, so its supervisor never counts the failures and
+// never pauses its other children for it.
+func ExampleRetry() {
+	attempts := 0
+	writing := make(chan struct{})
+	writer := services.Func("aof", func(ctx context.Context) error {
+		attempts++
+		if attempts <= 3 {
+			return errors.New("write kv.aof: no space left on device")
+		}
+		close(writing)
+		<-ctx.Done()
+		return nil
+	})
+
+	failures := 0 // as the supervisor saw them
+	sup := suture.New("app", suture.Spec{EventHook: func(e suture.Event) {
+		if _, ok := e.(suture.EventServiceTerminate); ok {
+			failures++
+		}
+	}})
+	sup.Add(&services.Retry{Service: writer, MinDelay: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := sup.ServeBackground(ctx)
+
+	<-writing
+	cancel()
+	<-stopped
+	fmt.Println("writing after", attempts-1, "failures; the supervisor saw", failures)
+	// Output: writing after 3 failures; the supervisor saw 0
+}

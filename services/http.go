@@ -295,12 +295,12 @@ func isClosed(ch <-chan struct{}) bool {
 // drain stops srv: Shutdown for up to timeout, then Close for whatever is
 // left. When it returns, srv's Serve has returned or is about to.
 func drain(srv *http.Server, timeout time.Duration, log zerolog.Logger) {
-	log.Debug().Dur("drain_timeout", timeout).Msg("http draining")
+	log.Debug().Stringer("drain_timeout", timeout).Msg("http draining")
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	switch err := srv.Shutdown(ctx); {
 	case errors.Is(err, context.DeadlineExceeded):
-		log.Warn().Dur("drain_timeout", timeout).Msg("http drain timed out; closing the remaining connections")
+		log.Warn().Stringer("drain_timeout", timeout).Msg("http drain timed out; closing the remaining connections")
 	case err != nil:
 		log.Debug().Err(err).Msg("http shutdown: closing the socket")
 	}

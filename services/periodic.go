@@ -97,7 +97,7 @@ func (p *Periodic) Serve(ctx context.Context) error {
 	ticks, stop := newTicker(p.Interval)
 	defer stop()
 
-	log.Debug().Dur("interval", p.Interval).Msg("periodic started")
+	log.Debug().Stringer("interval", p.Interval).Msg("periodic started")
 	var lastEnd time.Time
 	for {
 		select {

@@ -35,7 +35,7 @@ func EventHook(logger zerolog.Logger) suture.EventHook {
 				Str("supervisor", e.SupervisorName).
 				Str("service", e.ServiceName).
 				Bool("restarting", e.Restarting).
-				Float64("failures", e.CurrentFailures).
+				Int("failures", int(math.Round(e.CurrentFailures))).
 				Float64("threshold", e.FailureThreshold).
 				Str("panic", e.PanicMsg).
 				Str("stack", e.Stacktrace).
@@ -50,7 +50,7 @@ func EventHook(logger zerolog.Logger) suture.EventHook {
 			z = z.Str("supervisor", e.SupervisorName).
 				Str("service", e.ServiceName).
 				Bool("restarting", e.Restarting).
-				Float64("failures", e.CurrentFailures).
+				Int("failures", int(math.Round(e.CurrentFailures))).
 				Float64("threshold", e.FailureThreshold)
 			switch err := e.Err.(type) {
 			case nil:

@@ -167,7 +167,7 @@ wait:
 			break wait
 		}
 	}
-	z.Str("supervisor", name).Dur("shutdown_timeout", cfg.ShutdownTimeout).Msg("stopping")
+	z.Str("supervisor", name).Stringer("shutdown_timeout", cfg.ShutdownTimeout).Msg("stopping")
 
 	start := time.Now()
 	deadline := time.NewTimer(cfg.ShutdownTimeout)
@@ -191,7 +191,7 @@ wait:
 			r.parts("", name, root)
 		}
 		if len(r.out) == 0 {
-			log.Info().Str("supervisor", name).Dur("took", time.Since(start)).Msg("stopped")
+			log.Info().Str("supervisor", name).Stringer("took", time.Since(start).Round(time.Microsecond)).Msg("stopped")
 			return nil
 		}
 		why = "abandoned after their stop timeout"

@@ -5,6 +5,10 @@
 //
 //	go run ./examples/echo -addr 127.0.0.1:7007
 //	nc 127.0.0.1 7007
+//
+// A line longer than -maxline (64 KiB by default) is refused: the client
+// gets "ERR line too long (limit N bytes)" and the connection is closed,
+// so one client cannot make the server hold an unbounded line.
 package main
 
 import (
@@ -44,15 +48,19 @@ func run(ctx context.Context, args []string, logTo *os.File, bound chan<- net.Ad
 	addr := fs.String("addr", "127.0.0.1:7007", "TCP address to listen on")
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful stop may take before connections are closed by force")
 	maxConns := fs.Int("maxconns", 10000, "most connections open at once (0: no cap)")
+	maxLine := fs.Int("maxline", defaultMaxLine, "longest line echoed, in bytes, newline included; a longer one closes the connection")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *maxLine <= 0 {
+		return fmt.Errorf("-maxline %d must be positive", *maxLine)
 	}
 
 	log := zerolog.New(consoleWriter(logTo)).With().Timestamp().Logger()
 	srv := &listener.Server{
 		Name:     "echo",
 		Addr:     *addr,
-		Handler:  listener.HandlerFunc(echoLines),
+		Handler:  echoLines(*maxLine),
 		MaxConns: *maxConns,
 		Logger:   log,
 	}
@@ -68,18 +76,35 @@ func run(ctx context.Context, args []string, logTo *os.File, bound chan<- net.Ad
 	})
 }
 
-// echoLines writes every line it reads back to the client. It watches ctx
-// the way a seam handler should: when the server stops, a read that is
-// waiting for the next line is cut short, while a line already read is
-// echoed in full.
-func echoLines(ctx context.Context, conn net.Conn) error {
+// defaultMaxLine is -maxline's default: 64 KiB, Redis's bound on an
+// inline command.
+const defaultMaxLine = 64 << 10
+
+// echoLines returns a handler that writes every line it reads back to the
+// client, refusing lines longer than maxLine bytes. It watches ctx the way
+// a seam handler should: when the server stops, a read that is waiting for
+// the next line is cut short, while a line already read is echoed in full.
+func echoLines(maxLine int) listener.HandlerFunc {
+	return func(ctx context.Context, conn net.Conn) error {
+		return serveLines(ctx, conn, maxLine)
+	}
+}
+
+func serveLines(ctx context.Context, conn net.Conn, maxLine int) error {
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
 	defer stop()
 	log := zerolog.Ctx(ctx)
 	log.Debug().Msg("client connected")
-	r := bufio.NewReader(conn)
+	r := bufio.NewReaderSize(conn, min(maxLine, 4096))
+	var line []byte
 	for {
-		line, err := r.ReadBytes('\n')
+		var err error
+		line, err = readLine(r, line[:0], maxLine)
+		if errors.Is(err, errLineTooLong) {
+			log.Debug().Int("limit", maxLine).Msg("line too long; connection closed")
+			_, werr := fmt.Fprintf(conn, "ERR line too long (limit %d bytes)\n", maxLine)
+			return werr
+		}
 		if len(line) > 0 {
 			if _, werr := conn.Write(line); werr != nil {
 				return werr
@@ -95,6 +120,26 @@ func echoLines(ctx context.Context, conn net.Conn) error {
 			return nil
 		default:
 			return err
+		}
+	}
+}
+
+// errLineTooLong is readLine's error for a line longer than its limit.
+var errLineTooLong = errors.New("echo: line too long")
+
+// readLine appends the next line, newline included, to buf and returns it.
+// It never holds more than max bytes: past that it returns
+// errLineTooLong. At the end of the stream it returns what came before
+// the error.
+func readLine(r *bufio.Reader, buf []byte, max int) ([]byte, error) {
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if len(buf)+len(chunk) > max {
+			return buf[:0], errLineTooLong
+		}
+		buf = append(buf, chunk...)
+		if err != bufio.ErrBufferFull {
+			return buf, err
 		}
 	}
 }

@@ -153,3 +153,41 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatalf("run = %v", err)
 	}
 }
+
+// A line longer than -maxline is refused with an error line and the
+// connection is closed; shorter lines before it are echoed.
+func TestMaxLine(t *testing.T) {
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	bound := make(chan net.Addr, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-maxline", "16"}, devnull, bound) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-bound:
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	}
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(seamtest.Wait))
+	io.WriteString(c, "fifteen bytes!\n"+strings.Repeat("x", 100)) // no newline: never ends
+	out, err := io.ReadAll(c)
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) { // a close with our bytes unread is a reset
+		t.Fatalf("read: %v after %q", err, out)
+	}
+	if want := "fifteen bytes!\nERR line too long (limit 16 bytes)\n"; string(out) != want {
+		t.Fatalf("got %q, want %q and a close", out, want)
+	}
+}

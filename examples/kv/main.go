@@ -14,6 +14,10 @@
 //	-maxconns          most connections open at once; 0 means no cap (default 10000)
 //	-timeout           close a client idle for this many seconds, as Redis's timeout; 0 means never (default 0)
 //	-shutdown-timeout  the whole graceful stop's budget, as Redis 7's shutdown-timeout (default 10s)
+//	-client-query-buffer-limit  most one command may hold, as Redis's (default 1gb)
+//	-proto-max-bulk-len         longest bulk string a client may send, as Redis's (default 512mb)
+//	-loglevel          debug, info, warn or error (default info)
+//	-logformat         auto, console or json; auto is console on a terminal, JSON otherwise
 //
 // A client over -maxconns gets Redis's "-ERR max number of clients
 // reached" at once, and its connection is closed.
@@ -35,6 +39,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"time"
@@ -63,14 +68,13 @@ type config struct {
 	maxConns        int
 	idleTimeout     time.Duration
 	shutdownTimeout time.Duration
+	maxQueryBuffer  int64
+	maxBulkLen      int64
 	logger          zerolog.Logger
 
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
 	openAOF func(path string) (aof.File, error)
-	// failureBackoff replaces the tree's pause after repeated failures, so
-	// that tests of a recovery need not wait 15 seconds.
-	failureBackoff time.Duration
 }
 
 func main() {
@@ -84,13 +88,30 @@ func main() {
 	flag.IntVar(&idleSecs, "timeout", 0, "close a client idle for this many seconds, as Redis's timeout; 0 means never")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"how long a graceful stop may take in all: draining connections, then flushing the append-only file")
+	queryBuffer := flag.String("client-query-buffer-limit", "1gb",
+		"most bytes one command may make a client hold (as Redis: 1048576, 64mb, 1gb); past it the client is closed")
+	bulkLen := flag.String("proto-max-bulk-len", "512mb",
+		"longest bulk string a client may send (as Redis: 512mb); longer is a protocol error")
+	level := flag.String("loglevel", "info", "debug, info, warn or error")
+	format := flag.String("logformat", "auto", "auto (console on a terminal, JSON otherwise), console or json")
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
-	cfg.logger = consoleLogger()
-	var err error
+	logger, err := newLogger(os.Stderr, *level, *format)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kv:", err)
+		os.Exit(2)
+	}
+	cfg.logger = logger
 	if cfg.fsync, err = aof.ParseFsync(fsync); err != nil {
 		cfg.logger.Error().Err(err).Msg("bad -fsync")
+		os.Exit(2)
+	}
+	if cfg.maxQueryBuffer, err = parseSize("client-query-buffer-limit", *queryBuffer); err == nil {
+		cfg.maxBulkLen, err = parseSize("proto-max-bulk-len", *bulkLen)
+	}
+	if err != nil {
+		cfg.logger.Error().Err(err).Msg("bad flag")
 		os.Exit(2)
 	}
 	a, err := newApp(cfg)
@@ -108,26 +129,16 @@ func main() {
 	}
 }
 
-// consoleLogger writes pretty lines to stderr, in colour only on a
-// terminal, so that logs piped to a file or a test stay plain text.
-func consoleLogger() zerolog.Logger {
-	// main owns the process, so it may set zerolog's one global: the
-	// timestamp precision the console shows.
-	zerolog.TimeFieldFormat = time.RFC3339Nano
-	fi, err := os.Stderr.Stat()
-	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
-	return zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000", NoColor: !tty}).
-		With().Timestamp().Logger()
-}
-
 // app is the kv server's supervision tree, built but not yet running: one
 // group that starts its children in order, each once the one before is
 // ready, and stops them in reverse order.
 //
 //	kv (supervisor.Group)
-//	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof "")
+//	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof ""),
+//	│                     retried in place when it fails (services.Retry)
 //	├── expire .......... the active expiry sweep, every 100ms
 //	├── pubsub .......... the actor that owns every subscription
+//	├── reclaim ......... gives freed memory back to the system after large frees, every 1s
 //	└── listener kv ..... seam's accept loop; each connection runs server.Handler
 type app struct {
 	cfg      config
@@ -154,6 +165,9 @@ func newApp(cfg config) (*app, error) {
 	}
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
+	}
+	if cfg.maxQueryBuffer < 0 || cfg.maxBulkLen < 0 || cfg.maxBulkLen > math.MaxInt {
+		return nil, fmt.Errorf("kv: -client-query-buffer-limit %d and -proto-max-bulk-len %d must not be negative", cfg.maxQueryBuffer, cfg.maxBulkLen)
 	}
 	log := cfg.logger
 
@@ -193,17 +207,23 @@ func newApp(cfg config) (*app, error) {
 	}
 	a.hub = pubsub.NewHub(pubsub.Config{Logger: log})
 	a.handler = server.New(server.Config{
-		Store:    a.store,
-		AOF:      a.aof,
-		Listener: a.listener,
-		MaxConns: cfg.maxConns,
-		PubSub:   a.hub,
+		Store:          a.store,
+		AOF:            a.aof,
+		Listener:       a.listener,
+		MaxConns:       cfg.maxConns,
+		PubSub:         a.hub,
+		MaxBulkLen:     int(cfg.maxBulkLen),
+		MaxQueryBuffer: cfg.maxQueryBuffer,
 	})
 	a.listener.Handler = a.handler
 
 	var children []suture.Service
 	if a.aof != nil {
-		children = append(children, a.aof)
+		// A full disk fails the writer at every attempt until space is
+		// freed. Retried in place (100ms doubling to 1s) it is back
+		// within a second of the space; left to the group, five quick
+		// failures would pause every restart for 15s.
+		children = append(children, &services.Retry{Service: a.aof, Logger: log})
 	}
 	children = append(children, &services.Periodic{
 		Name:     "expire",
@@ -216,13 +236,19 @@ func newApp(cfg config) (*app, error) {
 			_, _ = a.store.Sweep(25 * time.Millisecond)
 			return nil
 		},
+	}, &services.Periodic{
+		Name:     "reclaim",
+		Interval: time.Second,
+		Job: (&reclaimer{let: func() int64 {
+			return a.store.Freed() + a.handler.BigRead()
+		}}).reclaim,
+		Logger: log,
 	}, a.hub, a.listener)
 	a.root = &supervisor.Group{
-		Name:           "kv",
-		Services:       children,
-		FailureBackoff: cfg.failureBackoff,
-		StartTimeout:   loadTimeout,
-		Logger:         log,
+		Name:         "kv",
+		Services:     children,
+		StartTimeout: loadTimeout,
+		Logger:       log,
 	}
 	return a, nil
 }

@@ -133,6 +133,22 @@ func do(t *testing.T, c *respclient.Client, args ...string) string {
 	return v.String()
 }
 
+// waitWithin waits for cond with its own deadline, for a wait whose bound
+// is what the test is about (seamtest.Eventually's is seamtest.Wait).
+func waitWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(limit)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}
+
 // TestRestartFromAOF runs the whole tree in process, writes, stops it
 // gracefully, and starts a new one from the same file.
 func TestRestartFromAOF(t *testing.T) {

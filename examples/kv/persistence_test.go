@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -76,15 +77,19 @@ func info(t *testing.T, addr, section string) string {
 }
 
 // TestAOFFailure: when the disk fails, writes are refused (MISCONF) and the
-// failure shows in the logs and INFO, reads keep working, the tree
-// restarts the writer, and once the disk is back writes work again and
-// nothing acknowledged is missing.
+// failure shows in the logs and INFO, reads keep working, the writer is
+// retried, and once the disk is back writes work again and nothing
+// acknowledged is missing.
+//
+// The tree runs with the group's real restart intensity (5 failures, then
+// a 15s pause). The writer fails more than that before the disk comes
+// back, and must still be writing again within recoverWithin: only a
+// writer retried in place, out of the group's intensity, is.
 func TestAOFFailure(t *testing.T) {
 	dir := t.TempDir()
 	cfg, logs := testConfig(t, dir)
 	disk := &faultyDisk{}
 	cfg.openAOF = disk.open
-	cfg.failureBackoff = 20 * time.Millisecond
 	r := start(t, cfg)
 	c := dial(t, r.addr)
 	do(t, c, "SET", "before", "1")
@@ -117,11 +122,18 @@ func TestAOFFailure(t *testing.T) {
 	seamtest.Eventually(t, "the failure in the logs", func() bool {
 		return strings.Contains(logs.String(), "append-only file failing")
 	})
+	// More failures than the group's threshold: a full disk, retried.
+	seamtest.Eventually(t, "the writer to fail 6 times", func() bool {
+		return aofFailures(t, r.addr) >= 6
+	})
 
 	disk.set(false)
-	seamtest.Eventually(t, "the writer to recover", func() bool {
+	waitWithin(t, recoverWithin, "the writer to recover", func() bool {
 		return strings.Contains(info(t, r.addr, "persistence"), "aof_last_write_status:ok")
 	})
+	if strings.Contains(logs.String(), "supervisor pauses restarts") {
+		t.Fatal("the writer's failures paused the group's restarts")
+	}
 	seamtest.Eventually(t, "the recovery in the logs", func() bool {
 		return strings.Contains(logs.String(), "append-only file writable again")
 	})
@@ -136,6 +148,27 @@ func TestAOFFailure(t *testing.T) {
 	if have := do(t, dial(t, r2.addr), "MGET", "before", "during", "refused", "after"); have != `["1", "1", (nil), "1"]` {
 		t.Fatalf("after restart: %s", have)
 	}
+}
+
+// recoverWithin bounds the wait for the writer after the disk is back:
+// generous for a writer retried each second, shorter than the group's
+// 15s pause that a writer left to the group's intensity would wait.
+const recoverWithin = 10 * time.Second
+
+// aofFailures is INFO persistence's aof_write_failures.
+func aofFailures(t *testing.T, addr string) int {
+	t.Helper()
+	for _, line := range strings.Split(info(t, addr, "persistence"), "\r\n") {
+		if v, ok := strings.CutPrefix(line, "aof_write_failures:"); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("aof_write_failures:%s", v)
+			}
+			return n
+		}
+	}
+	t.Fatal("INFO persistence has no aof_write_failures")
+	return 0
 }
 
 // A crash in the middle of a write leaves a torn last record: it is cut

@@ -47,7 +47,9 @@ func (p *process) logs() string {
 	return p.stderr.String()
 }
 
-var listeningRE = regexp.MustCompile(`listening.* addr=(\S+)`)
+// listeningRE finds the listener's address in its "listening" line. kv's
+// stderr is not a terminal here, so its logs are JSON (-logformat auto).
+var listeningRE = regexp.MustCompile(`"addr":"([^"]+)".*"message":"listening"`)
 
 // startProcess runs the binary with args and waits until it listens.
 func startProcess(t *testing.T, bin string, args ...string) *process {

@@ -33,8 +33,11 @@
 // A failed write or fsync makes Append refuse with [ErrFailing] (the
 // server's MISCONF reply) and ends Serve with the error, so the supervision
 // tree restarts the writer, which reopens the file and writes what was
-// pending. [Writer.Status] reports the last error and how many failures
-// there were.
+// pending. A restarted Serve tries once and returns at once if the file
+// still fails, so run the Writer under a policy that paces the retries: the
+// kv server wraps it in a services.Retry (100ms doubling to 1s), which
+// keeps a full disk from spending its group's restart intensity.
+// [Writer.Status] reports the last error and how many failures there were.
 //
 // # Replay
 //

@@ -17,6 +17,14 @@ const (
 	// bound on an inline command and on the header line of an array or a
 	// bulk string.
 	DefaultMaxInlineLen = 64 << 10
+	// DefaultMaxQueryBuffer is Redis's client-query-buffer-limit: 1 GB.
+	DefaultMaxQueryBuffer = 1 << 30
+	// BigArg is the length from which a bulk string is read into a buffer
+	// of its own, of exactly its size, as Redis reads one from
+	// PROTO_MBULK_BIG_ARG (32 KB) on: a large value then costs its own
+	// size, not a doubled read buffer and a copy, and the caller may keep
+	// it (see [Reader.Owned]).
+	BigArg = 32 << 10
 )
 
 const (
@@ -30,6 +38,9 @@ const (
 	keepBufSize = 256 << 10
 	// keepArgs is the largest argument slice kept between commands.
 	keepArgs = 1024
+	// bigArgProof is the share of a big argument (1/bigArgProof) that must
+	// have arrived before its full size is allocated.
+	bigArgProof = 8
 )
 
 // Options bounds what a [Reader] accepts. The zero value is Redis's limits.
@@ -38,11 +49,21 @@ type Options struct {
 	MaxArrayLen  int  // most arguments in one command; 0 means DefaultMaxArrayLen
 	MaxInlineLen int  // longest inline command or header line; 0 means DefaultMaxInlineLen
 	NoInline     bool // refuse inline commands (for files that hold only arrays)
+	// MaxQueryBuffer bounds what one command may make the Reader hold:
+	// its arguments and the bytes buffered after them. Past it
+	// ReadCommand returns ErrQueryBufferLimit. 0 means
+	// DefaultMaxQueryBuffer.
+	MaxQueryBuffer int64
 }
 
 // ErrNoProgress is returned when the underlying reader keeps returning no
 // data and no error, which would otherwise spin forever.
 var ErrNoProgress = errors.New("resp: reader made no progress")
+
+// ErrQueryBufferLimit is returned when a command would make the Reader hold
+// more than Options.MaxQueryBuffer bytes. It is not a [ProtocolError]:
+// Redis answers nothing, it logs the client and closes the connection.
+var ErrQueryBufferLimit = errors.New("resp: client reached the max query buffer length")
 
 // A ProtocolError is a request that is not RESP or breaks a limit. Its text
 // is Redis's, starting with "Protocol error: ", so a server replies with
@@ -80,8 +101,13 @@ type Reader struct {
 	err  error // sticky error from rd, reported once the buffer is used up
 
 	args    [][]byte
-	offs    []int  // start/end pairs of a command's arguments, relative to r
+	owned   []bool // per argument of the last command: read into its own buffer
+	offs    []int  // start/end pairs of a command's arguments, relative to r; -1-i, 0 for bigs[i]
 	scratch []byte // inline arguments after unquoting
+
+	bigs     [][]byte // the big arguments of the command being read
+	bigBytes int64    // their total length
+	skipped  int64    // stream bytes of the command read straight into bigs, not through buf
 }
 
 // NewReader returns a Reader of commands from rd with the limits in opt.
@@ -95,6 +121,9 @@ func NewReader(rd io.Reader, opt Options) *Reader {
 	if opt.MaxInlineLen <= 0 {
 		opt.MaxInlineLen = DefaultMaxInlineLen
 	}
+	if opt.MaxQueryBuffer <= 0 {
+		opt.MaxQueryBuffer = DefaultMaxQueryBuffer
+	}
 	return &Reader{rd: rd, opt: opt, buf: make([]byte, initialBufSize)}
 }
 
@@ -104,10 +133,38 @@ func NewReader(rd io.Reader, opt Options) *Reader {
 func (r *Reader) Reset(rd io.Reader) {
 	r.rd = rd
 	r.r, r.w, r.base, r.err = 0, 0, 0, nil
+	r.dropArgs()
 	if len(r.buf) > keepBufSize {
 		r.buf = make([]byte, initialBufSize)
 	}
 }
+
+// Owned reports whether argument i of the last command returned is the
+// caller's to keep: a bulk string of BigArg bytes or more, read into a
+// buffer of its own that the Reader never reads into again. The caller may
+// store it without a copy. Other arguments alias the Reader's buffer.
+func (r *Reader) Owned(i int) bool { return i < len(r.owned) && r.owned[i] }
+
+// dropArgs forgets the last command's arguments, so that a big one is not
+// kept alive by the Reader once the caller has done with it.
+func (r *Reader) dropArgs() {
+	clear(r.args)
+	r.args = r.args[:0]
+	clear(r.bigs)
+	r.bigs, r.bigBytes, r.skipped = r.bigs[:0], 0, 0
+}
+
+// MaxQueryBuffer returns the Reader's query buffer limit, its default
+// filled in.
+func (r *Reader) MaxQueryBuffer() int64 { return r.opt.MaxQueryBuffer }
+
+// BigBytes returns the total length of the big arguments (see [BigArg]) of
+// the last command returned.
+func (r *Reader) BigBytes() int64 { return r.bigBytes }
+
+// MaxBulkLen returns the Reader's longest bulk string, its default filled
+// in.
+func (r *Reader) MaxBulkLen() int { return r.opt.MaxBulkLen }
 
 // Buffered returns how many bytes have been read from the stream but not yet
 // consumed as commands.
@@ -131,6 +188,7 @@ func (r *Reader) Offset() int64 { return r.base + int64(r.r) }
 // errors are the underlying reader's, returned once the commands that
 // arrived before them have been read.
 func (r *Reader) ReadCommand() ([][]byte, error) {
+	r.dropArgs()
 	for {
 		if r.r == r.w {
 			r.shrink()
@@ -161,7 +219,7 @@ func (r *Reader) shrink() {
 		r.buf = make([]byte, initialBufSize)
 	}
 	if cap(r.args) > keepArgs {
-		r.args, r.offs = nil, nil
+		r.args, r.offs, r.owned, r.bigs = nil, nil, nil, nil
 	}
 	if cap(r.scratch) > keepBufSize {
 		r.scratch = nil
@@ -191,6 +249,9 @@ func (r *Reader) need(n int) error {
 				// Full of one unfinished command: double. The buffer
 				// was full of data the peer sent, so it stays within
 				// twice that, whatever length the command announced.
+				if int64(r.w)+r.bigBytes >= r.opt.MaxQueryBuffer {
+					return ErrQueryBufferLimit
+				}
 				nb := make([]byte, 2*len(r.buf))
 				copy(nb, r.buf[:r.w])
 				r.buf = nb
@@ -270,6 +331,12 @@ func (r *Reader) readArray() ([][]byte, error) {
 			return nil, errBulkLen
 		}
 		start := cr + 2
+		if l >= BigArg {
+			if pos, err = r.readBig(start, int(l)); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		end := start + int(l)
 		if err := r.need(end + 2); err != nil {
 			return nil, err
@@ -277,14 +344,85 @@ func (r *Reader) readArray() ([][]byte, error) {
 		r.offs = append(r.offs, start, end)
 		pos = end + 2 // like Redis, the CRLF after the data is skipped unread
 	}
-	args := r.args[:0]
+	args, owned := r.args[:0], r.owned[:0]
 	for i := 0; i < len(r.offs); i += 2 {
+		if big := r.offs[i]; big < 0 {
+			args = append(args, r.bigs[-1-big])
+			owned = append(owned, true)
+			continue
+		}
 		s, e := r.r+r.offs[i], r.r+r.offs[i+1]
 		args = append(args, r.buf[s:e:e])
+		owned = append(owned, false)
 	}
-	r.args = args
+	r.args, r.owned = args, owned
 	r.r += pos
+	r.base += r.skipped
+	r.skipped = 0
 	return args, nil
+}
+
+// readBig reads a bulk string of l bytes, whose data starts at buf[r+start],
+// into a buffer of exactly its size: what is buffered already is copied,
+// the rest is read straight from the stream into it. It returns the
+// position after the CRLF that follows it. The bytes taken out of buf are
+// counted in skipped, so that Offset stays the stream's.
+//
+// The exact buffer is made only once an eighth of the data (up to 1 MB of
+// it, all of a smaller one) has arrived through buf: a peer that announces
+// 512 MB and sends nothing costs what it sent, not what it announced,
+// while a real value costs at most its size and a quarter at its peak.
+func (r *Reader) readBig(start, l int) (int, error) {
+	if int64(start)+r.bigBytes+int64(l) > r.opt.MaxQueryBuffer {
+		return 0, ErrQueryBufferLimit
+	}
+	if err := r.need(start + min(l, max(l/bigArgProof, 1<<20))); err != nil {
+		return 0, err
+	}
+	arg := make([]byte, l)
+	from := r.r + start
+	n := copy(arg, r.buf[min(from, r.w):r.w])
+	if n == l {
+		// Pipelined: all of it was buffered already.
+		if err := r.need(start + l + 2); err != nil {
+			return 0, err
+		}
+		r.addBig(arg)
+		return start + l + 2, nil
+	}
+	// Take the copied bytes out of buf, and read the rest around it.
+	r.w = from
+	r.skipped += int64(n)
+	for stalls := 0; n < l; {
+		if r.err != nil {
+			if r.err == io.EOF {
+				return 0, io.ErrUnexpectedEOF
+			}
+			return 0, r.err
+		}
+		m, err := r.rd.Read(arg[n:])
+		n += m
+		r.skipped += int64(m)
+		if err != nil {
+			r.err = err
+		} else if m == 0 {
+			if stalls++; stalls > 100 {
+				r.err = ErrNoProgress
+			}
+		}
+	}
+	if err := r.need(start + 2); err != nil {
+		return 0, err
+	}
+	r.addBig(arg)
+	return start + 2, nil
+}
+
+// addBig records arg as the command's next argument.
+func (r *Reader) addBig(arg []byte) {
+	r.offs = append(r.offs, -1-len(r.bigs), 0)
+	r.bigs = append(r.bigs, arg)
+	r.bigBytes += int64(len(arg))
 }
 
 // readInline reads one line and splits it into arguments.
@@ -408,12 +546,13 @@ func (r *Reader) splitInline(line []byte) ([][]byte, error) {
 		r.offs = append(r.offs, start, len(sc))
 	}
 	r.scratch = sc
-	args := r.args[:0]
+	args, owned := r.args[:0], r.owned[:0]
 	for i := 0; i < len(r.offs); i += 2 {
 		s, e := r.offs[i], r.offs[i+1]
 		args = append(args, sc[s:e:e])
+		owned = append(owned, false)
 	}
-	r.args = args
+	r.args, r.owned = args, owned
 	return args, nil
 }
 

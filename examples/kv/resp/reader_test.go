@@ -265,3 +265,73 @@ func TestLongLineReadsGrow(t *testing.T) {
 		t.Fatalf("%d reads for 70000 bytes", cr.reads)
 	}
 }
+
+// A big argument is read into a buffer of exactly its size, which the
+// caller may keep: the Reader neither reuses it nor holds on to it, and its
+// read buffer is back to its small size once the command is done.
+func TestBigArgOwnBuffer(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789"), 300_000) // 3 MB
+	mid := bytes.Repeat([]byte("m"), BigArg)           // fully buffered when pipelined
+	in := AppendCommand(nil, []byte("SET"), []byte("k"), big)
+	in = AppendCommand(in, []byte("MSET"), []byte("a"), mid, []byte("b"), []byte("v"))
+	in = AppendCommand(in, []byte("GET"), []byte("k"))
+	for name, rd := range map[string]io.Reader{
+		"half reads": iotest.HalfReader(bytes.NewReader(in)),
+		"one read":   bytes.NewReader(in),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := NewReader(rd, Options{})
+			args, err := r.ReadCommand()
+			if err != nil || len(args) != 3 || !bytes.Equal(args[2], big) {
+				t.Fatalf("SET: %d args, err %v", len(args), err)
+			}
+			if !r.Owned(2) || r.Owned(1) || cap(args[2]) != len(big) {
+				t.Fatalf("owned %v %v, cap %d: want the value alone owned, exactly sized", r.Owned(1), r.Owned(2), cap(args[2]))
+			}
+			kept := args[2]
+			if have, want := r.Offset(), int64(len(AppendCommand(nil, []byte("SET"), []byte("k"), big))); have != want {
+				t.Fatalf("Offset = %d, want %d", have, want)
+			}
+			args, err = r.ReadCommand()
+			if err != nil || len(args) != 5 || !bytes.Equal(args[2], mid) || string(args[4]) != "v" || !r.Owned(2) || r.Owned(4) {
+				t.Fatalf("MSET: %q, %v", args, err)
+			}
+			if _, err = r.ReadCommand(); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(kept, big) {
+				t.Fatal("a kept argument was overwritten by later reads")
+			}
+			if _, err = r.ReadCommand(); err != io.EOF {
+				t.Fatalf("err = %v, want EOF", err)
+			}
+			if len(r.buf) > keepBufSize || len(r.bigs) != 0 {
+				t.Fatalf("after the big command: buffer %d bytes, %d big arguments held", len(r.buf), len(r.bigs))
+			}
+			if have := r.Offset(); have != int64(len(in)) {
+				t.Fatalf("Offset = %d, want %d", have, len(in))
+			}
+		})
+	}
+}
+
+// A command past MaxQueryBuffer, in one big argument or in many small
+// ones, ends with ErrQueryBufferLimit and no reply text.
+func TestQueryBufferLimit(t *testing.T) {
+	small := bytes.Repeat([]byte("x"), 1000)
+	many := [][]byte{[]byte("MSET")}
+	for range 200 {
+		many = append(many, []byte("k"), small)
+	}
+	for name, in := range map[string][]byte{
+		"one big argument":     AppendCommand(nil, []byte("SET"), []byte("k"), bytes.Repeat([]byte("x"), 100_000)),
+		"many small arguments": AppendCommand(nil, many...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := NewReader(bytes.NewReader(in), Options{MaxQueryBuffer: 64 << 10})
+			if _, err := r.ReadCommand(); !errors.Is(err, ErrQueryBufferLimit) {
+				t.Fatalf("err = %v, want ErrQueryBufferLimit", err)
+			}
+		})
+	}
+}

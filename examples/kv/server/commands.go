@@ -178,6 +178,7 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
 		cmd.run(c, args)
+		c.dropRecord()
 		return
 	}
 	// Only a write that appended needs a commit before its reply. The
@@ -185,10 +186,25 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	// which only makes the commit cover more.
 	before := c.h.aof.Appended()
 	cmd.run(c, args)
+	c.dropRecord()
 	if end := c.h.aof.Appended(); end != before {
 		c.commitTo = end
 	}
 }
+
+// dropRecord forgets the record built for the command, so that the
+// connection does not keep a large value alive once it is journalled.
+func (c *conn) dropRecord() {
+	if len(c.rec) > 0 {
+		clear(c.rec)
+		c.rec = c.rec[:0]
+	}
+}
+
+// owned reports whether argument i of the command in hand may be kept
+// without a copy (see resp.Reader.Owned). A replayed record's arguments
+// belong to the file's reader, never to this connection's.
+func (c *conn) owned(i int) bool { return !c.replay && c.r.Owned(i) }
 
 // Redis's error replies.
 const (

@@ -8,7 +8,10 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/pubsub"
@@ -36,11 +39,27 @@ type Config struct {
 	MaxConns int
 	// PubSub is the hub of SUBSCRIBE and PUBLISH; nil disables them.
 	PubSub *pubsub.Hub
+	// MaxBulkLen is the longest bulk string a client may send, Redis's
+	// proto-max-bulk-len; longer gets "-ERR Protocol error: invalid bulk
+	// length". 0 means resp.DefaultMaxBulkLen (512 MB).
+	MaxBulkLen int
+	// MaxQueryBuffer bounds what one command may make a connection hold,
+	// Redis's client-query-buffer-limit: past it the connection is closed
+	// without a reply, as Redis does. 0 means resp.DefaultMaxQueryBuffer
+	// (1 GB).
+	MaxQueryBuffer int64
 
 	// debug enables the hidden DEBUG command, which can panic on demand.
 	// It is unexported so that only this package's tests can set it.
 	debug bool
+	// now is the clock of the log rate limits; nil means time.Now.
+	now func() time.Time
 }
+
+// badClientLogEvery is how often at most a line is logged about clients
+// that broke the protocol or a limit: a flood of them costs a line a
+// second, each with the count of those not logged.
+const badClientLogEvery = time.Second
 
 // Handler serves Redis protocol connections. It is a [listener.Handler].
 type Handler struct {
@@ -54,6 +73,7 @@ type Handler struct {
 	active   atomic.Int64
 	conns    atomic.Int64
 	commands atomic.Int64
+	bigRead  atomic.Int64
 	hits     atomic.Int64
 	misses   atomic.Int64
 	memPeak  atomic.Int64
@@ -63,6 +83,8 @@ type Handler struct {
 
 	pool   sync.Pool
 	replay *conn // the connection Replay runs records on
+
+	protoErrs, queryLimits logLimit
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
@@ -71,10 +93,15 @@ func New(cfg Config) *Handler {
 	if cfg.Store == nil {
 		panic("server: Config.Store is nil")
 	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
 	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
+	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
+	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
 	h.pool.New = func() any {
 		c := &conn{h: h}
-		c.r = resp.NewReader(c, resp.Options{})
+		c.r = resp.NewReader(c, opt)
 		c.w = resp.NewWriter(nil)
 		return c
 	}
@@ -127,19 +154,28 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	for {
 		args, err := c.r.ReadCommand()
 		if err != nil {
-			return c.readFailed(ctx, err)
+			return peerGone(c.readFailed(ctx, err))
 		}
 		c.exec(args)
+		if n := c.r.BigBytes(); n > 0 {
+			c.h.bigRead.Add(n)
+		}
 		if c.quit || ctx.Err() != nil {
-			return c.flush()
+			return peerGone(c.flush())
 		}
 		if c.w.Buffered() >= flushAt {
 			if err := c.flush(); err != nil {
-				return err
+				return peerGone(err)
 			}
 		}
 	}
 }
+
+// BigRead returns how many bytes of big arguments (resp.BigArg and more)
+// clients have sent in all. Each was a large allocation that is garbage
+// soon after unless the store kept it; with [store.Store.Freed] it tells a
+// server when memory is worth handing back to the operating system.
+func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
 	h.active.Add(-1)
@@ -153,18 +189,36 @@ func (h *Handler) release(c *conn) {
 }
 
 // readFailed ends the connection after a read error: a protocol error is
-// answered before the connection closes, a stop or a departed client is a
-// normal end.
+// answered before the connection closes, a client past the query buffer
+// limit is closed without a reply, as Redis does; both are logged at most
+// once a second with a count of the rest. A stop or a departed client is
+// a normal end.
 func (c *conn) readFailed(ctx context.Context, err error) error {
 	var pe *resp.ProtocolError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		c.w.WriteError("ERR " + pe.Error())
-		if ferr := c.flush(); ferr != nil {
-			return ferr
+		if held, ok := c.h.protoErrs.allow(c.h.cfg.now()); ok {
+			zerolog.Ctx(ctx).Info().Err(err).Int64("not_logged", held).
+				Msg("closing a client that broke the protocol")
 		}
-		return err
+		return c.flush()
+	case errors.Is(err, resp.ErrQueryBufferLimit):
+		if held, ok := c.h.queryLimits.allow(c.h.cfg.now()); ok {
+			zerolog.Ctx(ctx).Warn().Int64("limit", c.r.MaxQueryBuffer()).Int64("not_logged", held).
+				Msg("closing a client that reached the max query buffer length")
+		}
+		return nil
+	case ctx.Err() != nil || c.st.killed.Load() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return nil
 	}
-	if ctx.Err() != nil || c.st.killed.Load() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	return err
+}
+
+// peerGone maps the errors of a peer that hung up (reset, broken pipe) to
+// nil: a client leaving is a normal end, not worth a log line.
+func peerGone(err error) error {
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
 		return nil
 	}
 	return err

@@ -40,6 +40,10 @@ type serverOpts struct {
 	log   zerolog.Logger
 	// wrap, if set, wraps the handler (to observe its connections).
 	wrap func(listener.Handler) listener.Handler
+	// now, maxBulkLen and maxQueryBuffer go to the Handler's Config.
+	now            func() time.Time
+	maxBulkLen     int
+	maxQueryBuffer int64
 }
 
 func startServer(t *testing.T, o serverOpts) *testServer {
@@ -50,7 +54,8 @@ func startServer(t *testing.T, o serverOpts) *testServer {
 	}
 	st := store.New(j)
 	ln := &listener.Server{Name: "listener test", Addr: "127.0.0.1:0", DrainTimeout: o.drain, Logger: o.log}
-	h := New(Config{Store: st, AOF: o.aof, Listener: ln, PubSub: o.hub, debug: o.debug})
+	h := New(Config{Store: st, AOF: o.aof, Listener: ln, PubSub: o.hub, debug: o.debug, now: o.now,
+		MaxBulkLen: o.maxBulkLen, MaxQueryBuffer: o.maxQueryBuffer})
 	ln.Handler = h
 	if o.wrap != nil {
 		ln.Handler = o.wrap(h)

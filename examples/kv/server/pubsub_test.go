@@ -401,7 +401,7 @@ func publishAll(addr string, p, msgs, subs int) error {
 // A subscriber that does not read is closed at its hard limit, counted and
 // logged once, while the others receive every message.
 func TestPubSubSlowSubscriberCut(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &seamtest.Logs{}
 	limits := pubsub.Limits{Hard: 1 << 20, Soft: -1}
 	ts := startPubSub(t, serverOpts{}, pubsub.Config{Limits: limits, Logger: zerolog.New(logs)})
 
@@ -475,24 +475,6 @@ func TestPubSubSlowSubscriberCut(t *testing.T) {
 	if c := strings.Count(logs.String(), "output buffer limits"); c != 1 {
 		t.Fatalf("the cut was logged %d times; want once:\n%s", c, logs.String())
 	}
-}
-
-// syncBuffer is a log sink safe for the hub's goroutine and the test's.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // A hub crash closes every subscribed connection (they are linked to it),

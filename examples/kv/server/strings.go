@@ -75,6 +75,7 @@ func cmdSet(c *conn, args [][]byte) {
 	}
 	o.Get = get
 	key, val := args[1], args[2]
+	o.Owned = c.owned(2)
 	var rec [][]byte
 	switch {
 	case o.ExpireAt != 0:
@@ -198,7 +199,8 @@ func cmdMSet(c *conn, args [][]byte) {
 		c.w.WriteError(wrongArgs("mset"))
 		return
 	}
-	if err := c.h.store.MSet(args[1:], c.recordArgs(args)); err != nil {
+	owned := func(i int) bool { return c.owned(i + 1) }
+	if err := c.h.store.MSet(args[1:], owned, c.recordArgs(args)); err != nil {
 		c.writeStoreError(err)
 		return
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"net"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
-	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // typesScript exercises lists, sets, hashes, sorted sets and the generic
@@ -47,7 +45,7 @@ var typesScript = []string{
 // TestTypesSideBySide runs typesScript against redis-server and kv and
 // wants the same replies, when redis-server is on PATH.
 func TestTypesSideBySide(t *testing.T) {
-	redis := startRedis(t)
+	redis := redisClient(t)
 	ts := startServer(t, serverOpts{})
 	kv := ts.dial(t)
 	for _, line := range typesScript {
@@ -75,28 +73,14 @@ func sortValues(vs []respclient.Value) {
 	slices.SortFunc(vs, func(a, b respclient.Value) int { return strings.Compare(a.String(), b.String()) })
 }
 
-// startRedis runs redis-server on a Unix socket in a temporary directory,
-// without persistence, and returns a client of it; the test is skipped
-// when redis-server is not on PATH.
-func startRedis(t *testing.T) *respclient.Client {
+// redisClient runs redis-server (see startRedis) and returns a client of
+// it; the test is skipped when redis-server is not on PATH.
+func redisClient(t *testing.T) *respclient.Client {
 	t.Helper()
-	path := lookPath(t, "redis-server")
-	dir := t.TempDir()
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(path, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
+	nc, err := net.Dial("unix", startRedis(t))
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	var nc net.Conn
-	seamtest.Eventually(t, "redis-server to listen", func() bool {
-		var err error
-		nc, err = net.Dial("unix", sock)
-		return err == nil
-	})
 	c := respclient.New(nc)
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -52,6 +52,7 @@ type shard struct {
 	keys     map[string]*entry
 	volatile map[string]struct{} // the keys that have an expiry, for Sweep
 	dumped   bool                // a rewrite has written this shard out (see rewrite.go)
+	freed    atomic.Int64        // bytes of large values dropped, for Freed
 	_        [64]byte            // keeps neighbouring shards' locks off one cache line
 }
 
@@ -130,17 +131,22 @@ func (s *Store) deleteNow(sh *shard, e *entry, key []byte) error {
 }
 
 func (sh *shard) remove(e *entry) {
+	sh.drop(e.val)
 	delete(sh.keys, e.key)
 	if e.exp != 0 {
 		delete(sh.volatile, e.key)
 	}
 }
 
-// put stores a copy of val under key with expiry exp, in e if the key
-// exists. The shard must be write-locked.
-func (sh *shard) put(e *entry, key, val []byte, exp int64) {
-	v := make([]byte, len(val))
-	copy(v, val)
+// put stores val under key with expiry exp, in e if the key exists: val
+// itself if it is owned (handed over by the caller), a copy otherwise. The
+// shard must be write-locked.
+func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) {
+	v := val
+	if !owned {
+		v = make([]byte, len(val))
+		copy(v, val)
+	}
 	if e == nil {
 		k := string(key)
 		sh.keys[k] = &entry{key: k, val: v, exp: exp}
@@ -149,6 +155,7 @@ func (sh *shard) put(e *entry, key, val []byte, exp int64) {
 		}
 		return
 	}
+	sh.drop(e.val)
 	e.val, e.obj = v, nil
 	sh.setExp(e, exp)
 }
@@ -219,9 +226,13 @@ type SetOptions struct {
 	ExpireAt int64 // unix milliseconds; 0 means no expiry
 	KeepTTL  bool  // keep the key's current expiry (KEEPTTL, INCR, APPEND)
 	Get      bool  // the old value is wanted (SET ... GET, GETSET): another type than string is ErrWrongType
+	// Owned hands val over to the store, which keeps it without a copy:
+	// the caller must never change it again. A large value then costs its
+	// size once.
+	Owned bool
 }
 
-// Set stores a copy of val under key if o.Mode allows, journalling rec
+// Set stores val (a copy unless o.Owned) under key if o.Mode allows, journalling rec
 // first. It returns the previous value and whether there was one (for
 // SET ... GET and GETSET), and whether the value was set. An ExpireAt that
 // has already passed deletes the key instead, journalled as DEL.
@@ -257,14 +268,15 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 	if o.KeepTTL && e != nil {
 		exp = e.exp
 	}
-	sh.put(e, key, val, exp)
+	sh.put(e, key, val, exp, o.Owned)
 	return old, hadOld, true, nil
 }
 
 // MSet sets every key-value pair in kv (key, value, key, value...)
 // atomically, journalling rec once. Existing expiries are cleared, as SET
-// does.
-func (s *Store) MSet(kv [][]byte, rec [][]byte) error {
+// does. A value kv[i] for which owned(i) is true is kept without a copy
+// (see SetOptions.Owned); owned may be nil.
+func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 	var locked [NumShards]bool
 	for i := 0; i < len(kv); i += 2 {
 		locked[s.shardIndex(kv[i])] = true
@@ -288,7 +300,7 @@ func (s *Store) MSet(kv [][]byte, rec [][]byte) error {
 		sh := s.shard(kv[i])
 		// An expired key is overwritten whole, value and expiry, so it
 		// needs no DEL first.
-		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0)
+		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0, owned != nil && owned(i+1))
 	}
 	return nil
 }
@@ -340,7 +352,7 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 	var buf [20]byte
 	v := strconv.AppendInt(buf[:0], n, 10)
 	if e == nil {
-		sh.put(nil, key, v, 0)
+		sh.put(nil, key, v, 0, false)
 	} else {
 		e.val = append([]byte(nil), v...)
 	}
@@ -367,7 +379,7 @@ func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
 		return 0, err
 	}
 	if e == nil {
-		sh.put(nil, key, val, 0)
+		sh.put(nil, key, val, 0, false)
 		return len(val), nil
 	}
 	// Growing in place is safe: readers hold slices no longer than the
@@ -390,7 +402,34 @@ func (s *Store) Flush(rec [][]byte) error {
 		return err
 	}
 	for i := range s.shards {
-		s.shards[i].reset()
+		sh := &s.shards[i]
+		for _, e := range sh.keys {
+			sh.drop(e.val)
+		}
+		sh.reset()
 	}
 	return nil
+}
+
+// largeValue is the size from which a dropped value counts in Freed.
+const largeValue = 32 << 10
+
+// drop counts v in Freed if it is large: the store lets go of it.
+func (sh *shard) drop(v []byte) {
+	if cap(v) >= largeValue {
+		sh.freed.Add(int64(cap(v)))
+	}
+}
+
+// Freed returns how many bytes of large values (32 KB or more) the store
+// has let go of since it was made: deleted, overwritten, expired or
+// flushed. It only grows. A server can watch it to hand memory back to
+// the operating system after large frees rather than wait for Go's
+// collector and scavenger to do it in their own time.
+func (s *Store) Freed() int64 {
+	var n int64
+	for i := range s.shards {
+		n += s.shards[i].freed.Load()
+	}
+	return n
 }

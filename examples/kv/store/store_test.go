@@ -128,7 +128,7 @@ func TestRefusedWriteChangesNothing(t *testing.T) {
 	j.fail = boom
 	writes := map[string]func() error{
 		"set":     func() error { _, _, _, err := s.Set(b("k"), b("2"), SetOptions{}, rec("x")); return err },
-		"mset":    func() error { return s.MSet(rec("k", "2", "other", "3"), rec("x")) },
+		"mset":    func() error { return s.MSet(rec("k", "2", "other", "3"), nil, rec("x")) },
 		"del":     func() error { _, err := s.Del(b("k"), rec("x")); return err },
 		"incr":    func() error { _, err := s.IncrBy(b("k"), 1, rec("x")); return err },
 		"append":  func() error { _, err := s.Append(b("k"), b("2"), rec("x")); return err },
@@ -318,7 +318,7 @@ func TestExpireConditions(t *testing.T) {
 
 func TestDelMSetFlush(t *testing.T) {
 	s, j, _ := newTestStore(t)
-	if err := s.MSet(rec("a", "1", "b", "2", "a", "3"), rec("MSET", "a", "1", "b", "2", "a", "3")); err != nil {
+	if err := s.MSet(rec("a", "1", "b", "2", "a", "3"), nil, rec("MSET", "a", "1", "b", "2", "a", "3")); err != nil {
 		t.Fatal(err)
 	}
 	mustGet(t, s, "a", "3")
@@ -444,7 +444,7 @@ func TestJournalOrderMatchesStore(t *testing.T) {
 				case 1:
 					s.Append(b(k), b("+"), rec("APPEND", k, "+"))
 				case 2:
-					s.MSet(rec(k, "m", "k0", "z"), rec("MSET", k, "m", "k0", "z"))
+					s.MSet(rec(k, "m", "k0", "z"), nil, rec("MSET", k, "m", "k0", "z"))
 				}
 				s.Get(b(k))
 			}
@@ -460,7 +460,7 @@ func TestJournalOrderMatchesStore(t *testing.T) {
 		case "APPEND":
 			replayed.Append(b(f[1]), b(f[2]), nil)
 		case "MSET":
-			replayed.MSet(rec(f[1:]...), nil)
+			replayed.MSet(rec(f[1:]...), nil, nil)
 		}
 	}
 	for i := range 7 {
@@ -489,5 +489,24 @@ func BenchmarkSetExisting(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.Set(key, val, SetOptions{}, r)
+	}
+}
+
+// Freed counts the large values the store lets go of: overwritten,
+// deleted or flushed; small ones are not counted.
+func TestFreedCountsLargeValues(t *testing.T) {
+	s := New(nil)
+	big := make([]byte, largeValue)
+	for _, k := range []string{"a", "b", "c"} {
+		if _, _, _, err := s.Set([]byte(k), big, SetOptions{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Set([]byte("small"), []byte("v"), SetOptions{}, nil)
+	s.Set([]byte("a"), []byte("v"), SetOptions{}, nil) // overwrite
+	s.Del([]byte("b"), nil)
+	s.Flush(nil) // c, and the small ones
+	if have, want := s.Freed(), int64(3*largeValue); have != want {
+		t.Fatalf("Freed = %d, want %d", have, want)
 	}
 }
