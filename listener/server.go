@@ -142,7 +142,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	log := s.Logger.With().Str("listener", cfg.name).Logger()
 	spec := suture.Spec{
-		EventHook: supervisor.EventHook(log),
+		EventHook: supervisor.EventHookFor(ctx, log),
 		Timeout:   cfg.drain + stopGrace,
 	}
 	connSups := suture.New(cfg.name+"/conns", spec)

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/thejerf/suture/v4"
 )
 
 // kill sends sig to the test process itself.
@@ -74,4 +76,82 @@ func TestRunSecondSignalCutsStopShort(t *testing.T) {
 	kill(t, syscall.SIGTERM)
 	err := recv(t, done, "Run to return after the second signal")
 	wantUnstopped(t, err, []string{"app: stuck (not confirmed stopped)", "terminated during the stop"}, nil)
+}
+
+// The lame duck: from the first signal the Health is not ready while every
+// service still runs; the second signal ends it, and only then is the tree
+// cancelled, by when readiness has long been off.
+func TestRunLameDuckEndsAtTheSecondSignal(t *testing.T) {
+	h := &Health{}
+	atStop := make(chan Phase, 1)
+	running := make(chan struct{})
+	svc := &funcService{name: "svc", fn: func(ctx context.Context) error {
+		close(running)
+		<-ctx.Done()
+		atStop <- h.Phase()
+		return nil
+	}}
+	root := &Group{Name: "app", Services: []suture.Service{svc}}
+	sink := newLogSink()
+	cfg, caught := notifiedConfig(RunConfig{Logger: sink.logger(), Health: h, LameDuck: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), root, cfg) }()
+	recv(t, caught, "Run to catch signals")
+	recv(t, running, "svc to run")
+	waitFor(t, "the tree to be ready", h.Ready)
+
+	kill(t, syscall.SIGTERM)
+	checkFields(t, sink.wait(t, "lame duck: not ready, still serving"), map[string]any{"reason": "signal", "lameduck": float64(time.Hour.Milliseconds())})
+	if p := h.Phase(); p != PhaseLameDuck {
+		t.Fatalf("phase in the lame duck: %v", p)
+	}
+	if len(atStop) != 0 {
+		t.Fatal("svc was stopped in the lame duck")
+	}
+	kill(t, syscall.SIGTERM)
+	if p := recv(t, atStop, "svc to be stopped"); p != PhaseStopping {
+		t.Errorf("phase when svc's ctx ended: %v, want stopping", p)
+	}
+	if err := recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkFields(t, sink.wait(t, "stopping"), map[string]any{"reason": "signal during the lame duck"})
+}
+
+// A lame duck that runs out starts the stop by itself.
+func TestRunLameDuckRunsOut(t *testing.T) {
+	h := &Health{}
+	root := &Group{Name: "app", Services: []suture.Service{newSleeper("s")}}
+	sink := newLogSink()
+	cfg, caught := notifiedConfig(RunConfig{Logger: sink.logger(), Health: h, LameDuck: time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), root, cfg) }()
+	recv(t, caught, "Run to catch signals")
+	waitFor(t, "the tree to be ready", h.Ready)
+	kill(t, syscall.SIGINT)
+	if err := recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkFields(t, sink.wait(t, "stopping"), map[string]any{"reason": "lame duck over"})
+}
+
+// A context that ends during a lame duck a signal started ends it.
+func TestRunLameDuckEndsWithTheContext(t *testing.T) {
+	h := &Health{}
+	root := &Group{Name: "app", Services: []suture.Service{newSleeper("s")}}
+	sink := newLogSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, caught := notifiedConfig(RunConfig{Logger: sink.logger(), Health: h, LameDuck: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, root, cfg) }()
+	recv(t, caught, "Run to catch signals")
+	waitFor(t, "the tree to be ready", h.Ready)
+	kill(t, syscall.SIGTERM)
+	sink.wait(t, "lame duck: not ready, still serving")
+	cancel()
+	if err := recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkFields(t, sink.wait(t, "stopping"), map[string]any{"reason": "context during the lame duck"})
 }
