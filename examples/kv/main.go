@@ -13,6 +13,8 @@
 //	-fsync             always, everysec or no (default everysec)
 //	-maxconns          most connections open at once; 0 means no cap (default 10000)
 //	-shutdown-timeout  the whole graceful stop's budget, as Redis 7's shutdown-timeout (default 10s)
+//	-admin             address of the admin endpoints (/healthz, /readyz, /metrics, /debug/tree); empty: none (default "")
+//	-lameduck          how long to keep serving, not ready, after SIGTERM before the stop (default 0)
 //
 // At start the append-only file is replayed before the listener binds, so
 // no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
@@ -40,6 +42,7 @@ import (
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/services"
+	"github.com/seamgo/seam/services/admin"
 	"github.com/seamgo/seam/supervisor"
 	"github.com/thejerf/suture/v4"
 )
@@ -56,6 +59,8 @@ type config struct {
 	fsync           aof.Fsync
 	maxConns        int
 	shutdownTimeout time.Duration
+	adminAddr       string
+	lameDuck        time.Duration
 	logger          zerolog.Logger
 
 	// openAOF replaces how the append-only file is opened for writing, so
@@ -75,6 +80,9 @@ func main() {
 	flag.IntVar(&cfg.maxConns, "maxconns", 10000, "most connections open at once; 0 means no cap")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"how long a graceful stop may take in all: draining connections, then flushing the append-only file")
+	flag.StringVar(&cfg.adminAddr, "admin", "", "address of the admin endpoints (/healthz, /readyz, /metrics, /debug/tree), e.g. 127.0.0.1:9121; empty: none")
+	flag.DurationVar(&cfg.lameDuck, "lameduck", 0,
+		"after SIGTERM, how long to keep serving with /readyz at 503 before the stop begins (not part of -shutdown-timeout)")
 	flag.Parse()
 
 	cfg.logger = consoleLogger()
@@ -115,12 +123,15 @@ func consoleLogger() zerolog.Logger {
 // ready, and stops them in reverse order.
 //
 //	kv (supervisor.Group)
+//	├── admin ........... probes, metrics and the tree (only with -admin)
 //	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof "")
 //	├── expire .......... the active expiry sweep, every 100ms
 //	└── listener kv ..... seam's accept loop; each connection runs server.Handler
 type app struct {
 	cfg      config
 	root     *supervisor.Group
+	health   *supervisor.Health
+	admin    *admin.Server // nil without -admin
 	listener *listener.Server
 	aof      *aof.Writer
 	store    *store.Store
@@ -140,9 +151,12 @@ func newApp(cfg config) (*app, error) {
 	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
 		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
 	}
+	if cfg.lameDuck < 0 {
+		return nil, fmt.Errorf("kv: -lameduck %v must not be negative", cfg.lameDuck)
+	}
 	log := cfg.logger
 
-	a := &app{cfg: cfg}
+	a := &app{cfg: cfg, health: &supervisor.Health{}}
 	// DrainTimeout is left unset: the listener drains within its share
 	// of -shutdown-timeout, keeping some for closing stragglers by force.
 	a.listener = &listener.Server{
@@ -183,6 +197,12 @@ func newApp(cfg config) (*app, error) {
 	a.listener.Handler = a.handler
 
 	var children []suture.Service
+	if cfg.adminAddr != "" {
+		// First, so that it answers probes (503) while the file loads
+		// and through the whole stop.
+		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log}
+		children = append(children, a.admin)
+	}
 	if a.aof != nil {
 		children = append(children, a.aof)
 	}
@@ -223,5 +243,7 @@ func (a *app) run(ctx context.Context) error {
 	return supervisor.Run(ctx, a.root, supervisor.RunConfig{
 		Logger:          a.cfg.logger,
 		ShutdownTimeout: a.cfg.shutdownTimeout,
+		Health:          a.health,
+		LameDuck:        a.cfg.lameDuck,
 	})
 }
