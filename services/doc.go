@@ -1,6 +1,8 @@
 // Package services provides ready-made services for the parts of a server
 // that run beside its listeners in a suture supervision tree: any function
-// ([Func]), an HTTP server ([HTTP]) and a periodic job ([Periodic]).
+// ([Func]), an HTTP server ([HTTP]) and a periodic job ([Periodic]). Its
+// subpackage admin is the admin service: probes, Prometheus metrics and
+// the live tree on a port of their own.
 //
 // Each is a plain [suture.Service] with a cheap String, added to a
 // supervisor like any other:

@@ -105,8 +105,9 @@
 //
 // [Run] serves the root (a Group, a suture supervisor or any service)
 // until its context ends or SIGINT or SIGTERM arrives, then cancels the
-// tree and waits for it to stop, up to [RunConfig].ShutdownTimeout. A
-// second signal during the stop ends the wait at once. [RunConfig].OnReady
+// tree and waits for it to stop, up to [RunConfig].ShutdownTimeout, after
+// the [RunConfig].LameDuck if one is set. A second signal during the stop
+// ends the wait at once (during a lame duck, it ends the lame duck). [RunConfig].OnReady
 // tells the program when the whole tree is ready; a start failure is Run's
 // error.
 //

@@ -9,7 +9,7 @@
 //
 //	health := &supervisor.Health{}
 //	tree := &supervisor.Group{Name: "app", Services: []suture.Service{
-//		&admin.Server{Addr: "127.0.0.1:9090", Health: health},
+//		&admin.Server{Addr: "127.0.0.1:9121", Health: health},
 //		ln,
 //	}}
 //	supervisor.Run(ctx, tree, supervisor.RunConfig{Health: health, LameDuck: 2 * time.Second})
