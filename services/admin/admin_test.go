@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/thejerf/suture/v4"
 
+	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/services/admin"
 	"github.com/seamgo/seam/supervisor"
@@ -221,5 +223,39 @@ func TestNoHealth(t *testing.T) {
 	err := (&admin.Server{}).Serve(context.Background())
 	if !errors.Is(err, admin.ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
 		t.Fatalf("have %v, want ErrBadConfig and ErrDoNotRestart", err)
+	}
+}
+
+// brokenListener fails every Accept with an error that is not temporary,
+// as a socket broken under the listener would.
+type brokenListener struct{ net.Listener }
+
+func (b brokenListener) Accept() (net.Conn, error) {
+	return nil, errors.New("broken socket")
+}
+
+// A listener builds its acceptor's supervisor inside its Serve; its
+// backoff reaches /healthz through the Health that Run hands down.
+func TestHealthzDuringAnAcceptorBackoff(t *testing.T) {
+	broken := &listener.Server{
+		Name:    "broken",
+		Addr:    "127.0.0.1:0",
+		Handler: listener.HandlerFunc(echo),
+		Bind: func(network, addr string) (net.Listener, error) {
+			l, err := net.Listen(network, addr)
+			return brokenListener{l}, err
+		},
+	}
+	a := serveApp(t, supervisor.RunConfig{}, broken)
+	a.waitStatus(t, "/healthz", http.StatusServiceUnavailable)
+	if body := a.want(t, "/healthz", http.StatusServiceUnavailable); body != "paused in failure backoff: broken/acceptor\n" {
+		t.Errorf("/healthz body %q", body)
+	}
+	fams := a.metrics(t)
+	if v := value(t, fams, "seam_supervisor_in_backoff", map[string]string{"supervisor": "broken/acceptor"}); v != 1 {
+		t.Errorf("seam_supervisor_in_backoff{broken/acceptor} = %v", v)
+	}
+	if v := value(t, fams, "seam_listener_acceptor_restarts_total", map[string]string{"listener": "broken"}); v < 1 {
+		t.Errorf("seam_listener_acceptor_restarts_total{broken} = %v", v)
 	}
 }
