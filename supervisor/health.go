@@ -213,7 +213,11 @@ func (h *Health) begin(root suture.Service) {
 	h.phase, h.root, h.paused = PhaseStarting, root, nil
 }
 
+// setPhase records p; on a nil Health (Run without one) it does nothing.
 func (h *Health) setPhase(p Phase) {
+	if h == nil {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.phase = p

@@ -164,9 +164,9 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	defer cancelTree()
 	treeCtx, stopBudget := withBudget(treeCtx)
 	health := cfg.Health
+	defer health.setPhase(PhaseStopped)
 	if health != nil {
 		health.begin(root)
-		defer health.setPhase(PhaseStopped)
 		treeCtx = withHealth(treeCtx, health)
 	}
 	served := serveRoot(treeCtx, root)
@@ -185,9 +185,7 @@ wait:
 			return endedAlone(log, root, err)
 		case <-ready:
 			ready = nil
-			if health != nil {
-				health.setPhase(PhaseReady)
-			}
+			health.setPhase(PhaseReady)
 			log.Info().Str("supervisor", name).Msg("tree ready")
 			if cfg.OnReady != nil {
 				cfg.OnReady()
@@ -202,9 +200,7 @@ wait:
 		}
 	}
 	if ready == nil && cfg.LameDuck > 0 {
-		if health != nil {
-			health.setPhase(PhaseLameDuck)
-		}
+		health.setPhase(PhaseLameDuck)
 		z.Str("supervisor", name).Dur("lameduck", cfg.LameDuck).Msg("lame duck: not ready, still serving")
 		var ctxDone <-chan struct{}
 		if !byContext {
@@ -215,9 +211,7 @@ wait:
 			return endedAlone(log, root, err)
 		}
 	}
-	if health != nil {
-		health.setPhase(PhaseStopping)
-	}
+	health.setPhase(PhaseStopping)
 	z.Str("supervisor", name).Dur("shutdown_timeout", cfg.ShutdownTimeout).Msg("stopping")
 
 	start := time.Now()
