@@ -213,7 +213,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	log := s.Logger.With().Str("listener", cfg.name).Logger()
 	cfg.fitFileLimit(log)
 	spec := suture.Spec{
-		EventHook: supervisor.EventHook(log),
+		EventHook: supervisor.EventHookFor(ctx, log),
 		Timeout:   cfg.drain + stopGrace,
 	}
 	s.counters.maxConns.Store(int64(cfg.maxConns))

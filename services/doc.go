@@ -2,7 +2,9 @@
 // that run beside its listeners in a suture supervision tree: any function
 // ([Func]), an HTTP server ([HTTP]), a periodic job ([Periodic]), an
 // actor that owns shared state ([Actor]), and a restart policy of its own
-// for a service that fails often but briefly ([Retry]).
+// for a service that fails often but briefly ([Retry]). Its subpackage
+// admin is the admin service: probes, Prometheus metrics and the live tree
+// on a port of their own.
 //
 // Each is a plain [suture.Service] with a cheap String, added to a
 // supervisor like any other:

@@ -36,7 +36,7 @@ type member struct {
 
 	running  bool // guarded by groupRun.mu
 	stopping bool // guarded by groupRun.mu: cancelled, not yet returned
-	finished bool // ended with ErrDoNotRestart: not started again
+	finished bool // guarded by groupRun.mu: ended with ErrDoNotRestart, not started again
 	gen      int  // incarnation, to tell a stale exit from the current one
 	cancel   context.CancelFunc
 	budget   *budget
@@ -139,6 +139,14 @@ func (r *groupRun) current(ex exit) bool {
 	return ex.gen == ex.m.gen && ex.m.running
 }
 
+// setFinished records that m ended for good. Only Serve's goroutine writes
+// finished, and reads it without the lock; the tree view reads it with it.
+func (r *groupRun) setFinished(m *member) {
+	r.mu.Lock()
+	m.finished = true
+	r.mu.Unlock()
+}
+
 func (r *groupRun) setRunning(m *member, running bool) {
 	r.mu.Lock()
 	m.running = running
@@ -158,7 +166,7 @@ func (r *groupRun) handle(ctx context.Context, ex exit) error {
 		r.cfg.log.Info().Str("child", m.name).Err(ex.err).Msg("child ends the tree; stopping")
 		return ex.err
 	case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
-		m.finished = true
+		r.setFinished(m)
 		r.cfg.log.Debug().Str("child", m.name).Msg("child finished; not restarted")
 		return nil
 	}
@@ -218,6 +226,12 @@ func (r *groupRun) pause(ctx context.Context) bool {
 		case ex := <-r.exits:
 			r.pending = append(r.pending, ex)
 		case <-ctx.Done():
+			// The pause ends without a resume to log, but the
+			// group is no longer paused: a Health must not keep
+			// it so across the group's next Serve.
+			if h := r.cfg.health; h != nil {
+				h.Observe(suture.EventResume{SupervisorName: r.cfg.name})
+			}
 			return false
 		}
 	}
@@ -243,7 +257,7 @@ func (r *groupRun) start(ctx context.Context, idxs []int) error {
 			// refuses its configuration returns one.
 			return r.startError(m, err)
 		case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
-			m.finished = true
+			r.setFinished(m)
 			k++
 			continue
 		case ex.panic == "" && errors.Is(ex.err, suture.ErrTerminateSupervisorTree):

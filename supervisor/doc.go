@@ -80,12 +80,34 @@
 //     goroutine left behind, and named in Run's report with its live
 //     parts (a stuck connection by its address).
 //
+// [RunConfig].LameDuck comes before the budget and is not taken from it:
+// at the first signal the tree turns not ready ([Health]) but keeps
+// serving and accepting for LameDuck, so that a load balancer polling the
+// readiness probe stops sending first; then the budget starts. A stop
+// takes at most LameDuck plus ShutdownTimeout from the first signal: give
+// the process manager that much (Kubernetes' terminationGracePeriodSeconds,
+// systemd's TimeoutStopSec). The lame duck is a fixed wait, unrelated to
+// the work to stop; taken from the budget, it would shrink every drain
+// without anyone having asked for that. A second signal ends the lame
+// duck at once and the stop begins; a third cuts the stop short.
+//
+// # Probes
+//
+// A [Health] given to [RunConfig].Health follows the tree for probes and
+// an admin service: the [Phase] Run is in (ready from the tree's readiness
+// to the first stop signal), which supervisors and groups are paused in
+// their failure backoff, failures and restarts per service, and the live
+// tree ([Health.Tree]). Run hands it down the tree's context, so Groups
+// and listeners at any depth report to it on their own; a suture
+// supervisor reports to it through [Config].Health.
+//
 // # Running from main
 //
 // [Run] serves the root (a Group, a suture supervisor or any service)
 // until its context ends or SIGINT or SIGTERM arrives, then cancels the
-// tree and waits for it to stop, up to [RunConfig].ShutdownTimeout. A
-// second signal during the stop ends the wait at once. [RunConfig].OnReady
+// tree and waits for it to stop, up to [RunConfig].ShutdownTimeout, after
+// the [RunConfig].LameDuck if one is set. A second signal during the stop
+// ends the wait at once (during a lame duck, it ends the lame duck). [RunConfig].OnReady
 // tells the program when the whole tree is ready; a start failure is Run's
 // error.
 //

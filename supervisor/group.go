@@ -161,6 +161,7 @@ type groupConfig struct {
 	explicitStop bool
 	log          zerolog.Logger
 	hook         suture.EventHook
+	health       *Health // of the Run above, fed by hook too; may be nil
 }
 
 // resolve validates g and fills in defaults: the one place where the zero
@@ -228,6 +229,8 @@ func (g *Group) Serve(ctx context.Context) error {
 		g.Logger.Error().Err(err).Str("group", g.String()).Msg("group not started")
 		return &StartError{Path: g.String(), Err: err}
 	}
+	cfg.health = healthOf(ctx)
+	cfg.hook = withObserver(cfg.hook, cfg.health)
 	r, err := g.begin(cfg)
 	if err != nil {
 		return err

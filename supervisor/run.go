@@ -47,6 +47,25 @@ type RunConfig struct {
 	// sd_notify) on a goroutine of its own.
 	OnReady func()
 
+	// Health, if set, follows the tree for probes and the admin service:
+	// Run records its phases there (starting, ready, lame duck, stopping,
+	// stopped) and hands it down the tree's context, so that every Group
+	// and listener of the tree reports its failures and backoffs to it.
+	// It turns not ready at the first stop signal, before the lame duck
+	// and before any listener closes its socket.
+	Health *Health
+
+	// LameDuck is how long the tree keeps serving, not ready, between the
+	// stop signal and the stop: the time a load balancer polling the
+	// readiness probe (see Health) needs to stop sending new work, while
+	// every listener still accepts. It is spent before the stop budget
+	// begins, not taken from it: the process may take LameDuck plus
+	// ShutdownTimeout from the first signal to its exit. A second signal
+	// during the lame duck ends it at once and the stop begins; a third
+	// cuts the stop short. A tree that was never ready has no traffic to
+	// turn away: its stop begins at once. Default 0, no lame duck.
+	LameDuck time.Duration
+
 	// notified, if set, is called once the signals are caught; tests send
 	// signals to their own process only after it.
 	notified func()
@@ -55,6 +74,9 @@ type RunConfig struct {
 func (c RunConfig) validate() error {
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("supervisor: %w: ShutdownTimeout %v is negative", ErrBadConfig, c.ShutdownTimeout)
+	}
+	if c.LameDuck < 0 {
+		return fmt.Errorf("supervisor: %w: LameDuck %v is negative", ErrBadConfig, c.LameDuck)
 	}
 	return nil
 }
@@ -126,9 +148,10 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	name := serviceName(root)
 	sup, _ := root.(*suture.Supervisor)
 
-	// Room for the signal that starts the stop and the one that cuts it
-	// short, even when both arrive before Run reads either.
-	signals := make(chan os.Signal, 2)
+	// Room for the signal that starts the stop, the one that ends the
+	// lame duck and the one that cuts the stop short, even when they all
+	// arrive before Run reads any.
+	signals := make(chan os.Signal, 3)
 	signal.Notify(signals, cfg.Signals...)
 	defer signal.Stop(signals)
 	if cfg.notified != nil {
@@ -140,6 +163,12 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	treeCtx, cancelTree := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelTree()
 	treeCtx, stopBudget := withBudget(treeCtx)
+	health := cfg.Health
+	defer health.setPhase(PhaseStopped)
+	if health != nil {
+		health.begin(root)
+		treeCtx = withHealth(treeCtx, health)
+	}
 	served := serveRoot(treeCtx, root)
 	log.Info().Str("supervisor", name).Msg("serving")
 	ready := readyOf(root)
@@ -148,6 +177,7 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	}
 
 	var z *zerolog.Event
+	byContext := false
 wait:
 	for {
 		select {
@@ -155,18 +185,33 @@ wait:
 			return endedAlone(log, root, err)
 		case <-ready:
 			ready = nil
+			health.setPhase(PhaseReady)
 			log.Info().Str("supervisor", name).Msg("tree ready")
 			if cfg.OnReady != nil {
 				cfg.OnReady()
 			}
 		case <-ctx.Done():
 			z = log.Info().Str("reason", "context").AnErr("cause", context.Cause(ctx))
+			byContext = true
 			break wait
 		case sig := <-signals:
 			z = log.Info().Str("reason", "signal").Stringer("signal", sig)
 			break wait
 		}
 	}
+	if ready == nil && cfg.LameDuck > 0 {
+		health.setPhase(PhaseLameDuck)
+		z.Str("supervisor", name).Stringer("lameduck", cfg.LameDuck).Msg("lame duck: not ready, still serving")
+		var ctxDone <-chan struct{}
+		if !byContext {
+			ctxDone = ctx.Done()
+		}
+		var err error
+		if z, err = lameDuck(log, cfg.LameDuck, served, signals, ctxDone); z == nil {
+			return endedAlone(log, root, err)
+		}
+	}
+	health.setPhase(PhaseStopping)
 	z.Str("supervisor", name).Stringer("shutdown_timeout", cfg.ShutdownTimeout).Msg("stopping")
 
 	start := time.Now()
@@ -203,6 +248,25 @@ wait:
 		why = fmt.Sprintf("%v during the stop", sig)
 	}
 	return unstoppedError(log, why, r.out)
+}
+
+// lameDuck waits out the lame duck d, while the tree keeps serving. It
+// returns the start of the "stopping" line, saying what ended it: d
+// passing, a signal, or ctxDone. If the tree ended by itself first, it
+// returns nil and the root's error.
+func lameDuck(log zerolog.Logger, d time.Duration, served <-chan error, signals <-chan os.Signal, ctxDone <-chan struct{}) (*zerolog.Event, error) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return log.Info().Str("reason", "lame duck over"), nil
+	case sig := <-signals:
+		return log.Info().Str("reason", "signal during the lame duck").Stringer("signal", sig), nil
+	case <-ctxDone:
+		return log.Info().Str("reason", "context during the lame duck"), nil
+	case err := <-served:
+		return nil, err
+	}
 }
 
 // closedChan stands for the readiness of a root without a Ready method.

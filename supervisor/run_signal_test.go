@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/thejerf/suture/v4"
 )
 
 // kill sends sig to the test process itself.
@@ -76,4 +77,82 @@ func TestRunSecondSignalCutsStopShort(t *testing.T) {
 	kill(t, syscall.SIGTERM)
 	err := seamtest.Recv(t, done, "Run to return after the second signal")
 	wantUnstopped(t, err, []string{"app: stuck (not confirmed stopped)", "terminated during the stop"}, nil)
+}
+
+// The lame duck: from the first signal the Health is not ready while every
+// service still runs; the second signal ends it, and only then is the tree
+// cancelled, by when readiness has long been off.
+func TestRunLameDuckEndsAtTheSecondSignal(t *testing.T) {
+	h := &Health{}
+	atStop := make(chan Phase, 1)
+	running := make(chan struct{})
+	svc := &funcService{name: "svc", fn: func(ctx context.Context) error {
+		close(running)
+		<-ctx.Done()
+		atStop <- h.Phase()
+		return nil
+	}}
+	root := &Group{Name: "app", Services: []suture.Service{svc}}
+	sink := seamtest.NewLogs(t)
+	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), root, cfg) }()
+	seamtest.Recv(t, caught, "Run to catch signals")
+	seamtest.Recv(t, running, "svc to run")
+	seamtest.Eventually(t, "the tree to be ready", h.Ready)
+
+	kill(t, syscall.SIGTERM)
+	checkFields(t, logLine(t, sink, "lame duck: not ready, still serving"), map[string]any{"reason": "signal", "lameduck": time.Hour.String()})
+	if p := h.Phase(); p != PhaseLameDuck {
+		t.Fatalf("phase in the lame duck: %v", p)
+	}
+	if len(atStop) != 0 {
+		t.Fatal("svc was stopped in the lame duck")
+	}
+	kill(t, syscall.SIGTERM)
+	if p := seamtest.Recv(t, atStop, "svc to be stopped"); p != PhaseStopping {
+		t.Errorf("phase when svc's ctx ended: %v, want stopping", p)
+	}
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "signal during the lame duck"})
+}
+
+// A lame duck that runs out starts the stop by itself.
+func TestRunLameDuckRunsOut(t *testing.T) {
+	h := &Health{}
+	root := &Group{Name: "app", Services: []suture.Service{newSleeper("s")}}
+	sink := seamtest.NewLogs(t)
+	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Millisecond})
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), root, cfg) }()
+	seamtest.Recv(t, caught, "Run to catch signals")
+	seamtest.Eventually(t, "the tree to be ready", h.Ready)
+	kill(t, syscall.SIGINT)
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "lame duck over"})
+}
+
+// A context that ends during a lame duck a signal started ends it.
+func TestRunLameDuckEndsWithTheContext(t *testing.T) {
+	h := &Health{}
+	root := &Group{Name: "app", Services: []suture.Service{newSleeper("s")}}
+	sink := seamtest.NewLogs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, root, cfg) }()
+	seamtest.Recv(t, caught, "Run to catch signals")
+	seamtest.Eventually(t, "the tree to be ready", h.Ready)
+	kill(t, syscall.SIGTERM)
+	logLine(t, sink, "lame duck: not ready, still serving")
+	cancel()
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "context during the lame duck"})
 }

@@ -229,3 +229,52 @@ func TestRunReturnsWhenTreeEndsAlone(t *testing.T) {
 		t.Errorf("have %q", err)
 	}
 }
+
+// A context that ends starts the lame duck as a signal does; a tree never
+// ready skips the lame duck.
+func TestRunLameDuckContext(t *testing.T) {
+	t.Run("starts the lame duck", func(t *testing.T) {
+		h := &Health{}
+		root := &Group{Name: "app", Services: []suture.Service{newSleeper("s")}}
+		sink := seamtest.NewLogs(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- Run(ctx, root, RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Millisecond})
+		}()
+		seamtest.Eventually(t, "the tree to be ready", h.Ready)
+		cancel()
+		if err := seamtest.Recv(t, done, "Run to return"); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		checkFields(t, logLine(t, sink, "lame duck: not ready, still serving"), map[string]any{"reason": "context"})
+	})
+	t.Run("never ready", func(t *testing.T) {
+		h := &Health{}
+		j := newJournal()
+		k := newKid(j, "late")
+		k.late = true
+		root := &Group{Name: "app", Services: []suture.Service{k}}
+		sink := seamtest.NewLogs(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- Run(ctx, root, RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Hour})
+		}()
+		j.expect(t, "start late")
+		cancel()
+		if err := seamtest.Recv(t, done, "Run to return, without a lame duck"); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		if len(sink.Events("lame duck: not ready, still serving")) > 0 {
+			t.Error("a tree never ready had a lame duck")
+		}
+	})
+}
+
+func TestRunBadLameDuck(t *testing.T) {
+	err := Run(context.Background(), newSleeper("s"), RunConfig{LameDuck: -time.Second})
+	if !errors.Is(err, ErrBadConfig) {
+		t.Fatalf("have %v, want ErrBadConfig", err)
+	}
+}

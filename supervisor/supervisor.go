@@ -65,6 +65,14 @@ type Config struct {
 	// give up on the child first, and the report can only name every
 	// service the child ran as not confirmed stopped.
 	StopTimeout time.Duration
+
+	// Health, when set, also receives the supervisor's events (see
+	// [Health.Observe]), so that its backoffs and restarts reach the
+	// admin service. A Group and a listener under [Run] find Run's Health
+	// on their own; a suture supervisor, whose hook is fixed when it is
+	// built, needs it here. A child supervisor takes its parent's hook
+	// when added, so the root's Health covers its subtree.
+	Health *Health
 }
 
 // Validate reports every field of c that cannot work: a negative duration
@@ -118,7 +126,7 @@ func (c Config) withDefaults() Config {
 // global logger.
 func (c Config) spec() suture.Spec {
 	return suture.Spec{
-		EventHook:        EventHook(c.Logger),
+		EventHook:        withObserver(EventHook(c.Logger), c.Health),
 		FailureThreshold: c.FailureThreshold,
 		FailureDecay:     c.FailureDecay.Seconds(),
 		FailureBackoff:   c.FailureBackoff,

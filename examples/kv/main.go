@@ -22,6 +22,9 @@
 // A client over -maxconns gets Redis's "-ERR max number of clients
 // reached" at once, and its connection is closed.
 //
+//	-admin             address of the admin endpoints (/healthz, /readyz, /metrics, /debug/tree); empty: none (default "")
+//	-lameduck          how long to keep serving, not ready, after SIGTERM before the stop (default 0)
+//
 // At start the append-only file is replayed before the listener binds, so
 // no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
 // already in use, fails the start: kv logs why and exits 1, as
@@ -51,6 +54,7 @@ import (
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/services"
+	"github.com/seamgo/seam/services/admin"
 	"github.com/seamgo/seam/supervisor"
 	"github.com/thejerf/suture/v4"
 )
@@ -70,6 +74,8 @@ type config struct {
 	shutdownTimeout time.Duration
 	maxQueryBuffer  int64
 	maxBulkLen      int64
+	adminAddr       string
+	lameDuck        time.Duration
 	logger          zerolog.Logger
 
 	// openAOF replaces how the append-only file is opened for writing, so
@@ -94,6 +100,9 @@ func main() {
 		"longest bulk string a client may send (as Redis: 512mb); longer is a protocol error")
 	level := flag.String("loglevel", "info", "debug, info, warn or error")
 	format := flag.String("logformat", "auto", "auto (console on a terminal, JSON otherwise), console or json")
+	flag.StringVar(&cfg.adminAddr, "admin", "", "address of the admin endpoints (/healthz, /readyz, /metrics, /debug/tree), e.g. 127.0.0.1:9121; empty: none")
+	flag.DurationVar(&cfg.lameDuck, "lameduck", 0,
+		"after SIGTERM, how long to keep serving with /readyz at 503 before the stop begins (not part of -shutdown-timeout)")
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
@@ -134,6 +143,7 @@ func main() {
 // ready, and stops them in reverse order.
 //
 //	kv (supervisor.Group)
+//	├── admin ........... probes, metrics and the tree (only with -admin)
 //	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof ""),
 //	│                     retried in place when it fails (services.Retry)
 //	├── expire .......... the active expiry sweep, every 100ms
@@ -143,6 +153,8 @@ func main() {
 type app struct {
 	cfg      config
 	root     *supervisor.Group
+	health   *supervisor.Health
+	admin    *admin.Server // nil without -admin
 	listener *listener.Server
 	aof      *aof.Writer
 	store    *store.Store
@@ -169,9 +181,12 @@ func newApp(cfg config) (*app, error) {
 	if cfg.maxQueryBuffer < 0 || cfg.maxBulkLen < 0 || cfg.maxBulkLen > math.MaxInt {
 		return nil, fmt.Errorf("kv: -client-query-buffer-limit %d and -proto-max-bulk-len %d must not be negative", cfg.maxQueryBuffer, cfg.maxBulkLen)
 	}
+	if cfg.lameDuck < 0 {
+		return nil, fmt.Errorf("kv: -lameduck %v must not be negative", cfg.lameDuck)
+	}
 	log := cfg.logger
 
-	a := &app{cfg: cfg}
+	a := &app{cfg: cfg, health: &supervisor.Health{}}
 	// DrainTimeout is left unset: the listener drains within its share
 	// of -shutdown-timeout, keeping some for closing stragglers by force.
 	a.listener = &listener.Server{
@@ -218,6 +233,12 @@ func newApp(cfg config) (*app, error) {
 	a.listener.Handler = a.handler
 
 	var children []suture.Service
+	if cfg.adminAddr != "" {
+		// First, so that it answers probes (503) while the file loads
+		// and through the whole stop.
+		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log}
+		children = append(children, a.admin)
+	}
 	if a.aof != nil {
 		// A full disk fails the writer at every attempt until space is
 		// freed. Retried in place (100ms doubling to 1s) it is back
@@ -278,5 +299,7 @@ func (a *app) run(ctx context.Context) error {
 	return supervisor.Run(ctx, a.root, supervisor.RunConfig{
 		Logger:          a.cfg.logger,
 		ShutdownTimeout: a.cfg.shutdownTimeout,
+		Health:          a.health,
+		LameDuck:        a.cfg.lameDuck,
 	})
 }

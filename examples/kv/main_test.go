@@ -345,6 +345,7 @@ func TestBadConfig(t *testing.T) {
 		"shutdown-timeout": func(c *config) { c.shutdownTimeout = 0 },
 		"maxconns":         func(c *config) { c.maxConns = -1 },
 		"addr":             func(c *config) { c.addr = "nonsense" },
+		"lameduck":         func(c *config) { c.lameDuck = -time.Second },
 	} {
 		cfg, _ := testConfig(t, t.TempDir())
 		mod(&cfg)

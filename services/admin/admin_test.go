@@ -1,0 +1,261 @@
+package admin_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/thejerf/suture/v4"
+
+	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/services/admin"
+	"github.com/seamgo/seam/supervisor"
+)
+
+// Readiness turns 503 at the first stop signal, while the listener still
+// accepts and serves new connections through the lame duck; the second
+// signal ends it, and when the listener closes its socket /readyz has
+// answered 503 all along.
+func TestProbesThroughTheStop(t *testing.T) {
+	catch(t, syscall.SIGUSR1)
+	a := serveApp(t, supervisor.RunConfig{Signals: []os.Signal{syscall.SIGUSR1}, LameDuck: time.Hour})
+	a.want(t, "/healthz", http.StatusOK)
+	a.want(t, "/readyz", http.StatusOK)
+	first := a.dial(t)
+
+	sendSignal(t, syscall.SIGUSR1)
+	a.waitStatus(t, "/readyz", http.StatusServiceUnavailable)
+	a.dial(t) // accepted and served after /readyz answered 503
+	a.want(t, "/healthz", http.StatusOK)
+	if body := a.want(t, "/readyz", http.StatusServiceUnavailable); body != "not ready: lame duck\n" {
+		t.Errorf("/readyz in the lame duck: %q", body)
+	}
+	if len(a.closed) != 0 {
+		t.Fatal("the listener closed its socket in the lame duck")
+	}
+
+	sendSignal(t, syscall.SIGUSR1)
+	if code := seamtest.Recv(t, a.closed, "the listener to close its socket"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz when the listener closed its socket: %d, want 503", code)
+	}
+	if err := a.wait(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	first.Close()
+	if have := a.ln.Stats().Accepted; have != 2 {
+		t.Errorf("accepted %d connections, want 2", have)
+	}
+}
+
+// Without a lame duck readiness still turns 503 before the socket closes.
+func TestReadyzBeforeTheSocketCloses(t *testing.T) {
+	a := serveApp(t, supervisor.RunConfig{})
+	a.want(t, "/readyz", http.StatusOK)
+	a.cancel()
+	if code := seamtest.Recv(t, a.closed, "the listener to close its socket"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz when the listener closed its socket: %d, want 503", code)
+	}
+}
+
+// The listener series match its Stats, one series per Stats field.
+func TestMetricsMatchStats(t *testing.T) {
+	a := serveApp(t, supervisor.RunConfig{})
+	a.dial(t)
+	a.dial(t).Close()
+	// The closed connection's end is counted once its handler returns.
+	seamtest.Eventually(t, "one connection open", func() bool { return a.ln.Stats().Active == 1 })
+	fams := a.metrics(t)
+	st := reflect.ValueOf(a.ln.Stats())
+	names := map[string]string{
+		"Accepted": "seam_listener_accepted_total", "Active": "seam_listener_active_connections",
+		"AtCap": "seam_listener_at_cap_total", "Rejected": "seam_listener_rejected_total",
+		"Panics": "seam_listener_panics_total", "ForceClosed": "seam_listener_force_closed_total",
+		"AcceptorRestarts": "seam_listener_acceptor_restarts_total", "TemporaryErrors": "seam_listener_temporary_errors_total",
+	}
+	for field, name := range names {
+		f := st.FieldByName(field)
+		if !f.IsValid() {
+			continue // a field renamed in listener.Stats
+		}
+		want := float64(0)
+		if f.CanInt() {
+			want = float64(f.Int())
+		} else {
+			want = float64(f.Uint())
+		}
+		if have := value(t, fams, name, map[string]string{"listener": "echo"}); have != want {
+			t.Errorf("%s: %v, want Stats().%s = %v", name, have, field, want)
+		}
+	}
+	listenerSeries := 0
+	for name := range fams {
+		if strings.HasPrefix(name, "seam_listener_") {
+			listenerSeries++
+		}
+	}
+	if n := st.NumField(); listenerSeries != n {
+		t.Errorf("%d listener series for %d Stats fields", listenerSeries, n)
+	}
+	if value(t, fams, "seam_listener_accepted_total", map[string]string{"listener": "echo"}) != 2 {
+		t.Error("accepted is not 2")
+	}
+	for _, name := range []string{"seam_ready", "seam_live", "go_goroutines", "process_open_fds"} {
+		if _, ok := fams[name]; !ok {
+			t.Errorf("no %s", name)
+		}
+	}
+	if value(t, fams, "seam_ready", nil) != 1 {
+		t.Error("seam_ready is not 1 in a ready tree")
+	}
+}
+
+// flaky is a child that fails when the test says so.
+type flaky struct {
+	fail chan struct{}
+}
+
+func (f *flaky) Serve(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-f.fail:
+		return errors.New("flaky: told to fail")
+	}
+}
+
+func (f *flaky) String() string { return "worker" }
+
+// A group paused in its failure backoff makes /healthz 503 and is counted
+// in the metrics and shown in the tree; readiness is not liveness's to
+// change.
+func TestHealthzDuringABackoff(t *testing.T) {
+	w := &flaky{fail: make(chan struct{})}
+	g := &supervisor.Group{Name: "jobs", Services: []suture.Service{w}, FailureThreshold: 0.5, FailureBackoff: time.Hour}
+	a := serveApp(t, supervisor.RunConfig{}, g)
+	a.want(t, "/healthz", http.StatusOK)
+	w.fail <- struct{}{}
+	a.waitStatus(t, "/healthz", http.StatusServiceUnavailable)
+	if body := a.want(t, "/healthz", http.StatusServiceUnavailable); body != "paused in failure backoff: jobs\n" {
+		t.Errorf("/healthz body %q", body)
+	}
+	a.want(t, "/readyz", http.StatusOK)
+	fams := a.metrics(t)
+	for name, labels := range map[string]map[string]string{
+		"seam_service_failures_total":    {"supervisor": "jobs", "service": "worker"},
+		"seam_service_restarts_total":    {"supervisor": "jobs", "service": "worker"},
+		"seam_supervisor_backoffs_total": {"supervisor": "jobs"},
+		"seam_supervisor_in_backoff":     {"supervisor": "jobs"},
+	} {
+		if v := value(t, fams, name, labels); v != 1 {
+			t.Errorf("%s%v = %v, want 1", name, labels, v)
+		}
+	}
+	if value(t, fams, "seam_live", nil) != 0 {
+		t.Error("seam_live is not 0 during the backoff")
+	}
+	tree := a.treeJSON(t)
+	jobs := child(t, tree["tree"].(map[string]any), "jobs")
+	if jobs["state"] != "backoff" || child(t, jobs, "worker")["state"] != "down" {
+		t.Errorf("jobs in the tree: %v", jobs)
+	}
+}
+
+// child returns the child of n named name.
+func child(t *testing.T, n map[string]any, name string) map[string]any {
+	t.Helper()
+	kids, _ := n["children"].([]any)
+	for _, k := range kids {
+		if m := k.(map[string]any); m["name"] == name {
+			return m
+		}
+	}
+	t.Fatalf("%v has no child %q", n["name"], name)
+	return nil
+}
+
+func TestDebugTreeJSON(t *testing.T) {
+	a := serveApp(t, supervisor.RunConfig{})
+	a.dial(t)
+	v := a.treeJSON(t)
+	if v["phase"] != "ready" || v["ready"] != true || v["live"] != true {
+		t.Errorf("probes in the tree: %v", v)
+	}
+	root := v["tree"].(map[string]any)
+	if root["name"] != "app" || root["kind"] != "group" || root["state"] != "running" {
+		t.Errorf("root: %v", root)
+	}
+	ln := child(t, root, "echo")
+	if ln["kind"] != "listener" || ln["state"] != "running" || ln["conns"] != float64(1) || ln["accepted"] != float64(1) {
+		t.Errorf("listener: %v", ln)
+	}
+	if ad := child(t, root, "admin"); ad["kind"] != "service" || ad["state"] != "running" {
+		t.Errorf("admin: %v", ad)
+	}
+}
+
+func TestPprofOnlyWhenAsked(t *testing.T) {
+	a := serveApp(t, supervisor.RunConfig{})
+	a.want(t, "/debug/pprof/", http.StatusNotFound)
+
+	h := &supervisor.Health{}
+	with := &admin.Server{Addr: "127.0.0.1:0", Health: h, Pprof: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- with.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	seamtest.Recv(t, with.Ready(), "the admin server to be ready")
+	b := &app{client: a.client, base: "http://" + with.BoundAddr().String()}
+	if body := b.want(t, "/debug/pprof/", http.StatusOK); !strings.Contains(body, "goroutine") {
+		t.Errorf("pprof index without goroutine: %q", body)
+	}
+	b.want(t, "/debug/pprof/cmdline", http.StatusOK)
+}
+
+func TestNoHealth(t *testing.T) {
+	err := (&admin.Server{}).Serve(context.Background())
+	if !errors.Is(err, admin.ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("have %v, want ErrBadConfig and ErrDoNotRestart", err)
+	}
+}
+
+// brokenListener fails every Accept with an error that is not temporary,
+// as a socket broken under the listener would.
+type brokenListener struct{ net.Listener }
+
+func (b brokenListener) Accept() (net.Conn, error) {
+	return nil, errors.New("broken socket")
+}
+
+// A listener builds its acceptor's supervisor inside its Serve; its
+// backoff reaches /healthz through the Health that Run hands down.
+func TestHealthzDuringAnAcceptorBackoff(t *testing.T) {
+	broken := &listener.Server{
+		Name:    "broken",
+		Addr:    "127.0.0.1:0",
+		Handler: listener.HandlerFunc(echo),
+		Bind: func(network, addr string) (net.Listener, error) {
+			l, err := net.Listen(network, addr)
+			return brokenListener{l}, err
+		},
+	}
+	a := serveApp(t, supervisor.RunConfig{}, broken)
+	a.waitStatus(t, "/healthz", http.StatusServiceUnavailable)
+	if body := a.want(t, "/healthz", http.StatusServiceUnavailable); body != "paused in failure backoff: broken/acceptor\n" {
+		t.Errorf("/healthz body %q", body)
+	}
+	fams := a.metrics(t)
+	if v := value(t, fams, "seam_supervisor_in_backoff", map[string]string{"supervisor": "broken/acceptor"}); v != 1 {
+		t.Errorf("seam_supervisor_in_backoff{broken/acceptor} = %v", v)
+	}
+	if v := value(t, fams, "seam_listener_acceptor_restarts_total", map[string]string{"listener": "broken"}); v < 1 {
+		t.Errorf("seam_listener_acceptor_restarts_total{broken} = %v", v)
+	}
+}

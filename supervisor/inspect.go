@@ -1,0 +1,149 @@
+package supervisor
+
+import (
+	"github.com/thejerf/suture/v4"
+)
+
+// Node is one supervisor, group or service of a live tree, as
+// [Health.Tree] sees it.
+type Node struct {
+	// Name is the node's name: a service's String, a supervisor's name.
+	Name string `json:"name"`
+	// Kind is "group" for a [Group], "supervisor" for a suture supervisor
+	// (or a service that holds one), "service" for any other service.
+	Kind string `json:"kind"`
+	// State is what the node does now:
+	//
+	//   - "running": serving; for a child of a suture supervisor, which
+	//     does not say more, listed by its supervisor;
+	//   - "backoff": a supervisor or group paused after too many failures;
+	//   - "stopping": cancelled, its Serve not yet returned;
+	//   - "down": a Group's child not running: not started yet, or
+	//     waiting for its restart;
+	//   - "finished": a Group's child that ended for good
+	//     (suture.ErrDoNotRestart);
+	//   - "stopped": a child of a group that is not serving.
+	State string `json:"state"`
+	// Failures and Restarts are the counts of [ServiceCount] for this
+	// node under its parent; zero for the root.
+	Failures uint64 `json:"failures"`
+	Restarts uint64 `json:"restarts"`
+	// Children are a group's children in start order, or a supervisor's
+	// services as suture lists them.
+	Children []Node `json:"children,omitempty"`
+	// Service is the node's service, for callers that know more about it
+	// (an admin service adds a listener's connections).
+	Service suture.Service `json:"-"`
+}
+
+// Tree returns the live tree of the Run that h follows, from its root, or
+// a zero Node before any Run. Each suture supervisor is asked for its
+// services, one round trip to its goroutine, which it answers even while
+// paused or stopping; the rest is read under short locks. The result is a
+// snapshot: a tree changes while it is walked.
+func (h *Health) Tree() Node {
+	h.mu.Lock()
+	root := h.root
+	h.mu.Unlock()
+	if root == nil {
+		return Node{}
+	}
+	w := walker{h: h, seen: map[any]bool{}}
+	return w.node(root, "", "running")
+}
+
+// walker builds a Node tree; seen stops a walk through a supervisor or
+// group reachable twice.
+type walker struct {
+	h    *Health
+	seen map[any]bool
+}
+
+// node describes svc, a child of the supervisor or group named parent, in
+// state (its parent's view of it).
+func (w *walker) node(svc suture.Service, parent, state string) Node {
+	n := Node{Name: serviceName(svc), Kind: "service", State: state, Service: svc}
+	if parent != "" {
+		n.Failures, n.Restarts = w.h.counted(parent, n.Name)
+	}
+	if g, ok := svc.(*Group); ok {
+		n.Kind = "group"
+		if !w.seen[g] {
+			w.seen[g] = true
+			n.State = w.supervisorState(g.String(), state)
+			n.Children = w.group(g)
+		}
+		return n
+	}
+	if sup := supervisorOf(svc); sup != nil {
+		n.Kind = "supervisor"
+		if !w.seen[sup] {
+			w.seen[sup] = true
+			n.State = w.supervisorState(sup.Name, state)
+			for _, c := range sup.Services() {
+				n.Children = append(n.Children, w.node(c, sup.Name, "running"))
+			}
+		}
+	}
+	return n
+}
+
+// supervisorState is "backoff" for a supervisor paused now, else state.
+func (w *walker) supervisorState(name, state string) string {
+	if state == "running" && w.h.pausedNow(name) {
+		return "backoff"
+	}
+	return state
+}
+
+// group describes g's children, with the states its running Serve holds.
+func (w *walker) group(g *Group) []Node {
+	g.mu.Lock()
+	r := g.serving
+	g.mu.Unlock()
+	name := g.String()
+	if r == nil {
+		out := make([]Node, 0, len(g.Services))
+		for _, svc := range g.Services {
+			if svc != nil {
+				out = append(out, w.node(svc, name, "stopped"))
+			}
+		}
+		return out
+	}
+	states := make([]string, len(r.kids))
+	r.mu.Lock()
+	for i, m := range r.kids {
+		switch {
+		case m.running:
+			states[i] = "running"
+		case m.stopping:
+			states[i] = "stopping"
+		case m.finished:
+			states[i] = "finished"
+		default:
+			states[i] = "down"
+		}
+	}
+	r.mu.Unlock()
+	out := make([]Node, len(r.kids))
+	for i, m := range r.kids {
+		out[i] = w.node(m.svc, r.cfg.name, states[i])
+	}
+	return out
+}
+
+func (h *Health) counted(sup, svc string) (failures, restarts uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c := h.counts[serviceKey{sup, svc}]; c != nil {
+		return c.Failures, c.Restarts
+	}
+	return 0, 0
+}
+
+func (h *Health) pausedNow(name string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.paused[name] > 0
+}
