@@ -98,7 +98,7 @@ func (a *acceptor) Serve(ctx context.Context) error {
 				a.failed = err
 				return fmt.Errorf("%w: accept: %w%w", ErrListenerGone, err, bind.Terminate)
 			}
-			return fmt.Errorf("listener %s: accept: %w", a.name, err)
+			return fmt.Errorf("%s: accept: %w", errorName(a.name), err)
 		}
 		b.recovered()
 		a.stats.accepted.Add(1)

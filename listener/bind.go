@@ -22,7 +22,7 @@ func (s *Server) binder(c config) func(context.Context) (net.Listener, error) {
 		}
 		ln, err := s.sock.Bind(ctx, target)
 		if err != nil {
-			return nil, fmt.Errorf("listener %s: bind: %w", c.name, err)
+			return nil, fmt.Errorf("%s: bind: %w", errorName(c.name), err)
 		}
 		return ln, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/seamgo/seam/internal/bind"
@@ -212,4 +213,15 @@ func (s *Server) resolve() (config, error) {
 		return bad("TLSConfig has no Certificates, GetCertificate or GetConfigForClient")
 	}
 	return c, nil
+}
+
+// errorName is how an error names the listener called name: by its name,
+// with "listener" before it unless the name starts so already (the default
+// name does: "listener 127.0.0.1:6380"), so that a Server named "listener
+// kv" is not called "listener listener kv".
+func errorName(name string) string {
+	if strings.HasPrefix(name, "listener") {
+		return name
+	}
+	return "listener " + name
 }

@@ -37,7 +37,8 @@
 // The package's runnable examples, in example_test.go (go test -run
 // Example -v ./listener runs them): ExampleServer, a listener in a suture
 // tree; ExampleHandlerFunc, a handler that watches its ctx;
-// ExampleServer_tls, a TLS server; ExampleServer_unix, a unix socket. For
+// ExampleServer_tls, a TLS server; ExampleServer_unix, a unix socket;
+// ExampleServer_maxConns, a cap whose excess is answered at once. For
 // tests of your own handlers, see package
 // github.com/seamgo/seam/listener/seamtest.
 //

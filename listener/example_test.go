@@ -171,6 +171,50 @@ func ExampleServer_unix() {
 	// Serve: <nil>
 }
 
+// MaxConns caps the connections open at once. By default a client over the
+// cap is answered at once, through Reject, and closed, rather than left
+// hanging in the kernel's backlog; the answer is the protocol's "busy".
+func ExampleServer_maxConns() {
+	hold := make(chan struct{})
+	srv := &listener.Server{
+		Addr:     "127.0.0.1:0",
+		MaxConns: 1,
+		Handler: listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+			fmt.Fprintln(conn, "welcome")
+			<-hold // keep the only slot until the example lets go
+			return nil
+		}),
+		Reject: listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+			_, err := fmt.Fprintln(conn, "busy: try again later")
+			return err
+		}),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	<-srv.Ready()
+
+	read := func() string {
+		conn, err := net.Dial("tcp", srv.BoundAddr().String())
+		if err != nil {
+			return err.Error()
+		}
+		defer conn.Close()
+		line, _ := bufio.NewReader(conn).ReadString('\n')
+		return line
+	}
+	fmt.Print("first: ", read())  // takes the slot
+	fmt.Print("second: ", read()) // over the cap: answered at once
+	close(hold)
+	cancel()
+	<-served
+	fmt.Println("rejected:", srv.Stats().Rejected)
+	// Output:
+	// first: welcome
+	// second: busy: try again later
+	// rejected: 1
+}
+
 // selfSigned makes a throwaway certificate for 127.0.0.1 and the client
 // configuration that trusts it. A test would call seamtest.TLS instead.
 func selfSigned() (server, client *tls.Config) {

@@ -284,7 +284,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		if cause == nil {
 			cause = errors.New("the acceptor's supervisor ended")
 		}
-		result = fmt.Errorf("listener %s: %w: %w", cfg.name, ErrListenerGone, cause)
+		result = fmt.Errorf("%s: %w: %w", errorName(cfg.name), ErrListenerGone, cause)
 		log.Error().Err(cause).Msg("listener failed; stopping")
 	}
 
