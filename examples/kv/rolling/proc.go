@@ -128,13 +128,14 @@ func containsAll(s string, parts []string) bool {
 	return true
 }
 
-// tail returns the last n lines, for error messages.
+// tail returns the first line and the last n, for error messages: a
+// program that refuses its flags says why first, then prints its usage.
 func (p *proc) tail(n int) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	lines := p.lines
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+	if len(lines) > n+1 {
+		lines = append([]string{lines[0], "..."}, lines[len(lines)-n:]...)
 	}
 	return strings.Join(lines, "\n")
 }
