@@ -14,17 +14,16 @@ import (
 // takes it out (fall 1), two 200s put it back (rise 2). The frontend
 // socket is handed over as fd 3, already bound, since haproxy cannot bind
 // a port the kernel picks and reading a free port beforehand is a race.
-// Server state changes are logged to stderr, where the program waits for
-// "Server kv/a is DOWN" and "... is UP".
+// No log target is set: haproxy in the foreground still prints each
+// server's state change to stderr as a warning, where the program waits
+// for "Server kv/a is DOWN" and "... is UP", and no line a connection.
 func haproxyConfig(servers []*instance, proxyV2 bool) string {
 	var b strings.Builder
 	b.WriteString(`global
-    log stderr format raw local0
     maxconn 4096
 
 defaults
     mode tcp
-    log global
     timeout connect 1s
     timeout client 60s
     timeout server 60s

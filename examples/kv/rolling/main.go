@@ -126,7 +126,11 @@ func (r *report) errors() int {
 // report. Every process it starts is stopped before it returns.
 func run(ctx context.Context, cfg config) (*report, error) {
 	dir := cfg.dir
-	if dir == "" {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	} else {
 		d, err := os.MkdirTemp("", "kv-rolling-")
 		if err != nil {
 			return nil, err
