@@ -60,6 +60,16 @@
 // always rejected. IdleTimeout closes a connection that sends nothing,
 // and TLSHandshakeTimeout one that does not finish its TLS handshake.
 //
+// # Behind a load balancer
+//
+// Behind a TCP load balancer every peer is the balancer. With
+// [ProxyProtocol] set, a connection from one of its Trusted addresses
+// starts with a PROXY protocol header (v1 or v2) naming the client, read
+// on the connection's goroutine within a deadline, before the TLS
+// handshake; RemoteAddr, the connection's log fields and MaxConnsPerIP
+// then see the client. Untrusted peers are served with their own address
+// and their bytes are never read as a header.
+//
 // At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
 // keeping a reserve for the rest of the process, so that the cap is reached
 // before Accept fails for want of descriptors.
@@ -67,7 +77,8 @@ package listener
 
 // A connection's way through the package, one file and one owner a step:
 // accept.go (the acceptor, pacing a burst of errors with backoff.go)
-// accepts it, or hands it to reject.go when it is over a cap; track.go (the tracker) reserves its slot, counts it and
+// accepts it, or hands it to reject.go when it is over a cap; proxy.go
+// reads a trusted balancer's PROXY header on the connection's goroutine; track.go (the tracker) reserves its slot, counts it and
 // starts it under a connection supervisor; conn.go serves it as a suture
 // service that calls the Handler (through idle.go's wrapper with
 // IdleTimeout); track.go forgets it and frees its slot;
