@@ -37,7 +37,9 @@
 // The package's runnable examples, in example_test.go (go test -run
 // Example -v ./listener runs them): ExampleServer, a listener in a suture
 // tree; ExampleHandlerFunc, a handler that watches its ctx;
-// ExampleServer_tls, a TLS server; ExampleServer_unix, a unix socket. For
+// ExampleServer_tls, a TLS server; ExampleServer_unix, a unix socket;
+// ExampleProxyProtocol, behind a load balancer; ExampleCertReloader, a
+// certificate renewed without a restart. For
 // tests of your own handlers, see package
 // github.com/seamgo/seam/listener/seamtest.
 //
@@ -70,6 +72,14 @@
 // then see the client. Untrusted peers are served with their own address
 // and their bytes are never read as a header.
 //
+// # Certificate reload
+//
+// A [CertReloader] in TLSConfig.GetCertificate serves a certificate and
+// key file pair and loads it again on Reload, or by itself when the files
+// change, run as a suture service: new handshakes get the renewed
+// certificate, open connections keep theirs, and a pair that fails to
+// load leaves the previous one in use.
+//
 // At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
 // keeping a reserve for the rest of the process, so that the cap is reached
 // before Accept fails for want of descriptors.
@@ -83,5 +93,5 @@ package listener
 // service that calls the Handler (through idle.go's wrapper with
 // IdleTimeout); track.go forgets it and frees its slot;
 // drain.go ends the stragglers at a graceful stop. bind.go opens the
-// socket, fdlimit.go fits the cap to the open-file limit, and server.go
+// socket, certreload.go serves a reloadable certificate, fdlimit.go fits the cap to the open-file limit, and server.go
 // ties the steps together in Serve.
