@@ -87,11 +87,12 @@ package listener
 
 // A connection's way through the package, one file and one owner a step:
 // accept.go (the acceptor, pacing a burst of errors with backoff.go)
-// accepts it, or hands it to reject.go when it is over a cap; proxy.go
-// reads a trusted balancer's PROXY header on the connection's goroutine; track.go (the tracker) reserves its slot, counts it and
-// starts it under a connection supervisor; conn.go serves it as a suture
-// service that calls the Handler (through idle.go's wrapper with
-// IdleTimeout); track.go forgets it and frees its slot;
-// drain.go ends the stragglers at a graceful stop. bind.go opens the
-// socket, certreload.go serves a reloadable certificate, fdlimit.go fits the cap to the open-file limit, and server.go
-// ties the steps together in Serve.
+// accepts it, or hands it to reject.go when it is over a cap; track.go
+// (the tracker) reserves its slot, counts it and starts it under a
+// connection supervisor; conn.go serves it as a suture service that reads
+// a trusted balancer's PROXY header (proxy.go), runs the TLS handshake and
+// calls the Handler (through idle.go's wrapper with IdleTimeout);
+// track.go forgets it and frees its slot; drain.go ends the stragglers at
+// a graceful stop. bind.go opens the socket, fdlimit.go fits the cap to
+// the open-file limit, certreload.go serves a reloadable certificate, and
+// server.go ties the steps together in Serve.
