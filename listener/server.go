@@ -116,7 +116,11 @@ type Server struct {
 	// connection over it is rejected, as by OverflowReject, whatever
 	// Overflow says: it is known only once accepted, and waiting for it
 	// in the backlog would hold up every other client. Connections
-	// without an IP address (unix sockets) are not counted.
+	// without an IP address (unix sockets) are not counted. Behind a
+	// trusted balancer (ProxyProtocol) the IP is the client's, known
+	// once its header is read, so its excess is answered on its own
+	// goroutine, holding a MaxConns slot (and counted in Active) until
+	// Reject returns.
 	MaxConnsPerIP int
 
 	// Overflow is what happens to a connection over MaxConns. The
