@@ -262,3 +262,47 @@ backend be
 	}
 	mustEcho(t, c, "through haproxy")
 }
+
+// The bytes a balancer sends in the same segment as the header reach the
+// handler; a LOCAL header (a health check) keeps the peer's address.
+func TestProxyProtocolKeepsWhatFollowsTheHeader(t *testing.T) {
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(whoami), ProxyProtocol: ProxyProtocol{Trusted: loopback}}
+	addr := seamtest.Start(t, s).Addr
+
+	c := seamtest.Dial(t, addr)
+	src := net.TCPAddrFromAddrPort(netip.MustParseAddrPort("203.0.113.9:4711"))
+	b, err := proxyproto.HeaderProxyFromAddrs(2, src, c.RemoteAddr()).Format()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write(append(b, "same segment\n"...))
+	line, br := readLine(t, c)
+	if echoed, err := br.ReadString('\n'); line != "203.0.113.9:4711\n" || echoed != "same segment\n" {
+		t.Fatalf("read %q then %q, %v; want the client and the bytes after the header", line, echoed, err)
+	}
+
+	local := seamtest.Dial(t, addr)
+	h := &proxyproto.Header{Version: 2, Command: proxyproto.LOCAL, TransportProtocol: proxyproto.UNSPEC}
+	if _, err := h.WriteTo(local); err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := readLine(t, local); line != local.LocalAddr().String()+"\n" {
+		t.Fatalf("LOCAL header: RemoteAddr = %q; want the peer's own %v", line, local.LocalAddr())
+	}
+}
+
+// A stop cuts the wait for a header short, and is not counted as a bad
+// header.
+func TestProxyProtocolStopCutsTheHeaderWait(t *testing.T) {
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(whoami),
+		ProxyProtocol: ProxyProtocol{Trusted: loopback, HeaderTimeout: time.Hour}}
+	served := seamtest.Start(t, s)
+	seamtest.Dial(t, served.Addr)
+	seamtest.Eventually(t, "the connection waiting for its header", func() bool { return s.Stats().Active == 1 })
+	if err := served.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if st := s.Stats(); st.ProxyHeaderErrors != 0 || st.ForceClosed != 0 {
+		t.Fatalf("ProxyHeaderErrors = %d, ForceClosed = %d; want the stop to end the wait, uncounted", st.ProxyHeaderErrors, st.ForceClosed)
+	}
+}
