@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync/atomic"
 	"syscall"
 
@@ -113,14 +114,20 @@ func (a *acceptor) admit(nc net.Conn) {
 		a.rejects.turnAway(nc, false, a.conns.maxConns)
 		return
 	}
-	ip, ok := a.conns.takeIP(nc)
-	if !ok {
-		a.conns.free()
-		a.rejects.turnAway(nc, true, a.conns.maxPerIP)
-		return
+	proxied := a.env.proxy != nil && a.env.proxy.trusts(nc)
+	var ip netip.Addr
+	if !proxied {
+		// A balancer's client is counted once its header names it, on
+		// the connection's goroutine (see conn.readProxyHeader).
+		var ok bool
+		if ip, ok = a.conns.takeIP(nc.RemoteAddr()); !ok {
+			a.conns.free()
+			a.rejects.turnAway(nc, true, a.conns.maxPerIP)
+			return
+		}
 	}
 	a.nextID++
-	c := a.env.newConn(nc, a.nextID)
+	c := a.env.newConn(nc, a.nextID, proxied)
 	c.ip = ip
 	a.conns.start(c)
 }

@@ -78,6 +78,7 @@ type config struct {
 	addr             string
 	handler          Handler
 	tls              *tls.Config
+	proxy            *proxyPolicy // nil: no PROXY protocol
 	listener         net.Listener // a given Listener, served instead of binding
 	listen           bind.ListenFunc
 	maxConns         int
@@ -100,7 +101,7 @@ type config struct {
 
 // resolve validates s and fills in defaults; it is the one place where the
 // zero values of Server's fields get their meaning.
-func (s *Server) resolve() (config, error) {
+func (s *Server) resolve() (_ config, err error) {
 	c := config{
 		name:             s.String(),
 		network:          s.Network,
@@ -208,6 +209,9 @@ func (s *Server) resolve() (config, error) {
 	}
 	if c.nofile == nil {
 		c.nofile = openFileLimit
+	}
+	if c.proxy, err = s.ProxyProtocol.resolve(); err != nil {
+		return bad("%w", err)
 	}
 	if c.tls != nil && len(c.tls.Certificates) == 0 && c.tls.GetCertificate == nil && c.tls.GetConfigForClient == nil {
 		return bad("TLSConfig has no Certificates, GetCertificate or GetConfigForClient")

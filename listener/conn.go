@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net"
 	"net/netip"
 	"os"
@@ -35,13 +36,15 @@ type connEnv struct {
 	logConns         bool // whether per-connection loggers are worth building
 	stats            *counters
 	conns            *tracker
+	proxy            *proxyPolicy // nil: no PROXY protocol
+	rejects          *rejecter    // for a balancer's client over MaxConnsPerIP
 
 	// ctx is every handler's ctx (with its logger added). Its cancel is
 	// step 2 of a graceful stop: one cancel reaches all handlers.
 	ctx context.Context
 }
 
-func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counters, conns *tracker) *connEnv {
+func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counters, conns *tracker, rejects *rejecter) *connEnv {
 	ev := log.Error()
 	logConns := ev.Enabled()
 	ev.Discard()
@@ -49,14 +52,16 @@ func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counte
 		name: c.name, handler: c.handler, tls: c.tls, idle: c.idle, now: c.now,
 		handshakeTimeout: c.handshakeTimeout,
 		log:              log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
+		proxy: c.proxy, rejects: rejects,
 	}
 }
 
 // conn is one connection as a transient suture service.
 type conn struct {
 	env    *connEnv
-	raw    net.Conn // the accepted socket, closed by force at the drain deadline
-	nc     net.Conn // what the handler gets: raw, or a TLS server over it
+	raw    net.Conn   // the accepted socket, closed by force at the drain deadline
+	proxy  *proxyConn // over raw when a trusted balancer sends a PROXY header
+	nc     net.Conn   // what the handler gets: raw, or layers over it (proxy, idle, TLS)
 	id     uint64
 	idle   *idleConn   // under nc when IdleTimeout is set
 	gen    *generation // set by the tracker
@@ -64,12 +69,17 @@ type conn struct {
 	forced atomic.Bool
 }
 
-// newConn wraps an accepted socket; the TLS handshake, if any, happens on
-// the connection's goroutine, before the handler.
-func (e *connEnv) newConn(nc net.Conn, id uint64) *conn {
+// newConn wraps an accepted socket; the PROXY header (when proxied) and
+// the TLS handshake, if any, are read on the connection's goroutine,
+// before the handler.
+func (e *connEnv) newConn(nc net.Conn, id uint64, proxied bool) *conn {
 	c := &conn{env: e, raw: nc, nc: nc, id: id}
+	if proxied {
+		c.proxy = &proxyConn{Conn: nc}
+		c.nc = c.proxy
+	}
 	if e.idle > 0 {
-		c.idle = newIdleConn(nc, e.idle, e.now, e.stats)
+		c.idle = newIdleConn(c.nc, e.idle, e.now, e.stats)
 		c.nc = c.idle
 	}
 	if e.tls != nil {
@@ -96,7 +106,7 @@ func (c *conn) part() string {
 
 func (c *conn) appendPart(b []byte) []byte {
 	b = append(b, "conn "...)
-	switch a := c.raw.RemoteAddr().(type) {
+	switch a := c.remote().(type) {
 	case *net.TCPAddr:
 		b = a.AddrPort().AppendTo(b)
 	case nil:
@@ -107,6 +117,14 @@ func (c *conn) appendPart(b []byte) []byte {
 	b = append(b, " (id "...)
 	b = strconv.AppendUint(b, c.id, 10)
 	return append(b, ')')
+}
+
+// remote is the client's address: the PROXY header's, or the socket's.
+func (c *conn) remote() net.Addr {
+	if c.proxy != nil {
+		return c.proxy.RemoteAddr()
+	}
+	return c.raw.RemoteAddr()
 }
 
 // Serve runs the handler and always ends the service: a connection is never
@@ -145,6 +163,9 @@ func (c *conn) Serve(context.Context) (err error) {
 		}
 		err = errConnDone
 	}()
+	if c.proxy != nil && !c.readProxyHeader(ctx, log) {
+		return errConnDone
+	}
 	if c.idle != nil {
 		c.idle.start()
 	}
@@ -162,6 +183,31 @@ func (c *conn) Serve(context.Context) (err error) {
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}
 	return errConnDone
+}
+
+// readProxyHeader reads a trusted balancer's PROXY header and counts the
+// client it names against MaxConnsPerIP. It reports false when the
+// connection is not to be served: its header was bad (logged, and
+// counted), the listener is stopping, or its client is over the cap (then
+// answered by Reject, here: this connection already holds a slot).
+func (c *conn) readProxyHeader(ctx context.Context, log zerolog.Logger) bool {
+	e := c.env
+	if err := c.proxy.readHeader(ctx, e.proxy); err != nil {
+		if ctx.Err() != nil {
+			return false
+		}
+		if n := e.stats.proxyHeaderErrors.Add(1); bits.OnesCount64(n) == 1 {
+			// The 1st, 2nd, 4th...: a misconfigured balancer costs a
+			// few lines.
+			log.Warn().Err(err).Uint64("proxy_header_errors", n).Msg("PROXY protocol header refused; connection closed")
+		}
+		return false
+	}
+	if !e.conns.takeClientIP(c, c.proxy.RemoteAddr()) {
+		e.rejects.answerNow(c.proxy, e.conns.maxPerIP)
+		return false
+	}
+	return true
 }
 
 // handshake runs the TLS handshake before the handler, within
@@ -200,8 +246,11 @@ func (c *conn) forceClose() {
 // handler's logger; it makes conn a zerolog.Hook.
 func (c *conn) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
 	e.Uint64("conn", c.id).
-		Stringer("remote", c.raw.RemoteAddr()).
+		Stringer("remote", c.remote()).
 		Stringer("local", c.raw.LocalAddr())
+	if c.proxy != nil {
+		e.Stringer("via", c.raw.RemoteAddr())
+	}
 }
 
 // quietErr reports whether a handler's error is only the echo of the

@@ -131,8 +131,8 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 	}
 	start := func(conns *tracker) net.Conn {
 		server, client := net.Pipe()
-		env := newConnEnv(cfg, context.Background(), zerolog.Nop(), &s.counters, conns)
-		conns.start(env.newConn(server, 1))
+		env := newConnEnv(cfg, context.Background(), zerolog.Nop(), &s.counters, conns, nil)
+		conns.start(env.newConn(server, 1, false))
 		return client
 	}
 

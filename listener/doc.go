@@ -38,7 +38,9 @@
 // Example -v ./listener runs them): ExampleServer, a listener in a suture
 // tree; ExampleHandlerFunc, a handler that watches its ctx;
 // ExampleServer_tls, a TLS server; ExampleServer_unix, a unix socket;
-// ExampleServer_maxConns, a cap whose excess is answered at once. For
+// ExampleServer_maxConns, a cap whose excess is answered at once;
+// ExampleProxyProtocol, behind a load balancer; ExampleCertReloader, a
+// certificate renewed without a restart. For
 // tests of your own handlers, see package
 // github.com/seamgo/seam/listener/seamtest.
 //
@@ -61,6 +63,24 @@
 // always rejected. IdleTimeout closes a connection that sends nothing,
 // and TLSHandshakeTimeout one that does not finish its TLS handshake.
 //
+// # Behind a load balancer
+//
+// Behind a TCP load balancer every peer is the balancer. With
+// [ProxyProtocol] set, a connection from one of its Trusted addresses
+// starts with a PROXY protocol header (v1 or v2) naming the client, read
+// on the connection's goroutine within a deadline, before the TLS
+// handshake; RemoteAddr, the connection's log fields and MaxConnsPerIP
+// then see the client. Untrusted peers are served with their own address
+// and their bytes are never read as a header.
+//
+// # Certificate reload
+//
+// A [CertReloader] in TLSConfig.GetCertificate serves a certificate and
+// key file pair and loads it again on Reload, or by itself when the files
+// change, run as a suture service: new handshakes get the renewed
+// certificate, open connections keep theirs, and a pair that fails to
+// load leaves the previous one in use.
+//
 // At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
 // keeping a reserve for the rest of the process, so that the cap is reached
 // before Accept fails for want of descriptors.
@@ -68,10 +88,12 @@ package listener
 
 // A connection's way through the package, one file and one owner a step:
 // accept.go (the acceptor, pacing a burst of errors with backoff.go)
-// accepts it, or hands it to reject.go when it is over a cap; track.go (the tracker) reserves its slot, counts it and
-// starts it under a connection supervisor; conn.go serves it as a suture
-// service that calls the Handler (through idle.go's wrapper with
-// IdleTimeout); track.go forgets it and frees its slot;
-// drain.go ends the stragglers at a graceful stop. bind.go opens the
-// socket, fdlimit.go fits the cap to the open-file limit, and server.go
-// ties the steps together in Serve.
+// accepts it, or hands it to reject.go when it is over a cap; track.go
+// (the tracker) reserves its slot, counts it and starts it under a
+// connection supervisor; conn.go serves it as a suture service that reads
+// a trusted balancer's PROXY header (proxy.go), runs the TLS handshake and
+// calls the Handler (through idle.go's wrapper with IdleTimeout);
+// track.go forgets it and frees its slot; drain.go ends the stragglers at
+// a graceful stop. bind.go opens the socket, fdlimit.go fits the cap to
+// the open-file limit, certreload.go serves a reloadable certificate, and
+// server.go ties the steps together in Serve.

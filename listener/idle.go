@@ -126,7 +126,9 @@ func (c *idleConn) SetDeadline(t time.Time) error {
 
 // NetConn returns the accepted socket, as tls.Conn's NetConn does: for
 // what needs the concrete type (CloseWrite, File, socket options). Reads
-// on it bypass the idle timeout.
+// on it bypass the idle timeout. Behind a trusted balancer it returns the
+// layer that read the PROXY header, which keeps the client's RemoteAddr
+// and the bytes read past the header; its own NetConn is the socket.
 func (c *idleConn) NetConn() net.Conn { return c.Conn }
 
 // closedIdle reports whether the connection was closed for idleness.

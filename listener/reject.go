@@ -83,17 +83,7 @@ func newRejecter(c config, stats *counters, log zerolog.Logger) *rejecter {
 // turnAway answers nc, which is over a cap, and closes it; it never
 // blocks. perIP says which cap: MaxConnsPerIP, or else MaxConns.
 func (r *rejecter) turnAway(nc net.Conn, perIP bool, limit int) {
-	n := r.stats.rejected.Add(1)
-	name := "max_conns"
-	if perIP {
-		r.stats.rejectedPerIP.Add(1)
-		name = "max_conns_per_ip"
-	}
-	if bits.OnesCount64(n) == 1 {
-		// The 1st, 2nd, 4th, 8th...: a flood costs a few lines.
-		r.log.Warn().Int(name, limit).Uint64("rejected", n).Stringer("remote", nc.RemoteAddr()).
-			Msg("connection over the cap rejected")
-	}
+	r.count(nc, perIP, limit)
 	if r.handler == nil {
 		nc.Close()
 		return
@@ -105,7 +95,39 @@ func (r *rejecter) turnAway(nc net.Conn, perIP bool, limit int) {
 		return
 	}
 	r.wg.Add(1)
-	go r.answer(nc)
+	go func() {
+		defer r.wg.Done()
+		defer func() { <-r.slots }()
+		r.answer(nc)
+	}()
+}
+
+// answerNow answers nc, over MaxConnsPerIP, on the caller's goroutine: a
+// connection behind a balancer, whose client is known only once its PROXY
+// header is read. It already holds a connection slot, which bounds these
+// as MaxConns bounds connections, so it takes no rejection slot.
+func (r *rejecter) answerNow(nc net.Conn, limit int) {
+	r.count(nc, true, limit)
+	if r.handler == nil {
+		nc.Close()
+		return
+	}
+	r.answer(nc)
+}
+
+// count counts and logs a connection turned away.
+func (r *rejecter) count(nc net.Conn, perIP bool, limit int) {
+	n := r.stats.rejected.Add(1)
+	name := "max_conns"
+	if perIP {
+		r.stats.rejectedPerIP.Add(1)
+		name = "max_conns_per_ip"
+	}
+	if bits.OnesCount64(n) == 1 {
+		// The 1st, 2nd, 4th, 8th...: a flood costs a few lines.
+		r.log.Warn().Int(name, limit).Uint64("rejected", n).Stringer("remote", nc.RemoteAddr()).
+			Msg("connection over the cap rejected")
+	}
 }
 
 // answer runs the Reject handler on nc within the deadline, then closes
@@ -113,8 +135,6 @@ func (r *rejecter) turnAway(nc net.Conn, perIP bool, limit int) {
 // reset: closing a socket with unread input makes the kernel send RST,
 // which can discard the reply before the client reads it.
 func (r *rejecter) answer(nc net.Conn) {
-	defer r.wg.Done()
-	defer func() { <-r.slots }()
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(r.timeout))
 	stop := context.AfterFunc(r.ctx, func() { nc.SetDeadline(aLongTimeAgo) })

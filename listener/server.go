@@ -70,6 +70,14 @@ type Server struct {
 	// clock read to each Read, not a timer reset.
 	IdleTimeout time.Duration
 
+	// ProxyProtocol, when its Trusted is set, reads a PROXY protocol
+	// header (v1 or v2) from those load balancers before the TLS
+	// handshake and the Handler, so that RemoteAddr, the connection's log
+	// fields and MaxConnsPerIP see the client behind them; see
+	// [ProxyProtocol] for the policy on untrusted peers and missing
+	// headers. The zero value reads no header.
+	ProxyProtocol ProxyProtocol
+
 	// Bind, when set, opens the listening socket for Addr in place of
 	// net.Listen, at the start and at every re-bind after an acceptor
 	// fault. It is the place for a net.ListenConfig with socket options
@@ -108,7 +116,11 @@ type Server struct {
 	// connection over it is rejected, as by OverflowReject, whatever
 	// Overflow says: it is known only once accepted, and waiting for it
 	// in the backlog would hold up every other client. Connections
-	// without an IP address (unix sockets) are not counted.
+	// without an IP address (unix sockets) are not counted. Behind a
+	// trusted balancer (ProxyProtocol) the IP is the client's, known
+	// once its header is read, so its excess is answered on its own
+	// goroutine, holding a MaxConns slot (and counted in Active) until
+	// Reject returns.
 	MaxConnsPerIP int
 
 	// Overflow is what happens to a connection over MaxConns. The
@@ -219,6 +231,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.counters.maxConns.Store(int64(cfg.maxConns))
 	connSups := suture.New(cfg.name+"/conns", spec)
 	conns := newTracker(cfg, connSups, &s.counters, log)
+	rejects := newRejecter(cfg, &s.counters, log)
 	// One ctx for every handler, cancelled once by the drain: stopping
 	// the connection supervisors instead would start a goroutine per
 	// connection and make Serve wait for suture's bookkeeping of each one
@@ -236,8 +249,8 @@ func (s *Server) Serve(ctx context.Context) error {
 		pace:    backoff{min: cfg.backoffMin, max: cfg.backoffMax, sleep: cfg.sleep, log: log},
 		conns:   conns,
 		backlog: cfg.backlog,
-		rejects: newRejecter(cfg, &s.counters, log),
-		env:     newConnEnv(cfg, handlerCtx, log, &s.counters, conns),
+		rejects: rejects,
+		env:     newConnEnv(cfg, handlerCtx, log, &s.counters, conns, rejects),
 	}
 
 	s.mu.Lock()

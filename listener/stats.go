@@ -45,6 +45,10 @@ type Stats struct {
 	// AcceptorRestarts is the number of times the acceptor failed and was
 	// restarted by its supervisor.
 	AcceptorRestarts uint64
+	// ProxyHeaderErrors is the number of connections from trusted load
+	// balancers closed for their PROXY protocol header: malformed,
+	// missing, or not sent within ProxyProtocol.HeaderTimeout.
+	ProxyHeaderErrors uint64
 	// TemporaryErrors is the number of temporary accept errors (EMFILE and
 	// the like) that were backed off from.
 	TemporaryErrors uint64
@@ -55,6 +59,7 @@ type Stats struct {
 type counters struct {
 	accepted, atCap, rejected, rejectedPerIP, closedAtStop, panics    atomic.Uint64
 	idleClosed, handshakeTimeouts, forceClosed, acceptorRestarts, tmp atomic.Uint64
+	proxyHeaderErrors                                                 atomic.Uint64
 	active                                                            atomic.Int64
 	maxConns                                                          atomic.Int64
 }
@@ -77,5 +82,6 @@ func (s *Server) Stats() Stats {
 		ForceClosed:       c.forceClosed.Load(),
 		AcceptorRestarts:  c.acceptorRestarts.Load(),
 		TemporaryErrors:   c.tmp.Load(),
+		ProxyHeaderErrors: c.proxyHeaderErrors.Load(),
 	}
 }

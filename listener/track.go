@@ -83,15 +83,16 @@ func newTracker(c config, sup *suture.Supervisor, stats *counters, log zerolog.L
 	return t
 }
 
-// takeIP counts nc against its remote IP's share of MaxConnsPerIP; it
-// reports false when the share is full. The IP it returns is released when
-// the connection is untracked or closed at stop. Connections with no IP
-// (unix sockets) have no share and are always taken.
-func (t *tracker) takeIP(nc net.Conn) (netip.Addr, bool) {
+// takeIP counts a connection from remote against its IP's share of
+// MaxConnsPerIP; it reports false when the share is full. The IP it
+// returns is released when the connection is untracked or closed at stop.
+// Connections with no IP (unix sockets) have no share and are always
+// taken.
+func (t *tracker) takeIP(remote net.Addr) (netip.Addr, bool) {
 	if t.perIP == nil {
 		return netip.Addr{}, true
 	}
-	tcp, ok := nc.RemoteAddr().(*net.TCPAddr)
+	tcp, ok := remote.(*net.TCPAddr)
 	if !ok {
 		return netip.Addr{}, true
 	}
@@ -103,6 +104,19 @@ func (t *tracker) takeIP(nc net.Conn) (netip.Addr, bool) {
 	}
 	t.perIP[ip]++
 	return ip, true
+}
+
+// takeClientIP counts a tracked connection, whose client a PROXY header
+// has just named, against that client's share of MaxConnsPerIP, as takeIP
+// does at accept for a direct one.
+func (t *tracker) takeClientIP(c *conn, remote net.Addr) bool {
+	ip, ok := t.takeIP(remote)
+	if ok && ip.IsValid() {
+		t.mu.Lock()
+		c.ip = ip
+		t.mu.Unlock()
+	}
+	return ok
 }
 
 // releaseIPLocked gives c's share of its IP back, once.

@@ -44,6 +44,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -75,6 +76,7 @@ type config struct {
 	maxQueryBuffer  int64
 	maxBulkLen      int64
 	adminAddr       string
+	proxyTrusted    []netip.Prefix // load balancers whose PROXY header is read
 	lameDuck        time.Duration
 	logger          zerolog.Logger
 
@@ -103,6 +105,8 @@ func main() {
 	flag.StringVar(&cfg.adminAddr, "admin", "", "address of the admin endpoints (/healthz, /readyz, /metrics, /debug/tree), e.g. 127.0.0.1:9121; empty: none")
 	flag.DurationVar(&cfg.lameDuck, "lameduck", 0,
 		"after SIGTERM, how long to keep serving with /readyz at 503 before the stop begins (not part of -shutdown-timeout)")
+	proxy := flag.String("proxy-protocol", "",
+		"CIDR[,CIDR]: load balancers whose PROXY protocol header (v1/v2) names the client; empty: none")
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
@@ -118,6 +122,9 @@ func main() {
 	}
 	if cfg.maxQueryBuffer, err = parseSize("client-query-buffer-limit", *queryBuffer); err == nil {
 		cfg.maxBulkLen, err = parseSize("proto-max-bulk-len", *bulkLen)
+	}
+	if err == nil {
+		cfg.proxyTrusted, err = listener.ParsePrefixes(*proxy)
 	}
 	if err != nil {
 		cfg.logger.Error().Err(err).Msg("bad flag")
@@ -196,6 +203,8 @@ func newApp(cfg config) (*app, error) {
 		Reject:      listener.HandlerFunc(rejectClient),
 		IdleTimeout: cfg.idleTimeout,
 		Logger:      log,
+		// Behind a balancer, CLIENT LIST and the logs show the client.
+		ProxyProtocol: listener.ProxyProtocol{Trusted: cfg.proxyTrusted},
 	}
 	var journal store.Journal
 	if cfg.aofPath != "" {
