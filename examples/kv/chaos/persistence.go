@@ -88,6 +88,8 @@ func fullDisk(ctx context.Context, e env, t target, dir string) result {
 	if refusal == "" {
 		return fail("never refused a write")
 	}
+	_, again := set("again") // the next write, still on a full disk
+	refusal = short(refusal) + ", then " + short(again)
 	for range 10 {
 		read()
 	}
@@ -101,9 +103,6 @@ func fullDisk(ctx context.Context, e env, t target, dir string) result {
 		}
 		read()
 		time.Sleep(20 * time.Millisecond)
-	}
-	if len(refusal) > 40 {
-		refusal = refusal[:40] + "..."
 	}
 	if back < 0 {
 		return fail("refused (%s); not back within 10 s; reads %d/%d", refusal, readsOK, reads)
@@ -280,6 +279,14 @@ func damagedAOF(ctx context.Context, e env, t target, dir string) result {
 	named := strings.Contains(msg, "offset "+strconv.Itoa(off))
 	return result{fig: fmt.Sprintf("truncated: starts, %d keys; damaged: exit %d, offset %d named: %v", keys, code, off, named),
 		ok: keys == 99 && code != 0 && named}
+}
+
+// short cuts a reply down to a table cell's width.
+func short(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }
 
 func readFile(p string) string {
