@@ -172,8 +172,12 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	if st := s.Stats(); st.TemporaryErrors != burst || st.AcceptorRestarts != 0 {
 		t.Fatalf("stats = %+v; want %d temporary errors and no restart", st, burst)
 	}
-	if n := len(logs.Events("temporary accept error")); n == 0 || n > 4 {
+	evs := logs.Events("temporary accept error")
+	if n := len(evs); n == 0 || n > 4 {
 		t.Fatalf("%d log lines for a burst of %d errors; want 1 to 4", n, burst)
+	}
+	if have := evs[0]["backoff"]; have != "5ms" {
+		t.Errorf("first backoff logged as %v; want \"5ms\", with its unit", have)
 	}
 	if len(logs.Events("accepting again")) != 1 {
 		t.Fatal("the end of the burst was not logged")

@@ -28,7 +28,7 @@ type backoff struct {
 // ctx ended first.
 func (b *backoff) pause(ctx context.Context, err error) bool {
 	if bits.OnesCount64(b.count+1) == 1 {
-		b.log.Warn().Err(err).Uint64("errors", b.count+1).Dur("backoff", b.next()).
+		b.log.Warn().Err(err).Uint64("errors", b.count+1).Stringer("backoff", b.next()).
 			Msg("temporary accept error; backing off")
 	}
 	return b.wait(ctx)

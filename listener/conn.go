@@ -178,7 +178,7 @@ func (c *conn) Serve(context.Context) (err error) {
 	herr := e.handler.ServeConn(ctx, c.nc)
 	switch {
 	case c.idle != nil && c.idle.closedIdle():
-		log.Debug().Dur("idle_timeout", e.idle).Msg("no byte read for IdleTimeout; connection closed")
+		log.Debug().Stringer("idle_timeout", e.idle).Msg("no byte read for IdleTimeout; connection closed")
 	case herr != nil && !c.quietErr(herr):
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}

@@ -16,7 +16,7 @@ import (
 func drain(conns *tracker, cancelHandlers context.CancelFunc, timeout time.Duration, stats *counters, log zerolog.Logger) {
 	left, empty := conns.close()
 	if left > 0 {
-		log.Info().Int("conns", left).Dur("timeout", timeout).Msg("draining connections")
+		log.Info().Int("conns", left).Stringer("timeout", timeout).Msg("draining connections")
 	}
 
 	cancelHandlers()

@@ -184,7 +184,10 @@ func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- srv.Stop() }()
-	logs.WaitFor(t, "draining connections") // the acceptor has stopped
+	ev := logs.WaitFor(t, "draining connections") // the acceptor has stopped
+	if have, ok := ev["timeout"].(string); !ok || !hasUnit(have) {
+		t.Errorf("timeout = %v; want a duration with its unit", ev["timeout"])
+	}
 	if parts := s.LiveWork(); len(parts) != 1 || !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
 		t.Fatalf("LiveWork while draining = %q", parts)
 	}
@@ -195,4 +198,11 @@ func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	if parts := s.LiveWork(); parts != nil {
 		t.Fatalf("LiveWork after Serve = %q; want nil", parts)
 	}
+}
+
+// hasUnit reports whether a log field's value is a duration a person can
+// read, "1.5s" rather than zerolog's bare number of milliseconds.
+func hasUnit(s string) bool {
+	_, err := time.ParseDuration(s)
+	return err == nil && strings.TrimLeft(s, "0123456789.") != ""
 }

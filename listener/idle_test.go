@@ -30,7 +30,10 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 			clock.awaitJudged(t) // the handler waits in its next Read
 			clock.advance(5 * time.Millisecond)
 			expectClosed(t, c)
-			logs.WaitFor(t, "no byte read for IdleTimeout")
+			ev := logs.WaitFor(t, "no byte read for IdleTimeout")
+			if have := ev["idle_timeout"]; have != "5ms" {
+				t.Errorf("idle_timeout = %v; want \"5ms\", a duration with its unit", have)
+			}
 			if st := s.Stats(); st.IdleClosed != 1 {
 				t.Fatalf("IdleClosed = %d; want 1", st.IdleClosed)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -52,9 +53,34 @@ func newLogger(f *os.File, level, format string) (zerolog.Logger, error) {
 }
 
 // consoleWriter writes pretty lines, in colour only on a terminal, so that
-// logs piped to a file stay plain text.
+// logs piped to a file stay plain text. A panic's "stack" field is printed
+// after its line, one frame a line and indented, as a person reads a Go
+// traceback: left among the fields, ConsoleWriter would quote it onto one
+// line of \n escapes. JSON keeps it as a plain string field.
 func consoleWriter(f *os.File, colour bool) io.Writer {
-	return zerolog.ConsoleWriter{Out: f, TimeFormat: "15:04:05.000", NoColor: !colour}
+	return zerolog.ConsoleWriter{
+		Out:           f,
+		TimeFormat:    "15:04:05.000",
+		NoColor:       !colour,
+		FieldsExclude: []string{stackField},
+		FormatExtra:   formatStack,
+	}
+}
+
+// stackField is the field seam's packages log a panic's stack under.
+const stackField = "stack"
+
+// formatStack appends the event's stack, if it has one, below its line.
+func formatStack(evt map[string]any, buf *bytes.Buffer) error {
+	stack, ok := evt[stackField].(string)
+	if !ok || stack == "" {
+		return nil
+	}
+	for _, line := range strings.Split(strings.TrimRight(stack, "\n"), "\n") {
+		buf.WriteString("\n    ")
+		buf.WriteString(line)
+	}
+	return nil
 }
 
 // parseSize reads a size as Redis's configuration does: a number of

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,6 +45,42 @@ func TestNewLogger(t *testing.T) {
 	for _, bad := range [][2]string{{"verbose", "auto"}, {"info", "xml"}} {
 		if _, err := newLogger(f, bad[0], bad[1]); err == nil {
 			t.Errorf("newLogger(%q, %q) accepted", bad[0], bad[1])
+		}
+	}
+}
+
+// The console shows a panic's stack as lines below the event's line, while
+// JSON keeps it as one string field.
+func TestConsoleShowsStackAsLines(t *testing.T) {
+	dir := t.TempDir()
+	stack := "goroutine 7 [running]:\nmain.boom()\n\t/src/main.go:12 +0x1d\n"
+	for _, format := range []string{"console", "json"} {
+		f, err := os.Create(filepath.Join(dir, format))
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, err := newLogger(f, "info", format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Error().Str("panic", "boom").Str("stack", stack).Msg("service panicked")
+		f.Close()
+		out, _ := os.ReadFile(f.Name())
+		lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+		switch format {
+		case "console":
+			want := []string{"    goroutine 7 [running]:", "    main.boom()", "    \t/src/main.go:12 +0x1d"}
+			if len(lines) != 4 || !strings.Contains(lines[0], "service panicked") || !slices.Equal(lines[1:], want) {
+				t.Errorf("console log = %q; want the event's line, then the stack's %q", lines, want)
+			}
+			if strings.Contains(lines[0], "goroutine") {
+				t.Errorf("console line %q repeats the stack among its fields", lines[0])
+			}
+		case "json":
+			var ev map[string]any
+			if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &ev) != nil || ev["stack"] != stack {
+				t.Errorf("JSON log = %q; want one line whose stack field is %q", lines, stack)
+			}
 		}
 	}
 }

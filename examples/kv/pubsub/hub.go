@@ -291,7 +291,7 @@ func (h *Hub) deliver(st *hubState, s *Subscriber, f []byte) bool {
 		if _, ok := st.subs[s]; ok {
 			h.cuts.Add(1)
 			h.cfg.Logger.Warn().Str("service", h.String()).Str("remote", s.nc.RemoteAddr().String()).
-				Int("hard_limit", s.limits.Hard).Int("soft_limit", s.limits.Soft).Dur("soft_seconds", s.limits.SoftFor).
+				Int("hard_limit", s.limits.Hard).Int("soft_limit", s.limits.Soft).Stringer("soft_seconds", s.limits.SoftFor).
 				Msg("pub/sub client closed for overcoming of output buffer limits")
 		}
 	}

@@ -475,6 +475,9 @@ func TestPubSubSlowSubscriberCut(t *testing.T) {
 	if c := strings.Count(logs.String(), "output buffer limits"); c != 1 {
 		t.Fatalf("the cut was logged %d times; want once:\n%s", c, logs.String())
 	}
+	if ev := logs.Events("pub/sub client closed for overcoming of output buffer limits"); len(ev) != 1 || ev[0]["soft_seconds"] != "1m0s" {
+		t.Fatalf("the cut's soft_seconds = %v; want \"1m0s\" (the default), a duration with its unit", ev)
+	}
 }
 
 // A hub crash closes every subscribed connection (they are linked to it),

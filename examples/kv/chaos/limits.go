@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/seamgo/seam/examples/kv/internal/respclient"
+)
+
+// The cases of limits and bad clients: caps on connections and files,
+// protocol errors, idle clients, random bytes.
+
+// dial connects with a bound on every reply.
+func dial(addr string) (*respclient.Client, error) {
+	c, err := respclient.Dial(addr)
+	if err != nil {
+		return nil, err
+	}
+	c.Conn().SetDeadline(time.Now().Add(30 * time.Second))
+	return c, nil
+}
+
+func maxConns(ctx context.Context, e env, t target, dir string) result {
+	s, err := start(ctx, t, opts{dir: dir, maxConns: 100}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	var idle []*respclient.Client
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	for range 100 {
+		c, err := dial(s.addr)
+		if err != nil {
+			return fail("idle client: %v", err)
+		}
+		idle = append(idle, c)
+		if v, err := c.Do("PING"); err != nil || v.Str != "PONG" {
+			return fail("idle client %d not served: %v %v", len(idle), v, err)
+		}
+	}
+	began := time.Now()
+	c, err := dial(s.addr)
+	if err != nil {
+		return fail("101st: %v", err)
+	}
+	defer c.Close()
+	v, err := c.Do("PING")
+	took := time.Since(began)
+	if err != nil {
+		return fail("101st: %v after %v", err, took.Round(time.Millisecond))
+	}
+	return result{fig: fmt.Sprintf("%q in %v", v.String(), took.Round(time.Microsecond*100)),
+		ok: v.Kind == '-' && v.Str == "ERR max number of clients reached"}
+}
+
+func fdLimit(ctx context.Context, e env, t target, dir string) result {
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		return result{skip: "no prlimit"}
+	}
+	s, err := start(ctx, t, opts{dir: dir, nofile: 64}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	const n = 200
+	var served, rejected, closed, hung, refused atomic.Int64
+	var wg sync.WaitGroup
+	var conns []net.Conn
+	for range n {
+		c, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+		if err != nil {
+			refused.Add(1)
+			continue
+		}
+		conns = append(conns, c)
+		c.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+	}
+	// A client not answered within 8 s counts as hung.
+	sent := time.Now()
+	deadline := sent.Add(8 * time.Second)
+	var slowest atomic.Int64
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.SetReadDeadline(deadline)
+			v, err := respclient.New(c).Receive()
+			took := int64(time.Since(sent))
+			for old := slowest.Load(); took > old && !slowest.CompareAndSwap(old, took); old = slowest.Load() {
+			}
+			var ne net.Error
+			switch {
+			case err == nil && v.Str == "PONG":
+				served.Add(1)
+			case err == nil && strings.Contains(v.Str, "max number of clients"):
+				rejected.Add(1)
+			case errors.As(err, &ne) && ne.Timeout():
+				hung.Add(1)
+			default:
+				closed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, c := range conns {
+		c.Close()
+	}
+	return result{fig: fmt.Sprintf("%d served, %d got the error, %d closed, %d refused, %d hung; the last answered after %v",
+		served.Load(), rejected.Load(), closed.Load(), refused.Load(), hung.Load(), time.Duration(slowest.Load()).Round(100*time.Millisecond)), ok: hung.Load() == 0 && served.Load() > 0}
+}
+
+func protoErrors(ctx context.Context, e env, t target, dir string) result {
+	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	before := strings.Count(s.logText(), "\n")
+	began := time.Now()
+	answered := 0
+	for range 1000 {
+		c, err := dial(s.addr)
+		if err != nil {
+			return fail("%v", err)
+		}
+		c.SendRaw([]byte("*1\r\n$x\r\n"))
+		c.Flush()
+		if v, err := c.Receive(); err == nil && strings.HasPrefix(v.Str, "ERR Protocol error") {
+			answered++
+		}
+		c.Close()
+	}
+	secs := time.Since(began).Seconds()
+	// A last client that leaves normally: its end is logged after the
+	// errors', if anything, so the count below is complete.
+	if c, err := dial(s.addr); err == nil {
+		c.Do("PING")
+		c.Close()
+	}
+	lines := strings.Count(s.logText(), "\n") - before
+	return result{fig: fmt.Sprintf("%d answered, %d log lines in %.1f s", answered, lines, secs),
+		ok: answered == 1000 && lines >= 1 && float64(lines) <= secs+2}
+}
+
+func idleClose(ctx context.Context, e env, t target, dir string) result {
+	s, err := start(ctx, t, opts{dir: dir, timeout: 1}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	idle, half := 2000, 500
+	if e.short {
+		idle, half = 200, 50
+	}
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range idle + half {
+		c, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+		if err != nil {
+			return fail("dial %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		if i >= idle {
+			c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n"))
+		}
+	}
+	opened := time.Now()
+	var closed atomic.Int64
+	var last atomic.Int64
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.SetReadDeadline(opened.Add(15 * time.Second))
+			_, err := io.Copy(io.Discard, c)
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				closed.Add(1)
+				last.Store(int64(time.Since(opened)))
+			}
+		}()
+	}
+	wg.Wait()
+	n := int64(idle + half)
+	return result{fig: fmt.Sprintf("%d/%d closed, the last %v after", closed.Load(), n, time.Duration(last.Load()).Round(100*time.Millisecond)),
+		ok: closed.Load() == n}
+}
+
+func fuzz(ctx context.Context, e env, t target, dir string) result {
+	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	frames := 3000
+	if e.short {
+		frames = 500
+	}
+	// The good client works until the fuzzers are done.
+	done := make(chan struct{})
+	var ops, bad atomic.Int64
+	var goodErr error
+	var gwg sync.WaitGroup
+	gwg.Add(1)
+	go func() {
+		defer gwg.Done()
+		c, err := dial(s.addr)
+		if err != nil {
+			goodErr = err
+			return
+		}
+		defer c.Close()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			k, want := "good:"+strconv.Itoa(i%100), strconv.Itoa(i)
+			if v, err := c.Do("SET", k, want); err != nil || v.Str != "OK" {
+				bad.Add(1)
+				goodErr = fmt.Errorf("SET: %v %v", v, err)
+				return
+			}
+			if v, err := c.Do("GET", k); err != nil || v.Str != want {
+				bad.Add(1)
+				goodErr = fmt.Errorf("GET: %v %v", v, err)
+				return
+			}
+			ops.Add(2)
+		}
+	}()
+	valid := [][]byte{
+		[]byte("*3\r\n$3\r\nSET\r\n$1\r\nf\r\n$1\r\nv\r\n"), []byte("*2\r\n$3\r\nGET\r\n$1\r\nf\r\n"),
+		[]byte("*1\r\n$4\r\nPING\r\n"), []byte("PING\r\n"), []byte("*2\r\n$4\r\nECHO\r\n$3\r\nabc\r\n"),
+	}
+	var sent atomic.Int64
+	var fwg sync.WaitGroup
+	for w := range 8 {
+		fwg.Add(1)
+		go func() {
+			defer fwg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 42))
+			for sent.Add(1) <= int64(frames) {
+				var frame []byte
+				if rng.IntN(2) == 0 {
+					frame = make([]byte, 1+rng.IntN(4096))
+					for i := range frame {
+						frame[i] = byte(rng.UintN(256))
+					}
+				} else {
+					frame = bytes.Clone(valid[rng.IntN(len(valid))])
+					for range 1 + rng.IntN(4) {
+						frame[rng.IntN(len(frame))] = byte(rng.UintN(256))
+					}
+				}
+				c, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+				if err != nil {
+					continue
+				}
+				c.Write(frame)
+				c.Close()
+			}
+		}()
+	}
+	began := time.Now()
+	fwg.Wait()
+	took := time.Since(began)
+	close(done)
+	gwg.Wait()
+	up := false
+	if c, err := dial(s.addr); err == nil {
+		v, err := c.Do("PING")
+		up = err == nil && v.Str == "PONG"
+		c.Close()
+	}
+	fig := fmt.Sprintf("%d frames in %v; good client %d ops (%.0f/s), %d failed; up: %v",
+		frames, took.Round(10*time.Millisecond), ops.Load(), float64(ops.Load())/took.Seconds(), bad.Load(), up)
+	if goodErr != nil {
+		fig += " (" + goodErr.Error() + ")"
+	}
+	return result{fig: fig, ok: up && goodErr == nil && s.alive()}
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/seamgo/seam/examples/kv/internal/respclient"
+)
+
+// The cases of large values and the memory they cost.
+
+// payload is one buffer the large cases send slices of, so that the
+// harness does not hold a copy per client.
+var payload = sync.OnceValue(func() []byte { return bytes.Repeat([]byte("v"), 256<<20) })
+
+// sendBig writes a command whose last arguments are the given values,
+// without copying them, and reads its reply.
+func sendBig(addr string, args []string, vals [][]byte) (respclient.Value, error) {
+	c, err := dial(addr)
+	if err != nil {
+		return respclient.Value{}, err
+	}
+	defer c.Close()
+	c.Conn().SetDeadline(time.Now().Add(2 * time.Minute))
+	mset := args[0] == "MSET" // a key before each further value
+	n := len(args) + len(vals)
+	if mset {
+		n += len(vals) - 1
+	}
+	var hdr bytes.Buffer
+	fmt.Fprintf(&hdr, "*%d\r\n", n)
+	for _, a := range args {
+		fmt.Fprintf(&hdr, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := c.Conn().Write(hdr.Bytes()); err != nil {
+		return respclient.Value{}, err
+	}
+	for i, v := range vals {
+		if i > 0 && mset {
+			k := args[len(args)-1] + strconv.Itoa(i)
+			fmt.Fprintf(c.Conn(), "$%d\r\n%s\r\n", len(k), k)
+		}
+		fmt.Fprintf(c.Conn(), "$%d\r\n", len(v))
+		if _, err := c.Conn().Write(v); err != nil {
+			return respclient.Value{}, err
+		}
+		io.WriteString(c.Conn(), "\r\n")
+	}
+	return c.Receive()
+}
+
+func bigSet(ctx context.Context, e env, t target, dir string) result {
+	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	v, err := sendBig(s.addr, []string{"SET", "big"}, [][]byte{payload()[:100<<20]})
+	if err != nil || v.Str != "OK" {
+		return fail("SET: %v %v", v, err)
+	}
+	peak := s.mem("VmHWM")
+	return result{fig: "peak " + mb(peak), ok: peak < 250<<20}
+}
+
+func fourBig(ctx context.Context, e env, t target, dir string) result {
+	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			v, err := sendBig(s.addr, []string{"SET", "big" + strconv.Itoa(i)}, [][]byte{payload()})
+			if err == nil && v.Str != "OK" {
+				err = errors.New(v.String())
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			return fail("SET: %v", err)
+		}
+	}
+	peak := s.mem("VmHWM")
+	c, err := dial(s.addr)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer c.Close()
+	if v, err := c.Do("DEL", "big0", "big1", "big2", "big3"); err != nil || v.Int != 4 {
+		return fail("DEL: %v %v", v, err)
+	}
+	deleted := time.Now()
+	for {
+		rss := s.mem("VmRSS")
+		if rss < 100<<20 {
+			return result{fig: fmt.Sprintf("peak %s; %s %v after DEL", mb(peak), mb(rss), time.Since(deleted).Round(100*time.Millisecond)), ok: true}
+		}
+		if time.Since(deleted) > 10*time.Second || ctx.Err() != nil {
+			return fail("peak %s; still %s 10 s after DEL", mb(peak), mb(rss))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func bigMSet(ctx context.Context, e env, t target, dir string) result {
+	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer s.kill()
+	v := payload()[:200<<20]
+	r, err := sendBig(s.addr, []string{"MSET", "m"}, [][]byte{v, v, v})
+	if err != nil || r.Str != "OK" {
+		return fail("MSET: %v %v", r, err)
+	}
+	rss, peak := s.mem("VmRSS"), s.mem("VmHWM")
+	return result{fig: fmt.Sprintf("resident %s, peak %s", mb(rss), mb(peak)), ok: rss < 1200<<20}
+}

@@ -1,0 +1,22 @@
+package main
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// dieWithParent kills the server if the harness dies, so that nothing is
+// left holding a port or gigabytes.
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
+
+// freeBytes is the space left to an unprivileged writer on dir's file
+// system.
+func freeBytes(dir string) (int64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * st.Bsize, nil
+}

@@ -1,0 +1,18 @@
+//go:build !linux
+
+package main
+
+import (
+	"errors"
+	"os/exec"
+)
+
+// dieWithParent is Linux-only; elsewhere a harness that dies may leave a
+// server running.
+func dieWithParent(*exec.Cmd) {}
+
+// freeBytes is only implemented on Linux, where the full-disk case mounts
+// its tmpfs.
+func freeBytes(string) (int64, error) {
+	return 0, errors.New("chaos: free space is only read on Linux")
+}
