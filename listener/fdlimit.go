@@ -7,8 +7,12 @@ import "github.com/rs/zerolog"
 // in flight (each holds a descriptor beyond the cap), and a sixteenth of
 // the limit, at least 32, for everything else: the listening sockets, log
 // and data files, outbound connections, other servers. Redis keeps 32.
+// It is never more than half the limit: at a small limit (64) the whole
+// reserve would leave room for one client, where Redis serves 32 (the
+// chaos harness measured it); rejections past the reserve then wait for
+// a descriptor in the accept backoff, as Redis's do.
 func fdReserve(limit uint64) uint64 {
-	return maxRejecting + max(32, limit/16)
+	return min(maxRejecting+max(32, limit/16), limit/2)
 }
 
 // fitFileLimit lowers c.maxConns to what the open-file limit can hold, so
