@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/cloudflare/tableflip"
@@ -169,6 +170,9 @@ func startChild(t *testing.T, name string, env []string, extra []*os.File, wrap 
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(append(os.Environ(), childEnv+"="+name), env...)
 	cmd.Stdout, cmd.Stderr, cmd.ExtraFiles = w, stderr, extra
+	// Its own process group, which a successor joins: the cleanup kills
+	// them all, whatever point the test failed at.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -188,8 +192,10 @@ func startChild(t *testing.T, name string, env []string, extra []*os.File, wrap 
 		}
 	}()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-c.done
+		for range lines { // until every process of the group has exited
+		}
 		if t.Failed() {
 			out, _ := os.ReadFile(stderr.Name())
 			t.Logf("child's stderr:\n%s", out)

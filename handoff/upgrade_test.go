@@ -117,14 +117,6 @@ func TestUpgradeUnderLoadLosesNoConnection(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	c := startChild(t, "upgrade", []string{pidFileEnv + "=" + pidFile}, nil, "")
 	oldPID, addr := readyLine(t, c, "the first binary to be ready")
-	var newPID int
-	t.Cleanup(func() {
-		if newPID != 0 {
-			syscall.Kill(newPID, syscall.SIGKILL) // a no-op once it exited
-			for range c.lines {                   // until it has exited
-			}
-		}
-	})
 
 	h := startHammer(addr, 8)
 	stopped := false
@@ -138,8 +130,7 @@ func TestUpgradeUnderLoadLosesNoConnection(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	var newAddr string
-	newPID, newAddr = readyLine(t, c, "the successor to be ready")
+	newPID, newAddr := readyLine(t, c, "the successor to be ready")
 	if newPID == oldPID || newAddr != addr {
 		t.Fatalf("successor: pid %d at %s; first: pid %d at %s", newPID, newAddr, oldPID, addr)
 	}
@@ -165,5 +156,4 @@ func TestUpgradeUnderLoadLosesNoConnection(t *testing.T) {
 	syscall.Kill(newPID, syscall.SIGTERM)
 	for range c.lines { // closed once the successor has exited
 	}
-	newPID = 0
 }
