@@ -3,6 +3,7 @@ module github.com/seamgo/seam
 go 1.24.0
 
 require (
+	github.com/cloudflare/tableflip v1.2.3
 	github.com/pires/go-proxyproto v0.11.0
 	github.com/prometheus/client_golang v1.23.2
 	github.com/prometheus/client_model v0.6.2

@@ -111,6 +111,18 @@
 // tells the program when the whole tree is ready; a start failure is Run's
 // error.
 //
+// # Upgrading in place
+//
+// With [RunConfig].Upgrader set (a *tableflip.Upgrader, or seam's
+// handoff.Upgrader, whose Bind gives listeners their sockets), SIGHUP
+// upgrades the program without refusing a connection: Run starts the
+// successor (the binary now at the same path), which inherits every
+// listening socket and serves its own tree on them; once that tree is
+// ready, this one stops as at a stop signal, lame duck and stop budget
+// included. Both accept from the same sockets meanwhile, so a client never
+// finds the port closed. A failed upgrade (the successor exits or is not
+// ready in time) is logged and this tree keeps serving.
+//
 // # What did not stop
 //
 // A service that ignores its context outlives its supervisor's

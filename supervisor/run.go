@@ -66,9 +66,43 @@ type RunConfig struct {
 	// turn away: its stop begins at once. Default 0, no lame duck.
 	LameDuck time.Duration
 
+	// Upgrader, if set, makes the tree upgradable in place without
+	// dropping a connection: at one of UpgradeSignals, Run asks it to
+	// start the successor, which inherits every listening socket; once
+	// the successor's own tree is ready, this tree stops as at a stop
+	// signal, lame duck and stop budget included. Run tells the Upgrader
+	// when this tree is ready (Ready), and stops it (Stop) before it
+	// returns: it then belongs to Run. A *tableflip.Upgrader
+	// (github.com/cloudflare/tableflip), or seam's handoff.Upgrader,
+	// which also gives listeners sockets that survive their acceptor's
+	// restarts, has the methods. Default nil: no upgrade.
+	Upgrader Upgrader
+
+	// UpgradeSignals start an upgrade when Upgrader is set. Default
+	// SIGHUP.
+	UpgradeSignals []os.Signal
+
 	// notified, if set, is called once the signals are caught; tests send
 	// signals to their own process only after it.
 	notified func()
+}
+
+// Upgrader is what [Run] needs of a zero-downtime upgrader such as
+// *tableflip.Upgrader; see [RunConfig].Upgrader.
+type Upgrader interface {
+	// Ready tells the previous process, if any, that this one is ready,
+	// so that it stops. Run calls it once, when the tree is ready.
+	Ready() error
+	// Upgrade starts the successor and blocks until it is ready (nil)
+	// or has failed. Run calls it on a goroutine of its own, at each
+	// upgrade signal.
+	Upgrade() error
+	// Exit returns a channel closed once a successor is ready: this
+	// process must stop.
+	Exit() <-chan struct{}
+	// Stop ends the Upgrader: it unblocks an Upgrade in progress and
+	// refuses any later one. Run calls it before it returns.
+	Stop()
 }
 
 func (c RunConfig) validate() error {
@@ -89,6 +123,9 @@ func (c RunConfig) withDefaults() RunConfig {
 	}
 	if len(c.Signals) == 0 {
 		c.Signals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+	}
+	if c.Upgrader != nil && len(c.UpgradeSignals) == 0 {
+		c.UpgradeSignals = []os.Signal{syscall.SIGHUP}
 	}
 	return c
 }
@@ -154,6 +191,8 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	signals := make(chan os.Signal, 3)
 	signal.Notify(signals, cfg.Signals...)
 	defer signal.Stop(signals)
+	up := startUpgrades(log, cfg.Upgrader, cfg.UpgradeSignals)
+	defer up.stop()
 	if cfg.notified != nil {
 		cfg.notified()
 	}
@@ -187,9 +226,17 @@ wait:
 			ready = nil
 			health.setPhase(PhaseReady)
 			log.Info().Str("supervisor", name).Msg("tree ready")
+			up.ready()
 			if cfg.OnReady != nil {
 				cfg.OnReady()
 			}
+		case <-up.signals:
+			up.start()
+		case err := <-up.done:
+			up.finished(err)
+		case <-up.exit:
+			z = log.Info().Str("reason", "upgraded")
+			break wait
 		case <-ctx.Done():
 			z = log.Info().Str("reason", "context").AnErr("cause", context.Cause(ctx))
 			byContext = true

@@ -48,11 +48,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/cloudflare/tableflip"
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/pubsub"
 	"github.com/seamgo/seam/examples/kv/server"
 	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/handoff"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/services"
 	"github.com/seamgo/seam/services/admin"
@@ -78,6 +80,7 @@ type config struct {
 	adminAddr       string
 	proxyTrusted    []netip.Prefix // load balancers whose PROXY header is read
 	lameDuck        time.Duration
+	upgradePIDFile  string // -upgrade: upgrade in place at SIGHUP
 	logger          zerolog.Logger
 
 	// openAOF replaces how the append-only file is opened for writing, so
@@ -107,6 +110,8 @@ func main() {
 		"after SIGTERM, how long to keep serving with /readyz at 503 before the stop begins (not part of -shutdown-timeout)")
 	proxy := flag.String("proxy-protocol", "",
 		"CIDR[,CIDR]: load balancers whose PROXY protocol header (v1/v2) names the client; empty: none")
+	flag.StringVar(&cfg.upgradePIDFile, "upgrade", "",
+		"PID file: at SIGHUP, start the binary at the same path on the same socket and stop once it is ready, writing the serving PID there (needs -aof \"\"); empty: no upgrade")
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
@@ -167,6 +172,7 @@ type app struct {
 	store    *store.Store
 	handler  *server.Handler
 	hub      *pubsub.Hub
+	upgrader *handoff.Upgrader // nil without -upgrade
 }
 
 // newApp validates cfg and builds the tree. Nothing touches the disk or
@@ -190,6 +196,11 @@ func newApp(cfg config) (*app, error) {
 	}
 	if cfg.lameDuck < 0 {
 		return nil, fmt.Errorf("kv: -lameduck %v must not be negative", cfg.lameDuck)
+	}
+	if cfg.upgradePIDFile != "" && cfg.aofPath != "" {
+		// The successor would load the file while this process still
+		// writes it, and its lock keeps it from opening it at all.
+		return nil, fmt.Errorf("kv: -upgrade needs -aof \"\": a successor cannot take over a running process's append-only file")
 	}
 	log := cfg.logger
 
@@ -240,6 +251,13 @@ func newApp(cfg config) (*app, error) {
 		MaxQueryBuffer: cfg.maxQueryBuffer,
 	})
 	a.listener.Handler = a.handler
+	if cfg.upgradePIDFile != "" {
+		upg, err := handoff.New(tableflip.Options{PIDFile: cfg.upgradePIDFile})
+		if err != nil {
+			return nil, fmt.Errorf("kv: -upgrade: %w", err)
+		}
+		a.upgrader, a.listener.Bind = upg, upg.Bind
+	}
 
 	var children []suture.Service
 	if cfg.adminAddr != "" {
@@ -301,14 +319,19 @@ func (a *app) loaded(res aof.LoadResult) {
 }
 
 // run serves the tree until ctx ends or SIGINT/SIGTERM arrives, then stops
-// it gracefully within -shutdown-timeout. A start that fails (a corrupt
+// it gracefully within -shutdown-timeout. With -upgrade, SIGHUP starts the
+// successor, and this tree stops the same way once it is ready. A start that fails (a corrupt
 // append-only file, a busy port) returns at once a *supervisor.StartError
 // that names the child and wraps its cause.
 func (a *app) run(ctx context.Context) error {
-	return supervisor.Run(ctx, a.root, supervisor.RunConfig{
+	cfg := supervisor.RunConfig{
 		Logger:          a.cfg.logger,
 		ShutdownTimeout: a.cfg.shutdownTimeout,
 		Health:          a.health,
 		LameDuck:        a.cfg.lameDuck,
-	})
+	}
+	if a.upgrader != nil {
+		cfg.Upgrader = a.upgrader // a nil *handoff.Upgrader would not be a nil interface
+	}
+	return supervisor.Run(ctx, a.root, cfg)
 }

@@ -346,6 +346,7 @@ func TestBadConfig(t *testing.T) {
 		"maxconns":         func(c *config) { c.maxConns = -1 },
 		"addr":             func(c *config) { c.addr = "nonsense" },
 		"lameduck":         func(c *config) { c.lameDuck = -time.Second },
+		"upgrade with aof": func(c *config) { c.upgradePIDFile = filepath.Join(t.TempDir(), "pid") },
 	} {
 		cfg, _ := testConfig(t, t.TempDir())
 		mod(&cfg)

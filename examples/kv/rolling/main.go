@@ -48,6 +48,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
@@ -57,10 +58,15 @@ import (
 type config struct {
 	rounds   int
 	lameDuck time.Duration
-	fsync    string
-	kvBin    string
-	dir      string
-	proxyV2  bool
+	// endAtDown sends a second SIGTERM once haproxy has taken the
+	// instance out, which ends kv's lame duck at once: the lame duck then
+	// lasts exactly as long as the balancer needs, whatever the machine's
+	// load, as an orchestrator that watches the balancer would do.
+	endAtDown bool
+	fsync     string
+	kvBin     string
+	dir       string
+	proxyV2   bool
 
 	benchRequests int // redis-benchmark -n, per test and run
 	benchClients  int // redis-benchmark -c
@@ -75,6 +81,8 @@ func main() {
 	cfg := config{out: os.Stdout}
 	flag.IntVar(&cfg.rounds, "rounds", 3, "restarts of each instance")
 	flag.DurationVar(&cfg.lameDuck, "lameduck", 2*time.Second, "kv's -lameduck")
+	flag.BoolVar(&cfg.endAtDown, "end-lameduck-at-down", false,
+		"send a second SIGTERM once haproxy has taken the instance out, ending the lame duck then (use with a long -lameduck)")
 	flag.StringVar(&cfg.fsync, "fsync", "everysec", "kv's -fsync: always, everysec or no")
 	flag.StringVar(&cfg.kvBin, "kv", "", "a kv binary to run instead of building one")
 	flag.StringVar(&cfg.dir, "dir", "", "where to put the binary, the files and the logs; empty: a temporary directory, removed at the end")
@@ -200,7 +208,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	rep := &report{}
 	for round := 1; round <= cfg.rounds; round++ {
 		for _, in := range kvs {
-			r, err := restartOne(ctx, in, hap, cfg.started)
+			r, err := restartOne(ctx, in, hap, cfg.endAtDown, cfg.started)
 			if err != nil {
 				return nil, fmt.Errorf("round %d: %w", round, err)
 			}
@@ -224,6 +232,18 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return nil, err
 	}
 	for _, in := range kvs {
+		if cfg.endAtDown {
+			// No balancer to wait for any more: the first SIGTERM
+			// starts the lame duck, the second, once kv says so, ends
+			// it (two sent at once may arrive as one signal).
+			mark := in.p.mark()
+			if err := in.p.signal(syscall.SIGTERM); err != nil {
+				return nil, err
+			}
+			if _, err := in.p.waitLine(ctx, mark, "lame duck"); err != nil {
+				return nil, err
+			}
+		}
 		if err := in.p.terminate(ctx); err != nil {
 			return nil, err
 		}
@@ -234,8 +254,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 // restartOne stops in with SIGTERM, waits for haproxy to take it out and
 // for it to exit 0, starts it again and waits for /readyz 200 and for
-// haproxy to put it back.
-func restartOne(ctx context.Context, in *instance, hap *proc, started func(*os.Process)) (restart, error) {
+// haproxy to put it back. With endAtDown, haproxy's DOWN is what ends the
+// lame duck, by a second SIGTERM.
+func restartOne(ctx context.Context, in *instance, hap *proc, endAtDown bool, started func(*os.Process)) (restart, error) {
 	r := restart{name: in.name}
 	mark := hap.mark()
 	t0 := time.Now()
@@ -245,7 +266,19 @@ func restartOne(ctx context.Context, in *instance, hap *proc, started func(*os.P
 		r.down = time.Since(t0)
 		downc <- err
 	}()
-	if err := in.p.terminate(ctx); err != nil {
+	if err := in.p.signal(syscall.SIGTERM); err != nil {
+		return r, err
+	}
+	if endAtDown {
+		if err := <-downc; err != nil {
+			return r, err
+		}
+		downc <- nil
+		if err := in.p.signal(syscall.SIGTERM); err != nil {
+			return r, err
+		}
+	}
+	if err := in.p.waitExit(ctx); err != nil {
 		return r, err
 	}
 	r.exited = time.Since(t0)

@@ -157,9 +157,22 @@ func (p *proc) wait(ctx context.Context) error {
 
 // terminate sends SIGTERM and waits for a clean exit.
 func (p *proc) terminate(ctx context.Context) error {
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := p.signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	return p.waitExit(ctx)
+}
+
+// signal sends sig to the process.
+func (p *proc) signal(sig os.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("%s: %w", p.name, err)
 	}
+	return nil
+}
+
+// waitExit waits for a clean exit after a SIGTERM.
+func (p *proc) waitExit(ctx context.Context) error {
 	if err := p.wait(ctx); err != nil {
 		return fmt.Errorf("%s after SIGTERM: %w; its log:\n%s", p.name, err, p.tail(20))
 	}

@@ -25,10 +25,12 @@ func TestRollingRestart(t *testing.T) {
 	var out bytes.Buffer
 	cfg := config{
 		rounds: 1,
-		// Long enough for haproxy's checks (every 100ms, fall 1) to take
-		// the instance out before it stops listening, with room for a
-		// loaded machine: the test waits on events, never on this.
-		lameDuck:      time.Second,
+		// haproxy's DOWN ends the lame duck (a second SIGTERM), so the
+		// test does not bet on haproxy's checks beating a fixed lame duck
+		// on a loaded machine; the hour only bounds a DOWN that never
+		// comes.
+		lameDuck:      time.Hour,
+		endAtDown:     true,
 		fsync:         "everysec",
 		dir:           t.TempDir(),
 		benchRequests: 500,

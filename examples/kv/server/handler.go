@@ -147,14 +147,26 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 
 	// A read blocked on an idle connection would hold the drain until the
 	// listener's force-close; waking it with a past deadline lets the loop
-	// see ctx at once.
-	stop := context.AfterFunc(ctx, func() { _ = nc.SetReadDeadline(time.Unix(1, 0)) })
+	// see ctx at once. A connection yet to send its first command is not
+	// woken: its client connected while the server still accepted and has
+	// its command on the way, as a client that connects per command does
+	// when a stop or an upgrade comes; it is answered, and then closed.
+	// One that never sends is closed by the drain's force-close.
+	var begun atomic.Bool
+	stop := context.AfterFunc(ctx, func() {
+		if begun.Load() {
+			_ = nc.SetReadDeadline(time.Unix(1, 0))
+		}
+	})
 	defer stop()
 
 	for {
 		args, err := c.r.ReadCommand()
 		if err != nil {
 			return peerGone(c.readFailed(ctx, err))
+		}
+		if !begun.Load() {
+			begun.Store(true)
 		}
 		c.exec(args)
 		if n := c.r.BigBytes(); n > 0 {
