@@ -79,6 +79,12 @@ func (w *Writer) tick() error {
 		return err
 	}
 	if err := f.Sync(); err != nil {
+		w.flushMu.Lock()
+		swapped := w.file != f
+		w.flushMu.Unlock()
+		if swapped {
+			return nil // a rewrite closed f; it synced the new file before the switch
+		}
 		return w.fail("fsync", err)
 	}
 	// A Commit may have synced further meanwhile; never move back.
