@@ -156,6 +156,6 @@ func (w *Writer) stop() error {
 		w.log.Error().Err(err).Msg("append-only file not flushed at stop")
 		return err
 	}
-	w.log.Info().Int64("size", w.written.Load()).Msg("append-only file flushed, synced and closed")
+	w.log.Info().Int64("size", w.written.Load()+w.sizeDelta.Load()).Msg("append-only file flushed, synced and closed")
 	return nil
 }
