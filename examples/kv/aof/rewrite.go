@@ -118,7 +118,6 @@ func (s *RewriteSink) Finish() error {
 	if err := s.flush(); err != nil {
 		return err
 	}
-	w.hook("finish")
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
 	w.mu.Lock()
@@ -150,7 +149,6 @@ func (s *RewriteSink) Finish() error {
 	if err != nil {
 		return fmt.Errorf("aof: completing rewrite %s: %w", s.path, err)
 	}
-	w.hook("rename")
 	if err := os.Rename(s.path, w.cfg.Path); err != nil {
 		return fmt.Errorf("aof: rewrite: %w", err)
 	}
@@ -283,12 +281,5 @@ func removeStale(path string) {
 		if n := e.Name(); strings.HasPrefix(n, prefix) && strings.HasSuffix(n, tmpSuffix) {
 			_ = os.Remove(filepath.Join(dir, n))
 		}
-	}
-}
-
-// hook calls the test seam at a stage of a rewrite.
-func (w *Writer) hook(stage string) {
-	if w.rewriteHook != nil {
-		w.rewriteHook(stage)
 	}
 }

@@ -136,7 +136,6 @@ type Writer struct {
 	rewriteFailed atomic.Bool
 	sizeDelta     atomic.Int64 // the file's size minus appended: offsets stay monotonic across rewrites
 	baseSize      atomic.Int64 // the file's size after the last rewrite, or at load
-	rewriteHook   func(stage string)
 
 	failures atomic.Uint64
 	lastErr  atomic.Pointer[string]
