@@ -216,22 +216,24 @@ func (w *Writer) Rewrite(ctx context.Context, dump func(ctx context.Context, sin
 	if !w.rewriting.CompareAndSwap(false, true) {
 		return ErrRewriteRunning
 	}
-	defer w.rewriting.Store(false)
 	start := time.Now()
 	w.rewriteStart.Store(start.UnixNano())
 	err := w.rewrite(ctx, dump)
+	took := time.Since(start)
 	w.rewriteStart.Store(0)
-	w.lastRewrite.Store(int64(time.Since(start) / time.Second))
+	w.lastRewrite.Store(int64(took / time.Second))
+	w.rewriteFailed.Store(err != nil)
+	// The flag goes before the count: whoever sees the rewrite counted
+	// may start the next one.
+	w.rewriting.Store(false)
 	w.rewrites.Add(1)
 	if err != nil {
-		w.rewriteFailed.Store(true)
 		if ctx.Err() == nil {
 			w.log.Error().Err(err).Msg("append-only file rewrite failed; the old file stays in use")
 		}
 		return err
 	}
-	w.rewriteFailed.Store(false)
-	w.log.Info().Int64("size", w.baseSize.Load()).Dur("took", time.Since(start)).Msg("append-only file rewritten")
+	w.log.Info().Int64("size", w.baseSize.Load()).Dur("took", took).Msg("append-only file rewritten")
 	return nil
 }
 
