@@ -24,6 +24,8 @@
 //
 //	-admin             address of the admin endpoints (/healthz, /readyz, /metrics, /debug/tree); empty: none (default "")
 //	-lameduck          how long to keep serving, not ready, after SIGTERM before the stop (default 0)
+//	-auto-aof-rewrite-percentage  rewrite the file when it has grown by this much since the last rewrite; 0: never (default 100)
+//	-auto-aof-rewrite-min-size    no automatic rewrite below this size (default 64mb)
 //
 // At start the append-only file is replayed before the listener binds, so
 // no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
@@ -81,6 +83,8 @@ type config struct {
 	proxyTrusted    []netip.Prefix // load balancers whose PROXY header is read
 	lameDuck        time.Duration
 	upgradePIDFile  string // -upgrade: upgrade in place at SIGHUP
+	rewritePct      int
+	rewriteMinSize  int64
 	logger          zerolog.Logger
 
 	// openAOF replaces how the append-only file is opened for writing, so
@@ -112,6 +116,9 @@ func main() {
 		"CIDR[,CIDR]: load balancers whose PROXY protocol header (v1/v2) names the client; empty: none")
 	flag.StringVar(&cfg.upgradePIDFile, "upgrade", "",
 		"PID file: at SIGHUP, start the binary at the same path on the same socket and stop once it is ready, writing the serving PID there (needs -aof \"\"); empty: no upgrade")
+	flag.IntVar(&cfg.rewritePct, "auto-aof-rewrite-percentage", 100,
+		"rewrite the append-only file when it has grown by this percentage over its size after the last rewrite; 0 turns it off")
+	minSize := flag.String("auto-aof-rewrite-min-size", "64mb", "no automatic rewrite of an append-only file smaller than this (as Redis: 64mb)")
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
@@ -130,6 +137,9 @@ func main() {
 	}
 	if err == nil {
 		cfg.proxyTrusted, err = listener.ParsePrefixes(*proxy)
+	}
+	if err == nil {
+		cfg.rewriteMinSize, err = parseSize("auto-aof-rewrite-min-size", *minSize)
 	}
 	if err != nil {
 		cfg.logger.Error().Err(err).Msg("bad flag")
@@ -158,6 +168,7 @@ func main() {
 //	├── admin ........... probes, metrics and the tree (only with -admin)
 //	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof ""),
 //	│                     retried in place when it fails (services.Retry)
+//	├── aof rewrite ..... BGREWRITEAOF and the automatic rewrite (unless -aof "")
 //	├── expire .......... the active expiry sweep, every 100ms
 //	├── pubsub .......... the actor that owns every subscription
 //	├── reclaim ......... gives freed memory back to the system after large frees, every 1s
@@ -173,6 +184,7 @@ type app struct {
 	handler  *server.Handler
 	hub      *pubsub.Hub
 	upgrader *handoff.Upgrader // nil without -upgrade
+	rewriter *aof.Rewriter     // nil with -aof ""
 }
 
 // newApp validates cfg and builds the tree. Nothing touches the disk or
@@ -233,6 +245,16 @@ func newApp(cfg config) (*app, error) {
 			return nil, err
 		}
 		a.aof, journal = w, w
+		a.rewriter, err = aof.NewRewriter(aof.RewriterConfig{
+			Writer:     w,
+			Dump:       func(ctx context.Context, s *aof.RewriteSink) error { return a.store.Rewrite(ctx, s) },
+			Percentage: cfg.rewritePct,
+			MinSize:    cfg.rewriteMinSize,
+			Logger:     log,
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	a.store = store.New(journal)
 	if a.aof != nil {
@@ -244,6 +266,7 @@ func newApp(cfg config) (*app, error) {
 	a.handler = server.New(server.Config{
 		Store:          a.store,
 		AOF:            a.aof,
+		Rewriter:       a.rewriter,
 		Listener:       a.listener,
 		MaxConns:       cfg.maxConns,
 		PubSub:         a.hub,
@@ -272,6 +295,9 @@ func newApp(cfg config) (*app, error) {
 		// within a second of the space; left to the group, five quick
 		// failures would pause every restart for 15s.
 		children = append(children, &services.Retry{Service: a.aof, Logger: log})
+		// After the writer: it rewrites a loaded file, and stops (ending
+		// a rewrite in progress) before the writer's final flush.
+		children = append(children, a.rewriter)
 	}
 	children = append(children, &services.Periodic{
 		Name:     "expire",

@@ -211,7 +211,8 @@ func TestActiveExpiry(t *testing.T) {
 // fails, and records which SETs were acknowledged.
 type writer struct {
 	id    int
-	acked []int // sequence numbers whose SET got +OK
+	acked []int        // sequence numbers whose SET got +OK
+	n     atomic.Int64 // len(acked), readable while the writer runs
 	err   error
 }
 
@@ -240,6 +241,7 @@ func (w *writer) run(addr string, total *atomic.Int64) {
 			}
 			if v.Str == "OK" {
 				w.acked = append(w.acked, seq+i)
+				w.n.Add(1)
 				total.Add(1)
 			}
 		}
@@ -250,19 +252,27 @@ func (w *writer) run(addr string, total *atomic.Int64) {
 // min SETs acknowledged between them.
 func startWriters(t *testing.T, addr string, n int, min int64) (ws []*writer, wait func()) {
 	t.Helper()
-	var total atomic.Int64
+	ws, wait, _ = startWritersFrom(t, addr, 0, n, min)
+	return ws, wait
+}
+
+// startWritersFrom is startWriters with writer ids from first on, and the
+// count of acknowledged SETs between them.
+func startWritersFrom(t *testing.T, addr string, first, n int, min int64) (ws []*writer, wait func(), total *atomic.Int64) {
+	t.Helper()
+	total = new(atomic.Int64)
 	var wg sync.WaitGroup
 	for i := range n {
-		w := &writer{id: i}
+		w := &writer{id: first + i}
 		ws = append(ws, w)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.run(addr, &total)
+			w.run(addr, total)
 		}()
 	}
 	seamtest.Eventually(t, "writers to get going", func() bool { return total.Load() >= min })
-	return ws, wg.Wait
+	return ws, wg.Wait, total
 }
 
 // checkAcked starts a server from the AOF and checks that every

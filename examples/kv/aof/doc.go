@@ -51,4 +51,31 @@
 // else is a [*CorruptError] that names its offset, returned by Serve
 // before it is ready, so the group's start fails and the server refuses to
 // start.
+//
+// # Rewrite
+//
+// The file only grows until it is rewritten. [Writer.Rewrite] writes a
+// compact file that rebuilds the keyspace, while writes go on: the kv
+// store's Rewrite dumps one shard at a time into a [RewriteSink], whose
+// temporary file lies beside the file ("<name>.rewrite-*.tmp"), and sends
+// what writes do to keys already dumped to the sink's tail as well as to
+// the journal. [RewriteSink.Finish] writes the tail after the dump, fsyncs
+// the new file, takes its flock, renames it over the old one and fsyncs the
+// directory, holding off Commits meanwhile; records not yet written to the
+// old file are dropped then, as the new file holds their effect.
+//
+// So at every moment the file's name holds one whole file that replays to
+// every acknowledged write: the old one until the rename (records
+// acknowledged during the rewrite were written to it), the new one after
+// (it holds everything appended before the switch, and is synced before
+// anything after it is acknowledged). A rewrite that fails, or is stopped,
+// leaves the old file in use and removes its temporary file; one that a
+// crash cut short leaves a temporary file, which the next load removes
+// holding the lock. The lock moves with the name: the new file is locked
+// before it is renamed into place, and the old one's lock released after.
+//
+// [Rewriter] is the service that runs rewrites, on request (BGREWRITEAOF)
+// and when the file has grown by a percentage over its size after the last
+// rewrite, as Redis's auto-aof-rewrite-percentage and
+// auto-aof-rewrite-min-size.
 package aof

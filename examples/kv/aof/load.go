@@ -90,6 +90,7 @@ func (w *Writer) open(ctx context.Context, apply func(args [][]byte) error) (Loa
 		return LoadResult{}, err
 	}
 	w.lock = lock
+	removeStale(w.cfg.Path)
 	res, err := replay(ctx, w.cfg.Path, apply, w.log)
 	if err != nil {
 		w.unlockLocked()
@@ -104,6 +105,7 @@ func (w *Writer) open(ctx context.Context, apply func(args [][]byte) error) (Loa
 	w.appended.Store(res.Size)
 	w.written.Store(res.Size)
 	w.synced.Store(res.Size)
+	w.baseSize.Store(res.Size)
 	w.mu.Lock()
 	w.opened = true
 	w.mu.Unlock()

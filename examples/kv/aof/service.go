@@ -79,6 +79,12 @@ func (w *Writer) tick() error {
 		return err
 	}
 	if err := f.Sync(); err != nil {
+		w.flushMu.Lock()
+		swapped := w.file != f
+		w.flushMu.Unlock()
+		if swapped {
+			return nil // a rewrite closed f; it synced the new file before the switch
+		}
 		return w.fail("fsync", err)
 	}
 	// A Commit may have synced further meanwhile; never move back.
@@ -150,6 +156,6 @@ func (w *Writer) stop() error {
 		w.log.Error().Err(err).Msg("append-only file not flushed at stop")
 		return err
 	}
-	w.log.Info().Int64("size", w.written.Load()).Msg("append-only file flushed, synced and closed")
+	w.log.Info().Int64("size", w.written.Load()+w.sizeDelta.Load()).Msg("append-only file flushed, synced and closed")
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/examples/kv/resp"
@@ -124,6 +125,18 @@ type Writer struct {
 	written atomic.Int64
 	synced  atomic.Int64
 
+	// The rewrite (rewrite.go). rw is the one in progress, guarded by mu:
+	// while it is set, the store's writes to keys already dumped reach it
+	// through RewriteSink.Append.
+	rw            *RewriteSink
+	rewriting     atomic.Bool
+	rewriteStart  atomic.Int64 // unix nanoseconds; 0 when none runs
+	lastRewrite   atomic.Int64 // seconds the last rewrite took; -1 before the first
+	rewrites      atomic.Int64
+	rewriteFailed atomic.Bool
+	sizeDelta     atomic.Int64 // the file's size minus appended: offsets stay monotonic across rewrites
+	baseSize      atomic.Int64 // the file's size after the last rewrite, or at load
+
 	failures atomic.Uint64
 	lastErr  atomic.Pointer[string]
 	failed   chan struct{} // wakes Serve after a failure elsewhere
@@ -143,12 +156,14 @@ func New(cfg Config) (*Writer, error) {
 	if cfg.OpenFile == nil {
 		cfg.OpenFile = openAppend
 	}
-	return &Writer{
+	w := &Writer{
 		cfg:    cfg,
 		log:    cfg.Logger.With().Str("aof", cfg.Path).Logger(),
 		failed: make(chan struct{}, 1),
 		ready:  make(chan struct{}),
-	}, nil
+	}
+	w.lastRewrite.Store(-1)
+	return w, nil
 }
 
 func openAppend(path string) (File, error) {
@@ -175,6 +190,11 @@ func (w *Writer) Ready() <-chan struct{} { return w.ready }
 func (w *Writer) Append(rec [][]byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.appendLocked(rec)
+}
+
+// appendLocked is Append with mu held.
+func (w *Writer) appendLocked(rec [][]byte) error {
 	switch {
 	case w.closed:
 		return ErrClosed
@@ -189,8 +209,10 @@ func (w *Writer) Append(rec [][]byte) error {
 	return nil
 }
 
-// Appended returns the file offset just past the last record appended:
-// what a Commit must reach to cover every record appended so far.
+// Appended returns the offset just past the last record appended: what a
+// Commit must reach to cover every record appended so far. It is the file's
+// offset until the first rewrite; after it, a position in the stream of
+// records, which keeps growing across rewrites.
 func (w *Writer) Appended() int64 { return w.appended.Load() }
 
 // Commit returns once the records up to offset upTo (a value of Appended
@@ -313,6 +335,14 @@ type Status struct {
 	LastError string // the most recent failure, "" if none ever
 	Failures  uint64 // failed writes, fsyncs and reopens since start
 	Closed    bool
+
+	BaseSize          int64 // the file's size after the last rewrite (or at load)
+	RewriteInProgress bool
+	RewriteScheduled  bool  // set by a Rewriter: requested, not yet begun
+	RewriteSecs       int64 // how long the rewrite in progress has run; -1 if none
+	LastRewriteSecs   int64 // how long the last rewrite took; -1 before the first
+	LastRewriteFailed bool
+	Rewrites          int64 // rewrites attempted since start
 }
 
 // Status returns a snapshot of the writer's state.
@@ -323,7 +353,7 @@ func (w *Writer) Status() Status {
 	st := Status{
 		Path:     w.cfg.Path,
 		Fsync:    w.cfg.Fsync,
-		Size:     w.appended.Load(),
+		Size:     w.appended.Load() + w.sizeDelta.Load(),
 		Buffered: w.appended.Load() - w.written.Load(),
 		Unsynced: w.written.Load() - w.synced.Load(),
 		Failing:  failing,
@@ -333,5 +363,14 @@ func (w *Writer) Status() Status {
 	if p := w.lastErr.Load(); p != nil {
 		st.LastError = *p
 	}
+	st.BaseSize = w.baseSize.Load()
+	st.RewriteSecs = -1
+	if t := w.rewriteStart.Load(); t != 0 {
+		st.RewriteInProgress = true
+		st.RewriteSecs = int64(time.Since(time.Unix(0, t)) / time.Second)
+	}
+	st.LastRewriteSecs = w.lastRewrite.Load()
+	st.LastRewriteFailed = w.rewriteFailed.Load()
+	st.Rewrites = w.rewrites.Load()
 	return st
 }

@@ -120,6 +120,7 @@ func init() {
 		{name: "time", arity: 1, flags: flagFast, group: "server", summary: "Returns the server time.", run: cmdTime},
 		{name: "memory", arity: -2, group: "server", summary: "A container for memory diagnostics commands.", run: cmdMemory},
 		{name: "info", arity: -1, group: "server", summary: "Returns information and statistics about the server.", run: cmdInfo},
+		{name: "bgrewriteaof", arity: 1, flags: flagAdmin, group: "server", summary: "Asynchronously rewrites the append-only file to disk.", run: cmdBgRewriteAOF},
 		{name: "config", arity: -2, flags: flagAdmin, group: "server", summary: "A container for server configuration commands.", run: cmdConfig},
 		{name: "command", arity: -1, group: "server", summary: "Returns detailed information about all commands.", run: cmdCommand},
 		{name: "debug", arity: -2, flags: flagAdmin | flagHidden, group: "server", summary: "Test hooks.", run: cmdDebug},

@@ -32,6 +32,8 @@ type Config struct {
 	// AOF is the append-only file, which must also be the Store's
 	// journal; nil runs without persistence.
 	AOF *aof.Writer
+	// Rewriter rewrites the AOF on BGREWRITEAOF; nil refuses the command.
+	Rewriter *aof.Rewriter
 	// Listener, if set, is the listener serving this handler; INFO reports
 	// its address and Stats.
 	Listener *listener.Server

@@ -108,10 +108,21 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		b.int("loading", 0)
 		if h.aof == nil {
 			b.int("aof_enabled", 0)
+			b.int("aof_rewrite_in_progress", 0)
+			b.int("aof_rewrite_scheduled", 0)
+			b.int("aof_last_rewrite_time_sec", -1)
+			b.int("aof_current_rewrite_time_sec", -1)
+			b.field("aof_last_bgrewrite_status", "ok")
 			return
 		}
 		st := h.aof.Status()
 		b.int("aof_enabled", 1)
+		b.int("aof_rewrite_in_progress", boolInt(st.RewriteInProgress))
+		b.int("aof_rewrite_scheduled", boolInt(h.cfg.Rewriter != nil && h.cfg.Rewriter.Scheduled()))
+		b.int("aof_last_rewrite_time_sec", st.LastRewriteSecs)
+		b.int("aof_current_rewrite_time_sec", st.RewriteSecs)
+		b.field("aof_last_bgrewrite_status", okErr(!st.LastRewriteFailed))
+		b.int("aof_rewrites", st.Rewrites)
 		b.field("aof_filename", st.Path)
 		b.field("aof_fsync", st.Fsync.String())
 		status := "ok"
@@ -122,6 +133,7 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		b.field("aof_last_error", st.LastError)
 		b.uint("aof_write_failures", st.Failures)
 		b.int("aof_current_size", st.Size)
+		b.int("aof_base_size", st.BaseSize)
 		b.int("aof_buffer_length", st.Buffered)
 		b.int("aof_pending_fsync_bytes", st.Unsynced)
 		b.int("aof_closed", boolInt(st.Closed))
@@ -172,4 +184,26 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+func okErr(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "err"
+}
+
+// cmdBgRewriteAOF is BGREWRITEAOF: it schedules a rewrite of the
+// append-only file and answers at once, with Redis 7's replies.
+func cmdBgRewriteAOF(c *conn, _ [][]byte) {
+	rw := c.h.cfg.Rewriter
+	if rw == nil {
+		c.w.WriteError("ERR Append only file is disabled (kv was started with -aof \"\")")
+		return
+	}
+	if err := rw.Request(); err != nil {
+		c.w.WriteError("ERR Background append only file rewriting already in progress")
+		return
+	}
+	c.w.WriteSimple("Background append only file rewriting started")
 }

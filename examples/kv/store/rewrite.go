@@ -45,9 +45,10 @@ type rewrite struct{ sink RewriteSink }
 // It returns ErrRewriteRunning if a rewrite is already running, ctx's
 // error if ctx ends first, or what the sink returned.
 func (s *Store) Rewrite(ctx context.Context, sink RewriteSink) error {
-	if !s.rw.CompareAndSwap(nil, &rewrite{sink: sink}) {
+	if !s.rewriting.CompareAndSwap(false, true) {
 		return ErrRewriteRunning
 	}
+	s.rw.Store(&rewrite{sink: sink})
 	defer s.endRewrite()
 	var buf []byte
 	for i := range s.shards {
@@ -76,15 +77,19 @@ func (s *Store) Rewrite(ctx context.Context, sink RewriteSink) error {
 
 // endRewrite returns every shard to journalling through the journal only.
 // It runs after Finish: until then a write to a dumped shard must reach
-// the new file.
+// the new file. The rewrite is unset before the shards are reset, so that
+// a FLUSHALL that saw it (and marks every shard dumped) is over before the
+// reset comes to its shards; the next rewrite may begin only after the
+// reset, so that it finds no shard dumped.
 func (s *Store) endRewrite() {
+	s.rw.Store(nil)
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
 		sh.dumped = false
 		sh.mu.Unlock()
 	}
-	s.rw.Store(nil)
+	s.rewriting.Store(false)
 }
 
 // appendShard appends the records that rebuild the shard's live keys.

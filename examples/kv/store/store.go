@@ -44,7 +44,9 @@ type Store struct {
 	loading atomic.Bool
 	expired atomic.Int64
 	rw      atomic.Pointer[rewrite] // the rewrite in progress, if any (see rewrite.go)
-	now     func() int64            // unix milliseconds; a seam for tests
+	// rewriting is held from a rewrite's start until its shards are reset.
+	rewriting atomic.Bool
+	now       func() int64 // unix milliseconds; a seam for tests
 }
 
 type shard struct {
