@@ -47,6 +47,9 @@ var workloads = []workload{
 	// Only seam comes back from a broken listening socket; a bare accept
 	// loop returns the error and the server is gone.
 	{name: "restart", systems: []system{sysSeam}, run: (*harness).restart},
+	// Pub/sub is the kv example's and redis-server's only: the baseline
+	// and redcon serve no hub.
+	{name: "fanout", runAll: (*harness).fanout},
 }
 
 // The figures, by workload.
