@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seamgo/seam/bench/internal/ctl"
 	"github.com/seamgo/seam/examples/kv/resp"
 )
 
@@ -64,25 +64,11 @@ func fanoutSystems(systems []system) []system {
 // on each, then the delivery rate at each pipeline depth on each in turn,
 // so that the systems compared are measured seconds apart.
 func (h *harness) fanout(ctx context.Context, systems []system, round int) error {
-	var procs []*process
-	stopAll := func() error {
-		var errs []error
-		for _, p := range procs {
-			if _, err := p.stop(ctx); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		procs = nil
-		return errors.Join(errs...)
+	procs, stopAll, err := h.startEach(ctx, fanoutSystems(systems), h.startPubSub, nil)
+	if err != nil {
+		return err
 	}
 	defer stopAll()
-	for _, sys := range fanoutSystems(systems) {
-		p, err := h.startPubSub(ctx, sys)
-		if err != nil {
-			return err
-		}
-		procs = append(procs, p)
-	}
 	f := figSubRSS
 	f.name = fmt.Sprintf("resident memory per idle subscriber (%s subscribed)", thousands(h.cfg.idleSubscribers))
 	for _, s := range procs {
@@ -150,23 +136,7 @@ func idleSubscriberRSS(ctx context.Context, s *process, n int) (float64, error) 
 // subscribe subscribes c to the channel and waits for the confirmation,
 // which both servers send once the subscription is in place.
 func subscribe(ctx context.Context, c net.Conn) error {
-	dl, ok := ctx.Deadline()
-	if !ok {
-		dl = time.Now().Add(10 * time.Second)
-	}
-	c.SetDeadline(dl)
-	defer c.SetDeadline(time.Time{})
-	if _, err := c.Write(resp.AppendCommand(nil, []byte("SUBSCRIBE"), []byte(fanoutChannel))); err != nil {
-		return err
-	}
-	got := make([]byte, len(subscribeReply))
-	if _, err := io.ReadFull(c, got); err != nil {
-		return err
-	}
-	if !bytes.Equal(got, subscribeReply) {
-		return fmt.Errorf("SUBSCRIBE: reply %q, want %q", got, subscribeReply)
-	}
-	return nil
+	return ctl.Exchange(ctx, c, resp.AppendCommand(nil, []byte("SUBSCRIBE"), []byte(fanoutChannel)), subscribeReply)
 }
 
 // A pubsubLoad is one fan-out run.

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"os/exec"
-	"runtime"
 	"testing"
-	"time"
 )
 
 // TestSmokeFanout builds the kv example as the harness does and takes it,
@@ -14,23 +11,7 @@ import (
 // server frames it, and the idle subscribers' memory must be readable. It
 // asserts no timing.
 func TestSmokeFanout(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the harness reads /proc")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command to build the servers with")
-	}
-	root, err := findRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	buildCtx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	bins, err := build(buildCtx, root, dir, []string{binKV})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, bins := buildServers(t, binKV)
 	redis, _ := exec.LookPath("redis-server")
 	ctx := testCtx(t)
 	h := &harness{cfg: config{idle: 10, busy: 10, idleSubscribers: 10}, tmp: dir, bins: bins, redisSv: redis}
