@@ -339,6 +339,14 @@ func report(w io.Writer, h *harness, m machine, micro string) {
 	if h.redisBm != "" {
 		gen = "redis-benchmark"
 	}
+	if slices.Contains(cfg.workloads, "fanout") {
+		fan := "the fan-out's publisher and subscribers: bench/fanout.go, in the harness"
+		if !slices.Contains(cfg.workloads, "throughput") && !slices.Contains(cfg.workloads, "churn") {
+			gen = fan // redis-benchmark had nothing to do
+		} else {
+			gen += "; " + fan
+		}
+	}
 	mode := "full run"
 	if cfg.quick {
 		mode = "quick run"
@@ -351,9 +359,6 @@ func report(w io.Writer, h *harness, m machine, micro string) {
 		if h.redisBm != "" {
 			gen += fmt.Sprintf(", redis-benchmark to CPU %s", h.pin.load)
 		}
-	}
-	if slices.Contains(cfg.workloads, "fanout") {
-		gen += "; the fan-out's publisher and subscribers: bench/fanout.go, in the harness"
 	}
 	fmt.Fprintf(w, "Load: %s. A %s: %d rounds, systems alternating in each; each cell is the median over rounds, each ratio the median of the per-round ratios.\n\n",
 		gen, mode, cfg.rounds)
