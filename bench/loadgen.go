@@ -238,10 +238,16 @@ func readReply(rd *bufio.Reader) (isErr bool, err error) {
 
 // openIdle opens n connections to addr and makes each answer a PING, so
 // that the server has accepted every one and its handler is waiting for the
-// next request: the state of an idle client. It keeps a few dozen dials in
-// flight rather than all at once, which would overflow the kernel's accept
-// backlog (somaxconn) and stall on SYN retries.
+// next request: the state of an idle client.
 func openIdle(ctx context.Context, addr string, n int) ([]net.Conn, error) {
+	return openConns(ctx, addr, n, ctl.Ping)
+}
+
+// openConns opens n connections to addr and runs greet on each (a PING, a
+// SUBSCRIBE), which must see the server's reply. It keeps a few dozen dials
+// in flight rather than all at once, which would overflow the kernel's
+// accept backlog (somaxconn) and stall on SYN retries.
+func openConns(ctx context.Context, addr string, n int, greet func(context.Context, net.Conn) error) ([]net.Conn, error) {
 	conns := make([]net.Conn, n)
 	var (
 		next atomic.Int64
@@ -261,7 +267,7 @@ func openIdle(ctx context.Context, addr string, n int) ([]net.Conn, error) {
 				}
 				c, err := d.DialContext(ctx, "tcp", addr)
 				if err == nil {
-					err = ctl.Ping(ctx, c)
+					err = greet(ctx, c)
 					if err != nil {
 						c.Close()
 					}

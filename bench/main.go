@@ -53,6 +53,11 @@ type config struct {
 	idle              int
 	busy              int
 	restartIdle       int
+	subscribers       int
+	messages          int
+	pipelinedMessages int
+	fanoutPipelines   []int
+	idleSubscribers   int
 	timeout           time.Duration
 	out               string
 	micro             bool
@@ -64,7 +69,7 @@ type config struct {
 
 // maxConns is the connection cap a server is given, and the open-file
 // limit the run needs: every idle and busy connection with room to spare.
-func (c config) maxConns() int { return c.idle + c.busy + 1000 }
+func (c config) maxConns() int { return max(c.idle, c.idleSubscribers) + c.busy + 1000 }
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -88,10 +93,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var workloadList, systemList, pipelineList string
+	var workloadList, systemList, pipelineList, fanoutPipelineList string
 	fs.BoolVar(&c.quick, "quick", false, "a short run (2 rounds, small sizes), under a minute; explicit size flags still apply")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of every workload; each round runs every system once")
-	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart", "workloads to run, comma-separated")
+	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout", "workloads to run, comma-separated")
 	fs.StringVar(&systemList, "systems", "seam,bare,redcon,redis", "systems to compare, comma-separated (seam and bare are always run)")
 	fs.StringVar(&c.loadgen, "loadgen", "auto", "load generator: auto (redis-benchmark if on PATH), redis-benchmark, or go")
 	fs.IntVar(&c.conns, "conns", 50, "client connections for throughput and churn")
@@ -104,6 +109,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.idle, "idle", 10_000, "idle connections for the memory and graceful stop workloads")
 	fs.IntVar(&c.busy, "busy", 1_000, "busy connections for the graceful stop workload")
 	fs.IntVar(&c.restartIdle, "restart-idle", 100, "idle connections kept open across the acceptor fault")
+	fs.IntVar(&c.subscribers, "subscribers", 100, "subscribers of the channel in the pub/sub fan-out workload")
+	fs.IntVar(&c.messages, "messages", 10_000, "PUBLISHes per fan-out test without pipelining; each subscriber receives every one")
+	fs.IntVar(&c.pipelinedMessages, "pipelined-messages", 100_000, "PUBLISHes per pipelined fan-out test")
+	fs.StringVar(&fanoutPipelineList, "fanout-pipelines", "1,32", "PUBLISHes the publisher keeps in flight, comma-separated")
+	fs.IntVar(&c.idleSubscribers, "idle-subscribers", 1_000, "idle subscribed connections for the fan-out workload's memory figure")
 	fs.DurationVar(&c.timeout, "timeout", 3*time.Minute, "longest one load run may take")
 	fs.StringVar(&c.out, "out", "", "also write the report to this file")
 	fs.BoolVar(&c.micro, "micro", false, "also run the Go microbenchmarks (go test -bench) and add them to the report")
@@ -125,6 +135,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			"idle":               func() { c.idle = 2_000 },
 			"busy":               func() { c.busy = 200 },
 			"restart-idle":       func() { c.restartIdle = 20 },
+			"messages":           func() { c.messages = 2_000 },
+			"pipelined-messages": func() { c.pipelinedMessages = 20_000 },
 		}
 		for name, apply := range quick {
 			if !set[name] {
@@ -151,12 +163,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return c, fmt.Errorf("unknown system %q", w)
 		}
 	}
-	for _, p := range splitList(pipelineList) {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			return c, fmt.Errorf("bad pipeline depth %q", p)
-		}
-		c.pipelines = append(c.pipelines, n)
+	var err error
+	if c.pipelines, err = parseDepths(pipelineList); err != nil {
+		return c, err
+	}
+	if c.fanoutPipelines, err = parseDepths(fanoutPipelineList); err != nil {
+		return c, err
 	}
 	if c.seamBin != "example" && c.seamBin != "seamkv" {
 		return c, fmt.Errorf("unknown -seam %q: want example or seamkv", c.seamBin)
@@ -169,13 +181,28 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	for name, v := range map[string]int{
 		"rounds": c.rounds, "conns": c.conns, "requests": c.requests, "pipelined-requests": c.pipelinedRequests,
 		"churn-requests": c.churnRequests, "keyspace": c.keyspace, "value": c.valueLen, "idle": c.idle,
-		"busy": c.busy, "restart-idle": c.restartIdle,
+		"busy": c.busy, "restart-idle": c.restartIdle, "subscribers": c.subscribers, "messages": c.messages,
+		"pipelined-messages": c.pipelinedMessages,
+		"idle-subscribers":   c.idleSubscribers,
 	} {
 		if v < 1 {
 			return c, fmt.Errorf("-%s must be at least 1", name)
 		}
 	}
 	return c, nil
+}
+
+// parseDepths parses a comma-separated list of pipeline depths.
+func parseDepths(list string) ([]int, error) {
+	var out []int
+	for _, p := range splitList(list) {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad pipeline depth %q", p)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {
@@ -194,7 +221,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if slices.Contains(cfg.workloads, "memory") || slices.Contains(cfg.workloads, "stop") {
+	if slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "stop" || w == "fanout" }) {
 		// The harness holds the client ends, each server the other.
 		if err := raiseFileLimit(uint64(cfg.maxConns())); err != nil {
 			return err
@@ -239,7 +266,8 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	// with a control channel, the ones that look inside the server.
 	names := []string{binBareKV}
 	loads := slices.Contains(cfg.workloads, "throughput") || slices.Contains(cfg.workloads, "churn")
-	if loads && cfg.seamBin == "example" {
+	// The fan-out workload needs the kv example's pub/sub hub, whatever -seam says.
+	if loads && cfg.seamBin == "example" || slices.Contains(cfg.workloads, "fanout") {
 		names = append(names, binKV)
 	}
 	if cfg.seamBin == "seamkv" || slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "stop" || w == "restart" }) {
@@ -310,6 +338,14 @@ func report(w io.Writer, h *harness, m machine, micro string) {
 	gen := "the Go load generator in bench/loadgen.go"
 	if h.redisBm != "" {
 		gen = "redis-benchmark"
+	}
+	if slices.Contains(cfg.workloads, "fanout") {
+		fan := "the fan-out's publisher and subscribers: bench/fanout.go, in the harness"
+		if !slices.Contains(cfg.workloads, "throughput") && !slices.Contains(cfg.workloads, "churn") {
+			gen = fan // redis-benchmark had nothing to do
+		} else {
+			gen += "; " + fan
+		}
 	}
 	mode := "full run"
 	if cfg.quick {

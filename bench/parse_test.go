@@ -54,7 +54,7 @@ func TestParseKiB(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	c, err := parseFlags([]string{"-quick", "-idle", "500", "-systems", "redis", "-pipelines", "1,8"}, io.Discard)
+	c, err := parseFlags([]string{"-quick", "-idle", "500", "-systems", "redis", "-pipelines", "1,8", "-fanout-pipelines", "4"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +67,12 @@ func TestParseFlags(t *testing.T) {
 	if len(c.pipelines) != 2 || c.pipelines[1] != 8 {
 		t.Errorf("pipelines = %v", c.pipelines)
 	}
+	if !slices.Equal(c.fanoutPipelines, []int{4}) || c.messages != 2_000 || c.subscribers != 100 {
+		t.Errorf("fan-out: pipelines %v messages %d subscribers %d", c.fanoutPipelines, c.messages, c.subscribers)
+	}
 	for _, bad := range [][]string{
 		{"-workloads", "nap"}, {"-systems", "memcached"}, {"-pipelines", "0"}, {"-loadgen", "wrk"}, {"-rounds", "0"},
+		{"-fanout-pipelines", "x"}, {"-subscribers", "0"},
 	} {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)

@@ -13,25 +13,7 @@ import (
 // as the harness does and takes each through a short version of every
 // workload: load, memory, an accept fault (seam only) and a graceful stop.
 func TestSmokeServers(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the harness reads /proc")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command to build the servers with")
-	}
-	root, err := findRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A cold build on a busy machine can take a while; the deadline is
-	// for a hung build, not a slow one.
-	buildCtx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	bins, err := build(buildCtx, root, dir, []string{binBareKV, binSeamKV})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, bins := buildServers(t, binBareKV, binSeamKV)
 	ctx := testCtx(t)
 	for _, tc := range []struct {
 		sys   system
@@ -82,4 +64,29 @@ func TestSmokeServers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildServers builds the named servers as the harness does, into a
+// temporary directory, or skips the test where the harness cannot run.
+func buildServers(t *testing.T, names ...string) (dir string, bins map[string]string) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the harness reads /proc")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command to build the servers with")
+	}
+	root, err := findRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A cold build on a busy machine can take a while; the deadline is
+	// for a hung build, not a slow one.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir = t.TempDir()
+	if bins, err = build(ctx, root, dir, names); err != nil {
+		t.Fatal(err)
+	}
+	return dir, bins
 }

@@ -19,7 +19,8 @@ type target struct {
 // targets are the issue's: throughput at least 0.98 × bare and 1.2 ×
 // redcon, churn at least 0.95 × bare, memory per idle connection at most
 // 1.15 × bare, a graceful stop of 10,000 idle connections under 50 ms and a
-// drain completion under 1 ms.
+// drain completion under 1 ms; and pub/sub fan-out at least 0.8 ×
+// redis-server.
 func targets() []target {
 	var ts []target
 	for _, k := range []string{"set_p1", "get_p1", "set_p32", "get_p32"} {
@@ -32,6 +33,8 @@ func targets() []target {
 		target{key: "stop_idle", bound: 50, atMost: true},
 		target{key: "drain_idle", bound: 1000, atMost: true},
 		target{key: "drain_busy", bound: 1000, atMost: true},
+		target{key: "fanout_p1", vs: sysRedis, bound: 0.8},
+		target{key: "fanout_p32", vs: sysRedis, bound: 0.8},
 	)
 }
 

@@ -47,6 +47,9 @@ var workloads = []workload{
 	// Only seam comes back from a broken listening socket; a bare accept
 	// loop returns the error and the server is gone.
 	{name: "restart", systems: []system{sysSeam}, run: (*harness).restart},
+	// Pub/sub is the kv example's and redis-server's only: the baseline
+	// and redcon serve no hub.
+	{name: "fanout", runAll: (*harness).fanout},
 }
 
 // The figures, by workload.
@@ -145,6 +148,17 @@ func (h *harness) generate(ctx context.Context, l load) (float64, error) {
 // seconds apart, not a whole round apart, keeps a machine whose speed
 // drifts (other work, frequency, the scheduler) from tilting the ratios.
 func (h *harness) startAll(ctx context.Context, systems []system, what string, round int) ([]*process, func() error, error) {
+	return h.startEach(ctx, systems,
+		func(ctx context.Context, sys system) (*process, error) { return h.start(ctx, sys, false) },
+		func(p *process) error { return h.profileLoad(ctx, p, what, round) })
+}
+
+// startEach starts every system with start, then runs after (if any) on
+// it, and returns a function that stops them all. On an error, those
+// started are stopped.
+func (h *harness) startEach(ctx context.Context, systems []system,
+	start func(context.Context, system) (*process, error), after func(*process) error,
+) ([]*process, func() error, error) {
 	var procs []*process
 	stopAll := func() error {
 		var errs []error
@@ -157,13 +171,16 @@ func (h *harness) startAll(ctx context.Context, systems []system, what string, r
 		return errors.Join(errs...)
 	}
 	for _, sys := range systems {
-		p, err := h.start(ctx, sys, false)
+		p, err := start(ctx, sys)
 		if err != nil {
 			stopAll()
 			return nil, nil, err
 		}
 		procs = append(procs, p)
-		if err := h.profileLoad(ctx, p, what, round); err != nil {
+		if after == nil {
+			continue
+		}
+		if err := after(p); err != nil {
 			stopAll()
 			return nil, nil, err
 		}

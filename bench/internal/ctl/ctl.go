@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -199,7 +200,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-var errNoPong = errors.New("ctl: no PONG")
+// errUnexpected is a reply other than the one a greeting waits for.
+var errUnexpected = errors.New("ctl: unexpected reply")
 
 // ErrNoSocket is returned by [BreakListener] when no listening socket of
 // this process is bound to the address.
@@ -208,21 +210,29 @@ var ErrNoSocket = errors.New("ctl: no listening socket at that address")
 // Ping sends PING on c and reads the PONG, within ctx's deadline or, if
 // ctx has none, ten seconds; c's deadline is cleared afterwards.
 func Ping(ctx context.Context, c net.Conn) error {
+	return Exchange(ctx, c, []byte("*1\r\n$4\r\nPING\r\n"), []byte("+PONG\r\n"))
+}
+
+// Exchange sends req on c and reads len(want) bytes, which must be want,
+// within ctx's deadline or, if ctx has none, ten seconds; c's deadline is
+// cleared afterwards. It is for replies known to the byte (a PONG, a
+// SUBSCRIBE's confirmation).
+func Exchange(ctx context.Context, c net.Conn, req, want []byte) error {
 	dl, ok := ctx.Deadline()
 	if !ok {
 		dl = time.Now().Add(10 * time.Second)
 	}
 	c.SetDeadline(dl)
 	defer c.SetDeadline(time.Time{})
-	if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+	if _, err := c.Write(req); err != nil {
 		return err
 	}
-	var reply [len("+PONG\r\n")]byte
-	if _, err := io.ReadFull(c, reply[:]); err != nil {
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil {
 		return err
 	}
-	if string(reply[:]) != "+PONG\r\n" {
-		return fmt.Errorf("%w: %q", errNoPong, reply[:])
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("%w: %q, want %q", errUnexpected, got, want)
 	}
 	return nil
 }
