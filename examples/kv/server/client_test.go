@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // TestClientListAndKill: CLIENT LIST shows each connection in Redis's
@@ -28,6 +30,11 @@ func TestClientListAndKill(t *testing.T) {
 	if _, err := victim.Do("PING"); err == nil {
 		t.Fatal("the killed connection still answers")
 	}
+	// The client sees the close before the server has forgotten the
+	// connection: wait for it to leave CLIENT LIST.
+	seamtest.Eventually(t, "the killed client to leave CLIENT LIST", func() bool {
+		return !strings.Contains(do(t, admin, "CLIENT", "LIST"), "addr="+m[2]+" ")
+	})
 	if have := do(t, admin, "CLIENT", "KILL", m[2]); have != "(error) ERR No such client" {
 		t.Fatalf("CLIENT KILL of a gone client = %s", have)
 	}
