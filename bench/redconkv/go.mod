@@ -10,11 +10,12 @@ require (
 require (
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
+	github.com/pires/go-proxyproto v0.11.0 // indirect
 	github.com/rs/zerolog v1.35.1 // indirect
 	github.com/thejerf/suture/v4 v4.0.6 // indirect
 	github.com/tidwall/btree v1.1.0 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
-	golang.org/x/sys v0.29.0 // indirect
+	golang.org/x/sys v0.35.0 // indirect
 )
 
 replace github.com/seamgo/seam => ../..

@@ -10,15 +10,8 @@ import (
 // writers appending to one file would interleave their records.
 var ErrLocked = errors.New("aof: the append-only file is in use")
 
-// unlock releases the file's lock, if held. The Writer holds it from the
-// start of its load to its stop.
-func (w *Writer) unlock() {
-	w.flushMu.Lock()
-	defer w.flushMu.Unlock()
-	w.unlockLocked()
-}
-
-// unlockLocked is unlock with flushMu held.
+// unlockLocked releases the file's lock, if held; flushMu is held. The
+// Writer holds the lock from the start of its load to its stop.
 func (w *Writer) unlockLocked() {
 	if w.lock != nil {
 		_ = w.lock.Close() // closing the descriptor releases its flock
