@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/internal/pause"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
@@ -239,17 +240,9 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 	mustEcho(t, c, "late")
 }
 
-// sleepCtx, the pause in production, waits for its timer, and a cancelled
-// ctx cuts it short.
-func TestSleepCtx(t *testing.T) {
-	if !sleepCtx(context.Background(), time.Millisecond) {
-		t.Fatal("sleepCtx with a live ctx reported false")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if sleepCtx(ctx, time.Hour) {
-		t.Fatal("sleepCtx with a cancelled ctx reported true")
-	}
+// The accept backoff pauses with pause.For (tested in its package) unless
+// a test sets its own.
+func TestBackoffPauseIsSet(t *testing.T) {
 	if have, err := (&Server{Handler: HandlerFunc(echo)}).resolve(); err != nil || have.sleep == nil {
 		t.Fatalf("resolve left the pause unset: %v", err)
 	}
@@ -269,7 +262,7 @@ func TestStopDuringBackoff(t *testing.T) {
 	}
 	s.sleep = func(ctx context.Context, d time.Duration) bool {
 		close(paused)
-		return sleepCtx(ctx, d)
+		return pause.For(ctx, d)
 	}
 	srv := seamtest.Start(t, s)
 	<-paused

@@ -17,7 +17,7 @@ import (
 // carries over a restart.
 type backoff struct {
 	min, max time.Duration
-	sleep    func(ctx context.Context, d time.Duration) bool // sleepCtx but in tests
+	sleep    func(ctx context.Context, d time.Duration) bool // pause.For but in tests
 	log      zerolog.Logger
 
 	delay time.Duration // of the latest pause
@@ -55,17 +55,5 @@ func (b *backoff) recovered() {
 	if b.count > 0 {
 		b.log.Info().Uint64("errors", b.count).Msg("accepting again after temporary errors")
 		b.delay, b.count = 0, 0
-	}
-}
-
-// sleepCtx is the real pause: a timer, cut short by ctx.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

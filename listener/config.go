@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/pause"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -205,7 +206,7 @@ func (s *Server) resolve() (_ config, err error) {
 		c.retireAfter = defaultRetireAfter
 	}
 	if c.sleep == nil {
-		c.sleep = sleepCtx
+		c.sleep = pause.For
 	}
 	if c.nofile == nil {
 		c.nofile = openFileLimit

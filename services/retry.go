@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/internal/pause"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -130,7 +131,7 @@ func (r *Retry) resolve() (retryConfig, error) {
 		c.maxRetries = defaultRetryMaxRetries
 	}
 	if c.sleep == nil {
-		c.sleep = sleepCtx
+		c.sleep = pause.For
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -253,18 +254,6 @@ func nextDelay(last, lo, hi time.Duration) time.Duration {
 // which the service asks to end, or to end its tree.
 func retriable(err error) bool {
 	return !errors.Is(err, suture.ErrDoNotRestart) && !errors.Is(err, suture.ErrTerminateSupervisorTree)
-}
-
-// sleepCtx pauses for d, or until ctx ends (then it reports false).
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // serviceName is how suture names svc.

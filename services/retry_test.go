@@ -11,6 +11,7 @@ import (
 
 	"github.com/thejerf/suture/v4"
 
+	"github.com/seamgo/seam/internal/pause"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
 )
@@ -206,7 +207,7 @@ func TestRetryStopDuringPause(t *testing.T) {
 	pausing := make(chan struct{})
 	r := &Retry{Service: f, MinDelay: time.Hour, sleep: func(ctx context.Context, d time.Duration) bool {
 		close(pausing)
-		return sleepCtx(ctx, d)
+		return pause.For(ctx, d)
 	}}
 	sv := seamtest.Go(t, r)
 	<-pausing
