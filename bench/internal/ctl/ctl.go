@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seamgo/seam/internal/pause"
 )
 
 // Server is what a server under test lets the harness do through [Serve].
@@ -171,7 +173,7 @@ func Probe(ctx context.Context, addr string) error {
 		if tries >= 1000 {
 			// Past a millisecond or two the restart is slow anyway (a
 			// supervisor in backoff): stop spinning a core on it.
-			if !sleepCtx(ctx, time.Millisecond) {
+			if !pause.For(ctx, time.Millisecond) {
 				return ctx.Err()
 			}
 		}
@@ -186,17 +188,6 @@ func Probe(ctx context.Context, addr string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 
