@@ -25,11 +25,7 @@ func cmdRPop(c *conn, args [][]byte) { c.pop(args, false) }
 // pop is LPOP and RPOP key [count]: without count one element or nil,
 // with count an array, nil if the key is missing.
 func (c *conn) pop(args [][]byte, front bool) {
-	if len(args) > 3 {
-		c.w.WriteError(wrongArgs(string(lowerName(args[0]))))
-		return
-	}
-	count, ok := c.count(args, 2)
+	count, ok := c.popCount(args, func() string { return wrongArgs(string(lowerName(args[0]))) })
 	if !ok {
 		return
 	}
@@ -55,17 +51,29 @@ func (c *conn) pop(args [][]byte, front bool) {
 // count reads the optional count argument at args[i] of LPOP, SPOP and
 // ZPOPMIN: -1 when absent; a negative or non-integer count gets Redis's
 // error.
-func (c *conn) count(args [][]byte, i int) (int, bool) {
-	if len(args) <= i {
+// popCount reads the optional count of a pop command (LPOP key [count]
+// and its kin): -1 when absent. More arguments get the error Redis gives
+// that command, which tooMany builds only then; a bad count gets Redis's
+// "must be positive".
+func (c *conn) popCount(args [][]byte, tooMany func() string) (int, bool) {
+	if len(args) > 3 {
+		c.w.WriteError(tooMany())
+		return 0, false
+	}
+	if len(args) == 2 {
 		return -1, true
 	}
-	n, ok := resp.ParseInt(args[i])
+	n, ok := resp.ParseInt(args[2])
 	if !ok || n < 0 {
 		c.w.WriteError(errPositive)
 		return 0, false
 	}
 	return int(min(n, 1<<31)), true
 }
+
+// syntaxError is the tooMany of the pop commands that Redis answers with
+// a syntax error.
+func syntaxError() string { return errSyntax }
 
 func cmdLRange(c *conn, args [][]byte) {
 	start, ok1 := resp.ParseInt(args[2])

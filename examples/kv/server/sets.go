@@ -17,11 +17,7 @@ func cmdSRem(c *conn, args [][]byte) {
 // cmdSPop is SPOP key [count]. The members are chosen at random, so it is
 // journalled as the SREM of those it popped.
 func cmdSPop(c *conn, args [][]byte) {
-	if len(args) > 3 {
-		c.w.WriteError(errSyntax)
-		return
-	}
-	count, ok := c.count(args, 2)
+	count, ok := c.popCount(args, syntaxError)
 	if !ok {
 		return
 	}

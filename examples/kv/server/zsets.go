@@ -80,11 +80,7 @@ func cmdZRem(c *conn, args [][]byte) {
 }
 
 func cmdZPopMin(c *conn, args [][]byte) {
-	if len(args) > 3 {
-		c.w.WriteError(errSyntax)
-		return
-	}
-	count, ok := c.count(args, 2)
+	count, ok := c.popCount(args, syntaxError)
 	if !ok {
 		return
 	}
