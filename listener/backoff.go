@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/internal/pause"
 )
 
 // backoff paces the accept loop through a burst of temporary errors, as
@@ -36,10 +37,7 @@ func (b *backoff) pause(ctx context.Context, err error) bool {
 
 // next is the pause the next wait takes.
 func (b *backoff) next() time.Duration {
-	if b.delay == 0 {
-		return b.min
-	}
-	return min(2*b.delay, b.max)
+	return pause.Doubling(b.delay, b.min, b.max)
 }
 
 // wait pauses for the next delay, or until ctx ends (then it reports

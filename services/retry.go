@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/internal/latch"
 	"github.com/seamgo/seam/internal/pause"
 	"github.com/thejerf/suture/v4"
 )
@@ -93,8 +93,7 @@ type Retry struct {
 	sleep func(ctx context.Context, d time.Duration) bool
 	now   func() time.Time
 
-	mu    sync.Mutex
-	ready chan struct{} // closed at Service's first start, for a Service without Ready
+	ready latch.Latch // closed at Service's first start, for a Service without Ready
 }
 
 // retryConfig is a Retry's fields with defaults filled in.
@@ -157,12 +156,7 @@ func (r *Retry) Ready() <-chan struct{} {
 	if rs, ok := r.Service.(interface{ Ready() <-chan struct{} }); ok {
 		return rs.Ready()
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ready == nil {
-		r.ready = make(chan struct{})
-	}
-	return r.ready
+	return r.ready.Done()
 }
 
 // LiveWork returns Service's live parts if it reports any (see
@@ -216,7 +210,7 @@ func (r *Retry) Serve(ctx context.Context) error {
 			return fmt.Errorf("services: %s failed %d times in a row: %w", name, failures+1, err)
 		}
 		failures++
-		delay = nextDelay(delay, cfg.minDelay, cfg.maxDelay)
+		delay = pause.Doubling(delay, cfg.minDelay, cfg.maxDelay)
 		if bits.OnesCount(uint(failures)) == 1 {
 			log.Warn().Err(err).Int("failures", failures).Stringer("retry_in", delay).
 				Msg("service failed; retrying in place")
@@ -232,22 +226,7 @@ func (r *Retry) started() {
 	if _, ok := r.Service.(interface{ Ready() <-chan struct{} }); ok {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ready == nil {
-		r.ready = make(chan struct{})
-	}
-	if !isClosed(r.ready) {
-		close(r.ready)
-	}
-}
-
-// nextDelay doubles the last pause within [lo, hi]; 0 means none yet.
-func nextDelay(last, lo, hi time.Duration) time.Duration {
-	if last == 0 {
-		return lo
-	}
-	return min(2*last, hi)
+	r.ready.Close()
 }
 
 // retriable reports whether a failure may be retried in place: not one by

@@ -1,6 +1,6 @@
-// Package pause holds For, the one timed pause of seam's services: a
-// timer that ends early when the caller's ctx does, so a backoff never
-// holds up a stop.
+// Package pause holds the timed pauses of seam's services: For, a timer
+// that ends early when the caller's ctx does, so a backoff never holds up a
+// stop, and Doubling, the backoff's rule.
 package pause
 
 import (
@@ -18,4 +18,13 @@ func For(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// Doubling is the pause after last in a backoff that starts at lo and
+// doubles up to hi: lo after none (last 0), then twice the last, at most hi.
+func Doubling(last, lo, hi time.Duration) time.Duration {
+	if last == 0 {
+		return lo
+	}
+	return min(2*last, hi)
 }

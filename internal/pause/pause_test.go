@@ -2,6 +2,7 @@ package pause
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,5 +20,17 @@ func TestFor(t *testing.T) {
 	cancel()
 	if For(ctx, time.Hour) {
 		t.Fatal("For with a cancelled ctx reported true")
+	}
+}
+
+func TestDoubling(t *testing.T) {
+	var have []time.Duration
+	for d := time.Duration(0); len(have) < 5; {
+		d = Doubling(d, 5*time.Millisecond, 30*time.Millisecond)
+		have = append(have, d)
+	}
+	want := []time.Duration{5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond, 30 * time.Millisecond}
+	if !slices.Equal(have, want) {
+		t.Fatalf("pauses %v, want %v", have, want)
 	}
 }
