@@ -1,0 +1,155 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
+)
+
+// waited is what a handler saw: WaitReadable's error, then what one Read
+// returned after it.
+type waited struct {
+	wait error
+	read string
+	err  error
+}
+
+// waitThenRead is a handler that waits for bytes without a buffer, then
+// reads once, and reports both.
+func waitThenRead(before func(net.Conn)) (HandlerFunc, <-chan waited) {
+	out := make(chan waited, 1)
+	return func(ctx context.Context, c net.Conn) error {
+		if before != nil {
+			before(c)
+		}
+		var w waited
+		w.wait = WaitReadable(c)
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		w.read, w.err = string(buf[:n]), err
+		out <- w
+		return nil
+	}, out
+}
+
+// WaitReadable returns once bytes are there and takes none of them: the
+// Read after it gets them all. Over TLS it returns at once and the Read
+// does the waiting.
+func TestWaitReadableLeavesTheBytes(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			h, seen := waitThenRead(nil)
+			s := &Server{Handler: h}
+			tr.setup(t, s)
+			c := tr.dial(t, seamtest.Start(t, s).Addr)
+			if _, err := c.Write([]byte("ping")); err != nil {
+				t.Fatal(err)
+			}
+			w := seamtest.Recv(t, seen, "the handler's wait and read")
+			if w.wait != nil || w.read != "ping" || w.err != nil {
+				t.Fatalf("WaitReadable = %v, then Read = %q, %v; want nil, then \"ping\"", w.wait, w.read, w.err)
+			}
+		})
+	}
+}
+
+// On a silent socket WaitReadable waits: the read deadline ends it with
+// the error a Read would have returned, and the connection is still
+// usable. A WaitReadable that returned at once would report nil.
+func TestWaitReadableWaitsForTheDeadline(t *testing.T) {
+	for _, tr := range transports()[:2] { // tcp, unix: TLS returns at once
+		t.Run(tr.name, func(t *testing.T) {
+			h, seen := waitThenRead(func(c net.Conn) {
+				c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+			})
+			s := &Server{Handler: h}
+			tr.setup(t, s)
+			tr.dial(t, seamtest.Start(t, s).Addr)
+			w := seamtest.Recv(t, seen, "the handler's wait")
+			if !errors.Is(w.wait, os.ErrDeadlineExceeded) {
+				t.Fatalf("WaitReadable = %v; want the deadline's error", w.wait)
+			}
+		})
+	}
+}
+
+// A peer that closes its side makes the socket readable: WaitReadable
+// returns nil and the Read reports the end of the stream.
+func TestWaitReadableReturnsAtTheEndOfTheStream(t *testing.T) {
+	for _, tr := range transports() {
+		t.Run(tr.name, func(t *testing.T) {
+			h, seen := waitThenRead(nil)
+			s := &Server{Handler: h}
+			tr.setup(t, s)
+			c := tr.dial(t, seamtest.Start(t, s).Addr)
+			c.Close()
+			w := seamtest.Recv(t, seen, "the handler's wait and read")
+			if w.wait != nil || !errors.Is(w.err, io.EOF) {
+				t.Fatalf("WaitReadable = %v, then Read = %q, %v; want nil, then EOF", w.wait, w.read, w.err)
+			}
+		})
+	}
+}
+
+// The drain's force-close ends a wait as it ends a Read: a handler parked
+// in WaitReadable that ignores its ctx still lets Serve return.
+func TestWaitReadableEndsAtTheForceClose(t *testing.T) {
+	entered := make(chan struct{})
+	h, seen := waitThenRead(func(net.Conn) { close(entered) })
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Millisecond}
+	served := seamtest.Start(t, s)
+	seamtest.Dial(t, served.Addr)
+	seamtest.Recv(t, entered, "the handler")
+	if err := served.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	w := seamtest.Recv(t, seen, "the handler's wait")
+	if !errors.Is(w.wait, net.ErrClosed) {
+		t.Fatalf("WaitReadable = %v; want net.ErrClosed", w.wait)
+	}
+}
+
+// Under IdleTimeout the wait is idleness: a connection silent for that
+// long is closed and counted, as one parked in Read would be.
+func TestWaitReadableCountsAsIdle(t *testing.T) {
+	for _, tr := range transports()[:2] {
+		t.Run(tr.name, func(t *testing.T) {
+			clock := newFakeClock()
+			h, seen := waitThenRead(nil)
+			s := &Server{Handler: h, IdleTimeout: 5 * time.Millisecond, now: clock.now}
+			tr.setup(t, s)
+			tr.dial(t, seamtest.Start(t, s).Addr)
+			clock.awaitJudged(t)
+			clock.advance(5 * time.Millisecond)
+			w := seamtest.Recv(t, seen, "the handler's wait")
+			if !errors.Is(w.wait, ErrIdleTimeout) {
+				t.Fatalf("WaitReadable = %v; want ErrIdleTimeout", w.wait)
+			}
+			if st := s.Stats(); st.IdleClosed != 1 {
+				t.Fatalf("IdleClosed = %d; want 1", st.IdleClosed)
+			}
+		})
+	}
+}
+
+// Bytes that arrived with a PROXY header are already read off the socket:
+// WaitReadable must not wait for more.
+func TestWaitReadableSeesBytesPastTheProxyHeader(t *testing.T) {
+	h, seen := waitThenRead(nil)
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, ProxyProtocol: ProxyProtocol{Trusted: loopback}}
+	c := seamtest.Dial(t, seamtest.Start(t, s).Addr)
+	// One write, so that the header's parse reads the payload too.
+	if _, err := c.Write([]byte("PROXY TCP4 203.0.113.9 127.0.0.1 4711 6379\r\nping")); err != nil {
+		t.Fatal(err)
+	}
+	w := seamtest.Recv(t, seen, "the handler's wait and read")
+	if w.wait != nil || w.read != "ping" {
+		t.Fatalf("WaitReadable = %v, then Read = %q; want nil, then \"ping\"", w.wait, w.read)
+	}
+}
