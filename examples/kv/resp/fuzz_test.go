@@ -35,7 +35,7 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := NewReader(iotest.HalfReader(bytes.NewReader(data)), fuzzOpts)
-		r.buf = make([]byte, 16) // start small so that growth is exercised
+		r.smallBuf = 16 // start small so that growth is exercised
 		for {
 			args, err := r.ReadCommand()
 			if bound := 2 * maxCommandBytes; len(r.buf) > bound {

@@ -32,9 +32,9 @@ const (
 	// PROTO_IOBUF_LEN): big enough for a read of many small pipelined
 	// commands in one system call.
 	initialBufSize = 16 << 10
-	// keepBufSize is the largest buffer a Reader keeps once it is empty;
-	// one big command must not pin its memory for the life of the
-	// connection.
+	// keepBufSize is the largest unquoting scratch a Reader keeps once
+	// a command is done; one big inline command must not pin its memory
+	// for the life of the connection.
 	keepBufSize = 256 << 10
 	// keepArgs is the largest argument slice kept between commands.
 	keepArgs = 1024
@@ -91,19 +91,39 @@ func expectedDollar(c byte) error {
 	return &ProtocolError{"expected '$', got '" + string(rune(c)) + "'"}
 }
 
+// A ReadWaiter is a source that can wait for its next bytes without being
+// handed a buffer, as [github.com/seamgo/seam/listener.WaitReadable] does
+// on a connection.
+type ReadWaiter interface {
+	// WaitReadable returns once a Read would not block. An error ends
+	// the stream, as a Read's would.
+	WaitReadable() error
+}
+
 // Reader reads commands from a stream. It is not safe for concurrent use.
+//
+// A Reader holds a read buffer only while it has bytes of the stream in
+// hand: once it has returned every command it read, it gives its buffer
+// back to a pool shared by all Readers and Writers. If its source is a
+// [ReadWaiter], the Reader waits there for the next bytes and takes a
+// buffer only when they have come, so that an idle connection holds no
+// read buffer at all; from any other source it takes a buffer and blocks
+// in Read.
 type Reader struct {
 	rd   io.Reader
+	wait ReadWaiter // rd, when it is one
 	opt  Options
-	buf  []byte
-	r, w int   // buf[r:w] is read from rd but not yet consumed
-	base int64 // stream offset of buf[0]
-	err  error // sticky error from rd, reported once the buffer is used up
+	buf  []byte // nil while nothing is buffered
+	r, w int    // buf[r:w] is read from rd but not yet consumed
+	base int64  // stream offset of buf[0]
+	err  error  // sticky error from rd, reported once the buffer is used up
 
 	args    [][]byte
 	owned   []bool // per argument of the last command: read into its own buffer
 	offs    []int  // start/end pairs of a command's arguments, relative to r; -1-i, 0 for bigs[i]
 	scratch []byte // inline arguments after unquoting
+
+	smallBuf int // a test's size for fresh buffers, to exercise growth; 0 takes them from the pool
 
 	bigs     [][]byte // the big arguments of the command being read
 	bigBytes int64    // their total length
@@ -124,19 +144,32 @@ func NewReader(rd io.Reader, opt Options) *Reader {
 	if opt.MaxQueryBuffer <= 0 {
 		opt.MaxQueryBuffer = DefaultMaxQueryBuffer
 	}
-	return &Reader{rd: rd, opt: opt, buf: make([]byte, initialBufSize)}
+	r := &Reader{opt: opt}
+	r.setSource(rd)
+	return r
 }
 
-// Reset makes r read from rd as if new, keeping its buffers (and limits) so
+func (r *Reader) setSource(rd io.Reader) {
+	r.rd = rd
+	r.wait, _ = rd.(ReadWaiter)
+}
+
+// Reset makes r read from rd as if new, keeping its limits and its
+// argument slices (but not its read buffer) so
 // that a pool of Readers serves connection after connection without
 // allocating.
 func (r *Reader) Reset(rd io.Reader) {
-	r.rd = rd
+	r.setSource(rd)
 	r.r, r.w, r.base, r.err = 0, 0, 0, nil
 	r.dropArgs()
-	if len(r.buf) > keepBufSize {
-		r.buf = make([]byte, initialBufSize)
-	}
+	r.releaseBuf()
+}
+
+// releaseBuf gives the read buffer back; the Reader must hold no unread
+// bytes.
+func (r *Reader) releaseBuf() {
+	putBuf(r.buf)
+	r.buf = nil
 }
 
 // Owned reports whether argument i of the last command returned is the
@@ -211,13 +244,12 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	}
 }
 
-// shrink drops buffers that one big command grew, once they are empty.
+// shrink gives back the read buffer once it is empty, and drops the
+// slices that one big command grew.
 func (r *Reader) shrink() {
 	r.base += int64(r.r)
 	r.r, r.w = 0, 0
-	if len(r.buf) > keepBufSize {
-		r.buf = make([]byte, initialBufSize)
-	}
+	r.releaseBuf()
 	if cap(r.args) > keepArgs {
 		r.args, r.offs, r.owned, r.bigs = nil, nil, nil, nil
 	}
@@ -236,6 +268,21 @@ func (r *Reader) need(n int) error {
 				return io.ErrUnexpectedEOF
 			}
 			return r.err
+		}
+		if r.buf == nil {
+			// Nothing is buffered: wait for bytes before taking a
+			// buffer, where the source can.
+			if r.wait != nil {
+				if err := r.wait.WaitReadable(); err != nil {
+					r.err = err
+					continue
+				}
+			}
+			if r.smallBuf > 0 {
+				r.buf = make([]byte, r.smallBuf)
+			} else {
+				r.buf = getBuf()
+			}
 		}
 		if r.w == len(r.buf) {
 			if r.r > 0 {

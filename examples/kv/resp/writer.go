@@ -5,42 +5,56 @@ import (
 	"strconv"
 )
 
-// keepOutSize is the largest reply buffer a Writer keeps after a flush; a
-// reply to KEYS * must not pin its memory for the life of the connection.
-const keepOutSize = 256 << 10
-
 // Writer buffers replies in RESP2 and writes them with [Writer.Flush]. The
 // Write methods only append to memory: nothing reaches the connection until
 // Flush, which is what lets a server answer a pipeline with one write. A
 // write error is kept and returned by every later Flush.
 //
+// A Writer holds a buffer only while replies wait for Flush: it takes one
+// from the pool it shares with the Readers at its first write, and Flush
+// gives it back, so a connection with nothing to send holds none. A reply
+// to KEYS * that grew it past the pool's size is left to the garbage
+// collector rather than kept for the life of the connection.
+//
 // Writer is not safe for concurrent use.
 type Writer struct {
 	w   io.Writer
-	buf []byte
+	buf []byte // nil while nothing is buffered
 	err error
 }
 
 // NewWriter returns a Writer that flushes to w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: w, buf: make([]byte, 0, initialBufSize)}
+	return &Writer{w: w}
 }
 
 // Reset discards anything buffered and any error and makes the Writer flush
-// to w, keeping its buffer for reuse.
+// to w.
 func (w *Writer) Reset(wr io.Writer) {
 	w.w, w.err = wr, nil
-	w.buf = w.buf[:0]
-	if cap(w.buf) > keepOutSize {
-		w.buf = make([]byte, 0, initialBufSize)
+	w.release()
+}
+
+// release gives the buffer back to the pool.
+func (w *Writer) release() {
+	putBuf(w.buf)
+	w.buf = nil
+}
+
+// out returns the buffer to append a reply to, taking one from the pool
+// if the Writer holds none.
+func (w *Writer) out() []byte {
+	if w.buf == nil {
+		w.buf = getBuf()[:0]
 	}
+	return w.buf
 }
 
 // Buffered returns how many bytes are waiting for Flush.
 func (w *Writer) Buffered() int { return len(w.buf) }
 
 // Discard drops what is buffered without writing it.
-func (w *Writer) Discard() { w.buf = w.buf[:0] }
+func (w *Writer) Discard() { w.release() }
 
 // Bytes returns what is buffered; it aliases the buffer until the next call.
 func (w *Writer) Bytes() []byte { return w.buf }
@@ -54,29 +68,26 @@ func (w *Writer) Flush() error {
 		return nil
 	}
 	_, err := w.w.Write(w.buf)
-	w.buf = w.buf[:0]
-	if cap(w.buf) > keepOutSize {
-		w.buf = make([]byte, 0, initialBufSize)
-	}
+	w.release()
 	w.err = err
 	return err
 }
 
 // WriteSimple writes a simple string ("+OK"). s must not contain CR or LF.
 func (w *Writer) WriteSimple(s string) {
-	w.buf = append(w.buf, '+')
+	w.buf = append(w.out(), '+')
 	w.buf = append(w.buf, s...)
 	w.buf = append(w.buf, '\r', '\n')
 }
 
 // WriteOK writes "+OK", the most common reply.
-func (w *Writer) WriteOK() { w.buf = append(w.buf, "+OK\r\n"...) }
+func (w *Writer) WriteOK() { w.buf = append(w.out(), "+OK\r\n"...) }
 
 // WriteError writes an error reply. s starts with the error code, as in
 // "ERR syntax error" or "WRONGTYPE ...". CR and LF in s become spaces, as
 // Redis does, because they would end the reply early.
 func (w *Writer) WriteError(s string) {
-	w.buf = append(w.buf, '-')
+	w.buf = append(w.out(), '-')
 	start := len(w.buf)
 	w.buf = append(w.buf, s...)
 	for i := start; i < len(w.buf); i++ {
@@ -89,7 +100,7 @@ func (w *Writer) WriteError(s string) {
 
 // WriteInt writes an integer reply.
 func (w *Writer) WriteInt(n int64) {
-	w.buf = append(w.buf, ':')
+	w.buf = append(w.out(), ':')
 	w.buf = strconv.AppendInt(w.buf, n, 10)
 	w.buf = append(w.buf, '\r', '\n')
 }
@@ -97,28 +108,28 @@ func (w *Writer) WriteInt(n int64) {
 // WriteBulk writes a bulk string. A nil b is written as an empty string,
 // not as null: use [Writer.WriteNull] for that.
 func (w *Writer) WriteBulk(b []byte) {
-	w.buf = appendBulkHeader(w.buf, len(b))
+	w.buf = appendBulkHeader(w.out(), len(b))
 	w.buf = append(w.buf, b...)
 	w.buf = append(w.buf, '\r', '\n')
 }
 
 // WriteBulkString writes s as a bulk string.
 func (w *Writer) WriteBulkString(s string) {
-	w.buf = appendBulkHeader(w.buf, len(s))
+	w.buf = appendBulkHeader(w.out(), len(s))
 	w.buf = append(w.buf, s...)
 	w.buf = append(w.buf, '\r', '\n')
 }
 
 // WriteNull writes the null bulk string ("$-1"), Redis 2's nil.
-func (w *Writer) WriteNull() { w.buf = append(w.buf, "$-1\r\n"...) }
+func (w *Writer) WriteNull() { w.buf = append(w.out(), "$-1\r\n"...) }
 
 // WriteNullArray writes the null array ("*-1").
-func (w *Writer) WriteNullArray() { w.buf = append(w.buf, "*-1\r\n"...) }
+func (w *Writer) WriteNullArray() { w.buf = append(w.out(), "*-1\r\n"...) }
 
 // WriteArrayHeader starts an array of n elements; the caller writes them
 // next.
 func (w *Writer) WriteArrayHeader(n int) {
-	w.buf = append(w.buf, '*')
+	w.buf = append(w.out(), '*')
 	w.buf = strconv.AppendInt(w.buf, int64(n), 10)
 	w.buf = append(w.buf, '\r', '\n')
 }

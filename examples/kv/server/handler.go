@@ -238,6 +238,17 @@ func peerGone(err error) error {
 	return err
 }
 
+// WaitReadable is called by the resp.Reader when it has consumed all it
+// read: the replies owed are sent, and the connection waits for its next
+// command holding neither a read nor a write buffer, which is what makes
+// an idle client cost little more than its goroutine.
+func (c *conn) WaitReadable() error {
+	if err := c.flush(); err != nil {
+		return err
+	}
+	return listener.WaitReadable(c.nc)
+}
+
 // Read is called by the resp.Reader when it has no complete command
 // buffered: the moment to send the replies owed, as one write.
 func (c *conn) Read(p []byte) (int, error) {
