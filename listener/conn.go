@@ -137,34 +137,48 @@ func (c *conn) remote() net.Addr {
 // listener stops the connection supervisors, which it does after the
 // drain, so the listener's own cancel is the one that reaches handlers,
 // all at once.
+//
+// Serve's own frame stays on the goroutine's stack under the handler for
+// the life of the connection, so what it needs only before or after the
+// handler (the logger, the PROXY header, the TLS handshake, the report)
+// lives in the frames of the calls that do it. An idle connection's stack
+// is then the handler's wait and little more.
 func (c *conn) Serve(context.Context) (err error) {
-	e := c.env
-	ctx := e.ctx
-	defer e.conns.end(c)
-	if c.nc != c.raw {
-		defer c.raw.Close() // after the TLS layer, which may fail to send its alert
+	defer c.finish(&err)
+	ctx, ok := c.begin()
+	if !ok {
+		return errConnDone
 	}
-	defer c.nc.Close()
+	c.ended(c.env.handler.ServeConn(ctx, c.nc))
+	return errConnDone
+}
 
-	log := e.log
+// logger returns the listener's logger with the connection's fields added
+// by a hook when a line is written, not copied into a logger context up
+// front: most connections never log, and With() costs a buffer and the
+// formatting of both addresses for every one of them.
+func (c *conn) logger() zerolog.Logger {
+	if !c.env.logConns {
+		return c.env.log
+	}
+	return c.env.log.Hook(c)
+}
+
+// begin makes the handler's ctx (with the connection's logger) and does
+// what comes before the handler: the PROXY header, the idle timeout's
+// first deadline, the TLS handshake. It reports false when the connection
+// is not to be served.
+//
+//go:noinline
+func (c *conn) begin() (context.Context, bool) {
+	e := c.env
+	ctx, log := e.ctx, e.log
 	if e.logConns {
-		// The connection's fields are added by a hook when a line is
-		// written, not copied into a logger context up front: most
-		// connections never log, and With() costs a buffer and the
-		// formatting of both addresses for every one of them.
-		log = e.log.Hook(c)
+		log = c.logger()
 		ctx = log.WithContext(ctx)
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			e.stats.panics.Add(1)
-			log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).
-				Msg("handler panicked; connection closed")
-		}
-		err = errConnDone
-	}()
 	if c.proxy != nil && !c.readProxyHeader(ctx, log) {
-		return errConnDone
+		return nil, false
 	}
 	if c.idle != nil {
 		c.idle.start()
@@ -172,17 +186,42 @@ func (c *conn) Serve(context.Context) (err error) {
 	if tc, ok := c.nc.(*tls.Conn); ok {
 		if err := c.handshake(ctx, tc); err != nil {
 			log.Debug().Err(err).Msg("TLS handshake failed; connection closed")
-			return errConnDone
+			return nil, false
 		}
 	}
-	herr := e.handler.ServeConn(ctx, c.nc)
+	return ctx, true
+}
+
+// ended logs how the handler ended, when that is worth a line.
+//
+//go:noinline
+func (c *conn) ended(herr error) {
 	switch {
 	case c.idle != nil && c.idle.closedIdle():
-		log.Debug().Stringer("idle_timeout", e.idle).Msg("no byte read for IdleTimeout; connection closed")
+		log := c.logger()
+		log.Debug().Stringer("idle_timeout", c.env.idle).Msg("no byte read for IdleTimeout; connection closed")
 	case herr != nil && !c.quietErr(herr):
+		log := c.logger()
 		log.Debug().Err(herr).Msg("handler returned an error")
 	}
-	return errConnDone
+}
+
+// finish recovers a panic of the handler, closes the connection, frees
+// its slot and makes Serve return errConnDone even after a panic (a nil
+// would have suture run the handler again). It is Serve's deferred call.
+func (c *conn) finish(err *error) {
+	*err = errConnDone
+	if p := recover(); p != nil {
+		c.env.stats.panics.Add(1)
+		log := c.logger()
+		log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).
+			Msg("handler panicked; connection closed")
+	}
+	c.nc.Close()
+	if c.nc != c.raw {
+		c.raw.Close() // after the TLS layer, which may fail to send its alert
+	}
+	c.env.conns.end(c)
 }
 
 // readProxyHeader reads a trusted balancer's PROXY header and counts the
