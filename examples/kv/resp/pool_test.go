@@ -3,62 +3,51 @@ package resp
 import (
 	"bytes"
 	"io"
-	"slices"
 	"testing"
 )
 
-// waitingSource is a ReadWaiter over a list of chunks, one per wait: it
-// records, at each wait, whether the Reader held a buffer.
-type waitingSource struct {
-	r        *Reader
-	chunks   [][]byte
-	next     bytes.Reader
-	waits    int
-	heldBufs int
-}
-
-func (s *waitingSource) WaitReadable() error {
-	s.waits++
-	if s.r.buf != nil {
-		s.heldBufs++
-	}
-	if len(s.chunks) == 0 {
-		return io.EOF
-	}
-	s.next.Reset(s.chunks[0])
-	s.chunks = s.chunks[1:]
-	return nil
-}
-
-func (s *waitingSource) Read(p []byte) (int, error) { return s.next.Read(p) }
-
-// Between commands a Reader over a ReadWaiter waits without a buffer: it
-// gives its buffer back once it has returned all it read, and waits
-// before it takes one.
-func TestReaderWaitsWithoutABuffer(t *testing.T) {
-	src := &waitingSource{chunks: [][]byte{[]byte("*1\r\n$4\r\nPING\r\n"), []byte("*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING\r\n")}}
+// A Reader gives its buffer back once it has returned every command it
+// read: at Release, or at the next ReadCommand. It holds one while a
+// command is only partly read.
+func TestReaderReleasesItsBuffer(t *testing.T) {
+	src := &chunks{"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi", "\r\n"}
 	r := NewReader(src, Options{})
-	src.r = r
-	var got []string
-	for {
-		args, err := r.ReadCommand()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, string(bytes.Join(args, []byte(" "))))
+	if _, err := r.ReadCommand(); err != nil {
+		t.Fatal(err)
 	}
-	if want := []string{"PING", "ECHO hi", "PING"}; !slices.Equal(got, want) {
-		t.Fatalf("commands = %q; want %q", got, want)
+	r.Release()
+	if r.buf == nil {
+		t.Fatal("Release gave back a buffer that holds the start of the next command")
 	}
-	if src.waits != 3 || src.heldBufs != 0 {
-		t.Fatalf("%d waits, %d of them holding a buffer; want 3 waits, none holding one", src.waits, src.heldBufs)
+	args, err := r.ReadCommand()
+	if err != nil || len(args) != 2 || string(args[1]) != "hi" {
+		t.Fatalf("ReadCommand = %q, %v; want ECHO hi", args, err)
+	}
+	r.Release()
+	if r.buf != nil {
+		t.Fatal("Release kept the buffer with every command returned")
+	}
+	if _, err := r.ReadCommand(); err != io.EOF {
+		t.Fatalf("ReadCommand at the end = %v; want io.EOF", err)
 	}
 	if r.buf != nil {
 		t.Fatal("the Reader holds a buffer at the end of the stream")
 	}
+}
+
+// chunks is a source that returns one string per Read.
+type chunks []string
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	(*c)[0] = (*c)[0][n:]
+	if (*c)[0] == "" {
+		*c = (*c)[1:]
+	}
+	return n, nil
 }
 
 // A Writer holds a buffer only while replies wait: Flush and Discard give
@@ -89,14 +78,13 @@ func TestPooledBuffersDoNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's sync.Pool drops buffers on purpose")
 	}
-	src := &waitingSource{}
-	r := NewReader(src, Options{})
-	src.r = r
+	var src bytes.Reader
+	r := NewReader(&src, Options{})
 	w := NewWriter(io.Discard)
-	cmd := [][]byte{[]byte("*1\r\n$4\r\nPING\r\n")}
+	cmd := []byte("*1\r\n$4\r\nPING\r\n")
 	allocs := testing.AllocsPerRun(100, func() {
-		src.chunks = cmd
-		r.Reset(src)
+		src.Reset(cmd)
+		r.Reset(&src)
 		if _, err := r.ReadCommand(); err != nil {
 			t.Fatal(err)
 		}

@@ -91,27 +91,17 @@ func expectedDollar(c byte) error {
 	return &ProtocolError{"expected '$', got '" + string(rune(c)) + "'"}
 }
 
-// A ReadWaiter is a source that can wait for its next bytes without being
-// handed a buffer, as [github.com/seamgo/seam/listener.WaitReadable] does
-// on a connection.
-type ReadWaiter interface {
-	// WaitReadable returns once a Read would not block. An error ends
-	// the stream, as a Read's would.
-	WaitReadable() error
-}
-
 // Reader reads commands from a stream. It is not safe for concurrent use.
 //
 // A Reader holds a read buffer only while it has bytes of the stream in
-// hand: once it has returned every command it read, it gives its buffer
-// back to a pool shared by all Readers and Writers. If its source is a
-// [ReadWaiter], the Reader waits there for the next bytes and takes a
-// buffer only when they have come, so that an idle connection holds no
-// read buffer at all; from any other source it takes a buffer and blocks
-// in Read.
+// hand: it takes one from a pool shared by all Readers and Writers when it
+// reads, and gives it back at the next ReadCommand once it has returned
+// every command it read, or at [Reader.Release]. A server that waits for a
+// connection's next bytes without a buffer (as listener.WaitReadable
+// does) before it calls ReadCommand holds none while the connection is
+// idle.
 type Reader struct {
 	rd   io.Reader
-	wait ReadWaiter // rd, when it is one
 	opt  Options
 	buf  []byte // nil while nothing is buffered
 	r, w int    // buf[r:w] is read from rd but not yet consumed
@@ -144,14 +134,7 @@ func NewReader(rd io.Reader, opt Options) *Reader {
 	if opt.MaxQueryBuffer <= 0 {
 		opt.MaxQueryBuffer = DefaultMaxQueryBuffer
 	}
-	r := &Reader{opt: opt}
-	r.setSource(rd)
-	return r
-}
-
-func (r *Reader) setSource(rd io.Reader) {
-	r.rd = rd
-	r.wait, _ = rd.(ReadWaiter)
+	return &Reader{rd: rd, opt: opt}
 }
 
 // Reset makes r read from rd as if new, keeping its limits and its
@@ -159,10 +142,19 @@ func (r *Reader) setSource(rd io.Reader) {
 // that a pool of Readers serves connection after connection without
 // allocating.
 func (r *Reader) Reset(rd io.Reader) {
-	r.setSource(rd)
+	r.rd = rd
 	r.r, r.w, r.base, r.err = 0, 0, 0, nil
 	r.dropArgs()
 	r.releaseBuf()
+}
+
+// Release gives the read buffer back to the pool if every byte read has
+// been returned as a command; the last command's arguments must not be
+// used after it. A server calls it before it waits for the next command.
+func (r *Reader) Release() {
+	if r.r == r.w {
+		r.shrink()
+	}
 }
 
 // releaseBuf gives the read buffer back; the Reader must hold no unread
@@ -270,14 +262,6 @@ func (r *Reader) need(n int) error {
 			return r.err
 		}
 		if r.buf == nil {
-			// Nothing is buffered: wait for bytes before taking a
-			// buffer, where the source can.
-			if r.wait != nil {
-				if err := r.wait.WaitReadable(); err != nil {
-					r.err = err
-					continue
-				}
-			}
 			if r.smallBuf > 0 {
 				r.buf = make([]byte, r.smallBuf)
 			} else {
@@ -308,6 +292,9 @@ func (r *Reader) need(n int) error {
 		r.w += m
 		if err != nil {
 			r.err = err
+			if r.r == r.w {
+				r.shrink() // the stream ended or failed with nothing in hand
+			}
 		} else if m == 0 {
 			if stalls++; stalls > 100 {
 				r.err = ErrNoProgress

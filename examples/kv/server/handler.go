@@ -84,7 +84,8 @@ type Handler struct {
 	rejectedBase atomic.Uint64
 
 	pool   sync.Pool
-	replay *conn // the connection Replay runs records on
+	stacks *stackPool // runs the connections' commands (stacks.go)
+	replay *conn      // the connection Replay runs records on
 
 	protoErrs, queryLimits logLimit
 }
@@ -98,11 +99,11 @@ func New(cfg Config) *Handler {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
-	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
+	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid(), stacks: newStackPool()}
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
 	h.pool.New = func() any {
-		c := &conn{h: h}
+		c := &conn{h: h, burstDone: make(chan struct{}, 1)}
 		c.r = resp.NewReader(c, opt)
 		c.w = resp.NewWriter(nil)
 		return c
@@ -124,6 +125,15 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
+	ctx   context.Context // ServeConn's, for the bursts
+	begun atomic.Bool     // the first command has come
+
+	// A burst's outcome, from the worker that ran it (stacks.go).
+	burstDone  chan struct{}
+	burstEnd   bool
+	burstErr   error
+	burstPanic *burstPanic
+
 	sub      *pubsub.Subscriber // all output goes through it from the first SUBSCRIBE on
 	commitTo int64              // the AOF offset this connection's writes reached; 0 once committed
 	quit     bool
@@ -139,8 +149,9 @@ type conn struct {
 // finishes the command in hand, writes the replies it owes and returns.
 func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	c := h.pool.Get().(*conn)
-	c.nc = nc
+	c.nc, c.ctx = nc, ctx
 	c.w.Reset(nc)
+	h.stacks.opened()
 	c.id = h.nextID.Add(1)
 	h.active.Add(1)
 	h.conns.Add(1)
@@ -154,33 +165,61 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// its command on the way, as a client that connects per command does
 	// when a stop or an upgrade comes; it is answered, and then closed.
 	// One that never sends is closed by the drain's force-close.
-	var begun atomic.Bool
+	begun := &c.begun
 	stop := context.AfterFunc(ctx, func() {
+		// nc, not c.nc: this may run after the connection is released.
 		if begun.Load() {
 			_ = nc.SetReadDeadline(time.Unix(1, 0))
 		}
 	})
 	defer stop()
 
+	// The connection's goroutine waits for bytes holding no buffer, and
+	// the commands run on a worker's stack (see stackPool): an idle
+	// connection costs its goroutine at the starting stack and its state.
+	for {
+		if c.r.Buffered() == 0 {
+			c.r.Release()
+			if err := c.flush(); err != nil {
+				return peerGone(err)
+			}
+			if err := listener.WaitReadable(nc); err != nil {
+				return peerGone(c.readFailed(ctx, err))
+			}
+		}
+		h.stacks.run(c)
+		if c.burstEnd {
+			return c.burstErr
+		}
+	}
+}
+
+// burst reads and runs the commands in hand until the read buffer is used
+// up (end false: wait for more), or the connection is to end (end true,
+// with the handler's error).
+func (c *conn) burst() (end bool, err error) {
 	for {
 		args, err := c.r.ReadCommand()
 		if err != nil {
-			return peerGone(c.readFailed(ctx, err))
+			return true, peerGone(c.readFailed(c.ctx, err))
 		}
-		if !begun.Load() {
-			begun.Store(true)
+		if !c.begun.Load() {
+			c.begun.Store(true)
 		}
 		c.exec(args)
 		if n := c.r.BigBytes(); n > 0 {
 			c.h.bigRead.Add(n)
 		}
-		if c.quit || ctx.Err() != nil {
-			return peerGone(c.flush())
+		if c.quit || c.ctx.Err() != nil {
+			return true, peerGone(c.flush())
 		}
 		if c.w.Buffered() >= flushAt {
 			if err := c.flush(); err != nil {
-				return peerGone(err)
+				return true, peerGone(err)
 			}
+		}
+		if c.r.Buffered() == 0 {
+			return false, nil
 		}
 	}
 }
@@ -193,10 +232,13 @@ func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
 	h.active.Add(-1)
+	h.stacks.closed()
 	h.clients.remove(c)
 	c.endPubSub()
 	c.addStats()
-	c.nc, c.name, c.quit, c.commitTo = nil, "", false, 0
+	c.nc, c.ctx, c.name, c.quit, c.commitTo = nil, nil, "", false, 0
+	c.begun.Store(false)
+	c.burstEnd, c.burstErr = false, nil
 	c.r.Reset(c)
 	c.w.Reset(nil)
 	h.pool.Put(c)
@@ -236,17 +278,6 @@ func peerGone(err error) error {
 		return nil
 	}
 	return err
-}
-
-// WaitReadable is called by the resp.Reader when it has consumed all it
-// read: the replies owed are sent, and the connection waits for its next
-// command holding neither a read nor a write buffer, which is what makes
-// an idle client cost little more than its goroutine.
-func (c *conn) WaitReadable() error {
-	if err := c.flush(); err != nil {
-		return err
-	}
-	return listener.WaitReadable(c.nc)
 }
 
 // Read is called by the resp.Reader when it has no complete command
