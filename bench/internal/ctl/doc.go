@@ -9,7 +9,8 @@
 // to stderr:
 //
 //	(on start)  ready 127.0.0.1:6390
-//	mem         mem heap=123456 stacks=8192 goroutines=12
+//	mem         mem heap=123456 stacks=8192 goroutines=12 allocs_objects=900 allocs_bytes=65536
+//	conns       conns goroutines=12 accepted=10   (no GC; accepted where known)
 //	fault       restarted ns=412345
 //	profile F   profiling             (a CPU profile to file F until stop)
 //	heapprofile F  written            (the live heap to file F)
