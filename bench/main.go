@@ -205,6 +205,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	default:
 		return c, fmt.Errorf("unknown -loadgen %q", c.loadgen)
 	}
+	if c.idleWait < 0 {
+		return c, errors.New("-idle-wait must not be negative")
+	}
 	for name, v := range map[string]int{
 		"rounds": c.rounds, "conns": c.conns, "requests": c.requests, "pipelined-requests": c.pipelinedRequests,
 		"churn-requests": c.churnRequests, "keyspace": c.keyspace, "value": c.valueLen, "idle": c.idle,
