@@ -9,7 +9,10 @@
 // connection (bench/cmd/barekv: the baseline), (3) the same store served by
 // github.com/tidwall/redcon (bench/redconkv, a module of its own so that
 // redcon stays out of seam's go.mod), and uses (4) redis-server when it is
-// installed. Each workload runs every system in turn, A B C D A B C D, for
+// installed; for the memory and scale workloads also (5) the Go floor, a
+// bare accept loop whose goroutines hold nothing but a read buffer
+// (bench/cmd/floor), and (6) the same loop served by seam
+// (bench/cmd/seamfloor). Each workload runs every system in turn, A B C D A B C D, for
 // -rounds rounds, and the report gives the median of each figure and the
 // median over rounds of seam's ratio to each other system. Load comes from
 // redis-benchmark when it is installed, else from a Go generator.

@@ -4,7 +4,8 @@
 // The harness must see inside the server for some figures: the instant
 // Serve returns, the instant the last handler returned, the live heap. A
 // server binary built for the benchmarks (bench/cmd/seamkv,
-// bench/cmd/barekv, bench/redconkv) therefore reads one-word commands on
+// bench/cmd/barekv, bench/redconkv, bench/cmd/floor, bench/cmd/seamfloor)
+// therefore reads one-word commands on
 // its stdin and answers each with one line on its stdout, while its logs go
 // to stderr:
 //
