@@ -85,6 +85,16 @@ func (res *results) add(f figure, sys system, r int, v float64) {
 	vs[r] = v
 }
 
+// has reports whether sys has a value for any figure.
+func (res *results) has(sys system) bool {
+	for _, bySys := range res.values {
+		if slices.ContainsFunc(bySys[sys], func(v float64) bool { return !math.IsNaN(v) }) {
+			return true
+		}
+	}
+	return false
+}
+
 // median returns the median of f's values for sys, NaN if there are none.
 func (res *results) median(key string, sys system) float64 {
 	return median(res.values[key][sys])

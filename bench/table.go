@@ -75,6 +75,11 @@ func (t target) String() string {
 // and, when both floors ran, seamfloor's to floor's: what seam itself
 // holds per connection, without the kv handler.
 func writeTable(w io.Writer, res *results, systems []system) {
+	// The floors take part in two workloads only: without them, their
+	// columns would be dashes from top to bottom.
+	systems = slices.DeleteFunc(slices.Clone(systems), func(s system) bool {
+		return (s == sysFloor || s == sysSeamFloor) && !res.has(s)
+	})
 	var cols []system
 	for _, s := range systems {
 		if s != sysSeam {
