@@ -244,11 +244,47 @@ func openIdle(ctx context.Context, addr string, n int) ([]net.Conn, error) {
 }
 
 // openConns opens n connections to addr and runs greet on each (a PING, a
-// SUBSCRIBE), which must see the server's reply. It keeps a few dozen dials
-// in flight rather than all at once, which would overflow the kernel's
-// accept backlog (somaxconn) and stall on SYN retries.
+// SUBSCRIBE), which must see the server's reply; a nil greet sends
+// nothing. It keeps a few dozen dials in flight rather than all at once,
+// which would overflow the kernel's accept backlog (somaxconn) and stall
+// on SYN retries.
 func openConns(ctx context.Context, addr string, n int, greet func(context.Context, net.Conn) error) ([]net.Conn, error) {
 	conns := make([]net.Conn, n)
+	var d net.Dialer
+	err := parallel(ctx, n, func(i int) error {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil && greet != nil {
+			if err = greet(ctx, c); err != nil {
+				c.Close()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("idle connection %d: %w", i, err)
+		}
+		conns[i] = c
+		return nil
+	})
+	if err != nil {
+		closeAll(conns)
+		return nil, err
+	}
+	return conns, nil
+}
+
+// pingAll makes every connection answer a PING, a few dozen at a time.
+func pingAll(ctx context.Context, conns []net.Conn) error {
+	return parallel(ctx, len(conns), func(i int) error {
+		if err := ctl.Ping(ctx, conns[i]); err != nil {
+			return fmt.Errorf("connection %d: %w", i, err)
+		}
+		return nil
+	})
+}
+
+// parallel runs fn(0) to fn(n-1) on 32 goroutines. A goroutine stops at
+// its first error (the others carry on, so that every error is reported);
+// the errors are joined, and ctx's error returned if it ended first.
+func parallel(ctx context.Context, n int, fn func(i int) error) error {
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -259,35 +295,25 @@ func openConns(ctx context.Context, addr string, n int, greet func(context.Conte
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var d net.Dialer
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				c, err := d.DialContext(ctx, "tcp", addr)
-				if err == nil {
-					err = greet(ctx, c)
-					if err != nil {
-						c.Close()
-					}
-				}
-				if err != nil {
+				if err := fn(i); err != nil {
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("idle connection %d: %w", i, err))
+					errs = append(errs, err)
 					mu.Unlock()
 					return
 				}
-				conns[i] = c
 			}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		closeAll(conns)
-		return nil, err
+		return err
 	}
-	return conns, ctx.Err()
+	return ctx.Err()
 }
 
 func closeAll(conns []net.Conn) {

@@ -9,7 +9,10 @@
 // connection (bench/cmd/barekv: the baseline), (3) the same store served by
 // github.com/tidwall/redcon (bench/redconkv, a module of its own so that
 // redcon stays out of seam's go.mod), and uses (4) redis-server when it is
-// installed. Each workload runs every system in turn, A B C D A B C D, for
+// installed; for the memory and scale workloads also (5) the Go floor, a
+// bare accept loop whose goroutines hold nothing but a read buffer
+// (bench/cmd/floor), and (6) the same loop served by seam
+// (bench/cmd/seamfloor). Each workload runs every system in turn, A B C D A B C D, for
 // -rounds rounds, and the report gives the median of each figure and the
 // median over rounds of seam's ratio to each other system. Load comes from
 // redis-benchmark when it is installed, else from a Go generator.
@@ -58,6 +61,10 @@ type config struct {
 	pipelinedMessages int
 	fanoutPipelines   []int
 	idleSubscribers   int
+	idleWait          time.Duration
+	scaleCounts       []int // scaleMax stands for the largest the open-file limit allows until run resolves it
+	outdir            string
+	plot              string
 	timeout           time.Duration
 	out               string
 	micro             bool
@@ -67,9 +74,24 @@ type config struct {
 	pin               bool
 }
 
-// maxConns is the connection cap a server is given, and the open-file
-// limit the run needs: every idle and busy connection with room to spare.
-func (c config) maxConns() int { return max(c.idle, c.idleSubscribers) + c.busy + 1000 }
+// maxConns is the connection cap a server is given: every idle and busy
+// connection with room to spare.
+func (c config) maxConns() int { return c.mostIdle() + c.busy + 1000 }
+
+// fileNeed is the open-file limit the run needs: the harness holds the
+// client end of every connection of one test at a time (the idle ones, the
+// busy ones, or the scale workload's), each server the other end, and
+// both a few descriptors of their own.
+func (c config) fileNeed() int { return max(c.mostIdle(), c.busy) + fileMargin }
+
+// mostIdle is the most connections any one workload keeps open at once.
+func (c config) mostIdle() int {
+	n := max(c.idle, c.idleSubscribers)
+	if slices.Contains(c.workloads, "scale") {
+		n = max(n, slices.Max(c.scaleCounts))
+	}
+	return n
+}
 
 func main() {
 	cfg, err := parseFlags(os.Args[1:], os.Stderr)
@@ -93,11 +115,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c config
-	var workloadList, systemList, pipelineList, fanoutPipelineList string
+	var workloadList, systemList, pipelineList, fanoutPipelineList, scaleList string
 	fs.BoolVar(&c.quick, "quick", false, "a short run (2 rounds, small sizes), under a minute; explicit size flags still apply")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of every workload; each round runs every system once")
-	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout", "workloads to run, comma-separated")
-	fs.StringVar(&systemList, "systems", "seam,bare,redcon,redis", "systems to compare, comma-separated (seam and bare are always run)")
+	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout,scale", "workloads to run, comma-separated")
+	fs.StringVar(&systemList, "systems", "seam,bare,redcon,redis,floor,seamfloor", "systems to compare, comma-separated (seam and bare are always run; floor and seamfloor only in the memory and scale workloads)")
 	fs.StringVar(&c.loadgen, "loadgen", "auto", "load generator: auto (redis-benchmark if on PATH), redis-benchmark, or go")
 	fs.IntVar(&c.conns, "conns", 50, "client connections for throughput and churn")
 	fs.StringVar(&pipelineList, "pipelines", "1,32", "pipeline depths for throughput, comma-separated")
@@ -114,6 +136,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.pipelinedMessages, "pipelined-messages", 100_000, "PUBLISHes per pipelined fan-out test")
 	fs.StringVar(&fanoutPipelineList, "fanout-pipelines", "1,32", "PUBLISHes the publisher keeps in flight, comma-separated")
 	fs.IntVar(&c.idleSubscribers, "idle-subscribers", 1_000, "idle subscribed connections for the fan-out workload's memory figure")
+	fs.DurationVar(&c.idleWait, "idle-wait", 3*time.Second, "how long the memory workload leaves its connections idle after their PING before measuring (redis-server frees a client's query buffer after 2s idle)")
+	fs.StringVar(&scaleList, "scale-counts", "1000,5000,max", "connection counts of the scale workload, comma-separated; max is the most the open-file limit allows")
+	fs.StringVar(&c.outdir, "outdir", "bench-results", "directory for the scale workload's scale.csv")
+	fs.StringVar(&c.plot, "plot", "", "draw the scale workload's figures into this PNG (runs the bench/plot module with go run)")
 	fs.DurationVar(&c.timeout, "timeout", 3*time.Minute, "longest one load run may take")
 	fs.StringVar(&c.out, "out", "", "also write the report to this file")
 	fs.BoolVar(&c.micro, "micro", false, "also run the Go microbenchmarks (go test -bench) and add them to the report")
@@ -137,6 +163,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			"restart-idle":       func() { c.restartIdle = 20 },
 			"messages":           func() { c.messages = 2_000 },
 			"pipelined-messages": func() { c.pipelinedMessages = 20_000 },
+			"scale-counts":       func() { scaleList = "500,2000" },
 		}
 		for name, apply := range quick {
 			if !set[name] {
@@ -164,6 +191,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	var err error
+	if c.scaleCounts, err = parseCounts(scaleList); err != nil {
+		return c, err
+	}
 	if c.pipelines, err = parseDepths(pipelineList); err != nil {
 		return c, err
 	}
@@ -178,6 +208,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	default:
 		return c, fmt.Errorf("unknown -loadgen %q", c.loadgen)
 	}
+	if c.idleWait < 0 {
+		return c, errors.New("-idle-wait must not be negative")
+	}
 	for name, v := range map[string]int{
 		"rounds": c.rounds, "conns": c.conns, "requests": c.requests, "pipelined-requests": c.pipelinedRequests,
 		"churn-requests": c.churnRequests, "keyspace": c.keyspace, "value": c.valueLen, "idle": c.idle,
@@ -190,6 +223,27 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	return c, nil
+}
+
+// parseCounts parses the scale workload's connection counts: numbers, or
+// max for the most the open-file limit allows, resolved by run.
+func parseCounts(list string) ([]int, error) {
+	var out []int
+	for _, p := range splitList(list) {
+		if p == "max" {
+			out = append(out, scaleMax)
+			continue
+		}
+		n, err := strconv.Atoi(strings.ReplaceAll(p, "_", ""))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad connection count %q", p)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("-scale-counts is empty")
+	}
+	return out, nil
 }
 
 // parseDepths parses a comma-separated list of pipeline depths.
@@ -221,9 +275,27 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "stop" || w == "fanout" }) {
+	if slices.Contains(cfg.workloads, "scale") {
+		if cfg.scaleCounts, err = resolveScale(cfg.scaleCounts); err != nil {
+			return err
+		}
+		if cfg.outdir, err = filepath.Abs(cfg.outdir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(cfg.outdir, 0o755); err != nil {
+			return err
+		}
+	}
+	if cfg.plot != "" {
+		if cfg.plot, err = filepath.Abs(cfg.plot); err != nil {
+			return err
+		}
+	}
+	if slices.ContainsFunc(cfg.workloads, func(w string) bool {
+		return w == "memory" || w == "stop" || w == "fanout" || w == "scale"
+	}) {
 		// The harness holds the client ends, each server the other.
-		if err := raiseFileLimit(uint64(cfg.maxConns())); err != nil {
+		if err := raiseFileLimit(uint64(cfg.fileNeed())); err != nil {
 			return err
 		}
 	}
@@ -276,6 +348,13 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if slices.Contains(cfg.systems, sysRedcon) {
 		names = append(names, binRedcon)
 	}
+	floors := slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "scale" })
+	if floors && slices.Contains(cfg.systems, sysFloor) {
+		names = append(names, binFloor)
+	}
+	if floors && slices.Contains(cfg.systems, sysSeamFloor) {
+		names = append(names, binSeamFloor)
+	}
 	fmt.Fprintln(stderr, "building", strings.Join(names, ", "))
 	if h.bins, err = build(ctx, root, tmp, names); err != nil {
 		return err
@@ -286,21 +365,22 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		if !slices.Contains(cfg.workloads, w.name) {
 			continue
 		}
+		systems := cfg.systems
+		if w.systems != nil {
+			systems = slices.DeleteFunc(slices.Clone(systems), func(s system) bool { return !slices.Contains(w.systems, s) })
+		}
 		for r := range cfg.rounds {
 			if w.runAll != nil {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
 				fmt.Fprintf(stderr, "%s, round %d/%d\n", w.name, r+1, cfg.rounds)
-				if err := w.runAll(h, ctx, cfg.systems, r); err != nil {
+				if err := w.runAll(h, ctx, systems, r); err != nil {
 					return fmt.Errorf("%s, round %d: %w", w.name, r+1, err)
 				}
 				continue
 			}
-			for _, sys := range cfg.systems {
-				if w.systems != nil && !slices.Contains(w.systems, sys) {
-					continue
-				}
+			for _, sys := range systems {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
@@ -312,6 +392,11 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if slices.Contains(cfg.workloads, "scale") {
+		if err := h.writeScale(ctx, root); err != nil {
+			return err
+		}
+	}
 	var micro string
 	if cfg.micro {
 		if micro, err = runMicro(ctx, root); err != nil {
@@ -365,6 +450,10 @@ func report(w io.Writer, h *harness, m machine, micro string) {
 	writeTable(w, h.res, cfg.systems)
 	fmt.Fprintln(w)
 	writeTargets(w, h.res)
+	if rows := h.scaleRows(); len(rows) > 0 {
+		fmt.Fprint(w, "\nScale: each row the medians over rounds.\n\n")
+		writeScaleTable(w, rows)
+	}
 	if micro != "" {
 		fmt.Fprintf(w, "\nMicrobenchmarks:\n\n```\n%s```\n", micro)
 	}

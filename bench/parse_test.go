@@ -72,10 +72,45 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"-workloads", "nap"}, {"-systems", "memcached"}, {"-pipelines", "0"}, {"-loadgen", "wrk"}, {"-rounds", "0"},
-		{"-fanout-pipelines", "x"}, {"-subscribers", "0"},
+		{"-fanout-pipelines", "x"}, {"-subscribers", "0"}, {"-scale-counts", "0"}, {"-scale-counts", "lots"},
+		{"-scale-counts", ""}, {"-idle-wait", "-1s"},
 	} {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
 		}
+	}
+}
+
+func TestParseCounts(t *testing.T) {
+	have, err := parseCounts("5000, max,1_000")
+	if want := []int{5000, scaleMax, 1000}; err != nil || !slices.Equal(have, want) {
+		t.Fatalf("parseCounts = %v, %v; want %v", have, err, want)
+	}
+}
+
+// TestSeamFits pins the mirror of the listener's descriptor reserve at
+// this machine's hard limit: 20,000 less 64 and a sixteenth.
+func TestSeamFits(t *testing.T) {
+	for limit, want := range map[uint64]int{20_000: 18_686, 1024: 896, 64: 32} {
+		if have := seamFits(limit); have != want {
+			t.Errorf("seamFits(%d) = %d, want %d", limit, have, want)
+		}
+	}
+}
+
+func TestResolveScale(t *testing.T) {
+	hard, err := hardFileLimit()
+	if err != nil {
+		t.Skip(err)
+	}
+	have, err := resolveScale([]int{scaleMax, 10, 10})
+	if err != nil {
+		t.Skip(err) // a limit too small for any count; nothing to check
+	}
+	if len(have) != 2 || have[0] != 10 {
+		t.Fatalf("resolveScale = %v, want [10 max] sorted and once each", have)
+	}
+	if most := have[1]; most > scaleCap || uint64(most) > hard-fileMargin || most > seamFits(hard) {
+		t.Errorf("max resolved to %d under hard limit %d", most, hard)
 	}
 }

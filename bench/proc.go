@@ -25,6 +25,9 @@ const (
 	binSeamKV = "seamkv"   // ./bench/cmd/seamkv: the same wiring with a control channel
 	binBareKV = "barekv"   // ./bench/cmd/barekv: the baseline
 	binRedcon = "redconkv" // ./bench/redconkv: the redcon peer, a module of its own
+
+	binFloor     = "floor"     // ./bench/cmd/floor: the least a goroutine per connection holds
+	binSeamFloor = "seamfloor" // ./bench/cmd/seamfloor: the same, served by seam
 )
 
 // findRoot returns the root of the seam module, from the working directory
@@ -57,6 +60,9 @@ func build(ctx context.Context, root, dir string, names []string) (map[string]st
 		binSeamKV: {root, "./bench/cmd/seamkv"},
 		binBareKV: {root, "./bench/cmd/barekv"},
 		binRedcon: {filepath.Join(root, "bench", "redconkv"), "."},
+
+		binFloor:     {root, "./bench/cmd/floor"},
+		binSeamFloor: {root, "./bench/cmd/seamfloor"},
 	}
 	out := make(map[string]string)
 	for _, name := range names {
@@ -282,6 +288,12 @@ func freeAddr() (string, error) {
 // redisUsedMemory asks redis-server for INFO memory's used_memory: the
 // bytes its allocator holds, redis's counterpart of a Go heap.
 func redisUsedMemory(ctx context.Context, addr string) (float64, error) {
+	return redisInfo(ctx, addr, "memory", "used_memory")
+}
+
+// redisInfo asks redis-server for one numeric field of an INFO section,
+// on a connection of its own (which INFO clients counts).
+func redisInfo(ctx context.Context, addr, section, field string) (float64, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -289,13 +301,13 @@ func redisUsedMemory(ctx context.Context, addr string) (float64, error) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write(resp.AppendCommand(nil, []byte("INFO"), []byte("memory"))); err != nil {
+	if _, err := c.Write(resp.AppendCommand(nil, []byte("INFO"), []byte(section))); err != nil {
 		return 0, err
 	}
 	rd := bufio.NewReader(c)
 	head, err := rd.ReadString('\n')
 	if err != nil || !strings.HasPrefix(head, "$") {
-		return 0, fmt.Errorf("INFO memory: reply %q: %v", head, err)
+		return 0, fmt.Errorf("INFO %s: reply %q: %v", section, head, err)
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(head[1:]))
 	if err != nil {
@@ -306,9 +318,9 @@ func redisUsedMemory(ctx context.Context, addr string) (float64, error) {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(body), "\r\n") {
-		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			return strconv.ParseFloat(v, 64)
 		}
 	}
-	return 0, errors.New("INFO memory has no used_memory")
+	return 0, fmt.Errorf("INFO %s has no %s", section, field)
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,8 +37,8 @@ func TestSmokeServers(t *testing.T) {
 				t.Fatalf("load: %v, %d error replies", err, res.errors)
 			}
 			h := &harness{}
-			if _, heap, _, err := h.memOf(ctx, s); err != nil || heap <= 0 {
-				t.Fatalf("memory: heap %v, %v", heap, err)
+			if m, err := h.memOf(ctx, s); err != nil || m.heap <= 0 || m.allocObjs <= 0 {
+				t.Fatalf("memory: %+v, %v", m, err)
 			}
 			if _, err := rssKiB(s.pid()); err != nil {
 				t.Fatalf("rss: %v", err)
@@ -63,6 +66,50 @@ func TestSmokeServers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSmokeFloors runs the memory workload's two cases and the scale
+// workload, at a few dozen connections, on the Go floor and on seam's
+// floor (and the baseline, whose graceful stop the scale workload times),
+// through the harness's own code, and checks that every figure came out.
+func TestSmokeFloors(t *testing.T) {
+	dir, bins := buildServers(t, binFloor, binSeamFloor, binBareKV)
+	ctx := testCtx(t)
+	h := &harness{
+		cfg: config{rounds: 1, idle: 20, busy: 1, scaleCounts: []int{10, 30}, systems: []system{sysBare, sysFloor, sysSeamFloor}},
+		tmp: dir, bins: bins, res: newResults(1), log: io.Discard,
+	}
+	for _, sys := range []system{sysFloor, sysSeamFloor} {
+		if err := h.memory(ctx, sys, 0); err != nil {
+			t.Fatalf("memory, %s: %v", sys, err)
+		}
+		for _, c := range []memCase{caseConnected, caseIdle} {
+			for _, f := range memFigures(c, h.cfg.idle, 0) {
+				if v := h.res.median(f.key, sys); math.IsNaN(v) {
+					t.Errorf("%s: no %s", sys, f.name)
+				}
+			}
+		}
+	}
+	if err := h.scale(ctx, []system{sysBare, sysFloor}, 0); err != nil {
+		t.Fatalf("scale: %v", err)
+	}
+	rows := h.scaleRows()
+	if len(rows) != 4 {
+		t.Fatalf("scale rows %+v, want 2 counts × 2 systems", rows)
+	}
+	for _, r := range rows {
+		if math.IsNaN(r.accept) || (r.sys == sysBare) == math.IsNaN(r.stopT) {
+			t.Errorf("scale row %+v: want an accept time, and a stop time for bare only", r)
+		}
+	}
+	var b strings.Builder
+	if err := writeScaleCSV(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(b.String(), "\n"); lines != 5 || !strings.HasPrefix(b.String(), strings.Join(scaleCSVHeader, ",")+"\n") {
+		t.Errorf("scale.csv:\n%s", b.String())
 	}
 }
 

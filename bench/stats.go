@@ -14,9 +14,18 @@ const (
 	sysBare   system = "bare"
 	sysRedcon system = "redcon"
 	sysRedis  system = "redis"
+	// The floors of the memory workloads: the least a goroutine per
+	// connection can hold (bench/cmd/floor), and the same loop served by
+	// seam (bench/cmd/seamfloor). They answer PING and nothing else.
+	sysFloor     system = "floor"
+	sysSeamFloor system = "seamfloor"
 )
 
-var allSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis}
+var allSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysFloor, sysSeamFloor}
+
+// kvSystems are the systems that serve the kv workloads (SET, GET, the
+// pub/sub of the fan-out): all but the floors.
+var kvSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis}
 
 // title is how a system heads its column.
 func (s system) title() string {
@@ -29,6 +38,10 @@ func (s system) title() string {
 		return "redcon"
 	case sysRedis:
 		return "redis-server"
+	case sysFloor:
+		return "Go floor"
+	case sysSeamFloor:
+		return "seam floor"
 	}
 	return string(s)
 }
@@ -70,6 +83,16 @@ func (res *results) add(f figure, sys system, r int, v float64) {
 		bySys[sys] = vs
 	}
 	vs[r] = v
+}
+
+// has reports whether sys has a value for any figure.
+func (res *results) has(sys system) bool {
+	for _, bySys := range res.values {
+		if slices.ContainsFunc(bySys[sys], func(v float64) bool { return !math.IsNaN(v) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // median returns the median of f's values for sys, NaN if there are none.

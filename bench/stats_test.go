@@ -90,7 +90,8 @@ func TestWriteTable(t *testing.T) {
 	res.add(f, sysBare, 1, 100000)
 	res.add(f, sysRedis, 0, 50000)
 	var b bytes.Buffer
-	writeTable(&b, res, []system{sysSeam, sysBare, sysRedcon, sysRedis})
+	// The floors ran nothing here, so they get no columns.
+	writeTable(&b, res, []system{sysSeam, sysBare, sysRedcon, sysRedis, sysFloor, sysSeamFloor})
 	want := "| workload | unit | seam | bare net | redcon | redis-server | seam/bare | seam/redcon | seam/redis |\n" +
 		"| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n" +
 		"| GET, 50 conns, pipeline 1 | req/s | 95000 | 100000 | – | 50000 | 0.95 | – | 1.80 |\n"
@@ -112,5 +113,28 @@ func TestFormatNum(t *testing.T) {
 	}
 	if have := thousands(10000); have != "10,000" {
 		t.Errorf("thousands(10000) = %q", have)
+	}
+}
+
+// TestWriteTableFloors checks the floors' ratio column and the seam/floor
+// targets on both memory cases.
+func TestWriteTableFloors(t *testing.T) {
+	res := newResults(1)
+	for _, c := range []memCase{caseConnected, caseIdle} {
+		f := memFigures(c, 100, 0)[0]
+		for sys, v := range map[system]float64{sysSeam: 12, sysBare: 11, sysFloor: 4, sysSeamFloor: 6} {
+			res.add(f, sys, 0, v)
+		}
+	}
+	var b bytes.Buffer
+	writeTable(&b, res, []system{sysSeam, sysBare, sysFloor, sysSeamFloor})
+	if !strings.Contains(b.String(), "| seam/bare | seam/floor | seam/seamfloor | seamfloor/floor |\n") ||
+		!strings.Contains(b.String(), "| 12.0 | 11.0 | 4.00 | 6.00 | 1.09 | 3.00 | 2.00 | 1.50 |\n") {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	b.Reset()
+	writeTargets(&b, res)
+	if n := strings.Count(b.String(), "| seam/floor ≤ 1.15 | resident memory per connection ("); n != 2 {
+		t.Fatalf("%d seam/floor targets, want 2:\n%s", n, b.String())
 	}
 }

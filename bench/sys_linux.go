@@ -30,6 +30,14 @@ func raiseFileLimit(need uint64) error {
 	return nil
 }
 
+// hardFileLimit returns this process's hard open-file limit, the most
+// raiseFileLimit can raise it to.
+func hardFileLimit() (uint64, error) {
+	var l syscall.Rlimit
+	err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l)
+	return l.Max, err
+}
+
 // rssKiB reads a process's resident set size from /proc/PID/status.
 func rssKiB(pid int) (float64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))

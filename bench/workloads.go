@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -37,8 +36,9 @@ type workload struct {
 }
 
 var workloads = []workload{
-	{name: "throughput", runAll: (*harness).throughput},
-	{name: "churn", runAll: (*harness).churn},
+	// The floors answer PING and nothing else.
+	{name: "throughput", systems: kvSystems, runAll: (*harness).throughput},
+	{name: "churn", systems: kvSystems, runAll: (*harness).churn},
 	{name: "memory", run: (*harness).memory},
 	// A graceful stop (and so its drain) only has a meaning where the
 	// server waits for its handlers: redcon's Close and redis's SHUTDOWN
@@ -50,14 +50,14 @@ var workloads = []workload{
 	// Pub/sub is the kv example's and redis-server's only: the baseline
 	// and redcon serve no hub.
 	{name: "fanout", runAll: (*harness).fanout},
+	// redcon and seamfloor would only repeat what the memory workload
+	// says of them.
+	{name: "scale", systems: []system{sysSeam, sysBare, sysRedis, sysFloor}, runAll: (*harness).scale},
 }
 
 // The figures, by workload.
 var (
 	figChurn     = figure{key: "churn", unit: "req/s"}
-	figRSS       = figure{key: "rss_conn", unit: "KiB", name: "resident memory per idle connection"}
-	figHeap      = figure{key: "heap_conn", unit: "KiB", name: "live heap per idle connection"}
-	figStacks    = figure{key: "stack_conn", unit: "KiB", name: "goroutine stacks per idle connection"}
 	figStopIdle  = figure{key: "stop_idle", unit: "ms"}
 	figStopBusy  = figure{key: "stop_busy", unit: "ms"}
 	figDrainIdle = figure{key: "drain_idle", unit: "µs"}
@@ -96,6 +96,11 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 		return h.launch(ctx, sys, h.bins[binBareKV], []string{"-addr", "127.0.0.1:0", "-track=" + track}, logPath, "", true)
 	case sysRedcon:
 		return h.launch(ctx, sys, h.bins[binRedcon], []string{"-addr", "127.0.0.1:0"}, logPath, "", true)
+	case sysFloor:
+		return h.launch(ctx, sys, h.bins[binFloor], []string{"-addr", "127.0.0.1:0"}, logPath, "", true)
+	case sysSeamFloor:
+		return h.launch(ctx, sys, h.bins[binSeamFloor],
+			[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns())}, logPath, "", true)
 	case sysRedis:
 		addr, err := freeAddr()
 		if err != nil {
@@ -237,71 +242,6 @@ func (h *harness) churn(ctx context.Context, systems []system, round int) error 
 		h.add(f, s.sys, round, rps)
 	}
 	return stopAll()
-}
-
-// memory opens the idle connections and divides what the server's memory
-// grew by their number. Resident memory is read from /proc for every
-// system; the heap from the Go servers' runtime/metrics after a GC, and
-// from redis's used_memory.
-func (h *harness) memory(ctx context.Context, sys system, round int) error {
-	s, err := h.start(ctx, sys, true)
-	if err != nil {
-		return err
-	}
-	defer s.kill() // on an early return; after the stop it finds the server gone
-	rss0, heap0, stacks0, err := h.memOf(ctx, s)
-	if err != nil {
-		return err
-	}
-	conns, err := openIdle(ctx, s.addr, h.cfg.idle)
-	if err != nil {
-		return err
-	}
-	defer closeAll(conns)
-	rss1, heap1, stacks1, err := h.memOf(ctx, s)
-	if err != nil {
-		return err
-	}
-	if err := h.profile(ctx, s, "heapprofile", "memory", round); err != nil {
-		return err
-	}
-	n := float64(h.cfg.idle)
-	f := figRSS
-	f.name = fmt.Sprintf("resident memory per idle connection (%s idle)", thousands(h.cfg.idle))
-	h.add(f, sys, round, (rss1-rss0)/n)
-	h.add(figHeap, sys, round, (heap1-heap0)/1024/n)
-	if !math.IsNaN(stacks0) {
-		h.add(figStacks, sys, round, (stacks1-stacks0)/1024/n)
-	}
-	// The server closes first, so that the TIME_WAIT sockets sit on its
-	// side of each connection and the client's ephemeral ports stay free
-	// for the next round's 10,000.
-	_, err = s.stop(ctx)
-	return err
-}
-
-// memOf returns the server's resident KiB, heap bytes and stack bytes
-// (NaN where the server has no such thing).
-func (h *harness) memOf(ctx context.Context, s *process) (rss, heap, stacks float64, err error) {
-	stacks = math.NaN()
-	if s.sys == sysRedis {
-		if heap, err = redisUsedMemory(ctx, s.addr); err != nil {
-			return
-		}
-	} else {
-		var m map[string]string
-		if m, err = s.call(ctx, "mem"); err != nil {
-			return
-		}
-		if heap, err = num(m, "heap"); err != nil {
-			return
-		}
-		if stacks, err = num(m, "stacks"); err != nil {
-			return
-		}
-	}
-	rss, err = rssKiB(s.pid())
-	return
 }
 
 // stop measures a graceful stop with idle connections, then with busy

@@ -31,7 +31,7 @@ func Serve(ctx context.Context, ln net.Listener, h listener.Handler) error {
 	defer stop()
 
 	var wg sync.WaitGroup
-	err := accept(ctx, ln, func(c net.Conn) {
+	err := Accept(ctx, ln, func(c net.Conn) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -45,9 +45,14 @@ func Serve(ctx context.Context, ln net.Listener, h listener.Handler) error {
 	return err
 }
 
-// accept is the loop, with net/http's pause on temporary errors (5ms
-// doubling to 1s) so that EMFILE does not spin a core.
-func accept(ctx context.Context, ln net.Listener, serve func(net.Conn)) error {
+// Accept is the loop alone: it hands every accepted connection to serve,
+// on the accepting goroutine, until Accept fails for good (that error is
+// returned) or ctx is cancelled (nil; the caller must close ln to wake a
+// blocked Accept, as [Serve] does). It pauses on temporary errors as
+// net/http does (5ms doubling to 1s), so that EMFILE does not spin a core.
+// It is exported for servers that own their connections some other way
+// than Serve's cancel-and-wait (bench/cmd/floor).
+func Accept(ctx context.Context, ln net.Listener, serve func(net.Conn)) error {
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()

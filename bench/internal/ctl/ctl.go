@@ -34,6 +34,10 @@ type Server struct {
 	// Fault breaks the listening socket; nil when the server has no way to
 	// recover from that, and fault is then refused.
 	Fault func() error
+	// Accepted returns how many connections the server has accepted, for
+	// the conns command; nil to count the Tracker's handler starts
+	// instead, or, without a Tracker, to report goroutines only.
+	Accepted func() uint64
 }
 
 // Serve announces the server on out, then answers the commands read from
@@ -53,6 +57,8 @@ func Serve(in io.Reader, out io.Writer, s Server) error {
 		switch cmd {
 		case "mem":
 			reply = memLine()
+		case "conns":
+			reply = connsLine(s)
 		case "fault":
 			reply = fault(s)
 		case "profile":
@@ -235,7 +241,23 @@ func memLine() string {
 	runtime.GC()
 	runtime.GC()
 	m := MemStats()
-	return fmt.Sprintf("mem heap=%d stacks=%d goroutines=%d", m.Heap, m.Stacks, m.Goroutines)
+	return fmt.Sprintf("mem heap=%d stacks=%d goroutines=%d allocs_objects=%d allocs_bytes=%d",
+		m.Heap, m.Stacks, m.Goroutines, m.AllocObjects, m.AllocBytes)
+}
+
+// connsLine reports how many connections the server has taken, cheaply
+// (no GC, unlike mem), so that the harness can poll it until a batch of
+// connections that sent nothing has been accepted: such a connection
+// gives the client no other sign that the server has it.
+func connsLine(s Server) string {
+	line := fmt.Sprintf("conns goroutines=%d", runtime.NumGoroutine())
+	switch {
+	case s.Accepted != nil:
+		line += fmt.Sprintf(" accepted=%d", s.Accepted())
+	case s.Tracker != nil:
+		line += fmt.Sprintf(" accepted=%d", s.Tracker.Started())
+	}
+	return line
 }
 
 // Mem is a process's Go memory, as runtime/metrics reports it.
@@ -243,6 +265,12 @@ type Mem struct {
 	Heap       uint64 // bytes of live heap objects after the last GC
 	Stacks     uint64 // bytes of goroutine stacks
 	Goroutines uint64
+	// AllocObjects and AllocBytes count every heap allocation since the
+	// process started, freed or not: their growth over a batch of
+	// connections is what serving them cost the allocator, which the live
+	// heap does not show once the garbage is collected.
+	AllocObjects uint64
+	AllocBytes   uint64
 }
 
 // MemStats reads the current Mem.
@@ -251,7 +279,12 @@ func MemStats() Mem {
 		{Name: "/gc/heap/live:bytes"},
 		{Name: "/memory/classes/heap/stacks:bytes"},
 		{Name: "/sched/goroutines:goroutines"},
+		{Name: "/gc/heap/allocs:objects"},
+		{Name: "/gc/heap/allocs:bytes"},
 	}
 	metrics.Read(s)
-	return Mem{Heap: s[0].Value.Uint64(), Stacks: s[1].Value.Uint64(), Goroutines: s[2].Value.Uint64()}
+	return Mem{
+		Heap: s[0].Value.Uint64(), Stacks: s[1].Value.Uint64(), Goroutines: s[2].Value.Uint64(),
+		AllocObjects: s[3].Value.Uint64(), AllocBytes: s[4].Value.Uint64(),
+	}
 }

@@ -136,6 +136,7 @@ func TestServeProtocol(t *testing.T) {
 	}
 	for cmd, prefix := range map[string]string{
 		"mem":   "mem heap=",
+		"conns": "conns goroutines=",
 		"fault": "restarted ns=",
 		"bogus": "error unknown command",
 	} {

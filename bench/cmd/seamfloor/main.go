@@ -1,0 +1,97 @@
+// Command seamfloor is the floor of bench/cmd/floor served by seam: the
+// same loop (package bench/internal/floor) as the handler of a seam
+// listener.Server under a supervisor, as bench/cmd/seamkv wires the kv
+// example minus the store, the expiry sweep and the logger. Its memory per
+// connection less floor's is what seam itself keeps per connection: the
+// listener's conn, the connection's suture service entry and its share of
+// a connection supervisor.
+//
+// It speaks the harness's control protocol on stdin and stdout (package
+// bench/internal/ctl); logs, off unless -log, go to stderr.
+//
+//	seamfloor -addr 127.0.0.1:0
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/seamgo/seam/bench/internal/ctl"
+	"github.com/seamgo/seam/bench/internal/floor"
+	"github.com/seamgo/seam/listener"
+	"github.com/seamgo/seam/supervisor"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "TCP address to listen on")
+	maxConns := flag.Int("maxconns", 20000, "most connections open at once")
+	// The floor loop watches only its socket, never its ctx, so a stop
+	// always lasts the whole drain before the listener closes the
+	// connections: keep it short, it is not what this server measures.
+	drain := flag.Duration("drain", 100*time.Millisecond, "how long a graceful stop waits before closing the connections")
+	logs := flag.Bool("log", false, "log to stderr as seamkv does; with a logger the listener builds one per connection, which the floor leaves out")
+	flag.Parse()
+	if err := run(*addr, *maxConns, *drain, *logs); err != nil {
+		fmt.Fprintln(os.Stderr, "seamfloor:", err)
+		os.Exit(1)
+	}
+}
+
+// timed is the listener with the instant its Serve returned at a stop
+// noted, as in seamkv: that, not the tree's return, is the stop's figure.
+type timed struct {
+	*listener.Server
+	returned chan time.Time
+}
+
+// Serve runs the listener and notes when it has stopped for good.
+func (t *timed) Serve(ctx context.Context) error {
+	err := t.Server.Serve(ctx)
+	if ctx.Err() != nil {
+		t.returned <- time.Now()
+	}
+	return err
+}
+
+func run(addr string, maxConns int, drain time.Duration, logs bool) error {
+	log := zerolog.Nop()
+	if logs {
+		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000", NoColor: true}).
+			With().Timestamp().Logger()
+	}
+	srv := &listener.Server{
+		Name:         "listener floor",
+		Addr:         addr,
+		Handler:      listener.HandlerFunc(floor.Handler),
+		MaxConns:     maxConns,
+		DrainTimeout: drain,
+		Logger:       log,
+	}
+	t := &timed{Server: srv, returned: make(chan time.Time, 1)}
+	root := supervisor.New("floor", supervisor.Config{Logger: log, StopTimeout: drain + 8*time.Second})
+	root.Add(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := root.ServeBackground(ctx)
+	select {
+	case <-srv.Ready():
+	case err := <-done:
+		return fmt.Errorf("tree ended before the listener was ready: %w", err)
+	}
+	stop := func() time.Time {
+		cancel()
+		stopped := <-t.returned
+		<-done
+		return stopped
+	}
+	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{
+		Addr: srv.BoundAddr().String(), Stop: stop,
+		Accepted: func() uint64 { return srv.Stats().Accepted },
+	})
+}
