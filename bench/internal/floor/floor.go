@@ -18,16 +18,39 @@ var pong = []byte("+PONG\r\n")
 // Loop reads from c until a read fails, answering +PONG to every read that
 // returns bytes, and returns the error that ended it. It does not close c.
 //
-// The buffer is a local array, declared here so that nothing outlives the
-// goroutine but what the runtime needs. It does not stay on the stack:
-// `go build -gcflags=-m ./bench/internal/floor` (go1.26) reports "moved to
-// heap: buf", because Read is called through the net.Conn interface and
-// escape analysis cannot see that no implementation keeps the slice. With
-// c a *net.TCPConn, a concrete call, the same loop keeps buf on the stack
-// (checked the same way), but seam's listener hands its handlers a conn
-// of its own, and floor and seamfloor must run the same code: so both pay
-// one 512-byte heap object per connection.
+// The buffer is a local array, on the goroutine's stack as the floor's
+// definition says: a TCP connection is read through its concrete type,
+// since a call through the net.Conn interface would move the array to the
+// heap (escape analysis cannot see that no implementation keeps the
+// slice; `go build -gcflags=-m ./bench/internal/floor` shows which loop
+// keeps it where). seam's listener hands a handler the accepted
+// *net.TCPConn itself when no TLS, PROXY header or idle timeout layers it,
+// so floor and seamfloor run the same, stack-only loop.
 func Loop(c net.Conn) error {
+	if tc, ok := c.(*net.TCPConn); ok {
+		return loopTCP(tc)
+	}
+	return loopConn(c)
+}
+
+func loopTCP(c *net.TCPConn) error {
+	var buf [512]byte
+	for {
+		n, err := c.Read(buf[:])
+		if n > 0 {
+			if _, werr := c.Write(pong); werr != nil {
+				return werr
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// loopConn is loopTCP for any other conn (the tests' net.Pipe); its buffer
+// is on the heap.
+func loopConn(c net.Conn) error {
 	var buf [512]byte
 	for {
 		n, err := c.Read(buf[:])
