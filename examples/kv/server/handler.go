@@ -177,12 +177,10 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// The connection's goroutine waits for bytes holding no buffer, and
 	// the commands run on a worker's stack (see stackPool): an idle
 	// connection costs its goroutine at the starting stack and its state.
+	// The replies are written on the worker too (a write goes deeper than
+	// the wait).
 	for {
 		if c.r.Buffered() == 0 {
-			c.r.Release()
-			if err := c.flush(); err != nil {
-				return peerGone(err)
-			}
 			if err := listener.WaitReadable(nc); err != nil {
 				return peerGone(c.readFailed(ctx, err))
 			}
@@ -195,8 +193,8 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 }
 
 // burst reads and runs the commands in hand until the read buffer is used
-// up (end false: wait for more), or the connection is to end (end true,
-// with the handler's error).
+// up (end false: the replies are sent and the buffers given back; wait for
+// more), or the connection is to end (end true, with the handler's error).
 func (c *conn) burst() (end bool, err error) {
 	for {
 		args, err := c.r.ReadCommand()
@@ -219,6 +217,10 @@ func (c *conn) burst() (end bool, err error) {
 			}
 		}
 		if c.r.Buffered() == 0 {
+			c.r.Release()
+			if err := c.flush(); err != nil {
+				return true, peerGone(err)
+			}
 			return false, nil
 		}
 	}
