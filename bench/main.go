@@ -71,6 +71,7 @@ type config struct {
 	keep              bool
 	pprof             string
 	seamBin           string
+	before            string // a commit to build the kv example from, as system "before"
 	pin               bool
 }
 
@@ -145,6 +146,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.micro, "micro", false, "also run the Go microbenchmarks (go test -bench) and add them to the report")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory of binaries and server logs")
 	fs.StringVar(&c.seamBin, "seam", "example", "what serves seam in the throughput and churn workloads: example (the kv example with -aof '') or seamkv (bench/cmd/seamkv, which -pprof can profile)")
+	fs.StringVar(&c.before, "before", "", "also run the kv example built from this git commit (system \"before\") in the throughput and churn workloads, to measure a change in one run")
 	fs.BoolVar(&c.pin, "pin", false, "run the servers on the first half of the CPUs and redis-benchmark on the rest (needs taskset); steadier on a quiet machine, worse on a busy one")
 	fs.StringVar(&c.pprof, "pprof", "", "write profiles of seam's and bare's servers here: CPU during each graceful stop, heap with the idle connections open")
 	if err := fs.Parse(args); err != nil {
@@ -179,6 +181,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		c.workloads = append(c.workloads, w)
 	}
 	want := splitList(systemList)
+	if c.before != "" && !slices.Contains(want, string(sysBefore)) {
+		want = append(want, string(sysBefore))
+	}
 	for _, s := range allSystems {
 		// seam and bare are what every ratio is about.
 		if s == sysSeam || s == sysBare || slices.Contains(want, string(s)) {
@@ -189,6 +194,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		if !slices.Contains(allSystems, system(w)) {
 			return c, fmt.Errorf("unknown system %q", w)
 		}
+	}
+	if slices.Contains(c.systems, sysBefore) && c.before == "" {
+		return c, errors.New("system before needs -before REV")
 	}
 	var err error
 	if c.scaleCounts, err = parseCounts(scaleList); err != nil {
@@ -339,8 +347,11 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	names := []string{binBareKV}
 	loads := slices.Contains(cfg.workloads, "throughput") || slices.Contains(cfg.workloads, "churn")
 	// The fan-out workload needs the kv example's pub/sub hub, whatever -seam says.
-	if loads && cfg.seamBin == "example" || slices.Contains(cfg.workloads, "fanout") {
+	if loads && (cfg.seamBin == "example" || slices.Contains(cfg.systems, sysSeamTimeout)) || slices.Contains(cfg.workloads, "fanout") {
 		names = append(names, binKV)
+	}
+	if loads && cfg.before != "" {
+		names = append(names, binKVBefore)
 	}
 	if cfg.seamBin == "seamkv" || slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "stop" || w == "restart" }) {
 		names = append(names, binSeamKV)
@@ -356,7 +367,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		names = append(names, binSeamFloor)
 	}
 	fmt.Fprintln(stderr, "building", strings.Join(names, ", "))
-	if h.bins, err = build(ctx, root, tmp, names); err != nil {
+	if h.bins, err = build(ctx, root, tmp, names, cfg.before); err != nil {
 		return err
 	}
 	m := describeMachine(ctx)

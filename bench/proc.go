@@ -21,10 +21,12 @@ import (
 
 // The binaries the harness builds, by the name of their build target.
 const (
-	binKV     = "kv"       // ./examples/kv: seam's kv example itself
-	binSeamKV = "seamkv"   // ./bench/cmd/seamkv: the same wiring with a control channel
-	binBareKV = "barekv"   // ./bench/cmd/barekv: the baseline
-	binRedcon = "redconkv" // ./bench/redconkv: the redcon peer, a module of its own
+	binKV = "kv" // ./examples/kv: seam's kv example itself
+	// binKVBefore is the kv example built from the commit of -before.
+	binKVBefore = "kv-before"
+	binSeamKV   = "seamkv"   // ./bench/cmd/seamkv: the same wiring with a control channel
+	binBareKV   = "barekv"   // ./bench/cmd/barekv: the baseline
+	binRedcon   = "redconkv" // ./bench/redconkv: the redcon peer, a module of its own
 
 	binFloor     = "floor"     // ./bench/cmd/floor: the least a goroutine per connection holds
 	binSeamFloor = "seamfloor" // ./bench/cmd/seamfloor: the same, served by seam
@@ -53,22 +55,28 @@ func findRoot() (string, error) {
 
 // build compiles the servers into dir with the go command, as a user
 // would, and returns their paths by name. The redcon peer is built inside
-// its own module so that its dependencies never reach seam's go.mod.
-func build(ctx context.Context, root, dir string, names []string) (map[string]string, error) {
+// its own module so that its dependencies never reach seam's go.mod; the
+// kv example of -before from that commit's tree, exported into dir.
+func build(ctx context.Context, root, dir string, names []string, before string) (map[string]string, error) {
 	pkgs := map[string][2]string{ // name: {directory to build in, package}
-		binKV:     {root, "./examples/kv"},
-		binSeamKV: {root, "./bench/cmd/seamkv"},
-		binBareKV: {root, "./bench/cmd/barekv"},
-		binRedcon: {filepath.Join(root, "bench", "redconkv"), "."},
-
+		binKV:        {root, "./examples/kv"},
+		binSeamKV:    {root, "./bench/cmd/seamkv"},
+		binBareKV:    {root, "./bench/cmd/barekv"},
+		binRedcon:    {filepath.Join(root, "bench", "redconkv"), "."},
 		binFloor:     {root, "./bench/cmd/floor"},
 		binSeamFloor: {root, "./bench/cmd/seamfloor"},
+		binKVBefore:  {filepath.Join(dir, "before"), "./examples/kv"},
 	}
 	out := make(map[string]string)
 	for _, name := range names {
 		p, ok := pkgs[name]
 		if !ok {
 			return nil, fmt.Errorf("bench: no build target %q", name)
+		}
+		if name == binKVBefore {
+			if err := exportCommit(ctx, root, before, p[0]); err != nil {
+				return nil, err
+			}
 		}
 		bin := filepath.Join(dir, name)
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, p[1])
@@ -79,6 +87,36 @@ func build(ctx context.Context, root, dir string, names []string) (map[string]st
 		out[name] = bin
 	}
 	return out, nil
+}
+
+// exportCommit writes the tree of commit rev of the repository at root
+// into dir, with git archive: a plain copy, no second work tree to clean
+// up.
+func exportCommit(ctx context.Context, root, rev, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	archive := exec.CommandContext(ctx, "git", "archive", "--format=tar", rev)
+	archive.Dir = root
+	tar := exec.CommandContext(ctx, "tar", "-x", "-C", dir)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	tar.Stdin = pipe
+	var archiveErr, tarErr strings.Builder
+	archive.Stderr, tar.Stderr = &archiveErr, &tarErr
+	if err := tar.Start(); err != nil {
+		return err
+	}
+	if err := archive.Run(); err != nil {
+		tar.Wait()
+		return fmt.Errorf("git archive %s: %w: %s", rev, err, archiveErr.String())
+	}
+	if err := tar.Wait(); err != nil {
+		return fmt.Errorf("untar %s: %w: %s", rev, err, tarErr.String())
+	}
+	return nil
 }
 
 // process is a server under test running as a child process.

@@ -132,7 +132,7 @@ func buildServers(t *testing.T, names ...string) (dir string, bins map[string]st
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dir = t.TempDir()
-	if bins, err = build(ctx, root, dir, names); err != nil {
+	if bins, err = build(ctx, root, dir, names, ""); err != nil {
 		t.Fatal(err)
 	}
 	return dir, bins

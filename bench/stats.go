@@ -19,9 +19,20 @@ const (
 	// seam (bench/cmd/seamfloor). They answer PING and nothing else.
 	sysFloor     system = "floor"
 	sysSeamFloor system = "seamfloor"
+	// The kv example with an idle timeout that never fires (-timeout
+	// 3600): against seam, what Server.IdleTimeout costs on the read
+	// path, and through seam/bare, that a zero IdleTimeout costs nothing.
+	sysSeamTimeout system = "seamtimeout"
+	// The kv example built from another commit (-before REV), for a
+	// change's effect measured in the same run.
+	sysBefore system = "before"
 )
 
-var allSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysFloor, sysSeamFloor}
+var allSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysFloor, sysSeamFloor, sysSeamTimeout, sysBefore}
+
+// loadSystems serve the throughput and churn workloads: the kv systems,
+// and the kv example's variants.
+var loadSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysSeamTimeout, sysBefore}
 
 // kvSystems are the systems that serve the kv workloads (SET, GET, the
 // pub/sub of the fan-out): all but the floors.
@@ -42,6 +53,10 @@ func (s system) title() string {
 		return "Go floor"
 	case sysSeamFloor:
 		return "seam floor"
+	case sysSeamTimeout:
+		return "seam, -timeout"
+	case sysBefore:
+		return "seam before"
 	}
 	return string(s)
 }

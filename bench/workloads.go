@@ -37,8 +37,8 @@ type workload struct {
 
 var workloads = []workload{
 	// The floors answer PING and nothing else.
-	{name: "throughput", systems: kvSystems, runAll: (*harness).throughput},
-	{name: "churn", systems: kvSystems, runAll: (*harness).churn},
+	{name: "throughput", systems: loadSystems, runAll: (*harness).throughput},
+	{name: "churn", systems: loadSystems, runAll: (*harness).churn},
 	{name: "memory", run: (*harness).memory},
 	// A graceful stop (and so its drain) only has a meaning where the
 	// server waits for its handlers: redcon's Close and redis's SHUTDOWN
@@ -92,6 +92,15 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 			return nil, err
 		}
 		return h.launch(ctx, sys, h.bins[binKV], kvArgs(addr), logPath, addr, false)
+	case sysSeamTimeout, sysBefore:
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		if sys == sysBefore {
+			return h.launch(ctx, sys, h.bins[binKVBefore], kvArgs(addr), logPath, addr, false)
+		}
+		return h.launch(ctx, sys, h.bins[binKV], append(kvArgs(addr), "-timeout", "3600"), logPath, addr, false)
 	case sysBare:
 		return h.launch(ctx, sys, h.bins[binBareKV], []string{"-addr", "127.0.0.1:0", "-track=" + track}, logPath, "", true)
 	case sysRedcon:
