@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"time"
 
@@ -95,6 +96,7 @@ type config struct {
 	backoffMin       time.Duration
 	backoffMax       time.Duration
 	retireAfter      uint32
+	shards           int
 	sleep            func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
 	nofile           func() (uint64, error)                          // the open-file limit, 0 for none
 	slotFreed        func()                                          // a test's hook, or nil
@@ -122,6 +124,7 @@ func (s *Server) resolve() (_ config, err error) {
 		backoffMin:       s.AcceptBackoffMin,
 		backoffMax:       s.AcceptBackoffMax,
 		retireAfter:      s.retireAfter,
+		shards:           s.shards,
 		sleep:            s.sleep,
 		nofile:           s.nofile,
 		slotFreed:        s.slotFreed,
@@ -204,6 +207,9 @@ func (s *Server) resolve() (_ config, err error) {
 	}
 	if c.retireAfter == 0 {
 		c.retireAfter = defaultRetireAfter
+	}
+	if c.shards <= 0 {
+		c.shards = runtime.GOMAXPROCS(0)
 	}
 	if c.sleep == nil {
 		c.sleep = pause.For

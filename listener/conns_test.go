@@ -29,7 +29,7 @@ func slotEvents(s *Server) <-chan struct{} {
 // ones, and a retired one is removed once its last connection ends, even
 // when that connection outlives several generations.
 func TestConnectionSupervisorsRetire(t *testing.T) {
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), retireAfter: 2}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), retireAfter: 2, shards: 1}
 	freed := slotEvents(s)
 	addr := seamtest.Start(t, s).Addr
 	s.mu.Lock()
@@ -148,7 +148,7 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 	})
 	t.Run("the connection supervisor is stopping", func(t *testing.T) {
 		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
-		conns.current = &generation{sup: stopped()}
+		conns.current = []*generation{{sup: stopped()}}
 		before := s.Stats().ClosedAtStop
 		client := start(conns)
 		defer client.Close()

@@ -40,9 +40,19 @@
 // ExampleServer_tls, a TLS server; ExampleServer_unix, a unix socket;
 // ExampleServer_maxConns, a cap whose excess is answered at once;
 // ExampleProxyProtocol, behind a load balancer; ExampleCertReloader, a
-// certificate renewed without a restart. For
+// certificate renewed without a restart; ExampleWaitReadable, a handler
+// whose idle connections hold no buffer. For
 // tests of your own handlers, see package
 // github.com/seamgo/seam/listener/seamtest.
+//
+// # Idle connections
+//
+// A handler that keeps a read buffer per connection holds it for as long as
+// the client is quiet. WaitReadable waits for a connection's next bytes
+// without a buffer, so that the handler can take one from a pool only when
+// there is something to read. The listener's own frames under the handler
+// stay small (96 bytes), so a handler that waits near the top of its
+// goroutine keeps the 2 KiB starting stack.
 //
 // # Faults
 //
@@ -94,6 +104,7 @@ package listener
 // a trusted balancer's PROXY header (proxy.go), runs the TLS handshake and
 // calls the Handler (through idle.go's wrapper with IdleTimeout);
 // track.go forgets it and frees its slot; drain.go ends the stragglers at
-// a graceful stop. bind.go opens the socket, fdlimit.go fits the cap to
+// a graceful stop; readable.go lets a handler wait for bytes without a
+// buffer. bind.go opens the socket, fdlimit.go fits the cap to
 // the open-file limit, certreload.go serves a reloadable certificate, and
 // server.go ties the steps together in Serve.

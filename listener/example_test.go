@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/thejerf/suture/v4"
@@ -246,3 +247,49 @@ func selfSigned() (server, client *tls.Config) {
 var aLongTimeAgo = time.Unix(1, 0)
 
 var _ suture.Service = (*listener.Server)(nil)
+
+// A handler whose idle connections hold no buffer: it waits for the next
+// bytes with WaitReadable, takes a buffer from a pool only to read and
+// answer them, and gives it back before it waits again. 10,000 quiet
+// clients then cost 10,000 goroutines, not 10,000 buffers as well.
+func ExampleWaitReadable() {
+	buffers := sync.Pool{New: func() any { return new([4096]byte) }}
+	echo := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		for {
+			if err := listener.WaitReadable(conn); err != nil {
+				return err
+			}
+			buf := buffers.Get().(*[4096]byte)
+			n, err := conn.Read(buf[:])
+			if n > 0 {
+				_, err = conn.Write(buf[:n])
+			}
+			buffers.Put(buf)
+			if err != nil {
+				return err
+			}
+		}
+	})
+	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: echo, DrainTimeout: time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	<-srv.Ready()
+
+	conn, err := net.Dial("tcp", srv.BoundAddr().String())
+	if err != nil {
+		fmt.Println(err)
+		cancel()
+		return
+	}
+	fmt.Fprintln(conn, "quiet, then this")
+	reply, _ := bufio.NewReader(conn).ReadString('\n')
+	fmt.Print(reply)
+	conn.Close()
+
+	cancel()
+	fmt.Println("serve:", <-served)
+	// Output:
+	// quiet, then this
+	// serve: <nil>
+}

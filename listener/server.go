@@ -175,6 +175,10 @@ type Server struct {
 	// defaultRetireAfter. Tests set it low.
 	retireAfter uint32
 
+	// shards is how many connection supervisors take new connections
+	// side by side; 0 means GOMAXPROCS. Tests set it to 1.
+	shards int
+
 	// sleep replaces the accept backoff's timer in tests; it reports
 	// false when ctx ended first.
 	sleep func(ctx context.Context, d time.Duration) bool

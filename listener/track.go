@@ -31,9 +31,11 @@ type tracker struct {
 	slotFreed   func()        // a test's hook, or nil
 	maxPerIP    int           // MaxConnsPerIP; 0 for none
 
-	// current is the generation taking new connections. Only the acceptor
-	// goroutine (one at a time) touches it and gens.
-	current *generation
+	// current holds the generations taking new connections, one per
+	// shard, in turn. Only the acceptor goroutine (one at a time) touches
+	// it, next and gens.
+	current []*generation
+	next    int
 	gens    uint64
 
 	mu     sync.Mutex
@@ -73,6 +75,7 @@ func newTracker(c config, sup *suture.Supervisor, stats *counters, log zerolog.L
 		maxPerIP:    c.maxPerIP,
 		open:        make(map[*conn]struct{}),
 		empty:       make(chan struct{}),
+		current:     make([]*generation, max(c.shards, 1)),
 	}
 	if c.maxConns > 0 {
 		t.slots = make(chan struct{}, c.maxConns)
@@ -216,11 +219,19 @@ func (t *tracker) closeAtStop(c *conn) {
 	t.stats.closedAtStop.Add(1)
 }
 
-// generation returns the supervisor for the next connection, starting a
-// fresh one when the current one has taken its share. It returns nil when
+// generation returns the supervisor for the next connection: the shards'
+// current generations take connections in turn, and a shard starts a
+// fresh one when its current one has taken its share. It returns nil when
 // the listener is stopping.
+//
+// A supervisor handles its services' starts and ends one at a time, on
+// its own goroutine: with one per CPU (as ranch has a connection
+// supervisor per scheduler), the Adds of a connection flood and the ends
+// of 10,000 connections at a stop are handled side by side.
 func (t *tracker) generation() *generation {
-	g := t.current
+	shard := t.next
+	t.next = (t.next + 1) % len(t.current)
+	g := t.current[shard]
 	if g != nil && g.adds < t.retireAfter {
 		g.adds++
 		return g
@@ -233,7 +244,7 @@ func (t *tracker) generation() *generation {
 	if ng.token = t.sup.Add(ng.sup); ng.token == (suture.ServiceToken{}) {
 		return nil
 	}
-	t.current = ng
+	t.current[shard] = ng
 	if g != nil {
 		t.mu.Lock()
 		g.retired = true
