@@ -22,8 +22,12 @@ import (
 
 // flushAt is the size of buffered replies that is written out even though
 // more commands are waiting: a long pipeline of large GETs must not pile up
-// its replies in memory.
-const flushAt = 64 << 10
+// its replies in memory. It is under the pooled reply buffer's 16 KiB
+// (resp's initialBufSize), so that small replies are written before that
+// buffer would have to grow: a grown buffer is not pooled, and growing one
+// per long pipeline was garbage for every pipeline. Redis writes its
+// replies in 16 KiB chunks too.
+const flushAt = 12 << 10
 
 // Config configures a [Handler].
 type Config struct {
