@@ -57,7 +57,17 @@ func sendBig(addr string, args []string, vals [][]byte) (respclient.Value, error
 }
 
 func bigSet(ctx context.Context, e env, t target, dir string) result {
-	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
+	return setBig(ctx, t, opts{dir: dir}, dir)
+}
+
+// bigSetAOF is bigSet with the append-only file on: the record of the SET
+// must not cost a second copy of the value.
+func bigSetAOF(ctx context.Context, e env, t target, dir string) result {
+	return setBig(ctx, t, opts{dir: dir, aof: true, fsync: "everysec"}, dir)
+}
+
+func setBig(ctx context.Context, t target, o opts, dir string) result {
+	s, err := start(ctx, t, o, filepath.Join(dir, "log"))
 	if err != nil {
 		return fail("%v", err)
 	}
