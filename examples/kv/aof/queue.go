@@ -28,7 +28,8 @@ type ref struct {
 }
 
 // appendRecord appends rec as resp.AppendCommand would, referencing the
-// arguments for which keep is true rather than copying them.
+// big arguments for which keep is true rather than copying them; a nil
+// keep copies them all.
 func (q *queue) appendRecord(rec [][]byte, keep func([]byte) bool) {
 	n := len(q.data)
 	q.data = append(q.data, '*')
@@ -38,7 +39,7 @@ func (q *queue) appendRecord(rec [][]byte, keep func([]byte) bool) {
 		q.data = append(q.data, '$')
 		q.data = strconv.AppendInt(q.data, int64(len(a)), 10)
 		q.data = append(q.data, '\r', '\n')
-		if len(a) >= resp.BigArg && keep(a) {
+		if keep != nil && len(a) >= resp.BigArg && keep(a) {
 			q.refs = append(q.refs, ref{at: len(q.data), b: a})
 			q.size += int64(len(a))
 		} else {

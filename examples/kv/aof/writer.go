@@ -206,7 +206,11 @@ func (w *Writer) appendLocked(rec [][]byte) error {
 		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
 	}
 	n := w.buf.size
-	w.buf.appendRecord(rec, w.isKept)
+	var keep func([]byte) bool
+	if len(w.kept) > 0 {
+		keep = w.isKept
+	}
+	w.buf.appendRecord(rec, keep)
 	w.appended.Add(w.buf.size - n)
 	return nil
 }
@@ -257,9 +261,6 @@ func (w *Writer) Release(b []byte) {
 // isKept reports whether a, of resp.BigArg bytes or more, lies within a
 // kept slice. mu must be held.
 func (w *Writer) isKept(a []byte) bool {
-	if len(w.kept) == 0 {
-		return false
-	}
 	n, ok := w.kept[&a[0]]
 	return ok && len(a) <= n
 }
