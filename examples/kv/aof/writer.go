@@ -106,8 +106,9 @@ type Writer struct {
 	log zerolog.Logger
 
 	// mu guards the records appended and the states that refuse appends.
-	// It is held only to copy a record into buf, so that Append, called
-	// under a store shard's lock, stays quick.
+	// It is held only to add a record to buf (or by Keep and Release, to
+	// note a slice), so that Append, called under a store shard's lock,
+	// stays quick.
 	mu       sync.Mutex
 	buf      queue         // appended, not yet taken by a flush
 	kept     map[*byte]int // big slices that never change, by address: their length (see Keep)
