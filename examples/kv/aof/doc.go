@@ -21,6 +21,15 @@
 // therefore only ever sent for a write that is in the file, or at least in
 // the kernel's page cache, as with Redis's appendfsync everysec.
 //
+// # Memory
+//
+// A record waits in the Writer's buffer until a Commit or the once-a-second
+// tick writes it. Its small arguments are copied there; a big one (from
+// resp.BigArg bytes on) that the caller declared immutable with
+// [Writer.Keep] (the kv server keeps the arguments its resp.Reader read
+// into buffers of their own) is referenced instead, so that a 100 MB SET
+// does not cost a second 100 MB while its record waits.
+//
 // # Stop and failure
 //
 // At stop, [Writer.Serve] writes, fsyncs and closes the file; an Append

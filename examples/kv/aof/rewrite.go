@@ -32,7 +32,7 @@ type RewriteSink struct {
 	f    File          // opened with Config.OpenFile; the Writer's file after the switch
 	bw   *bufio.Writer // buffers the dump into f
 	lock *os.File      // flock on the temporary file, taken before it is renamed into place
-	tail []byte        // records for keys already dumped, guarded by w.mu
+	tail queue         // records for keys already dumped, guarded by w.mu
 	size int64         // bytes written to f
 }
 
@@ -47,11 +47,26 @@ func (s *RewriteSink) Dump(recs []byte) error {
 	return nil
 }
 
+// dumpTail writes a tail taken from Append to the new file.
+func (s *RewriteSink) dumpTail(t *queue) error {
+	n, err := t.writeTo(s.bw, 0)
+	s.size += n
+	if err != nil {
+		return fmt.Errorf("aof: writing rewrite %s: %w", s.path, err)
+	}
+	return nil
+}
+
 // Append journals rec, as [Writer.Append] does, and adds tail, what rec did
 // to keys already dumped, to the new file after the dump; both under one
 // lock, so the journal and the tail see writes in the same order. Called
 // after the switch (or after the rewrite failed), it journals rec only:
 // the file it appends to is then the new one, or the old one still live.
+//
+// A tail of resp.BigArg bytes or more is kept, not copied, until it is
+// written: the caller must never change it again (the kv store builds each
+// tail afresh, with resp.AppendCommand(nil, ...)). Smaller ones are
+// copied.
 func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 	w := s.w
 	w.mu.Lock()
@@ -60,7 +75,7 @@ func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 		return err
 	}
 	if w.rw == s {
-		s.tail = append(s.tail, tail...)
+		s.tail.appendBytes(tail)
 	}
 	return nil
 }
@@ -68,12 +83,12 @@ func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 // takeTail returns the tail gathered so far and starts a new one. With
 // last, it also ends the tailing: later Appends go to the journal only,
 // which the switch is about to make the new file.
-func (s *RewriteSink) takeTail(last bool) []byte {
+func (s *RewriteSink) takeTail(last bool) queue {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t := s.tail
-	s.tail = nil
+	s.tail = queue{}
 	if last {
 		w.rw = nil
 	}
@@ -85,10 +100,10 @@ func (s *RewriteSink) takeTail(last bool) []byte {
 func (s *RewriteSink) drainTail() error {
 	for range 16 {
 		t := s.takeTail(false)
-		if err := s.Dump(t); err != nil {
+		if err := s.dumpTail(&t); err != nil {
 			return err
 		}
-		if len(t) < 64<<10 {
+		if t.size < 64<<10 {
 			return nil
 		}
 	}
@@ -130,13 +145,13 @@ func (s *RewriteSink) Finish() error {
 		return fmt.Errorf("%w: the rewrite is abandoned", ErrFailing)
 	}
 	t := s.tail
-	s.tail, w.rw = nil, nil
-	w.pending = append(w.pending, w.buf...)
-	w.buf = w.buf[:0]
+	s.tail, w.rw = queue{}, nil
+	w.pending.appendQueue(&w.buf)
+	w.buf.reset(keepBufSize)
 	upTo := w.appended.Load()
 	w.mu.Unlock()
 
-	err := s.Dump(t)
+	err := s.dumpTail(&t)
 	if err == nil {
 		err = s.flush()
 	}
@@ -157,7 +172,7 @@ func (s *RewriteSink) Finish() error {
 	w.file, s.f = s.f, nil
 	w.setLock(s.lock)
 	s.lock = nil
-	w.pending = w.pending[:0]
+	w.resetPending()
 	w.written.Store(upTo)
 	for cur := w.synced.Load(); upTo > cur && !w.synced.CompareAndSwap(cur, upTo); cur = w.synced.Load() {
 	}

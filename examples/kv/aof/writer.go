@@ -106,10 +106,12 @@ type Writer struct {
 	log zerolog.Logger
 
 	// mu guards the records appended and the states that refuse appends.
-	// It is held only to copy a record into buf, so that Append, called
-	// under a store shard's lock, stays quick.
+	// It is held only to add a record to buf (or by Keep and Release, to
+	// note a slice), so that Append, called under a store shard's lock,
+	// stays quick.
 	mu       sync.Mutex
-	buf      []byte // appended, not yet taken by a flush
+	buf      queue         // appended, not yet taken by a flush
+	kept     map[*byte]int // big slices that never change, by address: their length (see Keep)
 	opened   bool
 	loading  bool // a load has begun: a Writer loads once, even if that failed
 	closed   bool
@@ -121,7 +123,8 @@ type Writer struct {
 	flushMu sync.Mutex
 	file    File
 	lock    *os.File // holds the file's flock from load to stop (lock.go)
-	pending []byte   // taken from buf, not yet written
+	pending queue    // taken from buf, not yet (all) written
+	skip    int64    // bytes at the start of pending already written, by a write that failed part way
 	written atomic.Int64
 	synced  atomic.Int64
 
@@ -203,10 +206,64 @@ func (w *Writer) appendLocked(rec [][]byte) error {
 	case w.failErr != nil:
 		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
 	}
-	n := len(w.buf)
-	w.buf = resp.AppendCommand(w.buf, rec...)
-	w.appended.Add(int64(len(w.buf) - n))
+	n := w.buf.size
+	var keep func([]byte) bool
+	if len(w.kept) > 0 {
+		keep = w.isKept
+	}
+	w.buf.appendRecord(rec, keep)
+	w.appended.Add(w.buf.size - n)
 	return nil
+}
+
+// Keep declares that the bytes of b will never change again, so that a
+// record appended with b as an argument may refer to it until it is
+// written instead of copying it; Release(b) ends the declaration. It is
+// for big arguments (resp.BigArg bytes or more; smaller ones are always
+// copied) that a resp.Reader read into buffers of their own
+// ([resp.Reader.Owned]): the Reader never reads into such a buffer again,
+// and the store, which may keep one as a value, never writes within a
+// value's length (APPEND grows a value only past its end; INCR and SET
+// replace it). The kv server keeps a command's owned arguments while it
+// runs.
+//
+// Nothing else is referenced: an argument not kept may alias a buffer
+// that is reused (the Reader's, for the next command; a scratch slice), so
+// Append copies it, as a record must not change between its Append and
+// its write, which may come after several more commands (a pipeline is
+// committed once), or after a failure and recovery.
+//
+// The declaration concerns b's first byte: a record's argument that starts
+// there and is no longer than b is referenced.
+func (w *Writer) Keep(b []byte) {
+	if len(b) < resp.BigArg {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.kept == nil {
+		w.kept = make(map[*byte]int)
+	}
+	w.kept[&b[0]] = len(b)
+}
+
+// Release ends Keep(b), so that the Writer no longer holds b for records
+// still to come. Records that referred to b keep it until they are
+// written.
+func (w *Writer) Release(b []byte) {
+	if len(b) < resp.BigArg {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.kept, &b[0])
+}
+
+// isKept reports whether a, of resp.BigArg bytes or more, lies within a
+// kept slice. mu must be held.
+func (w *Writer) isKept(a []byte) bool {
+	n, ok := w.kept[&a[0]]
+	return ok && len(a) <= n
 }
 
 // Appended returns the offset just past the last record appended: what a
@@ -244,16 +301,18 @@ func (w *Writer) Commit(upTo int64) error {
 // flushLocked writes everything appended so far. flushMu must be held.
 func (w *Writer) flushLocked() error {
 	w.mu.Lock()
-	if len(w.pending) == 0 {
-		w.pending, w.buf = w.buf, w.pending[:0]
+	if w.pending.size == 0 {
+		w.pending, w.buf = w.buf, w.pending // pending was reset: buf is empty
 	} else {
-		// A failed write left a remainder; the new records go after it.
-		w.pending = append(w.pending, w.buf...)
-		w.buf = w.buf[:0]
+		// A failed write left a remainder; the new records go after
+		// it. Only their small bytes are copied.
+		w.pending.appendQueue(&w.buf)
+		w.buf.reset(keepBufSize)
 	}
 	closed, failErr := w.closed, w.failErr
 	w.mu.Unlock()
-	if len(w.pending) == 0 {
+	if w.pending.size == w.skip {
+		w.resetPending()
 		return nil
 	}
 	if w.file == nil {
@@ -265,17 +324,24 @@ func (w *Writer) flushLocked() error {
 		}
 		return ErrNotLoaded
 	}
-	n, err := w.file.Write(w.pending)
-	w.written.Add(int64(n))
+	// After a failure, the write resumes where the failed one stopped,
+	// which may be in the middle of a big argument.
+	n, err := w.pending.writeTo(w.file, w.skip)
+	w.written.Add(n)
 	if err != nil {
-		w.pending = w.pending[n:]
+		w.skip += n
 		return w.fail("write", err)
 	}
-	w.pending = w.pending[:0]
-	if cap(w.pending) > keepBufSize {
-		w.pending = nil // a burst must not pin its memory
-	}
+	w.resetPending()
 	return nil
+}
+
+// resetPending empties pending, letting go of the big arguments it
+// referred to and of a buffer a burst grew: it must not pin their memory.
+// flushMu must be held.
+func (w *Writer) resetPending() {
+	w.pending.reset(keepBufSize)
+	w.skip = 0
 }
 
 // syncLocked fsyncs what has been written. flushMu must be held.

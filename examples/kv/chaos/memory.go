@@ -57,7 +57,21 @@ func sendBig(addr string, args []string, vals [][]byte) (respclient.Value, error
 }
 
 func bigSet(ctx context.Context, e env, t target, dir string) result {
-	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
+	return setBig(ctx, t, opts{dir: dir}, dir, 250<<20)
+}
+
+// bigSetAOF is bigSet with the append-only file on: the record of the SET
+// must not cost a second copy of the value. The automatic rewrite is off:
+// the 100 MB file would set one off within a second, racing the reading
+// of the peak, and a rewrite's dump costs a copy of its own.
+func bigSetAOF(ctx context.Context, e env, t target, dir string) result {
+	return setBig(ctx, t, opts{dir: dir, aof: true, fsync: "everysec", noAutoRewrite: true}, dir, 150<<20)
+}
+
+// setBig sends one 100 MB SET to a server started with o; the peak RSS
+// must stay under limit.
+func setBig(ctx context.Context, t target, o opts, dir string, limit int64) result {
+	s, err := start(ctx, t, o, filepath.Join(dir, "log"))
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -67,7 +81,7 @@ func bigSet(ctx context.Context, e env, t target, dir string) result {
 		return fail("SET: %v %v", v, err)
 	}
 	peak := s.mem("VmHWM")
-	return result{fig: "peak " + mb(peak), ok: peak < 250<<20}
+	return result{fig: "peak " + mb(peak), ok: peak < limit}
 }
 
 func fourBig(ctx context.Context, e env, t target, dir string) result {

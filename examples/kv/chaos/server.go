@@ -34,6 +34,9 @@ type opts struct {
 	maxConns int    // 0: the server's default
 	timeout  int    // idle seconds; 0: never
 	nofile   int    // the open-file limit, set by prlimit; 0: inherited
+	// noAutoRewrite turns the automatic AOF rewrite off, for a case that
+	// measures a write's own cost rather than a rewrite it sets off.
+	noAutoRewrite bool
 }
 
 // args are the command line that gives t the options o, listening on addr.
@@ -43,6 +46,9 @@ func (t target) args(addr string, o opts) []string {
 		a := []string{"-addr", addr, "-logformat", "json"}
 		if o.aof {
 			a = append(a, "-aof", filepath.Join(o.dir, "kv.aof"), "-fsync", o.fsync)
+			if o.noAutoRewrite {
+				a = append(a, "-auto-aof-rewrite-percentage", "0")
+			}
 		} else {
 			a = append(a, "-aof", "")
 		}
@@ -57,6 +63,9 @@ func (t target) args(addr string, o opts) []string {
 	a := []string{"--bind", host, "--port", port, "--save", "", "--daemonize", "no", "--dir", o.dir, "--appendonly", "no"}
 	if o.aof {
 		a = append(a, "--appendonly", "yes", "--appendfsync", o.fsync)
+		if o.noAutoRewrite {
+			a = append(a, "--auto-aof-rewrite-percentage", "0")
+		}
 	}
 	if o.maxConns > 0 {
 		a = append(a, "--maxclients", strconv.Itoa(o.maxConns))
