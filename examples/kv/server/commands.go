@@ -186,10 +186,30 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	// offset may include other connections' records appended meanwhile,
 	// which only makes the commit cover more.
 	before := c.h.aof.Appended()
+	// The big arguments the reader gave this command never change again
+	// (see aof.Writer.Keep): its record may refer to them, not copy them,
+	// which keeps a 100 MB SET at one copy of its value.
+	kept := c.r.BigBytes() > 0
+	if kept {
+		c.keepOwned(args, c.h.aof.Keep)
+	}
 	cmd.run(c, args)
+	if kept {
+		c.keepOwned(args, c.h.aof.Release)
+	}
 	c.dropRecord()
 	if end := c.h.aof.Appended(); end != before {
 		c.commitTo = end
+	}
+}
+
+// keepOwned calls f on each of args that the reader read into a buffer of
+// its own.
+func (c *conn) keepOwned(args [][]byte, f func([]byte)) {
+	for i, a := range args {
+		if c.r.Owned(i) {
+			f(a)
+		}
 	}
 }
 
