@@ -22,6 +22,12 @@ import (
 //
 // Workers that finish a burst go back to an idle stack of at most maxIdle
 // (the rest end), and all of them end once no connection is open.
+//
+// A burst that needs more bytes (a command split across reads) waits for
+// them in Read on its worker, as does every burst of a connection that
+// listener.WaitReadable cannot wait on (TLS, which kv does not serve):
+// such a connection holds a worker while it waits, never less than it
+// would hold without the pool.
 type stackPool struct {
 	mu      sync.Mutex
 	idle    []*worker
