@@ -53,18 +53,22 @@ func run(in, out string) error {
 	if err != nil {
 		return err
 	}
+	accept, err := panel(series, "all connections opened and answering a PING", "ms", func(p point) (float64, bool) { return p.accept, p.hasAccept })
+	if err != nil {
+		return err
+	}
 	stop, err := panel(series, "graceful stop, all connections idle", "ms", func(p point) (float64, bool) { return p.stop, p.hasStop })
 	if err != nil {
 		return err
 	}
-	return writePNG(out, mem, stop)
+	return writePNG(out, mem, accept, stop)
 }
 
 // point is one system's medians at one number of connections.
 type point struct {
-	conns           float64
-	rss, stop       float64
-	hasRSS, hasStop bool // a system the workload does not stop has no stop time
+	conns                      float64
+	rss, accept, stop          float64
+	hasRSS, hasAccept, hasStop bool // a system the workload does not stop has no stop time
 }
 
 // series is the points of each system, in the order the CSV names them.
@@ -89,7 +93,7 @@ func readScale(r io.Reader) (series, error) {
 	for i, name := range rows[0] {
 		col[name] = i
 	}
-	for _, want := range []string{"system", "connections", "rss_kib_per_conn", "stop_ms"} {
+	for _, want := range []string{"system", "connections", "rss_kib_per_conn", "accept_ms", "stop_ms"} {
 		if _, ok := col[want]; !ok {
 			return s, fmt.Errorf("no %s column", want)
 		}
@@ -104,6 +108,12 @@ func readScale(r io.Reader) (series, error) {
 				return s, err
 			}
 			p.hasRSS = true
+		}
+		if v := row[col["accept_ms"]]; v != "" {
+			if p.accept, err = strconv.ParseFloat(v, 64); err != nil {
+				return s, err
+			}
+			p.hasAccept = true
 		}
 		if v := row[col["stop_ms"]]; v != "" {
 			if p.stop, err = strconv.ParseFloat(v, 64); err != nil {
@@ -126,6 +136,7 @@ func panel(s series, title, unit string, value func(point) (float64, bool)) (*pl
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "connections"
+	p.X.Tick.Marker = countTicks{}
 	p.Y.Label.Text = unit
 	p.Y.Min = 0 // a ratio read off the plot must start from nothing
 	p.Legend.Top = true
@@ -153,9 +164,33 @@ func panel(s series, title, unit string, value func(point) (float64, bool)) (*pl
 	return p, nil
 }
 
+// countTicks marks the connection axis in whole numbers, with thousands
+// separated, where the default ticks print two decimals.
+type countTicks struct{}
+
+// Ticks returns the default tick positions, labelled as counts.
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = thousands(int64(ticks[i].Value))
+		}
+	}
+	return ticks
+}
+
+// thousands formats n as 18,686.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // writePNG draws the panels side by side into one PNG.
 func writePNG(path string, panels ...*plot.Plot) error {
-	const w, h = 12 * vg.Inch, 4.5 * vg.Inch
+	const w, h = 16 * vg.Inch, 4.5 * vg.Inch
 	img := vgimg.New(w, h)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: len(panels), PadX: vg.Inch / 4, PadY: vg.Inch / 8,
