@@ -68,9 +68,9 @@ func (s *RewriteSink) dumpTail(t *queue) error {
 // the file it appends to is then the new one, or the old one still live.
 //
 // A tail of resp.BigArg bytes or more is kept, not copied, until it is
-// written: the caller must never change it again (the kv store builds each
-// tail afresh, with resp.AppendCommand(nil, ...)). Smaller ones are
-// copied.
+// written: the caller must never change it again (the kv store builds
+// such a tail afresh, for a RENAME; its other tails go through
+// AppendRecords). Smaller ones are copied.
 func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 	w := s.w
 	w.mu.Lock()

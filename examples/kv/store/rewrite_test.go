@@ -147,3 +147,47 @@ func TestRewriteDumpOfBigValueAllocatesLittle(t *testing.T) {
 		t.Fatalf("a rewrite of one 1 MB value allocated %d bytes, want under 64 KiB", per)
 	}
 }
+
+// tailSink is a dumpSink that, at its first Dump, runs during (the shard
+// just dumped is unlocked then), and keeps the tails it is given.
+type tailSink struct {
+	dumpSink
+	during func()
+	tails  [][][]byte
+}
+
+func (d *tailSink) Dump(recs []byte) error {
+	if f := d.during; f != nil {
+		d.during = nil
+		f()
+	}
+	return d.dumpSink.Dump(recs)
+}
+
+func (d *tailSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
+	d.tails = append(d.tails, tail...)
+	return nil
+}
+
+// A write to a dumped key during a rewrite hands its record itself to the
+// sink's tail, arguments and all, not a copy made with resp.AppendCommand.
+func TestRewriteTailIsTheRecord(t *testing.T) {
+	s, _, _ := newTestStore(t)
+	if _, _, _, err := s.Set(b("k"), b("1"), SetOptions{}, rec("SET", "k", "1")); err != nil {
+		t.Fatal(err)
+	}
+	v := bytes.Repeat([]byte{'v'}, resp.BigArg)
+	r := [][]byte{b("SET"), b("k"), v}
+	sink := &tailSink{}
+	sink.during = func() {
+		if _, _, _, err := s.Set(b("k"), v, SetOptions{Owned: true}, r); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := s.Rewrite(context.Background(), sink); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.tails) != 1 || len(sink.tails[0]) != 3 || &sink.tails[0][2][0] != &v[0] {
+		t.Fatalf("tails %d, want the SET's record itself", len(sink.tails))
+	}
+}
