@@ -325,3 +325,52 @@ func TestRewriteBigTail(t *testing.T) {
 		t.Fatalf("status %+v, want size %d", st, len(want))
 	}
 }
+
+// A dump given in pieces, a big value among them handed over by itself,
+// and a tail of records whose big arguments are kept (referenced) or not
+// (copied) reach the new file exactly as resp.AppendCommand writes them;
+// the kept argument is queued by reference, not copied.
+func TestRewriteBigDumpAndRecordTail(t *testing.T) {
+	w, _ := loadedWriter(t, Config{})
+	appendCommit(t, w, "SET a 1")
+	val, kept, loose := bigValue(1<<20, 3), bigValue(resp.BigArg, 5), bigValue(resp.BigArg+1, 7)
+	dumped := resp.AppendCommand(nil, []byte("SET"), []byte("v"), val)
+	dumped = resp.AppendCommand(dumped, rec("SET a 2")...)
+	tail := [][][]byte{
+		rec("SET a 3"),
+		{[]byte("SET"), []byte("k"), kept},
+		{[]byte("MSET"), []byte("x"), loose, []byte("y"), kept},
+	}
+	err := w.Rewrite(context.Background(), func(ctx context.Context, s *RewriteSink) error {
+		head := len(dumped) - len(val) - len(resp.AppendCommand(nil, rec("SET a 2")...)) - 2
+		for _, piece := range [][]byte{dumped[:head], val, dumped[head+len(val):]} {
+			if err := s.Dump(piece); err != nil {
+				return err
+			}
+		}
+		w.Keep(kept)
+		defer w.Release(kept)
+		for _, r := range tail {
+			if err := s.AppendRecords(r, [][][]byte{r}); err != nil {
+				return err
+			}
+		}
+		w.mu.Lock()
+		refs := len(s.tail.refs)
+		w.mu.Unlock()
+		if refs != 2 {
+			t.Errorf("the tail refers to %d arguments, want 2 (kept twice; loose copied)", refs)
+		}
+		return s.Finish()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dumped
+	for _, r := range tail {
+		want = resp.AppendCommand(want, r...)
+	}
+	if have := readFile(t, w.cfg.Path); !bytes.Equal(have, want) {
+		t.Fatalf("rewritten file: %d bytes, want %d", len(have), len(want))
+	}
+}

@@ -37,7 +37,11 @@ type RewriteSink struct {
 }
 
 // Dump writes records that rebuild some keys to the new file. It is called
-// on the rewrite's goroutine only.
+// on the rewrite's goroutine only. The kv store calls it with successive
+// pieces of its records, a big piece being a stored value itself, not a
+// copy: bufio copies a piece into its buffer or, if it does not fit,
+// writes it to the file directly; either way nothing of recs is held once
+// Dump returns.
 func (s *RewriteSink) Dump(recs []byte) error {
 	n, err := s.bw.Write(recs)
 	s.size += int64(n)
@@ -64,9 +68,9 @@ func (s *RewriteSink) dumpTail(t *queue) error {
 // the file it appends to is then the new one, or the old one still live.
 //
 // A tail of resp.BigArg bytes or more is kept, not copied, until it is
-// written: the caller must never change it again (the kv store builds each
-// tail afresh, with resp.AppendCommand(nil, ...)). Smaller ones are
-// copied.
+// written: the caller must never change it again (the kv store builds
+// such a tail afresh, for a RENAME; its other tails go through
+// AppendRecords). Smaller ones are copied.
 func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 	w := s.w
 	w.mu.Lock()
@@ -76,6 +80,31 @@ func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 	}
 	if w.rw == s {
 		s.tail.appendBytes(tail)
+	}
+	return nil
+}
+
+// AppendRecords is Append with a tail of records, appended as the journal
+// appends rec: a big argument (resp.BigArg bytes or more) that lies within
+// a slice declared with [Writer.Keep] is referenced until it is written,
+// any other copied. So a big SET to a key already dumped, which the kv
+// server keeps while it runs, costs neither the journal nor the tail a
+// copy of its value.
+func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
+	w := s.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.appendLocked(rec); err != nil {
+		return err
+	}
+	if w.rw == s {
+		var keep func([]byte) bool
+		if len(w.kept) > 0 {
+			keep = w.isKept
+		}
+		for _, t := range tail {
+			s.tail.appendRecord(t, keep)
+		}
 	}
 	return nil
 }

@@ -33,6 +33,7 @@ var cases = []chaosCase{
 	{"AOF on a full disk (2 MB tmpfs), then space freed", false, fullDisk},
 	{"one 100 MB SET: peak RSS", false, bigSet},
 	{"one 100 MB SET with the AOF (no auto rewrite): peak RSS", false, bigSetAOF},
+	{"one 100 MB SET with the AOF and its automatic rewrite: peak RSS", false, bigSetAOFRewrite},
 	{"4 clients × 256 MB SET, then DEL: RSS under 100 MB", false, fourBig},
 	{"one MSET of 3 × 200 MB", false, bigMSet},
 	{"1,000 protocol errors: log lines at the default level", true, protoErrors},

@@ -21,7 +21,7 @@ func (h *hash) usage() int64 {
 
 var wordHSet = []byte("HSET")
 
-func (h *hash) appendRecords(buf []byte, key string) []byte {
+func (h *hash) appendRecords(d *dumpBuf, key string) {
 	args := make([][]byte, 0, 2+2*itemsPerRecord)
 	for f, v := range h.m {
 		if len(args) == 0 {
@@ -29,14 +29,13 @@ func (h *hash) appendRecords(buf []byte, key string) []byte {
 		}
 		args = append(args, []byte(f), v)
 		if len(args) == 2+2*itemsPerRecord {
-			buf = resp.AppendCommand(buf, args...)
+			d.record(args...)
 			args = args[:0]
 		}
 	}
 	if len(args) > 0 {
-		buf = resp.AppendCommand(buf, args...)
+		d.record(args...)
 	}
-	return buf
 }
 
 func (h *hash) set(f string, v []byte) (added bool) {

@@ -1,7 +1,5 @@
 package store
 
-import "github.com/seamgo/seam/examples/kv/resp"
-
 // list is a deque of elements: items[off:] are the elements, head first,
 // with room kept at the front so that LPUSH is as cheap as RPUSH.
 type list struct {
@@ -72,16 +70,15 @@ const itemsPerRecord = 64
 
 var wordRPush = []byte("RPUSH")
 
-func (l *list) appendRecords(buf []byte, key string) []byte {
+func (l *list) appendRecords(d *dumpBuf, key string) {
 	args := make([][]byte, 0, 2+itemsPerRecord)
 	for i := 0; i < l.size(); i += itemsPerRecord {
 		args = append(args[:0], wordRPush, []byte(key))
 		for j := i; j < min(i+itemsPerRecord, l.size()); j++ {
 			args = append(args, l.at(j))
 		}
-		buf = resp.AppendCommand(buf, args...)
+		d.record(args...)
 	}
-	return buf
 }
 
 // Push adds vals to key's list, at the head (front) one by one, as LPUSH

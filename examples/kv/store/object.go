@@ -57,8 +57,8 @@ type object interface {
 	// usage estimates the bytes the value holds, for MEMORY USAGE.
 	usage() int64
 	// appendRecords appends the records that rebuild the value under key
-	// to buf, for a rewrite of the append-only file.
-	appendRecords(buf []byte, key string) []byte
+	// to d, for a rewrite of the append-only file.
+	appendRecords(d *dumpBuf, key string)
 }
 
 func kindOf(e *entry) Kind {

@@ -14,14 +14,21 @@ var ErrRewriteRunning = errors.New("store: a rewrite is already in progress")
 // A RewriteSink receives a rewrite of the journal from [Store.Rewrite]: a
 // new file that rebuilds the keyspace, written while writes go on.
 type RewriteSink interface {
-	// Dump adds records that rebuild some keys to the new file. It is
-	// called on Rewrite's goroutine, with no lock held.
+	// Dump adds bytes of records that rebuild some keys to the new file:
+	// successive calls carry successive pieces of the records, a piece
+	// possibly cut inside a record. It is called on Rewrite's goroutine,
+	// with no lock held. A piece of resp.BigArg bytes or more may be a
+	// stored value itself, not a copy (see dumpBuf): Dump must not keep
+	// it, or any piece, after it returns.
 	Dump(recs []byte) error
 	// Append journals rec as Journal.Append does and, atomically with
 	// it, adds tail to the new file: RESP records of what rec did to
 	// keys already dumped. It is called instead of Journal.Append, with
 	// the write's shard locks held, for writes to keys already dumped.
 	Append(rec [][]byte, tail []byte) error
+	// AppendRecords is Append with a tail of records rather than bytes,
+	// whose arguments the sink copies or refers to as it does rec's.
+	AppendRecords(rec [][]byte, tail [][][]byte) error
 	// Finish completes the new file and puts it in place of the journal,
 	// once every key is dumped. Writes go on meanwhile, through Append.
 	Finish() error
@@ -50,26 +57,21 @@ func (s *Store) Rewrite(ctx context.Context, sink RewriteSink) error {
 	}
 	s.rw.Store(&rewrite{sink: sink})
 	defer s.endRewrite()
-	var buf []byte
+	var d dumpBuf
 	for i := range s.shards {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		buf = buf[:0]
+		d.reset()
 		if !sh.dumped {
-			buf = s.appendShard(buf, sh)
+			s.appendShard(&d, sh)
 			sh.dumped = true
 		}
 		sh.mu.Unlock()
-		if len(buf) > 0 {
-			if err := sink.Dump(buf); err != nil {
-				return err
-			}
-		}
-		if cap(buf) > 4<<20 {
-			buf = nil
+		if err := d.writeTo(sink); err != nil {
+			return err
 		}
 	}
 	return sink.Finish()
@@ -92,14 +94,112 @@ func (s *Store) endRewrite() {
 	s.rewriting.Store(false)
 }
 
+// dumpBuf holds the records that rebuild a shard, from its dump under the
+// shard's lock until they are written to the sink, after the lock is let
+// go: small arguments and the framing copied into data, and arguments of
+// resp.BigArg bytes or more referenced, each one standing before
+// data[at:]. So dumping a 100 MB value does not copy it.
+//
+// Referring to a big argument after the shard's lock is let go is safe
+// because its bytes can never change, whatever writes come meanwhile:
+//   - A string's value is never written within its length: SET, INCR
+//     and the rest replace e.val with another slice; APPEND writes only
+//     past the old length (e.val = append(e.val, ...)), so even when it
+//     has spare capacity the referenced e.val[:len] is untouched; GET
+//     and RENAME only share it; nothing truncates a value in place.
+//   - A list's items and a hash's values are copies made when they were
+//     stored (clone, strconv.AppendInt(nil, ...)); LSET-like and HSET
+//     writes replace the slice in the list or map, they never write into
+//     it.
+//   - A key, a hash's field, a set's or sorted set's member is a Go
+//     string, which the dump converts to a fresh []byte that nothing else
+//     holds.
+//
+// A replaced or deleted value stays alive as long as dumpBuf refers to
+// it: the garbage collector sees the reference.
+type dumpBuf struct {
+	data []byte
+	refs []dumpRef
+}
+
+type dumpRef struct {
+	at int
+	b  []byte
+}
+
+// record appends args as resp.AppendCommand would, referencing the big
+// arguments rather than copying them. Every big argument must be one that
+// can never change (see dumpBuf).
+func (d *dumpBuf) record(args ...[]byte) {
+	d.data = append(d.data, '*')
+	d.data = strconv.AppendInt(d.data, int64(len(args)), 10)
+	d.data = append(d.data, '\r', '\n')
+	for _, a := range args {
+		d.data = append(d.data, '$')
+		d.data = strconv.AppendInt(d.data, int64(len(a)), 10)
+		d.data = append(d.data, '\r', '\n')
+		if len(a) >= resp.BigArg {
+			d.refs = append(d.refs, dumpRef{at: len(d.data), b: a})
+		} else {
+			d.data = append(d.data, a...)
+		}
+		d.data = append(d.data, '\r', '\n')
+	}
+}
+
+// writeTo hands d's bytes to sink, in order, a piece at a time.
+func (d *dumpBuf) writeTo(sink RewriteSink) error {
+	from := 0
+	for _, r := range d.refs {
+		if r.at > from {
+			if err := sink.Dump(d.data[from:r.at]); err != nil {
+				return err
+			}
+		}
+		if err := sink.Dump(r.b); err != nil {
+			return err
+		}
+		from = r.at
+	}
+	if len(d.data) > from {
+		return sink.Dump(d.data[from:])
+	}
+	return nil
+}
+
+// bytes returns d's bytes in one slice, the big arguments copied in.
+func (d *dumpBuf) bytes() []byte {
+	if len(d.refs) == 0 {
+		return d.data
+	}
+	var b []byte
+	from := 0
+	for _, r := range d.refs {
+		b = append(b, d.data[from:r.at]...)
+		b = append(b, r.b...)
+		from = r.at
+	}
+	return append(b, d.data[from:]...)
+}
+
+// reset empties d, letting go of what it referred to and of a buffer
+// grown past 4 MiB.
+func (d *dumpBuf) reset() {
+	d.data = d.data[:0]
+	if cap(d.data) > 4<<20 {
+		d.data = nil
+	}
+	clear(d.refs)
+	d.refs = d.refs[:0]
+}
+
 // appendShard appends the records that rebuild the shard's live keys.
-func (s *Store) appendShard(buf []byte, sh *shard) []byte {
+func (s *Store) appendShard(d *dumpBuf, sh *shard) {
 	for k, e := range sh.keys {
 		if !s.isExpired(e) {
-			buf = appendEntry(buf, k, e)
+			appendEntry(d, k, e)
 		}
 	}
-	return buf
 }
 
 var (
@@ -110,20 +210,21 @@ var (
 )
 
 // appendEntry appends the records that rebuild e under key.
-func appendEntry(buf []byte, key string, e *entry) []byte {
+func appendEntry(d *dumpBuf, key string, e *entry) {
 	var num [20]byte
 	exp := strconv.AppendInt(num[:0], e.exp, 10)
 	if e.obj == nil {
 		if e.exp != 0 {
-			return resp.AppendCommand(buf, wordSet, []byte(key), e.val, wordPXAT, exp)
+			d.record(wordSet, []byte(key), e.val, wordPXAT, exp)
+		} else {
+			d.record(wordSet, []byte(key), e.val)
 		}
-		return resp.AppendCommand(buf, wordSet, []byte(key), e.val)
+		return
 	}
-	buf = e.obj.appendRecords(buf, key)
+	e.obj.appendRecords(d, key)
 	if e.exp != 0 {
-		buf = resp.AppendCommand(buf, wordPExpireAt, []byte(key), exp)
+		d.record(wordPExpireAt, []byte(key), exp)
 	}
-	return buf
 }
 
 // recordMSet journals an MSET of kv, whose shards are locked, giving a
@@ -145,7 +246,7 @@ func (s *Store) recordMSet(kv, rec [][]byte) error {
 	if len(tail) == 1 {
 		return s.journal.Append(rec)
 	}
-	return rw.sink.Append(rec, resp.AppendCommand(nil, tail...))
+	return rw.sink.AppendRecords(rec, [][][]byte{tail})
 }
 
 // recordFlush journals a FLUSHALL, every shard locked. During a rewrite
@@ -159,7 +260,7 @@ func (s *Store) recordFlush(rec [][]byte) error {
 	if rw == nil {
 		return s.journal.Append(rec)
 	}
-	if err := rw.sink.Append(rec, resp.AppendCommand(nil, rec...)); err != nil {
+	if err := rw.sink.AppendRecords(rec, [][][]byte{rec}); err != nil {
 		return err
 	}
 	for i := range s.shards {
@@ -178,15 +279,17 @@ func (s *Store) recordRename(shSrc, shDst *shard, src, dst []byte, e *entry, rec
 	if rw == nil || !shSrc.dumped && !shDst.dumped {
 		return s.journal.Append(rec)
 	}
-	var tail []byte
 	switch {
 	case shSrc.dumped && shDst.dumped:
-		tail = resp.AppendCommand(nil, rec...)
+		return rw.sink.AppendRecords(rec, [][][]byte{rec})
 	case shSrc.dumped: // dst's shard is dumped later, with the value
-		tail = resp.AppendCommand(nil, delCmd, src)
-	default: // src's shard, dumped later, no longer has it
-		tail = resp.AppendCommand(nil, delCmd, dst)
-		tail = appendEntry(tail, string(dst), e)
+		return rw.sink.AppendRecords(rec, [][][]byte{{delCmd, src}})
 	}
-	return rw.sink.Append(rec, tail)
+	// src's shard, dumped later, no longer has it. The entry's records
+	// are copied into the tail: the sink refers only to what it is told
+	// never changes, by rec's rule.
+	var d dumpBuf
+	d.record(delCmd, dst)
+	appendEntry(&d, string(dst), e)
+	return rw.sink.Append(rec, d.bytes())
 }

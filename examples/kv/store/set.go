@@ -1,7 +1,5 @@
 package store
 
-import "github.com/seamgo/seam/examples/kv/resp"
-
 // set is an unordered set of members.
 type set struct {
 	m     map[string]struct{}
@@ -16,7 +14,7 @@ func (st *set) usage() int64 {
 
 var wordSAdd = []byte("SADD")
 
-func (st *set) appendRecords(buf []byte, key string) []byte {
+func (st *set) appendRecords(d *dumpBuf, key string) {
 	args := make([][]byte, 0, 2+itemsPerRecord)
 	for m := range st.m {
 		if len(args) == 0 {
@@ -24,14 +22,13 @@ func (st *set) appendRecords(buf []byte, key string) []byte {
 		}
 		args = append(args, []byte(m))
 		if len(args) == 2+itemsPerRecord {
-			buf = resp.AppendCommand(buf, args...)
+			d.record(args...)
 			args = args[:0]
 		}
 	}
 	if len(args) > 0 {
-		buf = resp.AppendCommand(buf, args...)
+		d.record(args...)
 	}
-	return buf
 }
 
 // SAdd adds members to key's set, creating it if key is missing, and

@@ -110,7 +110,7 @@ func (s *Store) record(sh *shard, rec [][]byte) error {
 	}
 	if sh.dumped {
 		if rw := s.rw.Load(); rw != nil {
-			return rw.sink.Append(rec, resp.AppendCommand(nil, rec...))
+			return rw.sink.AppendRecords(rec, [][][]byte{rec})
 		}
 	}
 	return s.journal.Append(rec)

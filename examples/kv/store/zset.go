@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // ZPair is a member of a sorted set and its score.
@@ -69,21 +67,20 @@ func (z *zset) set(member string, score float64) {
 
 var wordZAdd = []byte("ZADD")
 
-func (z *zset) appendRecords(buf []byte, key string) []byte {
+func (z *zset) appendRecords(d *dumpBuf, key string) {
 	args := make([][]byte, 0, 2+2*itemsPerRecord)
 	for i, it := range z.order {
 		if i%itemsPerRecord == 0 {
 			if len(args) > 0 {
-				buf = resp.AppendCommand(buf, args...)
+				d.record(args...)
 			}
 			args = append(args[:0], wordZAdd, []byte(key))
 		}
 		args = append(args, FormatScore(nil, it.score), []byte(it.member))
 	}
 	if len(args) > 0 {
-		buf = resp.AppendCommand(buf, args...)
+		d.record(args...)
 	}
-	return buf
 }
 
 // FormatScore appends a score as Redis 7.0 replies with it (%.17g, inf,
