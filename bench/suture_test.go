@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,3 +72,89 @@ func storeLater(v *atomic.Int64, n int64) {
 		}
 	}
 }
+
+// BenchmarkSutureEnd prices what a graceful stop of seam's listener costs
+// suture: the listener does not stop its connection services, it cancels
+// their handlers through one shared ctx and each service then returns
+// ErrDoNotRestart by itself, which suture takes one at a time on the
+// supervisor's goroutine. n services (sutured, on `shards` supervisors, as
+// the listener keeps one per CPU) or n bare goroutines (bare) wait on one
+// channel; ns/op is the time from closing it to the last end being
+// handled: every service gone from its supervisor, or the WaitGroup done.
+// The difference is suture's bookkeeping, which no change to seam's
+// listener can take away while each connection is a suture service.
+func BenchmarkSutureEnd(b *testing.B) {
+	const n = 10000
+	b.Run("bare", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			release := make(chan struct{})
+			started := make(chan struct{}, n)
+			var wg sync.WaitGroup
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					started <- struct{}{}
+					<-release
+				}()
+			}
+			for range n {
+				<-started
+			}
+			b.StartTimer()
+			close(release)
+			wg.Wait()
+		}
+	})
+	for _, shards := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run("suture/shards="+strconv.Itoa(shards), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				ctx, cancel := context.WithCancel(context.Background())
+				sups := make([]*suture.Supervisor, shards)
+				dones := make([]<-chan error, shards)
+				for i := range sups {
+					sups[i] = suture.New("bench", suture.Spec{})
+					dones[i] = sups[i].ServeBackground(ctx)
+				}
+				release := make(chan struct{})
+				started := make(chan struct{}, n)
+				for i := range n {
+					sups[i%shards].Add(&ender{started: started, release: release})
+				}
+				for range n {
+					<-started
+				}
+				b.StartTimer()
+				close(release)
+				for _, sup := range sups {
+					for len(sup.Services()) > 0 { // a round trip to the supervisor's goroutine
+						runtime.Gosched()
+					}
+				}
+				b.StopTimer()
+				cancel()
+				for _, done := range dones {
+					<-done
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// ender is a service that returns ErrDoNotRestart once released, as a
+// connection's does when its handler ends.
+type ender struct {
+	started chan<- struct{}
+	release <-chan struct{}
+}
+
+func (e *ender) Serve(context.Context) error {
+	e.started <- struct{}{}
+	<-e.release
+	return suture.ErrDoNotRestart
+}
+
+func (e *ender) String() string { return "ender" }

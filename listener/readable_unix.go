@@ -3,25 +3,51 @@
 package listener
 
 import (
+	"sync"
 	"syscall"
 )
 
 // waitSocket parks on the runtime's poller until the socket is readable.
 // The poller forgets a readiness it reported before the wait began, so the
-// socket is asked first (and again after each wakeup) with a one-byte
-// peek that takes nothing from it.
+// socket is asked first, with a one-byte peek that takes nothing from it;
+// once the poller has woken the wait, bytes (or the end of the stream)
+// are there, and the wait ends without asking again. A wait costs one
+// system call more than a Read that blocks, not two.
 func waitSocket(c syscall.Conn) error {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return err
 	}
-	return rc.Read(readable)
+	w := waiters.Get().(*waiter)
+	w.asked = false
+	err = rc.Read(w.readable)
+	waiters.Put(w)
+	return err
 }
 
-// readable reports whether a read on fd would not block. Any answer but
-// "would block" ends the wait, an error too: the Read that follows
-// returns it in the net package's own terms.
-func readable(fd uintptr) bool {
+// waiter is one wait's state, pooled with its method value so that a wait
+// allocates nothing.
+type waiter struct {
+	asked    bool
+	readable func(fd uintptr) bool
+}
+
+var waiters = sync.Pool{New: func() any {
+	w := new(waiter)
+	w.readable = w.check
+	return w
+}}
+
+// check is RawConn.Read's callback: true ends the wait. The first call
+// peeks; a later one follows a wakeup by the poller, which reports the
+// socket readable. Any answer to the peek but "would block" ends the wait,
+// an error too: the Read that follows returns it in the net package's own
+// terms.
+func (w *waiter) check(fd uintptr) bool {
+	if w.asked {
+		return true
+	}
+	w.asked = true
 	var b [1]byte
 	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	return err != syscall.EAGAIN
