@@ -34,10 +34,6 @@ var allSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysFloor, sysSe
 // and the kv example's variants.
 var loadSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysSeamTimeout, sysBefore}
 
-// kvSystems are the systems that serve the kv workloads (SET, GET, the
-// pub/sub of the fan-out): all but the floors.
-var kvSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis}
-
 // title is how a system heads its column.
 func (s system) title() string {
 	switch s {
