@@ -356,7 +356,7 @@ func TestRewriteBigDumpAndRecordTail(t *testing.T) {
 			}
 		}
 		w.mu.Lock()
-		refs := len(s.tail.refs)
+		refs := s.tail.Referenced()
 		w.mu.Unlock()
 		if refs != 2 {
 			t.Errorf("the tail refers to %d arguments, want 2 (kept twice; loose copied)", refs)

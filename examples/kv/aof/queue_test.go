@@ -37,7 +37,7 @@ func FuzzQueue(f *testing.F) {
 		if len(spec) > 64 {
 			spec = spec[:64]
 		}
-		var q1, q2 queue
+		var q1, q2 resp.Batch
 		var want []byte
 		var rec [][]byte
 		kept := map[*byte]bool{}
@@ -48,9 +48,9 @@ func FuzzQueue(f *testing.F) {
 			}
 			want = resp.AppendCommand(want, rec...)
 			if i < len(spec)/2 {
-				q1.appendRecord(rec, keep)
+				q1.AppendCommand(rec, keep)
 			} else {
-				q2.appendRecord(rec, keep)
+				q2.AppendCommand(rec, keep)
 			}
 			rec = nil
 		}
@@ -77,33 +77,33 @@ func FuzzQueue(f *testing.F) {
 			}
 		}
 		flush(len(spec))
-		size := q1.size + q2.size
+		size := q1.Len() + q2.Len()
 		if size != int64(len(want)) {
-			t.Fatalf("sizes %d+%d, want %d", q1.size, q2.size, len(want))
+			t.Fatalf("sizes %d+%d, want %d", q1.Len(), q2.Len(), len(want))
 		}
 		// The first attempt writes part of q1 and fails; q2 joins the
 		// remainder; two more attempts, the last without a limit.
-		w := &budgetWriter{budget: int64(cut1) % (q1.size + 1)}
-		n, err := q1.writeTo(w, 0)
-		if n != int64(w.buf.Len()) || (err == nil) != (n == q1.size) || err != nil && !errors.Is(err, errDisk) {
+		w := &budgetWriter{budget: int64(cut1) % (q1.Len() + 1)}
+		n, err := q1.WriteTo(w, 0)
+		if n != int64(w.buf.Len()) || (err == nil) != (n == q1.Len()) || err != nil && !errors.Is(err, errDisk) {
 			t.Fatalf("first write: %d, %v; %d written", n, err, w.buf.Len())
 		}
 		wrote1 := err == nil
 		skip := n
 		if wrote1 {
-			q1.reset(keepBufSize)
+			q1.Reset(keepBufSize)
 			skip = 0
 		}
-		q1.appendQueue(&q2)
-		q2.reset(keepBufSize)
-		w.budget = int64(cut2) % (q1.size - skip + 1)
-		n, err = q1.writeTo(w, skip)
+		q1.AppendBatch(&q2)
+		q2.Reset(keepBufSize)
+		w.budget = int64(cut2) % (q1.Len() - skip + 1)
+		n, err = q1.WriteTo(w, skip)
 		skip += n
-		if err == nil && skip != q1.size || err != nil && !errors.Is(err, errDisk) {
+		if err == nil && skip != q1.Len() || err != nil && !errors.Is(err, errDisk) {
 			t.Fatalf("second write: %d, %v", n, err)
 		}
 		w.budget = -1
-		if _, err := q1.writeTo(w, skip); err != nil {
+		if _, err := q1.WriteTo(w, skip); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(w.buf.Bytes(), want) {

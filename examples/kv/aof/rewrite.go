@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // ErrRewriteRunning is returned by [Writer.Rewrite] and
@@ -32,7 +34,7 @@ type RewriteSink struct {
 	f    File          // opened with Config.OpenFile; the Writer's file after the switch
 	bw   *bufio.Writer // buffers the dump into f
 	lock *os.File      // flock on the temporary file, taken before it is renamed into place
-	tail queue         // records for keys already dumped, guarded by w.mu
+	tail resp.Batch    // records for keys already dumped, guarded by w.mu
 	size int64         // bytes written to f
 }
 
@@ -52,8 +54,8 @@ func (s *RewriteSink) Dump(recs []byte) error {
 }
 
 // dumpTail writes a tail taken from Append to the new file.
-func (s *RewriteSink) dumpTail(t *queue) error {
-	n, err := t.writeTo(s.bw, 0)
+func (s *RewriteSink) dumpTail(t *resp.Batch) error {
+	n, err := t.WriteTo(s.bw, 0)
 	s.size += n
 	if err != nil {
 		return fmt.Errorf("aof: writing rewrite %s: %w", s.path, err)
@@ -79,7 +81,7 @@ func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 		return err
 	}
 	if w.rw == s {
-		s.tail.appendBytes(tail)
+		s.tail.AppendBytes(tail)
 	}
 	return nil
 }
@@ -103,7 +105,7 @@ func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
 			keep = w.isKept
 		}
 		for _, t := range tail {
-			s.tail.appendRecord(t, keep)
+			s.tail.AppendCommand(t, keep)
 		}
 	}
 	return nil
@@ -112,12 +114,12 @@ func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
 // takeTail returns the tail gathered so far and starts a new one. With
 // last, it also ends the tailing: later Appends go to the journal only,
 // which the switch is about to make the new file.
-func (s *RewriteSink) takeTail(last bool) queue {
+func (s *RewriteSink) takeTail(last bool) resp.Batch {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t := s.tail
-	s.tail = queue{}
+	s.tail = resp.Batch{}
 	if last {
 		w.rw = nil
 	}
@@ -132,7 +134,7 @@ func (s *RewriteSink) drainTail() error {
 		if err := s.dumpTail(&t); err != nil {
 			return err
 		}
-		if t.size < 64<<10 {
+		if t.Len() < 64<<10 {
 			return nil
 		}
 	}
@@ -174,9 +176,9 @@ func (s *RewriteSink) Finish() error {
 		return fmt.Errorf("%w: the rewrite is abandoned", ErrFailing)
 	}
 	t := s.tail
-	s.tail, w.rw = queue{}, nil
-	w.pending.appendQueue(&w.buf)
-	w.buf.reset(keepBufSize)
+	s.tail, w.rw = resp.Batch{}, nil
+	w.pending.AppendBatch(&w.buf)
+	w.buf.Reset(keepBufSize)
 	upTo := w.appended.Load()
 	w.mu.Unlock()
 

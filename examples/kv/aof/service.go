@@ -135,7 +135,7 @@ func (w *Writer) stop() error {
 	defer w.unlockLocked()
 	w.mu.Lock()
 	w.closed = true
-	lost := w.buf.size + w.pending.size - w.skip
+	lost := w.buf.Len() + w.pending.Len() - w.skip
 	w.mu.Unlock()
 	if w.file == nil {
 		if lost > 0 {

@@ -110,7 +110,7 @@ type Writer struct {
 	// note a slice), so that Append, called under a store shard's lock,
 	// stays quick.
 	mu       sync.Mutex
-	buf      queue         // appended, not yet taken by a flush
+	buf      resp.Batch    // appended, not yet taken by a flush
 	kept     map[*byte]int // big slices that never change, by address: their length (see Keep)
 	opened   bool
 	loading  bool // a load has begun: a Writer loads once, even if that failed
@@ -122,9 +122,9 @@ type Writer struct {
 	// swapping of the file itself.
 	flushMu sync.Mutex
 	file    File
-	lock    *os.File // holds the file's flock from load to stop (lock.go)
-	pending queue    // taken from buf, not yet (all) written
-	skip    int64    // bytes at the start of pending already written, by a write that failed part way
+	lock    *os.File   // holds the file's flock from load to stop (lock.go)
+	pending resp.Batch // taken from buf, not yet (all) written
+	skip    int64      // bytes at the start of pending already written, by a write that failed part way
 	written atomic.Int64
 	synced  atomic.Int64
 
@@ -206,13 +206,13 @@ func (w *Writer) appendLocked(rec [][]byte) error {
 	case w.failErr != nil:
 		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
 	}
-	n := w.buf.size
+	n := w.buf.Len()
 	var keep func([]byte) bool
 	if len(w.kept) > 0 {
 		keep = w.isKept
 	}
-	w.buf.appendRecord(rec, keep)
-	w.appended.Add(w.buf.size - n)
+	w.buf.AppendCommand(rec, keep)
+	w.appended.Add(w.buf.Len() - n)
 	return nil
 }
 
@@ -301,17 +301,17 @@ func (w *Writer) Commit(upTo int64) error {
 // flushLocked writes everything appended so far. flushMu must be held.
 func (w *Writer) flushLocked() error {
 	w.mu.Lock()
-	if w.pending.size == 0 {
+	if w.pending.Len() == 0 {
 		w.pending, w.buf = w.buf, w.pending // pending was reset: buf is empty
 	} else {
 		// A failed write left a remainder; the new records go after
 		// it. Only their small bytes are copied.
-		w.pending.appendQueue(&w.buf)
-		w.buf.reset(keepBufSize)
+		w.pending.AppendBatch(&w.buf)
+		w.buf.Reset(keepBufSize)
 	}
 	closed, failErr := w.closed, w.failErr
 	w.mu.Unlock()
-	if w.pending.size == w.skip {
+	if w.pending.Len() == w.skip {
 		w.resetPending()
 		return nil
 	}
@@ -326,7 +326,7 @@ func (w *Writer) flushLocked() error {
 	}
 	// After a failure, the write resumes where the failed one stopped,
 	// which may be in the middle of a big argument.
-	n, err := w.pending.writeTo(w.file, w.skip)
+	n, err := w.pending.WriteTo(w.file, w.skip)
 	w.written.Add(n)
 	if err != nil {
 		w.skip += n
@@ -340,7 +340,7 @@ func (w *Writer) flushLocked() error {
 // referred to and of a buffer a burst grew: it must not pin their memory.
 // flushMu must be held.
 func (w *Writer) resetPending() {
-	w.pending.reset(keepBufSize)
+	w.pending.Reset(keepBufSize)
 	w.skip = 0
 }
 

@@ -96,9 +96,8 @@ func (s *Store) endRewrite() {
 
 // dumpBuf holds the records that rebuild a shard, from its dump under the
 // shard's lock until they are written to the sink, after the lock is let
-// go: small arguments and the framing copied into data, and arguments of
-// resp.BigArg bytes or more referenced, each one standing before
-// data[at:]. So dumping a 100 MB value does not copy it.
+// go: a resp.Batch whose every argument of resp.BigArg bytes or more is
+// referenced. So dumping a 100 MB value does not copy it.
 //
 // Referring to a big argument after the shard's lock is let go is safe
 // because its bytes can never change, whatever writes come meanwhile:
@@ -117,81 +116,38 @@ func (s *Store) endRewrite() {
 //
 // A replaced or deleted value stays alive as long as dumpBuf refers to
 // it: the garbage collector sees the reference.
-type dumpBuf struct {
-	data []byte
-	refs []dumpRef
-}
+type dumpBuf struct{ b resp.Batch }
 
-type dumpRef struct {
-	at int
-	b  []byte
-}
+// always refers to every big argument: in a dump, each can never change.
+func always([]byte) bool { return true }
 
 // record appends args as resp.AppendCommand would, referencing the big
 // arguments rather than copying them. Every big argument must be one that
 // can never change (see dumpBuf).
-func (d *dumpBuf) record(args ...[]byte) {
-	d.data = append(d.data, '*')
-	d.data = strconv.AppendInt(d.data, int64(len(args)), 10)
-	d.data = append(d.data, '\r', '\n')
-	for _, a := range args {
-		d.data = append(d.data, '$')
-		d.data = strconv.AppendInt(d.data, int64(len(a)), 10)
-		d.data = append(d.data, '\r', '\n')
-		if len(a) >= resp.BigArg {
-			d.refs = append(d.refs, dumpRef{at: len(d.data), b: a})
-		} else {
-			d.data = append(d.data, a...)
-		}
-		d.data = append(d.data, '\r', '\n')
-	}
-}
+func (d *dumpBuf) record(args ...[]byte) { d.b.AppendCommand(args, always) }
 
 // writeTo hands d's bytes to sink, in order, a piece at a time.
 func (d *dumpBuf) writeTo(sink RewriteSink) error {
-	from := 0
-	for _, r := range d.refs {
-		if r.at > from {
-			if err := sink.Dump(d.data[from:r.at]); err != nil {
-				return err
-			}
-		}
-		if err := sink.Dump(r.b); err != nil {
-			return err
-		}
-		from = r.at
+	_, err := d.b.WriteTo(dumpWriter{sink}, 0)
+	return err
+}
+
+// dumpWriter is a sink's Dump as an io.Writer.
+type dumpWriter struct{ sink RewriteSink }
+
+func (w dumpWriter) Write(p []byte) (int, error) {
+	if err := w.sink.Dump(p); err != nil {
+		return 0, err
 	}
-	if len(d.data) > from {
-		return sink.Dump(d.data[from:])
-	}
-	return nil
+	return len(p), nil
 }
 
 // bytes returns d's bytes in one slice, the big arguments copied in.
-func (d *dumpBuf) bytes() []byte {
-	if len(d.refs) == 0 {
-		return d.data
-	}
-	var b []byte
-	from := 0
-	for _, r := range d.refs {
-		b = append(b, d.data[from:r.at]...)
-		b = append(b, r.b...)
-		from = r.at
-	}
-	return append(b, d.data[from:]...)
-}
+func (d *dumpBuf) bytes() []byte { return d.b.Bytes() }
 
 // reset empties d, letting go of what it referred to and of a buffer
 // grown past 4 MiB.
-func (d *dumpBuf) reset() {
-	d.data = d.data[:0]
-	if cap(d.data) > 4<<20 {
-		d.data = nil
-	}
-	clear(d.refs)
-	d.refs = d.refs[:0]
-}
+func (d *dumpBuf) reset() { d.b.Reset(4 << 20) }
 
 // appendShard appends the records that rebuild the shard's live keys.
 func (s *Store) appendShard(d *dumpBuf, sh *shard) {
