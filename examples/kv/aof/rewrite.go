@@ -100,10 +100,7 @@ func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
 		return err
 	}
 	if w.rw == s {
-		var keep func([]byte) bool
-		if len(w.kept) > 0 {
-			keep = w.isKept
-		}
+		keep := w.keptLocked()
 		for _, t := range tail {
 			s.tail.AppendCommand(t, keep)
 		}

@@ -207,11 +207,7 @@ func (w *Writer) appendLocked(rec [][]byte) error {
 		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
 	}
 	n := w.buf.Len()
-	var keep func([]byte) bool
-	if len(w.kept) > 0 {
-		keep = w.isKept
-	}
-	w.buf.AppendCommand(rec, keep)
+	w.buf.AppendCommand(rec, w.keptLocked())
 	w.appended.Add(w.buf.Len() - n)
 	return nil
 }
@@ -257,6 +253,17 @@ func (w *Writer) Release(b []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.kept, &b[0])
+}
+
+// keptLocked returns the test of which big arguments a record may refer
+// to, for resp.Batch.AppendCommand: nil, so that all are copied, while
+// nothing is kept (the common case pays no lookup per argument). mu must
+// be held.
+func (w *Writer) keptLocked() func([]byte) bool {
+	if len(w.kept) == 0 {
+		return nil
+	}
+	return w.isKept
 }
 
 // isKept reports whether a, of resp.BigArg bytes or more, lies within a
