@@ -38,16 +38,23 @@ func waitThenRead(before func(net.Conn)) (HandlerFunc, <-chan waited) {
 	}, out
 }
 
+// startWaiting serves s, with waitThenRead(before) as its handler, over
+// tr, and dials it.
+func startWaiting(t *testing.T, tr transport, s *Server, before func(net.Conn)) (net.Conn, <-chan waited) {
+	t.Helper()
+	h, seen := waitThenRead(before)
+	s.Handler = h
+	tr.setup(t, s)
+	return tr.dial(t, seamtest.Start(t, s).Addr), seen
+}
+
 // WaitReadable returns once bytes are there and takes none of them: the
 // Read after it gets them all. Over TLS it returns at once and the Read
 // does the waiting.
 func TestWaitReadableLeavesTheBytes(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
-			h, seen := waitThenRead(nil)
-			s := &Server{Handler: h}
-			tr.setup(t, s)
-			c := tr.dial(t, seamtest.Start(t, s).Addr)
+			c, seen := startWaiting(t, tr, &Server{}, nil)
 			if _, err := c.Write([]byte("ping")); err != nil {
 				t.Fatal(err)
 			}
@@ -60,17 +67,14 @@ func TestWaitReadableLeavesTheBytes(t *testing.T) {
 }
 
 // On a silent socket WaitReadable waits: the read deadline ends it with
-// the error a Read would have returned, and the connection is still
-// usable. A WaitReadable that returned at once would report nil.
+// the error a Read would have returned. A WaitReadable that returned at
+// once would report nil.
 func TestWaitReadableWaitsForTheDeadline(t *testing.T) {
 	for _, tr := range transports()[:2] { // tcp, unix: TLS returns at once
 		t.Run(tr.name, func(t *testing.T) {
-			h, seen := waitThenRead(func(c net.Conn) {
+			_, seen := startWaiting(t, tr, &Server{}, func(c net.Conn) {
 				c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 			})
-			s := &Server{Handler: h}
-			tr.setup(t, s)
-			tr.dial(t, seamtest.Start(t, s).Addr)
 			w := seamtest.Recv(t, seen, "the handler's wait")
 			if !errors.Is(w.wait, os.ErrDeadlineExceeded) {
 				t.Fatalf("WaitReadable = %v; want the deadline's error", w.wait)
@@ -84,10 +88,7 @@ func TestWaitReadableWaitsForTheDeadline(t *testing.T) {
 func TestWaitReadableReturnsAtTheEndOfTheStream(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
-			h, seen := waitThenRead(nil)
-			s := &Server{Handler: h}
-			tr.setup(t, s)
-			c := tr.dial(t, seamtest.Start(t, s).Addr)
+			c, seen := startWaiting(t, tr, &Server{}, nil)
 			c.Close()
 			w := seamtest.Recv(t, seen, "the handler's wait and read")
 			if w.wait != nil || !errors.Is(w.err, io.EOF) {
@@ -121,10 +122,8 @@ func TestWaitReadableCountsAsIdle(t *testing.T) {
 	for _, tr := range transports()[:2] {
 		t.Run(tr.name, func(t *testing.T) {
 			clock := newFakeClock()
-			h, seen := waitThenRead(nil)
-			s := &Server{Handler: h, IdleTimeout: 5 * time.Millisecond, now: clock.now}
-			tr.setup(t, s)
-			tr.dial(t, seamtest.Start(t, s).Addr)
+			s := &Server{IdleTimeout: 5 * time.Millisecond, now: clock.now}
+			_, seen := startWaiting(t, tr, s, nil)
 			clock.awaitJudged(t)
 			clock.advance(5 * time.Millisecond)
 			w := seamtest.Recv(t, seen, "the handler's wait")
