@@ -13,7 +13,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -42,22 +41,6 @@ func main() {
 	}
 }
 
-// timed is the listener with the instant its Serve returned at a stop
-// noted, as in seamkv: that, not the tree's return, is the stop's figure.
-type timed struct {
-	*listener.Server
-	returned chan time.Time
-}
-
-// Serve runs the listener and notes when it has stopped for good.
-func (t *timed) Serve(ctx context.Context) error {
-	err := t.Server.Serve(ctx)
-	if ctx.Err() != nil {
-		t.returned <- time.Now()
-	}
-	return err
-}
-
 func run(addr string, maxConns int, drain time.Duration, logs bool) error {
 	log := zerolog.Nop()
 	if logs {
@@ -72,23 +55,11 @@ func run(addr string, maxConns int, drain time.Duration, logs bool) error {
 		DrainTimeout: drain,
 		Logger:       log,
 	}
-	t := &timed{Server: srv, returned: make(chan time.Time, 1)}
 	root := supervisor.New("floor", supervisor.Config{Logger: log, StopTimeout: drain + 8*time.Second})
-	root.Add(t)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := root.ServeBackground(ctx)
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		return fmt.Errorf("tree ended before the listener was ready: %w", err)
-	}
-	stop := func() time.Time {
-		cancel()
-		stopped := <-t.returned
-		<-done
-		return stopped
+	stop, err := ctl.StartTree(root, srv)
+	if err != nil {
+		return err
 	}
 	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{
 		Addr: srv.BoundAddr().String(), Stop: stop,

@@ -43,22 +43,6 @@ func main() {
 	}
 }
 
-// timed is the listener with the instant its Serve returned at a stop
-// noted: that, not the tree's return, is the graceful stop's figure.
-type timed struct {
-	*listener.Server
-	returned chan time.Time
-}
-
-// Serve runs the listener and notes when it has stopped for good.
-func (t *timed) Serve(ctx context.Context) error {
-	err := t.Server.Serve(ctx)
-	if ctx.Err() != nil {
-		t.returned <- time.Now()
-	}
-	return err
-}
-
 func run(addr string, maxConns int, drain time.Duration, track bool) error {
 	// As the kv example: a console logger on stderr, at zerolog's default
 	// level, which makes the listener build a logger per connection.
@@ -81,10 +65,8 @@ func run(addr string, maxConns int, drain time.Duration, track bool) error {
 		h = tr.Wrap(h)
 	}
 	srv.Handler = h
-	t := &timed{Server: srv, returned: make(chan time.Time, 1)}
 
 	root := supervisor.New("kv", supervisor.Config{Logger: log, StopTimeout: drain + 8*time.Second})
-	root.Add(t)
 	root.Add(&services.Periodic{
 		Name:     "expire",
 		Interval: 100 * time.Millisecond,
@@ -95,19 +77,9 @@ func run(addr string, maxConns int, drain time.Duration, track bool) error {
 		},
 	})
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := root.ServeBackground(ctx)
-	select {
-	case <-srv.Ready():
-	case err := <-done:
-		return fmt.Errorf("tree ended before the listener was ready: %w", err)
-	}
-	stop := func() time.Time {
-		cancel()
-		stopped := <-t.returned
-		<-done
-		return stopped
+	stop, err := ctl.StartTree(root, srv)
+	if err != nil {
+		return err
 	}
 	bound := srv.BoundAddr().String()
 	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{
