@@ -103,7 +103,8 @@ func New(cfg Config) *Handler {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
-	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid(), stacks: newStackPool()}
+	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
+	h.stacks = newStackPool(&h.active)
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
 	h.pool.New = func() any {
@@ -155,7 +156,6 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	c := h.pool.Get().(*conn)
 	c.nc, c.ctx = nc, ctx
 	c.w.Reset(nc)
-	h.stacks.opened()
 	c.id = h.nextID.Add(1)
 	h.active.Add(1)
 	h.conns.Add(1)
@@ -238,7 +238,7 @@ func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
 	h.active.Add(-1)
-	h.stacks.closed()
+	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)
 	c.endPubSub()
 	c.addStats()

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // stackPool runs connections' bursts of commands (what arrived together:
@@ -32,7 +33,7 @@ type stackPool struct {
 	mu      sync.Mutex
 	idle    []*worker
 	maxIdle int
-	open    int // connections being served
+	open    *atomic.Int64 // the Handler's count of connections being served
 }
 
 // worker is a goroutine that runs bursts, one at a time, from jobs.
@@ -40,23 +41,19 @@ type worker struct {
 	jobs chan *conn
 }
 
-func newStackPool() *stackPool {
-	return &stackPool{maxIdle: 4 * runtime.GOMAXPROCS(0)}
+func newStackPool(open *atomic.Int64) *stackPool {
+	return &stackPool{maxIdle: 4 * runtime.GOMAXPROCS(0), open: open}
 }
 
-// opened and closed count the connections that may hand bursts over.
-func (p *stackPool) opened() {
-	p.mu.Lock()
-	p.open++
-	p.mu.Unlock()
-}
-
-// closed ends the idle workers once the last connection is gone, so that
-// a server with no clients leaves no goroutine behind.
+// closed ends the idle workers once the count of open connections has
+// fallen to zero, so that a server with no clients leaves no goroutine
+// behind. The count is read under mu, as put reads it: a worker that goes
+// idle either sees the last connection gone and ends, or is idle before
+// closed takes mu and is ended here.
 func (p *stackPool) closed() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.open--; p.open > 0 {
+	if p.open.Load() > 0 {
 		return
 	}
 	for _, w := range p.idle {
@@ -98,7 +95,7 @@ func (p *stackPool) get() *worker {
 func (p *stackPool) put(w *worker) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.idle) >= p.maxIdle || p.open == 0 {
+	if len(p.idle) >= p.maxIdle || p.open.Load() == 0 {
 		return false
 	}
 	p.idle = append(p.idle, w)
