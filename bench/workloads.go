@@ -81,8 +81,8 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s.log", h.starts, sys))
 	track := strconv.FormatBool(withCtl)
 	switch sys {
-	case sysSeam:
-		if withCtl || h.cfg.seamBin == "seamkv" {
+	case sysSeam, sysSeamTimeout, sysBefore:
+		if sys == sysSeam && (withCtl || h.cfg.seamBin == "seamkv") {
 			return h.launch(ctx, sys, h.bins[binSeamKV],
 				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns()), "-track=" + track},
 				logPath, "", true)
@@ -91,16 +91,14 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 		if err != nil {
 			return nil, err
 		}
-		return h.launch(ctx, sys, h.bins[binKV], kvArgs(addr), logPath, addr, false)
-	case sysSeamTimeout, sysBefore:
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, err
+		bin, args := h.bins[binKV], kvArgs(addr)
+		switch sys {
+		case sysSeamTimeout:
+			args = append(args, "-timeout", "3600")
+		case sysBefore:
+			bin = h.bins[binKVBefore]
 		}
-		if sys == sysBefore {
-			return h.launch(ctx, sys, h.bins[binKVBefore], kvArgs(addr), logPath, addr, false)
-		}
-		return h.launch(ctx, sys, h.bins[binKV], append(kvArgs(addr), "-timeout", "3600"), logPath, addr, false)
+		return h.launch(ctx, sys, bin, args, logPath, addr, false)
 	case sysBare:
 		return h.launch(ctx, sys, h.bins[binBareKV], []string{"-addr", "127.0.0.1:0", "-track=" + track}, logPath, "", true)
 	case sysRedcon:
