@@ -171,10 +171,8 @@ func (c *conn) logger() zerolog.Logger {
 //
 //go:noinline
 func (c *conn) begin() (context.Context, bool) {
-	e := c.env
-	ctx, log := e.ctx, e.log
-	if e.logConns {
-		log = c.logger()
+	ctx, log := c.env.ctx, c.logger()
+	if c.env.logConns {
 		ctx = log.WithContext(ctx)
 	}
 	if c.proxy != nil && !c.readProxyHeader(ctx, log) {

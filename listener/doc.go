@@ -51,7 +51,7 @@
 // the client is quiet. WaitReadable waits for a connection's next bytes
 // without a buffer, so that the handler can take one from a pool only when
 // there is something to read. The listener's own frames under the handler
-// stay small (96 bytes), so a handler that waits near the top of its
+// stay small (about 100 bytes), so a handler that waits near the top of its
 // goroutine keeps the 2 KiB starting stack.
 //
 // # Faults
