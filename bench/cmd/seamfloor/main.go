@@ -44,8 +44,7 @@ func main() {
 func run(addr string, maxConns int, drain time.Duration, logs bool) error {
 	log := zerolog.Nop()
 	if logs {
-		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000", NoColor: true}).
-			With().Timestamp().Logger()
+		log = ctl.Logger()
 	}
 	srv := &listener.Server{
 		Name:         "listener floor",

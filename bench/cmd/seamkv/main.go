@@ -21,8 +21,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/seamgo/seam/bench/internal/ctl"
 	"github.com/seamgo/seam/examples/kv/server"
 	"github.com/seamgo/seam/examples/kv/store"
@@ -44,10 +42,7 @@ func main() {
 }
 
 func run(addr string, maxConns int, drain time.Duration, track bool) error {
-	// As the kv example: a console logger on stderr, at zerolog's default
-	// level, which makes the listener build a logger per connection.
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000", NoColor: true}).
-		With().Timestamp().Logger()
+	log := ctl.Logger()
 	st := store.New(nil)
 	srv := &listener.Server{
 		Name:         "listener kv",

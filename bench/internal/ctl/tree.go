@@ -3,8 +3,10 @@ package ctl
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/listener"
@@ -48,4 +50,13 @@ func (t *timed) Serve(ctx context.Context) error {
 		t.returned <- time.Now()
 	}
 	return err
+}
+
+// Logger is the seam servers' logger, as the kv example's on a terminal: a
+// console writer on stderr (where the harness keeps each server's log), at
+// zerolog's default level, which makes the listener build a logger per
+// connection.
+func Logger() zerolog.Logger {
+	return zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05.000", NoColor: true}).
+		With().Timestamp().Logger()
 }
