@@ -10,6 +10,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/seamgo/seam/supervisor"
 )
 
 // removeStaleSocket deletes a unix socket file left behind by a process that
@@ -28,7 +30,7 @@ func removeStaleSocket(path string) error {
 		return fmt.Errorf("listener: unix socket %s: %w", path, err)
 	}
 	if fi.Mode()&fs.ModeSocket == 0 {
-		return fmt.Errorf("listener: %w: %s exists and is not a socket", ErrBadConfig, path)
+		return fmt.Errorf("listener: %w: %s exists and is not a socket", supervisor.ErrBadConfig, path)
 	}
 	c, err := net.DialTimeout("unix", path, time.Second)
 	if err == nil {

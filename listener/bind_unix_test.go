@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // A socket file left by a process that died without closing its listener
@@ -63,8 +64,8 @@ func TestNonSocketFileIsNotRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Server{Network: "unix", Addr: path, Handler: HandlerFunc(echo)}
-	if err := s.Serve(context.Background()); !errors.Is(err, ErrBadConfig) {
-		t.Fatalf("Serve = %v; want ErrBadConfig", err)
+	if err := s.Serve(context.Background()); !errors.Is(err, supervisor.ErrBadConfig) {
+		t.Fatalf("Serve = %v; want supervisor.ErrBadConfig", err)
 	}
 	if data, err := os.ReadFile(path); err != nil || string(data) != "data" {
 		t.Fatalf("the file was touched: %q, %v", data, err)

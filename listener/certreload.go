@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // DefaultCertPollInterval is CertReloader.PollInterval's default.
@@ -55,7 +56,7 @@ func NewCertReloader(certFile, keyFile string, log zerolog.Logger) (*CertReloade
 	r := &CertReloader{certFile: certFile, keyFile: keyFile,
 		log: log.With().Str("cert_file", certFile).Str("key_file", keyFile).Logger()}
 	if _, err := r.load(); err != nil {
-		return nil, fmt.Errorf("listener: %w: %w", ErrBadConfig, err)
+		return nil, fmt.Errorf("listener: %w: %w", supervisor.ErrBadConfig, err)
 	}
 	return r, nil
 }

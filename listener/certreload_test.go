@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // certFiles is a cert and key file pair that a test rewrites.
@@ -122,7 +123,7 @@ func TestCertReloaderServeReloadsOnChange(t *testing.T) {
 
 func TestNewCertReloaderRefusesABadPair(t *testing.T) {
 	files := newCertFiles(t)
-	if _, err := NewCertReloader(files.cert, files.key, seamtest.NewLogs(t).Logger()); !errors.Is(err, ErrBadConfig) {
-		t.Fatalf("missing files: %v; want ErrBadConfig", err)
+	if _, err := NewCertReloader(files.cert, files.key, seamtest.NewLogs(t).Logger()); !errors.Is(err, supervisor.ErrBadConfig) {
+		t.Fatalf("missing files: %v; want supervisor.ErrBadConfig", err)
 	}
 }

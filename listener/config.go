@@ -16,14 +16,13 @@ import (
 )
 
 // Errors returned by [Server.Serve]. Configuration errors wrap
-// [ErrBadConfig] and are returned before anything binds.
+// supervisor.ErrBadConfig and are returned before anything binds; a Serve
+// of a Server that is already serving returns an error wrapping
+// supervisor.ErrAlreadyServing.
 var (
-	// ErrBadConfig is wrapped by every configuration error. It is
-	// supervisor.ErrBadConfig, the one value for this across seam.
-	ErrBadConfig = supervisor.ErrBadConfig
-
-	ErrSocketInUse    = errors.New("listener: unix socket in use by a live process")
-	ErrAlreadyServing = errors.New("listener: Serve called while already serving")
+	// ErrSocketInUse means that the unix socket's path is held by a live
+	// process: the Server does not remove a socket someone still serves.
+	ErrSocketInUse = errors.New("listener: unix socket in use by a live process")
 
 	// ErrIdleTimeout is wrapped by the error of a handler's Read on a
 	// connection closed because no byte arrived on it for IdleTimeout.
@@ -31,8 +30,8 @@ var (
 
 	// ErrListenerGone means that the Server's given Listener cannot be
 	// served: its Accept failed for good, or an earlier Serve has served
-	// and closed it. It is services.ErrListenerGone too, so one errors.Is
-	// covers both packages.
+	// and closed it. services.HTTP returns it too, for its own given
+	// Listener.
 	ErrListenerGone = bind.ErrListenerGone
 )
 
@@ -130,7 +129,7 @@ func (s *Server) resolve() (_ config, err error) {
 		slotFreed:        s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
-		return config{}, fmt.Errorf("listener: %w: "+format, append([]any{ErrBadConfig}, args...)...)
+		return config{}, fmt.Errorf("listener: %w: "+format, append([]any{supervisor.ErrBadConfig}, args...)...)
 	}
 	if c.handler == nil {
 		return bad("Handler is nil")

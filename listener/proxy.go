@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pires/go-proxyproto"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // ProxyProtocol is a [Server]'s reading of PROXY protocol headers (v1 and
@@ -77,14 +78,14 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 		if strings.Contains(f, "/") {
 			p, err := netip.ParsePrefix(f)
 			if err != nil {
-				return nil, fmt.Errorf("listener: %w: %w", ErrBadConfig, err)
+				return nil, fmt.Errorf("listener: %w: %w", supervisor.ErrBadConfig, err)
 			}
 			ps = append(ps, p.Masked())
 			continue
 		}
 		a, err := netip.ParseAddr(f)
 		if err != nil {
-			return nil, fmt.Errorf("listener: %w: %w", ErrBadConfig, err)
+			return nil, fmt.Errorf("listener: %w: %w", supervisor.ErrBadConfig, err)
 		}
 		a = a.Unmap()
 		ps = append(ps, netip.PrefixFrom(a, a.BitLen()))

@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // whoami answers with the connection's RemoteAddr, logs a line through
@@ -186,8 +187,8 @@ func TestProxyProtocolConfig(t *testing.T) {
 		{Trusted: []netip.Prefix{{}}},
 	} {
 		s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), ProxyProtocol: p}
-		if err := s.Serve(context.Background()); !errors.Is(err, ErrBadConfig) {
-			t.Errorf("%+v: Serve = %v; want ErrBadConfig", p, err)
+		if err := s.Serve(context.Background()); !errors.Is(err, supervisor.ErrBadConfig) {
+			t.Errorf("%+v: Serve = %v; want supervisor.ErrBadConfig", p, err)
 		}
 	}
 	have, err := ParsePrefixes("10.0.0.0/8, 192.0.2.7,::1,::ffff:192.0.2.8")
@@ -196,8 +197,8 @@ func TestProxyProtocolConfig(t *testing.T) {
 	if err != nil || fmt.Sprint(have) != fmt.Sprint(want) {
 		t.Fatalf("ParsePrefixes = %v, %v; want %v", have, err, want)
 	}
-	if _, err := ParsePrefixes("10.0.0.0/33"); !errors.Is(err, ErrBadConfig) {
-		t.Fatalf("ParsePrefixes of a bad prefix: %v; want ErrBadConfig", err)
+	if _, err := ParsePrefixes("10.0.0.0/33"); !errors.Is(err, supervisor.ErrBadConfig) {
+		t.Fatalf("ParsePrefixes of a bad prefix: %v; want supervisor.ErrBadConfig", err)
 	}
 }
 

@@ -260,7 +260,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	if s.running != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("%w%w", ErrAlreadyServing, bind.DoNotRestart)
+		return fmt.Errorf("%s: %w", errorName(s.String()), supervisor.ErrAlreadyServing)
 	}
 	s.running = &running{acceptor: acc, conns: conns}
 	s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -98,8 +99,8 @@ func TestBadConfigIsRefusedBeforeBinding(t *testing.T) {
 				return net.Listen(network, address)
 			}
 			err := s.Serve(context.Background())
-			if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Serve = %v; want ErrBadConfig mentioning %q", err, tt.want)
+			if !errors.Is(err, supervisor.ErrBadConfig) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Serve = %v; want supervisor.ErrBadConfig mentioning %q", err, tt.want)
 			}
 			if !errors.Is(err, suture.ErrDoNotRestart) {
 				t.Fatal("a config error would be restarted by suture forever")
@@ -118,8 +119,8 @@ func TestAddrAndListenerTogetherIsRefused(t *testing.T) {
 	}
 	defer ln.Close()
 	s := &Server{Addr: "127.0.0.1:0", Listener: ln, Handler: HandlerFunc(echo)}
-	if err := s.Serve(context.Background()); !errors.Is(err, ErrBadConfig) {
-		t.Fatalf("Serve = %v; want ErrBadConfig", err)
+	if err := s.Serve(context.Background()); !errors.Is(err, supervisor.ErrBadConfig) {
+		t.Fatalf("Serve = %v; want supervisor.ErrBadConfig", err)
 	}
 }
 
@@ -170,8 +171,8 @@ func TestGivenListenerFailureEndsServe(t *testing.T) {
 func TestServeTwiceAtOnceIsRefused(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
 	seamtest.Start(t, s)
-	if err := s.Serve(context.Background()); !errors.Is(err, ErrAlreadyServing) || !errors.Is(err, suture.ErrDoNotRestart) {
-		t.Fatalf("second Serve = %v; want ErrAlreadyServing wrapping suture.ErrDoNotRestart", err)
+	if err := s.Serve(context.Background()); !errors.Is(err, supervisor.ErrAlreadyServing) || !errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v; want supervisor.ErrAlreadyServing wrapping suture.ErrDoNotRestart", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // defaultMailbox is an Actor's Mailbox when it is zero.
@@ -249,14 +250,14 @@ func (a *Actor[S, M, R]) Cast(msg M) error {
 // An invalid configuration (nil Handle, negative Mailbox) is logged at
 // error and returned at once, as an error wrapping [ErrBadConfig] (and
 // [ErrNoFunc] for a nil Handle) and suture.ErrDoNotRestart. Serving one
-// Actor twice at once returns an error wrapping [ErrActorServing].
+// Actor twice at once returns an error wrapping supervisor.ErrAlreadyServing.
 func (a *Actor[S, M, R]) Serve(ctx context.Context) (err error) {
 	name := a.String()
 	switch {
 	case a.Handle == nil:
 		err = fmt.Errorf("%w: actor %q has no Handle", ErrNoFunc, name)
 	case a.Mailbox < 0:
-		err = fmt.Errorf("services: %w: actor %q has Mailbox %d; want 0 (the default, %d) or more", ErrBadConfig, name, a.Mailbox, defaultMailbox)
+		err = fmt.Errorf("services: %w: actor %q has Mailbox %d; want 0 (the default, %d) or more", supervisor.ErrBadConfig, name, a.Mailbox, defaultMailbox)
 	}
 	if err != nil {
 		a.Logger.Error().Err(err).Str("service", name).Msg("actor not started")
@@ -274,7 +275,7 @@ func (a *Actor[S, M, R]) Serve(ctx context.Context) (err error) {
 	a.mu.Lock()
 	if a.serving {
 		a.mu.Unlock()
-		return fmt.Errorf("services: actor %q: %w%w", name, ErrActorServing, bind.DoNotRestart)
+		return fmt.Errorf("services: actor %q: %w", name, supervisor.ErrAlreadyServing)
 	}
 	a.serving = true
 	inc.gen = a.gen.Add(1)

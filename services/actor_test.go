@@ -300,8 +300,8 @@ func TestActorBadConfig(t *testing.T) {
 		{Name: "mailbox", Mailbox: -1, Handle: func(context.Context, *int, int) (int, error) { return 0, nil }},
 	} {
 		err := a.Serve(context.Background())
-		if !errors.Is(err, ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
-			t.Errorf("%s: Serve: %v; want ErrBadConfig and ErrDoNotRestart", a, err)
+		if !errors.Is(err, supervisor.ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
+			t.Errorf("%s: Serve: %v; want supervisor.ErrBadConfig and ErrDoNotRestart", a, err)
 		}
 	}
 }
@@ -360,7 +360,7 @@ func TestActorServedTwice(t *testing.T) {
 	a := newCounter(0, &inits)
 	seamtest.Go(t, a)
 	awaitClosed(t, "ready", a.Ready())
-	if err := a.Serve(context.Background()); !errors.Is(err, ErrActorServing) {
-		t.Fatalf("second Serve: %v; want ErrActorServing", err)
+	if err := a.Serve(context.Background()); !errors.Is(err, supervisor.ErrAlreadyServing) {
+		t.Fatalf("second Serve: %v; want supervisor.ErrAlreadyServing", err)
 	}
 }

@@ -4,34 +4,23 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/seamgo/seam/internal/bind"
 	"github.com/seamgo/seam/supervisor"
 )
 
 // Errors returned by the services' Serve methods; test for them with
-// [errors.Is].
+// [errors.Is]. Configuration errors wrap supervisor.ErrBadConfig; an HTTP
+// whose given Listener is spent returns listener.ErrListenerGone; a
+// second Serve of a value still serving returns
+// supervisor.ErrAlreadyServing.
 var (
-	// ErrBadConfig is wrapped by every error about a service's
-	// configuration. Serve returns such an error before it binds or
-	// starts anything.
-	// It is supervisor.ErrBadConfig, the one value for this across seam.
-	ErrBadConfig = supervisor.ErrBadConfig
-
 	// ErrNoHandler means an [HTTP] has neither Handler nor Server.Handler.
 	// Unlike net/http, HTTP never falls back to http.DefaultServeMux. It
 	// wraps ErrBadConfig.
-	ErrNoHandler = fmt.Errorf("services: %w: no handler", ErrBadConfig)
+	ErrNoHandler = fmt.Errorf("services: %w: no handler", supervisor.ErrBadConfig)
 
 	// ErrNoFunc means a [Func] or a [Periodic] has no function to run. It
 	// wraps ErrBadConfig.
-	ErrNoFunc = fmt.Errorf("services: %w: no func", ErrBadConfig)
-
-	// ErrListenerGone means that an [HTTP]'s given Listener cannot be
-	// served: an earlier Serve has served and closed it, so a restarted
-	// service has nothing to serve. Set Addr instead of Listener for a
-	// service that must survive a restart. It is listener.ErrListenerGone
-	// too, so one errors.Is covers both packages.
-	ErrListenerGone = bind.ErrListenerGone
+	ErrNoFunc = fmt.Errorf("services: %w: no func", supervisor.ErrBadConfig)
 )
 
 // Errors of an [Actor]'s Call and Cast.
@@ -51,8 +40,4 @@ var (
 	// return while the actor is not running: before its first start,
 	// between a failure and its restart, and after its stop.
 	ErrActorStopped = errors.New("services: actor not running")
-
-	// ErrActorServing is returned by an Actor's Serve while an earlier
-	// Serve of the same Actor still runs: it was added twice.
-	ErrActorServing = errors.New("services: actor already serving")
 )

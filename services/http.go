@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -110,7 +111,7 @@ func (h *HTTP) config() (httpConfig, error) {
 		tls:     h.Server != nil && h.Server.TLSConfig != nil,
 	}
 	bad := func(format string, args ...any) (httpConfig, error) {
-		return httpConfig{}, fmt.Errorf("services: %w: http %q "+format, append([]any{ErrBadConfig, c.name}, args...)...)
+		return httpConfig{}, fmt.Errorf("services: %w: http %q "+format, append([]any{supervisor.ErrBadConfig, c.name}, args...)...)
 	}
 	if h.Server != nil && h.Server.Handler != nil {
 		c.handler = h.Server.Handler
@@ -274,7 +275,7 @@ func (h *HTTP) Serve(ctx context.Context) error {
 // the address the first bind pinned.
 func (h *HTTP) bind(ctx context.Context, cfg httpConfig) (net.Listener, error) {
 	ln, err := h.sock.Bind(ctx, bind.Target{Network: "tcp", Address: cfg.addr, Listener: h.Listener, Listen: h.listen})
-	if errors.Is(err, ErrListenerGone) {
+	if errors.Is(err, listener.ErrListenerGone) {
 		return nil, fmt.Errorf("services: http %q: %w", cfg.name, err)
 	}
 	if err != nil {

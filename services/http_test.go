@@ -15,7 +15,9 @@ import (
 	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 )
 
 func TestHTTPServesRequest(t *testing.T) {
@@ -303,9 +305,9 @@ func TestHTTPConfigErrors(t *testing.T) {
 	}{
 		{"no handler", &HTTP{Addr: "127.0.0.1:0"}, ErrNoHandler},
 		{"no handler in the template either", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{}}, ErrNoHandler},
-		{"negative DrainTimeout", &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: -time.Second}, ErrBadConfig},
-		{"Addr and Listener", &HTTP{Addr: "127.0.0.1:0", Listener: ln, Handler: hello}, ErrBadConfig},
-		{"TLS without a certificate", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{}}}, ErrBadConfig},
+		{"negative DrainTimeout", &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: -time.Second}, supervisor.ErrBadConfig},
+		{"Addr and Listener", &HTTP{Addr: "127.0.0.1:0", Listener: ln, Handler: hello}, supervisor.ErrBadConfig},
+		{"TLS without a certificate", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{}}}, supervisor.ErrBadConfig},
 		{"valid, for contrast", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: serverTLS}}, nil},
 	}
 	for _, tt := range tests {
@@ -321,7 +323,7 @@ func TestHTTPConfigErrors(t *testing.T) {
 			defer cancel()
 			err := tt.h.Serve(ctx)
 			if tt.want == nil {
-				if errors.Is(err, ErrBadConfig) || !bound {
+				if errors.Is(err, supervisor.ErrBadConfig) || !bound {
 					t.Fatalf("Serve = %v, bound %v; want a bind", err, bound)
 				}
 				return
@@ -506,8 +508,8 @@ func TestHTTPServesGivenListenerOnce(t *testing.T) {
 	}
 
 	err = seamtest.Go(t, h).Wait(t)
-	if !errors.Is(err, ErrListenerGone) || errors.Is(err, suture.ErrDoNotRestart) {
-		t.Fatalf("second Serve = %v, want an error wrapping ErrListenerGone", err)
+	if !errors.Is(err, listener.ErrListenerGone) || errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v, want an error wrapping listener.ErrListenerGone", err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // Periodic runs Job every Interval as a [suture.Service], for the
@@ -76,7 +77,7 @@ func (p *Periodic) Serve(ctx context.Context) error {
 	case p.Job == nil:
 		err = fmt.Errorf("%w: periodic %q", ErrNoFunc, name)
 	case p.Interval <= 0:
-		err = fmt.Errorf("services: %w: periodic %q has Interval %v; want more than 0", ErrBadConfig, name, p.Interval)
+		err = fmt.Errorf("services: %w: periodic %q has Interval %v; want more than 0", supervisor.ErrBadConfig, name, p.Interval)
 	}
 	if err != nil {
 		p.Logger.Error().Err(err).Str("service", name).Msg("periodic not started")

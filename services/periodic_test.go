@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -119,8 +120,8 @@ func TestPeriodicConfigErrors(t *testing.T) {
 		want error
 	}{
 		{"no Func", &Periodic{Interval: time.Second}, ErrNoFunc},
-		{"zero Interval", &Periodic{Job: nop}, ErrBadConfig},
-		{"negative Interval", &Periodic{Job: nop, Interval: -time.Second}, ErrBadConfig},
+		{"zero Interval", &Periodic{Job: nop}, supervisor.ErrBadConfig},
+		{"negative Interval", &Periodic{Job: nop, Interval: -time.Second}, supervisor.ErrBadConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

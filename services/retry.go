@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/internal/latch"
 	"github.com/seamgo/seam/internal/pause"
+	"github.com/seamgo/seam/supervisor"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -108,9 +109,9 @@ type retryConfig struct {
 func (r *Retry) resolve() (retryConfig, error) {
 	switch {
 	case r.Service == nil:
-		return retryConfig{}, fmt.Errorf("services: %w: retry %q has no Service", ErrBadConfig, r.String())
+		return retryConfig{}, fmt.Errorf("services: %w: retry %q has no Service", supervisor.ErrBadConfig, r.String())
 	case r.MinDelay < 0 || r.MaxDelay < 0 || r.Healthy < 0:
-		return retryConfig{}, fmt.Errorf("services: %w: retry %q has a negative MinDelay, MaxDelay or Healthy", ErrBadConfig, r.String())
+		return retryConfig{}, fmt.Errorf("services: %w: retry %q has a negative MinDelay, MaxDelay or Healthy", supervisor.ErrBadConfig, r.String())
 	}
 	c := retryConfig{
 		minDelay: r.MinDelay, maxDelay: r.MaxDelay, healthy: r.Healthy,

@@ -262,8 +262,8 @@ func TestRetryForwards(t *testing.T) {
 func TestRetryBadConfig(t *testing.T) {
 	for _, r := range []*Retry{{}, {Service: newFlaky(0, nil), MinDelay: -1}} {
 		err := r.Serve(context.Background())
-		if !errors.Is(err, ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
-			t.Fatalf("Serve = %v, want ErrBadConfig and ErrDoNotRestart", err)
+		if !errors.Is(err, supervisor.ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
+			t.Fatalf("Serve = %v, want supervisor.ErrBadConfig and ErrDoNotRestart", err)
 		}
 	}
 }

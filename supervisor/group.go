@@ -13,17 +13,9 @@ import (
 	"github.com/seamgo/seam/internal/latch"
 )
 
-// Errors of a [Group].
-var (
-	// ErrStartFailed is wrapped by the error a Group's Serve returns when a
-	// child failed before it was ever ready; see [StartError].
-	ErrStartFailed = errors.New("supervisor: start failed")
-
-	// ErrGroupServing is returned by a Group's Serve while an earlier Serve
-	// of the same Group is still running. It wraps suture.ErrDoNotRestart:
-	// restarting cannot help, the Group was added twice.
-	ErrGroupServing = fmt.Errorf("supervisor: group already serving%w", errDoNotRestart)
-)
+// ErrStartFailed is wrapped by the error a Group's Serve returns when a
+// child failed before it was ever ready; see [StartError].
+var ErrStartFailed = errors.New("supervisor: start failed")
 
 // Defaults for the zero fields of a Group.
 const (
@@ -222,7 +214,7 @@ func (g *Group) resolve() (groupConfig, error) {
 //
 // Serve returns once every child has returned or been abandoned at the end
 // of its share of the budget. It must not be called again before it has
-// returned; a second concurrent call returns [ErrGroupServing].
+// returned; a second concurrent call returns an error wrapping [ErrAlreadyServing].
 func (g *Group) Serve(ctx context.Context) error {
 	cfg, err := g.resolve()
 	if err != nil {
@@ -244,7 +236,7 @@ func (g *Group) begin(cfg groupConfig) (*groupRun, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.serving != nil {
-		return nil, ErrGroupServing
+		return nil, fmt.Errorf("supervisor: group %s: %w", cfg.name, ErrAlreadyServing)
 	}
 	if len(g.everReady) != len(cfg.services) {
 		g.everReady = make([]bool, len(cfg.services))

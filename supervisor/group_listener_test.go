@@ -242,7 +242,7 @@ func TestRunStartFailsOnBadListenerConfig(t *testing.T) {
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
 	err := supervisor.Run(context.Background(), g, supervisor.RunConfig{})
 	var se *supervisor.StartError
-	if !errors.As(err, &se) || se.Path != "app/kv" || !errors.Is(err, listener.ErrBadConfig) {
-		t.Fatalf("Run = %v; want a StartError for app/kv wrapping listener.ErrBadConfig", err)
+	if !errors.As(err, &se) || se.Path != "app/kv" || !errors.Is(err, supervisor.ErrBadConfig) {
+		t.Fatalf("Run = %v; want a StartError for app/kv wrapping supervisor.ErrBadConfig", err)
 	}
 }

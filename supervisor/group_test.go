@@ -309,8 +309,8 @@ func TestGroupServedTwice(t *testing.T) {
 	g := &Group{Services: []suture.Service{a}}
 	serveGroup(t, g)
 	j.expect(t, "start a")
-	if err := g.Serve(context.Background()); !errors.Is(err, ErrGroupServing) || !errors.Is(err, suture.ErrDoNotRestart) {
-		t.Fatalf("second Serve = %v; want ErrGroupServing", err)
+	if err := g.Serve(context.Background()); !errors.Is(err, ErrAlreadyServing) || !errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("second Serve = %v; want ErrAlreadyServing", err)
 	}
 }
 

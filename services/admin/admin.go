@@ -17,11 +17,6 @@ import (
 	"github.com/seamgo/seam/supervisor"
 )
 
-// ErrBadConfig is wrapped by the error Serve returns for a configuration
-// that cannot work. It is supervisor.ErrBadConfig, the one value for this
-// across seam.
-var ErrBadConfig = supervisor.ErrBadConfig
-
 // defaultAddr keeps the admin port off the network unless asked: pprof and
 // the tree tell a lot about the process.
 const defaultAddr = "127.0.0.1:0"
@@ -77,11 +72,11 @@ func (s *Server) BoundAddr() net.Addr { return s.http.BoundAddr() }
 // Serve binds Addr and serves the endpoints until ctx ends, then stops as
 // services.HTTP does: it closes the socket, lets requests in flight finish
 // within its share of the stop budget, and returns nil. A restart binds
-// the same port again. A nil Health is an error wrapping [ErrBadConfig]
+// the same port again. A nil Health is an error wrapping supervisor.ErrBadConfig
 // and suture.ErrDoNotRestart, returned before anything is bound.
 func (s *Server) Serve(ctx context.Context) error {
 	if s.Health == nil {
-		err := fmt.Errorf("admin: %w: %s has no Health", ErrBadConfig, s)
+		err := fmt.Errorf("admin: %w: %s has no Health", supervisor.ErrBadConfig, s)
 		s.Logger.Error().Err(err).Str("service", s.String()).Msg("admin not started")
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
 	}

@@ -221,8 +221,8 @@ func TestPprofOnlyWhenAsked(t *testing.T) {
 
 func TestNoHealth(t *testing.T) {
 	err := (&admin.Server{}).Serve(context.Background())
-	if !errors.Is(err, admin.ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
-		t.Fatalf("have %v, want ErrBadConfig and ErrDoNotRestart", err)
+	if !errors.Is(err, supervisor.ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
+		t.Fatalf("have %v, want supervisor.ErrBadConfig and ErrDoNotRestart", err)
 	}
 }
 
