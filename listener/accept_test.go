@@ -156,7 +156,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 		}
 		return ln, err
 	}
-	s.sleep = pauses.sleep
+	s.hooks.sleep = pauses.sleep
 	addr := seamtest.Start(t, s).Addr
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -203,7 +203,7 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 		}
 		return ln, err
 	}
-	s.sleep = func(ctx context.Context, d time.Duration) bool {
+	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
 		events <- "pause " + d.String()
 		select {
 		case <-proceed:
@@ -240,11 +240,12 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 	mustEcho(t, c, "late")
 }
 
-// The accept backoff pauses with pause.For (tested in its package) unless
-// a test sets its own.
-func TestBackoffPauseIsSet(t *testing.T) {
-	if have, err := (&Server{Handler: HandlerFunc(echo)}).resolve(); err != nil || have.sleep == nil {
-		t.Fatalf("resolve left the pause unset: %v", err)
+// Production's seams are set where a test sets none: the accept backoff
+// pauses with pause.For (tested in its package), and so on.
+func TestHooksResolveToProduction(t *testing.T) {
+	h := hooks{}.resolve()
+	if h.sleep == nil || h.now == nil || h.nofile == nil || h.retireAfter != defaultRetireAfter || h.shards < 1 {
+		t.Fatalf("resolve left a seam unset: %+v", h)
 	}
 }
 
@@ -260,7 +261,7 @@ func TestStopDuringBackoff(t *testing.T) {
 		}
 		return ln, err
 	}
-	s.sleep = func(ctx context.Context, d time.Duration) bool {
+	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
 		close(paused)
 		return pause.For(ctx, d)
 	}
@@ -360,7 +361,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 		binds <- fl
 		return fl, nil
 	}
-	s.sleep = pauses.sleep
+	s.hooks.sleep = pauses.sleep
 	addr := seamtest.Start(t, s).Addr
 	(<-binds).breakNow()
 	seamtest.Recv(t, binds, "the acceptor to bind again")

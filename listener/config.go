@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/seamgo/seam/internal/bind"
-	"github.com/seamgo/seam/internal/pause"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -85,20 +83,14 @@ type config struct {
 	maxConns         int
 	maxPerIP         int
 	idle             time.Duration
-	handshakeTimeout time.Duration    // 0 for none
-	now              func() time.Time // the idle timeout's clock
-	backlog          bool             // Overflow is OverflowBacklog
-	reject           Handler          // nil: a connection over the cap is closed at once
+	handshakeTimeout time.Duration // 0 for none
+	backlog          bool          // Overflow is OverflowBacklog
+	reject           Handler       // nil: a connection over the cap is closed at once
 	rejectWait       time.Duration
 	drain            time.Duration
 	drainSet         bool // DrainTimeout was set, so it bounds a budget's drain too
 	backoffMin       time.Duration
 	backoffMax       time.Duration
-	retireAfter      uint32
-	shards           int
-	sleep            func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
-	nofile           func() (uint64, error)                          // the open-file limit, 0 for none
-	slotFreed        func()                                          // a test's hook, or nil
 }
 
 // resolve validates s and fills in defaults; it is the one place where the
@@ -115,18 +107,12 @@ func (s *Server) resolve() (_ config, err error) {
 		maxPerIP:         s.MaxConnsPerIP,
 		idle:             s.IdleTimeout,
 		handshakeTimeout: s.TLSHandshakeTimeout,
-		now:              s.now,
 		backlog:          s.Overflow == OverflowBacklog,
 		reject:           s.Reject,
 		rejectWait:       s.RejectTimeout,
 		drain:            s.DrainTimeout,
 		backoffMin:       s.AcceptBackoffMin,
 		backoffMax:       s.AcceptBackoffMax,
-		retireAfter:      s.retireAfter,
-		shards:           s.shards,
-		sleep:            s.sleep,
-		nofile:           s.nofile,
-		slotFreed:        s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
 		return config{}, fmt.Errorf("listener: %w: "+format, append([]any{supervisor.ErrBadConfig}, args...)...)
@@ -166,9 +152,6 @@ func (s *Server) resolve() (_ config, err error) {
 	case c.handshakeTimeout < 0:
 		c.handshakeTimeout = 0
 	}
-	if c.now == nil {
-		c.now = time.Now
-	}
 	switch s.Overflow {
 	case OverflowReject, OverflowBacklog:
 	default:
@@ -203,18 +186,6 @@ func (s *Server) resolve() (_ config, err error) {
 		c.listen = func(_ context.Context, network, address string) (net.Listener, error) {
 			return open(network, address)
 		}
-	}
-	if c.retireAfter == 0 {
-		c.retireAfter = defaultRetireAfter
-	}
-	if c.shards <= 0 {
-		c.shards = runtime.GOMAXPROCS(0)
-	}
-	if c.sleep == nil {
-		c.sleep = pause.For
-	}
-	if c.nofile == nil {
-		c.nofile = openFileLimit
 	}
 	if c.proxy, err = s.ProxyProtocol.resolve(); err != nil {
 		return bad("%w", err)
