@@ -18,7 +18,7 @@ func (r *run) bind(ctx context.Context) (net.Listener, error) {
 			return nil, err
 		}
 	}
-	ln, err := r.sock.Bind(ctx, bind.Target{Network: r.network, Address: r.addr, Listener: r.listener, Listen: r.listen})
+	ln, err := r.sock.Bind(ctx, bind.Target{Network: r.network, Address: r.addr, Listener: r.listener, Listen: r.openSocket})
 	if err != nil {
 		return nil, fmt.Errorf("%s: bind: %w", errorName(r.name), err)
 	}

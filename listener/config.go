@@ -20,10 +20,13 @@ import (
 var (
 	// ErrSocketInUse means that the unix socket's path is held by a live
 	// process: the Server does not remove a socket someone still serves.
+	// Serve returns it so that a program can tell another instance
+	// holding the socket from any other failed bind.
 	ErrSocketInUse = errors.New("listener: unix socket in use by a live process")
 
 	// ErrIdleTimeout is wrapped by the error of a handler's Read on a
-	// connection closed because no byte arrived on it for IdleTimeout.
+	// connection closed because no byte arrived on it for IdleTimeout,
+	// so that the handler can tell that end from its client's.
 	ErrIdleTimeout = errors.New("listener: no byte read for IdleTimeout; connection closed")
 
 	// ErrListenerGone means that the Server's given Listener cannot be
@@ -33,13 +36,13 @@ var (
 	ErrListenerGone = bind.ErrListenerGone
 )
 
-// Defaults for the zero values of [Server]'s fields.
+// Defaults for the zero values of Server's fields, which their docs give.
 const (
-	DefaultDrainTimeout        = 5 * time.Second
-	DefaultAcceptBackoffMin    = 5 * time.Millisecond
-	DefaultAcceptBackoffMax    = time.Second
-	DefaultRejectTimeout       = time.Second
-	DefaultTLSHandshakeTimeout = 10 * time.Second
+	defaultDrainTimeout        = 5 * time.Second
+	defaultAcceptBackoffMin    = 5 * time.Millisecond
+	defaultAcceptBackoffMax    = time.Second
+	defaultRejectTimeout       = time.Second
+	defaultTLSHandshakeTimeout = 10 * time.Second
 )
 
 // maxRejecting bounds the rejections answered at once (see
@@ -77,9 +80,9 @@ type config struct {
 	addr             string
 	handler          Handler
 	tls              *tls.Config
-	proxy            *proxyPolicy // nil: no PROXY protocol
-	listener         net.Listener // a given Listener, served instead of binding
-	listen           bind.ListenFunc
+	proxy            *proxyPolicy    // nil: no PROXY protocol
+	listener         net.Listener    // a given Listener, served instead of binding
+	openSocket       bind.ListenFunc // Server.Bind; nil: net.ListenConfig
 	maxConns         int
 	maxPerIP         int
 	idle             time.Duration
@@ -148,7 +151,7 @@ func (s *Server) resolve() (_ config, err error) {
 	}
 	switch {
 	case c.handshakeTimeout == 0:
-		c.handshakeTimeout = DefaultTLSHandshakeTimeout
+		c.handshakeTimeout = defaultTLSHandshakeTimeout
 	case c.handshakeTimeout < 0:
 		c.handshakeTimeout = 0
 	}
@@ -161,29 +164,29 @@ func (s *Server) resolve() (_ config, err error) {
 		return bad("RejectTimeout is %v; want 0 (the default) or more", c.rejectWait)
 	}
 	if c.rejectWait == 0 {
-		c.rejectWait = DefaultRejectTimeout
+		c.rejectWait = defaultRejectTimeout
 	}
 	if c.drain < 0 {
 		return bad("DrainTimeout is %v; want 0 (the default) or more", c.drain)
 	}
 	c.drainSet = c.drain > 0
 	if c.drain == 0 {
-		c.drain = DefaultDrainTimeout
+		c.drain = defaultDrainTimeout
 	}
 	if c.backoffMin < 0 || c.backoffMax < 0 {
 		return bad("accept backoff bounds %v, %v must not be negative", c.backoffMin, c.backoffMax)
 	}
 	if c.backoffMin == 0 {
-		c.backoffMin = DefaultAcceptBackoffMin
+		c.backoffMin = defaultAcceptBackoffMin
 	}
 	if c.backoffMax == 0 {
-		c.backoffMax = max(DefaultAcceptBackoffMax, c.backoffMin)
+		c.backoffMax = max(defaultAcceptBackoffMax, c.backoffMin)
 	}
 	if c.backoffMin > c.backoffMax {
 		return bad("AcceptBackoffMin %v is above AcceptBackoffMax %v", c.backoffMin, c.backoffMax)
 	}
 	if open := s.Bind; open != nil {
-		c.listen = func(_ context.Context, network, address string) (net.Listener, error) {
+		c.openSocket = func(_ context.Context, network, address string) (net.Listener, error) {
 			return open(network, address)
 		}
 	}
