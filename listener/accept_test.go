@@ -94,6 +94,19 @@ func faultyListen(binds chan<- *faultListener) func(network, address string) (ne
 	}
 }
 
+// temporaryFirst is faultyListen with listeners whose first n Accepts
+// fail with a temporary error (EMFILE).
+func temporaryFirst(binds chan<- *faultListener, n int64) func(network, address string) (net.Listener, error) {
+	listen := faultyListen(binds)
+	return func(network, address string) (net.Listener, error) {
+		ln, err := listen(network, address)
+		if err == nil {
+			ln.(*faultListener).temporary.Store(n)
+		}
+		return ln, err
+	}
+}
+
 // An acceptor that fails with a non-temporary error is
 // restarted by the tree, binds the same address again and accepts, while a
 // connection accepted before the fault stays up.
@@ -149,13 +162,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	logs := seamtest.NewLogs(t)
 	var pauses pauseRecorder
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.Logger()}
-	s.Bind = func(network, address string) (net.Listener, error) {
-		ln, err := faultyListen(binds)(network, address)
-		if err == nil {
-			ln.(*faultListener).temporary.Store(burst)
-		}
-		return ln, err
-	}
+	s.Bind = temporaryFirst(binds, burst)
 	s.hooks.sleep = pauses.sleep
 	addr := seamtest.Start(t, s).Addr
 	c, err := net.Dial("tcp", addr.String())
@@ -196,13 +203,7 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 		events <- "served"
 		return echo(ctx, c)
 	})}
-	s.Bind = func(network, address string) (net.Listener, error) {
-		ln, err := faultyListen(binds)(network, address)
-		if err == nil {
-			ln.(*faultListener).temporary.Store(3)
-		}
-		return ln, err
-	}
+	s.Bind = temporaryFirst(binds, 3)
 	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
 		events <- "pause " + d.String()
 		select {
@@ -254,13 +255,7 @@ func TestStopDuringBackoff(t *testing.T) {
 	binds := make(chan *faultListener, 1)
 	paused := make(chan struct{})
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), AcceptBackoffMin: time.Hour, AcceptBackoffMax: time.Hour}
-	s.Bind = func(network, address string) (net.Listener, error) {
-		ln, err := faultyListen(binds)(network, address)
-		if err == nil {
-			ln.(*faultListener).temporary.Store(1)
-		}
-		return ln, err
-	}
+	s.Bind = temporaryFirst(binds, 1)
 	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
 		close(paused)
 		return pause.For(ctx, d)

@@ -9,30 +9,23 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
-// panicky echoes, but panics on the line "panic".
-func panicky(ctx context.Context, c net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
-	defer stop()
-	br := bufio.NewReader(c)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return err
-		}
-		if strings.TrimSpace(line) == "panic" {
-			panic("handler bug")
-		}
-		if _, err := io.WriteString(c, line); err != nil {
-			return err
-		}
+// panicky echoes, but panics on the line "panic" instead of answering it.
+func panicky(ctx context.Context, c net.Conn) error { return echo(ctx, panicOnWrite{c}) }
+
+// panicOnWrite is a connection whose Write of the line "panic" panics.
+type panicOnWrite struct{ net.Conn }
+
+func (c panicOnWrite) Write(p []byte) (int, error) {
+	if strings.TrimSpace(string(p)) == "panic" {
+		panic("handler bug")
 	}
+	return c.Conn.Write(p)
 }
 
 // A handler panic is recovered and logged with its stack and

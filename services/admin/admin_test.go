@@ -118,16 +118,8 @@ func TestMetricsMatchStats(t *testing.T) {
 	if value(t, fams, "seam_listener_accepted_total", map[string]string{"listener": "echo"}) != 2 {
 		t.Error("accepted is not 2")
 	}
-	for name, labels := range map[string]map[string]string{
-		"seam_service_failures_total":    {"supervisor": "app", "service": "echo"},
-		"seam_service_restarts_total":    {"supervisor": "app", "service": "admin"},
-		"seam_supervisor_backoffs_total": {"supervisor": "app"},
-		"seam_supervisor_in_backoff":     {"supervisor": "app"},
-	} {
-		if v := value(t, fams, name, labels); v != 0 {
-			t.Errorf("%s%v = %v before any failure, want 0", name, labels, v)
-		}
-	}
+	wantSupervised(t, fams, "app", "echo", 0)
+	wantSupervised(t, fams, "app", "admin", 0)
 	for _, name := range []string{"seam_ready", "seam_live", "go_goroutines", "process_open_fds"} {
 		if _, ok := fams[name]; !ok {
 			t.Errorf("no %s", name)
@@ -169,16 +161,7 @@ func TestHealthzDuringABackoff(t *testing.T) {
 	}
 	a.want(t, "/readyz", http.StatusOK)
 	fams := a.metrics(t)
-	for name, labels := range map[string]map[string]string{
-		"seam_service_failures_total":    {"supervisor": "jobs", "service": "worker"},
-		"seam_service_restarts_total":    {"supervisor": "jobs", "service": "worker"},
-		"seam_supervisor_backoffs_total": {"supervisor": "jobs"},
-		"seam_supervisor_in_backoff":     {"supervisor": "jobs"},
-	} {
-		if v := value(t, fams, name, labels); v != 1 {
-			t.Errorf("%s%v = %v, want 1", name, labels, v)
-		}
-	}
+	wantSupervised(t, fams, "jobs", "worker", 1)
 	if value(t, fams, "seam_live", nil) != 0 {
 		t.Error("seam_live is not 0 during the backoff")
 	}

@@ -261,3 +261,19 @@ func catch(t *testing.T, sig os.Signal) {
 	signal.Notify(c, sig)
 	t.Cleanup(func() { signal.Stop(c) })
 }
+
+// wantSupervised checks that the failure and restart series of service
+// svc under sup, and the backoff series of sup, are all at want.
+func wantSupervised(t *testing.T, fams map[string]*dto.MetricFamily, sup, svc string, want float64) {
+	t.Helper()
+	for name, labels := range map[string]map[string]string{
+		"seam_service_failures_total":    {"supervisor": sup, "service": svc},
+		"seam_service_restarts_total":    {"supervisor": sup, "service": svc},
+		"seam_supervisor_backoffs_total": {"supervisor": sup},
+		"seam_supervisor_in_backoff":     {"supervisor": sup},
+	} {
+		if v := value(t, fams, name, labels); v != want {
+			t.Errorf("%s%v = %v, want %v", name, labels, v, want)
+		}
+	}
+}
