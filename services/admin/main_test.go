@@ -32,22 +32,8 @@ import (
 
 func TestMain(m *testing.M) { seamtest.Main(m) }
 
-// echo answers each line with itself until the peer leaves or the stop
-// begins.
-func echo(ctx context.Context, conn net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
-	defer stop()
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadBytes('\n')
-		if err != nil {
-			return nil
-		}
-		if _, err := conn.Write(line); err != nil {
-			return err
-		}
-	}
-}
+// echo is the listener's handler: seamtest.Echo.
+var echo = seamtest.Echo
 
 // app is a tree served by supervisor.Run in the background: an admin
 // Server first, then an echo listener, then whatever the test adds.
