@@ -196,11 +196,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer r.cancelHandlers()
 	if err := s.claim(r); err != nil {
 		return err
 	}
 	defer s.unclaim()
-	defer r.cancelHandlers()
 	if err := r.bindFirst(ctx); err != nil {
 		return err
 	}
