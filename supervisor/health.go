@@ -10,38 +10,6 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
-// Phase is where a tree served by [Run] is in its life, as a [Health]
-// records it.
-type Phase int
-
-// The phases of a tree, in the order Run goes through them.
-const (
-	// PhaseStarting: Run has started the root, which is not yet ready.
-	PhaseStarting Phase = iota
-	// PhaseReady: the whole tree is ready (see RunConfig.OnReady) and no
-	// stop was asked.
-	PhaseReady
-	// PhaseLameDuck: a stop was asked and RunConfig.LameDuck runs: the
-	// tree still serves everything, but is no longer ready.
-	PhaseLameDuck
-	// PhaseStopping: the tree's context is cancelled; listeners close
-	// their sockets and drain.
-	PhaseStopping
-	// PhaseStopped: Run has returned.
-	PhaseStopped
-)
-
-var phaseNames = [...]string{"starting", "ready", "lame duck", "stopping", "stopped"}
-
-// String returns the phase in lower case: "starting", "ready", "lame duck",
-// "stopping", "stopped".
-func (p Phase) String() string {
-	if p < 0 || int(p) >= len(phaseNames) {
-		return "unknown"
-	}
-	return phaseNames[p]
-}
-
 // Health is the state of a tree as probes and an admin service need it:
 // the [Phase] that [Run] is in, which supervisors are paused in their
 // failure backoff, the failures and restarts counted per service, and the
@@ -203,6 +171,37 @@ func (h *Health) SupervisorCounts() []SupervisorCount {
 	h.mu.Unlock()
 	slices.SortFunc(out, func(a, b SupervisorCount) int { return cmp.Compare(a.Supervisor, b.Supervisor) })
 	return out
+}
+
+// Tree returns the live tree of the Run that h follows, from its root, or
+// a zero Node before any Run. Each suture supervisor is asked for its
+// services, one round trip to its goroutine, which it answers even while
+// paused or stopping; the rest is read under short locks. The result is a
+// snapshot: a tree changes while it is walked.
+func (h *Health) Tree() Node {
+	h.mu.Lock()
+	root := h.root
+	h.mu.Unlock()
+	if root == nil {
+		return Node{}
+	}
+	w := walker{h: h, seen: map[any]bool{}}
+	return w.node(root, "", "running")
+}
+
+func (h *Health) counted(sup, svc string) (failures, restarts uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c := h.counts[serviceKey{sup, svc}]; c != nil {
+		return c.Failures, c.Restarts
+	}
+	return 0, 0
+}
+
+func (h *Health) pausedNow(name string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.paused[name] > 0
 }
 
 // begin is Run's start: a fresh phase and the root to walk. Backoffs a
