@@ -111,6 +111,36 @@
 // tells the program when the whole tree is ready; a start failure is Run's
 // error.
 //
+// # systemd
+//
+// Under systemd with Type=notify (NOTIFY_SOCKET set, a socket path or an
+// abstract "@" name), Run speaks systemd's notify protocol on its own, as
+// sd_notify(3) does:
+//
+//   - READY=1 once the whole tree is ready, after [RunConfig].OnReady:
+//     systemctl start returns and units ordered after this one start
+//     only then, not when the process merely runs;
+//   - STOPPING=1 at the first stop signal, before the lame duck;
+//   - WATCHDOG=1 every half of WATCHDOG_USEC (WatchdogSec=) from the start
+//     until the stop is asked, when WATCHDOG_PID is unset or names this
+//     process.
+//
+// The watchdog is pinged by Run's own loop, so it says that the process
+// is alive and its supervision answers; it keeps pinging while a
+// supervisor is paused in its failure backoff, since that pause is
+// supervision at work: it ends by itself, and letting systemd kill the
+// process for it would turn an in-process restart into a restart of every
+// service. A tree that cannot come back stays up but not live
+// ([Health.Live]) for probes to report; systemd restarts it when Run
+// returns an error and main exits non-zero (Restart=on-failure).
+//
+// With an Upgrader, READY=1 also carries MAINPID, so that a successor
+// started by an upgrade becomes the unit's main process; give the unit
+// NotifyAccess=all for systemd to accept it from the child. A tree stopped
+// by an upgrade does not send STOPPING=1: the service goes on in the
+// successor. NOTIFY_SOCKET is left in the environment for that successor.
+// Without NOTIFY_SOCKET nothing is sent; on Windows, nothing ever is.
+//
 // # Upgrading in place
 //
 // With [RunConfig].Upgrader set (a *tableflip.Upgrader, or seam's

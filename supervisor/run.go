@@ -45,8 +45,8 @@ type RunConfig struct {
 	// tree is ready: when the channel of root's Ready method is closed (a
 	// [Group] is ready once all its children are), or as soon as root is
 	// started if it has no Ready method, as a *suture.Supervisor has not.
-	// It must not block: start what needs readiness (a readiness probe,
-	// sd_notify) on a goroutine of its own.
+	// It must not block: start what needs readiness on a goroutine of
+	// its own. (Run tells systemd itself; see the package documentation.)
 	OnReady func()
 
 	// Health, if set, follows the tree for probes and the admin service:
