@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
@@ -21,6 +22,11 @@ func (s *Server) binder(c config) func(context.Context) (net.Listener, error) {
 			}
 		}
 		ln, err := s.sock.Bind(ctx, target)
+		var op *net.OpError
+		if errors.As(err, &op) {
+			// It says "listen tcp ...: bind: ..." already: once is enough.
+			return nil, fmt.Errorf("%s: %w", errorName(c.name), err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: bind: %w", errorName(c.name), err)
 		}

@@ -284,9 +284,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer stopAccepting()
 	connsCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelConns()
+	// Logged before the acceptor closes Ready, so that a tree's "tree
+	// ready" never comes before it.
+	log.Info().Str("network", cfg.network).Str("addr", bound).Int("max_conns", cfg.maxConns).Msg("listening")
 	serving := connSups.ServeBackground(connsCtx)
 	accepting := acceptors.ServeBackground(acceptCtx)
-	log.Info().Str("network", cfg.network).Str("addr", bound).Int("max_conns", cfg.maxConns).Msg("listening")
 
 	var result error
 	select {

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/logfield"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/supervisor"
 )
@@ -233,8 +234,10 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	srv := h.newServer(cfg, base, &flight, log)
 	srv.RegisterOnShutdown(cancelRequests)
 
-	h.sock.Serving(ln.Addr())
+	// Logged before Ready closes, so that a tree's "tree ready" never
+	// comes before it.
 	log.Info().Str("addr", ln.Addr().String()).Bool("tls", cfg.tls).Msg("http serving")
+	h.sock.Serving(ln.Addr())
 
 	served := make(chan error, 1)
 	go func() {
@@ -278,6 +281,11 @@ func (h *HTTP) bind(ctx context.Context, cfg httpConfig) (net.Listener, error) {
 	if errors.Is(err, listener.ErrListenerGone) {
 		return nil, fmt.Errorf("services: http %q: %w", cfg.name, err)
 	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		// It says "listen tcp ...: bind: ..." already: once is enough.
+		return nil, fmt.Errorf("services: http %q: %w", cfg.name, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("services: http %q: listen: %w", cfg.name, err)
 	}
@@ -296,12 +304,12 @@ func isClosed(ch <-chan struct{}) bool {
 // drain stops srv: Shutdown for up to timeout, then Close for whatever is
 // left. When it returns, srv's Serve has returned or is about to.
 func drain(srv *http.Server, timeout time.Duration, log zerolog.Logger) {
-	log.Debug().Stringer("drain_timeout", timeout).Msg("http draining")
+	log.Debug().Stringer("drain_timeout", logfield.Duration(timeout)).Msg("http draining")
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	switch err := srv.Shutdown(ctx); {
 	case errors.Is(err, context.DeadlineExceeded):
-		log.Warn().Stringer("drain_timeout", timeout).Msg("http drain timed out; closing the remaining connections")
+		log.Warn().Stringer("drain_timeout", logfield.Duration(timeout)).Msg("http drain timed out; closing the remaining connections")
 	case err != nil:
 		log.Debug().Err(err).Msg("http shutdown: closing the socket")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/logfield"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -98,7 +99,7 @@ func (p *Periodic) Serve(ctx context.Context) error {
 	ticks, stop := newTicker(p.Interval)
 	defer stop()
 
-	log.Debug().Stringer("interval", p.Interval).Msg("periodic started")
+	log.Debug().Stringer("interval", logfield.Duration(p.Interval)).Msg("periodic started")
 	var lastEnd time.Time
 	for {
 		select {
