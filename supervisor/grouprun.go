@@ -98,8 +98,10 @@ func (r *groupRun) serve(ctx context.Context) error {
 		}
 		return err
 	}
-	r.g.ready.Close()
+	// Logged before Ready closes, so that a parent's own ready line
+	// never comes first.
 	r.cfg.log.Info().Int("children", len(r.kids)).Msg("group ready")
+	r.g.ready.Close()
 	for {
 		ex, ok := r.next(ctx)
 		if !ok {
