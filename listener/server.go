@@ -13,6 +13,7 @@ import (
 	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -229,7 +230,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	log := s.Logger.With().Str("listener", cfg.name).Logger()
 	cfg.fitFileLimit(log)
 	spec := suture.Spec{
-		EventHook: supervisor.EventHookFor(ctx, log),
+		EventHook: eventhook.For(ctx, supervisor.EventHook(log)),
 		Timeout:   cfg.drain + stopGrace,
 	}
 	s.counters.maxConns.Store(int64(cfg.maxConns))

@@ -101,9 +101,9 @@ type httpConfig struct {
 	tls     bool
 }
 
-// config fills in the defaults and validates them; it is the one place
-// where both happen. Its errors wrap [ErrBadConfig].
-func (h *HTTP) config() (httpConfig, error) {
+// resolve fills in the defaults and validates them; it is the one place
+// where both happen. Its errors wrap supervisor.ErrBadConfig.
+func (h *HTTP) resolve() (httpConfig, error) {
 	c := httpConfig{
 		name:    h.String(),
 		addr:    h.bindAddr(),
@@ -204,7 +204,7 @@ func (h *HTTP) BoundAddr() net.Addr { return h.sock.Addr() }
 // its connection is aborted as net/http does (panic with
 // [http.ErrAbortHandler]); the server goes on.
 func (h *HTTP) Serve(ctx context.Context) error {
-	cfg, err := h.config()
+	cfg, err := h.resolve()
 	if err != nil {
 		h.Logger.Error().Err(err).Str("service", h.String()).Msg("http not started")
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)

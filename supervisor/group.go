@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/internal/latch"
 )
 
@@ -153,7 +154,7 @@ type groupConfig struct {
 	explicitStop bool
 	log          zerolog.Logger
 	hook         suture.EventHook
-	health       *Health // of the Run above, fed by hook too; may be nil
+	observe      suture.EventHook // the tree's observer (Run's Health), fed by hook too; may be nil
 }
 
 // resolve validates g and fills in defaults: the one place where the zero
@@ -168,7 +169,8 @@ func (g *Group) resolve() (groupConfig, error) {
 		StopTimeout:      g.StopTimeout,
 	}
 	var errs []error
-	if err := shared.Validate(); err != nil {
+	shared, err := shared.resolve()
+	if err != nil {
 		errs = append(errs, fmt.Errorf("group %s: %w", name, err))
 	}
 	for i, s := range g.Services {
@@ -185,7 +187,6 @@ func (g *Group) resolve() (groupConfig, error) {
 	if len(errs) > 0 {
 		return groupConfig{}, errors.Join(errs...)
 	}
-	shared = shared.withDefaults()
 	c := groupConfig{
 		name:         name,
 		services:     append([]suture.Service(nil), g.Services...),
@@ -221,8 +222,8 @@ func (g *Group) Serve(ctx context.Context) error {
 		g.Logger.Error().Err(err).Str("group", g.String()).Msg("group not started")
 		return &StartError{Path: g.String(), Err: err}
 	}
-	cfg.health = healthOf(ctx)
-	cfg.hook = withObserver(cfg.hook, cfg.health)
+	cfg.observe = eventhook.Observer(ctx)
+	cfg.hook = eventhook.Then(cfg.hook, cfg.observe)
 	r, err := g.begin(cfg)
 	if err != nil {
 		return err

@@ -231,8 +231,8 @@ func (r *groupRun) pause(ctx context.Context) bool {
 			// The pause ends without a resume to log, but the
 			// group is no longer paused: a Health must not keep
 			// it so across the group's next Serve.
-			if h := r.cfg.health; h != nil {
-				h.Observe(suture.EventResume{SupervisorName: r.cfg.name})
+			if r.cfg.observe != nil {
+				r.cfg.observe(suture.EventResume{SupervisorName: r.cfg.name})
 			}
 			return false
 		}

@@ -2,11 +2,9 @@ package supervisor
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"sync"
 
-	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -21,8 +19,7 @@ import (
 //
 // Run feeds it: it records the phases, and it hands the Health down the
 // tree's context, so that every [Group] and every listener under the root,
-// at any depth, sends its events to [Health.Observe] besides its logger
-// (see [EventHookFor]). A *suture.Supervisor keeps the hook it was built
+// at any depth, sends its events to [Health.Observe] besides its logger. A *suture.Supervisor keeps the hook it was built
 // with: build it with [Config].Health set, or call Observe from a hook of
 // your own. A child suture supervisor takes its parent's hook when added,
 // so setting it on the root suture supervisor covers its subtree.
@@ -222,34 +219,11 @@ func (h *Health) setPhase(p Phase) {
 	h.phase = p
 }
 
-// healthKey carries the Health of the Run that serves a context.
-type healthKey struct{}
-
-func withHealth(ctx context.Context, h *Health) context.Context {
-	return context.WithValue(ctx, healthKey{}, h)
-}
-
-func healthOf(ctx context.Context) *Health {
-	h, _ := ctx.Value(healthKey{}).(*Health)
-	return h
-}
-
-// EventHookFor returns [EventHook](logger), which also sends every event to
-// the [Health] that [Run] hands down with ctx, if any. It is the hook for a
-// supervisor that a service builds inside its Serve, as listener.Server
-// does for its acceptor and connections, so that their backoffs reach
-// readiness and health probes wherever the service sits in the tree.
-func EventHookFor(ctx context.Context, logger zerolog.Logger) suture.EventHook {
-	return withObserver(EventHook(logger), healthOf(ctx))
-}
-
-// withObserver returns hook, followed by h.Observe when h is set.
-func withObserver(hook suture.EventHook, h *Health) suture.EventHook {
+// observer returns h.Observe as a hook, or nil for a nil Health, so that
+// eventhook.Then adds nothing for a tree without one.
+func (h *Health) observer() suture.EventHook {
 	if h == nil {
-		return hook
+		return nil
 	}
-	return func(ev suture.Event) {
-		hook(ev)
-		h.Observe(ev)
-	}
+	return h.Observe
 }

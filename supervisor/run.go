@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/internal/logfield"
 )
 
@@ -249,7 +250,7 @@ func startTree(ctx context.Context, root suture.Service, cfg RunConfig) *run {
 	r.cancelTree = cancel
 	if r.health != nil {
 		r.health.begin(root)
-		treeCtx = withHealth(treeCtx, r.health)
+		treeCtx = eventhook.WithObserver(treeCtx, r.health.observer())
 	}
 	r.log.Info().Str("supervisor", r.name).Msg("starting")
 	r.served = serveRoot(treeCtx, root)

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/thejerf/suture/v4"
 )
 
 // suture's own defaults. A supervisor built by New leaves zero fields to
 // suture, which fills in these; a Group, which counts its failures itself,
-// takes them in withDefaults so that it tolerates what a suture supervisor
+// takes them in resolve so that it tolerates what a suture supervisor
 // does.
 const (
 	defaultFailureThreshold = 5
@@ -94,9 +95,13 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// withDefaults fills the zero fields of c with suture's defaults, as
-// suture would. A Group uses it; New leaves the zero fields to suture.
-func (c Config) withDefaults() Config {
+// resolve checks c and fills its zero fields with suture's defaults, as
+// suture would. A Group uses it, since it counts its failures itself; New
+// leaves the zero fields to suture.
+func (c Config) resolve() (Config, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
 	if c.FailureThreshold == 0 {
 		c.FailureThreshold = defaultFailureThreshold
 	}
@@ -109,7 +114,7 @@ func (c Config) withDefaults() Config {
 	if c.StopTimeout == 0 {
 		c.StopTimeout = defaultStopTimeout
 	}
-	return c
+	return c, nil
 }
 
 // spec translates c into suture's terms. Zero fields stay zero, and suture
@@ -118,7 +123,7 @@ func (c Config) withDefaults() Config {
 // global logger.
 func (c Config) spec() suture.Spec {
 	return suture.Spec{
-		EventHook:        withObserver(EventHook(c.Logger), c.Health),
+		EventHook:        eventhook.Then(EventHook(c.Logger), c.Health.observer()),
 		FailureThreshold: c.FailureThreshold,
 		FailureDecay:     c.FailureDecay.Seconds(),
 		FailureBackoff:   c.FailureBackoff,

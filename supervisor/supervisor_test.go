@@ -23,7 +23,7 @@ func TestConfigSpecDefaults(t *testing.T) {
 	if spec.FailureThreshold != 0 || spec.FailureDecay != 0 || spec.FailureBackoff != 0 || spec.Timeout != 0 {
 		t.Errorf("zero Config: have %+v, want the zero fields left to suture", spec)
 	}
-	if c := (Config{}).withDefaults(); c.FailureThreshold != 5 || c.FailureDecay != 30*time.Second || c.FailureBackoff != 15*time.Second || c.StopTimeout != 10*time.Second {
+	if c, err := (Config{}).resolve(); err != nil || c.FailureThreshold != 5 || c.FailureDecay != 30*time.Second || c.FailureBackoff != 15*time.Second || c.StopTimeout != 10*time.Second {
 		t.Errorf("a Group's defaults: have %+v, want suture's: threshold 5, decay 30s, backoff 15s, timeout 10s", c)
 	}
 	if spec.EventHook == nil {
