@@ -246,7 +246,7 @@ func (a *Actor[S, M, R]) Cast(msg M) error {
 func (a *Actor[S, M, R]) resolve() (mailbox int, err error) {
 	switch {
 	case a.Handle == nil:
-		return 0, fmt.Errorf("%w: actor %q has no Handle", ErrNoFunc, a.String())
+		return 0, fmt.Errorf("%w: actor %q has no Handle", errNoFunc, a.String())
 	case a.Mailbox < 0:
 		return 0, fmt.Errorf("services: %w: actor %q has Mailbox %d; want 0 (the default, %d) or more", supervisor.ErrBadConfig, a.String(), a.Mailbox, defaultMailbox)
 	case a.Mailbox == 0:
@@ -262,9 +262,9 @@ func (a *Actor[S, M, R]) resolve() (mailbox int, err error) {
 // before Serve returns.
 //
 // An invalid configuration (nil Handle, negative Mailbox) is logged at
-// error and returned at once, as an error wrapping [ErrBadConfig] (and
-// [ErrNoFunc] for a nil Handle) and suture.ErrDoNotRestart. Serving one
-// Actor twice at once returns an error wrapping supervisor.ErrAlreadyServing.
+// error and returned at once, as an error wrapping [supervisor.ErrBadConfig] and
+// suture.ErrDoNotRestart. Serving one Actor twice at once returns an
+// error wrapping [supervisor.ErrAlreadyServing].
 func (a *Actor[S, M, R]) Serve(ctx context.Context) (err error) {
 	name := a.String()
 	size, err := a.resolve()

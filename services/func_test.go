@@ -41,8 +41,8 @@ func TestFuncServeCallsFn(t *testing.T) {
 
 func TestFuncNil(t *testing.T) {
 	err := Func("none", nil).Serve(context.Background())
-	if !errors.Is(err, ErrNoFunc) || err.Error() != `services: invalid configuration: no func: func "none"` {
-		t.Fatalf("Serve of a nil func = %v, want an error wrapping ErrNoFunc", err)
+	if !errors.Is(err, errNoFunc) || err.Error() != `services: invalid configuration: no func: func "none"` {
+		t.Fatalf("Serve of a nil func = %v, want an error wrapping errNoFunc", err)
 	}
 	if errors.Is(err, suture.ErrDoNotRestart) {
 		t.Errorf("a nil func would vanish from the tree without a trace: %v", err)

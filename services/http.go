@@ -118,7 +118,7 @@ func (h *HTTP) resolve() (httpConfig, error) {
 		c.handler = h.Server.Handler
 	}
 	if c.handler == nil {
-		return httpConfig{}, fmt.Errorf("%w: http %q has neither Handler nor Server.Handler", ErrNoHandler, c.name)
+		return httpConfig{}, fmt.Errorf("%w: http %q has neither Handler nor Server.Handler", errNoHandler, c.name)
 	}
 	if h.Listener != nil && h.Addr != "" {
 		return bad("has both Addr (%q) and Listener; set one", h.Addr)
@@ -197,7 +197,7 @@ func (h *HTTP) BoundAddr() net.Addr { return h.sock.Addr() }
 // is returned too, and retried by the supervisor with its backoff.
 //
 // An invalid configuration is logged at error and returned before anything
-// is bound, as an error wrapping [ErrBadConfig] and suture.ErrDoNotRestart:
+// is bound, as an error wrapping [supervisor.ErrBadConfig] and suture.ErrDoNotRestart:
 // restarting cannot fix it, so the supervisor drops the service.
 //
 // A handler that panics has its panic logged at error with the stack, and

@@ -303,8 +303,8 @@ func TestHTTPConfigErrors(t *testing.T) {
 		h    *HTTP
 		want error
 	}{
-		{"no handler", &HTTP{Addr: "127.0.0.1:0"}, ErrNoHandler},
-		{"no handler in the template either", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{}}, ErrNoHandler},
+		{"no handler", &HTTP{Addr: "127.0.0.1:0"}, errNoHandler},
+		{"no handler in the template either", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{}}, errNoHandler},
 		{"negative DrainTimeout", &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: -time.Second}, supervisor.ErrBadConfig},
 		{"Addr and Listener", &HTTP{Addr: "127.0.0.1:0", Listener: ln, Handler: hello}, supervisor.ErrBadConfig},
 		{"TLS without a certificate", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{}}}, supervisor.ErrBadConfig},

@@ -55,7 +55,7 @@ type Periodic struct {
 func (p *Periodic) resolve() (newTicker func(time.Duration) (<-chan time.Time, func()), now func() time.Time, err error) {
 	switch {
 	case p.Job == nil:
-		return nil, nil, fmt.Errorf("%w: periodic %q", ErrNoFunc, p.String())
+		return nil, nil, fmt.Errorf("%w: periodic %q", errNoFunc, p.String())
 	case p.Interval <= 0:
 		return nil, nil, fmt.Errorf("services: %w: periodic %q has Interval %v; want more than 0", supervisor.ErrBadConfig, p.String(), p.Interval)
 	}
@@ -90,9 +90,9 @@ func (p *Periodic) String() string {
 // the supervisor restarts the service.
 //
 // An invalid configuration (nil Job, Interval not above zero) is logged at
-// error and returned at once, as an error wrapping [ErrBadConfig] (and
-// [ErrNoFunc] for a nil Job) and suture.ErrDoNotRestart: restarting cannot
-// fix it, so the supervisor drops the service.
+// error and returned at once, as an error wrapping [supervisor.ErrBadConfig] and
+// suture.ErrDoNotRestart: restarting cannot fix it, so the supervisor
+// drops the service.
 func (p *Periodic) Serve(ctx context.Context) error {
 	name := p.String()
 	newTicker, now, err := p.resolve()

@@ -119,7 +119,7 @@ func TestPeriodicConfigErrors(t *testing.T) {
 		p    *Periodic
 		want error
 	}{
-		{"no Func", &Periodic{Interval: time.Second}, ErrNoFunc},
+		{"no Func", &Periodic{Interval: time.Second}, errNoFunc},
 		{"zero Interval", &Periodic{Job: nop}, supervisor.ErrBadConfig},
 		{"negative Interval", &Periodic{Job: nop, Interval: -time.Second}, supervisor.ErrBadConfig},
 	}

@@ -182,7 +182,7 @@ func (r *Retry) LiveWork() []string {
 //     the count, so that the supervisor restarts the Retry (which starts a
 //     fresh series).
 //
-// A missing Service is an error wrapping [ErrBadConfig] and
+// A missing Service is an error wrapping [supervisor.ErrBadConfig] and
 // suture.ErrDoNotRestart. Serve blocks for as long as Service's Serve and
 // the pauses do; it must not be called concurrently with itself.
 func (r *Retry) Serve(ctx context.Context) error {
