@@ -263,11 +263,10 @@ func TestRunLameDuckContext(t *testing.T) {
 		}()
 		j.expect(t, "start late")
 		cancel()
+		// With an hour's lame duck, a return within seamtest.Wait shows
+		// that there was none.
 		if err := seamtest.Recv(t, done, "Run to return, without a lame duck"); err != nil {
 			t.Fatalf("Run: %v", err)
-		}
-		if len(sink.Events("lame duck: not ready, still serving")) > 0 {
-			t.Error("a tree never ready had a lame duck")
 		}
 	})
 }
