@@ -189,11 +189,7 @@ func TestRunBudgetBoundsDrainTimeout(t *testing.T) {
 // with the child named and the bind's error, and the child started before
 // it is stopped.
 func TestRunStartFailsOnBusyPort(t *testing.T) {
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
+	busy := busyPort(t)
 	stopped := make(chan struct{})
 	first := services.Func("first", func(ctx context.Context) error {
 		<-ctx.Done()
@@ -201,15 +197,27 @@ func TestRunStartFailsOnBusyPort(t *testing.T) {
 		return nil
 	})
 	logs := seamtest.NewLogs(t)
-	ln := &listener.Server{Name: "kv", Addr: busy.Addr().String(), Handler: echo, Logger: logs.Logger()}
+	ln := &listener.Server{Name: "kv", Addr: busy, Handler: echo, Logger: logs.Logger()}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{first, ln}, Logger: logs.Logger()}
-	err = supervisor.Run(context.Background(), g, supervisor.RunConfig{Logger: logs.Logger()})
+	err := supervisor.Run(context.Background(), g, supervisor.RunConfig{Logger: logs.Logger()})
 	var se *supervisor.StartError
 	if !errors.As(err, &se) || se.Path != "app/kv" || !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("Run = %v; want a StartError for app/kv wrapping EADDRINUSE", err)
 	}
 	seamtest.Recv(t, stopped, "the first child to be stopped")
 	checkOneStartFailure(t, err, logs)
+}
+
+// busyPort returns the address of a port that a socket of the test holds
+// until it ends.
+func busyPort(t *testing.T) string {
+	t.Helper()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	return busy.Addr().String()
 }
 
 // checkOneStartFailure checks that a busy port's start failure says
@@ -232,15 +240,10 @@ func checkOneStartFailure(t *testing.T, err error, logs *seamtest.Logs) {
 // services.HTTP on a busy port fails the start as a listener does, its
 // error read as easily.
 func TestRunStartFailsOnBusyHTTPPort(t *testing.T) {
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
 	logs := seamtest.NewLogs(t)
-	h := &services.HTTP{Name: "api", Addr: busy.Addr().String(), Handler: http.NotFoundHandler(), Logger: logs.Logger()}
+	h := &services.HTTP{Name: "api", Addr: busyPort(t), Handler: http.NotFoundHandler(), Logger: logs.Logger()}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{h}, Logger: logs.Logger()}
-	err = supervisor.Run(context.Background(), g, supervisor.RunConfig{Logger: logs.Logger()})
+	err := supervisor.Run(context.Background(), g, supervisor.RunConfig{Logger: logs.Logger()})
 	var se *supervisor.StartError
 	if !errors.As(err, &se) || se.Path != "app/api" || !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("Run = %v; want a StartError for app/api wrapping EADDRINUSE", err)

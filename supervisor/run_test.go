@@ -19,6 +19,18 @@ func startRun(ctx context.Context, root *suture.Supervisor, cfg RunConfig) <-cha
 	return c
 }
 
+// runUntilRunning runs root under Run, stops it once running is closed,
+// and returns Run's result.
+func runUntilRunning(t *testing.T, root *suture.Supervisor, cfg RunConfig, running <-chan struct{}) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := startRun(ctx, root, cfg)
+	seamtest.Recv(t, running, "the service to run")
+	cancel()
+	return seamtest.Recv(t, done, "Run to return")
+}
+
 // wantUnstopped checks that err wraps ErrUnstopped and names each of want,
 // and none of notWant.
 func wantUnstopped(t *testing.T, err error, want []string, notWant []string) {
@@ -133,12 +145,7 @@ func TestRunReportsAbandonedServiceOfChild(t *testing.T) {
 	child.Add(newSleeper("fine"))
 	root.Add(child)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: 2 * seamtest.Wait})
-	seamtest.Recv(t, stuck.running, "stuck to run")
-	cancel()
-	err := seamtest.Recv(t, done, "Run to return")
+	err := runUntilRunning(t, root, RunConfig{ShutdownTimeout: 2 * seamtest.Wait}, stuck.running)
 	wantUnstopped(t, err, []string{"app/child: stuck"}, []string{"fine", "not confirmed"})
 }
 
@@ -153,12 +160,7 @@ func TestRunReportsChildStillStopping(t *testing.T) {
 	root.Add(child)
 	root.Add(newSleeper("fine"))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: seamtest.Wait})
-	seamtest.Recv(t, stuck.running, "stuck to run")
-	cancel()
-	err := seamtest.Recv(t, done, "Run to return")
+	err := runUntilRunning(t, root, RunConfig{ShutdownTimeout: seamtest.Wait}, stuck.running)
 	wantUnstopped(t, err, []string{"app/child: stuck (not confirmed stopped)"}, []string{"fine"})
 }
 
@@ -167,12 +169,7 @@ func TestRunNamesParts(t *testing.T) {
 	kv := partsBlocker{newBlocker(t, "kv"), []string{"acceptor", "conn 127.0.0.1:5555 (id 7)"}}
 	root.Add(kv)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: seamtest.Wait})
-	seamtest.Recv(t, kv.running, "kv to run")
-	cancel()
-	err := seamtest.Recv(t, done, "Run to return")
+	err := runUntilRunning(t, root, RunConfig{ShutdownTimeout: seamtest.Wait}, kv.running)
 	wantUnstopped(t, err, []string{"app: kv", "app/kv: acceptor", "app/kv: conn 127.0.0.1:5555 (id 7)"}, nil)
 }
 
@@ -183,12 +180,7 @@ func TestRunWalksHasSupervisor(t *testing.T) {
 	inner.Add(stuck)
 	root.Add(&wrapped{name: "cache", sup: inner, serve: true})
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := startRun(ctx, root, RunConfig{ShutdownTimeout: 2 * seamtest.Wait})
-	seamtest.Recv(t, stuck.running, "stuck to run")
-	cancel()
-	err := seamtest.Recv(t, done, "Run to return")
+	err := runUntilRunning(t, root, RunConfig{ShutdownTimeout: 2 * seamtest.Wait}, stuck.running)
 	wantUnstopped(t, err, []string{"app/inner: stuck"}, []string{"not confirmed"})
 }
 
