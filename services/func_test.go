@@ -64,7 +64,7 @@ func TestFuncUnderSupervisor(t *testing.T) {
 	}))
 
 	for i, want := range []error{nil, errBoom} {
-		e := nextEvent[suture.EventServiceTerminate](t, ev)
+		e := seamtest.NextEvent[suture.EventServiceTerminate](t, ev)
 		err, _ := e.Err.(error)
 		if e.ServiceName != "worker" || !e.Restarting || !errors.Is(err, want) {
 			t.Errorf("event %d = %v, want worker restarting after %v", i+1, e, want)

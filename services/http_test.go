@@ -273,7 +273,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 	}
 	(<-lns).Close()
 
-	e := nextEvent[suture.EventServiceTerminate](t, ev)
+	e := seamtest.NextEvent[suture.EventServiceTerminate](t, ev)
 	if e.ServiceName != "web" || !e.Restarting {
 		t.Errorf("event = %v, want web restarting", e)
 	}
