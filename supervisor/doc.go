@@ -25,6 +25,16 @@
 // Config.Logger. A child supervisor takes its parent's hook when added, so
 // the root's logger logs the whole tree.
 //
+// Every logger is passed in, never a global. At info, [Run] and a [Group]
+// say when the tree starts, is ready and stops, in the order it happened:
+// a Group is logged ready after each of its children (a listener's
+// "listening"), and Run's "tree ready" after the Group. Their debug lines
+// follow each child's start and stop. zerolog logs every level unless told
+// otherwise, so set the level on the logger you hand in,
+// zerolog.New(os.Stderr).Level(zerolog.InfoLevel), as Run's logLevel
+// example does. Durations are rounded for a reader ("4.2s", "730ms"). The
+// error Run returns is not logged by Run: main logs it, once.
+//
 // # Composing services
 //
 // A [Group] is what a program of several services is built from: it starts
