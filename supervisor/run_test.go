@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,12 @@ func TestRunStopsOnContextCancel(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"level": "info", "reason": "context", "supervisor": "app"})
-	checkFields(t, logLine(t, sink, "stopped"), map[string]any{"level": "info", "supervisor": "app"})
+	stopped := logLine(t, sink, "stopped")
+	checkFields(t, stopped, map[string]any{"level": "info", "supervisor": "app"})
+	// Rounded for a reader, in ASCII: "264us", not "263.851µs".
+	if took, _ := stopped["took"].(string); !regexp.MustCompile(`^[0-9]{1,3}(\.[0-9])?(ns|us|ms|s)$`).MatchString(took) {
+		t.Errorf("took %q, want a rounded duration", took)
+	}
 }
 
 func TestRunRefusesBadInput(t *testing.T) {
