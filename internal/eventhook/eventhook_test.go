@@ -10,8 +10,6 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
-
 // A hook made under a context with an observer calls the hook, then the
 // observer; without one it is the hook alone.
 func TestFor(t *testing.T) {
@@ -34,3 +32,5 @@ func TestFor(t *testing.T) {
 		t.Error("a nil observer was carried")
 	}
 }
+
+func TestMain(m *testing.M) { seamtest.Main(m) }
