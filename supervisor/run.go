@@ -176,7 +176,7 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	if why, err = r.lameDuck(why); err != nil {
 		return err
 	}
-	return r.stopTree(why)
+	return r.report(r.stopTree(why))
 }
 
 // stopReason is why Run stops the tree, carried from the step that saw it
@@ -348,47 +348,62 @@ func (r *run) lameDuck(why stopReason) (stopReason, error) {
 }
 
 // stopTree sets the stop budget, cancels the tree and waits for it to
-// stop, up to cfg.ShutdownTimeout or a further signal, then reports what
-// did not stop.
-func (r *run) stopTree(why stopReason) error {
+// stop, up to cfg.ShutdownTimeout or a further signal. It returns how the
+// wait ended, with what the tree was running when the stop began.
+func (r *run) stopTree(why stopReason) stopOutcome {
 	r.health.setPhase(PhaseStopping)
 	why.fields(r.log.Info()).Str("supervisor", r.name).
 		Stringer("shutdown_timeout", logfield.Duration(r.cfg.ShutdownTimeout)).
 		Msg("stopping")
+	var out stopOutcome
 	start := time.Now()
 	deadline := time.NewTimer(r.cfg.ShutdownTimeout)
 	defer deadline.Stop()
-	var shape *tree
 	if r.sup != nil {
-		shape = snapshot(r.sup)
+		out.shape = snapshot(r.sup)
 	}
 	r.budget.set(start.Add(r.cfg.ShutdownTimeout - reportReserve(r.cfg.ShutdownTimeout)))
 	r.cancelTree()
 
-	var rep reporter
-	var unstoppedWhy string
 	select {
 	case <-r.served:
-		if r.sup != nil {
-			// Root's Serve has returned, so its report is ready at once.
-			sr, _ := r.sup.UnstoppedServiceReport()
-			rep.finished(shape, sr)
-		} else {
-			rep.parts("", r.name, r.root)
-		}
-		if len(rep.out) == 0 {
-			r.log.Info().Str("supervisor", r.name).Stringer("took", logfield.Duration(time.Since(start))).Msg("stopped")
-			return nil
-		}
-		unstoppedWhy = "abandoned after their stop timeout"
+		out.returned, out.took = true, time.Since(start)
 	case <-deadline.C:
-		rep.stillStopping(shape, r.name, r.root)
-		unstoppedWhy = fmt.Sprintf("shutdown timeout %v passed", logfield.Duration(r.cfg.ShutdownTimeout))
+		out.cutShort = fmt.Sprintf("shutdown timeout %v passed", logfield.Duration(r.cfg.ShutdownTimeout))
 	case sig := <-r.signals:
-		rep.stillStopping(shape, r.name, r.root)
-		unstoppedWhy = fmt.Sprintf("%v during the stop", sig)
+		out.cutShort = fmt.Sprintf("%v during the stop", sig)
 	}
-	return unstoppedError(r.log, unstoppedWhy, rep.out)
+	return out
+}
+
+// stopOutcome is how the wait for the tree's stop ended.
+type stopOutcome struct {
+	shape    *tree         // a supervisor root's tree when the stop began
+	returned bool          // root's Serve returned
+	took     time.Duration // until it returned
+	cutShort string        // why the wait ended first, if root had not returned
+}
+
+// report returns nil when every service stopped, and otherwise logs each
+// one that did not and returns the error naming them.
+func (r *run) report(out stopOutcome) error {
+	var rep reporter
+	if !out.returned {
+		rep.stillStopping(out.shape, r.name, r.root)
+		return unstoppedError(r.log, out.cutShort, rep.out)
+	}
+	if r.sup != nil {
+		// Root's Serve has returned, so its report is ready at once.
+		sr, _ := r.sup.UnstoppedServiceReport()
+		rep.finished(out.shape, sr)
+	} else {
+		rep.parts("", r.name, r.root)
+	}
+	if len(rep.out) > 0 {
+		return unstoppedError(r.log, "abandoned after their stop timeout", rep.out)
+	}
+	r.log.Info().Str("supervisor", r.name).Stringer("took", logfield.Duration(out.took)).Msg("stopped")
+	return nil
 }
 
 // closedChan stands for the readiness of a root without a Ready method.
