@@ -432,20 +432,6 @@ func serveRoot(ctx context.Context, root suture.Service) <-chan error {
 	return c
 }
 
-// stillStopping adds what a root that has not returned may still run: the
-// snapshot of a supervisor, or the report of a group or the parts of a
-// service.
-func (r *reporter) stillStopping(shape *tree, name string, root suture.Service) {
-	if shape != nil {
-		r.stopping(shape)
-		return
-	}
-	if _, ok := root.(*Group); !ok {
-		r.out = append(r.out, unstopped{name: name, unconfirmed: true})
-	}
-	r.parts("", name, root)
-}
-
 // endedAlone is Run's error for a tree that stopped before it was asked
 // to: root's own, with what its supervisors abandoned.
 func (r *run) endedAlone(err error) error {
