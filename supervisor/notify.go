@@ -33,6 +33,7 @@ type notifier struct {
 	addr    *net.UnixAddr // nil: no service manager to tell
 	period  time.Duration // between watchdog pings; 0: no watchdog
 	mainPID bool          // send MAINPID with READY, for an upgrade's successor
+	failing bool          // the last send failed: its failure was logged
 }
 
 // newNotifier reads the environment a service manager sets: NOTIFY_SOCKET,
@@ -97,7 +98,8 @@ func (n *notifier) ready() {
 // send sends one state. A socket is dialled for each, as sd_notify does,
 // so that a service manager re-executed meanwhile still gets it. A
 // failure is logged and otherwise ignored: the tree serves on whether the
-// manager hears of it or not.
+// manager hears of it or not. Only the first of a run of failures is
+// logged, so that a missing socket does not log every watchdog ping.
 func (n *notifier) send(state string) {
 	if n.addr == nil {
 		return
@@ -107,7 +109,11 @@ func (n *notifier) send(state string) {
 		_, err = c.Write([]byte(state))
 		c.Close()
 	}
-	if err != nil {
+	switch {
+	case err != nil && !n.failing:
 		n.log.Warn().Err(err).Str("state", state).Msg("cannot notify the service manager")
+	case err == nil && n.failing:
+		n.log.Info().Str("state", state).Msg("the service manager is notified again")
 	}
+	n.failing = err != nil
 }

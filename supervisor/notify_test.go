@@ -206,6 +206,28 @@ func TestNotifyUpgrade(t *testing.T) {
 	}
 }
 
+// A socket that is gone is logged once, not at every ping, and its return
+// once.
+func TestNotifyFailureLoggedOnce(t *testing.T) {
+	m := newManager(t, false)
+	logs := seamtest.NewLogs(t)
+	n := &notifier{log: logs.Logger(), addr: &net.UnixAddr{Name: m.addr.Name + ".gone", Net: "unixgram"}}
+	for range 3 {
+		n.send("WATCHDOG=1")
+	}
+	n.addr = m.addr
+	n.send("WATCHDOG=1")
+	if s := m.next(); s != "WATCHDOG=1" {
+		t.Errorf("sent %q, want WATCHDOG=1", s)
+	}
+	if have := len(logs.Events("cannot notify the service manager")); have != 1 {
+		t.Errorf("%d failure lines for 3 failures in a row, want 1", have)
+	}
+	if have := len(logs.Events("notified again")); have != 1 {
+		t.Errorf("%d lines for the recovery, want 1", have)
+	}
+}
+
 func TestWatchdogPeriod(t *testing.T) {
 	for _, tc := range []struct {
 		usec, pid string
