@@ -300,13 +300,10 @@ func (g *Group) report() []unstopped {
 	return r.report()
 }
 
-// errDoNotRestart and errTerminateTree let suture's sentinels ride along in
-// an error chain, so that suture acts on them, without adding their text
-// to the message.
-var (
-	errDoNotRestart  = wrapOnly{suture.ErrDoNotRestart}
-	errTerminateTree = wrapOnly{suture.ErrTerminateSupervisorTree}
-)
+// errTerminateTree lets suture's sentinel ride along in a StartError's
+// chain, so that suture acts on it, without adding its text to the
+// message.
+var errTerminateTree = wrapOnly{suture.ErrTerminateSupervisorTree}
 
 type wrapOnly struct{ err error }
 
