@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -67,6 +68,9 @@ func watchdogPeriod(usec, pid string, self int) time.Duration {
 			return 0
 		}
 	}
+	// A timeout beyond time.Duration's range (292 years) is one that
+	// never passes: keep it from wrapping into a short one.
+	us = min(us, int64(math.MaxInt64/time.Microsecond))
 	return max(time.Duration(us)*time.Microsecond/2, time.Microsecond)
 }
 
