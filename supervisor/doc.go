@@ -133,7 +133,8 @@
 //   - STOPPING=1 at the first stop signal, before the lame duck;
 //   - WATCHDOG=1 every half of WATCHDOG_USEC (WatchdogSec=) from the start
 //     until the stop is asked, when WATCHDOG_PID is unset or names this
-//     process.
+//     process: systemd checks the watchdog only while the unit runs, and
+//     a stop is bounded by TimeoutStopSec instead.
 //
 // The watchdog is pinged by Run's own loop, so it says that the process
 // is alive and its supervision answers; it keeps pinging while a
