@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/thejerf/suture/v4"
 )
 
 // manager is the service manager's end of the notify protocol: a unix
@@ -93,20 +94,23 @@ type neverReady struct{ *sleeper }
 
 func (neverReady) Ready() <-chan struct{} { return make(chan struct{}) }
 
-// runUntilCancel runs Run on root and returns the cancel that stops it and
-// the channel its result arrives on.
-func runUntilCancel(t *testing.T, root *sleeper, wrap func(*sleeper) any, cfg RunConfig) (context.CancelFunc, <-chan error) {
+// runToStop runs Run on root until the test calls the stop it returns,
+// which waits for Run to return nil. root's running says it started.
+func runToStop(t *testing.T, root suture.Service, running <-chan struct{}, cfg RunConfig) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	done := make(chan error, 1)
-	svc := wrap(root).(interface{ Serve(context.Context) error })
-	go func() { done <- Run(ctx, svc, cfg) }()
-	seamtest.Recv(t, root.running, "the root to run")
-	return cancel, done
+	go func() { done <- Run(ctx, root, cfg) }()
+	seamtest.Recv(t, running, "the root to run")
+	return func() {
+		t.Helper()
+		cancel()
+		if err := seamtest.Recv(t, done, "Run to return"); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	}
 }
-
-func asIs(s *sleeper) any { return s }
 
 func TestNotifyReadyWatchdogStopping(t *testing.T) {
 	for _, abstract := range []bool{false, true} {
@@ -118,12 +122,13 @@ func TestNotifyReadyWatchdogStopping(t *testing.T) {
 			t.Setenv("WATCHDOG_USEC", "2000") // a ping every millisecond
 			t.Setenv("WATCHDOG_PID", strconv.Itoa(os.Getpid()))
 			h := &Health{}
-			cancel, done := runUntilCancel(t, newSleeper("app"), asIs, RunConfig{Health: h})
+			root := newSleeper("app")
+			stop := runToStop(t, root, root.running, RunConfig{Health: h})
 
 			if s := m.next(); s != "READY=1" {
 				t.Fatalf("first notification %q, want READY=1", s)
 			}
-			if p := h.Phase(); p != PhaseReady && p != PhaseStopped {
+			if p := h.Phase(); p != PhaseReady {
 				t.Errorf("READY=1 sent in phase %v, want it once the tree is ready", p)
 			}
 			for range 2 {
@@ -131,19 +136,14 @@ func TestNotifyReadyWatchdogStopping(t *testing.T) {
 					t.Fatalf("notification %q while the tree serves, want WATCHDOG=1", s)
 				}
 			}
-			cancel()
-			if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			stop()
 			rest := m.rest()
 			i := slices.Index(rest, "STOPPING=1")
 			if i < 0 {
 				t.Fatalf("after the stop, sent %q: no STOPPING=1", rest)
 			}
-			for _, s := range rest[i+1:] {
-				if s != "STOPPING=1" || slices.Contains(rest[:i], "READY=1") {
-					t.Errorf("sent %q after STOPPING=1 (all: %q)", s, rest)
-				}
+			if len(rest) > i+1 {
+				t.Errorf("sent %q after STOPPING=1", rest[i+1:])
 			}
 			for _, s := range rest[:i] {
 				if s != "WATCHDOG=1" {
@@ -159,11 +159,8 @@ func TestNotifyReadyWatchdogStopping(t *testing.T) {
 func TestNotifyNoReadyBeforeTheTreeIsReady(t *testing.T) {
 	m := newManager(t, false)
 	t.Setenv("WATCHDOG_USEC", "")
-	cancel, done := runUntilCancel(t, newSleeper("app"), func(s *sleeper) any { return neverReady{s} }, RunConfig{})
-	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	root := newSleeper("app")
+	runToStop(t, neverReady{root}, root.running, RunConfig{})()
 	if have := m.rest(); !slices.Equal(have, []string{"STOPPING=1"}) {
 		t.Errorf("sent %q, want only STOPPING=1", have)
 	}
@@ -174,11 +171,8 @@ func TestNotifyNothingWithoutSocket(t *testing.T) {
 	m := newManager(t, false)
 	os.Unsetenv("NOTIFY_SOCKET") // t.Setenv restores it
 	t.Setenv("WATCHDOG_USEC", "1000")
-	cancel, done := runUntilCancel(t, newSleeper("app"), asIs, RunConfig{})
-	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	root := newSleeper("app")
+	runToStop(t, root, root.running, RunConfig{})()
 	if have := m.rest(); len(have) > 0 {
 		t.Errorf("sent %q without NOTIFY_SOCKET", have)
 	}
