@@ -286,6 +286,30 @@ func (g *Group) String() string {
 	return "group"
 }
 
+// childView is one child of a Group as the live tree shows it.
+type childView struct {
+	svc   suture.Service
+	state string // as Node.State has it
+}
+
+// children returns the name under which g's children run and each child
+// in start order: with the states its running Serve holds, or "stopped"
+// when it is not serving.
+func (g *Group) children() (name string, kids []childView) {
+	g.mu.Lock()
+	r := g.serving
+	g.mu.Unlock()
+	if r == nil {
+		for _, svc := range g.Services {
+			if svc != nil {
+				kids = append(kids, childView{svc, "stopped"})
+			}
+		}
+		return g.String(), kids
+	}
+	return r.cfg.name, r.children()
+}
+
 // report returns what did not stop, with paths from the group's name: the
 // children abandoned by the last stop once Serve has returned; while it
 // runs, the children abandoned so far and those still running, not

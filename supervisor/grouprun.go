@@ -450,6 +450,26 @@ func (r *groupRun) stopOne(m *member, deadline time.Time) {
 	}
 }
 
+// children is Group.children while Serve runs.
+func (r *groupRun) children() []childView {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]childView, len(r.kids))
+	for i, m := range r.kids {
+		state := "down"
+		switch {
+		case m.running:
+			state = "running"
+		case m.stopping:
+			state = "stopping"
+		case m.finished:
+			state = "finished"
+		}
+		out[i] = childView{m.svc, state}
+	}
+	return out
+}
+
 // report is Group.report while Serve runs: what was abandoned so far, and
 // the children still running or stopping as not confirmed stopped.
 func (r *groupRun) report() []unstopped {

@@ -80,39 +80,12 @@ func (w *walker) supervisorState(name, state string) string {
 	return state
 }
 
-// group describes g's children, with the states its running Serve holds.
+// group describes g's children, in the states its running Serve holds.
 func (w *walker) group(g *Group) []Node {
-	g.mu.Lock()
-	r := g.serving
-	g.mu.Unlock()
-	name := g.String()
-	if r == nil {
-		out := make([]Node, 0, len(g.Services))
-		for _, svc := range g.Services {
-			if svc != nil {
-				out = append(out, w.node(svc, name, "stopped"))
-			}
-		}
-		return out
-	}
-	states := make([]string, len(r.kids))
-	r.mu.Lock()
-	for i, m := range r.kids {
-		switch {
-		case m.running:
-			states[i] = "running"
-		case m.stopping:
-			states[i] = "stopping"
-		case m.finished:
-			states[i] = "finished"
-		default:
-			states[i] = "down"
-		}
-	}
-	r.mu.Unlock()
-	out := make([]Node, len(r.kids))
-	for i, m := range r.kids {
-		out[i] = w.node(m.svc, r.cfg.name, states[i])
+	name, kids := g.children()
+	out := make([]Node, len(kids))
+	for i, k := range kids {
+		out[i] = w.node(k.svc, name, k.state)
 	}
 	return out
 }
