@@ -153,6 +153,12 @@ func TestGroupChildEndsForGood(t *testing.T) {
 	j.expect(t, "start a", "start b", "start c")
 	b.failWith(t, fmt.Errorf("done: %w", suture.ErrDoNotRestart))
 	j.expect(t, "fail b", "return b")
+	// The journal says b returned, not that the group has seen it: wait
+	// for the group to mark it finished before a fails.
+	seamtest.Eventually(t, "b to be finished", func() bool {
+		_, kids := g.children()
+		return kids[1].state == "finished"
+	})
 	// A rest-for-one restart after a's failure skips the finished b.
 	a.failWith(t, errBoom)
 	j.expect(t, "fail a", "return a", "stop c", "return c", "start a", "start c")
