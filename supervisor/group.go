@@ -219,7 +219,8 @@ func (g *Group) resolve() (groupConfig, error) {
 func (g *Group) Serve(ctx context.Context) error {
 	cfg, err := g.resolve()
 	if err != nil {
-		g.Logger.Error().Err(err).Str("group", g.String()).Msg("group not started")
+		// Not logged: a StartError always reaches the caller of the
+		// root (Run's, main), which logs it once.
 		return &StartError{Path: g.String(), Err: err}
 	}
 	cfg.observe = eventhook.Observer(ctx)

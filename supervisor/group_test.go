@@ -318,6 +318,22 @@ func TestGroupBadConfig(t *testing.T) {
 	}
 }
 
+// A bad configuration under Run reaches main as Run's error, and nothing
+// logs it on the way: main logs it once.
+func TestGroupBadConfigUnderRunIsNotLogged(t *testing.T) {
+	logs := seamtest.NewLogs(t)
+	g := &Group{Name: "app", Strategy: 9, Logger: logs.Logger()}
+	err := Run(context.Background(), g, RunConfig{Logger: logs.Logger()})
+	if !errors.Is(err, ErrBadConfig) {
+		t.Fatalf("Run = %v; want ErrBadConfig", err)
+	}
+	for _, line := range logs.Events("") {
+		if line["level"] == "error" {
+			t.Errorf("logged before Run returned it: %v", line)
+		}
+	}
+}
+
 func TestGroupServedTwice(t *testing.T) {
 	j := newJournal()
 	a := newKid(j, "a")
