@@ -130,7 +130,8 @@
 //   - READY=1 once the whole tree is ready, after [RunConfig].OnReady:
 //     systemctl start returns and units ordered after this one start
 //     only then, not when the process merely runs;
-//   - STOPPING=1 at the first stop signal, before the lame duck;
+//   - STOPPING=1 when the stop is asked (the first signal, or ctx's end),
+//     before the lame duck;
 //   - WATCHDOG=1 every half of WATCHDOG_USEC (WatchdogSec=) from the start
 //     until the stop is asked, when WATCHDOG_PID is unset or names this
 //     process: systemd checks the watchdog only while the unit runs, and
@@ -141,9 +142,9 @@
 // supervisor is paused in its failure backoff, since that pause is
 // supervision at work: it ends by itself, and letting systemd kill the
 // process for it would turn an in-process restart into a restart of every
-// service. A tree that cannot come back stays up but not live
-// ([Health.Live]) for probes to report; systemd restarts it when Run
-// returns an error and main exits non-zero (Restart=on-failure).
+// service. Probes still see the pause: [Health.Live] is false while it
+// lasts. A tree that cannot recover ends Run with an error, and systemd
+// restarts the process when main exits non-zero (Restart=on-failure).
 //
 // With an Upgrader, READY=1 also carries MAINPID, so that a successor
 // started by an upgrade becomes the unit's main process; give the unit
