@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -163,6 +164,36 @@ func TestNotifyNoReadyBeforeTheTreeIsReady(t *testing.T) {
 	runToStop(t, neverReady{root}, root.running, RunConfig{})()
 	if have := m.rest(); !slices.Equal(have, []string{"STOPPING=1"}) {
 		t.Errorf("sent %q, want only STOPPING=1", have)
+	}
+}
+
+// STOPPING=1 goes at the first signal, before the lame duck: systemd
+// knows the unit is stopping while it still serves.
+func TestNotifyStoppingBeforeTheLameDuck(t *testing.T) {
+	m := newManager(t, false)
+	t.Setenv("WATCHDOG_USEC", "")
+	h := &Health{}
+	cfg, caught := notifiedConfig(RunConfig{Health: h, LameDuck: time.Hour})
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), newSleeper("app"), cfg) }()
+	seamtest.Recv(t, caught, "Run to catch signals")
+	if s := m.next(); s != "READY=1" {
+		t.Fatalf("first notification %q, want READY=1", s)
+	}
+	kill(t, syscall.SIGTERM)
+	if s := m.next(); s != "STOPPING=1" {
+		t.Fatalf("notification %q at the signal, want STOPPING=1", s)
+	}
+	// Only the second signal can end the hour's lame duck.
+	if p := h.Phase(); p >= PhaseStopping {
+		t.Errorf("STOPPING=1 sent in phase %v, want it before the lame duck ends", p)
+	}
+	kill(t, syscall.SIGTERM) // ends the lame duck
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if have := m.rest(); len(have) > 0 {
+		t.Errorf("sent %q after STOPPING=1", have)
 	}
 }
 
