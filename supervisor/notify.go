@@ -21,7 +21,7 @@ import (
 //
 // The protocol is a few lines, so it is written here rather than taken
 // from github.com/coreos/go-systemd/v22/daemon: the root module keeps to
-// its chosen dependencies, and the two calls Run needs gain nothing from a
+// its chosen dependencies, and the three states Run sends gain nothing from a
 // module built for many more.
 //
 // NOTIFY_SOCKET stays in the environment, unlike sd_notify's
