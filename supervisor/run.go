@@ -153,8 +153,10 @@ func (c RunConfig) resolve() (RunConfig, error) {
 // a [*StartError] (wrapping [ErrStartFailed]) when a Group's child failed
 // before it was ever ready, as a port already in use; otherwise, as when a
 // service returned [suture.ErrTerminateSupervisorTree], an error wrapping
-// root's. Run does not log the error it returns, so that main, which logs
-// it, logs it once.
+// root's. A root that returns nil on its own finished its work (a [Group]
+// whose significant children ended, see [AutoShutdown]): Run then returns
+// nil, or the report of what it abandoned. Run does not log the error it
+// returns, so that main, which logs it, logs it once.
 //
 // Under systemd, Run also tells the service manager when the tree is
 // ready, when it stops and that it is alive; see the package
@@ -435,7 +437,11 @@ func serveRoot(ctx context.Context, root suture.Service) <-chan error {
 // endedAlone is Run's error for a tree that stopped before it was asked
 // to: root's own, with what its supervisors abandoned.
 func (r *run) endedAlone(err error) error {
-	if !errors.Is(err, ErrStartFailed) {
+	if err == nil {
+		// The root finished its work: a Group whose significant
+		// children ended (AutoShutdown), a job run as the root.
+		r.log.Info().Str("root", r.name).Msg("tree ended on its own")
+	} else if !errors.Is(err, ErrStartFailed) {
 		err = fmt.Errorf("supervisor: %s ended before a stop was asked: %w", r.name, err)
 	}
 	var rep reporter
