@@ -172,7 +172,7 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	r := startTree(ctx, root, cfg)
 	defer r.close()
 	why, err := r.waitForStop()
-	if err != nil {
+	if err != nil || why.what == "ended" {
 		return err
 	}
 	if why, err = r.lameDuck(why); err != nil {
@@ -280,7 +280,7 @@ func (r *run) waitForStop() (stopReason, error) {
 	for why.what == "" {
 		select {
 		case err := <-r.served:
-			return why, r.endedAlone(err)
+			return stopReason{what: "ended"}, r.endedAlone(err)
 		case <-r.ready:
 			r.ready = nil
 			r.markReady()
