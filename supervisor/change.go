@@ -10,16 +10,18 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
-// Errors of [Group.Add], [Group.Remove] and [Group.Restart].
+// Errors of [Group.Add], [Group.Remove] and [Group.Restart]. As the errors
+// of errors.go, their texts have no prefix: the error that wraps one says
+// "supervisor: group app: restart db: no such child".
 var (
 	// ErrUnknownChild: no child of the group has that name.
-	ErrUnknownChild = errors.New("supervisor: no such child")
+	ErrUnknownChild = errors.New("no such child")
 	// ErrDuplicateChild: a child of the group already has that name
 	// (Add), or two children share it, so that it names neither
 	// (Remove, Restart).
-	ErrDuplicateChild = errors.New("supervisor: duplicate child name")
+	ErrDuplicateChild = errors.New("duplicate child name")
 	// ErrNotRunning: the group is not serving, or is stopping.
-	ErrNotRunning = errors.New("supervisor: group not running")
+	ErrNotRunning = errors.New("group not running")
 )
 
 // change is one change asked of a running group, made on its goroutine.
@@ -116,7 +118,7 @@ func (g *Group) ask(what Change, name string, take func(*groupRun) (*member, err
 	r := g.serving
 	g.mu.Unlock()
 	if r == nil {
-		return fmt.Errorf("group %s: %s %s: %w", g.String(), what.verb(), name, ErrNotRunning)
+		return fmt.Errorf("supervisor: group %s: %s %s: %w", g.String(), what.verb(), name, ErrNotRunning)
 	}
 	r.mu.Lock()
 	var m *member
@@ -129,7 +131,7 @@ func (g *Group) ask(what Change, name string, take func(*groupRun) (*member, err
 	}
 	r.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("group %s: %s %s: %w", r.cfg.name, what.verb(), name, err)
+		return fmt.Errorf("supervisor: group %s: %s %s: %w", r.cfg.name, what.verb(), name, err)
 	}
 	select {
 	case r.wake <- struct{}{}:
