@@ -86,7 +86,9 @@ func (e *StartError) Unwrap() []error {
 // FailureDecay, restarts wait FailureBackoff. A child that returns an error
 // wrapping suture.ErrDoNotRestart ends for good; one that returns an error
 // wrapping suture.ErrTerminateSupervisorTree stops the group, which returns
-// that error.
+// that error. A child wrapped in [Transient] or [Temporary] follows OTP's
+// restart types instead, and [Significant] children can end the group
+// (AutoShutdown); see the package documentation.
 //
 // # Stopping
 //

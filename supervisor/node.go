@@ -21,7 +21,8 @@ type Node struct {
 	//   - "down": a Group's child not running: not started yet, or
 	//     waiting for its restart;
 	//   - "finished": a Group's child that ended for good
-	//     (suture.ErrDoNotRestart);
+	//     (suture.ErrDoNotRestart, a transient child's normal end), until
+	//     a restart starts it again;
 	//   - "stopped": a child of a group that is not serving.
 	State string `json:"state"`
 	// Failures and Restarts are the counts of [ServiceCount] for this
