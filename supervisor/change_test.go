@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/seamgo/seam/internal/eventhook"
@@ -32,7 +33,7 @@ func nextChange(t *testing.T, events *seamtest.Events) EventChildChanged {
 func treeStates(h *Health) []string {
 	var out []string
 	for _, n := range h.Tree().Children {
-		out = append(out, n.Name+" "+n.State)
+		out = append(out, strings.TrimSpace(n.Name+" "+n.State+" "+n.Restart))
 	}
 	return out
 }
@@ -45,12 +46,12 @@ func TestGroupAdd(t *testing.T) {
 	stop, events, h := serveWithHealth(t, g)
 	j.expect(t, "start a", "start b")
 	seamtest.Recv(t, g.Ready(), "the group to be ready")
-	if err := g.Add(d); err != nil {
+	if err := g.Add(Transient(d)); err != nil {
 		t.Fatalf("Add: %v", err)
 	}
 	j.expect(t, "start d")
-	// Shown as soon as it is taken, ready or not.
-	if have, want := treeStates(h), []string{"a running", "b running", "d running"}; !slices.Equal(have, want) {
+	// Shown as soon as it is taken, ready or not, with its type.
+	if have, want := treeStates(h), []string{"a running", "b running", "d running transient"}; !slices.Equal(have, want) {
 		t.Errorf("tree %q, want %q", have, want)
 	}
 	d.setReady()

@@ -296,8 +296,9 @@ func (g *Group) String() string {
 
 // childView is one child of a Group as the live tree shows it.
 type childView struct {
-	svc   suture.Service
-	state string // as Node.State has it
+	svc     suture.Service
+	state   string // as Node.State has it
+	restart restartType
 }
 
 // children returns the name under which g's children run and each child
@@ -309,8 +310,8 @@ func (g *Group) children() (name string, kids []childView) {
 	g.mu.Unlock()
 	if r == nil {
 		for _, svc := range g.Services {
-			if svc != nil {
-				kids = append(kids, childView{specOf(svc).svc, "stopped"})
+			if sp := specOf(svc); sp.svc != nil {
+				kids = append(kids, childView{sp.svc, "stopped", sp.restart})
 			}
 		}
 		return g.String(), kids

@@ -598,7 +598,7 @@ func (r *groupRun) children() []childView {
 		case m.finished:
 			state = "finished"
 		}
-		out[i] = childView{m.svc, state}
+		out[i] = childView{m.svc, state, m.restart}
 	}
 	return out
 }

@@ -25,6 +25,10 @@ type Node struct {
 	//     a restart starts it again;
 	//   - "stopped": a child of a group that is not serving.
 	State string `json:"state"`
+	// Restart is the restart type of a Group's child that is not
+	// permanent: "transient" or "temporary" (see [Transient],
+	// [Temporary]).
+	Restart string `json:"restart,omitempty"`
 	// Failures and Restarts are the counts of [ServiceCount] for this
 	// node under its parent; zero for the root.
 	Failures uint64 `json:"failures"`
@@ -87,6 +91,9 @@ func (w *walker) group(g *Group) []Node {
 	out := make([]Node, len(kids))
 	for i, k := range kids {
 		out[i] = w.node(k.svc, name, k.state)
+		if k.restart != permanent {
+			out[i].Restart = k.restart.String()
+		}
 	}
 	return out
 }
