@@ -62,11 +62,7 @@ func TestGroupAdd(t *testing.T) {
 		t.Errorf("second Add of d: have %v, want ErrDuplicateChild", err)
 	}
 	// The added child stops first.
-	if err := stop(); err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	j.expect(t, "stop d", "return d", "stop b", "return b", "stop a", "return a")
-	j.empty(t)
+	j.expectStop(t, stop, "stop d", "return d", "stop b", "return b", "stop a", "return a")
 }
 
 // An added child that fails before it was ready leaves the group, which
@@ -120,11 +116,7 @@ func TestGroupRemove(t *testing.T) {
 	if err := g.Restart("b"); !errors.Is(err, ErrUnknownChild) {
 		t.Errorf("Restart of a removed child: have %v, want ErrUnknownChild", err)
 	}
-	if err := stop(); err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	j.expect(t, "stop c", "return c", "stop a", "return a")
-	j.empty(t)
+	j.expectStop(t, stop, "stop c", "return c", "stop a", "return a")
 }
 
 // Restart applies the strategy, as a failure would, without counting a

@@ -98,15 +98,11 @@ func TestGroupRestartTypes(t *testing.T) {
 					if have := states(g); !slices.Equal(have, want) {
 						t.Errorf("children %q, want %q", have, want)
 					}
-					if err := stop(); err != nil {
-						t.Fatalf("Serve: %v", err)
-					}
 					if restarts {
-						j.expect(t, "stop c", "return c", "stop b", "return b", "stop a", "return a")
+						j.expectStop(t, stop, "stop c", "return c", "stop b", "return b", "stop a", "return a")
 					} else {
-						j.expect(t, "stop c", "return c", "stop a", "return a")
+						j.expectStop(t, stop, "stop c", "return c", "stop a", "return a")
 					}
-					j.empty(t)
 				})
 			}
 		}

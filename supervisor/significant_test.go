@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/seamgo/seam/listener/seamtest"
@@ -141,19 +142,7 @@ func TestAutoShutdownNested(t *testing.T) {
 			break
 		}
 	}
-	if have, want := states(outer), []string{"inner finished", "b running"}; !slicesEqual(have, want) {
+	if have, want := states(outer), []string{"inner finished", "b running"}; !slices.Equal(have, want) {
 		t.Errorf("children %q, want %q", have, want)
 	}
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
