@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/listener/seamtest"
@@ -308,6 +309,34 @@ func TestGroupChangesConcurrent(t *testing.T) {
 		if e := nextChange(t, events); e.Change == ChildRemoved {
 			removed++
 		}
+	}
+	if have, want := states(g), []string{"a running"}; !slices.Equal(have, want) {
+		t.Errorf("children %q, want %q", have, want)
+	}
+}
+
+// A removed child that does not stop within the group's StopTimeout is
+// abandoned, as at the group's stop, and named in the report; the group
+// goes on.
+func TestGroupRemoveAbandonsAStuckChild(t *testing.T) {
+	j := newJournal()
+	a, stuck := newKid(j, "a"), newBlocker(t, "stuck")
+	g := &Group{Name: "g", StopTimeout: time.Millisecond, Services: []suture.Service{a, stuck}}
+	_, events := serveObserved(t, g)
+	seamtest.Recv(t, g.Ready(), "the group to be ready")
+	if err := g.Remove("stuck"); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	seamtest.Recv(t, stuck.stopping, "stuck's ctx to end")
+	if e := seamtest.NextEvent[suture.EventStopTimeout](t, events); e.ServiceName != "stuck" {
+		t.Errorf("event %+v, want stuck's stop timeout", e)
+	}
+	if e := nextChange(t, events); e.ServiceName != "stuck" || e.Change != ChildRemoved {
+		t.Errorf("event %+v, want stuck removed", e)
+	}
+	rep := g.report()
+	if !slices.ContainsFunc(rep, func(u unstopped) bool { return u.name == "stuck" && !u.unconfirmed }) {
+		t.Errorf("report %v, want stuck abandoned", rep)
 	}
 	if have, want := states(g), []string{"a running"}; !slices.Equal(have, want) {
 		t.Errorf("children %q, want %q", have, want)
