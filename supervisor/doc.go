@@ -117,8 +117,8 @@
 // its restarts, with the ordering and budget rules of the children it
 // started with, and is sent as [EventChildChanged] when it is done. So a
 // call never waits for a child's Serve, and a child may call them on
-// itself or its siblings. The live tree ([Health.Tree]) shows the change
-// at once, and [Health] counts a Restart's restarts. Errors wrap
+// itself or its siblings. The live tree ([Health.Tree]) shows each change
+// as the group makes it, and [Health] counts a Restart's restarts. Errors wrap
 // [ErrUnknownChild], [ErrDuplicateChild] and [ErrNotRunning].
 //
 // Children added at run time last for that Serve, as an OTP supervisor's
