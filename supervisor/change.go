@@ -10,18 +10,18 @@ import (
 	"github.com/thejerf/suture/v4"
 )
 
-// Errors of [Group.Add], [Group.Remove] and [Group.Restart]. As the errors
-// of errors.go, their texts have no prefix: the error that wraps one says
-// "supervisor: group app: restart db: no such child".
+// Errors of [Group.Add], [Group.Remove] and [Group.Restart]. The error
+// that wraps one names the group, the call and the child: "supervisor: no
+// such child: group app: restart db".
 var (
 	// ErrUnknownChild: no child of the group has that name.
-	ErrUnknownChild = errors.New("no such child")
+	ErrUnknownChild = errors.New("supervisor: no such child")
 	// ErrDuplicateChild: a child of the group already has that name
 	// (Add), or two children share it, so that it names neither
 	// (Remove, Restart).
-	ErrDuplicateChild = errors.New("duplicate child name")
+	ErrDuplicateChild = errors.New("supervisor: duplicate child name")
 	// ErrNotRunning: the group is not serving, or is stopping.
-	ErrNotRunning = errors.New("group not running")
+	ErrNotRunning = errors.New("supervisor: group not running")
 )
 
 // change is one change asked of a running group, made on its goroutine.
@@ -118,7 +118,7 @@ func (g *Group) ask(what Change, name string, take func(*groupRun) (*member, err
 	r := g.serving
 	g.mu.Unlock()
 	if r == nil {
-		return fmt.Errorf("supervisor: group %s: %s %s: %w", g.String(), what.verb(), name, ErrNotRunning)
+		return fmt.Errorf("%w: group %s: %s %s", ErrNotRunning, g.String(), what.verb(), name)
 	}
 	r.mu.Lock()
 	var m *member
@@ -131,7 +131,7 @@ func (g *Group) ask(what Change, name string, take func(*groupRun) (*member, err
 	}
 	r.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("supervisor: group %s: %s %s: %w", r.cfg.name, what.verb(), name, err)
+		return fmt.Errorf("%w: group %s: %s %s", err, r.cfg.name, what.verb(), name)
 	}
 	select {
 	case r.wake <- struct{}{}:

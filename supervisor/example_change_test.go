@@ -85,6 +85,6 @@ func ExampleGroup_Restart() {
 	// Output:
 	// started with v1
 	// started with v2
-	// supervisor: group app: add reloader: duplicate child name
+	// supervisor: duplicate child name: group app: add reloader
 	// stopped: <nil>
 }
