@@ -59,16 +59,24 @@ func (a *acceptor) Serve(ctx context.Context) error {
 		defer ln.Close()
 	}
 	r.sock.Serving(ln.Addr())
+	// Before the first wait: a Suspend from here on cuts this socket's
+	// Accept short, one before it is seen by the wait.
+	r.pause.serving(ln)
+	defer r.pause.serving(nil)
 
 	b := a.backoff()
 	for {
-		if r.backlog && !r.conns.reserve(ctx) {
+		cuts, ok := r.pause.wait(ctx)
+		if !ok || (r.backlog && !r.conns.reserve(ctx)) {
 			return nil
 		}
 		nc, err := ln.Accept()
 		if err != nil {
 			if r.backlog {
 				r.conns.free()
+			}
+			if r.pause.cutShort(err, cuts) {
+				continue
 			}
 			if ctx.Err() != nil {
 				if !errors.Is(err, net.ErrClosed) {
@@ -99,8 +107,33 @@ func (a *acceptor) Serve(ctx context.Context) error {
 			r.log.Info().Uint64("errors", n).Msg("accepting again after temporary errors")
 		}
 		r.stats.accepted.Add(1)
+		if !a.held(ctx, nc) {
+			return nil
+		}
 		a.dispatch(nc)
 	}
+}
+
+// held keeps nc, accepted but unserved, while the Server is suspended:
+// the one connection that an Accept a Suspend could not cut short
+// returned. It reports false, having closed nc, when ctx ended first.
+func (a *acceptor) held(ctx context.Context, nc net.Conn) bool {
+	r := a.run
+	if !r.pause.suspended() {
+		return true
+	}
+	if r.hooks.held != nil {
+		r.hooks.held()
+	}
+	if _, ok := r.pause.wait(ctx); ok {
+		return true
+	}
+	nc.Close()
+	r.stats.closedAtStop.Add(1)
+	if r.backlog {
+		r.conns.free()
+	}
+	return false
 }
 
 // dispatch serves nc, or turns it away when admission refuses it. With

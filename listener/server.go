@@ -172,6 +172,7 @@ type Server struct {
 	hooks hooks
 
 	counters counters
+	pause    suspension  // Suspend's state, which outlives each Serve
 	sock     bind.Socket // bound or given, pinned, Ready and BoundAddr
 
 	mu      sync.Mutex
@@ -264,7 +265,11 @@ func (s *Server) LiveWork() []string {
 	}
 	var p []string
 	if r.acceptor.accepting.Load() {
-		p = append(p, "acceptor")
+		if r.pause.suspended() {
+			p = append(p, "acceptor (suspended)")
+		} else {
+			p = append(p, "acceptor")
+		}
 	}
 	return append(p, r.conns.parts()...)
 }
