@@ -59,24 +59,37 @@ func (a *acceptor) Serve(ctx context.Context) error {
 		defer ln.Close()
 	}
 	r.sock.Serving(ln.Addr())
-	// Before the first wait: a Suspend from here on cuts this socket's
-	// Accept short, one before it is seen by the wait.
+	// Before the loop's first wait, so that every Suspend is either seen
+	// by a wait or finds this socket to cut short.
 	r.pause.serving(ln)
 	defer r.pause.serving(nil)
 
 	b := a.backoff()
 	for {
-		cuts, ok := r.pause.wait(ctx)
-		if !ok || (r.backlog && !r.conns.reserve(ctx)) {
+		if !r.pause.wait(ctx) || (r.backlog && !r.conns.reserve(ctx)) {
 			return nil
 		}
+		if !r.pause.enter() {
+			// Suspended since the wait (while it waited for a slot):
+			// wait again, with the slot given back.
+			if r.backlog {
+				r.conns.free()
+			}
+			continue
+		}
 		nc, err := ln.Accept()
+		if err == nil {
+			// Before leave: a Suspend waiting for this Accept
+			// returns with the connection counted.
+			r.stats.accepted.Add(1)
+		}
+		cutShort := r.pause.leave(err)
 		if err != nil {
 			if r.backlog {
 				r.conns.free()
 			}
-			if r.pause.cutShort(err, cuts) {
-				continue
+			if cutShort {
+				continue // suspended: the loop's wait holds it
 			}
 			if ctx.Err() != nil {
 				if !errors.Is(err, net.ErrClosed) {
@@ -106,7 +119,6 @@ func (a *acceptor) Serve(ctx context.Context) error {
 		if n := b.recovered(); n > 0 {
 			r.log.Info().Uint64("errors", n).Msg("accepting again after temporary errors")
 		}
-		r.stats.accepted.Add(1)
 		if !a.held(ctx, nc) {
 			return nil
 		}
@@ -125,7 +137,7 @@ func (a *acceptor) held(ctx context.Context, nc net.Conn) bool {
 	if r.hooks.held != nil {
 		r.hooks.held()
 	}
-	if _, ok := r.pause.wait(ctx); ok {
+	if r.pause.wait(ctx) {
 		return true
 	}
 	nc.Close()

@@ -17,11 +17,13 @@ import (
 // suspended runs as any other.
 //
 // Suspend cuts short an Accept in progress with a deadline on the
-// listening socket, so that nothing is accepted once it has returned.
-// A socket without SetDeadline (a Bind or Listener that wraps the
-// socket and hides it) cannot be cut short: its Accept in progress may
-// still return one connection, which then waits, accepted but unserved,
-// until Resume.
+// listening socket and waits for it to end, so that nothing is accepted
+// once it has returned; a connection that Accept returned as Suspend
+// came is counted in Stats().Accepted and waits, accepted but unserved,
+// until Resume. A socket without SetDeadline (a Bind or Listener that
+// wraps the socket and hides it) cannot be cut short: its Accept in
+// progress may still return one connection after Suspend has returned,
+// which then waits in the same way.
 //
 // The state belongs to the Server, not to one Serve: it holds across an
 // acceptor's restart after a fault and across a later Serve, so that a
@@ -53,15 +55,23 @@ func (s *Server) Resume() bool {
 // Suspended reports whether the Server is suspended.
 func (s *Server) Suspended() bool { return s.pause.suspended() }
 
-// suspension is a Server's suspended state and the socket an Accept in
-// progress blocks on, so that Suspend can cut it short. One mutex keeps
-// the state and the socket's deadline in step: a Resume cannot clear a
-// deadline that a Suspend set after it.
+// suspension is a Server's suspended state, and what Suspend needs to
+// cut short an Accept in progress and wait for it to end. One mutex keeps
+// the state, the socket's deadline and the acceptor's place in step: a
+// Resume cannot clear a deadline that a Suspend set after it.
 type suspension struct {
 	mu      sync.Mutex
+	left    sync.Cond     // signalled when an Accept that Suspend cut short ends
 	resumed chan struct{} // nil while accepting; closed by resume
-	ln      net.Listener  // the acceptor's socket while it accepts
-	cuts    uint64        // deadlines set on ln, for the acceptor to tell its own from others
+	ln      net.Listener  // the acceptor's socket while it serves
+
+	// accepting is set while the acceptor is in Accept; accepts counts
+	// its Accepts, so that a Suspend waits for the one it cut short and
+	// never for a later one; cut records that a Suspend set the
+	// deadline during the Accept in progress.
+	accepting bool
+	accepts   uint64
+	cut       bool
 }
 
 // deadliner is a socket whose Accept a deadline cuts short:
@@ -70,6 +80,12 @@ type deadliner interface {
 	SetDeadline(time.Time) error
 }
 
+// suspend sets the state and, when the acceptor is in Accept on a socket
+// that takes a deadline, cuts that Accept short and waits for it to end:
+// a connection it returns meanwhile is counted before suspend returns,
+// and none is taken after. (Go's poller can hand Accept a connection
+// that arrives after the deadline has passed but before the acceptor's
+// goroutine runs, so the deadline alone would not be enough.)
 func (p *suspension) suspend() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -77,8 +93,19 @@ func (p *suspension) suspend() bool {
 		return false
 	}
 	p.resumed = make(chan struct{})
-	if d, ok := p.ln.(deadliner); ok && d.SetDeadline(time.Now()) == nil {
-		p.cuts++
+	if !p.accepting {
+		return true
+	}
+	d, ok := p.ln.(deadliner)
+	if !ok || d.SetDeadline(time.Now()) != nil {
+		return true // nothing cuts it short: what it returns is held
+	}
+	p.cut = true
+	if p.left.L == nil {
+		p.left.L = &p.mu
+	}
+	for n := p.accepts; p.accepting && p.accepts == n; {
+		p.left.Wait()
 	}
 	return true
 }
@@ -107,7 +134,7 @@ func (p *suspension) suspended() bool {
 }
 
 // serving records ln as the socket Suspend cuts short, or forgets it
-// (nil) when the acceptor stops accepting on it.
+// (nil) when the acceptor stops serving it.
 func (p *suspension) serving(ln net.Listener) {
 	p.mu.Lock()
 	p.ln = ln
@@ -115,33 +142,46 @@ func (p *suspension) serving(ln net.Listener) {
 }
 
 // wait returns at once while accepting, waits while suspended, and
-// reports false when ctx ended first. It also returns how many deadlines
-// Suspend has set so far, for [suspension.cutShort].
-func (p *suspension) wait(ctx context.Context) (cuts uint64, ok bool) {
+// reports false when ctx ended first.
+func (p *suspension) wait(ctx context.Context) bool {
 	for {
 		p.mu.Lock()
-		resumed, cuts := p.resumed, p.cuts
+		resumed := p.resumed
 		p.mu.Unlock()
 		if resumed == nil {
-			return cuts, ctx.Err() == nil
+			return ctx.Err() == nil
 		}
 		select {
 		case <-resumed:
 		case <-ctx.Done():
-			return cuts, false
+			return false
 		}
 	}
 }
 
-// cutShort reports whether err is the deadline of a Suspend that came
-// after the acceptor's wait returned cuts: not a fault, and not a
-// temporary error to back off from, but the signal to wait again. A
-// deadline the acceptor did not expect is left to the usual handling.
-func (p *suspension) cutShort(err error, cuts uint64) bool {
-	if !errors.Is(err, os.ErrDeadlineExceeded) {
-		return false
-	}
+// enter marks the acceptor in Accept, or reports false when a Suspend
+// came since its wait: it must not call Accept then.
+func (p *suspension) enter() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.cuts != cuts
+	if p.resumed != nil {
+		return false
+	}
+	p.accepting, p.cut = true, false
+	p.accepts++
+	return true
+}
+
+// leave marks the Accept ended, with err its error, and reports whether
+// err is only a Suspend's deadline: not a fault, nor a temporary error
+// to back off from, but the signal to wait. A deadline no Suspend set
+// is left to the usual handling.
+func (p *suspension) leave(err error) (cutShort bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.accepting = false
+	if p.cut {
+		p.left.Broadcast()
+	}
+	return p.cut && errors.Is(err, os.ErrDeadlineExceeded)
 }
