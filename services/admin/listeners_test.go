@@ -15,16 +15,11 @@ import (
 // post sends an empty POST to path and returns the status and body.
 func (a *app) post(t *testing.T, path string) (int, string) {
 	t.Helper()
-	resp, err := a.client.Post(a.base+path, "", nil)
+	code, body, err := a.request(http.MethodPost, path)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("POST %s: read body: %v", path, err)
-	}
-	return resp.StatusCode, string(body)
+	return code, body
 }
 
 // wantPost posts to path and checks the answer.
