@@ -174,17 +174,19 @@ func main() {
 //	├── reclaim ......... gives freed memory back to the system after large frees, every 1s
 //	└── listener kv ..... seam's accept loop; each connection runs server.Handler
 type app struct {
-	cfg      config
-	root     *supervisor.Group
-	health   *supervisor.Health
-	admin    *admin.Server // nil without -admin
-	listener *listener.Server
-	aof      *aof.Writer
-	store    *store.Store
-	handler  *server.Handler
-	hub      *pubsub.Hub
-	upgrader *handoff.Upgrader // nil without -upgrade
-	rewriter *aof.Rewriter     // nil with -aof ""
+	cfg       config
+	root      *supervisor.Group
+	health    *supervisor.Health
+	admin     *admin.Server // nil without -admin
+	listener  *listener.Server
+	aof       *aof.Writer
+	store     *store.Store
+	handler   *server.Handler
+	hub       *pubsub.Hub
+	upgrader  *handoff.Upgrader // nil without -upgrade
+	handover  *handover         // the upgrade with -aof: nil without either
+	gcPercent int               // GOGC to restore once the file is loaded (loading.go)
+	rewriter  *aof.Rewriter     // nil with -aof ""
 }
 
 // newApp validates cfg and builds the tree. Nothing touches the disk or
@@ -209,11 +211,6 @@ func newApp(cfg config) (*app, error) {
 	if cfg.lameDuck < 0 {
 		return nil, fmt.Errorf("kv: -lameduck %v must not be negative", cfg.lameDuck)
 	}
-	if cfg.upgradePIDFile != "" && cfg.aofPath != "" {
-		// The successor would load the file while this process still
-		// writes it, and its lock keeps it from opening it at all.
-		return nil, fmt.Errorf("kv: -upgrade needs -aof \"\": a successor cannot take over a running process's append-only file")
-	}
 	log := cfg.logger
 
 	a := &app{cfg: cfg, health: &supervisor.Health{}}
@@ -237,9 +234,13 @@ func newApp(cfg config) (*app, error) {
 			Path:     cfg.aofPath,
 			Fsync:    cfg.fsync,
 			Logger:   log,
-			Replay:   func(args [][]byte) error { return a.handler.Replay(args) },
+			Replay:   a.replay,
 			Loaded:   a.loaded,
 			OpenFile: cfg.openAOF,
+			// The listener starts once the file is locked, and answers
+			// -LOADING while it loads; the keyspace child below keeps
+			// the tree not ready until then.
+			ReadyOnLock: true,
 		})
 		if err != nil {
 			return nil, err
@@ -274,12 +275,20 @@ func newApp(cfg config) (*app, error) {
 		MaxQueryBuffer: cfg.maxQueryBuffer,
 	})
 	a.listener.Handler = a.handler
+	// serving is the listener as the tree runs it: paused and resumed
+	// around an upgrade's handover of the append-only file.
+	var serving suture.Service = a.listener
 	if cfg.upgradePIDFile != "" {
 		upg, err := handoff.New(tableflip.Options{PIDFile: cfg.upgradePIDFile})
 		if err != nil {
 			return nil, fmt.Errorf("kv: -upgrade: %w", err)
 		}
 		a.upgrader, a.listener.Bind = upg, upg.Bind
+		if a.aof != nil {
+			p := newPausable(a.listener)
+			serving = p
+			a.handover = &handover{Upgrader: upg, serving: p, aof: a.aof, log: log}
+		}
 	}
 
 	var children []suture.Service
@@ -317,7 +326,20 @@ func newApp(cfg config) (*app, error) {
 			return a.store.Freed() + a.handler.BigRead()
 		}}).reclaim,
 		Logger: log,
-	}, a.hub, a.listener)
+	}, a.hub)
+	switch {
+	case a.aof == nil:
+		children = append(children, serving)
+	case a.upgrader != nil && a.upgrader.HasParent():
+		// The successor of an upgrade: its clients have waited in the
+		// socket's backlog since the previous process stopped
+		// accepting, and wait there until the keyspace is whole rather
+		// than be answered -LOADING, which most clients report as an
+		// error: they see a pause, not a failure.
+		children = append(children, keyspaceLoaded{a.aof}, serving)
+	default:
+		children = append(children, serving, keyspaceLoaded{a.aof})
+	}
 	a.root = &supervisor.Group{
 		Name:         "kv",
 		Services:     children,
@@ -341,6 +363,7 @@ func rejectClient(_ context.Context, c net.Conn) error {
 // the sweep and the listener.
 func (a *app) loaded(res aof.LoadResult) {
 	a.store.SetLoading(false)
+	a.restoreGC()
 	a.cfg.logger.Info().Int("records", res.Records).Int("keys", a.store.Len()).Msg("keyspace restored")
 }
 
@@ -356,8 +379,14 @@ func (a *app) run(ctx context.Context) error {
 		Health:          a.health,
 		LameDuck:        a.cfg.lameDuck,
 	}
-	if a.upgrader != nil {
+	switch {
+	case a.handover != nil:
+		cfg.Upgrader = a.handover
+	case a.upgrader != nil:
 		cfg.Upgrader = a.upgrader // a nil *handoff.Upgrader would not be a nil interface
+	}
+	if a.aof != nil {
+		a.loadGC()
 	}
 	return supervisor.Run(ctx, a.root, cfg)
 }

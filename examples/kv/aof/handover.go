@@ -75,7 +75,8 @@ func (w *Writer) Handover() error {
 // was handed to never took it (an upgrade whose successor failed): it
 // takes the lock again, checks that the file is as Handover left it, and
 // reopens it for appending, so that appends and rewrites go on. It does
-// nothing if the file is not handed over.
+// nothing if the file is not handed over, and returns ErrClosed if the
+// Writer has stopped since.
 //
 // It fails if another process holds the lock, or the file changed size
 // since the handover (another process wrote to it): this Writer's view of
@@ -85,9 +86,12 @@ func (w *Writer) Resume() error {
 	w.flushMu.Lock()
 	defer w.flushMu.Unlock()
 	w.mu.Lock()
-	handed := w.handedOver
+	handed, closed := w.handedOver, w.closed
 	w.mu.Unlock()
-	if !handed {
+	switch {
+	case closed:
+		return ErrClosed // stopped meanwhile: nothing to take back for
+	case !handed:
 		return nil
 	}
 	lock, err := lockPath(w.cfg.Path)

@@ -65,6 +65,9 @@ var errLoadedOnce = errors.New("aof: the file was already loaded, or its load fa
 func (w *Writer) load(ctx context.Context, apply func(args [][]byte) error) (LoadResult, error) {
 	res, err := w.open(ctx, apply)
 	if err != nil {
+		if !errors.Is(err, errLoadedOnce) {
+			w.endLoading(err)
+		}
 		return res, err
 	}
 	w.log.Info().Int("records", res.Records).Int64("size", res.Size).Stringer("fsync", w.cfg.Fsync).
@@ -74,6 +77,7 @@ func (w *Writer) load(ctx context.Context, apply func(args [][]byte) error) (Loa
 		w.cfg.Loaded(res)
 	}
 	close(w.loaded)
+	w.endLoading(nil)
 	if !w.cfg.ReadyOnLock {
 		close(w.ready)
 	}

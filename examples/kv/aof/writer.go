@@ -1,6 +1,7 @@
 package aof
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -153,6 +154,9 @@ type Writer struct {
 	failed   chan struct{} // wakes Serve after a failure elsewhere
 	ready    chan struct{} // closed once the file is loaded, or locked with ReadyOnLock
 	loaded   chan struct{} // closed once the file is loaded
+	loadEnd  chan struct{} // closed once a load has ended, loaded or failed
+	loadErr  error         // why it failed; set before loadEnd closes
+	endLoad  sync.Once
 
 	// The replay's progress, for INFO's loading_* fields (load.go).
 	loadingNow  atomic.Bool
@@ -177,11 +181,12 @@ func New(cfg Config) (*Writer, error) {
 		cfg.OpenFile = openAppend
 	}
 	w := &Writer{
-		cfg:    cfg,
-		log:    cfg.Logger.With().Str("aof", cfg.Path).Logger(),
-		failed: make(chan struct{}, 1),
-		ready:  make(chan struct{}),
-		loaded: make(chan struct{}),
+		cfg:     cfg,
+		log:     cfg.Logger.With().Str("aof", cfg.Path).Logger(),
+		failed:  make(chan struct{}, 1),
+		ready:   make(chan struct{}),
+		loaded:  make(chan struct{}),
+		loadEnd: make(chan struct{}),
 	}
 	w.lastRewrite.Store(-1)
 	return w, nil
@@ -210,6 +215,30 @@ func (w *Writer) Ready() <-chan struct{} { return w.ready }
 // records replayed, Config.Loaded called, the file open for appending. It
 // is Ready's channel unless Config.ReadyOnLock is set.
 func (w *Writer) Loaded() <-chan struct{} { return w.loaded }
+
+// WaitLoaded blocks until the first load of the file has ended and
+// returns nil if it loaded, the load's error if it failed (a
+// [*CorruptError], a lock held elsewhere), or ctx's error if ctx ends
+// first. It is how a service that must not be ready before the keyspace is
+// whole learns of a load that failed after Ready (with Config.ReadyOnLock)
+// and fails the start with it.
+func (w *Writer) WaitLoaded(ctx context.Context) error {
+	select {
+	case <-w.loadEnd:
+		return w.loadErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// endLoading records the end of the first load: err is its failure, or
+// nil. Later calls do nothing.
+func (w *Writer) endLoading(err error) {
+	w.endLoad.Do(func() {
+		w.loadErr = err
+		close(w.loadEnd)
+	})
+}
 
 // Append adds one record (a command's arguments) to the file's buffer. It
 // returns ErrNotLoaded before the file is loaded, ErrClosed after the stop, and an error
