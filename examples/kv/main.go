@@ -27,10 +27,21 @@
 //	-auto-aof-rewrite-percentage  rewrite the file when it has grown by this much since the last rewrite; 0: never (default 100)
 //	-auto-aof-rewrite-min-size    no automatic rewrite below this size (default 64mb)
 //
-// At start the append-only file is replayed before the listener binds, so
-// no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
+// At start the listener binds as soon as the append-only file is locked,
+// and while the file is replayed it answers as redis-server does: "-LOADING
+// Redis is loading the dataset in memory" to every command that needs the
+// keyspace (PING included), INFO with the load's progress; /readyz is 503
+// until the keyspace is whole, /healthz 200. A corrupt file, or a fixed port
 // already in use, fails the start: kv logs why and exits 1, as
 // redis-server does.
+//
+// With -upgrade, SIGHUP upgrades kv in place, the append-only file
+// included: kv stops accepting (the socket stays open, and clients that
+// connect wait in its backlog), finishes and answers the commands in hand,
+// writes, syncs and unlocks the file, and starts the binary at the same
+// path on the same socket; the successor loads the file and only then
+// accepts, and kv exits. If the successor fails, kv takes the file back and
+// accepts again.
 //
 // SIGINT or SIGTERM stops it gracefully, in reverse order, within
 // -shutdown-timeout: the listener stops accepting and drains its
@@ -115,7 +126,7 @@ func main() {
 	proxy := flag.String("proxy-protocol", "",
 		"CIDR[,CIDR]: load balancers whose PROXY protocol header (v1/v2) names the client; empty: none")
 	flag.StringVar(&cfg.upgradePIDFile, "upgrade", "",
-		"PID file: at SIGHUP, start the binary at the same path on the same socket and stop once it is ready, writing the serving PID there (needs -aof \"\"); empty: no upgrade")
+		"PID file: at SIGHUP, start the binary at the same path on the same socket, hand it the append-only file, and stop once it is ready, writing the serving PID there; empty: no upgrade")
 	flag.IntVar(&cfg.rewritePct, "auto-aof-rewrite-percentage", 100,
 		"rewrite the append-only file when it has grown by this percentage over its size after the last rewrite; 0 turns it off")
 	minSize := flag.String("auto-aof-rewrite-min-size", "64mb", "no automatic rewrite of an append-only file smaller than this (as Redis: 64mb)")
@@ -166,13 +177,24 @@ func main() {
 //
 //	kv (supervisor.Group)
 //	├── admin ........... probes, metrics and the tree (only with -admin)
-//	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof ""),
-//	│                     retried in place when it fails (services.Retry)
+//	├── aof <path> ...... locks the append-only file (ready then), replays it, then keeps it
+//	│                     (unless -aof ""), retried in place when it fails (services.Retry)
 //	├── aof rewrite ..... BGREWRITEAOF and the automatic rewrite (unless -aof "")
 //	├── expire .......... the active expiry sweep, every 100ms
 //	├── pubsub .......... the actor that owns every subscription
 //	├── reclaim ......... gives freed memory back to the system after large frees, every 1s
-//	└── listener kv ..... seam's accept loop; each connection runs server.Handler
+//	├── listener kv ..... seam's accept loop; each connection runs server.Handler,
+//	│                     which answers -LOADING until the keyspace is loaded
+//	└── keyspace ........ ready once the file is loaded (unless -aof "")
+//
+// The keyspace child carries the keyspace's readiness apart from the
+// listener's: the listener serves as soon as it is bound, the group (and
+// so /readyz, and the signal that ends a previous process at an upgrade)
+// is ready only once the keyspace is whole. The successor of an upgrade
+// starts keyspace before the listener instead, so that the clients queued
+// in the socket's backlog are served by a whole keyspace rather than
+// answered -LOADING. Stopping in reverse order, the listener drains before
+// the file's final flush either way.
 type app struct {
 	cfg       config
 	root      *supervisor.Group
@@ -359,8 +381,8 @@ func rejectClient(_ context.Context, c net.Conn) error {
 	return err
 }
 
-// loaded ends the replay of the append-only file, before the group starts
-// the sweep and the listener.
+// loaded ends the replay of the append-only file, before the keyspace child
+// is ready.
 func (a *app) loaded(res aof.LoadResult) {
 	a.store.SetLoading(false)
 	a.restoreGC()
