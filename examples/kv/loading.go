@@ -33,4 +33,9 @@ func (a *app) restoreGC() {
 }
 
 // replay applies one record of the append-only file.
-func (a *app) replay(args [][]byte) error { return a.handler.Replay(args) }
+func (a *app) replay(args [][]byte) error {
+	if a.cfg.beforeRecord != nil {
+		a.cfg.beforeRecord()
+	}
+	return a.handler.Replay(args)
+}

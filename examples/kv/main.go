@@ -101,6 +101,10 @@ type config struct {
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
 	openAOF func(path string) (aof.File, error)
+	// beforeRecord, if set, is called before each record of the
+	// append-only file is replayed, so that tests can hold a load half
+	// done.
+	beforeRecord func()
 }
 
 func main() {
