@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -113,7 +114,13 @@ func childOf(pid int) int {
 // the two processes at the moment kill chooses; then whatever serves (the
 // old process, resumed, or kv started again as a process manager would)
 // must hold every acknowledged write.
-func handoverCase(ctx context.Context, e env, t target, dir string, kill func(ctx context.Context, old *server, logPath string) (string, error)) result {
+//
+// With holdDrain, a client connects before the upgrade and sends nothing:
+// kv's drain waits for a command on its way from a client that connected
+// while it accepted (up to its drain timeout, 5 s), which holds the old
+// process between "stopped accepting" and the handover of the file long
+// enough to be killed there.
+func handoverCase(ctx context.Context, e env, t target, dir string, holdDrain bool, kill func(ctx context.Context, old *server, logPath string) (string, error)) result {
 	if !t.isKV() {
 		return result{skip: "no upgrade in place"}
 	}
@@ -143,6 +150,22 @@ func handoverCase(ctx context.Context, e env, t target, dir string, kill func(ct
 	if err := waitAcked(ctx, acked, 200); err != nil {
 		return fail("%v", err)
 	}
+	if holdDrain {
+		idle, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer idle.Close()
+		// Accepted once a connection made after it is answered: the
+		// backlog is first in, first out.
+		if c, err := dial(s.addr); err != nil {
+			return fail("%v", err)
+		} else if _, err := c.Do("PING"); err != nil {
+			return fail("%v", err)
+		} else {
+			c.Close()
+		}
+	}
 	s.cmd.Process.Signal(syscall.SIGHUP)
 	what, err := kill(ctx, s, logPath)
 	if err != nil {
@@ -153,7 +176,8 @@ func handoverCase(ctx context.Context, e env, t target, dir string, kill func(ct
 	serving := s
 	if !s.alive() {
 		if serving, err = start(ctx, t, o, logPath); err != nil {
-			return fail("%s; restart: %v", what, err)
+			b, _ := os.ReadFile(logPath)
+			return fail("%s; restart: %v: %s", what, err, b[max(0, len(b)-1500):])
 		}
 		defer serving.kill()
 	} else if err := serving.ready(ctx); err != nil {
@@ -183,11 +207,14 @@ func handoverCase(ctx context.Context, e env, t target, dir string, kill func(ct
 // (its listener drains), before it has handed the file over: no successor
 // has the lock, and kv is started again.
 func killOldMidHandover(ctx context.Context, e env, t target, dir string) result {
-	return handoverCase(ctx, e, t, dir, func(ctx context.Context, old *server, logPath string) (string, error) {
+	return handoverCase(ctx, e, t, dir, true, func(ctx context.Context, old *server, logPath string) (string, error) {
 		if err := waitLog(ctx, logPath, `"message":"draining connections"`, 1); err != nil {
 			return "", err
 		}
 		old.kill()
+		if b, _ := os.ReadFile(logPath); strings.Contains(string(b), "handed over") {
+			return "", errors.New("the old process handed the file over before it was killed")
+		}
 		return "old killed after it stopped accepting", nil
 	})
 }
@@ -195,7 +222,7 @@ func killOldMidHandover(ctx context.Context, e env, t target, dir string) result
 // killNewWhileLoading kills the successor while it loads the file: the
 // upgrade fails, and the old process takes the file back and serves.
 func killNewWhileLoading(ctx context.Context, e env, t target, dir string) result {
-	return handoverCase(ctx, e, t, dir, func(ctx context.Context, old *server, logPath string) (string, error) {
+	return handoverCase(ctx, e, t, dir, false, func(ctx context.Context, old *server, logPath string) (string, error) {
 		// The successor's first line: its tree starts, and its first
 		// child takes the lock and loads.
 		if err := waitLog(ctx, logPath, `"message":"serving"`, 2); err != nil {
