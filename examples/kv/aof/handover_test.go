@@ -21,10 +21,10 @@ func TestReadyOnLock(t *testing.T) {
 	w, _ := newWriter(t, Config{Path: path, Replay: h.apply, ReadyOnLock: true})
 	served := seamtest.Go(t, w)
 	<-h.inReplay
-	if !isClosed(w.Ready()) {
+	if !closedYet(w.Ready()) {
 		t.Fatal("Ready open during the replay, with ReadyOnLock")
 	}
-	if isClosed(w.Loaded()) {
+	if closedYet(w.Loaded()) {
 		t.Fatal("Loaded closed during the replay")
 	}
 	st := w.Status()
@@ -66,7 +66,7 @@ func TestReadyOnLockCorrupt(t *testing.T) {
 	if err := w.WaitLoaded(context.Background()); !errors.As(err, &ce) {
 		t.Fatalf("WaitLoaded = %v, want the CorruptError", err)
 	}
-	if isClosed(w.Loaded()) {
+	if closedYet(w.Loaded()) {
 		t.Fatal("Loaded closed for a corrupt file")
 	}
 }
