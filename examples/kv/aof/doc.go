@@ -90,6 +90,11 @@
 // holding the lock. The lock moves with the name: the new file is locked
 // before it is renamed into place, and the old one's lock released after.
 //
+// [Rewriter] is the service that runs rewrites, on request (BGREWRITEAOF)
+// and when the file has grown by a percentage over its size after the last
+// rewrite, as Redis's auto-aof-rewrite-percentage and
+// auto-aof-rewrite-min-size.
+//
 // # Handover
 //
 // An upgrade in place passes the file to the successor process:
@@ -99,9 +104,4 @@
 // holds every write acknowledged. If the successor never takes it,
 // [Writer.Resume] takes the lock back and appends go on, unless the file
 // changed meanwhile.
-//
-// [Rewriter] is the service that runs rewrites, on request (BGREWRITEAOF)
-// and when the file has grown by a percentage over its size after the last
-// rewrite, as Redis's auto-aof-rewrite-percentage and
-// auto-aof-rewrite-min-size.
 package aof
