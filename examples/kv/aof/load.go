@@ -157,7 +157,6 @@ func replay(ctx context.Context, path string, apply func([][]byte) error, log ze
 		}
 		off := rd.Offset()
 		args, err := rd.ReadCommand()
-		var pe *resp.ProtocolError
 		switch {
 		case err == io.EOF:
 			res.Size = off
@@ -174,7 +173,7 @@ func replay(ctx context.Context, path string, apply func([][]byte) error, log ze
 			log.Warn().Int64("offset", off).Int64("bytes", res.Truncated).
 				Msg("append-only file ends in the middle of a record (a crash while writing?); cut it off, as Redis's aof-load-truncated does")
 			return res, nil
-		case errors.As(err, &pe):
+		case err != nil && isProtocolError(err):
 			return res, &CorruptError{Path: path, Offset: off, Err: err}
 		case err != nil:
 			return res, fmt.Errorf("aof: reading %s: %w", path, err)
@@ -185,6 +184,15 @@ func replay(ctx context.Context, path string, apply func([][]byte) error, log ze
 		res.Records++
 		progress.Store(rd.Offset())
 	}
+}
+
+// isProtocolError reports whether err is a *resp.ProtocolError. It is a
+// function of its own, called only on an error, because the target of
+// errors.As escapes to the heap: declared in the replay's loop, it cost an
+// allocation per record.
+func isProtocolError(err error) bool {
+	var pe *resp.ProtocolError
+	return errors.As(err, &pe)
 }
 
 // replayBlock is how much of the file a replay reads at a time.
