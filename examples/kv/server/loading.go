@@ -11,18 +11,33 @@ import (
 // server.c).
 const loadingReply = "LOADING Redis is loading the dataset in memory"
 
-// allowedWhileLoading are the commands of this server that Redis 7.0 flags
-// CMD_LOADING: they run while the dataset loads, as they need no key.
-// Every other command, PING included, is answered loadingReply, as
-// redis-server does, so that a client or a probe that PINGs sees the
-// server as not ready until its keyspace is whole. For the container
-// commands (CLIENT, CONFIG, COMMAND, PUBSUB) Redis flags every subcommand
-// this server has; for MEMORY only HELP.
+// allowedWhileLoading are the commands Redis 7.0 flags CMD_LOADING: they
+// run while the dataset loads, as they need no key. Every other command,
+// PING included, is answered loadingReply, as redis-server does, so that
+// a client or a probe that PINGs sees the server as not ready until its
+// keyspace is whole. The list is Redis's whole, not only the commands this
+// server has, so that one added later (AUTH, RESET, MULTI) follows Redis
+// without a change here. For the containers whose every subcommand Redis
+// flags (CLIENT, CONFIG, COMMAND, PUBSUB, ACL, LATENCY, SLOWLOG) the name
+// is enough; for those of which only HELP is flagged, see helpWhileLoading.
+// EXEC is left out: Redis runs it only if every queued command may run.
 var allowedWhileLoading = map[string]bool{
-	"echo": true, "select": true, "quit": true, "hello": true, "time": true,
-	"info": true, "client": true, "config": true, "command": true, "debug": true,
-	"subscribe": true, "unsubscribe": true, "psubscribe": true, "punsubscribe": true,
-	"publish": true, "pubsub": true,
+	"acl": true, "auth": true, "client": true, "command": true, "config": true,
+	"debug": true, "discard": true, "echo": true, "hello": true, "info": true,
+	"lastsave": true, "latency": true, "monitor": true, "multi": true,
+	"psubscribe": true, "publish": true, "pubsub": true, "punsubscribe": true,
+	"quit": true, "readonly": true, "readwrite": true, "replconf": true,
+	"reset": true, "role": true, "select": true, "sentinel": true,
+	"shutdown": true, "slowlog": true, "spublish": true, "ssubscribe": true,
+	"subscribe": true, "sunsubscribe": true, "time": true, "unsubscribe": true,
+	"unwatch": true, "watch": true,
+}
+
+// helpWhileLoading are the containers of which Redis 7.0 flags only the
+// HELP subcommand CMD_LOADING.
+var helpWhileLoading = map[string]bool{
+	"cluster": true, "memory": true, "module": true, "object": true,
+	"script": true, "xgroup": true, "xinfo": true,
 }
 
 // refusedWhileLoading answers -LOADING, and reports true, when the
@@ -33,7 +48,7 @@ func (c *conn) refusedWhileLoading(cmd *command, args [][]byte) bool {
 	if c.replay || !c.h.store.Loading() || allowedWhileLoading[cmd.name] {
 		return false
 	}
-	if cmd.name == "memory" && len(args) > 1 && bytes.EqualFold(args[1], []byte("help")) {
+	if helpWhileLoading[cmd.name] && len(args) > 1 && bytes.EqualFold(args[1], []byte("help")) {
 		return false
 	}
 	c.w.WriteError(loadingReply)
