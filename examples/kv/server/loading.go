@@ -27,7 +27,7 @@ var allowedWhileLoading = map[string]bool{
 	"lastsave": true, "latency": true, "monitor": true, "multi": true,
 	"psubscribe": true, "publish": true, "pubsub": true, "punsubscribe": true,
 	"quit": true, "readonly": true, "readwrite": true, "replconf": true,
-	"reset": true, "role": true, "select": true, "sentinel": true,
+	"reset": true, "role": true, "select": true,
 	"shutdown": true, "slowlog": true, "spublish": true, "ssubscribe": true,
 	"subscribe": true, "sunsubscribe": true, "time": true, "unsubscribe": true,
 	"unwatch": true, "watch": true,
@@ -36,7 +36,7 @@ var allowedWhileLoading = map[string]bool{
 // helpWhileLoading are the containers of which Redis 7.0 flags only the
 // HELP subcommand CMD_LOADING.
 var helpWhileLoading = map[string]bool{
-	"cluster": true, "memory": true, "module": true, "object": true,
+	"cluster": true, "function": true, "memory": true, "module": true, "object": true, "sentinel": true,
 	"script": true, "xgroup": true, "xinfo": true,
 }
 
