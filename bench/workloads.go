@@ -52,6 +52,9 @@ var workloads = []workload{
 	{name: "fanout", runAll: (*harness).fanout},
 	// redcon and seamfloor would only repeat what the memory workload
 	// says of them.
+	// Replaying an append-only file: the kv example (and its build
+	// from -before) against redis-server on the same records.
+	{name: "aofrestart", systems: []system{sysSeam, sysBefore, sysRedis}, run: (*harness).aofRestart},
 	{name: "scale", systems: []system{sysSeam, sysBare, sysRedis, sysFloor}, runAll: (*harness).scale},
 }
 

@@ -79,12 +79,12 @@ func start(t *testing.T, cfg config) *running {
 	return r
 }
 
-// ready waits until the listener accepts, and notes its address: the whole
-// tree is ready then, as the listener starts last.
+// ready waits until the whole tree is ready (the listener accepts and the
+// keyspace is loaded), and notes the listener's address.
 func (r *running) ready(t *testing.T) {
 	t.Helper()
 	select {
-	case <-r.app.listener.Ready():
+	case <-r.app.root.Ready():
 		r.addr = r.app.listener.BoundAddr().String()
 	case <-r.ended:
 		t.Fatalf("run ended before the listener was ready: %v", r.err)
@@ -356,7 +356,6 @@ func TestBadConfig(t *testing.T) {
 		"maxconns":         func(c *config) { c.maxConns = -1 },
 		"addr":             func(c *config) { c.addr = "nonsense" },
 		"lameduck":         func(c *config) { c.lameDuck = -time.Second },
-		"upgrade with aof": func(c *config) { c.upgradePIDFile = filepath.Join(t.TempDir(), "pid") },
 	} {
 		cfg, _ := testConfig(t, t.TempDir())
 		mod(&cfg)

@@ -177,6 +177,9 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	if c.refusedWhileSubscribed(cmd, args) {
 		return
 	}
+	if c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
+		return
+	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
 		cmd.run(c, args)
 		c.dropRecord()

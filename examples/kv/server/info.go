@@ -105,7 +105,7 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		h.pubsubInfo(b)
 	case "persistence":
 		b.section("Persistence")
-		b.int("loading", 0)
+		h.loadingInfo(b) // loading.go
 		if h.aof == nil {
 			b.int("aof_enabled", 0)
 			b.int("aof_rewrite_in_progress", 0)
