@@ -46,8 +46,9 @@ type serverOpts struct {
 	maxQueryBuffer int64
 	// addr is the address to bind, default 127.0.0.1:0; config, if set,
 	// changes the Handler's Config before New.
-	addr   string
-	config func(*Config)
+	addr     string
+	config   func(*Config)
+	listener func(*listener.Server) // if set, changes the listener before it starts
 }
 
 func startServer(t *testing.T, o serverOpts) *testServer {
@@ -65,6 +66,9 @@ func startServer(t *testing.T, o serverOpts) *testServer {
 		MaxBulkLen: o.maxBulkLen, MaxQueryBuffer: o.maxQueryBuffer}
 	if o.config != nil {
 		o.config(&cfg)
+	}
+	if o.listener != nil {
+		o.listener(ln)
 	}
 	h := New(cfg)
 	ln.Handler = h
