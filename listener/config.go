@@ -204,6 +204,11 @@ func (s *Server) resolve() (_ config, err error) {
 			return open(network, address)
 		}
 	}
+	if c.network == "unix" && c.listener == nil {
+		if c.listen, err = withUnixPerm(c.listen, s.UnixSocketPerm); err != nil {
+			return bad("%w", err)
+		}
+	}
 	if c.retireAfter == 0 {
 		c.retireAfter = defaultRetireAfter
 	}

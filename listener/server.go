@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"sync"
 	"time"
@@ -45,6 +46,11 @@ type Server struct {
 
 	// Handler serves each connection. Required.
 	Handler Handler
+
+	// UnixSocketPerm is the mode of a "unix" socket file that Serve binds,
+	// set before the first Accept (see DefaultUnixSocketPerm for the
+	// order and its window). 0 means DefaultUnixSocketPerm, 0600.
+	UnixSocketPerm fs.FileMode
 
 	// TLSConfig, when set, makes every connection a TLS server connection.
 	// The handshake runs on the connection's goroutine, never in the
