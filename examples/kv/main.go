@@ -27,6 +27,17 @@
 //	-auto-aof-rewrite-percentage  rewrite the file when it has grown by this much since the last rewrite; 0: never (default 100)
 //	-auto-aof-rewrite-min-size    no automatic rewrite below this size (default 64mb)
 //
+// Who may connect, named as Redis names its settings (see the README's
+// Security):
+//
+//	-requirepass-file  file holding the password clients give with AUTH; -requirepass takes it inline (visible in ps)
+//	-protected-mode    yes: with no password, only 127.0.0.1, ::1 and the unix socket are served; no: anyone (default yes)
+//	-tls-addr          a TLS port beside -addr, or instead of it with -addr "" (default none)
+//	-tls-cert-file, -tls-key-file  its certificate and key, reloaded when they change
+//	-tls-ca-cert-file  CA of client certificates; -tls-auth-clients yes|no|optional (default yes with a CA)
+//	-unixsocket        a unix socket beside -addr; -unixsocketperm its mode in octal (default 600)
+//	-admin-token-file  bearer token of the admin endpoints but /healthz, /readyz and /metrics
+//
 // At start the append-only file is replayed before the listener binds, so
 // no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
 // already in use, fails the start: kv logs why and exits 1, as
@@ -86,6 +97,7 @@ type config struct {
 	rewritePct      int
 	rewriteMinSize  int64
 	logger          zerolog.Logger
+	sec             security // who may connect and what they may do (security.go)
 
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
@@ -119,6 +131,9 @@ func main() {
 	flag.IntVar(&cfg.rewritePct, "auto-aof-rewrite-percentage", 100,
 		"rewrite the append-only file when it has grown by this percentage over its size after the last rewrite; 0 turns it off")
 	minSize := flag.String("auto-aof-rewrite-min-size", "64mb", "no automatic rewrite of an append-only file smaller than this (as Redis: 64mb)")
+
+	// Who may connect and what they may do: security.go.
+	secFlags := addSecurityFlags(flag.CommandLine)
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
@@ -140,6 +155,9 @@ func main() {
 	}
 	if err == nil {
 		cfg.rewriteMinSize, err = parseSize("auto-aof-rewrite-min-size", *minSize)
+	}
+	if err == nil {
+		cfg.sec, err = secFlags.resolve()
 	}
 	if err != nil {
 		cfg.logger.Error().Err(err).Msg("bad flag")
@@ -185,6 +203,11 @@ type app struct {
 	hub      *pubsub.Hub
 	upgrader *handoff.Upgrader // nil without -upgrade
 	rewriter *aof.Rewriter     // nil with -aof ""
+
+	// The TLS port and the unix socket beside listener, and the TLS
+	// certificate's reloader (security.go); nil when not asked for.
+	tlsListener, unixListener *listener.Server
+	certs                     *listener.CertReloader
 }
 
 // newApp validates cfg and builds the tree. Nothing touches the disk or
@@ -200,7 +223,7 @@ func newApp(cfg config) (*app, error) {
 	if cfg.idleTimeout < 0 {
 		return nil, fmt.Errorf("kv: -timeout %v must not be negative", cfg.idleTimeout)
 	}
-	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+	if _, _, err := net.SplitHostPort(cfg.addr); err != nil && (cfg.addr != "" || cfg.sec.tlsAddr == "") {
 		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
 	}
 	if cfg.maxQueryBuffer < 0 || cfg.maxBulkLen < 0 || cfg.maxBulkLen > math.MaxInt {
@@ -272,6 +295,8 @@ func newApp(cfg config) (*app, error) {
 		PubSub:         a.hub,
 		MaxBulkLen:     int(cfg.maxBulkLen),
 		MaxQueryBuffer: cfg.maxQueryBuffer,
+		RequirePass:    cfg.sec.password,
+		ProtectedMode:  cfg.sec.protectedMode,
 	})
 	a.listener.Handler = a.handler
 	if cfg.upgradePIDFile != "" {
@@ -282,11 +307,17 @@ func newApp(cfg config) (*app, error) {
 		a.upgrader, a.listener.Bind = upg, upg.Bind
 	}
 
+	secured, err := a.secure()
+	if err != nil {
+		return nil, err
+	}
+
 	var children []suture.Service
 	if cfg.adminAddr != "" {
 		// First, so that it answers probes (503) while the file loads
 		// and through the whole stop.
-		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log}
+		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log,
+			Token: cfg.sec.adminToken, Gatherer: a.metrics()}
 		children = append(children, a.admin)
 	}
 	if a.aof != nil {
@@ -318,6 +349,7 @@ func newApp(cfg config) (*app, error) {
 		}}).reclaim,
 		Logger: log,
 	}, a.hub, a.listener)
+	children = append(children, secured...)
 	a.root = &supervisor.Group{
 		Name:         "kv",
 		Services:     children,

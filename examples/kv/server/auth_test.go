@@ -222,3 +222,26 @@ func TestAuthFailuresCountedAndLoggedBounded(t *testing.T) {
 		t.Errorf("the password leaked:\n%s", out)
 	}
 }
+
+// TestAuthRedisCLI authenticates the ways redis-cli offers: -a, --user
+// and --pass, and AUTH typed in a session; without them it gets NOAUTH.
+func TestAuthRedisCLI(t *testing.T) {
+	lookPath(t, "redis-cli")
+	ts := startServer(t, serverOpts{config: withPassword(testPassword)})
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+	}{
+		{"-a", []string{"--no-auth-warning", "-a", testPassword, "PING"}, "", "PONG\n"},
+		{"--user --pass", []string{"--no-auth-warning", "--user", "default", "--pass", testPassword, "PING"}, "", "PONG\n"},
+		{"AUTH typed", nil, "AUTH " + testPassword + "\nSET k v\nGET k\n", "OK\nOK\nv\n"},
+		{"none", []string{"PING"}, "", "NOAUTH Authentication required.\n\n"},                                        // redis-cli follows an error with an empty line,
+		{"wrong -a", []string{"--no-auth-warning", "-a", "nope", "PING"}, "", "NOAUTH Authentication required.\n\n"}, // redis-cli follows an error with an empty line,
+	} {
+		if have := redisTool(t, "redis-cli", ts.addr, []byte(tc.stdin), tc.args...); have != tc.want {
+			t.Errorf("redis-cli %s: %q, want %q", tc.name, have, tc.want)
+		}
+	}
+}

@@ -52,3 +52,7 @@ func isLocal(addr net.Addr) bool {
 	ip := ap.Addr().Unmap()
 	return ip == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || ip == netip.IPv6Loopback()
 }
+
+// Denied returns how many clients protected mode has refused since the
+// start: INFO's protected_mode_denied and kv's metric.
+func (h *Handler) Denied() int64 { return h.denied.Load() }
