@@ -53,6 +53,9 @@ var workloads = []workload{
 	// redcon and seamfloor would only repeat what the memory workload
 	// says of them.
 	{name: "scale", systems: []system{sysSeam, sysBare, sysRedis, sysFloor}, runAll: (*harness).scale},
+	// TLS is the kv example's (-tls-addr) and redis-server's (--tls-port):
+	// the baseline and redcon serve none (tls.go).
+	{name: "tls", systems: []system{sysSeam, sysRedis}, runAll: (*harness).tlsWorkload},
 }
 
 // The figures, by workload.
