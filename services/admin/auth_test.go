@@ -195,3 +195,30 @@ func TestRefusalsCounted(t *testing.T) {
 		t.Error("/metrics holds the token")
 	}
 }
+
+// FuzzBearer: whatever the header, bearer finds a token only after a
+// case-insensitive "Bearer " and returns it trimmed and non-empty, and a
+// header built from a token gives that token back. Its seeds are in
+// testdata/fuzz/FuzzBearer and run in the normal pass.
+func FuzzBearer(f *testing.F) {
+	f.Fuzz(func(t *testing.T, header string) {
+		r := &http.Request{Header: http.Header{"Authorization": {header}}}
+		token, ok := bearer(r)
+		if !ok {
+			if token != "" {
+				t.Fatalf("bearer(%q) = %q, false", header, token)
+			}
+			return
+		}
+		if token == "" || token != strings.TrimSpace(token) {
+			t.Fatalf("bearer(%q) = %q: empty or untrimmed", header, token)
+		}
+		if len(header) < 7 || !strings.EqualFold(header[:7], "Bearer ") || !strings.Contains(header[7:], token) {
+			t.Fatalf("bearer(%q) = %q: not after a Bearer scheme", header, token)
+		}
+		r.Header.Set("Authorization", "Bearer "+token)
+		if again, ok := bearer(r); !ok || again != token {
+			t.Fatalf("round trip of %q: %q, %v", token, again, ok)
+		}
+	})
+}
