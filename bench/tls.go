@@ -65,17 +65,11 @@ func makeTLSFiles(dir string) (tlsFiles, error) {
 	return f, os.WriteFile(f.key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 }
 
-// tlsServer is a system serving TLS on tlsAddr (and plain on its
-// process's addr, which the start probes).
-type tlsServer struct {
-	*process
-	tlsAddr string
-}
-
 // startTLS runs sys with a TLS port: the kv example with -tls-addr, or
 // redis-server with --tls-port, both with the same certificate and no
-// client certificates, and waits until the TLS port answers PING.
-func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*tlsServer, error) {
+// client certificates, and waits until the TLS port answers PING. The
+// process's addr is then the TLS port's: the start probed the plain one.
+func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*process, error) {
 	h.starts++
 	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s-tls.log", h.starts, sys))
 	addr, err := freeAddr()
@@ -111,7 +105,8 @@ func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*tl
 		p.kill()
 		return nil, fmt.Errorf("%s did not answer on its TLS port %s: %w (log: %s)", sys, tlsAddr, err, p.tail())
 	}
-	return &tlsServer{process: p, tlsAddr: tlsAddr}, nil
+	p.addr = tlsAddr
+	return p, nil
 }
 
 // probeTLS waits until a TLS PING on addr gets its PONG: the kv example
@@ -157,55 +152,19 @@ func (h *harness) tlsWorkload(ctx context.Context, systems []system, round int) 
 	if err != nil {
 		return err
 	}
-	var servers []*tlsServer
-	defer func() {
-		for _, s := range servers {
-			s.stop(ctx)
-		}
-	}()
-	for _, sys := range systems {
-		s, err := h.startTLS(ctx, sys, files)
-		if err != nil {
-			return err
-		}
-		servers = append(servers, s)
+	procs, stopAll, err := h.startEach(ctx, systems,
+		func(ctx context.Context, sys system) (*process, error) { return h.startTLS(ctx, sys, files) }, nil)
+	if err != nil {
+		return err
 	}
-	for _, p := range h.cfg.pipelines {
-		n := h.cfg.requests
-		if p > 1 {
-			n = h.cfg.pipelinedRequests
-		}
-		for _, cmd := range []string{"SET", "GET"} {
-			for _, s := range servers {
-				rps, err := h.tlsLoad(ctx, load{
-					addr: s.tlsAddr, cmd: cmd, conns: h.cfg.conns, pipeline: p, requests: n,
-					keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen,
-				})
-				if err != nil {
-					return fmt.Errorf("%s: TLS %s pipeline %d: %w", s.sys, cmd, p, err)
-				}
-				h.add(tlsThroughputFig(cmd, h.cfg.conns, p), s.sys, round, rps)
-			}
-		}
+	defer stopAll()
+	if err := h.throughputTests(ctx, procs, round, h.tlsLoad, tlsThroughputFig); err != nil {
+		return err
 	}
 	f := figTLSChurn
 	f.name = fmt.Sprintf("new TLS connections (handshake and GET), %d clients", h.cfg.conns)
-	for _, s := range servers {
-		rps, err := h.tlsLoad(ctx, load{
-			addr: s.tlsAddr, cmd: "GET", conns: h.cfg.conns, pipeline: 1, requests: h.cfg.churnRequests,
-			keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen, churn: true,
-		})
-		if err != nil {
-			return fmt.Errorf("%s: TLS churn: %w", s.sys, err)
-		}
-		h.add(f, s.sys, round, rps)
+	if err := h.churnTest(ctx, procs, round, h.tlsLoad, f); err != nil {
+		return err
 	}
-	var errs []error
-	for _, s := range servers {
-		if _, err := s.stop(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	servers = nil
-	return errors.Join(errs...)
+	return stopAll()
 }

@@ -69,10 +69,12 @@ const authFailLogEvery = badClientLogEvery
 
 // refusedUnauthenticated answers NOAUTH, and reports true, for a command
 // other than AUTH, HELLO and QUIT from a client that has not
-// authenticated. It comes after the arity check, as in Redis, so that an
-// unknown command or a wrong arity is answered as such.
+// authenticated (the caller checks c.authed first, so that an
+// authenticated client pays one test per command). It comes after the
+// arity check, as in Redis, so that an unknown command or a wrong arity
+// is answered as such. The append-only file's replay runs as no client.
 func (c *conn) refusedUnauthenticated(cmd *command) bool {
-	if c.authed || c.replay || cmd.flags&flagNoAuth != 0 {
+	if c.replay || cmd.flags&flagNoAuth != 0 {
 		return false
 	}
 	c.w.WriteError(errNoAuth)

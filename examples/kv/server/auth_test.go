@@ -1,16 +1,15 @@
 package server
 
 import (
-	"bytes"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // testPassword is distinctive enough that finding it in any output means
@@ -148,51 +147,15 @@ func TestEveryCommandNeedsAuth(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the connections' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// stepClock is a clock that moves only when told, for the log limits.
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // TestAuthFailuresCountedAndLoggedBounded: every failure is counted in
 // INFO, but a burst is logged as one line, and the next line carries the
 // count of those not logged. No output of the server (logs, INFO, CLIENT
 // LIST, CONFIG GET) ever holds the password.
 func TestAuthFailuresCountedAndLoggedBounded(t *testing.T) {
-	var logs syncBuffer
-	clock := &stepClock{now: time.Unix(1_000_000, 0)}
+	logs := &seamtest.Logs{}
+	clock := &fakeClock{now: time.Unix(1_000_000, 0)}
 	ts := startServer(t, serverOpts{config: withPassword(testPassword), now: clock.Now,
-		log: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+		log: zerolog.New(logs).Level(zerolog.DebugLevel)})
 	c := ts.dial(t)
 	for range 5 {
 		do(t, c, "AUTH", "wrong-"+testPassword)
