@@ -199,13 +199,18 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// connection costs its goroutine at the starting stack and its state.
 	// The replies are written on the worker too (a write goes deeper than
 	// the wait).
+	inline := runsInline(nc) // TLS: tls.go
 	for {
 		if c.r.Buffered() == 0 {
 			if err := listener.WaitReadable(nc); err != nil {
 				return peerGone(c.readFailed(ctx, err))
 			}
 		}
-		h.stacks.run(c)
+		if inline {
+			c.burstEnd, c.burstErr = c.burst()
+		} else {
+			h.stacks.run(c)
+		}
 		if c.burstEnd {
 			return c.burstErr
 		}
