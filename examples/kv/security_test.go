@@ -400,3 +400,31 @@ func TestSecurityFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityFlagsReachTheServer runs the binary with -requirepass-file
+// and -protected-mode: the flags' wiring, from the command line to the
+// handler; a bad combination exits 2 before anything starts.
+func TestSecurityFlagsReachTheServer(t *testing.T) {
+	bin := buildBinary(t)
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("flag-pw-77\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startProcess(t, bin, "-addr", "127.0.0.1:0", "-aof", "", "-requirepass-file", pw)
+	c := dial(t, p.addr)
+	if have := do(t, c, "GET", "k"); have != "(error) NOAUTH Authentication required." {
+		t.Errorf("GET before AUTH: %s", have)
+	}
+	if have := do(t, c, "AUTH", "flag-pw-77"); have != `"OK"` {
+		t.Errorf("AUTH with the file's password: %s", have)
+	}
+	if strings.Contains(p.logs(), "flag-pw-77") {
+		t.Errorf("the password is in the logs:\n%s", p.logs())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	bad := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0", "-aof", "", "-tls-auth-clients", "yes")
+	if err := bad.Run(); bad.ProcessState == nil || bad.ProcessState.ExitCode() != 2 {
+		t.Errorf("-tls-auth-clients yes without a CA: %v, want exit status 2", err)
+	}
+}
