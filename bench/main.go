@@ -120,7 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var workloadList, systemList, pipelineList, fanoutPipelineList, scaleList string
 	fs.BoolVar(&c.quick, "quick", false, "a short run (2 rounds, small sizes), under a minute; explicit size flags still apply")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of every workload; each round runs every system once")
-	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout,scale", "workloads to run, comma-separated")
+	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout,scale,tls", "workloads to run, comma-separated")
 	fs.StringVar(&systemList, "systems", "seam,bare,redcon,redis,floor,seamfloor", "systems to compare, comma-separated (seam and bare are always run; floor and seamfloor only in the memory and scale workloads)")
 	fs.StringVar(&c.loadgen, "loadgen", "auto", "load generator: auto (redis-benchmark if on PATH), redis-benchmark, or go")
 	fs.IntVar(&c.conns, "conns", 50, "client connections for throughput and churn")
@@ -350,7 +350,8 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	loads := slices.Contains(cfg.workloads, "throughput") || slices.Contains(cfg.workloads, "churn")
 	// The fan-out workload needs the kv example's pub/sub hub, whatever -seam says.
 	aofRestart := slices.Contains(cfg.workloads, "aofrestart")
-	if loads && (cfg.seamBin == "example" || slices.Contains(cfg.systems, sysSeamTimeout)) || slices.Contains(cfg.workloads, "fanout") || aofRestart {
+	if loads && (cfg.seamBin == "example" || slices.Contains(cfg.systems, sysSeamTimeout)) || slices.Contains(cfg.workloads, "fanout") ||
+		slices.Contains(cfg.workloads, "tls") || aofRestart {
 		names = append(names, binKV)
 	}
 	if (loads || aofRestart) && cfg.before != "" {

@@ -27,6 +27,17 @@
 //	-auto-aof-rewrite-percentage  rewrite the file when it has grown by this much since the last rewrite; 0: never (default 100)
 //	-auto-aof-rewrite-min-size    no automatic rewrite below this size (default 64mb)
 //
+// Who may connect, named as Redis names its settings (see the README's
+// Security):
+//
+//	-requirepass-file  file holding the password clients give with AUTH; -requirepass takes it inline (visible in ps)
+//	-protected-mode    yes: with no password, only 127.0.0.1, ::1 and the unix socket are served; no: anyone (default yes)
+//	-tls-addr          a TLS port beside -addr, or instead of it with -addr "" (default none)
+//	-tls-cert-file, -tls-key-file  its certificate and key, reloaded when they change
+//	-tls-ca-cert-file  CA of client certificates; -tls-auth-clients yes|no|optional (default yes with a CA)
+//	-unixsocket        a unix socket beside -addr; -unixsocketperm its mode in octal (default 600)
+//	-admin-token-file  bearer token of the admin endpoints but /healthz, /readyz and /metrics
+//
 // At start the listener binds as soon as the append-only file is locked,
 // and while the file is replayed it answers as redis-server does: "-LOADING
 // Redis is loading the dataset in memory" to every command that needs the
@@ -97,6 +108,7 @@ type config struct {
 	rewritePct      int
 	rewriteMinSize  int64
 	logger          zerolog.Logger
+	sec             security // who may connect and what they may do (security.go)
 
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
@@ -134,6 +146,9 @@ func main() {
 	flag.IntVar(&cfg.rewritePct, "auto-aof-rewrite-percentage", 100,
 		"rewrite the append-only file when it has grown by this percentage over its size after the last rewrite; 0 turns it off")
 	minSize := flag.String("auto-aof-rewrite-min-size", "64mb", "no automatic rewrite of an append-only file smaller than this (as Redis: 64mb)")
+
+	// Who may connect and what they may do: security.go.
+	secFlags := addSecurityFlags(flag.CommandLine)
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
@@ -155,6 +170,9 @@ func main() {
 	}
 	if err == nil {
 		cfg.rewriteMinSize, err = parseSize("auto-aof-rewrite-min-size", *minSize)
+	}
+	if err == nil {
+		cfg.sec, err = secFlags.resolve()
 	}
 	if err != nil {
 		cfg.logger.Error().Err(err).Msg("bad flag")
@@ -213,6 +231,11 @@ type app struct {
 	handover  *handover         // the upgrade with -aof: nil without either
 	gcPercent int               // GOGC to restore once the file is loaded (loading.go)
 	rewriter  *aof.Rewriter     // nil with -aof ""
+
+	// The TLS port and the unix socket beside listener, and the TLS
+	// certificate's reloader (security.go); nil when not asked for.
+	tlsListener, unixListener *listener.Server
+	certs                     *listener.CertReloader
 }
 
 // newApp validates cfg and builds the tree. Nothing touches the disk or
@@ -228,7 +251,7 @@ func newApp(cfg config) (*app, error) {
 	if cfg.idleTimeout < 0 {
 		return nil, fmt.Errorf("kv: -timeout %v must not be negative", cfg.idleTimeout)
 	}
-	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+	if _, _, err := net.SplitHostPort(cfg.addr); err != nil && (cfg.addr != "" || cfg.sec.tlsAddr == "") {
 		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
 	}
 	if cfg.maxQueryBuffer < 0 || cfg.maxBulkLen < 0 || cfg.maxBulkLen > math.MaxInt {
@@ -299,6 +322,8 @@ func newApp(cfg config) (*app, error) {
 		PubSub:         a.hub,
 		MaxBulkLen:     int(cfg.maxBulkLen),
 		MaxQueryBuffer: cfg.maxQueryBuffer,
+		RequirePass:    cfg.sec.password,
+		ProtectedMode:  cfg.sec.protectedMode,
 	})
 	a.listener.Handler = a.handler
 	// serving is the listener as the tree runs it: paused and resumed
@@ -317,11 +342,17 @@ func newApp(cfg config) (*app, error) {
 		}
 	}
 
+	secured, err := a.secure()
+	if err != nil {
+		return nil, err
+	}
+
 	var children []suture.Service
 	if cfg.adminAddr != "" {
 		// First, so that it answers probes (503) while the file loads
 		// and through the whole stop.
-		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log}
+		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log,
+			Token: cfg.sec.adminToken, Gatherer: a.metrics()}
 		children = append(children, a.admin)
 	}
 	if a.aof != nil {
@@ -353,18 +384,21 @@ func newApp(cfg config) (*app, error) {
 		}}).reclaim,
 		Logger: log,
 	}, a.hub)
+	// The listeners: the plain one as the tree runs it, and the TLS port
+	// and the unix socket beside it.
+	listeners := append([]suture.Service{serving}, secured...)
 	switch {
 	case a.aof == nil:
-		children = append(children, serving)
+		children = append(children, listeners...)
 	case a.upgrader != nil && a.upgrader.HasParent():
 		// The successor of an upgrade: its clients have waited in the
 		// socket's backlog since the previous process stopped
 		// accepting, and wait there until the keyspace is whole rather
 		// than be answered -LOADING, which most clients report as an
 		// error: they see a pause, not a failure.
-		children = append(children, keyspaceLoaded{a.aof}, serving)
+		children = append(append(children, keyspaceLoaded{a.aof}), listeners...)
 	default:
-		children = append(children, serving, keyspaceLoaded{a.aof})
+		children = append(append(children, listeners...), keyspaceLoaded{a.aof})
 	}
 	a.root = &supervisor.Group{
 		Name:         "kv",
