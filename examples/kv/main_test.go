@@ -21,7 +21,7 @@ import (
 	"github.com/seamgo/seam/supervisor"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
+func TestMain(m *testing.M) { seamtest.MainBuilt(m, kvBin) }
 
 // testConfig is a config for an in-process server on a loopback port the
 // kernel picks, with its AOF in dir, logging to logs (shown if the test

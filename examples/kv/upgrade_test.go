@@ -30,6 +30,11 @@ func scanCRLF(data []byte, atEOF bool) (int, []byte, error) {
 	return 0, nil, nil
 }
 
+// listeningRE finds a listener's address in its "listening" line: the
+// two processes share one stderr here, which a seamtest.Process does not
+// read.
+var listeningRE = regexp.MustCompile(`"addr":"([^"]+)".*"message":"listening"`)
+
 // progressRE is a redis-benchmark progress line with requests completing.
 var progressRE = regexp.MustCompile(`rps=[1-9]`)
 

@@ -1,0 +1,191 @@
+package seamtest
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// Program is a main package built by the go command for the tests of one
+// package: once, the first time a test asks for its path, however many
+// tests run it. Building a program costs a link of a second or more, so a
+// test binary that started one build per test spent most of its time in
+// the linker. Declare it as a package variable and pass it to [MainBuilt],
+// which removes the binary once the tests have run:
+//
+//	var kvBin = seamtest.NewProgram(".")
+//
+//	func TestMain(m *testing.M) { seamtest.MainBuilt(m, kvBin) }
+type Program struct {
+	pkg  string
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// NewProgram returns the program of the main package pkg, a path as the go
+// command takes it ("." for the package under test), built on first use.
+func NewProgram(pkg string) *Program { return &Program{pkg: pkg} }
+
+// Path returns the built binary, building it on the first call. It skips t
+// where there is no go command, and fails it where the build fails; every
+// later call reports the same result without building again. It is safe
+// for concurrent use by parallel tests.
+func (p *Program) Path(t testing.TB) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("seamtest: no go command on PATH to build", p.pkg, "with")
+	}
+	p.once.Do(func() { p.build(gobin) })
+	if p.err != nil {
+		t.Fatalf("seamtest: building %s: %v", p.pkg, p.err)
+	}
+	return p.path
+}
+
+func (p *Program) build(gobin string) {
+	if p.dir, p.err = os.MkdirTemp("", "seamtest-"); p.err != nil {
+		return
+	}
+	p.path = filepath.Join(p.dir, filepath.Base(filepath.Clean(p.pkg)))
+	if p.pkg == "." {
+		wd, err := os.Getwd()
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.path = filepath.Join(p.dir, filepath.Base(wd))
+	}
+	out, err := exec.Command(gobin, "build", "-o", p.path, p.pkg).CombinedOutput()
+	if err != nil {
+		p.err = errors.Join(err, errors.New(string(out)))
+	}
+}
+
+// Remove deletes the built binary, if any; [MainBuilt] calls it.
+func (p *Program) Remove() {
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
+	}
+}
+
+// MainBuilt is [Main] for a package whose tests run programs: it runs the
+// tests, checks for leaked goroutines, removes the programs' binaries and
+// exits with the tests' status.
+func MainBuilt(m *testing.M, programs ...*Program) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		for _, p := range programs {
+			p.Remove()
+		}
+		os.Exit(code)
+	}))
+}
+
+// Process is a program running under a test, its stderr collected as
+// [Logs]: a JSON line comes back from [Logs.Events] as its fields, any
+// other line as its text in "message". The process is killed, and its
+// stderr shown if the test failed, when the test ends.
+type Process struct {
+	// Cmd is the running command; a test signals it through Cmd.Process.
+	Cmd *exec.Cmd
+	// Logs holds every line written to stderr so far.
+	Logs *Logs
+
+	drained chan struct{} // closed once stderr reached EOF
+	exit    chan error    // Cmd.Wait's result, sent once
+	exited  bool          // Wait has received from exit
+}
+
+// StartProcess starts the binary at path with args and collects its
+// stderr. Call it from the test's goroutine.
+func StartProcess(t testing.TB, path string, args ...string) *Process {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Process{Cmd: cmd, Logs: NewLogs(t), drained: make(chan struct{}), exit: make(chan error, 1)}
+	go func() {
+		defer close(p.drained)
+		// Whole lines only, so that a line is never parsed half written.
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			p.Logs.Write(append(sc.Bytes(), '\n'))
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	go func() {
+		<-p.drained // Wait closes the pipe: read it all first
+		p.exit <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if !p.exited {
+			_ = cmd.Process.Kill()
+			<-p.exit
+		}
+	})
+	return p
+}
+
+// WaitFor returns the first line of stderr whose message contains msg,
+// waiting at most [Wait]; it fails t at once if the process exits first.
+// Call it from the test's goroutine.
+func (p *Process) WaitFor(t testing.TB, msg string) map[string]any {
+	t.Helper()
+	timer := time.NewTimer(Wait)
+	defer timer.Stop()
+	for {
+		if evs := p.Logs.Events(msg); len(evs) > 0 {
+			return evs[0]
+		}
+		select {
+		case <-p.Logs.wake():
+		case <-p.drained:
+			if evs := p.Logs.Events(msg); len(evs) > 0 {
+				return evs[0]
+			}
+			t.Fatalf("seamtest: the process exited without a log line %q", msg)
+		case <-timer.C:
+			t.Fatalf("seamtest: timed out after %v waiting for a log line %q", Wait, msg)
+		}
+	}
+}
+
+// Wait waits for the process to exit, at most limit, and returns its exit
+// status; it fails t if the process is still running then, or if it could
+// not be waited for. Call it from the test's goroutine, once.
+func (p *Process) Wait(t testing.TB, limit time.Duration) int {
+	t.Helper()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case err := <-p.exit:
+		p.exited = true
+		var ee *exec.ExitError
+		switch {
+		case errors.As(err, &ee):
+			return ee.ExitCode()
+		case err != nil:
+			t.Fatalf("seamtest: waiting for the process: %v", err)
+		}
+		return 0
+	case <-timer.C:
+		t.Fatalf("seamtest: the process did not exit within %v", limit)
+		return -1
+	}
+}

@@ -1,0 +1,39 @@
+package seamtest_test
+
+import (
+	"testing"
+
+	"github.com/seamgo/seam/listener/seamtest"
+)
+
+// TestProcess builds logexit once for its subtests, as a package's
+// TestMain shares a program with seamtest.MainBuilt.
+func TestProcess(t *testing.T) {
+	logexit := seamtest.NewProgram("./testdata/logexit")
+	t.Cleanup(logexit.Remove)
+	bin := logexit.Path(t)
+	if again := logexit.Path(t); again != bin {
+		t.Fatalf("second Path = %s, want the first build's %s", again, bin)
+	}
+
+	t.Run("logs and exit status", func(t *testing.T) {
+		p := seamtest.StartProcess(t, bin, "3")
+		ev := p.WaitFor(t, "started")
+		if pid, _ := ev["pid"].(float64); int(pid) != p.Cmd.Process.Pid {
+			t.Fatalf("started line %v, want the JSON fields of pid %d", ev, p.Cmd.Process.Pid)
+		}
+		p.WaitFor(t, "not JSON")
+		if code := p.Wait(t, seamtest.Wait); code != 3 {
+			t.Fatalf("exit status %d, want 3", code)
+		}
+	})
+
+	var hung *seamtest.Process
+	t.Run("hang", func(t *testing.T) {
+		hung = seamtest.StartProcess(t, bin, "hang")
+		hung.WaitFor(t, "started")
+	})
+	if hung == nil || hung.Cmd.ProcessState == nil || hung.Cmd.ProcessState.Success() {
+		t.Fatal("a process still running when its test ended was not killed and waited for")
+	}
+}
