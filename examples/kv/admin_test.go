@@ -13,6 +13,7 @@ import (
 // With -admin, kv serves the probes, its listener's metrics and its tree;
 // with -lameduck, the stop waits for it with /readyz at 503.
 func TestAdmin(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.adminAddr = "127.0.0.1:0"
 	cfg.lameDuck = time.Millisecond

@@ -14,6 +14,7 @@ import (
 // binds, every key of the file is in the store, so no client sees a
 // keyspace half rebuilt.
 func TestAOFLoadedBeforeListening(t *testing.T) {
+	t.Parallel()
 	const keys = 2000
 	cfg, _ := testConfig(t, t.TempDir())
 	var data []byte
@@ -43,6 +44,7 @@ func TestAOFLoadedBeforeListening(t *testing.T) {
 // connections drained), then the sweep, and the AOF last, so its final
 // flush comes after the last reply a client was sent.
 func TestStopOrder(t *testing.T) {
+	t.Parallel()
 	cfg, logs := testConfig(t, t.TempDir())
 	r := start(t, cfg)
 	do(t, dial(t, r.addr), "SET", "k", "v")

@@ -48,6 +48,7 @@ func atMaxClients(t *testing.T, addr string, n int) string {
 // connection ends, instead of hanging in the backlog; redis-cli shows the
 // same as against redis-server with the same maxclients.
 func TestMaxClientsReached(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.maxConns = 2
 	r := start(t, cfg)
@@ -140,6 +141,7 @@ func startRedis(t *testing.T, bin string, args ...string) string {
 
 // -timeout closes a client that sends nothing, as Redis's timeout does.
 func TestIdleClientIsClosed(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.idleTimeout = 50 * time.Millisecond
 	r := start(t, cfg)
@@ -153,6 +155,7 @@ func TestIdleClientIsClosed(t *testing.T) {
 }
 
 func TestTimeoutFlagMustNotBeNegative(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.idleTimeout = -time.Second
 	if _, err := newApp(cfg); err == nil {

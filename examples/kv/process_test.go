@@ -58,6 +58,7 @@ func (p *process) wait(t *testing.T) int {
 // SIGTERM while clients pipeline SETs, exit status 0, and every
 // acknowledged SET in the file a restarted server loads.
 func TestSIGTERMWhilePipelining(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	aofPath := filepath.Join(dir, "kv.aof")
@@ -81,6 +82,7 @@ func TestSIGTERMWhilePipelining(t *testing.T) {
 
 // The binary refuses bad flags, and a busy port, with a non-zero status.
 func TestProcessRefusesBadStart(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -136,8 +136,10 @@ func mixedWrites(t *testing.T, c *respclient.Client, rng *rand.Rand, n int) {
 // rewrite held mid-dump and before its rename; the file then replays to
 // exactly the keyspace the server had.
 func TestRewriteKeepsEveryType(t *testing.T) {
+	t.Parallel()
 	for _, flush := range []bool{false, true} {
 		t.Run(fmt.Sprint("flushall=", flush), func(t *testing.T) {
+			t.Parallel()
 			cfg, _ := testConfig(t, t.TempDir())
 			p := newPauser(t)
 			cfg.openAOF = p.open

@@ -44,6 +44,7 @@ var progressRE = regexp.MustCompile(`rps=[1-9]`)
 // (a refused connection, a connection closed without a reply), is still
 // running and completing requests after the old process has gone.
 func TestUpgradeUnderRedisBenchmark(t *testing.T) {
+	t.Parallel()
 	benchBin, err := exec.LookPath("redis-benchmark")
 	if err != nil {
 		t.Skip("redis-benchmark not on PATH")
