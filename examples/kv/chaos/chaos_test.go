@@ -10,31 +10,34 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
+// kvBin is the kv command, built once for all the tests of the harness.
+var kvBin = seamtest.NewProgram("github.com/seamgo/seam/examples/kv")
 
-// kv builds kv into the test's directory; the go command's cache makes
-// every build after the first a link.
+func TestMain(m *testing.M) { seamtest.MainBuilt(m, kvBin) }
+
+// kv is the target of the tests, the kv command built on first use.
 func kv(t *testing.T) target {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs kv as a process")
 	}
-	bin, err := buildKV(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return target{name: "kv", bin: bin}
+	return target{name: "kv", bin: kvBin.Path(t)}
 }
 
 // The CI subset: each case the harness marks short, against kv, with the
-// harness's reduced sizes. A case that needs a missing tool skips.
+// harness's reduced sizes. A case that needs a missing tool skips. The
+// cases run side by side, each on its own server and directory: the
+// harness runs them one at a time for its figures of memory and time,
+// which the tests do not compare.
 func TestShortCases(t *testing.T) {
+	t.Parallel()
 	tg := kv(t)
 	for _, c := range cases {
 		if !c.short {
 			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			r := c.run(ctx, env{work: t.TempDir(), short: true}, tg, t.TempDir())
@@ -51,6 +54,7 @@ func TestShortCases(t *testing.T) {
 
 // The table has a header, one row per case, and a verdict in each row.
 func TestTable(t *testing.T) {
+	t.Parallel()
 	tg := kv(t)
 	var out bytes.Buffer
 	one := []chaosCase{cases[0]}
