@@ -1,9 +1,17 @@
 package main
 
 import (
+	"os"
 	"testing"
 
-	"github.com/seamgo/seam/listener/seamtest"
+	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
+// TestMain checks that no goroutine outlives the tests, as seamtest.Main
+// does, and removes the servers the smoke tests built.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
+		built.remove()
+		os.Exit(code)
+	}))
+}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -16,6 +18,7 @@ import (
 // as the harness does and takes each through a short version of every
 // workload: load, memory, an accept fault (seam only) and a graceful stop.
 func TestSmokeServers(t *testing.T) {
+	t.Parallel()
 	dir, bins := buildServers(t, binBareKV, binSeamKV)
 	ctx := testCtx(t)
 	for _, tc := range []struct {
@@ -74,6 +77,7 @@ func TestSmokeServers(t *testing.T) {
 // floor (and the baseline, whose graceful stop the scale workload times),
 // through the harness's own code, and checks that every figure came out.
 func TestSmokeFloors(t *testing.T) {
+	t.Parallel()
 	dir, bins := buildServers(t, binFloor, binSeamFloor, binBareKV)
 	ctx := testCtx(t)
 	h := &harness{
@@ -113,8 +117,10 @@ func TestSmokeFloors(t *testing.T) {
 	}
 }
 
-// buildServers builds the named servers as the harness does, into a
-// temporary directory, or skips the test where the harness cannot run.
+// buildServers builds the named servers as the harness does, each once
+// for all the tests of this binary (a build is a link of a second or
+// more), and returns a temporary directory of the test's own for logs.
+// It skips the test where the harness cannot run.
 func buildServers(t *testing.T, names ...string) (dir string, bins map[string]string) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
@@ -123,17 +129,73 @@ func buildServers(t *testing.T, names ...string) (dir string, bins map[string]st
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command to build the servers with")
 	}
-	root, err := findRoot()
-	if err != nil {
-		t.Fatal(err)
+	bins = make(map[string]string)
+	for _, name := range names {
+		bin, err := built.get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bins[name] = bin
 	}
-	// A cold build on a busy machine can take a while; the deadline is
-	// for a hung build, not a slow one.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir = t.TempDir()
-	if bins, err = build(ctx, root, dir, names, ""); err != nil {
-		t.Fatal(err)
+	return t.TempDir(), bins
+}
+
+// built holds the servers built so far, in a directory that TestMain
+// removes after the run.
+var built = &servers{bins: make(map[string]*serverBuild)}
+
+type servers struct {
+	mu   sync.Mutex
+	dir  string
+	bins map[string]*serverBuild
+}
+
+// serverBuild is one build, made once; parallel tests wanting it wait for it.
+type serverBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func (s *servers) get(name string) (string, error) {
+	s.mu.Lock()
+	if s.dir == "" {
+		dir, err := os.MkdirTemp("", "seambench-")
+		if err != nil {
+			s.mu.Unlock()
+			return "", err
+		}
+		s.dir = dir
 	}
-	return dir, bins
+	b := s.bins[name]
+	if b == nil {
+		b = &serverBuild{}
+		s.bins[name] = b
+	}
+	dir := s.dir
+	s.mu.Unlock()
+	b.once.Do(func() {
+		root, err := findRoot()
+		if err != nil {
+			b.err = err
+			return
+		}
+		// A cold build on a busy machine can take a while; the deadline
+		// is for a hung build, not a slow one.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		var bins map[string]string
+		bins, b.err = build(ctx, root, dir, []string{name}, "")
+		b.path = bins[name]
+	})
+	return b.path, b.err
+}
+
+// remove deletes every server built.
+func (s *servers) remove() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
 }
