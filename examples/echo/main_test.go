@@ -72,25 +72,32 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 	}
 }
 
-// In-process, the handler echoes line by line and a cancelled ctx stops
-// the tree cleanly.
-func TestRunStopsOnCancel(t *testing.T) {
-	t.Parallel()
+// runEcho runs the program in process with args and a port the kernel
+// picks, and returns a client connected to it and the run's result, sent
+// once it returns. The test's end cancels the run and waits for it.
+func runEcho(t *testing.T, args ...string) (net.Conn, context.CancelFunc, <-chan error) {
+	t.Helper()
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer devnull.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
+	result := make(chan error, 1)
+	stopped := make(chan struct{})
 	bound := make(chan net.Addr, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, devnull, bound) }()
-
+	go func() {
+		defer close(stopped)
+		result <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), devnull, bound)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		devnull.Close()
+	})
 	var addr net.Addr
 	select {
 	case addr = <-bound:
-	case err := <-done:
+	case err := <-result:
 		t.Fatalf("run returned before listening: %v", err)
 	case <-time.After(seamtest.Wait):
 		t.Fatal("the listener never became ready")
@@ -99,8 +106,16 @@ func TestRunStopsOnCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(seamtest.Wait))
+	return c, cancel, result
+}
+
+// In-process, the handler echoes line by line and a cancelled ctx stops
+// the tree cleanly.
+func TestRunStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	c, cancel, result := runEcho(t)
 	io.WriteString(c, "one\ntwo\n")
 	br := bufio.NewReader(c)
 	for _, want := range []string{"one", "two"} {
@@ -110,7 +125,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		}
 	}
 	cancel()
-	if err := seamtest.Recv(t, done, "run to return after cancel"); err != nil {
+	if err := seamtest.Recv(t, result, "run to return after cancel"); err != nil {
 		t.Fatalf("run = %v", err)
 	}
 }
@@ -119,31 +134,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 // connection is closed; shorter lines before it are echoed.
 func TestMaxLine(t *testing.T) {
 	t.Parallel()
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devnull.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	bound := make(chan net.Addr, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-maxline", "16"}, devnull, bound) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-bound:
-	case err := <-done:
-		t.Fatalf("run returned before listening: %v", err)
-	}
-	c, err := net.Dial("tcp", addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(seamtest.Wait))
+	c, _, _ := runEcho(t, "-maxline", "16")
 	io.WriteString(c, "fifteen bytes!\n"+strings.Repeat("x", 100)) // no newline: never ends
 	out, err := io.ReadAll(c)
 	if err != nil && !errors.Is(err, syscall.ECONNRESET) { // a close with our bytes unread is a reset

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // atMaxClients fills a server at addr with n clients, each served (it
@@ -102,41 +104,8 @@ func startRedis(t *testing.T, bin string, args ...string) string {
 	_, port, _ := net.SplitHostPort(addr)
 	args = append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir(), "--logfile", ""}, args...)
-	cmd := exec.Command(bin, args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Ready to accept connections") {
-				close(ready)
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		cmd.Wait()
-	})
-	select {
-	case <-ready:
-		return addr
-	case <-done:
-		t.Fatalf("redis-server on %s exited before it was ready", addr)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("redis-server on %s was not ready", addr)
-	}
-	return ""
+	seamtest.StartProcess(t, bin, args...).WaitFor(t, "Ready to accept connections")
+	return addr
 }
 
 // -timeout closes a client that sends nothing, as Redis's timeout does.

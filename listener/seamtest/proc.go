@@ -91,58 +91,62 @@ func MainBuilt(m *testing.M, programs ...*Program) {
 	}))
 }
 
-// Process is a program running under a test, its stderr collected as
-// [Logs]: a JSON line comes back from [Logs.Events] as its fields, any
-// other line as its text in "message". The process is killed, and its
-// stderr shown if the test failed, when the test ends.
+// Process is a program running under a test, its output (stdout and
+// stderr, interleaved as written) collected as [Logs]: a JSON line comes
+// back from [Logs.Events] as its fields, any other line as its text in
+// "message". The process is killed, and its output shown if the test
+// failed, when the test ends.
 type Process struct {
 	// Cmd is the running command; a test signals it through Cmd.Process.
 	Cmd *exec.Cmd
-	// Logs holds every line written to stderr so far.
+	// Logs holds every line written so far.
 	Logs *Logs
 
-	drained chan struct{} // closed once stderr reached EOF
+	drained chan struct{} // closed once the output reached EOF
 	exit    chan error    // Cmd.Wait's result, sent once
 	exited  bool          // Wait has received from exit
 }
 
 // StartProcess starts the binary at path with args and collects its
-// stderr. Call it from the test's goroutine.
+// output. Call it from the test's goroutine.
 func StartProcess(t testing.TB, path string, args ...string) *Process {
 	t.Helper()
-	cmd := exec.Command(path, args...)
-	stderr, err := cmd.StderrPipe()
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	cmd := exec.Command(path, args...)
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Start()
+	w.Close() // the child has its copy: EOF once it, and any child it left, is gone
+	if err != nil {
+		r.Close()
 		t.Fatal(err)
 	}
 	p := &Process{Cmd: cmd, Logs: NewLogs(t), drained: make(chan struct{}), exit: make(chan error, 1)}
 	go func() {
 		defer close(p.drained)
+		defer r.Close()
 		// Whole lines only, so that a line is never parsed half written.
-		sc := bufio.NewScanner(stderr)
+		sc := bufio.NewScanner(r)
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			p.Logs.Write(append(sc.Bytes(), '\n'))
 		}
-		_, _ = io.Copy(io.Discard, stderr)
+		_, _ = io.Copy(io.Discard, r)
 	}()
-	go func() {
-		<-p.drained // Wait closes the pipe: read it all first
-		p.exit <- cmd.Wait()
-	}()
+	go func() { p.exit <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if !p.exited {
 			_ = cmd.Process.Kill()
 			<-p.exit
 		}
+		<-p.drained
 	})
 	return p
 }
 
-// WaitFor returns the first line of stderr whose message contains msg,
+// WaitFor returns the first line of output whose message contains msg,
 // waiting at most [Wait]; it fails t at once if the process exits first.
 // Call it from the test's goroutine.
 func (p *Process) WaitFor(t testing.TB, msg string) map[string]any {
