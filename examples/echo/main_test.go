@@ -43,7 +43,7 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 
 	// The address the kernel chose is in the "listening" log line, which
 	// is the console's text here, not JSON.
-	line, _ := p.WaitFor(t, "listening")["message"].(string)
+	line, _ := p.Logs.WaitFor(t, "listening")["message"].(string)
 	m := regexp.MustCompile(`listening.*addr=(\S+)`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("no address in the listening line %q", line)

@@ -104,7 +104,7 @@ func startRedis(t *testing.T, bin string, args ...string) string {
 	_, port, _ := net.SplitHostPort(addr)
 	args = append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir(), "--logfile", ""}, args...)
-	seamtest.StartProcess(t, bin, args...).WaitFor(t, "Ready to accept connections")
+	seamtest.StartProcess(t, bin, args...).Logs.WaitFor(t, "Ready to accept connections")
 	return addr
 }
 

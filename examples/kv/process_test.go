@@ -41,7 +41,7 @@ func (p *process) logs() string { return p.Logs.String() }
 func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
 	sp := seamtest.StartProcess(t, bin, args...)
-	addr, _ := sp.WaitFor(t, "listening")["addr"].(string)
+	addr, _ := sp.Logs.WaitFor(t, "listening")["addr"].(string)
 	if addr == "" {
 		t.Fatal("kv's listening line has no addr")
 	}

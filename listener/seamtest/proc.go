@@ -93,16 +93,19 @@ func MainBuilt(m *testing.M, programs ...*Program) {
 
 // Process is a program running under a test, its output (stdout and
 // stderr, interleaved as written) collected as [Logs]: a JSON line comes
-// back from [Logs.Events] as its fields, any other line as its text in
-// "message". The process is killed, and its output shown if the test
-// failed, when the test ends.
+// back from [Logs.Events] and [Logs.WaitFor] as its fields, any other line
+// as its text in "message". A program in its own process tells when it is
+// ready only in its output, so a test waits for that line with
+// Logs.WaitFor (which, if the process exits first, fails after [Wait]).
+// The process is killed, and its output shown if the test failed, when
+// the test ends.
 type Process struct {
 	// Cmd is the running command; a test signals it through Cmd.Process.
 	Cmd *exec.Cmd
 	// Logs holds every line written so far.
 	Logs *Logs
 
-	drained chan struct{} // closed once the output reached EOF
+	drained chan struct{} // closed once the output reached EOF, for the cleanup
 	exit    chan error    // Cmd.Wait's result, sent once
 	exited  bool          // Wait has received from exit
 }
@@ -144,30 +147,6 @@ func StartProcess(t testing.TB, path string, args ...string) *Process {
 		<-p.drained
 	})
 	return p
-}
-
-// WaitFor returns the first line of output whose message contains msg,
-// waiting at most [Wait]; it fails t at once if the process exits first.
-// Call it from the test's goroutine.
-func (p *Process) WaitFor(t testing.TB, msg string) map[string]any {
-	t.Helper()
-	timer := time.NewTimer(Wait)
-	defer timer.Stop()
-	for {
-		if evs := p.Logs.Events(msg); len(evs) > 0 {
-			return evs[0]
-		}
-		select {
-		case <-p.Logs.wake():
-		case <-p.drained:
-			if evs := p.Logs.Events(msg); len(evs) > 0 {
-				return evs[0]
-			}
-			t.Fatalf("seamtest: the process exited without a log line %q", msg)
-		case <-timer.C:
-			t.Fatalf("seamtest: timed out after %v waiting for a log line %q", Wait, msg)
-		}
-	}
 }
 
 // Wait waits for the process to exit, at most limit, and returns its exit

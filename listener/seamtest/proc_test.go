@@ -18,11 +18,11 @@ func TestProcess(t *testing.T) {
 
 	t.Run("logs and exit status", func(t *testing.T) {
 		p := seamtest.StartProcess(t, bin, "3")
-		ev := p.WaitFor(t, "started")
+		ev := p.Logs.WaitFor(t, "started")
 		if pid, _ := ev["pid"].(float64); int(pid) != p.Cmd.Process.Pid {
 			t.Fatalf("started line %v, want the JSON fields of pid %d", ev, p.Cmd.Process.Pid)
 		}
-		p.WaitFor(t, "not JSON")
+		p.Logs.WaitFor(t, "not JSON")
 		if code := p.Wait(t, seamtest.Wait); code != 3 {
 			t.Fatalf("exit status %d, want 3", code)
 		}
@@ -31,7 +31,7 @@ func TestProcess(t *testing.T) {
 	var hung *seamtest.Process
 	t.Run("hang", func(t *testing.T) {
 		hung = seamtest.StartProcess(t, bin, "hang")
-		hung.WaitFor(t, "started")
+		hung.Logs.WaitFor(t, "started")
 	})
 	if hung == nil || hung.Cmd.ProcessState == nil || hung.Cmd.ProcessState.Success() {
 		t.Fatal("a process still running when its test ended was not killed and waited for")
