@@ -146,9 +146,10 @@ func TestRewriteKeepsEveryType(t *testing.T) {
 			r := start(t, cfg)
 			c := dial(t, r.addr)
 			rng := rand.New(rand.NewPCG(1, 2))
-			// About 1 MB of strings, so that the dump's buffer is written
-			// (and the rewrite held) with shards still to dump.
-			for i := 0; i < 20000; i += 500 {
+			// About 600 KB of records, over twice the rewrite's 256 KiB
+			// buffer, so that the dump's first write to the file (where
+			// the rewrite is held) comes with shards still to dump.
+			for i := 0; i < 8000; i += 500 {
 				args := []string{"MSET"}
 				for j := i; j < i+500; j++ {
 					args = append(args, fmt.Sprint("big", j), strings.Repeat("x", 40))
