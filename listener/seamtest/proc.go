@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -16,10 +17,10 @@ import (
 
 // Program is a main package built by the go command for the tests of one
 // package: once, the first time a test asks for its path, however many
-// tests run it. Building a program costs a link of a second or more, so a
-// test binary that started one build per test spent most of its time in
-// the linker. Declare it as a package variable and pass it to [MainBuilt],
-// which removes the binary once the tests have run:
+// tests run it. A build is a link of a second or more, which a build per
+// test would pay again and again for the same binary. Declare it as a
+// package variable and pass it to [MainBuilt], which removes the binary
+// once the tests have run:
 //
 //	var kvBin = seamtest.NewProgram(".")
 //
@@ -65,6 +66,9 @@ func (p *Program) build(gobin string) {
 			return
 		}
 		p.path = filepath.Join(p.dir, filepath.Base(wd))
+	}
+	if runtime.GOOS == "windows" {
+		p.path += ".exe"
 	}
 	out, err := exec.Command(gobin, "build", "-o", p.path, p.pkg).CombinedOutput()
 	if err != nil {
