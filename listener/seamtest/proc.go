@@ -153,26 +153,33 @@ func StartProcess(t testing.TB, path string, args ...string) *Process {
 	return p
 }
 
-// Wait waits for the process to exit, at most limit, and returns its exit
-// status; it fails t if the process is still running then, or if it could
-// not be waited for. Call it from the test's goroutine, once.
+// Wait waits for the process to exit and its output to end, at most
+// limit, and returns its exit status: once it returns, Logs holds every
+// line the process wrote. It fails t if the process is still running
+// then, or if it could not be waited for. Call it from the test's
+// goroutine, once.
 func (p *Process) Wait(t testing.TB, limit time.Duration) int {
 	t.Helper()
 	timer := time.NewTimer(limit)
 	defer timer.Stop()
+	var err error
 	select {
-	case err := <-p.exit:
+	case err = <-p.exit:
 		p.exited = true
-		var ee *exec.ExitError
-		switch {
-		case errors.As(err, &ee):
-			return ee.ExitCode()
-		case err != nil:
-			t.Fatalf("seamtest: waiting for the process: %v", err)
-		}
-		return 0
 	case <-timer.C:
 		t.Fatalf("seamtest: the process did not exit within %v", limit)
-		return -1
 	}
+	select {
+	case <-p.drained:
+	case <-timer.C:
+		t.Fatalf("seamtest: the process's output did not end within %v", limit)
+	}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	case err != nil:
+		t.Fatalf("seamtest: waiting for the process: %v", err)
+	}
+	return 0
 }

@@ -22,9 +22,12 @@ func TestProcess(t *testing.T) {
 		if pid, _ := ev["pid"].(float64); int(pid) != p.Cmd.Process.Pid {
 			t.Fatalf("started line %v, want the JSON fields of pid %d", ev, p.Cmd.Process.Pid)
 		}
-		p.Logs.WaitFor(t, "not JSON")
 		if code := p.Wait(t, seamtest.Wait); code != 3 {
 			t.Fatalf("exit status %d, want 3", code)
+		}
+		// Once Wait has returned, the last line is there: no wait for it.
+		if len(p.Logs.Events("not JSON")) != 1 {
+			t.Fatalf("after Wait the output lacks its last line:\n%s", p.Logs.String())
 		}
 	})
 
