@@ -71,7 +71,6 @@ func TestUpgradeUnderRedisBenchmark(t *testing.T) {
 	var logs strings.Builder
 	var mu sync.Mutex
 	addrs := make(chan string, 2)
-	readies := make(chan struct{}, 2)
 	logsDone := make(chan struct{})
 	go func() {
 		defer close(logsDone)
@@ -83,9 +82,6 @@ func TestUpgradeUnderRedisBenchmark(t *testing.T) {
 			mu.Unlock()
 			if m := listeningRE.FindStringSubmatch(line); m != nil {
 				addrs <- m[1]
-			}
-			if strings.Contains(line, `"message":"upgrade: ready for the next upgrade"`) {
-				readies <- struct{}{}
 			}
 		}
 	}()
@@ -101,7 +97,13 @@ func TestUpgradeUnderRedisBenchmark(t *testing.T) {
 		}
 	})
 	addr := seamtest.Recv(t, addrs, "kv to listen")
-	seamtest.Recv(t, readies, "kv to be ready")
+	// A process that is ready for an upgrade has written its PID there.
+	servingPID := func() int {
+		b, _ := os.ReadFile(pidFile)
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return pid
+	}
+	seamtest.Eventually(t, "kv to be ready", func() bool { return servingPID() == kv.Process.Pid })
 	host, port, _ := strings.Cut(addr, ":")
 
 	bench := exec.Command(benchBin, "-h", host, "-p", port, "-c", "20", "-k", "0", "-t", "set,get", "-n", "1000000000", "-q")
@@ -155,7 +157,10 @@ func TestUpgradeUnderRedisBenchmark(t *testing.T) {
 	if err := kv.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	seamtest.Recv(t, readies, "the successor to be ready")
+	seamtest.Eventually(t, "the successor to be ready", func() bool {
+		pid := servingPID()
+		return pid != 0 && pid != kv.Process.Pid
+	})
 	if err := seamtest.Recv(t, kvDone, "the old kv to exit"); err != nil {
 		t.Fatalf("old kv: %v", err)
 	}
