@@ -102,13 +102,7 @@ func runEcho(t *testing.T, args ...string) (net.Conn, context.CancelFunc, <-chan
 	case <-time.After(seamtest.Wait):
 		t.Fatal("the listener never became ready")
 	}
-	c, err := net.Dial("tcp", addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(seamtest.Wait))
-	return c, cancel, result
+	return seamtest.Dial(t, addr), cancel, result
 }
 
 // In-process, the handler echoes line by line and a cancelled ctx stops
