@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,17 +19,24 @@ import (
 // Program is a main package built by the go command for the tests of one
 // package: once, the first time a test asks for its path, however many
 // tests run it. A build is a link of a second or more, which a build per
-// test would pay again and again for the same binary. Declare it as a
-// package variable and pass it to [MainBuilt], which removes the binary
-// once the tests have run:
+// test would pay again and again for the same binary. Where the go
+// command caches the executables it links for go run (Go 1.24 on), the
+// binary is that cached one, so a program already linked by an earlier
+// run, or by another package's tests, costs no link at all; elsewhere it
+// is built into a temporary directory. Declare it as a package variable
+// and pass it to [MainBuilt], which removes what it built once the tests
+// have run:
 //
 //	var kvBin = seamtest.NewProgram(".")
 //
 //	func TestMain(m *testing.M) { seamtest.MainBuilt(m, kvBin) }
+//
+// A binary run by go run is linked without debugger information (DWARF);
+// a test that needs it builds with go build itself.
 type Program struct {
 	pkg  string
 	once sync.Once
-	dir  string
+	dir  string // the temporary directory of a build of our own
 	path string
 	err  error
 }
@@ -55,6 +63,10 @@ func (p *Program) Path(t testing.TB) string {
 }
 
 func (p *Program) build(gobin string) {
+	if path, ok := cached(gobin, p.pkg); ok {
+		p.path = path
+		return
+	}
 	if p.dir, p.err = os.MkdirTemp("", "seamtest-"); p.err != nil {
 		return
 	}
@@ -76,7 +88,39 @@ func (p *Program) build(gobin string) {
 	}
 }
 
-// Remove deletes the built binary, if any; [MainBuilt] calls it.
+// cached returns the executable that go run links for pkg and keeps in the
+// go command's cache, found by running it under echo. A first go run that
+// links may still run it from a temporary directory that it removes, so a
+// path outside the cache is asked for again, once. It reports false where
+// there is no echo, or the go command does not cache executables: the
+// caller then builds pkg itself.
+func cached(gobin, pkg string) (string, bool) {
+	echo, err := exec.LookPath("echo")
+	if err != nil {
+		return "", false
+	}
+	out, err := exec.Command(gobin, "env", "GOCACHE").Output()
+	cache := strings.TrimSpace(string(out))
+	if err != nil || cache == "" || cache == "off" {
+		return "", false
+	}
+	for range 2 {
+		out, err := exec.Command(gobin, "run", "-exec", echo, pkg).Output()
+		if err != nil {
+			return "", false
+		}
+		path := strings.TrimSpace(string(out))
+		if strings.HasPrefix(path, cache+string(filepath.Separator)) {
+			if _, err := os.Stat(path); err == nil {
+				return path, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Remove deletes the binary if it was built into a temporary directory,
+// and leaves one in the go command's cache; [MainBuilt] calls it.
 func (p *Program) Remove() {
 	if p.dir != "" {
 		os.RemoveAll(p.dir)

@@ -1,6 +1,9 @@
 package seamtest_test
 
 import (
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/seamgo/seam/listener/seamtest"
@@ -14,6 +17,12 @@ func TestProcess(t *testing.T) {
 	bin := logexit.Path(t)
 	if again := logexit.Path(t); again != bin {
 		t.Fatalf("second Path = %s, want the first build's %s", again, bin)
+	}
+	// The go command of go.mod's version (1.24) and later keeps what go run
+	// links in its cache, which Path reuses rather than link again.
+	out, err := exec.Command("go", "env", "GOCACHE").Output()
+	if cache := strings.TrimSpace(string(out)); err != nil || !strings.HasPrefix(bin, cache+string(filepath.Separator)) {
+		t.Errorf("Path = %s, want the go command's cached executable, in %s (%v)", bin, cache, err)
 	}
 
 	t.Run("logs and exit status", func(t *testing.T) {
