@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // TestSmokeServers builds the baseline and seam's control-channel server
@@ -117,85 +118,57 @@ func TestSmokeFloors(t *testing.T) {
 	}
 }
 
-// buildServers builds the named servers as the harness does, each once
-// for all the tests of this binary (a build is a link of a second or
-// more), and returns a temporary directory of the test's own for logs.
-// It skips the test where the harness cannot run.
+// servers are the harness's servers of the root module, built once for
+// all the tests of this binary (from the go command's cache where it
+// keeps them) and removed by TestMain; the harness's own build, which
+// links them afresh, is tested by TestBuild.
+var servers = map[string]*seamtest.Program{
+	binKV:        seamtest.NewProgram("github.com/seamgo/seam/examples/kv"),
+	binSeamKV:    seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/seamkv"),
+	binBareKV:    seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/barekv"),
+	binFloor:     seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/floor"),
+	binSeamFloor: seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/seamfloor"),
+}
+
+// buildServers returns the named servers, built on first use, and a
+// temporary directory of the test's own for logs. It skips the test where
+// the harness cannot run.
 func buildServers(t *testing.T, names ...string) (dir string, bins map[string]string) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the harness reads /proc")
 	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command to build the servers with")
-	}
 	bins = make(map[string]string)
 	for _, name := range names {
-		bin, err := built.get(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bins[name] = bin
+		bins[name] = servers[name].Path(t)
 	}
 	return t.TempDir(), bins
 }
 
-// built holds the servers built so far, in a directory that TestMain
-// removes after the run.
-var built = &servers{bins: make(map[string]*serverBuild)}
-
-type servers struct {
-	mu   sync.Mutex
-	dir  string
-	bins map[string]*serverBuild
-}
-
-// serverBuild is one build, made once; parallel tests wanting it wait for it.
-type serverBuild struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-func (s *servers) get(name string) (string, error) {
-	s.mu.Lock()
-	if s.dir == "" {
-		dir, err := os.MkdirTemp("", "seambench-")
-		if err != nil {
-			s.mu.Unlock()
-			return "", err
-		}
-		s.dir = dir
+// TestBuild builds a server as the harness does, with go build into its
+// directory, and refuses a name it does not know.
+func TestBuild(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command to build with")
 	}
-	b := s.bins[name]
-	if b == nil {
-		b = &serverBuild{}
-		s.bins[name] = b
+	root, err := findRoot()
+	if err != nil {
+		t.Fatal(err)
 	}
-	dir := s.dir
-	s.mu.Unlock()
-	b.once.Do(func() {
-		root, err := findRoot()
-		if err != nil {
-			b.err = err
-			return
-		}
-		// A cold build on a busy machine can take a while; the deadline
-		// is for a hung build, not a slow one.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		var bins map[string]string
-		bins, b.err = build(ctx, root, dir, []string{name}, "")
-		b.path = bins[name]
-	})
-	return b.path, b.err
-}
-
-// remove deletes every server built.
-func (s *servers) remove() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.dir != "" {
-		os.RemoveAll(s.dir)
+	// A cold build on a busy machine can take a while; the deadline is
+	// for a hung build, not a slow one.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	bins, err := build(ctx, root, dir, []string{binFloor}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(bins[binFloor]); err != nil || fi.Mode()&0o111 == 0 || filepath.Dir(bins[binFloor]) != dir {
+		t.Fatalf("built %v: %v, %v; want an executable in %s", bins, fi, err, dir)
+	}
+	if _, err := build(ctx, root, dir, []string{"nonesuch"}, ""); err == nil {
+		t.Fatal("build accepted an unknown server")
 	}
 }
