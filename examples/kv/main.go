@@ -120,6 +120,7 @@ type config struct {
 }
 
 func main() {
+	flag.Usage = func() { usage(flag.CommandLine.Output(), flag.CommandLine) }
 	cfg := config{}
 	var fsync string
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:6380", "address to listen on")

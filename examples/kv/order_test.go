@@ -9,6 +9,7 @@ import (
 // connections drained), then the sweep, and the AOF last, so its final
 // flush comes after the last reply a client was sent.
 func TestStopOrder(t *testing.T) {
+	t.Parallel()
 	cfg, logs := testConfig(t, t.TempDir())
 	r := start(t, cfg)
 	do(t, dial(t, r.addr), "SET", "k", "v")

@@ -86,6 +86,7 @@ func info(t *testing.T, addr, section string) string {
 // back, and must still be writing again within recoverWithin: only a
 // writer retried in place, out of the group's intensity, is.
 func TestAOFFailure(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg, logs := testConfig(t, dir)
 	disk := &faultyDisk{}
@@ -174,6 +175,7 @@ func aofFailures(t *testing.T, addr string) int {
 // A crash in the middle of a write leaves a torn last record: it is cut
 // off with a warning and the server starts.
 func TestTornAOFStarts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg, logs := testConfig(t, dir)
 	good := resp.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"))
@@ -197,6 +199,7 @@ func TestTornAOFStarts(t *testing.T) {
 // its offset: the keyspace never loads, so run returns a StartError naming
 // the child that waits for it.
 func TestCorruptAOFRefused(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	good := resp.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"))
 	data := append(append(good, "*1\r\n$3\r\nGET\r\n"...), good...)

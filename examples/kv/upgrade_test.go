@@ -23,6 +23,11 @@ func scanCRLF(data []byte, atEOF bool) (int, []byte, error) {
 	return 0, nil, nil
 }
 
+// listeningRE finds a listener's address in its "listening" line: the
+// two processes share one stderr here, which a seamtest.Process does not
+// read.
+var listeningRE = regexp.MustCompile(`"addr":"([^"]+)".*"message":"listening"`)
+
 // progressRE is a redis-benchmark progress line with requests completing.
 var progressRE = regexp.MustCompile(`rps=[1-9]`)
 
@@ -32,6 +37,7 @@ var progressRE = regexp.MustCompile(`rps=[1-9]`)
 // (a refused connection, a connection closed without a reply), is still
 // running and completing requests after the old process has gone.
 func TestUpgradeUnderRedisBenchmark(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	pidFile := filepath.Join(t.TempDir(), "kv.pid")
 	kv := startUpgradable(t, bin, "-aof", "", "-addr", "127.0.0.1:0", "-upgrade", pidFile, "-logformat", "json")
