@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -244,15 +243,6 @@ func (a *app) treeJSON(t *testing.T) map[string]any {
 		t.Fatalf("decode /debug/tree.json: %v", err)
 	}
 	return v
-}
-
-// sendSignal sends sig to the test process. The test catches it itself
-// first, so a signal Run has not yet subscribed to never ends the process.
-func sendSignal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := syscall.Kill(os.Getpid(), sig); err != nil {
-		t.Fatalf("kill: %v", err)
-	}
 }
 
 // catch subscribes the test to sig for its whole life.
