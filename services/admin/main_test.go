@@ -10,8 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
 	"testing"
@@ -243,11 +241,4 @@ func (a *app) treeJSON(t *testing.T) map[string]any {
 		t.Fatalf("decode /debug/tree.json: %v", err)
 	}
 	return v
-}
-
-// catch subscribes the test to sig for its whole life.
-func catch(t *testing.T, sig os.Signal) {
-	c := make(chan os.Signal, 8)
-	signal.Notify(c, sig)
-	t.Cleanup(func() { signal.Stop(c) })
 }

@@ -5,6 +5,7 @@ package admin_test
 import (
 	"net/http"
 	"os"
+	"os/signal"
 	"syscall"
 	"testing"
 	"time"
@@ -55,4 +56,11 @@ func sendSignal(t *testing.T, sig syscall.Signal) {
 	if err := syscall.Kill(os.Getpid(), sig); err != nil {
 		t.Fatalf("kill: %v", err)
 	}
+}
+
+// catch subscribes the test to sig for its whole life.
+func catch(t *testing.T, sig os.Signal) {
+	c := make(chan os.Signal, 8)
+	signal.Notify(c, sig)
+	t.Cleanup(func() { signal.Stop(c) })
 }
