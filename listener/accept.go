@@ -5,32 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"sync/atomic"
 	"syscall"
 
-	"github.com/rs/zerolog"
-
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/logfield"
 )
 
 // acceptor is the accept loop, a service of its own so that a socket fault
 // restarts only it: the connections live under other supervisors. It owns
-// the listening socket and the pacing of its errors; it hands every
-// accepted connection to the tracker.
+// the listening socket and the pacing of its errors; it admits every
+// accepted connection and hands it to the tracker, or to the rejecter
+// when it is over a cap.
 type acceptor struct {
-	name    string
-	log     zerolog.Logger
-	stats   *counters
-	bind    func(context.Context) (net.Listener, error) // opens the socket, again after a fault
-	serving func(net.Addr)                              // reports the socket to Ready and BoundAddr
-	given   bool                                        // the socket is the Server's Listener: never re-bound
-	first   net.Listener                                // bound by Serve, for the first start
-	pace    backoff                                     // the template of each start's backoff
-	conns   *tracker
-	backlog bool      // Overflow is OverflowBacklog: wait for a slot before Accept
-	rejects *rejecter // answers connections over a cap
-	env     *connEnv  // what every connection shares
+	run   *run
+	first net.Listener // bound by Serve, for the first start
 
 	starts    int
 	nextID    uint64      // the last connection's id
@@ -40,16 +29,17 @@ type acceptor struct {
 	failed error
 }
 
-func (a *acceptor) String() string { return a.name + " acceptor" }
+func (a *acceptor) String() string { return a.run.name + " acceptor" }
 
 // Serve accepts until ctx is cancelled. Closing the listening socket is what
 // unblocks Accept; the net.ErrClosed that follows a cancelled ctx is the
 // normal way out. A non-temporary accept error returns, and suture restarts
 // the acceptor, which binds again.
 func (a *acceptor) Serve(ctx context.Context) error {
+	r := a.run
 	a.starts++
 	if a.starts > 1 {
-		a.stats.acceptorRestarts.Add(1)
+		r.stats.acceptorRestarts.Add(1)
 	}
 	ln := a.first
 	a.first = nil
@@ -63,73 +53,77 @@ func (a *acceptor) Serve(ctx context.Context) error {
 	defer a.accepting.Store(false)
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
-	if !a.given {
+	if r.listener == nil {
 		// A given Listener is closed by Serve, not here: a restarted
 		// acceptor could not bind it again.
 		defer ln.Close()
 	}
-	a.serving(ln.Addr())
+	r.sock.Serving(ln.Addr())
 
-	b := a.pace
+	b := a.backoff()
 	for {
-		if a.backlog && !a.conns.reserve(ctx) {
+		if r.backlog && !r.conns.reserve(ctx) {
 			return nil
 		}
 		nc, err := ln.Accept()
 		if err != nil {
-			if a.backlog {
-				a.conns.free()
+			if r.backlog {
+				r.conns.free()
 			}
 			if ctx.Err() != nil {
 				if !errors.Is(err, net.ErrClosed) {
-					a.log.Debug().Err(err).Msg("accept error while stopping")
+					r.log.Debug().Err(err).Msg("accept error while stopping")
 				}
 				return nil
 			}
 			if isTemporary(err) {
-				a.stats.tmp.Add(1)
-				if !b.pause(ctx, err) {
+				r.stats.tmp.Add(1)
+				if worthALine(b.count + 1) {
+					r.log.Warn().Err(err).Uint64("errors", b.count+1).Stringer("backoff", logfield.Duration(b.next())).
+						Msg("temporary accept error; backing off")
+				}
+				if !b.wait(ctx) {
 					return nil
 				}
 				continue
 			}
-			if a.given {
+			if r.listener != nil {
 				// No point in restarting: the same broken Listener would
 				// fail again. End the subtree and let Serve report it.
 				a.failed = err
 				return fmt.Errorf("%w: accept: %w%w", ErrListenerGone, err, bind.Terminate)
 			}
-			return fmt.Errorf("%s: accept: %w", errorName(a.name), err)
+			return fmt.Errorf("%s: accept: %w", errorName(r.name), err)
 		}
-		b.recovered()
-		a.stats.accepted.Add(1)
-		a.admit(nc)
+		if n := b.recovered(); n > 0 {
+			r.log.Info().Uint64("errors", n).Msg("accepting again after temporary errors")
+		}
+		r.stats.accepted.Add(1)
+		a.dispatch(nc)
 	}
 }
 
-// admit starts nc, or turns it away when it is over a cap. With
-// OverflowBacklog its slot is already reserved.
-func (a *acceptor) admit(nc net.Conn) {
-	if !a.backlog && !a.conns.tryReserve() {
-		a.rejects.turnAway(nc, false, a.conns.maxConns)
+// dispatch serves nc, or turns it away when admission refuses it. With
+// OverflowBacklog its slot is already reserved. A balancer's client is
+// known only once its header names it: its share of MaxConnsPerIP is
+// counted then, on its own goroutine, by the same admission.
+func (a *acceptor) dispatch(nc net.Conn) {
+	r := a.run
+	c := r.newConn(nc)
+	v := r.conns.admit(c, c.client())
+	if v == admitted {
+		a.nextID++
+		c.id = a.nextID
+		r.conns.start(c)
 		return
 	}
-	proxied := a.env.proxy != nil && a.env.proxy.trusts(nc)
-	var ip netip.Addr
-	if !proxied {
-		// A balancer's client is counted once its header names it, on
-		// the connection's goroutine (see conn.readProxyHeader).
-		var ok bool
-		if ip, ok = a.conns.takeIP(nc.RemoteAddr()); !ok {
-			a.conns.free()
-			a.rejects.turnAway(nc, true, a.conns.maxPerIP)
-			return
-		}
-	}
-	a.nextID++
-	c := a.env.newConn(nc, a.nextID, proxied)
-	c.ip = ip
-	a.conns.start(c)
+	r.conns.release(c)
+	r.rejects.turnAway(nc, v, false)
+}
+
+// backoff is a fresh pacing of temporary accept errors.
+func (a *acceptor) backoff() backoff {
+	return backoff{min: a.run.backoffMin, max: a.run.backoffMax, sleep: a.run.hooks.sleep}
 }
 
 // rebindTries bounds how often a restarted acceptor retries a bind that
@@ -142,9 +136,9 @@ const rebindTries = 8
 // ephemeral port; waiting that out here, with the accept backoff, keeps a
 // passing collision from spending the supervisor's restart intensity.
 func (a *acceptor) rebind(ctx context.Context) (net.Listener, error) {
-	b := a.pace
+	b := a.backoff()
 	for try := 1; ; try++ {
-		ln, err := a.bind(ctx)
+		ln, err := a.run.bind(ctx)
 		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || try == rebindTries {
 			return ln, err
 		}

@@ -94,7 +94,20 @@ func faultyListen(binds chan<- *faultListener) func(network, address string) (ne
 	}
 }
 
-// Behaviour 5: an acceptor that fails with a non-temporary error is
+// temporaryFirst is faultyListen with listeners whose first n Accepts
+// fail with a temporary error (EMFILE).
+func temporaryFirst(binds chan<- *faultListener, n int64) func(network, address string) (net.Listener, error) {
+	listen := faultyListen(binds)
+	return func(network, address string) (net.Listener, error) {
+		ln, err := listen(network, address)
+		if err == nil {
+			ln.(*faultListener).temporary.Store(n)
+		}
+		return ln, err
+	}
+}
+
+// An acceptor that fails with a non-temporary error is
 // restarted by the tree, binds the same address again and accepts, while a
 // connection accepted before the fault stays up.
 func TestAcceptorRestartsAfterFaultAndConnectionsLive(t *testing.T) {
@@ -141,7 +154,7 @@ func testAcceptorRestart(t *testing.T, tr transport) {
 	}
 }
 
-// Behaviour 6: temporary accept errors back off from the minimum doubling
+// Temporary accept errors back off from the minimum doubling
 // to the maximum, never spin, and log a few lines per burst.
 func TestTemporaryErrorsBackOff(t *testing.T) {
 	const burst = 12
@@ -149,14 +162,8 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	logs := seamtest.NewLogs(t)
 	var pauses pauseRecorder
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.Logger()}
-	s.Bind = func(network, address string) (net.Listener, error) {
-		ln, err := faultyListen(binds)(network, address)
-		if err == nil {
-			ln.(*faultListener).temporary.Store(burst)
-		}
-		return ln, err
-	}
-	s.sleep = pauses.sleep
+	s.Bind = temporaryFirst(binds, burst)
+	s.hooks.sleep = pauses.sleep
 	addr := seamtest.Start(t, s).Addr
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -196,14 +203,8 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 		events <- "served"
 		return echo(ctx, c)
 	})}
-	s.Bind = func(network, address string) (net.Listener, error) {
-		ln, err := faultyListen(binds)(network, address)
-		if err == nil {
-			ln.(*faultListener).temporary.Store(3)
-		}
-		return ln, err
-	}
-	s.sleep = func(ctx context.Context, d time.Duration) bool {
+	s.Bind = temporaryFirst(binds, 3)
+	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
 		events <- "pause " + d.String()
 		select {
 		case <-proceed:
@@ -240,11 +241,12 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 	mustEcho(t, c, "late")
 }
 
-// The accept backoff pauses with pause.For (tested in its package) unless
-// a test sets its own.
-func TestBackoffPauseIsSet(t *testing.T) {
-	if have, err := (&Server{Handler: HandlerFunc(echo)}).resolve(); err != nil || have.sleep == nil {
-		t.Fatalf("resolve left the pause unset: %v", err)
+// Production's seams are set where a test sets none: the accept backoff
+// pauses with pause.For (tested in its package), and so on.
+func TestHooksResolveToProduction(t *testing.T) {
+	h := hooks{}.resolve()
+	if h.sleep == nil || h.now == nil || h.nofile == nil || h.retireAfter != defaultRetireAfter || h.shards < 1 {
+		t.Fatalf("resolve left a seam unset: %+v", h)
 	}
 }
 
@@ -253,14 +255,8 @@ func TestStopDuringBackoff(t *testing.T) {
 	binds := make(chan *faultListener, 1)
 	paused := make(chan struct{})
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), AcceptBackoffMin: time.Hour, AcceptBackoffMax: time.Hour}
-	s.Bind = func(network, address string) (net.Listener, error) {
-		ln, err := faultyListen(binds)(network, address)
-		if err == nil {
-			ln.(*faultListener).temporary.Store(1)
-		}
-		return ln, err
-	}
-	s.sleep = func(ctx context.Context, d time.Duration) bool {
+	s.Bind = temporaryFirst(binds, 1)
+	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
 		close(paused)
 		return pause.For(ctx, d)
 	}
@@ -271,7 +267,7 @@ func TestStopDuringBackoff(t *testing.T) {
 	}
 }
 
-// Behaviour 7: at MaxConns, with OverflowBacklog, the acceptor stops
+// At MaxConns, with OverflowBacklog, the acceptor stops
 // accepting; the kernel queues the next connection, which is served as
 // soon as a slot frees.
 func TestMaxConnsWaitsForASlot(t *testing.T) {
@@ -294,9 +290,9 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 	if _, err := queued.Write([]byte("q\n")); err != nil {
 		t.Fatal(err)
 	}
-	// The acceptor logs that it waits at the cap before it would call
+	// The acceptor counts that it waits at the cap before it would call
 	// Accept: from then on, until a slot frees, nothing is accepted.
-	logs.WaitFor(t, "at connection cap")
+	seamtest.Eventually(t, "the acceptor to wait at the cap", func() bool { return s.Stats().AtCap == 1 })
 	if st := s.Stats(); st.Accepted != 2 || st.Active != 2 || st.AtCap != 1 {
 		t.Fatalf("stats at the cap = %+v; want 2 accepted, 2 active, at the cap once", st)
 	}
@@ -323,7 +319,7 @@ func TestStopAtTheCap(t *testing.T) {
 	}
 	defer c.Close()
 	mustEcho(t, c, "x")
-	logs.WaitFor(t, "at connection cap")
+	seamtest.Eventually(t, "the acceptor to wait at the cap", func() bool { return s.Stats().AtCap == 1 })
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +356,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 		binds <- fl
 		return fl, nil
 	}
-	s.sleep = pauses.sleep
+	s.hooks.sleep = pauses.sleep
 	addr := seamtest.Start(t, s).Addr
 	(<-binds).breakNow()
 	seamtest.Recv(t, binds, "the acceptor to bind again")

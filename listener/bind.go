@@ -8,22 +8,19 @@ import (
 	"github.com/seamgo/seam/internal/bind"
 )
 
-// binder returns how one Serve opens the socket the acceptor serves, at
-// the start and at every re-bind: through the Server's bind.Socket, which
-// pins the port the kernel chose at the first bind and hands a given
-// Listener out only once, after removing a stale unix socket file.
-func (s *Server) binder(c config) func(context.Context) (net.Listener, error) {
-	target := bind.Target{Network: c.network, Address: c.addr, Listener: c.listener, Listen: c.listen}
-	return func(ctx context.Context) (net.Listener, error) {
-		if c.listener == nil && c.network == "unix" {
-			if err := removeStaleSocket(c.addr); err != nil {
-				return nil, err
-			}
+// bind opens the socket the acceptor serves, at the start and at every
+// re-bind, through the Server's bind.Socket, which pins the port the
+// kernel chose at the first bind and hands a given Listener out only
+// once, after removing a stale unix socket file.
+func (r *run) bind(ctx context.Context) (net.Listener, error) {
+	if r.listener == nil && r.network == "unix" {
+		if err := removeStaleSocket(r.addr); err != nil {
+			return nil, err
 		}
-		ln, err := s.sock.Bind(ctx, target)
-		if err != nil {
-			return nil, fmt.Errorf("%s: bind: %w", errorName(c.name), err)
-		}
-		return ln, nil
 	}
+	ln, err := r.sock.Bind(ctx, bind.Target{Network: r.network, Address: r.addr, Listener: r.listener, Listen: r.openSocket})
+	if err != nil {
+		return nil, fmt.Errorf("%s: bind: %w", errorName(r.name), err)
+	}
+	return ln, nil
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/seamgo/seam/supervisor"
 )
 
-// DefaultCertPollInterval is CertReloader.PollInterval's default.
-const DefaultCertPollInterval = 10 * time.Second
+// defaultCertPollInterval is CertReloader.PollInterval's default.
+const defaultCertPollInterval = 10 * time.Second
 
 // ErrCertReload is wrapped by the error of a [CertReloader.Reload] that
 // could not load its files; the certificate loaded before stays in use.
@@ -127,7 +127,7 @@ func (r *CertReloader) read() (certPEM, keyPEM []byte, sum [sha256.Size]byte, er
 func (r *CertReloader) Serve(ctx context.Context) error {
 	every := r.PollInterval
 	if every <= 0 {
-		every = DefaultCertPollInterval
+		every = defaultCertPollInterval
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/seamgo/seam/internal/bind"
-	"github.com/seamgo/seam/internal/pause"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -22,10 +20,13 @@ import (
 var (
 	// ErrSocketInUse means that the unix socket's path is held by a live
 	// process: the Server does not remove a socket someone still serves.
+	// Serve returns it so that a program can tell another instance
+	// holding the socket from any other failed bind.
 	ErrSocketInUse = errors.New("listener: unix socket in use by a live process")
 
 	// ErrIdleTimeout is wrapped by the error of a handler's Read on a
-	// connection closed because no byte arrived on it for IdleTimeout.
+	// connection closed because no byte arrived on it for IdleTimeout,
+	// so that the handler can tell that end from its client's.
 	ErrIdleTimeout = errors.New("listener: no byte read for IdleTimeout; connection closed")
 
 	// ErrListenerGone means that the Server's given Listener cannot be
@@ -35,13 +36,13 @@ var (
 	ErrListenerGone = bind.ErrListenerGone
 )
 
-// Defaults for the zero values of [Server]'s fields.
+// Defaults for the zero values of Server's fields, which their docs give.
 const (
-	DefaultDrainTimeout        = 5 * time.Second
-	DefaultAcceptBackoffMin    = 5 * time.Millisecond
-	DefaultAcceptBackoffMax    = time.Second
-	DefaultRejectTimeout       = time.Second
-	DefaultTLSHandshakeTimeout = 10 * time.Second
+	defaultDrainTimeout        = 5 * time.Second
+	defaultAcceptBackoffMin    = 5 * time.Millisecond
+	defaultAcceptBackoffMax    = time.Second
+	defaultRejectTimeout       = time.Second
+	defaultTLSHandshakeTimeout = 10 * time.Second
 )
 
 // maxRejecting bounds the rejections answered at once (see
@@ -79,26 +80,20 @@ type config struct {
 	addr             string
 	handler          Handler
 	tls              *tls.Config
-	proxy            *proxyPolicy // nil: no PROXY protocol
-	listener         net.Listener // a given Listener, served instead of binding
-	listen           bind.ListenFunc
+	proxy            *proxyPolicy    // nil: no PROXY protocol
+	listener         net.Listener    // a given Listener, served instead of binding
+	openSocket       bind.ListenFunc // Server.Bind; nil: net.ListenConfig
 	maxConns         int
 	maxPerIP         int
 	idle             time.Duration
-	handshakeTimeout time.Duration    // 0 for none
-	now              func() time.Time // the idle timeout's clock
-	backlog          bool             // Overflow is OverflowBacklog
-	reject           Handler          // nil: a connection over the cap is closed at once
+	handshakeTimeout time.Duration // 0 for none
+	backlog          bool          // Overflow is OverflowBacklog
+	reject           Handler       // nil: a connection over the cap is closed at once
 	rejectWait       time.Duration
 	drain            time.Duration
 	drainSet         bool // DrainTimeout was set, so it bounds a budget's drain too
 	backoffMin       time.Duration
 	backoffMax       time.Duration
-	retireAfter      uint32
-	shards           int
-	sleep            func(ctx context.Context, d time.Duration) bool // the accept backoff's pause
-	nofile           func() (uint64, error)                          // the open-file limit, 0 for none
-	slotFreed        func()                                          // a test's hook, or nil
 }
 
 // resolve validates s and fills in defaults; it is the one place where the
@@ -115,18 +110,12 @@ func (s *Server) resolve() (_ config, err error) {
 		maxPerIP:         s.MaxConnsPerIP,
 		idle:             s.IdleTimeout,
 		handshakeTimeout: s.TLSHandshakeTimeout,
-		now:              s.now,
 		backlog:          s.Overflow == OverflowBacklog,
 		reject:           s.Reject,
 		rejectWait:       s.RejectTimeout,
 		drain:            s.DrainTimeout,
 		backoffMin:       s.AcceptBackoffMin,
 		backoffMax:       s.AcceptBackoffMax,
-		retireAfter:      s.retireAfter,
-		shards:           s.shards,
-		sleep:            s.sleep,
-		nofile:           s.nofile,
-		slotFreed:        s.slotFreed,
 	}
 	bad := func(format string, args ...any) (config, error) {
 		return config{}, fmt.Errorf("listener: %w: "+format, append([]any{supervisor.ErrBadConfig}, args...)...)
@@ -162,12 +151,9 @@ func (s *Server) resolve() (_ config, err error) {
 	}
 	switch {
 	case c.handshakeTimeout == 0:
-		c.handshakeTimeout = DefaultTLSHandshakeTimeout
+		c.handshakeTimeout = defaultTLSHandshakeTimeout
 	case c.handshakeTimeout < 0:
 		c.handshakeTimeout = 0
-	}
-	if c.now == nil {
-		c.now = time.Now
 	}
 	switch s.Overflow {
 	case OverflowReject, OverflowBacklog:
@@ -178,43 +164,31 @@ func (s *Server) resolve() (_ config, err error) {
 		return bad("RejectTimeout is %v; want 0 (the default) or more", c.rejectWait)
 	}
 	if c.rejectWait == 0 {
-		c.rejectWait = DefaultRejectTimeout
+		c.rejectWait = defaultRejectTimeout
 	}
 	if c.drain < 0 {
 		return bad("DrainTimeout is %v; want 0 (the default) or more", c.drain)
 	}
 	c.drainSet = c.drain > 0
 	if c.drain == 0 {
-		c.drain = DefaultDrainTimeout
+		c.drain = defaultDrainTimeout
 	}
 	if c.backoffMin < 0 || c.backoffMax < 0 {
 		return bad("accept backoff bounds %v, %v must not be negative", c.backoffMin, c.backoffMax)
 	}
 	if c.backoffMin == 0 {
-		c.backoffMin = DefaultAcceptBackoffMin
+		c.backoffMin = defaultAcceptBackoffMin
 	}
 	if c.backoffMax == 0 {
-		c.backoffMax = max(DefaultAcceptBackoffMax, c.backoffMin)
+		c.backoffMax = max(defaultAcceptBackoffMax, c.backoffMin)
 	}
 	if c.backoffMin > c.backoffMax {
 		return bad("AcceptBackoffMin %v is above AcceptBackoffMax %v", c.backoffMin, c.backoffMax)
 	}
 	if open := s.Bind; open != nil {
-		c.listen = func(_ context.Context, network, address string) (net.Listener, error) {
+		c.openSocket = func(_ context.Context, network, address string) (net.Listener, error) {
 			return open(network, address)
 		}
-	}
-	if c.retireAfter == 0 {
-		c.retireAfter = defaultRetireAfter
-	}
-	if c.shards <= 0 {
-		c.shards = runtime.GOMAXPROCS(0)
-	}
-	if c.sleep == nil {
-		c.sleep = pause.For
-	}
-	if c.nofile == nil {
-		c.nofile = openFileLimit
 	}
 	if c.proxy, err = s.ProxyProtocol.resolve(); err != nil {
 		return bad("%w", err)

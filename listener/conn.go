@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
 	"net"
 	"net/netip"
 	"os"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
+
+	"github.com/seamgo/seam/internal/logfield"
 )
 
 // errConnDone is every connection service's return value. suture restarts
@@ -24,68 +25,45 @@ import (
 // on a used connection.
 var errConnDone = fmt.Errorf("listener: connection ended: %w", suture.ErrDoNotRestart)
 
-// connEnv is what every connection of one Serve shares.
-type connEnv struct {
-	name             string // the listener's
-	handler          Handler
-	tls              *tls.Config
-	idle             time.Duration    // IdleTimeout; 0 for none
-	handshakeTimeout time.Duration    // TLSHandshakeTimeout; 0 for none
-	now              func() time.Time // the idle timeout's clock
-	log              zerolog.Logger
-	logConns         bool // whether per-connection loggers are worth building
-	stats            *counters
-	conns            *tracker
-	proxy            *proxyPolicy // nil: no PROXY protocol
-	rejects          *rejecter    // for a balancer's client over MaxConnsPerIP
-
-	// ctx is every handler's ctx (with its logger added). Its cancel is
-	// step 2 of a graceful stop: one cancel reaches all handlers.
-	ctx context.Context
-}
-
-func newConnEnv(c config, ctx context.Context, log zerolog.Logger, stats *counters, conns *tracker, rejects *rejecter) *connEnv {
-	ev := log.Error()
-	logConns := ev.Enabled()
-	ev.Discard()
-	return &connEnv{
-		name: c.name, handler: c.handler, tls: c.tls, idle: c.idle, now: c.now,
-		handshakeTimeout: c.handshakeTimeout,
-		log:              log, logConns: logConns, stats: stats, conns: conns, ctx: ctx,
-		proxy: c.proxy, rejects: rejects,
-	}
-}
-
 // conn is one connection as a transient suture service.
+//
+// Its fields but forced are written by the acceptor until the connection
+// starts, then by the connection's own goroutine: the Add that starts it
+// orders the two, and nothing else writes them.
 type conn struct {
-	env    *connEnv
+	run    *run
 	raw    net.Conn   // the accepted socket, closed by force at the drain deadline
 	proxy  *proxyConn // over raw when a trusted balancer sends a PROXY header
 	nc     net.Conn   // what the handler gets: raw, or layers over it (proxy, idle, TLS)
 	id     uint64
 	idle   *idleConn   // under nc when IdleTimeout is set
 	gen    *generation // set by the tracker
-	ip     netip.Addr  // the remote IP counted for MaxConnsPerIP, if any; guarded by tracker.mu
+	slot   bool        // it holds a MaxConns slot
+	ip     netip.Addr  // the remote IP counted for MaxConnsPerIP, if any
 	forced atomic.Bool
 }
 
-// newConn wraps an accepted socket; the PROXY header (when proxied) and
-// the TLS handshake, if any, are read on the connection's goroutine,
-// before the handler.
-func (e *connEnv) newConn(nc net.Conn, id uint64, proxied bool) *conn {
-	c := &conn{env: e, raw: nc, nc: nc, id: id}
-	if proxied {
+// newConn wraps an accepted socket, whose slot OverflowBacklog has
+// reserved before Accept. The PROXY header (from a trusted balancer), the
+// idle timeout's and the TLS layers and the TLS handshake come later, on
+// the connection's goroutine, before the handler.
+func (r *run) newConn(nc net.Conn) *conn {
+	c := &conn{run: r, raw: nc, nc: nc, slot: r.backlog}
+	if r.proxy != nil && r.proxy.trusts(nc) {
 		c.proxy = &proxyConn{Conn: nc}
 		c.nc = c.proxy
 	}
-	if e.idle > 0 {
-		c.idle = newIdleConn(c.nc, e.idle, e.now, e.stats)
-		c.nc = c.idle
-	}
-	if e.tls != nil {
-		c.nc = tls.Server(c.nc, e.tls)
-	}
 	return c
+}
+
+// client is the address admission counts: the socket's peer, or nil for
+// a trusted balancer's connection until its PROXY header names the
+// client.
+func (c *conn) client() net.Addr {
+	if c.proxy != nil {
+		return nil
+	}
+	return c.raw.RemoteAddr()
 }
 
 // String is what suture's logs and reports call the connection: the
@@ -93,7 +71,7 @@ func (e *connEnv) newConn(nc net.Conn, id uint64, proxied bool) *conn {
 // Add, on the accept path, so it is built in one allocation.
 func (c *conn) String() string {
 	var buf [96]byte
-	b := append(buf[:0], c.env.name...)
+	b := append(buf[:0], c.run.name...)
 	b = append(b, ' ')
 	return string(c.appendPart(b))
 }
@@ -132,7 +110,7 @@ func (c *conn) remote() net.Addr {
 // costs only this connection and does not count against the restart
 // intensity of the supervisor the other connections share.
 //
-// The handler's ctx is the shared one of connEnv rather than the one
+// The handler's ctx is the run's shared one rather than the one
 // suture passes: suture cancels a connection's service only when the
 // listener stops the connection supervisors, which it does after the
 // drain, so the listener's own cancel is the one that reaches handlers,
@@ -149,7 +127,7 @@ func (c *conn) Serve(context.Context) (err error) {
 	if !ok {
 		return errConnDone
 	}
-	c.ended(c.env.handler.ServeConn(ctx, c.nc))
+	c.ended(c.run.handler.ServeConn(ctx, c.nc))
 	return errConnDone
 }
 
@@ -158,10 +136,10 @@ func (c *conn) Serve(context.Context) (err error) {
 // front: most connections never log, and With() costs a buffer and the
 // formatting of both addresses for every one of them.
 func (c *conn) logger() zerolog.Logger {
-	if !c.env.logConns {
-		return c.env.log
+	if !c.run.logConns {
+		return c.run.log
 	}
-	return c.env.log.Hook(c)
+	return c.run.log.Hook(c)
 }
 
 // begin makes the handler's ctx (with the connection's logger) and does
@@ -171,17 +149,22 @@ func (c *conn) logger() zerolog.Logger {
 //
 //go:noinline
 func (c *conn) begin() (context.Context, bool) {
-	ctx, log := c.env.ctx, c.logger()
-	if c.env.logConns {
+	r := c.run
+	ctx, log := r.handlerCtx, c.logger()
+	if r.logConns {
 		ctx = log.WithContext(ctx)
 	}
 	if c.proxy != nil && !c.readProxyHeader(ctx, log) {
 		return nil, false
 	}
-	if c.idle != nil {
+	if r.idle > 0 {
+		c.idle = newIdleConn(c.nc, r.idle, r.hooks.now, r.stats)
+		c.nc = c.idle
 		c.idle.start()
 	}
-	if tc, ok := c.nc.(*tls.Conn); ok {
+	if r.tls != nil {
+		tc := tls.Server(c.nc, r.tls)
+		c.nc = tc
 		if err := c.handshake(ctx, tc); err != nil {
 			log.Debug().Err(err).Msg("TLS handshake failed; connection closed")
 			return nil, false
@@ -197,7 +180,7 @@ func (c *conn) ended(herr error) {
 	switch {
 	case c.idle != nil && c.idle.closedIdle():
 		log := c.logger()
-		log.Debug().Stringer("idle_timeout", c.env.idle).Msg("no byte read for IdleTimeout; connection closed")
+		log.Debug().Stringer("idle_timeout", logfield.Duration(c.run.idle)).Msg("no byte read for IdleTimeout; connection closed")
 	case herr != nil && !c.quietErr(herr):
 		log := c.logger()
 		log.Debug().Err(herr).Msg("handler returned an error")
@@ -210,7 +193,7 @@ func (c *conn) ended(herr error) {
 func (c *conn) finish(err *error) {
 	*err = errConnDone
 	if p := recover(); p != nil {
-		c.env.stats.panics.Add(1)
+		c.run.stats.panics.Add(1)
 		log := c.logger()
 		log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).
 			Msg("handler panicked; connection closed")
@@ -219,29 +202,27 @@ func (c *conn) finish(err *error) {
 	if c.nc != c.raw {
 		c.raw.Close() // after the TLS layer, which may fail to send its alert
 	}
-	c.env.conns.end(c)
+	c.run.conns.end(c)
 }
 
-// readProxyHeader reads a trusted balancer's PROXY header and counts the
-// client it names against MaxConnsPerIP. It reports false when the
-// connection is not to be served: its header was bad (logged, and
-// counted), the listener is stopping, or its client is over the cap (then
-// answered by Reject, here: this connection already holds a slot).
+// readProxyHeader reads a trusted balancer's PROXY header and admits the
+// client it names. It reports false when the connection is not to be
+// served: its header was bad (logged, and counted), the listener is
+// stopping, or admission refused its client (then answered here: this
+// connection holds a slot already).
 func (c *conn) readProxyHeader(ctx context.Context, log zerolog.Logger) bool {
-	e := c.env
-	if err := c.proxy.readHeader(ctx, e.proxy); err != nil {
+	r := c.run
+	if err := c.proxy.readHeader(ctx, r.proxy); err != nil {
 		if ctx.Err() != nil {
 			return false
 		}
-		if n := e.stats.proxyHeaderErrors.Add(1); bits.OnesCount64(n) == 1 {
-			// The 1st, 2nd, 4th...: a misconfigured balancer costs a
-			// few lines.
+		if n := r.stats.proxyHeaderErrors.Add(1); worthALine(n) {
 			log.Warn().Err(err).Uint64("proxy_header_errors", n).Msg("PROXY protocol header refused; connection closed")
 		}
 		return false
 	}
-	if !e.conns.takeClientIP(c, c.proxy.RemoteAddr()) {
-		e.rejects.answerNow(c.proxy, e.conns.maxPerIP)
+	if v := r.conns.admit(c, c.proxy.RemoteAddr()); v != admitted {
+		r.rejects.turnAway(c.proxy, v, true)
 		return false
 	}
 	return true
@@ -251,7 +232,7 @@ func (c *conn) readProxyHeader(ctx context.Context, log zerolog.Logger) bool {
 // TLSHandshakeTimeout, so that a client that connects and never finishes
 // it holds its slot for a bounded time, and a stop does not wait for it.
 func (c *conn) handshake(ctx context.Context, tc *tls.Conn) error {
-	timeout := c.env.handshakeTimeout
+	timeout := c.run.handshakeTimeout
 	if timeout > 0 {
 		tc.SetDeadline(time.Now().Add(timeout))
 	}
@@ -260,7 +241,7 @@ func (c *conn) handshake(ctx context.Context, tc *tls.Conn) error {
 	stop()
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
-			c.env.stats.handshakeTimeouts.Add(1)
+			c.run.stats.handshakeTimeouts.Add(1)
 		}
 		return err
 	}

@@ -3,38 +3,32 @@ package listener
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
 
-// panicky echoes, but panics on the line "panic".
-func panicky(ctx context.Context, c net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
-	defer stop()
-	br := bufio.NewReader(c)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return err
-		}
-		if strings.TrimSpace(line) == "panic" {
-			panic("handler bug")
-		}
-		if _, err := io.WriteString(c, line); err != nil {
-			return err
-		}
+// panicky echoes, but panics on the line "panic" instead of answering it.
+func panicky(ctx context.Context, c net.Conn) error { return echo(ctx, panicOnWrite{c}) }
+
+// panicOnWrite is a connection whose Write of the line "panic" panics.
+type panicOnWrite struct{ net.Conn }
+
+func (c panicOnWrite) Write(p []byte) (int, error) {
+	if strings.TrimSpace(string(p)) == "panic" {
+		panic("handler bug")
 	}
+	return c.Conn.Write(p)
 }
 
-// Behaviour 4: a handler panic is recovered and logged with its stack and
+// A handler panic is recovered and logged with its stack and
 // the connection's fields; it closes only that connection; it neither
 // restarts anything nor counts against any restart intensity, however
 // many connections panic.
@@ -105,7 +99,7 @@ func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
 	}
 }
 
-// Behaviour 8: the handler's ctx carries a logger with the connection's id
+// The handler's ctx carries a logger with the connection's id
 // and its remote and local addresses.
 func TestHandlerCtxCarriesConnectionLogger(t *testing.T) {
 	logs := seamtest.NewLogs(t)
@@ -132,5 +126,34 @@ func TestHandlerCtxCarriesConnectionLogger(t *testing.T) {
 	if e["remote"] != c.LocalAddr().String() || e["local"] != c.RemoteAddr().String() ||
 		e["conn"] != float64(1) || e["listener"] != "greeter" {
 		t.Fatalf("handler log fields = %v", e)
+	}
+}
+
+// A handler's error is logged at debug level with the connection's
+// fields; the echo of the connection ending (io.EOF) is not.
+func TestHandlerErrorIsLoggedAtDebug(t *testing.T) {
+	logs := seamtest.NewLogs(t)
+	h := HandlerFunc(func(ctx context.Context, c net.Conn) error {
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return err // io.EOF: the client left
+		}
+		return errors.New("bad request " + strings.TrimSpace(line))
+	})
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, Logger: logs.Logger()}
+	freed := slotEvents(s)
+	addr := seamtest.Start(t, s).Addr
+	for _, send := range []string{"x\n", ""} {
+		c := seamtest.Dial(t, addr)
+		io.WriteString(c, send)
+		c.Close()
+		seamtest.Recv(t, freed, "the connection to end")
+	}
+	logged := logs.Events("handler returned an error")
+	if len(logged) != 1 {
+		t.Fatalf("%d lines for one error and one EOF: %v", len(logged), logs.Events(""))
+	}
+	if e := logged[0]; e["level"] != "debug" || e["error"] != "bad request x" || e["conn"] != float64(1) || e["remote"] == nil {
+		t.Fatalf("the handler's error was logged as %v", e)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
@@ -15,7 +14,7 @@ import (
 // event each time a connection slot is freed.
 func slotEvents(s *Server) <-chan struct{} {
 	freed := make(chan struct{}, 64)
-	s.slotFreed = func() {
+	s.hooks.slotFreed = func() {
 		select {
 		case freed <- struct{}{}:
 		default: // nobody is counting any more: never hold up the listener
@@ -29,7 +28,7 @@ func slotEvents(s *Server) <-chan struct{} {
 // ones, and a retired one is removed once its last connection ends, even
 // when that connection outlives several generations.
 func TestConnectionSupervisorsRetire(t *testing.T) {
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), retireAfter: 2, shards: 1}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), hooks: hooks{retireAfter: 2, shards: 1}}
 	freed := slotEvents(s)
 	addr := seamtest.Start(t, s).Addr
 	s.mu.Lock()
@@ -85,7 +84,7 @@ func TestActiveNeverExceedsMaxConns(t *testing.T) {
 	var over atomic.Int64 // the highest Active seen when a slot freed
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), MaxConns: maxConns}
 	freed := make(chan struct{}, 64)
-	s.slotFreed = func() {
+	s.hooks.slotFreed = func() {
 		if a := s.Stats().Active; a > over.Load() {
 			over.Store(a)
 		}
@@ -117,10 +116,11 @@ func TestActiveNeverExceedsMaxConns(t *testing.T) {
 // itself rather than leaking it.
 func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
-	cfg, err := s.resolve()
+	r, err := s.newRun(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.cancelHandlers()
 	stopped := func() *suture.Supervisor {
 		sup := suture.New("stopped", suture.Spec{EventHook: func(suture.Event) {}})
 		ctx, cancel := context.WithCancel(context.Background())
@@ -131,13 +131,16 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 	}
 	start := func(conns *tracker) net.Conn {
 		server, client := net.Pipe()
-		env := newConnEnv(cfg, context.Background(), zerolog.Nop(), &s.counters, conns, nil)
-		conns.start(env.newConn(server, 1, false))
+		c := r.newConn(server)
+		if v := conns.admit(c, c.client()); v != admitted {
+			t.Fatalf("admission refused the connection: %v", v)
+		}
+		conns.start(c)
 		return client
 	}
 
 	t.Run("no connection supervisor can start", func(t *testing.T) {
-		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
+		conns := newTracker(r, stopped())
 		before := s.Stats().ClosedAtStop
 		client := start(conns)
 		defer client.Close()
@@ -147,7 +150,7 @@ func TestAddToAStoppingSupervisorClosesTheConnection(t *testing.T) {
 		}
 	})
 	t.Run("the connection supervisor is stopping", func(t *testing.T) {
-		conns := newTracker(cfg, stopped(), &s.counters, zerolog.Nop())
+		conns := newTracker(r, stopped())
 		conns.current = []*generation{{sup: stopped()}}
 		before := s.Stats().ClosedAtStop
 		client := start(conns)

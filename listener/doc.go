@@ -104,15 +104,18 @@
 // the cap is fitted to RLIMIT_NOFILE, which Windows does not have.
 package listener
 
-// A connection's way through the package, one file and one owner a step:
-// accept.go (the acceptor, pacing a burst of errors with backoff.go)
-// accepts it, or hands it to reject.go when it is over a cap; track.go
-// (the tracker) reserves its slot, counts it and starts it under a
-// connection supervisor; conn.go serves it as a suture service that reads
-// a trusted balancer's PROXY header (proxy.go), runs the TLS handshake and
-// calls the Handler (through idle.go's wrapper with IdleTimeout);
-// track.go forgets it and frees its slot; drain.go ends the stragglers at
-// a graceful stop; readable.go lets a handler wait for bytes without a
-// buffer. bind.go opens the socket, fdlimit.go fits the cap to
-// the open-file limit, certreload.go serves a reloadable certificate, and
-// server.go ties the steps together in Serve.
+// A connection's way through the package, one file a step: server.go's
+// Serve makes a run (run.go), the one owner of a Serve's settings,
+// counters and logger, that the acceptor, the tracker, the rejecter and
+// each connection point to. accept.go (the acceptor, paced through a burst
+// of errors by backoff.go) accepts the connection and wraps it (conn.go);
+// track.go admits it against the caps and starts it under a connection
+// supervisor, or reject.go answers it when admission refuses it. conn.go
+// then serves it as a suture service: a trusted balancer's PROXY header
+// (proxy.go, then the same admission), the idle timeout (idle.go), the
+// TLS handshake, the Handler, and at its end track.go releases what
+// admission counted. drain.go ends the stragglers at a graceful stop;
+// readable.go lets a handler wait for bytes without a buffer. bind.go
+// opens the socket, fdlimit.go fits the cap to the open-file limit,
+// certreload.go serves a reloadable certificate, and hooks.go holds the
+// seams of the package's tests.

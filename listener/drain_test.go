@@ -25,6 +25,7 @@ type stopHandler struct {
 	sawCancel chan struct{} // the slow handler saw its ctx cancelled
 	release   chan struct{} // lets the slow reply go
 	stuckIn   chan struct{} // the stuck handler is reading
+	stuckCtx  chan struct{} // the stuck handler's ctx was cancelled, unheeded
 }
 
 func newStopHandler() *stopHandler {
@@ -33,6 +34,7 @@ func newStopHandler() *stopHandler {
 		sawCancel: make(chan struct{}),
 		release:   make(chan struct{}),
 		stuckIn:   make(chan struct{}, 8),
+		stuckCtx:  make(chan struct{}, 8),
 	}
 }
 
@@ -52,6 +54,8 @@ func (h *stopHandler) ServeConn(ctx context.Context, c net.Conn) error {
 		return err
 	case "stuck":
 		h.stuckIn <- struct{}{}
+		// Only noted: the drain's cancel is an event a test can wait for.
+		defer context.AfterFunc(ctx, func() { h.stuckCtx <- struct{}{} })()
 		_, err := br.ReadString('\n') // ignores ctx
 		return err
 	default:
@@ -62,10 +66,11 @@ func (h *stopHandler) ServeConn(ctx context.Context, c net.Conn) error {
 	}
 }
 
-// Behaviour 2 and 3, over every transport: the stop closes the socket
-// first, then cancels each connection's ctx; a handler that watches its
-// ctx finishes the reply in hand; an idle one returns at once; and Serve
-// returns as soon as the last handler has, long before the drain timeout.
+// A graceful stop runs in its documented order, over every transport: it
+// closes the socket first, then cancels each connection's ctx; a handler
+// that watches its ctx finishes the reply in hand; an idle one returns at
+// once; and Serve returns as soon as the last handler has, long before
+// the drain timeout.
 func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
@@ -123,7 +128,7 @@ func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 	}
 }
 
-// Behaviour 2, the other half: a handler that ignores its ctx is closed
+// The other half of a graceful stop: a handler that ignores its ctx is closed
 // by force at the drain deadline, and then Serve returns.
 func TestDrainTimeoutForceCloses(t *testing.T) {
 	for _, tr := range transports() {
@@ -168,7 +173,8 @@ func TestStopWithNoConnections(t *testing.T) {
 func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	h := newStopHandler()
 	logs := seamtest.NewLogs(t)
-	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour, Logger: logs.Logger()}
+	// An hour and a bit: the log rounds it for a reader.
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour + 1234*time.Millisecond, Logger: logs.Logger()}
 	srv := seamtest.Start(t, s)
 	c, err := net.Dial("tcp", srv.Addr.String())
 	if err != nil {
@@ -184,9 +190,12 @@ func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- srv.Stop() }()
-	ev := logs.WaitFor(t, "draining connections") // the acceptor has stopped
-	if have, ok := ev["timeout"].(string); !ok || !hasUnit(have) {
-		t.Errorf("timeout = %v; want a duration with its unit", ev["timeout"])
+	// The drain cancels the handlers' ctx once the acceptor has stopped
+	// and it has logged what it drains.
+	seamtest.Recv(t, h.stuckCtx, "the drain to cancel the handler's ctx")
+	ev := logs.Events("draining connections")[0]
+	if have := ev["timeout"]; have != "1h0m1s" {
+		t.Errorf("timeout = %v; want \"1h0m1s\", rounded for a reader", have)
 	}
 	if parts := s.LiveWork(); len(parts) != 1 || !strings.HasPrefix(parts[0], "conn "+c.LocalAddr().String()) {
 		t.Fatalf("LiveWork while draining = %q", parts)
@@ -198,11 +207,4 @@ func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	if parts := s.LiveWork(); parts != nil {
 		t.Fatalf("LiveWork after Serve = %q; want nil", parts)
 	}
-}
-
-// hasUnit reports whether a log field's value is a duration a person can
-// read, "1.5s" rather than zerolog's bare number of milliseconds.
-func hasUnit(s string) bool {
-	_, err := time.ParseDuration(s)
-	return err == nil && strings.TrimLeft(s, "0123456789.") != ""
 }

@@ -1,7 +1,5 @@
 package listener
 
-import "github.com/rs/zerolog"
-
 // fdReserve is how many descriptors of the open-file limit the connection
 // cap leaves to the rest of the process: maxRejecting for the rejections
 // in flight (each holds a descriptor beyond the cap), and a sixteenth of
@@ -15,16 +13,16 @@ func fdReserve(limit uint64) uint64 {
 	return min(maxRejecting+max(32, limit/16), limit/2)
 }
 
-// fitFileLimit lowers c.maxConns to what the open-file limit can hold, so
+// fitFileLimit lowers r.maxConns to what the open-file limit can hold, so
 // that at the cap the overflow policy answers extra clients instead of
 // Accept failing with EMFILE and leaving them in the backlog. MaxConns 0
 // (no cap) takes the limit's cap too. A MaxConns the limit cannot hold is
 // a warning with both numbers: the operator should raise the limit
 // (ulimit -n, LimitNOFILE=) or lower MaxConns.
-func (c *config) fitFileLimit(log zerolog.Logger) {
-	limit, err := c.nofile()
+func (r *run) fitFileLimit() {
+	limit, err := r.hooks.nofile()
 	if err != nil {
-		log.Warn().Err(err).Msg("cannot read the open-file limit; MaxConns is not checked against it")
+		r.log.Warn().Err(err).Msg("cannot read the open-file limit; MaxConns is not checked against it")
 		return
 	}
 	if limit == 0 {
@@ -36,13 +34,13 @@ func (c *config) fitFileLimit(log zerolog.Logger) {
 		fits = int(min(limit-reserve, uint64(maxInt)))
 	}
 	switch {
-	case c.maxConns == 0:
-		c.maxConns = fits
-	case c.maxConns > fits:
-		log.Warn().Int("max_conns", c.maxConns).Uint64("open_file_limit", limit).
+	case r.maxConns == 0:
+		r.maxConns = fits
+	case r.maxConns > fits:
+		r.log.Warn().Int("max_conns", r.maxConns).Uint64("open_file_limit", limit).
 			Uint64("reserve", reserve).Int("effective_max_conns", fits).
 			Msg("MaxConns does not fit the open-file limit (RLIMIT_NOFILE) less a reserve for the rest of the process; lowering the cap")
-		c.maxConns = fits
+		r.maxConns = fits
 	}
 }
 

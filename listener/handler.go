@@ -17,9 +17,18 @@ import (
 // zerolog.Ctx(ctx) returns a logger carrying the connection's id and its
 // remote and local addresses.
 //
-// The returned error is logged at debug level; it does not restart anything.
-// A panic costs only this connection: it is recovered, logged with its
-// stack, and the connection is closed.
+// The returned error ends this connection and nothing else: nothing is
+// restarted. It is logged at debug level through the Server's Logger, as
+// "handler returned an error" with the connection's fields, unless it is
+// only the echo of the connection ending (io.EOF, net.ErrClosed, or the
+// ctx's error after the drain closed the connection by force). Debug
+// rather than info because such an error is one connection's event,
+// usually its client's doing (a reset, a malformed request): at info a
+// busy server would write a line per bad client. A handler whose errors an
+// operator must see logs them itself, through zerolog.Ctx(ctx), at the
+// level they deserve. A panic costs only this connection too: it is
+// recovered, logged at error level with its stack, counted in
+// Stats.Panics, and the connection is closed.
 type Handler interface {
 	ServeConn(ctx context.Context, conn net.Conn) error
 }

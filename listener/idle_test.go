@@ -22,7 +22,7 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 			// handshake on a loaded machine is not idleness.
 			logs := seamtest.NewLogs(t)
 			clock := newFakeClock()
-			s := &Server{Handler: HandlerFunc(echo), IdleTimeout: 5 * time.Millisecond, Logger: logs.Logger(), now: clock.now}
+			s := &Server{Handler: HandlerFunc(echo), IdleTimeout: 5 * time.Millisecond, Logger: logs.Logger(), hooks: hooks{now: clock.now}}
 			tr.setup(t, s)
 			addr := seamtest.Start(t, s).Addr
 			c := tr.dial(t, addr)
@@ -99,7 +99,7 @@ func (f *fakeClock) awaitJudged(t *testing.T) {
 // says the Read has waited IdleTimeout, it is closed.
 func TestIdleIsTheReadsWaitNotTheSocketDeadline(t *testing.T) {
 	clock := newFakeClock()
-	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), IdleTimeout: 5 * time.Millisecond, now: clock.now}
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), IdleTimeout: 5 * time.Millisecond, hooks: hooks{now: clock.now}}
 	addr := seamtest.Start(t, s).Addr
 	c := seamtest.Dial(t, addr)
 	mustEcho(t, c, "first")
@@ -136,7 +136,7 @@ func TestIdleDoesNotCountTheHandlersOwnTime(t *testing.T) {
 		_, err := c.Write(buf)
 		return err
 	})
-	s := &Server{Addr: "127.0.0.1:0", Handler: h, IdleTimeout: 5 * time.Millisecond, now: clock.now}
+	s := &Server{Addr: "127.0.0.1:0", Handler: h, IdleTimeout: 5 * time.Millisecond, hooks: hooks{now: clock.now}}
 	addr := seamtest.Start(t, s).Addr
 	c := seamtest.Dial(t, addr)
 	c.Write([]byte("a"))

@@ -2,7 +2,6 @@ package listener
 
 import (
 	"bufio"
-	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -16,23 +15,9 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-// echo answers each line with itself. It watches ctx the way a handler
-// should: when the listener stops, a pending read is cut short, while a
-// reply already started is written in full.
-func echo(ctx context.Context, c net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
-	defer stop()
-	br := bufio.NewReader(c)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			return err
-		}
-		if _, err := io.WriteString(c, line); err != nil {
-			return err
-		}
-	}
-}
+// echo is the handler most tests serve: seamtest.Echo, which watches its
+// ctx as a handler should.
+var echo = seamtest.Echo
 
 // roundTrip sends a line and reads the answer.
 func roundTrip(t *testing.T, c net.Conn, line string) string {

@@ -28,7 +28,7 @@ import (
 // client cannot claim another's address. A trusted peer must send a
 // header (unless Optional): one that sends none, or a malformed one, or
 // none within HeaderTimeout, is closed before the Handler, its error
-// wrapping [ErrProxyHeader] is logged (rate-limited, at warn) and
+// is logged (rate-limited, at warn) and
 // Stats().ProxyHeaderErrors counts it. A header with the LOCAL command
 // (a balancer's health check) or a non-TCP source leaves the peer's own
 // address.
@@ -57,13 +57,14 @@ type ProxyProtocol struct {
 	Optional bool
 }
 
-// DefaultProxyHeaderTimeout is ProxyProtocol.HeaderTimeout's default.
-const DefaultProxyHeaderTimeout = 5 * time.Second
+// defaultProxyHeaderTimeout is ProxyProtocol.HeaderTimeout's default.
+const defaultProxyHeaderTimeout = 5 * time.Second
 
-// ErrProxyHeader is wrapped by the error of a trusted peer's connection
-// closed for its PROXY protocol header: malformed, missing, or not sent
-// within HeaderTimeout.
-var ErrProxyHeader = errors.New("listener: bad or missing PROXY protocol header")
+// errProxyHeader is wrapped by the logged error of a trusted peer's
+// connection closed for its PROXY protocol header: malformed, missing, or
+// not sent within HeaderTimeout. No caller receives it, so it is not
+// exported: the log line and Stats.ProxyHeaderErrors are how it is seen.
+var errProxyHeader = errors.New("listener: bad or missing PROXY protocol header")
 
 // ParsePrefixes parses a comma-separated list of CIDR prefixes and bare
 // IP addresses (a bare address is its own /32 or /128), for
@@ -113,7 +114,7 @@ func (p ProxyProtocol) resolve() (*proxyPolicy, error) {
 		return nil, fmt.Errorf("ProxyProtocol.HeaderTimeout is %v; want 0 (the default) or more", pp.timeout)
 	}
 	if pp.timeout == 0 {
-		pp.timeout = DefaultProxyHeaderTimeout
+		pp.timeout = defaultProxyHeaderTimeout
 	}
 	for _, t := range p.Trusted {
 		if !t.IsValid() {
@@ -170,7 +171,7 @@ func (c *proxyConn) readHeader(ctx context.Context, p *proxyPolicy) error {
 		err = fmt.Errorf("no header within %v", p.timeout)
 	}
 	if err != nil {
-		return fmt.Errorf("%w from %v: %w", ErrProxyHeader, c.Conn.RemoteAddr(), err)
+		return fmt.Errorf("%w from %v: %w", errProxyHeader, c.Conn.RemoteAddr(), err)
 	}
 	c.SetReadDeadline(time.Time{})
 	if h != nil && h.Command.IsProxy() {

@@ -127,8 +127,8 @@ func TestProxyProtocolRefusesBadHeaders(t *testing.T) {
 			if i == 0 || i == 1 || i == 3 { // the rate limit logs the 1st, 2nd, 4th
 				ev := logs.Events("PROXY protocol header refused")
 				msg, _ := ev[len(ev)-1]["error"].(string)
-				if !strings.Contains(msg, ErrProxyHeader.Error()) || !strings.Contains(msg, tc.want) {
-					t.Fatalf("logged error %q; want %q and %q", msg, ErrProxyHeader, tc.want)
+				if !strings.Contains(msg, errProxyHeader.Error()) || !strings.Contains(msg, tc.want) {
+					t.Fatalf("logged error %q; want %q and %q", msg, errProxyHeader, tc.want)
 				}
 			}
 		})

@@ -122,7 +122,7 @@ func TestWaitReadableCountsAsIdle(t *testing.T) {
 	for _, tr := range transports()[:2] {
 		t.Run(tr.name, func(t *testing.T) {
 			clock := newFakeClock()
-			s := &Server{IdleTimeout: 5 * time.Millisecond, now: clock.now}
+			s := &Server{IdleTimeout: 5 * time.Millisecond, hooks: hooks{now: clock.now}}
 			_, seen := startWaiting(t, tr, s, nil)
 			clock.awaitJudged(t)
 			clock.advance(5 * time.Millisecond)

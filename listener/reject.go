@@ -5,13 +5,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"math/bits"
 	"net"
 	"runtime/debug"
 	"sync"
 	"time"
-
-	"github.com/rs/zerolog"
 )
 
 // Overflow is what a [Server] does with a connection that would pass
@@ -54,11 +51,7 @@ func (o Overflow) String() string {
 // connection is closed at once: closing is an answer too, and costs the
 // accept loop one close.
 type rejecter struct {
-	handler Handler // nil: close at once
-	timeout time.Duration
-	tls     *tls.Config
-	stats   *counters
-	log     zerolog.Logger
+	run *run
 
 	slots  chan struct{} // one token per rejection in flight
 	ctx    context.Context
@@ -66,65 +59,50 @@ type rejecter struct {
 	wg     sync.WaitGroup
 }
 
-func newRejecter(c config, stats *counters, log zerolog.Logger) *rejecter {
+func newRejecter(r *run) *rejecter {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &rejecter{
-		handler: c.reject,
-		timeout: c.rejectWait,
-		tls:     c.tls,
-		stats:   stats,
-		log:     log,
-		slots:   make(chan struct{}, maxRejecting),
-		ctx:     ctx,
-		cancel:  cancel,
-	}
+	return &rejecter{run: r, slots: make(chan struct{}, maxRejecting), ctx: ctx, cancel: cancel}
 }
 
-// turnAway answers nc, which is over a cap, and closes it; it never
-// blocks. perIP says which cap: MaxConnsPerIP, or else MaxConns.
-func (r *rejecter) turnAway(nc net.Conn, perIP bool, limit int) {
-	r.count(nc, perIP, limit)
-	if r.handler == nil {
+// turnAway answers nc, which admission refused for v, and closes it; it
+// never waits for the client. A connection that holds a MaxConns slot (a
+// balancer's client, refused once its header named it) is answered on the
+// caller's goroutine, its own: its slot bounds these as MaxConns bounds
+// connections. Any other is answered on a goroutine of its own, at most
+// maxRejecting at once, so that the accept loop never waits.
+func (rj *rejecter) turnAway(nc net.Conn, v verdict, held bool) {
+	rj.count(nc, v)
+	switch {
+	case rj.run.reject == nil:
 		nc.Close()
-		return
-	}
-	select {
-	case r.slots <- struct{}{}:
+	case held:
+		rj.answer(nc)
 	default:
-		nc.Close()
-		return
+		select {
+		case rj.slots <- struct{}{}:
+		default:
+			nc.Close()
+			return
+		}
+		rj.wg.Add(1)
+		go func() {
+			defer rj.wg.Done()
+			defer func() { <-rj.slots }()
+			rj.answer(nc)
+		}()
 	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		defer func() { <-r.slots }()
-		r.answer(nc)
-	}()
-}
-
-// answerNow answers nc, over MaxConnsPerIP, on the caller's goroutine: a
-// connection behind a balancer, whose client is known only once its PROXY
-// header is read. It already holds a connection slot, which bounds these
-// as MaxConns bounds connections, so it takes no rejection slot.
-func (r *rejecter) answerNow(nc net.Conn, limit int) {
-	r.count(nc, true, limit)
-	if r.handler == nil {
-		nc.Close()
-		return
-	}
-	r.answer(nc)
 }
 
 // count counts and logs a connection turned away.
-func (r *rejecter) count(nc net.Conn, perIP bool, limit int) {
+func (rj *rejecter) count(nc net.Conn, v verdict) {
+	r := rj.run
 	n := r.stats.rejected.Add(1)
-	name := "max_conns"
-	if perIP {
+	name, limit := "max_conns", r.maxConns
+	if v == overMaxConnsPerIP {
 		r.stats.rejectedPerIP.Add(1)
-		name = "max_conns_per_ip"
+		name, limit = "max_conns_per_ip", r.maxPerIP
 	}
-	if bits.OnesCount64(n) == 1 {
-		// The 1st, 2nd, 4th, 8th...: a flood costs a few lines.
+	if worthALine(n) {
 		r.log.Warn().Int(name, limit).Uint64("rejected", n).Stringer("remote", nc.RemoteAddr()).
 			Msg("connection over the cap rejected")
 	}
@@ -134,10 +112,11 @@ func (r *rejecter) count(nc net.Conn, perIP bool, limit int) {
 // nc after a lingering half-close, so that the answer is not lost to a
 // reset: closing a socket with unread input makes the kernel send RST,
 // which can discard the reply before the client reads it.
-func (r *rejecter) answer(nc net.Conn) {
+func (rj *rejecter) answer(nc net.Conn) {
+	r := rj.run
 	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(r.timeout))
-	stop := context.AfterFunc(r.ctx, func() { nc.SetDeadline(aLongTimeAgo) })
+	nc.SetDeadline(time.Now().Add(r.rejectWait))
+	stop := context.AfterFunc(rj.ctx, func() { nc.SetDeadline(aLongTimeAgo) })
 	defer stop()
 
 	conn := nc
@@ -152,7 +131,7 @@ func (r *rejecter) answer(nc net.Conn) {
 					Stringer("remote", nc.RemoteAddr()).Msg("Reject panicked; connection closed")
 			}
 		}()
-		if err := r.handler.ServeConn(r.ctx, conn); err != nil {
+		if err := r.reject.ServeConn(rj.ctx, conn); err != nil {
 			r.log.Debug().Err(err).Stringer("remote", nc.RemoteAddr()).Msg("Reject returned an error")
 		}
 	}()
@@ -166,9 +145,9 @@ func (r *rejecter) answer(nc net.Conn) {
 }
 
 // stop cuts the rejections in flight short and waits for them.
-func (r *rejecter) stop() {
-	r.cancel()
-	r.wg.Wait()
+func (rj *rejecter) stop() {
+	rj.cancel()
+	rj.wg.Wait()
 }
 
 // aLongTimeAgo is a deadline already past: setting it makes a blocked

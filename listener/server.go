@@ -3,14 +3,12 @@ package listener
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
-	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/internal/bind"
 	"github.com/seamgo/seam/supervisor"
@@ -170,41 +168,14 @@ type Server struct {
 	// connection's logger. The zero value logs nothing.
 	Logger zerolog.Logger
 
-	// retireAfter is how many connections one connection supervisor
-	// takes before a fresh one takes over (see generation); 0 means
-	// defaultRetireAfter. Tests set it low.
-	retireAfter uint32
-
-	// shards is how many connection supervisors take new connections
-	// side by side; 0 means GOMAXPROCS. Tests set it to 1.
-	shards int
-
-	// sleep replaces the accept backoff's timer in tests; it reports
-	// false when ctx ended first.
-	sleep func(ctx context.Context, d time.Duration) bool
-
-	// now replaces the idle timeout's clock in tests.
-	now func() time.Time
-
-	// nofile replaces openFileLimit in tests, which cannot change the
-	// process's real limit safely.
-	nofile func() (uint64, error)
-
-	// slotFreed, when set, is called each time a connection slot is
-	// freed, for tests of the MaxConns bound.
-	slotFreed func()
+	// hooks are the seams of this package's tests; zero in production.
+	hooks hooks
 
 	counters counters
 	sock     bind.Socket // bound or given, pinned, Ready and BoundAddr
 
 	mu      sync.Mutex
-	running *running // of the Serve in progress, for LiveWork
-}
-
-// running is what LiveWork asks of the Serve in progress.
-type running struct {
-	acceptor *acceptor
-	conns    *tracker
+	running *run // the Serve in progress, for LiveWork
 }
 
 // Serve binds the address, accepts connections and serves each one on its
@@ -221,105 +192,41 @@ type running struct {
 // same Server added twice) returns [ErrAlreadyServing], which wraps
 // suture.ErrDoNotRestart so that suture does not retry it.
 func (s *Server) Serve(ctx context.Context) error {
-	cfg, err := s.resolve()
+	r, err := s.newRun(ctx)
 	if err != nil {
-		s.Logger.Error().Err(err).Str("listener", s.String()).Msg("listener not started")
-		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
-	}
-	log := s.Logger.With().Str("listener", cfg.name).Logger()
-	cfg.fitFileLimit(log)
-	spec := suture.Spec{
-		EventHook: supervisor.EventHookFor(ctx, log),
-		Timeout:   cfg.drain + stopGrace,
-	}
-	s.counters.maxConns.Store(int64(cfg.maxConns))
-	connSups := suture.New(cfg.name+"/conns", spec)
-	conns := newTracker(cfg, connSups, &s.counters, log)
-	rejects := newRejecter(cfg, &s.counters, log)
-	// One ctx for every handler, cancelled once by the drain: stopping
-	// the connection supervisors instead would start a goroutine per
-	// connection and make Serve wait for suture's bookkeeping of each one
-	// after the last handler has returned (measured: 0.3 ms against 4.8 ms
-	// to drain 10,000 idle connections).
-	handlerCtx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelHandlers()
-	acc := &acceptor{
-		name:    cfg.name,
-		log:     log,
-		stats:   &s.counters,
-		bind:    s.binder(cfg),
-		serving: s.sock.Serving,
-		given:   cfg.listener != nil,
-		pace:    backoff{min: cfg.backoffMin, max: cfg.backoffMax, sleep: cfg.sleep, log: log},
-		conns:   conns,
-		backlog: cfg.backlog,
-		rejects: rejects,
-		env:     newConnEnv(cfg, handlerCtx, log, &s.counters, conns, rejects),
-	}
-
-	s.mu.Lock()
-	if s.running != nil {
-		s.mu.Unlock()
-		return fmt.Errorf("%s: %w", errorName(s.String()), supervisor.ErrAlreadyServing)
-	}
-	s.running = &running{acceptor: acc, conns: conns}
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.running = nil
-		s.mu.Unlock()
-	}()
-
-	if acc.first, err = acc.bind(ctx); err != nil {
 		return err
 	}
-	bound := acc.first.Addr().String()
-	acceptors := suture.New(cfg.name+"/acceptor", spec)
-	acceptors.Add(acc)
-
-	// The two subtrees get contexts of their own so that the stop runs in
-	// the documented order (accept, then connections) rather than in the
-	// unspecified order in which suture cancels siblings.
-	acceptCtx, stopAccepting := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopAccepting()
-	connsCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelConns()
-	serving := connSups.ServeBackground(connsCtx)
-	accepting := acceptors.ServeBackground(acceptCtx)
-	log.Info().Str("network", cfg.network).Str("addr", bound).Int("max_conns", cfg.maxConns).Msg("listening")
-
-	var result error
-	select {
-	case <-ctx.Done():
-	case <-accepting:
-		// Only a given Listener's failure ends the acceptor's subtree
-		// while ctx is live: stop what is left and hand the fault up,
-		// without the suture sentinel that ended the subtree, which
-		// would end the parent's tree too.
-		accepting = nil
-		cause := acc.failed
-		if cause == nil {
-			cause = errors.New("the acceptor's supervisor ended")
-		}
-		result = fmt.Errorf("%s: %w: %w", errorName(cfg.name), ErrListenerGone, cause)
-		log.Error().Err(cause).Msg("listener failed; stopping")
+	defer r.cancelHandlers()
+	if err := s.claim(r); err != nil {
+		return err
 	}
+	defer s.unclaim()
+	if err := r.bindFirst(ctx); err != nil {
+		return err
+	}
+	r.serveSubtrees(ctx)
+	cause := r.waitForStop(ctx)
+	r.stop(ctx)
+	return cause
+}
 
-	stopAccepting()
-	if accepting != nil {
-		<-accepting
+// claim records r as the Serve in progress, or refuses a second Serve of
+// a Server already serving.
+func (s *Server) claim(r *run) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running != nil {
+		return fmt.Errorf("%s: %w", errorName(s.String()), supervisor.ErrAlreadyServing)
 	}
-	acc.rejects.stop()
-	if l := cfg.listener; l != nil {
-		l.Close()
-	}
-	drain(conns, cancelHandlers, cfg.drainTimeout(ctx), &s.counters, log)
-	// Every handler has returned; what is left of the connection
-	// supervisors is suture's bookkeeping, so they are stopped only now.
-	cancelConns()
-	<-serving
-	log.Info().Msg("stopped")
-	return result
+	s.running = r
+	return nil
+}
+
+// unclaim forgets the Serve that has ended.
+func (s *Server) unclaim() {
+	s.mu.Lock()
+	s.running = nil
+	s.mu.Unlock()
 }
 
 // Ready returns a channel that is closed once the Server has bound its

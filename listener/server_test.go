@@ -34,7 +34,7 @@ func TestServeEchoesOverEveryTransport(t *testing.T) {
 	}
 }
 
-// Behaviour 1: cancelling ctx makes Serve return; closing the socket is what
+// Cancelling ctx makes Serve return; closing the socket is what
 // unblocks Accept, and that error is the normal way out, not a failure.
 func TestCancelUnblocksAcceptAndIsNotAFailure(t *testing.T) {
 	logs := seamtest.NewLogs(t)

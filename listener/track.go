@@ -6,30 +6,24 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
-	"time"
+	"sync/atomic"
 
-	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 )
 
-// tracker knows every open connection of one Serve: it holds the MaxConns
-// slots and the MaxConnsPerIP counts, runs each connection under a connection supervisor (a
-// generation), lets the drain close the stragglers by force and learn when
-// the last one ended, and names them in stop reports.
+// tracker knows every open connection of one Serve: it admits them against
+// the MaxConns slots and the MaxConnsPerIP counts, runs each under a
+// connection supervisor (a generation), lets the drain close the
+// stragglers by force and learn when the last one ended, and names them in
+// stop reports.
 //
-// A connection goes through it in order: reserve (the acceptor, before
-// Accept), start (track and Add), end (untrack, then free its slot).
+// A connection goes through it in order: admit (a slot, then its IP's
+// share), start (track and Add), end (untrack, then release what admit
+// counted).
 type tracker struct {
-	sup         *suture.Supervisor // "name/conns", the parent of the generations
-	name        string             // the listener's
-	retireAfter uint32
-	genTimeout  time.Duration // each generation's stop Timeout
-	stats       *counters
-	log         zerolog.Logger
-	maxConns    int
-	slots       chan struct{} // one token per open connection; nil without MaxConns
-	slotFreed   func()        // a test's hook, or nil
-	maxPerIP    int           // MaxConnsPerIP; 0 for none
+	run   *run
+	sup   *suture.Supervisor // "name/conns", the parent of the generations
+	slots chan struct{}      // one token per open connection; nil without MaxConns
 
 	// current holds the generations taking new connections, one per
 	// shard, in turn. Only the acceptor goroutine (one at a time) touches
@@ -40,7 +34,7 @@ type tracker struct {
 
 	mu     sync.Mutex
 	open   map[*conn]struct{}
-	perIP  map[netip.Addr]int // open connections by remote IP, with maxPerIP
+	perIP  map[netip.Addr]int // open connections by remote IP, with MaxConnsPerIP
 	closed bool               // the drain has begun: nothing more is tracked
 	empty  chan struct{}      // closed once closed and no connection is open
 }
@@ -53,73 +47,90 @@ type tracker struct {
 // the same reasons). Restart intensity is counted per supervisor, which
 // is one more reason to keep connections apart from the acceptor.
 type generation struct {
-	sup     *suture.Supervisor
-	token   suture.ServiceToken
-	adds    uint32
-	open    int  // guarded by tracker.mu
-	retired bool // guarded by tracker.mu
+	sup   *suture.Supervisor
+	token suture.ServiceToken
+	adds  uint32 // the acceptor's alone
+
+	// state is the count of open connections, with retiredBit set once
+	// a fresh generation has taken over: one word, so that exactly one
+	// of the last connection's end and the retirement sees both at once
+	// and removes the generation.
+	state atomic.Int64
 }
 
-// newTracker returns the tracker of one Serve, whose generations run under
-// sup.
-func newTracker(c config, sup *suture.Supervisor, stats *counters, log zerolog.Logger) *tracker {
+const retiredBit = 1 << 62
+
+// newTracker returns the tracker of r, whose generations run under sup.
+func newTracker(r *run, sup *suture.Supervisor) *tracker {
 	t := &tracker{
-		sup:         sup,
-		name:        c.name,
-		retireAfter: c.retireAfter,
-		genTimeout:  c.drain + stopGrace,
-		stats:       stats,
-		log:         log,
-		maxConns:    c.maxConns,
-		slotFreed:   c.slotFreed,
-		maxPerIP:    c.maxPerIP,
-		open:        make(map[*conn]struct{}),
-		empty:       make(chan struct{}),
-		current:     make([]*generation, max(c.shards, 1)),
+		run:     r,
+		sup:     sup,
+		open:    make(map[*conn]struct{}),
+		empty:   make(chan struct{}),
+		current: make([]*generation, max(r.hooks.shards, 1)),
 	}
-	if c.maxConns > 0 {
-		t.slots = make(chan struct{}, c.maxConns)
+	if r.maxConns > 0 {
+		t.slots = make(chan struct{}, r.maxConns)
 	}
-	if c.maxPerIP > 0 {
+	if r.maxPerIP > 0 {
 		t.perIP = make(map[netip.Addr]int)
 	}
 	return t
 }
 
-// takeIP counts a connection from remote against its IP's share of
-// MaxConnsPerIP; it reports false when the share is full. The IP it
-// returns is released when the connection is untracked or closed at stop.
-// Connections with no IP (unix sockets) have no share and are always
-// taken.
-func (t *tracker) takeIP(remote net.Addr) (netip.Addr, bool) {
-	if t.perIP == nil {
-		return netip.Addr{}, true
+// A verdict is what admission decides for a connection.
+type verdict uint8
+
+const (
+	admitted          verdict = iota
+	overMaxConns              // MaxConns connections are open
+	overMaxConnsPerIP         // MaxConnsPerIP connections are open from its IP
+)
+
+// admit decides whether c may be served and, if so, counts it against the
+// caps: a MaxConns slot, unless c holds one already, and, once its client
+// is known, a share of its IP's MaxConnsPerIP. client is nil while a
+// PROXY header has yet to name it. A direct connection is admitted once,
+// at accept; a balancer's twice, by the same rules: at accept for its
+// slot, and on its own goroutine once its header has named its client.
+// What a refused connection holds stays counted until [tracker.release].
+func (t *tracker) admit(c *conn, client net.Addr) verdict {
+	if !c.slot {
+		if !t.tryReserve() {
+			return overMaxConns
+		}
+		c.slot = true
 	}
-	tcp, ok := remote.(*net.TCPAddr)
+	if client == nil || t.perIP == nil {
+		return admitted
+	}
+	tcp, ok := client.(*net.TCPAddr)
 	if !ok {
-		return netip.Addr{}, true
+		return admitted // no IP (unix sockets), no share
 	}
 	ip := tcp.AddrPort().Addr().Unmap()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.perIP[ip] >= t.maxPerIP {
-		return netip.Addr{}, false
+	if t.perIP[ip] >= t.run.maxPerIP {
+		return overMaxConnsPerIP
 	}
 	t.perIP[ip]++
-	return ip, true
+	c.ip = ip
+	return admitted
 }
 
-// takeClientIP counts a tracked connection, whose client a PROXY header
-// has just named, against that client's share of MaxConnsPerIP, as takeIP
-// does at accept for a direct one.
-func (t *tracker) takeClientIP(c *conn, remote net.Addr) bool {
-	ip, ok := t.takeIP(remote)
-	if ok && ip.IsValid() {
+// release gives back what admission counted for c: its IP's share, then
+// its slot.
+func (t *tracker) release(c *conn) {
+	if c.ip.IsValid() {
 		t.mu.Lock()
-		c.ip = ip
+		t.releaseIPLocked(c)
 		t.mu.Unlock()
 	}
-	return ok
+	if c.slot {
+		c.slot = false
+		t.free()
+	}
 }
 
 // releaseIPLocked gives c's share of its IP back, once.
@@ -147,8 +158,8 @@ func (t *tracker) reserve(ctx context.Context) bool {
 		return true
 	default:
 	}
-	t.stats.atCap.Add(1)
-	t.log.Debug().Int("max_conns", t.maxConns).Msg("at connection cap; waiting for a slot")
+	t.run.stats.atCap.Add(1)
+	t.run.log.Debug().Int("max_conns", t.run.maxConns).Msg("at connection cap; waiting for a slot")
 	select {
 	case t.slots <- struct{}{}:
 		return true
@@ -172,19 +183,18 @@ func (t *tracker) tryReserve() bool {
 	}
 }
 
-// free gives a slot back: after a failed Accept, a connection closed at
-// stop, or a connection's end.
+// free gives a slot back: after a failed Accept, or when a connection
+// that held one is released.
 func (t *tracker) free() {
 	if t.slots != nil {
 		<-t.slots
 	}
-	if t.slotFreed != nil {
-		t.slotFreed()
+	if h := t.run.hooks.slotFreed; h != nil {
+		h()
 	}
 }
 
-// start hands an accepted connection, whose slot is reserved, to a
-// connection supervisor.
+// start hands an admitted connection to a connection supervisor.
 func (t *tracker) start(c *conn) {
 	g := t.generation()
 	if g == nil || !t.track(c, g) {
@@ -199,24 +209,21 @@ func (t *tracker) start(c *conn) {
 	}
 }
 
-// end is the last thing a connection does. Its slot is freed only once it
-// is untracked: freed first, it could let the acceptor track the next
-// connection while this one still counts, and Stats.Active read one over
-// MaxConns.
+// end is the last thing a connection does. What admission counted is
+// released only once it is untracked: its slot freed first, it could let
+// the acceptor track the next connection while this one still counts,
+// and Stats.Active read one over MaxConns.
 func (t *tracker) end(c *conn) {
 	t.untrack(c)
-	t.free()
+	t.release(c)
 }
 
 // closeAtStop closes a connection that the stopping listener can no
 // longer serve.
 func (t *tracker) closeAtStop(c *conn) {
-	t.mu.Lock()
-	t.releaseIPLocked(c)
-	t.mu.Unlock()
 	c.raw.Close()
-	t.free()
-	t.stats.closedAtStop.Add(1)
+	t.release(c)
+	t.run.stats.closedAtStop.Add(1)
 }
 
 // generation returns the supervisor for the next connection: the shards'
@@ -232,27 +239,21 @@ func (t *tracker) generation() *generation {
 	shard := t.next
 	t.next = (t.next + 1) % len(t.current)
 	g := t.current[shard]
-	if g != nil && g.adds < t.retireAfter {
+	if g != nil && g.adds < t.run.hooks.retireAfter {
 		g.adds++
 		return g
 	}
 	t.gens++
 	ng := &generation{adds: 1}
-	ng.sup = suture.New(t.name+"/conns/"+strconv.FormatUint(t.gens, 10), suture.Spec{
-		Timeout: t.genTimeout,
+	ng.sup = suture.New(t.run.name+"/conns/"+strconv.FormatUint(t.gens, 10), suture.Spec{
+		Timeout: t.run.drain + stopGrace,
 	})
 	if ng.token = t.sup.Add(ng.sup); ng.token == (suture.ServiceToken{}) {
 		return nil
 	}
 	t.current[shard] = ng
-	if g != nil {
-		t.mu.Lock()
-		g.retired = true
-		idle := g.open == 0
-		t.mu.Unlock()
-		if idle {
-			t.sup.Remove(g.token)
-		}
+	if g != nil && g.state.Or(retiredBit) == 0 {
+		t.sup.Remove(g.token) // retired with no connection left
 	}
 	return ng
 }
@@ -266,9 +267,9 @@ func (t *tracker) track(c *conn, g *generation) bool {
 		return false
 	}
 	c.gen = g
-	g.open++
+	g.state.Add(1)
 	t.open[c] = struct{}{}
-	t.stats.active.Add(1)
+	t.run.stats.active.Add(1)
 	return true
 }
 
@@ -278,15 +279,12 @@ func (t *tracker) untrack(c *conn) {
 	t.mu.Lock()
 	delete(t.open, c)
 	t.releaseIPLocked(c)
-	t.stats.active.Add(-1)
-	g := c.gen
-	g.open--
-	remove := g.retired && g.open == 0
+	t.run.stats.active.Add(-1)
 	if t.closed && len(t.open) == 0 {
 		close(t.empty)
 	}
 	t.mu.Unlock()
-	if remove {
+	if g := c.gen; g.state.Add(-1) == retiredBit {
 		t.sup.Remove(g.token)
 	}
 }

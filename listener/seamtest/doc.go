@@ -13,7 +13,9 @@
 // # Waiting
 //
 // Every wait is bounded by [Wait], long enough for a loaded CI machine
-// under the race detector. A test waits for an event (a channel, a log
-// line, a condition it observes), never for a fixed time, and never checks
-// that something did not happen within a window.
+// under the race detector. A test waits for an event (a channel, a
+// readiness signal, a counter it observes), never for a fixed time, and
+// never checks that something did not happen within a window. Log text is
+// for people: wait for a log line ([Logs.WaitFor]) only where the line is
+// the behaviour under test, so that rewording a line breaks no other test.
 package seamtest

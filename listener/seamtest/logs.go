@@ -38,7 +38,9 @@ func (l *Logs) Logger() zerolog.Logger {
 	return zerolog.New(l).Level(zerolog.DebugLevel)
 }
 
-// Write adds p, one or more JSON lines; it is safe for concurrent use.
+// Write adds p, one or more JSON lines; it is safe for concurrent use. It
+// makes Logs an io.Writer, for zerolog.New or a logger of the code under
+// test that takes a writer.
 func (l *Logs) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	l.buf.Write(p)
@@ -81,7 +83,9 @@ func (l *Logs) Events(msg string) []map[string]any {
 }
 
 // WaitFor returns the first line whose message contains msg, waiting for
-// it at most [Wait]; then it fails t. Call it from the test's goroutine.
+// it at most [Wait]; then it fails t. It is for a test of the line itself:
+// to wait for what the code does, wait for a channel or a counter. Call it
+// from the test's goroutine.
 func (l *Logs) WaitFor(t testing.TB, msg string) map[string]any {
 	t.Helper()
 	timer := time.NewTimer(Wait)

@@ -156,3 +156,21 @@ func TestCancelThenWait(t *testing.T) {
 		t.Fatalf("Wait after Cancel = %v, want context.Canceled", err)
 	}
 }
+
+// Echo answers each line, and returns once its ctx ends even while it
+// waits for the next line.
+func TestEchoReturnsWhenCtxEnds(t *testing.T) {
+	server, client := net.Pipe()
+	defer client.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- seamtest.Echo(ctx, server) }()
+	io.WriteString(client, "ping\n")
+	if line, err := bufio.NewReader(client).ReadString('\n'); err != nil || line != "ping\n" {
+		t.Fatalf("reply %q, %v", line, err)
+	}
+	cancel()
+	if err := seamtest.Recv(t, done, "Echo to return after its ctx ended"); err == nil {
+		t.Fatal("Echo returned nil; want the error of the read cut short")
+	}
+}

@@ -125,7 +125,8 @@ func Go(t testing.TB, svc suture.Service) *Served {
 
 // Supervise runs svc under a fresh suture supervisor, so that it is
 // restarted when it fails as it would be in a program, and waits until it
-// is ready as [Start] does. The supervisor's events go nowhere; assert on
+// is ready as [Start] does. It is for the test of a service's restart,
+// where [Start] would leave a failed Serve ended for good. The supervisor's events go nowhere; assert on
 // what the service does. The test's cleanup stops the supervisor and waits
 // for it to return.
 func Supervise(t testing.TB, svc suture.Service) *Served {

@@ -28,7 +28,9 @@ func TestReadyzBeforeTheSocketCloses(t *testing.T) {
 	}
 }
 
-// The listener series match its Stats, one series per Stats field.
+// The listener series match its Stats, one series per Stats field, each
+// named for the field's words and helped by the field's own description;
+// the service and supervisor series are there at 0 before any failure.
 func TestMetricsMatchStats(t *testing.T) {
 	a := serveApp(t, supervisor.RunConfig{})
 	a.dial(t)
@@ -36,26 +38,35 @@ func TestMetricsMatchStats(t *testing.T) {
 	// The closed connection's end is counted once its handler returns.
 	seamtest.Eventually(t, "one connection open", func() bool { return a.ln.Stats().Active == 1 })
 	fams := a.metrics(t)
-	st := reflect.ValueOf(a.ln.Stats())
-	names := map[string]string{
-		"Accepted": "seam_listener_accepted_total", "Active": "seam_listener_active_connections",
-		"AtCap": "seam_listener_at_cap_total", "Rejected": "seam_listener_rejected_total",
-		"Panics": "seam_listener_panics_total", "ForceClosed": "seam_listener_force_closed_total",
-		"AcceptorRestarts": "seam_listener_acceptor_restarts_total", "TemporaryErrors": "seam_listener_temporary_errors_total",
+	st := a.ln.Stats()
+	typ := reflect.TypeFor[listener.Stats]()
+	fields := st.Fields()
+	if len(fields) != typ.NumField() {
+		t.Fatalf("Stats.Fields has %d fields; Stats has %d", len(fields), typ.NumField())
 	}
-	for field, name := range names {
-		f := st.FieldByName(field)
-		if !f.IsValid() {
-			continue // a field renamed in listener.Stats
+	for _, f := range fields {
+		name := "seam_listener_" + f.Name + "_total"
+		if f.Gauge {
+			name = "seam_listener_" + f.Name
 		}
-		want := float64(0)
-		if f.CanInt() {
-			want = float64(f.Int())
-		} else {
-			want = float64(f.Uint())
+		if f.Name == "active" {
+			name = "seam_listener_active_connections"
 		}
-		if have := value(t, fams, name, map[string]string{"listener": "echo"}); have != want {
-			t.Errorf("%s: %v, want Stats().%s = %v", name, have, field, want)
+		fam, ok := fams[name]
+		if !ok {
+			t.Errorf("no series %s", name)
+			continue
+		}
+		if fam.GetHelp() != f.Help {
+			t.Errorf("%s: help %q, want the field's %q", name, fam.GetHelp(), f.Help)
+		}
+		if have := value(t, fams, name, map[string]string{"listener": "echo"}); have != float64(f.Value) {
+			t.Errorf("%s: %v, want Stats().%s = %v", name, have, f.Name, f.Value)
+		}
+	}
+	for _, name := range []string{"seam_listener_rejected_per_ip_total", "seam_listener_handshake_timeouts_total", "seam_listener_proxy_header_errors_total"} {
+		if _, ok := fams[name]; !ok {
+			t.Errorf("no %s", name)
 		}
 	}
 	listenerSeries := 0
@@ -64,12 +75,14 @@ func TestMetricsMatchStats(t *testing.T) {
 			listenerSeries++
 		}
 	}
-	if n := st.NumField(); listenerSeries != n {
+	if n := typ.NumField(); listenerSeries != n {
 		t.Errorf("%d listener series for %d Stats fields", listenerSeries, n)
 	}
 	if value(t, fams, "seam_listener_accepted_total", map[string]string{"listener": "echo"}) != 2 {
 		t.Error("accepted is not 2")
 	}
+	wantSupervised(t, fams, "app", "echo", 0)
+	wantSupervised(t, fams, "app", "admin", 0)
 	for _, name := range []string{"seam_ready", "seam_live", "go_goroutines", "process_open_fds"} {
 		if _, ok := fams[name]; !ok {
 			t.Errorf("no %s", name)
@@ -111,16 +124,7 @@ func TestHealthzDuringABackoff(t *testing.T) {
 	}
 	a.want(t, "/readyz", http.StatusOK)
 	fams := a.metrics(t)
-	for name, labels := range map[string]map[string]string{
-		"seam_service_failures_total":    {"supervisor": "jobs", "service": "worker"},
-		"seam_service_restarts_total":    {"supervisor": "jobs", "service": "worker"},
-		"seam_supervisor_backoffs_total": {"supervisor": "jobs"},
-		"seam_supervisor_in_backoff":     {"supervisor": "jobs"},
-	} {
-		if v := value(t, fams, name, labels); v != 1 {
-			t.Errorf("%s%v = %v, want 1", name, labels, v)
-		}
-	}
+	wantSupervised(t, fams, "jobs", "worker", 1)
 	if value(t, fams, "seam_live", nil) != 0 {
 		t.Error("seam_live is not 0 during the backoff")
 	}

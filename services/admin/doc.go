@@ -30,16 +30,17 @@
 // # Metrics
 //
 // Per listener of the tree (label listener), one series per field of
-// listener.Stats: seam_listener_accepted_total,
-// seam_listener_active_connections, seam_listener_at_cap_total,
-// seam_listener_rejected_total, seam_listener_panics_total,
-// seam_listener_force_closed_total, seam_listener_acceptor_restarts_total,
-// seam_listener_temporary_errors_total, and a series for every field added
-// to Stats later (a counter named after it, or a gauge for a signed
-// field). Per service (labels supervisor, service):
-// seam_service_failures_total and seam_service_restarts_total. Per
-// supervisor or group (label supervisor): seam_supervisor_backoffs_total
-// and seam_supervisor_in_backoff. seam_ready and seam_live are the probes
-// as gauges. The Go runtime's go_* and the process's process_* series
-// come with them.
+// listener.Stats, named for the field's words and helped by the field's
+// own description (listener.Stats.Fields): a counter
+// seam_listener_<field>_total (seam_listener_accepted_total,
+// seam_listener_rejected_per_ip_total...), or a gauge for a level
+// (seam_listener_active_connections, seam_listener_max_conns); a field
+// added to Stats is served without a change here. Per service (labels
+// supervisor, service): seam_service_failures_total and
+// seam_service_restarts_total. Per supervisor or group (label
+// supervisor): seam_supervisor_backoffs_total and
+// seam_supervisor_in_backoff. Every service and supervisor of the live
+// tree has its series from the start, at 0 until its first failure.
+// seam_ready and seam_live are the probes as gauges. The Go runtime's
+// go_* and the process's process_* series come with them.
 package admin

@@ -29,22 +29,8 @@ import (
 
 func TestMain(m *testing.M) { seamtest.Main(m) }
 
-// echo answers each line with itself until the peer leaves or the stop
-// begins.
-func echo(ctx context.Context, conn net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
-	defer stop()
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadBytes('\n')
-		if err != nil {
-			return nil
-		}
-		if _, err := conn.Write(line); err != nil {
-			return err
-		}
-	}
-}
+// echo is the listener's handler: seamtest.Echo.
+var echo = seamtest.Echo
 
 // app is a tree served by supervisor.Run in the background: an admin
 // Server first, then an echo listener, then whatever the test adds.
@@ -241,4 +227,20 @@ func (a *app) treeJSON(t *testing.T) map[string]any {
 		t.Fatalf("decode /debug/tree.json: %v", err)
 	}
 	return v
+}
+
+// wantSupervised checks that the failure and restart series of service
+// svc under sup, and the backoff series of sup, are all at want.
+func wantSupervised(t *testing.T, fams map[string]*dto.MetricFamily, sup, svc string, want float64) {
+	t.Helper()
+	for name, labels := range map[string]map[string]string{
+		"seam_service_failures_total":    {"supervisor": sup, "service": svc},
+		"seam_service_restarts_total":    {"supervisor": sup, "service": svc},
+		"seam_supervisor_backoffs_total": {"supervisor": sup},
+		"seam_supervisor_in_backoff":     {"supervisor": sup},
+	} {
+		if v := value(t, fams, name, labels); v != want {
+			t.Errorf("%s%v = %v, want %v", name, labels, v, want)
+		}
+	}
 }

@@ -1,10 +1,6 @@
 package admin
 
 import (
-	"reflect"
-	"strings"
-	"unicode"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/seamgo/seam/listener"
@@ -16,82 +12,43 @@ type statser interface {
 	Stats() listener.Stats
 }
 
-// statField is one field of listener.Stats as a metric.
-type statField struct {
-	index int
-	desc  *prometheus.Desc
-	kind  prometheus.ValueType
+// statDesc is one field of listener.Stats as a metric.
+type statDesc struct {
+	desc *prometheus.Desc
+	kind prometheus.ValueType
 }
 
-// statMetrics names the fields of listener.Stats whose metric name or help
-// is better than the one derived from the field name.
-var statMetrics = map[string]struct{ name, help string }{
-	"Accepted":         {"accepted_total", "Connections accepted."},
-	"Active":           {"active_connections", "Connections open now."},
-	"AtCap":            {"at_cap_total", "Times the acceptor paused at MaxConns."},
-	"Rejected":         {"rejected_total", "Accepted connections closed at once because the listener was stopping."},
-	"Panics":           {"panics_total", "Handler panics recovered."},
-	"ForceClosed":      {"force_closed_total", "Connections closed by force at the end of a drain."},
-	"AcceptorRestarts": {"acceptor_restarts_total", "Times the acceptor failed and was restarted."},
-	"TemporaryErrors":  {"temporary_errors_total", "Temporary accept errors backed off from."},
-}
+// gaugeNames name the gauges of listener.Stats whose words alone do not
+// say what they measure.
+var gaugeNames = map[string]string{"active": "active_connections"}
 
-// listenerFields turns every numeric field of listener.Stats into a
-// metric, so that a field added to Stats is served without a change here:
-// an unsigned one as a counter "<snake_name>_total", a signed one as a
-// gauge.
-func listenerFields() []statField {
-	t := reflect.TypeFor[listener.Stats]()
-	var out []statField
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		var kind prometheus.ValueType
-		switch f.Type.Kind() {
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			kind = prometheus.CounterValue
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
-			kind = prometheus.GaugeValue
-		default:
-			continue
-		}
-		m, ok := statMetrics[f.Name]
-		if !ok {
-			m.name, m.help = snake(f.Name), "listener.Stats."+f.Name+"."
-			if kind == prometheus.CounterValue {
-				m.name += "_total"
+// listenerDescs describes every field of listener.Stats as a metric, in
+// the order of Stats.Fields: a counter "seam_listener_<name>_total", or a
+// gauge, with the field's own description as its help, so that a field
+// added to Stats is served without a change here.
+func listenerDescs() []statDesc {
+	fields := listener.Stats{}.Fields()
+	out := make([]statDesc, len(fields))
+	for i, f := range fields {
+		name, kind := f.Name+"_total", prometheus.CounterValue
+		if f.Gauge {
+			name, kind = f.Name, prometheus.GaugeValue
+			if n, ok := gaugeNames[f.Name]; ok {
+				name = n
 			}
 		}
-		out = append(out, statField{
-			index: i,
-			kind:  kind,
-			desc:  prometheus.NewDesc("seam_listener_"+m.name, m.help, []string{"listener"}, nil),
-		})
+		out[i] = statDesc{
+			desc: prometheus.NewDesc("seam_listener_"+name, f.Help, []string{"listener"}, nil),
+			kind: kind,
+		}
 	}
 	return out
-}
-
-// snake turns a Go field name into a metric name: "AtCap" -> "at_cap".
-func snake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // collector serves the tree's state as metrics, read at each scrape.
 type collector struct {
 	h         *supervisor.Health
-	listeners []statField
+	listeners []statDesc
 
 	failures, restarts *prometheus.Desc
 	backoffs, paused   *prometheus.Desc
@@ -101,7 +58,7 @@ type collector struct {
 func newCollector(h *supervisor.Health) *collector {
 	return &collector{
 		h:         h,
-		listeners: listenerFields(),
+		listeners: listenerDescs(),
 		failures: prometheus.NewDesc("seam_service_failures_total",
 			"Times a service returned or panicked while its supervisor ran.", []string{"supervisor", "service"}, nil),
 		restarts: prometheus.NewDesc("seam_service_restarts_total",
@@ -126,44 +83,60 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 // Collect reads the Health and each listener's Stats. A listener is
-// reported once, under its name, however often the tree holds it.
+// reported once, under its name, however often the tree holds it. Every
+// service and supervisor of the live tree has its series from the start,
+// at 0 until its first failure, beside those the Health counted for
+// services that have left the tree since.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	services := map[supervisor.ServiceCount]bool{}
+	for _, s := range c.h.ServiceCounts() {
+		services[supervisor.ServiceCount{Supervisor: s.Supervisor, Service: s.Service}] = true
+		c.service(ch, s)
+	}
+	supervisors := map[string]bool{}
+	for _, s := range c.h.SupervisorCounts() {
+		supervisors[s.Supervisor] = true
+		c.supervisor(ch, s)
+	}
 	seen := map[string]bool{}
 	var walk func(n supervisor.Node)
 	walk = func(n supervisor.Node) {
 		if l, ok := n.Service.(statser); ok && !seen[n.Name] {
 			seen[n.Name] = true
-			v := reflect.ValueOf(l.Stats())
-			for _, f := range c.listeners {
-				ch <- prometheus.MustNewConstMetric(f.desc, f.kind, number(v.Field(f.index)), n.Name)
+			for i, f := range l.Stats().Fields() {
+				d := c.listeners[i]
+				ch <- prometheus.MustNewConstMetric(d.desc, d.kind, float64(f.Value), n.Name)
 			}
 		}
+		if (n.Kind == "group" || n.Kind == "supervisor") && !supervisors[n.Name] {
+			supervisors[n.Name] = true
+			c.supervisor(ch, supervisor.SupervisorCount{Supervisor: n.Name, InBackoff: n.State == "backoff"})
+		}
 		for _, k := range n.Children {
+			key := supervisor.ServiceCount{Supervisor: n.Name, Service: k.Name}
+			if !services[key] {
+				services[key] = true
+				c.service(ch, key)
+			}
 			walk(k)
 		}
 	}
 	walk(c.h.Tree())
-	for _, s := range c.h.ServiceCounts() {
-		ch <- prometheus.MustNewConstMetric(c.failures, prometheus.CounterValue, float64(s.Failures), s.Supervisor, s.Service)
-		ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(s.Restarts), s.Supervisor, s.Service)
-	}
-	for _, s := range c.h.SupervisorCounts() {
-		ch <- prometheus.MustNewConstMetric(c.backoffs, prometheus.CounterValue, float64(s.Backoffs), s.Supervisor)
-		ch <- prometheus.MustNewConstMetric(c.paused, prometheus.GaugeValue, boolean(s.InBackoff), s.Supervisor)
-	}
 	live, _ := c.h.Live()
 	ch <- prometheus.MustNewConstMetric(c.ready, prometheus.GaugeValue, boolean(c.h.Ready()))
 	ch <- prometheus.MustNewConstMetric(c.live, prometheus.GaugeValue, boolean(live))
 }
 
-func number(v reflect.Value) float64 {
-	switch {
-	case v.CanUint():
-		return float64(v.Uint())
-	case v.CanInt():
-		return float64(v.Int())
-	}
-	return v.Float()
+// service sends a service's failure and restart counters.
+func (c *collector) service(ch chan<- prometheus.Metric, s supervisor.ServiceCount) {
+	ch <- prometheus.MustNewConstMetric(c.failures, prometheus.CounterValue, float64(s.Failures), s.Supervisor, s.Service)
+	ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(s.Restarts), s.Supervisor, s.Service)
+}
+
+// supervisor sends a supervisor's backoff counter and gauge.
+func (c *collector) supervisor(ch chan<- prometheus.Metric, s supervisor.SupervisorCount) {
+	ch <- prometheus.MustNewConstMetric(c.backoffs, prometheus.CounterValue, float64(s.Backoffs), s.Supervisor)
+	ch <- prometheus.MustNewConstMetric(c.paused, prometheus.GaugeValue, boolean(s.InBackoff), s.Supervisor)
 }
 
 func boolean(b bool) float64 {

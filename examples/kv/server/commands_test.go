@@ -2,12 +2,14 @@ package server
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
@@ -320,6 +322,18 @@ func TestInfo(t *testing.T) {
 	} {
 		if !strings.Contains(v.Str, want) {
 			t.Errorf("INFO lacks %q:\n%s", want, v.Str)
+		}
+	}
+	// The seam section has every field of listener.Stats, the two that
+	// came last among them.
+	seam, _ := c.Do("INFO", "seam")
+	lines := strings.Count(seam.Str, "\r\nlistener_")
+	if n := reflect.TypeFor[listener.Stats]().NumField(); lines != n {
+		t.Errorf("INFO seam has %d listener_ fields; listener.Stats has %d:\n%s", lines, n, seam.Str)
+	}
+	for _, want := range []string{"listener_handshake_timeouts:0\r\n", "listener_proxy_header_errors:0\r\n", "listener_rejected_per_ip:0\r\n"} {
+		if !strings.Contains(seam.Str, want) {
+			t.Errorf("INFO seam lacks %q:\n%s", want, seam.Str)
 		}
 	}
 	v, _ = c.Do("INFO", "clients")

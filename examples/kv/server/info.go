@@ -15,7 +15,7 @@ var infoSections = []string{"server", "clients", "memory", "stats", "persistence
 
 // cmdInfo is INFO [section ...], in Redis's format: "# Section" headers,
 // "field:value" lines, CRLF line ends. The seam section is the listener's
-// Stats.
+// Stats, every field under its Stats.Fields name ("listener_rejected_per_ip").
 func cmdInfo(c *conn, args [][]byte) {
 	want := map[string]bool{}
 	for _, a := range args[1:] {
@@ -144,18 +144,9 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		st := h.cfg.Listener.Stats()
 		b.section("Seam")
 		b.field("listener", h.cfg.Listener.String())
-		b.uint("listener_accepted", st.Accepted)
-		b.int("listener_active", st.Active)
-		b.uint("listener_at_cap", st.AtCap)
-		b.int("listener_max_conns", int64(st.MaxConns))
-		b.uint("listener_rejected", st.Rejected)
-		b.uint("listener_rejected_per_ip", st.RejectedPerIP)
-		b.uint("listener_closed_at_stop", st.ClosedAtStop)
-		b.uint("listener_idle_closed", st.IdleClosed)
-		b.uint("listener_panics", st.Panics)
-		b.uint("listener_force_closed", st.ForceClosed)
-		b.uint("listener_acceptor_restarts", st.AcceptorRestarts)
-		b.uint("listener_temporary_errors", st.TemporaryErrors)
+		for _, f := range st.Fields() {
+			b.int("listener_"+f.Name, f.Value)
+		}
 	case "keyspace":
 		b.section("Keyspace")
 		if n := h.store.Len(); n > 0 {

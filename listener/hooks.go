@@ -1,0 +1,59 @@
+package listener
+
+import (
+	"context"
+	"runtime"
+	"time"
+
+	"github.com/seamgo/seam/internal/pause"
+)
+
+// hooks are the seams through which this package's tests replace the
+// clock, the OS and sizes that production never changes, held in one
+// place as net/http keeps its testHook variables. The zero value is
+// production; only tests set a Server's.
+type hooks struct {
+	// retireAfter is how many connections one connection supervisor
+	// takes before a fresh one takes over (see generation); 0 means
+	// defaultRetireAfter.
+	retireAfter uint32
+
+	// shards is how many connection supervisors take new connections
+	// side by side; 0 means GOMAXPROCS.
+	shards int
+
+	// sleep is the accept backoff's pause; it reports false when ctx
+	// ended first. nil means pause.For.
+	sleep func(ctx context.Context, d time.Duration) bool
+
+	// now is the idle timeout's clock; nil means time.Now.
+	now func() time.Time
+
+	// nofile reads the open-file limit, which a test cannot change
+	// safely for the whole process; nil means openFileLimit.
+	nofile func() (uint64, error)
+
+	// slotFreed, when set, is called each time a connection slot is
+	// freed, for tests of the MaxConns bound.
+	slotFreed func()
+}
+
+// resolve fills in production's seams where h leaves them zero.
+func (h hooks) resolve() hooks {
+	if h.retireAfter == 0 {
+		h.retireAfter = defaultRetireAfter
+	}
+	if h.shards <= 0 {
+		h.shards = runtime.GOMAXPROCS(0)
+	}
+	if h.sleep == nil {
+		h.sleep = pause.For
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.nofile == nil {
+		h.nofile = openFileLimit
+	}
+	return h
+}
