@@ -10,6 +10,7 @@ import (
 	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -68,7 +69,7 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 	r.fitFileLimit()
 	r.stats.maxConns.Store(int64(r.maxConns))
 	r.spec = suture.Spec{
-		EventHook: supervisor.EventHookFor(ctx, r.log),
+		EventHook: eventhook.For(ctx, supervisor.EventHook(r.log)),
 		Timeout:   r.drain + stopGrace,
 	}
 	r.handlerCtx, r.cancelHandlers = context.WithCancel(context.WithoutCancel(ctx))

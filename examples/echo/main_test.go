@@ -191,3 +191,55 @@ func TestMaxLine(t *testing.T) {
 		t.Fatalf("got %q, want %q and a close", out, want)
 	}
 }
+
+// The default level is info: a client's arrival, logged at debug, is not
+// in the log unless -loglevel debug asks for it.
+func TestLogLevel(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		connected bool
+	}{
+		{nil, false},
+		{[]string{"-loglevel", "debug"}, true},
+	} {
+		logs, err := os.CreateTemp(t.TempDir(), "log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		bound := make(chan net.Addr, 1)
+		args := append([]string{"-addr", "127.0.0.1:0"}, tc.args...)
+		go func() { done <- run(ctx, args, logs, bound) }()
+		addr := seamtest.Recv(t, bound, "the listener to be ready")
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(seamtest.Wait))
+		io.WriteString(c, "hi\n")
+		// The handler logs the arrival before it echoes.
+		if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "hi\n" {
+			t.Fatalf("echo: %q, %v", line, err)
+		}
+		c.Close()
+		cancel()
+		if err := seamtest.Recv(t, done, "run to return"); err != nil {
+			t.Fatalf("run = %v", err)
+		}
+		out, err := os.ReadFile(logs.Name())
+		logs.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), "tree ready") {
+			t.Errorf("%q: no info line in the log:\n%s", tc.args, out)
+		}
+		if have := strings.Contains(string(out), "client connected"); have != tc.connected {
+			t.Errorf("%q: client's debug line logged: %v, want %v:\n%s", tc.args, have, tc.connected, out)
+		}
+	}
+	if err := run(context.Background(), []string{"-loglevel", "loud"}, os.Stderr, nil); err == nil || !strings.Contains(err.Error(), "-loglevel") {
+		t.Errorf("-loglevel loud: %v, want an error naming -loglevel", err)
+	}
+}
