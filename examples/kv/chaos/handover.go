@@ -234,7 +234,11 @@ func killNewWhileLoading(ctx context.Context, e env, t target, dir string) resul
 		}
 		b, _ := os.ReadFile(logPath)
 		loaded := strings.Count(string(b), `"message":"append-only file loaded"`) > 1
-		if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		p, err := os.FindProcess(child)
+		if err == nil {
+			err = p.Kill() // SIGKILL
+		}
+		if err != nil {
 			return "", err
 		}
 		if err := waitLog(ctx, logPath, `"message":"upgrade failed; still serving"`, 1); err != nil {
