@@ -127,8 +127,9 @@ func (a *acceptor) Serve(ctx context.Context) error {
 }
 
 // held keeps nc, accepted but unserved, while the Server is suspended:
-// the one connection that an Accept a Suspend could not cut short
-// returned. It reports false, having closed nc, when ctx ended first.
+// a connection that Accept returned as a Suspend came, or after it on a
+// socket that Suspend could not cut short. It reports false, having
+// closed nc, when ctx ended first.
 func (a *acceptor) held(ctx context.Context, nc net.Conn) bool {
 	r := a.run
 	if !r.pause.suspended() {
@@ -168,7 +169,7 @@ func (a *acceptor) dispatch(nc net.Conn) {
 
 // backoff is a fresh pacing of temporary accept errors.
 func (a *acceptor) backoff() backoff {
-	return backoff{min: a.run.backoffMin, max: a.run.backoffMax, sleep: a.run.hooks.sleep}
+	return backoff{min: a.run.backoffMin, max: a.run.backoffMax, sleep: a.run.hooks.sleep, wake: a.run.freed}
 }
 
 // rebindTries bounds how often a restarted acceptor retries a bind that

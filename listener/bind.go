@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
@@ -19,6 +20,11 @@ func (r *run) bind(ctx context.Context) (net.Listener, error) {
 		}
 	}
 	ln, err := r.sock.Bind(ctx, bind.Target{Network: r.network, Address: r.addr, Listener: r.listener, Listen: r.openSocket})
+	var op *net.OpError
+	if errors.As(err, &op) {
+		// It says "listen tcp ...: bind: ..." already: once is enough.
+		return nil, fmt.Errorf("%s: %w", errorName(r.name), err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: bind: %w", errorName(r.name), err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/thejerf/suture/v4"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -29,6 +30,10 @@ type run struct {
 	acceptor *acceptor
 	conns    *tracker
 	rejects  *rejecter
+
+	// freed wakes the acceptor from a temporary error's pause when a
+	// descriptor of this run is closed (see backoff).
+	freed chan struct{}
 
 	// handlerCtx is every handler's ctx. Its cancel is step 2 of a
 	// graceful stop: one cancel reaches all handlers (measured: 0.3 ms
@@ -63,6 +68,7 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 		pause:  &s.pause,
 		sock:   &s.sock,
 		log:    s.Logger.With().Str("listener", cfg.name).Logger(),
+		freed:  make(chan struct{}, 1),
 	}
 	ev := r.log.Error()
 	r.logConns = ev.Enabled()
@@ -70,7 +76,7 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 	r.fitFileLimit()
 	r.stats.maxConns.Store(int64(r.maxConns))
 	r.spec = suture.Spec{
-		EventHook: supervisor.EventHookFor(ctx, r.log),
+		EventHook: eventhook.For(ctx, supervisor.EventHook(r.log)),
 		Timeout:   r.drain + stopGrace,
 	}
 	r.handlerCtx, r.cancelHandlers = context.WithCancel(context.WithoutCancel(ctx))
@@ -78,6 +84,16 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 	r.rejects = newRejecter(r)
 	r.acceptor = &acceptor{run: r}
 	return r, nil
+}
+
+// descriptorFreed tells the acceptor that a descriptor of this run was
+// closed, in case it waits out EMFILE. It never blocks: one wake pending
+// is enough.
+func (r *run) descriptorFreed() {
+	select {
+	case r.freed <- struct{}{}:
+	default:
+	}
 }
 
 // bindFirst binds the socket before anything starts, so that a failed

@@ -241,6 +241,20 @@ func (a *Actor[S, M, R]) Cast(msg M) error {
 	}
 }
 
+// resolve checks a and returns its mailbox's size: the one place where
+// a's fields get their meaning.
+func (a *Actor[S, M, R]) resolve() (mailbox int, err error) {
+	switch {
+	case a.Handle == nil:
+		return 0, fmt.Errorf("%w: actor %q has no Handle", errNoFunc, a.String())
+	case a.Mailbox < 0:
+		return 0, fmt.Errorf("services: %w: actor %q has Mailbox %d; want 0 (the default, %d) or more", supervisor.ErrBadConfig, a.String(), a.Mailbox, defaultMailbox)
+	case a.Mailbox == 0:
+		return defaultMailbox, nil
+	}
+	return a.Mailbox, nil
+}
+
 // Serve runs one incarnation: Init, then Handle for each message until ctx
 // ends (Serve returns nil) or Handle fails (Serve returns the error,
 // wrapped with the actor's name; a panic is returned as an error carrying
@@ -248,24 +262,15 @@ func (a *Actor[S, M, R]) Cast(msg M) error {
 // before Serve returns.
 //
 // An invalid configuration (nil Handle, negative Mailbox) is logged at
-// error and returned at once, as an error wrapping [ErrBadConfig] (and
-// [ErrNoFunc] for a nil Handle) and suture.ErrDoNotRestart. Serving one
-// Actor twice at once returns an error wrapping supervisor.ErrAlreadyServing.
+// error and returned at once, as an error wrapping [supervisor.ErrBadConfig] and
+// suture.ErrDoNotRestart. Serving one Actor twice at once returns an
+// error wrapping [supervisor.ErrAlreadyServing].
 func (a *Actor[S, M, R]) Serve(ctx context.Context) (err error) {
 	name := a.String()
-	switch {
-	case a.Handle == nil:
-		err = fmt.Errorf("%w: actor %q has no Handle", ErrNoFunc, name)
-	case a.Mailbox < 0:
-		err = fmt.Errorf("services: %w: actor %q has Mailbox %d; want 0 (the default, %d) or more", supervisor.ErrBadConfig, name, a.Mailbox, defaultMailbox)
-	}
+	size, err := a.resolve()
 	if err != nil {
 		a.Logger.Error().Err(err).Str("service", name).Msg("actor not started")
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
-	}
-	size := a.Mailbox
-	if size == 0 {
-		size = defaultMailbox
 	}
 	inc := &incarnation[M, R]{
 		mailbox: make(chan envelope[M, R], size),

@@ -219,7 +219,7 @@ func TestActorFailureReleasesCallersAndRestarts(t *testing.T) {
 				}
 			}
 			awaitClosed(t, "the first incarnation's end", first.Done())
-			fail := nextEvent[suture.EventServiceTerminate](t, ev)
+			fail := seamtest.NextEvent[suture.EventServiceTerminate](t, ev)
 			if err, _ := fail.Err.(error); tc.want != nil && !errorsAsPanic(err) {
 				t.Fatalf("the supervisor saw %v; want an ActorPanicError", fail.Err)
 			}

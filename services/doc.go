@@ -51,7 +51,7 @@
 // work, except for what a service cannot run without (a handler, a func, an
 // interval). Serve checks the configuration before it binds or starts
 // anything: an invalid one is logged at error and returned as an error
-// wrapping [ErrBadConfig] and suture.ErrDoNotRestart, since restarting
+// wrapping [supervisor.ErrBadConfig] and suture.ErrDoNotRestart, since restarting
 // could not fix it.
 //
 // # Logging

@@ -8,19 +8,20 @@ import (
 )
 
 // Errors returned by the services' Serve methods; test for them with
-// [errors.Is]. Configuration errors wrap supervisor.ErrBadConfig; an HTTP
-// whose given Listener is spent returns listener.ErrListenerGone; a
-// second Serve of a value still serving returns
-// supervisor.ErrAlreadyServing.
+// [errors.Is]. Configuration errors wrap supervisor.ErrBadConfig (a
+// missing function or handler as much as a bad value: one test covers
+// them all); an HTTP whose given Listener is spent returns
+// listener.ErrListenerGone; a second Serve of a value still serving
+// returns supervisor.ErrAlreadyServing.
 var (
-	// ErrNoHandler means an [HTTP] has neither Handler nor Server.Handler.
-	// Unlike net/http, HTTP never falls back to http.DefaultServeMux. It
-	// wraps ErrBadConfig.
-	ErrNoHandler = fmt.Errorf("services: %w: no handler", supervisor.ErrBadConfig)
+	// errNoHandler means an [HTTP] has neither Handler nor
+	// Server.Handler. Unlike net/http, HTTP never falls back to
+	// http.DefaultServeMux.
+	errNoHandler = fmt.Errorf("services: %w: no handler", supervisor.ErrBadConfig)
 
-	// ErrNoFunc means a [Func] or a [Periodic] has no function to run. It
-	// wraps ErrBadConfig.
-	ErrNoFunc = fmt.Errorf("services: %w: no func", supervisor.ErrBadConfig)
+	// errNoFunc means a [Func], a [Periodic] or an [Actor] has no
+	// function to run.
+	errNoFunc = fmt.Errorf("services: %w: no func", supervisor.ErrBadConfig)
 )
 
 // Errors of an [Actor]'s Call and Cast.

@@ -27,7 +27,7 @@ import (
 // A panic in fn is recovered by the supervisor and counts as a failure; the
 // same fn is called again.
 //
-// If fn is nil, Serve returns an error wrapping [ErrNoFunc]. Unlike the
+// If fn is nil, Serve returns an error wrapping [supervisor.ErrBadConfig]. Unlike the
 // configuration errors of [HTTP] and [Periodic], it does not wrap
 // suture.ErrDoNotRestart: Func has no logger, and a service that ends for
 // good leaves no trace in suture's events, so it stays a failure that the
@@ -45,7 +45,7 @@ type funcService struct {
 // Serve calls the function; it blocks for as long as the function does.
 func (f *funcService) Serve(ctx context.Context) error {
 	if f.fn == nil {
-		return fmt.Errorf("%w: func %q", ErrNoFunc, f.name)
+		return fmt.Errorf("%w: func %q", errNoFunc, f.name)
 	}
 	return f.fn(ctx)
 }

@@ -41,8 +41,8 @@ func TestFuncServeCallsFn(t *testing.T) {
 
 func TestFuncNil(t *testing.T) {
 	err := Func("none", nil).Serve(context.Background())
-	if !errors.Is(err, ErrNoFunc) || err.Error() != `services: invalid configuration: no func: func "none"` {
-		t.Fatalf("Serve of a nil func = %v, want an error wrapping ErrNoFunc", err)
+	if !errors.Is(err, errNoFunc) || err.Error() != `services: invalid configuration: no func: func "none"` {
+		t.Fatalf("Serve of a nil func = %v, want an error wrapping errNoFunc", err)
 	}
 	if errors.Is(err, suture.ErrDoNotRestart) {
 		t.Errorf("a nil func would vanish from the tree without a trace: %v", err)
@@ -64,7 +64,7 @@ func TestFuncUnderSupervisor(t *testing.T) {
 	}))
 
 	for i, want := range []error{nil, errBoom} {
-		e := nextEvent[suture.EventServiceTerminate](t, ev)
+		e := seamtest.NextEvent[suture.EventServiceTerminate](t, ev)
 		err, _ := e.Err.(error)
 		if e.ServiceName != "worker" || !e.Restarting || !errors.Is(err, want) {
 			t.Errorf("event %d = %v, want worker restarting after %v", i+1, e, want)

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/logfield"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/supervisor"
 )
@@ -100,9 +101,9 @@ type httpConfig struct {
 	tls     bool
 }
 
-// config fills in the defaults and validates them; it is the one place
-// where both happen. Its errors wrap [ErrBadConfig].
-func (h *HTTP) config() (httpConfig, error) {
+// resolve fills in the defaults and validates them; it is the one place
+// where both happen. Its errors wrap supervisor.ErrBadConfig.
+func (h *HTTP) resolve() (httpConfig, error) {
 	c := httpConfig{
 		name:    h.String(),
 		addr:    h.bindAddr(),
@@ -117,7 +118,7 @@ func (h *HTTP) config() (httpConfig, error) {
 		c.handler = h.Server.Handler
 	}
 	if c.handler == nil {
-		return httpConfig{}, fmt.Errorf("%w: http %q has neither Handler nor Server.Handler", ErrNoHandler, c.name)
+		return httpConfig{}, fmt.Errorf("%w: http %q has neither Handler nor Server.Handler", errNoHandler, c.name)
 	}
 	if h.Listener != nil && h.Addr != "" {
 		return bad("has both Addr (%q) and Listener; set one", h.Addr)
@@ -196,14 +197,14 @@ func (h *HTTP) BoundAddr() net.Addr { return h.sock.Addr() }
 // is returned too, and retried by the supervisor with its backoff.
 //
 // An invalid configuration is logged at error and returned before anything
-// is bound, as an error wrapping [ErrBadConfig] and suture.ErrDoNotRestart:
+// is bound, as an error wrapping [supervisor.ErrBadConfig] and suture.ErrDoNotRestart:
 // restarting cannot fix it, so the supervisor drops the service.
 //
 // A handler that panics has its panic logged at error with the stack, and
 // its connection is aborted as net/http does (panic with
 // [http.ErrAbortHandler]); the server goes on.
 func (h *HTTP) Serve(ctx context.Context) error {
-	cfg, err := h.config()
+	cfg, err := h.resolve()
 	if err != nil {
 		h.Logger.Error().Err(err).Str("service", h.String()).Msg("http not started")
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
@@ -233,8 +234,10 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	srv := h.newServer(cfg, base, &flight, log)
 	srv.RegisterOnShutdown(cancelRequests)
 
-	h.sock.Serving(ln.Addr())
+	// Logged before Ready closes, so that a tree's "tree ready" never
+	// comes before it.
 	log.Info().Str("addr", ln.Addr().String()).Bool("tls", cfg.tls).Msg("http serving")
+	h.sock.Serving(ln.Addr())
 
 	served := make(chan error, 1)
 	go func() {
@@ -278,6 +281,11 @@ func (h *HTTP) bind(ctx context.Context, cfg httpConfig) (net.Listener, error) {
 	if errors.Is(err, listener.ErrListenerGone) {
 		return nil, fmt.Errorf("services: http %q: %w", cfg.name, err)
 	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		// It says "listen tcp ...: bind: ..." already: once is enough.
+		return nil, fmt.Errorf("services: http %q: %w", cfg.name, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("services: http %q: listen: %w", cfg.name, err)
 	}
@@ -296,12 +304,12 @@ func isClosed(ch <-chan struct{}) bool {
 // drain stops srv: Shutdown for up to timeout, then Close for whatever is
 // left. When it returns, srv's Serve has returned or is about to.
 func drain(srv *http.Server, timeout time.Duration, log zerolog.Logger) {
-	log.Debug().Stringer("drain_timeout", timeout).Msg("http draining")
+	log.Debug().Stringer("drain_timeout", logfield.Duration(timeout)).Msg("http draining")
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	switch err := srv.Shutdown(ctx); {
 	case errors.Is(err, context.DeadlineExceeded):
-		log.Warn().Stringer("drain_timeout", timeout).Msg("http drain timed out; closing the remaining connections")
+		log.Warn().Stringer("drain_timeout", logfield.Duration(timeout)).Msg("http drain timed out; closing the remaining connections")
 	case err != nil:
 		log.Debug().Err(err).Msg("http shutdown: closing the socket")
 	}

@@ -120,6 +120,22 @@ func TestHTTPDrainFinishesInFlightRequest(t *testing.T) {
 	}
 }
 
+// getInBackground GETs url and reads the whole body on a goroutine of its
+// own; the error of either arrives on the channel.
+func getInBackground(t *testing.T, url string) <-chan error {
+	clientErr := make(chan error, 1)
+	client := newClient(t, nil)
+	go func() {
+		resp, err := client.Get(url)
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		clientErr <- err
+	}()
+	return clientErr
+}
+
 func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 	const drain = 200 * time.Millisecond
 	started := make(chan struct{})
@@ -148,18 +164,7 @@ func TestHTTPDrainTimeoutClosesRemainingConns(t *testing.T) {
 		}),
 	}
 	s := seamtest.Start(t, h)
-	url := "http://" + s.Addr.String()
-
-	clientErr := make(chan error, 1)
-	client := newClient(t, nil)
-	go func() {
-		resp, err := client.Get(url)
-		if err == nil {
-			_, err = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		clientErr <- err
-	}()
+	clientErr := getInBackground(t, "http://"+s.Addr.String())
 	seamtest.Recv(t, started, "the stream to start")
 
 	// The stream ignores the stop, so only the drain timeout ends it: the
@@ -197,16 +202,7 @@ func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 		}),
 	}
 	s := seamtest.Start(t, h)
-	url := "http://" + s.Addr.String()
-	clientErr := make(chan error, 1)
-	client := newClient(t, nil)
-	go func() {
-		resp, err := client.Get(url)
-		if err == nil {
-			resp.Body.Close()
-		}
-		clientErr <- err
-	}()
+	clientErr := getInBackground(t, "http://"+s.Addr.String())
 	seamtest.Recv(t, started, "the handler to start")
 
 	stopped := make(chan error, 1)
@@ -277,7 +273,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 	}
 	(<-lns).Close()
 
-	e := nextEvent[suture.EventServiceTerminate](t, ev)
+	e := seamtest.NextEvent[suture.EventServiceTerminate](t, ev)
 	if e.ServiceName != "web" || !e.Restarting {
 		t.Errorf("event = %v, want web restarting", e)
 	}
@@ -303,8 +299,8 @@ func TestHTTPConfigErrors(t *testing.T) {
 		h    *HTTP
 		want error
 	}{
-		{"no handler", &HTTP{Addr: "127.0.0.1:0"}, ErrNoHandler},
-		{"no handler in the template either", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{}}, ErrNoHandler},
+		{"no handler", &HTTP{Addr: "127.0.0.1:0"}, errNoHandler},
+		{"no handler in the template either", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{}}, errNoHandler},
 		{"negative DrainTimeout", &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: -time.Second}, supervisor.ErrBadConfig},
 		{"Addr and Listener", &HTTP{Addr: "127.0.0.1:0", Listener: ln, Handler: hello}, supervisor.ErrBadConfig},
 		{"TLS without a certificate", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{}}}, supervisor.ErrBadConfig},
@@ -406,41 +402,34 @@ func TestHTTPServesTLS(t *testing.T) {
 	}
 }
 
-func TestHTTPRequestContextCarriesLogger(t *testing.T) {
+// logsOfOneRequest serves handler in an HTTP named name, sends it one
+// request, stops it and returns what it logged.
+func logsOfOneRequest(t *testing.T, name string, handler http.HandlerFunc) *seamtest.Logs {
+	t.Helper()
 	logs := seamtest.NewLogs(t)
-	h := &HTTP{
-		Name:   "admin",
-		Addr:   "127.0.0.1:0",
-		Logger: logs.Logger(),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			zerolog.Ctx(r.Context()).Info().Msg("from the handler")
-		}),
-	}
+	h := &HTTP{Name: name, Addr: "127.0.0.1:0", Logger: logs.Logger(), Handler: handler}
 	s := seamtest.Start(t, h)
 	get(t, newClient(t, nil), "http://"+s.Addr.String())
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	return logs
+}
+
+func TestHTTPRequestContextCarriesLogger(t *testing.T) {
+	logs := logsOfOneRequest(t, "admin", func(w http.ResponseWriter, r *http.Request) {
+		zerolog.Ctx(r.Context()).Info().Msg("from the handler")
+	})
 	if !strings.Contains(logs.String(), `"service":"admin","message":"from the handler"`) {
 		t.Errorf("the handler's log line did not go through the service's logger:\n%s", logs.String())
 	}
 }
 
 func TestHTTPErrorLogGoesToZerolog(t *testing.T) {
-	logs := seamtest.NewLogs(t)
-	h := &HTTP{
-		Addr:   "127.0.0.1:0",
-		Logger: logs.Logger(),
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(http.StatusOK)
-			w.WriteHeader(http.StatusTeapot) // net/http logs this to ErrorLog
-		}),
-	}
-	s := seamtest.Start(t, h)
-	get(t, newClient(t, nil), "http://"+s.Addr.String())
-	if err := s.Stop(); err != nil {
-		t.Fatal(err)
-	}
+	logs := logsOfOneRequest(t, "", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(http.StatusTeapot) // net/http logs this to ErrorLog
+	})
 	line := logs.WaitFor(t, "superfluous response.WriteHeader")
 	if line["level"] != "warn" || line["source"] != "net/http" {
 		t.Errorf("net/http's error log did not reach zerolog at warn:\n%s", logs.String())

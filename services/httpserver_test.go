@@ -42,7 +42,7 @@ func TestNewServerCopiesTemplate(t *testing.T) {
 		Protocols:                    protocols,
 	}
 	h := &HTTP{Server: tmpl}
-	cfg, err := h.config()
+	cfg, err := h.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestNewServerKnowsEveryField(t *testing.T) {
 func TestNewServerWithoutTemplate(t *testing.T) {
 	logs := seamtest.NewLogs(t)
 	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello}
-	cfg, err := h.config()
+	cfg, err := h.resolve()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,42 +43,13 @@ var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "hello")
 })
 
-// events records a supervisor's events without ever blocking it (the hook
-// runs on the supervisor's goroutine).
-type events chan suture.Event
-
-func (e events) hook(ev suture.Event) {
-	select {
-	case e <- ev:
-	default:
-	}
-}
-
-// next returns the next event of type T, skipping others.
-func nextEvent[T suture.Event](t *testing.T, e events) T {
-	t.Helper()
-	deadline := time.After(seamtest.Wait)
-	for {
-		select {
-		case ev := <-e:
-			if want, ok := ev.(T); ok {
-				return want
-			}
-		case <-deadline:
-			var zero T
-			t.Fatalf("no %T event within %v", zero, seamtest.Wait)
-			return zero
-		}
-	}
-}
-
 // startSupervisor runs a supervisor that restarts at once after a failure
 // and reports its events; the test's cleanup stops it and waits for it.
-func startSupervisor(t *testing.T, services ...suture.Service) (*suture.Supervisor, events) {
+func startSupervisor(t *testing.T, services ...suture.Service) (*suture.Supervisor, *seamtest.Events) {
 	t.Helper()
-	ev := make(events, 64)
+	ev := seamtest.NewEvents()
 	sup := suture.New("test", suture.Spec{
-		EventHook:        ev.hook,
+		EventHook:        ev.Hook,
 		FailureThreshold: 100,
 		FailureBackoff:   time.Millisecond,
 		Timeout:          seamtest.Wait,

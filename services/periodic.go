@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/seamgo/seam/internal/bind"
+	"github.com/seamgo/seam/internal/logfield"
 	"github.com/seamgo/seam/supervisor"
 )
 
@@ -49,6 +50,28 @@ type Periodic struct {
 	now       func() time.Time
 }
 
+// resolve checks p and fills in the clock: the one place where p's
+// fields get their meaning.
+func (p *Periodic) resolve() (newTicker func(time.Duration) (<-chan time.Time, func()), now func() time.Time, err error) {
+	switch {
+	case p.Job == nil:
+		return nil, nil, fmt.Errorf("%w: periodic %q", errNoFunc, p.String())
+	case p.Interval <= 0:
+		return nil, nil, fmt.Errorf("services: %w: periodic %q has Interval %v; want more than 0", supervisor.ErrBadConfig, p.String(), p.Interval)
+	}
+	newTicker, now = p.newTicker, p.now
+	if newTicker == nil {
+		newTicker = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(d)
+			return t.C, t.Stop
+		}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return newTicker, now, nil
+}
+
 // String returns Name, or "periodic". It is cheap: a supervisor calls it at
 // Add.
 func (p *Periodic) String() string {
@@ -67,38 +90,21 @@ func (p *Periodic) String() string {
 // the supervisor restarts the service.
 //
 // An invalid configuration (nil Job, Interval not above zero) is logged at
-// error and returned at once, as an error wrapping [ErrBadConfig] (and
-// [ErrNoFunc] for a nil Job) and suture.ErrDoNotRestart: restarting cannot
-// fix it, so the supervisor drops the service.
+// error and returned at once, as an error wrapping [supervisor.ErrBadConfig] and
+// suture.ErrDoNotRestart: restarting cannot fix it, so the supervisor
+// drops the service.
 func (p *Periodic) Serve(ctx context.Context) error {
 	name := p.String()
-	var err error
-	switch {
-	case p.Job == nil:
-		err = fmt.Errorf("%w: periodic %q", ErrNoFunc, name)
-	case p.Interval <= 0:
-		err = fmt.Errorf("services: %w: periodic %q has Interval %v; want more than 0", supervisor.ErrBadConfig, name, p.Interval)
-	}
+	newTicker, now, err := p.resolve()
 	if err != nil {
 		p.Logger.Error().Err(err).Str("service", name).Msg("periodic not started")
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
 	}
 	log := p.Logger.With().Str("service", name).Logger()
-
-	newTicker, now := p.newTicker, p.now
-	if newTicker == nil {
-		newTicker = func(d time.Duration) (<-chan time.Time, func()) {
-			t := time.NewTicker(d)
-			return t.C, t.Stop
-		}
-	}
-	if now == nil {
-		now = time.Now
-	}
 	ticks, stop := newTicker(p.Interval)
 	defer stop()
 
-	log.Debug().Stringer("interval", p.Interval).Msg("periodic started")
+	log.Debug().Stringer("interval", logfield.Duration(p.Interval)).Msg("periodic started")
 	var lastEnd time.Time
 	for {
 		select {

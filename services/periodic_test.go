@@ -119,7 +119,7 @@ func TestPeriodicConfigErrors(t *testing.T) {
 		p    *Periodic
 		want error
 	}{
-		{"no Func", &Periodic{Interval: time.Second}, ErrNoFunc},
+		{"no Func", &Periodic{Interval: time.Second}, errNoFunc},
 		{"zero Interval", &Periodic{Job: nop}, supervisor.ErrBadConfig},
 		{"negative Interval", &Periodic{Job: nop, Interval: -time.Second}, supervisor.ErrBadConfig},
 	}
@@ -160,12 +160,12 @@ func TestPeriodicUnderSupervisor(t *testing.T) {
 	}
 	_, ev := startSupervisor(t, p)
 
-	e := nextEvent[suture.EventServiceTerminate](t, ev)
+	e := seamtest.NextEvent[suture.EventServiceTerminate](t, ev)
 	if err, _ := e.Err.(error); e.ServiceName != "expire" || !e.Restarting || err == nil || err.Error() != `services: periodic "expire": fault` {
 		t.Errorf("event = %v, want expire restarting after its fault", e)
 	}
 	// A panic is left to suture, which recovers it and restarts the service.
-	pe := nextEvent[suture.EventServicePanic](t, ev)
+	pe := seamtest.NextEvent[suture.EventServicePanic](t, ev)
 	if pe.ServiceName != "expire" || !pe.Restarting || pe.PanicMsg != "bug" {
 		t.Errorf("event = %v, want expire restarting after its panic", pe)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/seamgo/seam/internal/latch"
+	"github.com/seamgo/seam/internal/logfield"
 	"github.com/seamgo/seam/internal/pause"
 	"github.com/seamgo/seam/supervisor"
 	"github.com/thejerf/suture/v4"
@@ -181,7 +182,7 @@ func (r *Retry) LiveWork() []string {
 //     the count, so that the supervisor restarts the Retry (which starts a
 //     fresh series).
 //
-// A missing Service is an error wrapping [ErrBadConfig] and
+// A missing Service is an error wrapping [supervisor.ErrBadConfig] and
 // suture.ErrDoNotRestart. Serve blocks for as long as Service's Serve and
 // the pauses do; it must not be called concurrently with itself.
 func (r *Retry) Serve(ctx context.Context) error {
@@ -213,7 +214,7 @@ func (r *Retry) Serve(ctx context.Context) error {
 		failures++
 		delay = pause.Doubling(delay, cfg.minDelay, cfg.maxDelay)
 		if bits.OnesCount(uint(failures)) == 1 {
-			log.Warn().Err(err).Int("failures", failures).Stringer("retry_in", delay).
+			log.Warn().Err(err).Int("failures", failures).Stringer("retry_in", logfield.Duration(delay)).
 				Msg("service failed; retrying in place")
 		}
 		if !cfg.sleep(ctx, delay) {

@@ -25,6 +25,16 @@
 // Config.Logger. A child supervisor takes its parent's hook when added, so
 // the root's logger logs the whole tree.
 //
+// Every logger is passed in, never a global. At info, [Run] and a [Group]
+// say when the tree starts, is ready and stops, in the order it happened:
+// a Group is logged ready after each of its children (a listener's
+// "listening"), and Run's "tree ready" after the Group. Their debug lines
+// follow each child's start and stop. zerolog logs every level unless told
+// otherwise, so set the level on the logger you hand in,
+// zerolog.New(os.Stderr).Level(zerolog.InfoLevel), as Run's logLevel
+// example does. Durations are rounded for a reader ("4.2s", "730ms"). The
+// error Run returns is not logged by Run: main logs it, once.
+//
 // # Composing services
 //
 // A [Group] is what a program of several services is built from: it starts
@@ -110,6 +120,38 @@
 // ends the wait at once (during a lame duck, it ends the lame duck). [RunConfig].OnReady
 // tells the program when the whole tree is ready; a start failure is Run's
 // error.
+//
+// # systemd
+//
+// Under systemd with Type=notify (NOTIFY_SOCKET set, a socket path or an
+// abstract "@" name), Run speaks systemd's notify protocol on its own, as
+// sd_notify(3) does:
+//
+//   - READY=1 once the whole tree is ready, after [RunConfig].OnReady:
+//     systemctl start returns and units ordered after this one start
+//     only then, not when the process merely runs;
+//   - STOPPING=1 when the stop is asked (the first signal, or ctx's end),
+//     before the lame duck;
+//   - WATCHDOG=1 every half of WATCHDOG_USEC (WatchdogSec=) from the start
+//     until the stop is asked, when WATCHDOG_PID is unset or names this
+//     process: systemd checks the watchdog only while the unit runs, and
+//     a stop is bounded by TimeoutStopSec instead.
+//
+// The watchdog is pinged by Run's own loop, so it says that the process
+// is alive and its supervision answers; it keeps pinging while a
+// supervisor is paused in its failure backoff, since that pause is
+// supervision at work: it ends by itself, and letting systemd kill the
+// process for it would turn an in-process restart into a restart of every
+// service. Probes still see the pause: [Health.Live] is false while it
+// lasts. A tree that cannot recover ends Run with an error, and systemd
+// restarts the process when main exits non-zero (Restart=on-failure).
+//
+// With an Upgrader, READY=1 also carries MAINPID, so that a successor
+// started by an upgrade becomes the unit's main process; give the unit
+// NotifyAccess=all for systemd to accept it from the child. A tree stopped
+// by an upgrade does not send STOPPING=1: the service goes on in the
+// successor. NOTIFY_SOCKET is left in the environment for that successor.
+// Without NOTIFY_SOCKET nothing is sent; on Windows, nothing ever is.
 //
 // # Upgrading in place
 //

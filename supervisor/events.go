@@ -110,6 +110,10 @@ func EventHook(logger zerolog.Logger) suture.EventHook {
 // strategy with the children it restarts. The group's backoffs, resumes and
 // abandoned children are sent as suture's own EventBackoff, EventResume and
 // EventStopTimeout, whose Supervisor field is nil.
+//
+// It is exported for event hooks of the program's own (metrics, alerts),
+// which see it beside suture's events and type-switch on it as
+// [EventHook] and [Health.Observe] do.
 type EventChildFailed struct {
 	GroupName   string
 	ServiceName string

@@ -68,6 +68,36 @@ func TestEventHookLevelsAndFields(t *testing.T) {
 			want: map[string]any{"level": "warn", "error": "odd value"},
 		},
 		{
+			name: "a group's child failed",
+			event: EventChildFailed{
+				GroupName: "g", ServiceName: "b", Strategy: RestForOne, Restarts: []string{"b", "c"},
+				CurrentFailures: 1, FailureThreshold: 5, Restarting: true, Err: errors.New("boom"),
+			},
+			want: map[string]any{
+				"level": "warn", "message": "child failed; restarting", "supervisor": "g", "service": "b",
+				"strategy": "rest-for-one", "failures": 1.0, "threshold": 5.0, "restarting": true, "error": "boom",
+			},
+		},
+		{
+			name: "a group's child panicked",
+			event: EventChildFailed{
+				GroupName: "g", ServiceName: "b", Restarting: true, PanicMsg: "kaboom", Stacktrace: "goroutine 7",
+			},
+			want: map[string]any{
+				"level": "error", "message": "child panicked; restarting", "service": "b",
+				"panic": "kaboom", "stack": "goroutine 7",
+			},
+		},
+		{
+			name: "a group's child failed into the backoff",
+			event: EventChildFailed{
+				GroupName: "g", ServiceName: "a", Restarting: false, Err: errors.New("boom"),
+			},
+			want: map[string]any{
+				"level": "error", "message": "child failed; restarting after the backoff", "service": "a", "restarting": false,
+			},
+		},
+		{
 			name:  "backoff",
 			event: suture.EventBackoff{SupervisorName: "app"},
 			want:  map[string]any{"level": "warn", "supervisor": "app", "backoff": true},

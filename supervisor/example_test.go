@@ -86,6 +86,36 @@ func ExampleRun() {
 	// stopped cleanly: true
 }
 
+// An embedding program sets the level on the logger it hands to seam,
+// never on zerolog's globals: zerolog logs every level by default, and a
+// Group's debug lines (each child's start and stop) would fill the log.
+// At info, Run and the Group say when the tree starts, is ready and stops.
+func ExampleRun_logLevel() {
+	logger := zerolog.New(zerolog.ConsoleWriter{
+		Out:           os.Stdout,
+		NoColor:       true,
+		PartsExclude:  []string{zerolog.TimestampFieldName},
+		FieldsExclude: []string{"took"}, // varies from run to run
+	}).Level(zerolog.InfoLevel)
+
+	w := newWorker("worker")
+	tree := &supervisor.Group{Name: "app", Logger: logger, Services: []suture.Service{w}}
+	// In main the context is context.Background() and SIGINT or SIGTERM
+	// starts the stop; here the example stops itself once the tree is
+	// ready.
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := supervisor.RunConfig{Logger: logger, ShutdownTimeout: 5 * time.Second, OnReady: cancel}
+	if err := supervisor.Run(ctx, tree, cfg); err != nil {
+		logger.Error().Err(err).Msg("exit")
+	}
+	// Output:
+	// INF starting supervisor=app
+	// INF group ready children=1 group=app
+	// INF tree ready supervisor=app
+	// INF stopping cause="context canceled" reason=context shutdown_timeout=5s supervisor=app
+	// INF stopped supervisor=app
+}
+
 // stuck ignores its context, as a service blocked on I/O would.
 type stuck struct {
 	running, release chan struct{}

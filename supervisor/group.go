@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/internal/latch"
 )
 
@@ -153,7 +154,7 @@ type groupConfig struct {
 	explicitStop bool
 	log          zerolog.Logger
 	hook         suture.EventHook
-	health       *Health // of the Run above, fed by hook too; may be nil
+	observe      suture.EventHook // the tree's observer (Run's Health), fed by hook too; may be nil
 }
 
 // resolve validates g and fills in defaults: the one place where the zero
@@ -168,7 +169,8 @@ func (g *Group) resolve() (groupConfig, error) {
 		StopTimeout:      g.StopTimeout,
 	}
 	var errs []error
-	if err := shared.Validate(); err != nil {
+	shared, err := shared.resolve()
+	if err != nil {
 		errs = append(errs, fmt.Errorf("group %s: %w", name, err))
 	}
 	for i, s := range g.Services {
@@ -185,7 +187,6 @@ func (g *Group) resolve() (groupConfig, error) {
 	if len(errs) > 0 {
 		return groupConfig{}, errors.Join(errs...)
 	}
-	shared = shared.withDefaults()
 	c := groupConfig{
 		name:         name,
 		services:     append([]suture.Service(nil), g.Services...),
@@ -218,11 +219,12 @@ func (g *Group) resolve() (groupConfig, error) {
 func (g *Group) Serve(ctx context.Context) error {
 	cfg, err := g.resolve()
 	if err != nil {
-		g.Logger.Error().Err(err).Str("group", g.String()).Msg("group not started")
+		// Not logged: a StartError always reaches the caller of the
+		// root (Run's, main), which logs it once.
 		return &StartError{Path: g.String(), Err: err}
 	}
-	cfg.health = healthOf(ctx)
-	cfg.hook = withObserver(cfg.hook, cfg.health)
+	cfg.observe = eventhook.Observer(ctx)
+	cfg.hook = eventhook.Then(cfg.hook, cfg.observe)
 	r, err := g.begin(cfg)
 	if err != nil {
 		return err
@@ -285,6 +287,30 @@ func (g *Group) String() string {
 	return "group"
 }
 
+// childView is one child of a Group as the live tree shows it.
+type childView struct {
+	svc   suture.Service
+	state string // as Node.State has it
+}
+
+// children returns the name under which g's children run and each child
+// in start order: with the states its running Serve holds, or "stopped"
+// when it is not serving.
+func (g *Group) children() (name string, kids []childView) {
+	g.mu.Lock()
+	r := g.serving
+	g.mu.Unlock()
+	if r == nil {
+		for _, svc := range g.Services {
+			if svc != nil {
+				kids = append(kids, childView{svc, "stopped"})
+			}
+		}
+		return g.String(), kids
+	}
+	return r.cfg.name, r.children()
+}
+
 // report returns what did not stop, with paths from the group's name: the
 // children abandoned by the last stop once Serve has returned; while it
 // runs, the children abandoned so far and those still running, not
@@ -299,13 +325,10 @@ func (g *Group) report() []unstopped {
 	return r.report()
 }
 
-// errDoNotRestart and errTerminateTree let suture's sentinels ride along in
-// an error chain, so that suture acts on them, without adding their text
-// to the message.
-var (
-	errDoNotRestart  = wrapOnly{suture.ErrDoNotRestart}
-	errTerminateTree = wrapOnly{suture.ErrTerminateSupervisorTree}
-)
+// errTerminateTree lets suture's sentinel ride along in a StartError's
+// chain, so that suture acts on it, without adding its text to the
+// message.
+var errTerminateTree = wrapOnly{suture.ErrTerminateSupervisorTree}
 
 type wrapOnly struct{ err error }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
@@ -152,7 +153,20 @@ var errBoom = errors.New("boom")
 // Serve's result.
 func serveGroup(t *testing.T, g *Group) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	return serveGroupCtx(t, context.Background(), g)
+}
+
+// serveObserved serves g as serveGroup does, and returns the events g
+// sends to its hook, as Run's Health would see them.
+func serveObserved(t *testing.T, g *Group) (stop func() error, events *seamtest.Events) {
+	t.Helper()
+	events = seamtest.NewEvents()
+	return serveGroupCtx(t, eventhook.WithObserver(context.Background(), events.Hook), g), events
+}
+
+func serveGroupCtx(t *testing.T, parent context.Context, g *Group) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(parent)
 	done := make(chan error, 1)
 	go func() { done <- g.Serve(ctx) }()
 	var once sync.Once

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -187,25 +189,94 @@ func TestRunBudgetBoundsDrainTimeout(t *testing.T) {
 // with the child named and the bind's error, and the child started before
 // it is stopped.
 func TestRunStartFailsOnBusyPort(t *testing.T) {
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
+	busy := busyPort(t)
 	stopped := make(chan struct{})
 	first := services.Func("first", func(ctx context.Context) error {
 		<-ctx.Done()
 		close(stopped)
 		return nil
 	})
-	ln := &listener.Server{Name: "kv", Addr: busy.Addr().String(), Handler: echo}
-	g := &supervisor.Group{Name: "app", Services: []suture.Service{first, ln}}
-	err = supervisor.Run(context.Background(), g, supervisor.RunConfig{})
+	logs := seamtest.NewLogs(t)
+	ln := &listener.Server{Name: "kv", Addr: busy, Handler: echo, Logger: logs.Logger()}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{first, ln}, Logger: logs.Logger()}
+	err := supervisor.Run(context.Background(), g, supervisor.RunConfig{Logger: logs.Logger()})
 	var se *supervisor.StartError
 	if !errors.As(err, &se) || se.Path != "app/kv" || !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("Run = %v; want a StartError for app/kv wrapping EADDRINUSE", err)
 	}
 	seamtest.Recv(t, stopped, "the first child to be stopped")
+	checkOneStartFailure(t, err, logs)
+}
+
+// busyPort returns the address of a port that a socket of the test holds
+// until it ends.
+func busyPort(t *testing.T) string {
+	t.Helper()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	return busy.Addr().String()
+}
+
+// checkOneStartFailure checks that a busy port's start failure says
+// "listen" and "bind" once each, and that the tree logged no error of its own: the error is
+// Run's result, which main logs, once.
+func checkOneStartFailure(t *testing.T, err error, logs *seamtest.Logs) {
+	t.Helper()
+	for _, word := range []string{"bind", "listen"} {
+		if n := len(regexp.MustCompile(`\b`+word+`\b`).FindAllString(err.Error(), -1)); n != 1 {
+			t.Errorf("Run's error says %s %d times, want once: %q", word, n, err)
+		}
+	}
+	for _, line := range logs.Events("") {
+		if line["level"] == "error" {
+			t.Errorf("the tree logged the start failure that Run returns: %v", line)
+		}
+	}
+}
+
+// services.HTTP on a busy port fails the start as a listener does, its
+// error read as easily.
+func TestRunStartFailsOnBusyHTTPPort(t *testing.T) {
+	logs := seamtest.NewLogs(t)
+	h := &services.HTTP{Name: "api", Addr: busyPort(t), Handler: http.NotFoundHandler(), Logger: logs.Logger()}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{h}, Logger: logs.Logger()}
+	err := supervisor.Run(context.Background(), g, supervisor.RunConfig{Logger: logs.Logger()})
+	var se *supervisor.StartError
+	if !errors.As(err, &se) || se.Path != "app/api" || !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("Run = %v; want a StartError for app/api wrapping EADDRINUSE", err)
+	}
+	checkOneStartFailure(t, err, logs)
+}
+
+// A tree is logged ready only once what it serves says so: "tree ready"
+// comes after the listener's "listening" and the HTTP service's "http
+// serving", and nothing said "serving" before them.
+func TestRunLogsReadyAfterItsListeners(t *testing.T) {
+	logs := seamtest.NewLogs(t)
+	ln := &listener.Server{Name: "echo", Addr: "127.0.0.1:0", Handler: echo, Logger: logs.Logger()}
+	h := &services.HTTP{Name: "api", Addr: "127.0.0.1:0", Handler: http.NotFoundHandler(), Logger: logs.Logger()}
+	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln, h}, Logger: logs.Logger()}
+	ready := make(chan struct{})
+	cancel, done := runTree(t, g, supervisor.RunConfig{Logger: logs.Logger(), OnReady: func() { close(ready) }})
+	seamtest.Recv(t, ready, "the tree to be ready")
+	var order []string
+	for _, line := range logs.Events("") {
+		switch m := line["message"]; m {
+		case "starting", "listening", "http serving", "group ready", "tree ready", "serving":
+			order = append(order, m.(string))
+		}
+	}
+	want := []string{"starting", "listening", "http serving", "group ready", "tree ready"}
+	if !slices.Equal(order, want) {
+		t.Errorf("lines in the order %q, want %q", order, want)
+	}
+	cancel()
+	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
 }
 
 // services.HTTP plans its drain within the budget too: a request whose

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,28 +69,28 @@ func TestGroupStrategies(t *testing.T) {
 	for _, tc := range []struct {
 		strategy Strategy
 		restart  []string // what follows "fail b", "return b"
-		stop     []string // the final stop
+		restarts []string // the event's Restarts
 	}{
-		{OneForOne, []string{"start b"}, nil},
-		{RestForOne, []string{"stop c", "return c", "start b", "start c"}, nil},
-		{OneForAll, []string{"stop c", "return c", "stop a", "return a", "start a", "start b", "start c"}, nil},
+		{OneForOne, []string{"start b"}, []string{"b"}},
+		{RestForOne, []string{"stop c", "return c", "start b", "start c"}, []string{"b", "c"}},
+		{OneForAll, []string{"stop c", "return c", "stop a", "return a", "start a", "start b", "start c"}, []string{"a", "b", "c"}},
 	} {
 		t.Run(tc.strategy.String(), func(t *testing.T) {
 			j := newJournal()
 			a, b, c := newKid(j, "a"), newKid(j, "b"), newKid(j, "c")
-			sink := seamtest.NewLogs(t)
-			g := &Group{Name: "g", Strategy: tc.strategy, Services: []suture.Service{a, b, c}, Logger: sink.Logger()}
-			stop := serveGroup(t, g)
+			g := &Group{Name: "g", Strategy: tc.strategy, Services: []suture.Service{a, b, c}}
+			stop, events := serveObserved(t, g)
 			j.expect(t, "start a", "start b", "start c")
 			seamtest.Recv(t, g.Ready(), "the group to be ready")
 			b.failWith(t, errBoom)
 			j.expect(t, "fail b", "return b")
 			j.expect(t, tc.restart...)
-			line := logLine(t, sink, "child failed; restarting")
-			checkFields(t, line, map[string]any{
-				"level": "warn", "supervisor": "g", "service": "b",
-				"strategy": tc.strategy.String(), "error": "boom", "failures": float64(1),
-			})
+			e := seamtest.NextEvent[EventChildFailed](t, events)
+			if e.GroupName != "g" || e.ServiceName != "b" || e.Strategy != tc.strategy ||
+				!errors.Is(e.Err, errBoom) || e.CurrentFailures != 1 || !e.Restarting ||
+				!slices.Equal(e.Restarts, tc.restarts) {
+				t.Errorf("event %+v, want b's failure, restarting %q", e, tc.restarts)
+			}
 			// Whatever the strategy restarted is running again, in order:
 			// the stop finds every child and stops it once.
 			if err := stop(); err != nil {
@@ -104,36 +105,44 @@ func TestGroupStrategies(t *testing.T) {
 func TestGroupRestartsAPanic(t *testing.T) {
 	j := newJournal()
 	a, b := newKid(j, "a"), newKid(j, "b")
-	sink := seamtest.NewLogs(t)
-	g := &Group{Name: "g", Services: []suture.Service{a, b}, Logger: sink.Logger()}
-	serveGroup(t, g)
+	g := &Group{Name: "g", Services: []suture.Service{a, b}}
+	_, events := serveObserved(t, g)
 	j.expect(t, "start a", "start b")
 	seamtest.Recv(t, g.Ready(), "the group to be ready")
 	b.boom <- "kaboom"
 	j.expect(t, "panic b", "return b", "start b")
-	line := logLine(t, sink, "child panicked; restarting")
-	checkFields(t, line, map[string]any{"level": "error", "service": "b", "panic": "kaboom"})
-	if s, _ := line["stack"].(string); !strings.Contains(s, "(*kid).Serve") {
-		t.Errorf("stack does not show the panic's origin:\n%s", s)
+	e := seamtest.NextEvent[EventChildFailed](t, events)
+	if e.ServiceName != "b" || e.PanicMsg != "kaboom" || e.Err != nil || !e.Restarting {
+		t.Errorf("event %+v, want b's panic, restarting", e)
+	}
+	if !strings.Contains(e.Stacktrace, "(*kid).Serve") {
+		t.Errorf("stack does not show the panic's origin:\n%s", e.Stacktrace)
 	}
 }
 
 func TestGroupBacksOffPastTheThreshold(t *testing.T) {
 	j := newJournal()
 	a := newKid(j, "a")
-	sink := seamtest.NewLogs(t)
-	g := &Group{Name: "g", Services: []suture.Service{a}, Logger: sink.Logger(),
+	g := &Group{Name: "g", Services: []suture.Service{a},
 		FailureThreshold: 1, FailureBackoff: time.Millisecond}
-	serveGroup(t, g)
+	_, events := serveObserved(t, g)
 	j.expect(t, "start a")
 	a.failWith(t, errBoom)
 	j.expect(t, "fail a", "return a", "start a")
+	if e := seamtest.NextEvent[EventChildFailed](t, events); !e.Restarting {
+		t.Errorf("first failure %+v, want a restart at once", e)
+	}
 	a.failWith(t, errBoom)
 	j.expect(t, "fail a", "return a", "start a")
-	checkFields(t, logLine(t, sink, "child failed; restarting after the backoff"),
-		map[string]any{"level": "error", "service": "a", "restarting": false})
-	checkFields(t, logLine(t, sink, "too many failures; supervisor pauses restarts"), map[string]any{"supervisor": "g"})
-	checkFields(t, logLine(t, sink, "supervisor resumes restarts"), map[string]any{"supervisor": "g"})
+	if e := seamtest.NextEvent[EventChildFailed](t, events); e.ServiceName != "a" || e.Restarting {
+		t.Errorf("second failure %+v, want a's restart after the backoff", e)
+	}
+	if e := seamtest.NextEvent[suture.EventBackoff](t, events); e.SupervisorName != "g" {
+		t.Errorf("backoff of %q, want g", e.SupervisorName)
+	}
+	if e := seamtest.NextEvent[suture.EventResume](t, events); e.SupervisorName != "g" {
+		t.Errorf("resume of %q, want g", e.SupervisorName)
+	}
 }
 
 func TestGroupChildEndsForGood(t *testing.T) {
@@ -144,6 +153,12 @@ func TestGroupChildEndsForGood(t *testing.T) {
 	j.expect(t, "start a", "start b", "start c")
 	b.failWith(t, fmt.Errorf("done: %w", suture.ErrDoNotRestart))
 	j.expect(t, "fail b", "return b")
+	// The journal says b returned, not that the group has seen it: wait
+	// for the group to mark it finished before a fails.
+	seamtest.Eventually(t, "b to be finished", func() bool {
+		_, kids := g.children()
+		return kids[1].state == "finished"
+	})
 	// A rest-for-one restart after a's failure skips the finished b.
 	a.failWith(t, errBoom)
 	j.expect(t, "fail a", "return a", "stop c", "return c", "start a", "start c")
@@ -299,6 +314,22 @@ func TestGroupBadConfig(t *testing.T) {
 		err := g.Serve(context.Background())
 		if !errors.Is(err, ErrBadConfig) || !errors.Is(err, ErrStartFailed) || !errors.Is(err, suture.ErrTerminateSupervisorTree) {
 			t.Errorf("%s: Serve = %v; want a StartError wrapping ErrBadConfig", name, err)
+		}
+	}
+}
+
+// A bad configuration under Run reaches main as Run's error, and nothing
+// logs it on the way: main logs it once.
+func TestGroupBadConfigUnderRunIsNotLogged(t *testing.T) {
+	logs := seamtest.NewLogs(t)
+	g := &Group{Name: "app", Strategy: 9, Logger: logs.Logger()}
+	err := Run(context.Background(), g, RunConfig{Logger: logs.Logger()})
+	if !errors.Is(err, ErrBadConfig) {
+		t.Fatalf("Run = %v; want ErrBadConfig", err)
+	}
+	for _, line := range logs.Events("") {
+		if line["level"] == "error" {
+			t.Errorf("logged before Run returned it: %v", line)
 		}
 	}
 }

@@ -2,45 +2,11 @@ package supervisor
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"sync"
 
-	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 )
-
-// Phase is where a tree served by [Run] is in its life, as a [Health]
-// records it.
-type Phase int
-
-// The phases of a tree, in the order Run goes through them.
-const (
-	// PhaseStarting: Run has started the root, which is not yet ready.
-	PhaseStarting Phase = iota
-	// PhaseReady: the whole tree is ready (see RunConfig.OnReady) and no
-	// stop was asked.
-	PhaseReady
-	// PhaseLameDuck: a stop was asked and RunConfig.LameDuck runs: the
-	// tree still serves everything, but is no longer ready.
-	PhaseLameDuck
-	// PhaseStopping: the tree's context is cancelled; listeners close
-	// their sockets and drain.
-	PhaseStopping
-	// PhaseStopped: Run has returned.
-	PhaseStopped
-)
-
-var phaseNames = [...]string{"starting", "ready", "lame duck", "stopping", "stopped"}
-
-// String returns the phase in lower case: "starting", "ready", "lame duck",
-// "stopping", "stopped".
-func (p Phase) String() string {
-	if p < 0 || int(p) >= len(phaseNames) {
-		return "unknown"
-	}
-	return phaseNames[p]
-}
 
 // Health is the state of a tree as probes and an admin service need it:
 // the [Phase] that [Run] is in, which supervisors are paused in their
@@ -53,8 +19,7 @@ func (p Phase) String() string {
 //
 // Run feeds it: it records the phases, and it hands the Health down the
 // tree's context, so that every [Group] and every listener under the root,
-// at any depth, sends its events to [Health.Observe] besides its logger
-// (see [EventHookFor]). A *suture.Supervisor keeps the hook it was built
+// at any depth, sends its events to [Health.Observe] besides its logger. A *suture.Supervisor keeps the hook it was built
 // with: build it with [Config].Health set, or call Observe from a hook of
 // your own. A child suture supervisor takes its parent's hook when added,
 // so setting it on the root suture supervisor covers its subtree.
@@ -205,6 +170,37 @@ func (h *Health) SupervisorCounts() []SupervisorCount {
 	return out
 }
 
+// Tree returns the live tree of the Run that h follows, from its root, or
+// a zero Node before any Run. Each suture supervisor is asked for its
+// services, one round trip to its goroutine, which it answers even while
+// paused or stopping; the rest is read under short locks. The result is a
+// snapshot: a tree changes while it is walked.
+func (h *Health) Tree() Node {
+	h.mu.Lock()
+	root := h.root
+	h.mu.Unlock()
+	if root == nil {
+		return Node{}
+	}
+	w := walker{h: h, seen: map[any]bool{}}
+	return w.node(root, "", "running")
+}
+
+func (h *Health) counted(sup, svc string) (failures, restarts uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c := h.counts[serviceKey{sup, svc}]; c != nil {
+		return c.Failures, c.Restarts
+	}
+	return 0, 0
+}
+
+func (h *Health) pausedNow(name string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.paused[name] > 0
+}
+
 // begin is Run's start: a fresh phase and the root to walk. Backoffs a
 // previous tree left open are forgotten; its counts stay.
 func (h *Health) begin(root suture.Service) {
@@ -223,34 +219,11 @@ func (h *Health) setPhase(p Phase) {
 	h.phase = p
 }
 
-// healthKey carries the Health of the Run that serves a context.
-type healthKey struct{}
-
-func withHealth(ctx context.Context, h *Health) context.Context {
-	return context.WithValue(ctx, healthKey{}, h)
-}
-
-func healthOf(ctx context.Context) *Health {
-	h, _ := ctx.Value(healthKey{}).(*Health)
-	return h
-}
-
-// EventHookFor returns [EventHook](logger), which also sends every event to
-// the [Health] that [Run] hands down with ctx, if any. It is the hook for a
-// supervisor that a service builds inside its Serve, as listener.Server
-// does for its acceptor and connections, so that their backoffs reach
-// readiness and health probes wherever the service sits in the tree.
-func EventHookFor(ctx context.Context, logger zerolog.Logger) suture.EventHook {
-	return withObserver(EventHook(logger), healthOf(ctx))
-}
-
-// withObserver returns hook, followed by h.Observe when h is set.
-func withObserver(hook suture.EventHook, h *Health) suture.EventHook {
+// observer returns h.Observe as a hook, or nil for a nil Health, so that
+// eventhook.Then adds nothing for a tree without one.
+func (h *Health) observer() suture.EventHook {
 	if h == nil {
-		return hook
+		return nil
 	}
-	return func(ev suture.Event) {
-		hook(ev)
-		h.Observe(ev)
-	}
+	return h.Observe
 }

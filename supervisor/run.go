@@ -12,6 +12,9 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
+
+	"github.com/seamgo/seam/internal/eventhook"
+	"github.com/seamgo/seam/internal/logfield"
 )
 
 // ErrUnstopped is wrapped by the error [Run] returns when services of the
@@ -43,8 +46,8 @@ type RunConfig struct {
 	// tree is ready: when the channel of root's Ready method is closed (a
 	// [Group] is ready once all its children are), or as soon as root is
 	// started if it has no Ready method, as a *suture.Supervisor has not.
-	// It must not block: start what needs readiness (a readiness probe,
-	// sd_notify) on a goroutine of its own.
+	// It must not block: start what needs readiness on a goroutine of
+	// its own. (Run tells systemd itself; see the package documentation.)
 	OnReady func()
 
 	// Health, if set, follows the tree for probes and the admin service:
@@ -87,37 +90,15 @@ type RunConfig struct {
 	notified func()
 }
 
-// Upgrader is what [Run] needs of a zero-downtime upgrader such as
-// *tableflip.Upgrader; see [RunConfig].Upgrader.
-type Upgrader interface {
-	// Ready tells the previous process, if any, that this one is ready,
-	// so that it stops. Run calls it once, when the tree is ready.
-	Ready() error
-	// Upgrade starts the successor and blocks until it is ready (nil)
-	// or has failed. Run calls it on a goroutine of its own, at each
-	// upgrade signal.
-	Upgrade() error
-	// Exit returns a channel closed once a successor is ready: this
-	// process must stop.
-	Exit() <-chan struct{}
-	// Stop ends the Upgrader: it unblocks an Upgrade in progress and
-	// refuses any later one. Run calls it before it returns.
-	Stop()
-}
-
-func (c RunConfig) validate() error {
+// resolve checks c and fills in its defaults: the one place where the
+// zero values of RunConfig's fields get their meaning.
+func (c RunConfig) resolve() (RunConfig, error) {
 	if c.ShutdownTimeout < 0 {
-		return fmt.Errorf("supervisor: %w: ShutdownTimeout %v is negative", ErrBadConfig, c.ShutdownTimeout)
+		return c, fmt.Errorf("supervisor: %w: ShutdownTimeout %v is negative", ErrBadConfig, c.ShutdownTimeout)
 	}
 	if c.LameDuck < 0 {
-		return fmt.Errorf("supervisor: %w: LameDuck %v is negative", ErrBadConfig, c.LameDuck)
+		return c, fmt.Errorf("supervisor: %w: LameDuck %v is negative", ErrBadConfig, c.LameDuck)
 	}
-	return nil
-}
-
-// withDefaults is the one place where zero fields of a RunConfig become
-// defaults.
-func (c RunConfig) withDefaults() RunConfig {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = defaultShutdownTimeout
 	}
@@ -127,7 +108,7 @@ func (c RunConfig) withDefaults() RunConfig {
 	if c.Upgrader != nil && len(c.UpgradeSignals) == 0 {
 		c.UpgradeSignals = []os.Signal{syscall.SIGHUP}
 	}
-	return c
+	return c, nil
 }
 
 // Run serves root until ctx is done or one of cfg.Signals arrives, then
@@ -172,148 +153,257 @@ func (c RunConfig) withDefaults() RunConfig {
 // a [*StartError] (wrapping [ErrStartFailed]) when a Group's child failed
 // before it was ever ready, as a port already in use; otherwise, as when a
 // service returned [suture.ErrTerminateSupervisorTree], an error wrapping
-// root's.
+// root's. Run does not log the error it returns, so that main, which logs
+// it, logs it once.
+//
+// Under systemd, Run also tells the service manager when the tree is
+// ready, when it stops and that it is alive; see the package
+// documentation's systemd section.
 func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	if root == nil {
 		return errors.New("supervisor: Run needs a root service, got nil")
 	}
-	if err := cfg.validate(); err != nil {
+	cfg, err := cfg.resolve()
+	if err != nil {
 		return err
 	}
-	cfg = cfg.withDefaults()
-	log := cfg.Logger
-	name := serviceName(root)
-	sup, _ := root.(*suture.Supervisor)
+	r := startTree(ctx, root, cfg)
+	defer r.close()
+	why, err := r.waitForStop()
+	if err != nil {
+		return err
+	}
+	if why, err = r.lameDuck(why); err != nil {
+		return err
+	}
+	return r.report(r.stopTree(why))
+}
 
-	// Room for the signal that starts the stop, the one that ends the
-	// lame duck and the one that cuts the stop short, even when they all
-	// arrive before Run reads any.
-	signals := make(chan os.Signal, 3)
-	signal.Notify(signals, cfg.Signals...)
-	defer signal.Stop(signals)
-	up := startUpgrades(log, cfg.Upgrader, cfg.UpgradeSignals)
-	defer up.stop()
+// stopReason is why Run stops the tree, carried from the step that saw it
+// to the step that logs it.
+type stopReason struct {
+	what   string    // "signal", "context", "upgraded", "lame duck over"...
+	signal os.Signal // the signal, when one asked for the stop
+	cause  error     // the context's cause, when its end asked for it
+}
+
+// fields adds the reason to a log line.
+func (s stopReason) fields(z *zerolog.Event) *zerolog.Event {
+	z = z.Str("reason", s.what)
+	if s.signal != nil {
+		z = z.Stringer("signal", s.signal)
+	}
+	if s.cause != nil {
+		z = z.AnErr("cause", s.cause)
+	}
+	return z
+}
+
+// run is the state of one Run, from the start of the tree to its report.
+// Run's goroutine owns it.
+type run struct {
+	ctx    context.Context // the caller's: its end asks for the stop
+	root   suture.Service
+	name   string
+	sup    *suture.Supervisor // root, when it is a suture supervisor
+	cfg    RunConfig
+	log    zerolog.Logger
+	health *Health // may be nil
+
+	signals chan os.Signal
+	up      *upgrades
+	notify  *notifier
+
+	served     <-chan error    // root's Serve result
+	ready      <-chan struct{} // root's readiness; nil once seen
+	cancelTree context.CancelFunc
+	budget     *budget
+}
+
+// startTree catches the signals and starts root, with a context that
+// carries the stop budget and the Health and outlives ctx: cancelled
+// together with ctx, the tree would be stopping before its shape could be
+// recorded for the report.
+func startTree(ctx context.Context, root suture.Service, cfg RunConfig) *run {
+	r := &run{
+		ctx:    ctx,
+		root:   root,
+		name:   serviceName(root),
+		cfg:    cfg,
+		log:    cfg.Logger,
+		health: cfg.Health,
+		// Room for the signal that starts the stop, the one that ends
+		// the lame duck and the one that cuts the stop short, even when
+		// they all arrive before Run reads any.
+		signals: make(chan os.Signal, 3),
+	}
+	r.sup, _ = root.(*suture.Supervisor)
+	signal.Notify(r.signals, cfg.Signals...)
+	r.up = startUpgrades(r.log, cfg.Upgrader, cfg.UpgradeSignals)
+	r.notify = newNotifier(r.log, cfg.Upgrader != nil)
 	if cfg.notified != nil {
 		cfg.notified()
 	}
 
-	// The tree must outlive ctx: cancelled together, the tree would be
-	// stopping before its shape could be recorded.
-	treeCtx, cancelTree := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelTree()
-	treeCtx, stopBudget := withBudget(treeCtx)
-	health := cfg.Health
-	defer health.setPhase(PhaseStopped)
-	if health != nil {
-		health.begin(root)
-		treeCtx = withHealth(treeCtx, health)
+	treeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	treeCtx, r.budget = withBudget(treeCtx)
+	r.cancelTree = cancel
+	if r.health != nil {
+		r.health.begin(root)
+		treeCtx = eventhook.WithObserver(treeCtx, r.health.observer())
 	}
-	served := serveRoot(treeCtx, root)
-	log.Info().Str("supervisor", name).Msg("serving")
-	ready := readyOf(root)
-	if ready == nil {
-		ready = closedChan
+	r.log.Info().Str("supervisor", r.name).Msg("starting")
+	r.served = serveRoot(treeCtx, root)
+	if r.ready = readyOf(root); r.ready == nil {
+		r.ready = closedChan
 	}
-
-	var z *zerolog.Event
-	byContext := false
-wait:
-	for {
-		select {
-		case err := <-served:
-			return endedAlone(log, root, err)
-		case <-ready:
-			ready = nil
-			health.setPhase(PhaseReady)
-			log.Info().Str("supervisor", name).Msg("tree ready")
-			up.ready()
-			if cfg.OnReady != nil {
-				cfg.OnReady()
-			}
-		case <-up.signals:
-			up.start()
-		case err := <-up.done:
-			up.finished(err)
-		case <-up.exit:
-			z = log.Info().Str("reason", "upgraded")
-			break wait
-		case <-ctx.Done():
-			z = log.Info().Str("reason", "context").AnErr("cause", context.Cause(ctx))
-			byContext = true
-			break wait
-		case sig := <-signals:
-			z = log.Info().Str("reason", "signal").Stringer("signal", sig)
-			break wait
-		}
-	}
-	if ready == nil && cfg.LameDuck > 0 {
-		health.setPhase(PhaseLameDuck)
-		z.Str("supervisor", name).Stringer("lameduck", cfg.LameDuck).Msg("lame duck: not ready, still serving")
-		var ctxDone <-chan struct{}
-		if !byContext {
-			ctxDone = ctx.Done()
-		}
-		var err error
-		if z, err = lameDuck(log, cfg.LameDuck, served, signals, ctxDone); z == nil {
-			return endedAlone(log, root, err)
-		}
-	}
-	health.setPhase(PhaseStopping)
-	z.Str("supervisor", name).Stringer("shutdown_timeout", cfg.ShutdownTimeout).Msg("stopping")
-
-	start := time.Now()
-	deadline := time.NewTimer(cfg.ShutdownTimeout)
-	defer deadline.Stop()
-	var shape *tree
-	if sup != nil {
-		shape = snapshot(sup)
-	}
-	stopBudget.set(start.Add(cfg.ShutdownTimeout - reportReserve(cfg.ShutdownTimeout)))
-	cancelTree()
-
-	var r reporter
-	var why string
-	select {
-	case <-served:
-		if sup != nil {
-			// Root's Serve has returned, so its report is ready at once.
-			rep, _ := sup.UnstoppedServiceReport()
-			r.finished(shape, rep)
-		} else {
-			r.parts("", name, root)
-		}
-		if len(r.out) == 0 {
-			log.Info().Str("supervisor", name).Stringer("took", time.Since(start).Round(time.Microsecond)).Msg("stopped")
-			return nil
-		}
-		why = "abandoned after their stop timeout"
-	case <-deadline.C:
-		r.stillStopping(shape, name, root)
-		why = fmt.Sprintf("shutdown timeout %v passed", cfg.ShutdownTimeout)
-	case sig := <-signals:
-		r.stillStopping(shape, name, root)
-		why = fmt.Sprintf("%v during the stop", sig)
-	}
-	return unstoppedError(log, why, r.out)
+	return r
 }
 
-// lameDuck waits out the lame duck d, while the tree keeps serving. It
-// returns the start of the "stopping" line, saying what ended it: d
-// passing, a signal, or ctxDone. If the tree ended by itself first, it
-// returns nil and the root's error.
-func lameDuck(log zerolog.Logger, d time.Duration, served <-chan error, signals <-chan os.Signal, ctxDone <-chan struct{}) (*zerolog.Event, error) {
-	t := time.NewTimer(d)
+// close undoes startTree, whichever step Run returned from.
+func (r *run) close() {
+	r.health.setPhase(PhaseStopped)
+	r.cancelTree()
+	r.up.stop()
+	signal.Stop(r.signals)
+}
+
+// waitForStop serves the tree until a stop is asked, marking its
+// readiness and running upgrades meanwhile. If the tree ends first, the
+// error is what Run returns.
+func (r *run) waitForStop() (stopReason, error) {
+	watchdog := r.notify.watchdog()
+	defer watchdog.Stop()
+	var why stopReason
+	for why.what == "" {
+		select {
+		case err := <-r.served:
+			return why, r.endedAlone(err)
+		case <-r.ready:
+			r.ready = nil
+			r.markReady()
+		case <-watchdog.C:
+			r.notify.send("WATCHDOG=1")
+		case <-r.up.signals:
+			r.up.start()
+		case err := <-r.up.done:
+			r.up.finished(err)
+		case <-r.up.exit:
+			why = stopReason{what: "upgraded"}
+		case <-r.ctx.Done():
+			why = stopReason{what: "context", cause: context.Cause(r.ctx)}
+		case sig := <-r.signals:
+			why = stopReason{what: "signal", signal: sig}
+		}
+	}
+	if why.what != "upgraded" {
+		// After an upgrade the service goes on, in the successor.
+		r.notify.send("STOPPING=1")
+	}
+	return why, nil
+}
+
+// markReady records that the whole tree is ready, and tells whoever
+// waits for it: the Health, the log, the Upgrader, OnReady and the service
+// manager, in that order.
+func (r *run) markReady() {
+	r.health.setPhase(PhaseReady)
+	r.log.Info().Str("supervisor", r.name).Msg("tree ready")
+	r.up.ready()
+	if r.cfg.OnReady != nil {
+		r.cfg.OnReady()
+	}
+	r.notify.ready()
+}
+
+// lameDuck keeps a tree that was ready serving, not ready, for
+// cfg.LameDuck, and returns what ended the lame duck: its end, a signal
+// or the context. A tree never ready, or no lame duck, goes on at once
+// with why. If the tree ends by itself meanwhile, the error is what Run
+// returns.
+func (r *run) lameDuck(why stopReason) (stopReason, error) {
+	if r.ready != nil || r.cfg.LameDuck <= 0 {
+		return why, nil
+	}
+	r.health.setPhase(PhaseLameDuck)
+	why.fields(r.log.Info()).Str("supervisor", r.name).
+		Stringer("lameduck", logfield.Duration(r.cfg.LameDuck)).
+		Msg("lame duck: not ready, still serving")
+	var ctxDone <-chan struct{}
+	if why.what != "context" {
+		ctxDone = r.ctx.Done()
+	}
+	t := time.NewTimer(r.cfg.LameDuck)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return log.Info().Str("reason", "lame duck over"), nil
-	case sig := <-signals:
-		return log.Info().Str("reason", "signal during the lame duck").Stringer("signal", sig), nil
+		return stopReason{what: "lame duck over"}, nil
+	case sig := <-r.signals:
+		return stopReason{what: "signal during the lame duck", signal: sig}, nil
 	case <-ctxDone:
-		return log.Info().Str("reason", "context during the lame duck"), nil
-	case err := <-served:
-		return nil, err
+		return stopReason{what: "context during the lame duck"}, nil
+	case err := <-r.served:
+		return why, r.endedAlone(err)
 	}
+}
+
+// stopTree sets the stop budget, cancels the tree and waits for it to
+// stop, up to cfg.ShutdownTimeout or a further signal. It returns how the
+// wait ended, with what the tree was running when the stop began.
+func (r *run) stopTree(why stopReason) stopOutcome {
+	r.health.setPhase(PhaseStopping)
+	why.fields(r.log.Info()).Str("supervisor", r.name).
+		Stringer("shutdown_timeout", logfield.Duration(r.cfg.ShutdownTimeout)).
+		Msg("stopping")
+	var out stopOutcome
+	start := time.Now()
+	deadline := time.NewTimer(r.cfg.ShutdownTimeout)
+	defer deadline.Stop()
+	if r.sup != nil {
+		out.shape = snapshot(r.sup)
+	}
+	r.budget.set(start.Add(r.cfg.ShutdownTimeout - reportReserve(r.cfg.ShutdownTimeout)))
+	r.cancelTree()
+
+	select {
+	case <-r.served:
+		out.returned, out.took = true, time.Since(start)
+	case <-deadline.C:
+		out.cutShort = fmt.Sprintf("shutdown timeout %v passed", logfield.Duration(r.cfg.ShutdownTimeout))
+	case sig := <-r.signals:
+		out.cutShort = fmt.Sprintf("%v during the stop", sig)
+	}
+	return out
+}
+
+// stopOutcome is how the wait for the tree's stop ended.
+type stopOutcome struct {
+	shape    *tree         // a supervisor root's tree when the stop began
+	returned bool          // root's Serve returned
+	took     time.Duration // until it returned
+	cutShort string        // why the wait ended first, if root had not returned
+}
+
+// report returns nil when every service stopped, and otherwise logs each
+// one that did not and returns the error naming them.
+func (r *run) report(out stopOutcome) error {
+	var rep reporter
+	if !out.returned {
+		rep.stillStopping(out.shape, r.name, r.root)
+		return unstoppedError(r.log, out.cutShort, rep.out)
+	}
+	if r.sup != nil {
+		// Root's Serve has returned, so its report is ready at once.
+		sr, _ := r.sup.UnstoppedServiceReport()
+		rep.finished(out.shape, sr)
+	} else {
+		rep.parts("", r.name, r.root)
+	}
+	if len(rep.out) > 0 {
+		return unstoppedError(r.log, "abandoned after their stop timeout", rep.out)
+	}
+	r.log.Info().Str("supervisor", r.name).Stringer("took", logfield.Duration(out.took)).Msg("stopped")
+	return nil
 }
 
 // closedChan stands for the readiness of a root without a Ready method.
@@ -342,38 +432,21 @@ func serveRoot(ctx context.Context, root suture.Service) <-chan error {
 	return c
 }
 
-// stillStopping adds what a root that has not returned may still run: the
-// snapshot of a supervisor, or the report of a group or the parts of a
-// service.
-func (r *reporter) stillStopping(shape *tree, name string, root suture.Service) {
-	if shape != nil {
-		r.stopping(shape)
-		return
+// endedAlone is Run's error for a tree that stopped before it was asked
+// to: root's own, with what its supervisors abandoned.
+func (r *run) endedAlone(err error) error {
+	if !errors.Is(err, ErrStartFailed) {
+		err = fmt.Errorf("supervisor: %s ended before a stop was asked: %w", r.name, err)
 	}
-	if _, ok := root.(*Group); !ok {
-		r.out = append(r.out, unstopped{name: name, unconfirmed: true})
-	}
-	r.parts("", name, root)
-}
-
-// endedAlone reports a tree that stopped before it was asked to.
-func endedAlone(log zerolog.Logger, root suture.Service, err error) error {
-	name := serviceName(root)
-	if errors.Is(err, ErrStartFailed) {
-		log.Error().Str("supervisor", name).Err(err).Msg("start failed")
+	var rep reporter
+	if r.sup != nil {
+		sr, _ := r.sup.UnstoppedServiceReport() // Serve has returned: no wait
+		rep.finished(newTree(r.sup, "", r.name), sr)
 	} else {
-		log.Error().Str("supervisor", name).Err(err).Msg("tree ended by itself")
-		err = fmt.Errorf("supervisor: %s ended before a stop was asked: %w", name, err)
+		rep.parts("", r.name, r.root)
 	}
-	var r reporter
-	if sup, ok := root.(*suture.Supervisor); ok {
-		rep, _ := sup.UnstoppedServiceReport() // Serve has returned: no wait
-		r.finished(newTree(sup, "", name), rep)
-	} else {
-		r.parts("", name, root)
-	}
-	if len(r.out) > 0 {
-		err = errors.Join(err, unstoppedError(log, "abandoned after their stop timeout", r.out))
+	if len(rep.out) > 0 {
+		err = errors.Join(err, unstoppedError(r.log, "abandoned after their stop timeout", rep.out))
 	}
 	return err
 }

@@ -7,39 +7,13 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/internal/eventhook"
 	"github.com/thejerf/suture/v4"
 )
 
-// Errors that every package of seam returns. Each is defined here once,
-// so that one errors.Is covers a listener, a service and a Group alike.
-// Their texts have no package prefix: each error that wraps one starts
-// with the name of the package or the service that returned it
-// ("listener: invalid configuration: ...").
-var (
-	// ErrBadConfig is wrapped by every error about a configuration value
-	// that cannot work: those of [Config.Validate], [Run] and a [Group],
-	// and those of seam's listener and services. A Serve returns it
-	// before it binds or starts anything.
-	ErrBadConfig = errors.New("invalid configuration")
-
-	// ErrAlreadyServing is wrapped by the error a Serve returns while an
-	// earlier Serve of the same value still runs: a Group, a
-	// listener.Server or a services.Actor was added to the tree twice. It
-	// wraps suture.ErrDoNotRestart, since a restart cannot help.
-	ErrAlreadyServing error = alreadyServing{}
-)
-
-// alreadyServing is ErrAlreadyServing's type: its text is the error's
-// alone, and it unwraps to suture.ErrDoNotRestart, so that suture does
-// not restart the second Serve without adding suture's text to the error.
-type alreadyServing struct{}
-
-func (alreadyServing) Error() string { return "already serving" }
-func (alreadyServing) Unwrap() error { return suture.ErrDoNotRestart }
-
 // suture's own defaults. A supervisor built by New leaves zero fields to
 // suture, which fills in these; a Group, which counts its failures itself,
-// takes them in withDefaults so that it tolerates what a suture supervisor
+// takes them in resolve so that it tolerates what a suture supervisor
 // does.
 const (
 	defaultFailureThreshold = 5
@@ -121,9 +95,13 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// withDefaults fills the zero fields of c with suture's defaults, as
-// suture would. A Group uses it; New leaves the zero fields to suture.
-func (c Config) withDefaults() Config {
+// resolve checks c and fills its zero fields with suture's defaults, as
+// suture would. A Group uses it, since it counts its failures itself; New
+// leaves the zero fields to suture.
+func (c Config) resolve() (Config, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
 	if c.FailureThreshold == 0 {
 		c.FailureThreshold = defaultFailureThreshold
 	}
@@ -136,7 +114,7 @@ func (c Config) withDefaults() Config {
 	if c.StopTimeout == 0 {
 		c.StopTimeout = defaultStopTimeout
 	}
-	return c
+	return c, nil
 }
 
 // spec translates c into suture's terms. Zero fields stay zero, and suture
@@ -145,7 +123,7 @@ func (c Config) withDefaults() Config {
 // global logger.
 func (c Config) spec() suture.Spec {
 	return suture.Spec{
-		EventHook:        withObserver(EventHook(c.Logger), c.Health),
+		EventHook:        eventhook.Then(EventHook(c.Logger), c.Health.observer()),
 		FailureThreshold: c.FailureThreshold,
 		FailureDecay:     c.FailureDecay.Seconds(),
 		FailureBackoff:   c.FailureBackoff,

@@ -23,7 +23,7 @@ func TestConfigSpecDefaults(t *testing.T) {
 	if spec.FailureThreshold != 0 || spec.FailureDecay != 0 || spec.FailureBackoff != 0 || spec.Timeout != 0 {
 		t.Errorf("zero Config: have %+v, want the zero fields left to suture", spec)
 	}
-	if c := (Config{}).withDefaults(); c.FailureThreshold != 5 || c.FailureDecay != 30*time.Second || c.FailureBackoff != 15*time.Second || c.StopTimeout != 10*time.Second {
+	if c, err := (Config{}).resolve(); err != nil || c.FailureThreshold != 5 || c.FailureDecay != 30*time.Second || c.FailureBackoff != 15*time.Second || c.StopTimeout != 10*time.Second {
 		t.Errorf("a Group's defaults: have %+v, want suture's: threshold 5, decay 30s, backoff 15s, timeout 10s", c)
 	}
 	if spec.EventHook == nil {
@@ -106,20 +106,18 @@ func TestNewRestartsUntilDoNotRestart(t *testing.T) {
 
 func TestNewBacksOffAndResumes(t *testing.T) {
 	sink := seamtest.NewLogs(t)
-	root := New("app", Config{Logger: sink.Logger(), FailureThreshold: 1, FailureBackoff: 10 * time.Millisecond})
-	var runs atomic.Int32
+	h := &Health{}
+	root := New("app", Config{Logger: sink.Logger(), Health: h, FailureThreshold: 1, FailureBackoff: 10 * time.Millisecond})
 	third := make(chan struct{})
-	root.Add(&funcService{name: "flaky", fn: func(ctx context.Context) error {
-		if runs.Add(1) <= 2 {
-			return errors.New("boom")
-		}
-		close(third)
-		<-ctx.Done()
-		return ctx.Err()
-	}})
+	root.Add(failsThenRuns(2, third))
 	seamtest.Start(t, root)
 
 	seamtest.Recv(t, third, "the restart after the backoff")
+	// The hook logs each event before the Health observes it.
+	seamtest.Eventually(t, "the Health to see the resume", func() bool {
+		c := h.SupervisorCounts()
+		return len(c) == 1 && c[0].Backoffs == 1 && !c[0].InBackoff
+	})
 	checkFields(t, logLine(t, sink, "service failed; restart waits for the backoff"),
 		map[string]any{"level": "error", "restarting": false, "threshold": 1.0})
 	checkFields(t, logLine(t, sink, "too many failures; supervisor pauses restarts"),
@@ -137,16 +135,8 @@ func TestNewZeroLoggerLogsNothing(t *testing.T) {
 	log.SetOutput(global)
 
 	root := New("quiet", Config{})
-	var runs atomic.Int32
 	second := make(chan struct{})
-	root.Add(&funcService{name: "flaky", fn: func(ctx context.Context) error {
-		if runs.Add(1) == 1 {
-			return errors.New("boom")
-		}
-		close(second)
-		<-ctx.Done()
-		return ctx.Err()
-	}})
+	root.Add(failsThenRuns(1, second))
 	seamtest.Start(t, root)
 	seamtest.Recv(t, second, "the restart")
 	// Suture calls the hook after restarting the service; a round trip to
@@ -155,4 +145,18 @@ func TestNewZeroLoggerLogsNothing(t *testing.T) {
 	if lines := global.Events(""); len(lines) > 0 {
 		t.Errorf("the global logger received %v", lines)
 	}
+}
+
+// failsThenRuns returns a service "flaky" that fails its first n runs,
+// then closes running and runs until its context ends.
+func failsThenRuns(n int32, running chan struct{}) *funcService {
+	var runs atomic.Int32
+	return &funcService{name: "flaky", fn: func(ctx context.Context) error {
+		if runs.Add(1) <= n {
+			return errors.New("boom")
+		}
+		close(running)
+		<-ctx.Done()
+		return ctx.Err()
+	}}
 }

@@ -7,6 +7,24 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// Upgrader is what [Run] needs of a zero-downtime upgrader such as
+// *tableflip.Upgrader; see [RunConfig].Upgrader.
+type Upgrader interface {
+	// Ready tells the previous process, if any, that this one is ready,
+	// so that it stops. Run calls it once, when the tree is ready.
+	Ready() error
+	// Upgrade starts the successor and blocks until it is ready (nil)
+	// or has failed. Run calls it on a goroutine of its own, at each
+	// upgrade signal.
+	Upgrade() error
+	// Exit returns a channel closed once a successor is ready: this
+	// process must stop.
+	Exit() <-chan struct{}
+	// Stop ends the Upgrader: it unblocks an Upgrade in progress and
+	// refuses any later one. Run calls it before it returns.
+	Stop()
+}
+
 // upgrades is Run's side of a RunConfig.Upgrader: the upgrade signals, the
 // one Upgrade in progress and the successor's readiness. Its channels are
 // nil without an Upgrader, so that Run's select ignores them.

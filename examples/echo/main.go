@@ -6,6 +6,9 @@
 //	go run ./examples/echo -addr 127.0.0.1:7007
 //	nc 127.0.0.1 7007
 //
+// It logs at info by default: the start, readiness and the stop. With
+// -loglevel debug it also logs each client's arrival and departure.
+//
 // A line longer than -maxline (64 KiB by default) is refused: the client
 // gets "ERR line too long (limit N bytes)" and the connection is closed,
 // so one client cannot make the server hold an unbounded line.
@@ -49,14 +52,21 @@ func run(ctx context.Context, args []string, logTo *os.File, bound chan<- net.Ad
 	shutdown := fs.Duration("shutdown-timeout", 10*time.Second, "how long a graceful stop may take before connections are closed by force")
 	maxConns := fs.Int("maxconns", 10000, "most connections open at once (0: no cap)")
 	maxLine := fs.Int("maxline", defaultMaxLine, "longest line echoed, in bytes, newline included; a longer one closes the connection")
+	level := fs.String("loglevel", "info", "least severe level logged: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *maxLine <= 0 {
 		return fmt.Errorf("-maxline %d must be positive", *maxLine)
 	}
+	lvl, err := zerolog.ParseLevel(*level)
+	if err != nil || *level == "" {
+		return fmt.Errorf("-loglevel %q is not one of debug, info, warn, error", *level)
+	}
 
-	log := zerolog.New(consoleWriter(logTo)).With().Timestamp().Logger()
+	// The level is set on this logger, not on zerolog's global, whose
+	// default (debug) would log every connection.
+	log := zerolog.New(consoleWriter(logTo)).Level(lvl).With().Timestamp().Logger()
 	srv := &listener.Server{
 		Name:     "echo",
 		Addr:     *addr,

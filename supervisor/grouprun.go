@@ -98,8 +98,10 @@ func (r *groupRun) serve(ctx context.Context) error {
 		}
 		return err
 	}
-	r.g.ready.Close()
+	// Logged before Ready closes, so that a parent's own ready line
+	// never comes first.
 	r.cfg.log.Info().Int("children", len(r.kids)).Msg("group ready")
+	r.g.ready.Close()
 	for {
 		ex, ok := r.next(ctx)
 		if !ok {
@@ -229,8 +231,8 @@ func (r *groupRun) pause(ctx context.Context) bool {
 			// The pause ends without a resume to log, but the
 			// group is no longer paused: a Health must not keep
 			// it so across the group's next Serve.
-			if h := r.cfg.health; h != nil {
-				h.Observe(suture.EventResume{SupervisorName: r.cfg.name})
+			if r.cfg.observe != nil {
+				r.cfg.observe(suture.EventResume{SupervisorName: r.cfg.name})
 			}
 			return false
 		}
@@ -446,6 +448,26 @@ func (r *groupRun) stopOne(m *member, deadline time.Time) {
 		r.abandoned = append(r.abandoned, rep.out...)
 		r.mu.Unlock()
 	}
+}
+
+// children is Group.children while Serve runs.
+func (r *groupRun) children() []childView {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]childView, len(r.kids))
+	for i, m := range r.kids {
+		state := "down"
+		switch {
+		case m.running:
+			state = "running"
+		case m.stopping:
+			state = "stopping"
+		case m.finished:
+			state = "finished"
+		}
+		out[i] = childView{m.svc, state}
+	}
+	return out
 }
 
 // report is Group.report while Serve runs: what was abandoned so far, and

@@ -36,22 +36,6 @@ type Node struct {
 	Service suture.Service `json:"-"`
 }
 
-// Tree returns the live tree of the Run that h follows, from its root, or
-// a zero Node before any Run. Each suture supervisor is asked for its
-// services, one round trip to its goroutine, which it answers even while
-// paused or stopping; the rest is read under short locks. The result is a
-// snapshot: a tree changes while it is walked.
-func (h *Health) Tree() Node {
-	h.mu.Lock()
-	root := h.root
-	h.mu.Unlock()
-	if root == nil {
-		return Node{}
-	}
-	w := walker{h: h, seen: map[any]bool{}}
-	return w.node(root, "", "running")
-}
-
 // walker builds a Node tree; seen stops a walk through a supervisor or
 // group reachable twice.
 type walker struct {
@@ -96,54 +80,12 @@ func (w *walker) supervisorState(name, state string) string {
 	return state
 }
 
-// group describes g's children, with the states its running Serve holds.
+// group describes g's children, in the states its running Serve holds.
 func (w *walker) group(g *Group) []Node {
-	g.mu.Lock()
-	r := g.serving
-	g.mu.Unlock()
-	name := g.String()
-	if r == nil {
-		out := make([]Node, 0, len(g.Services))
-		for _, svc := range g.Services {
-			if svc != nil {
-				out = append(out, w.node(svc, name, "stopped"))
-			}
-		}
-		return out
-	}
-	states := make([]string, len(r.kids))
-	r.mu.Lock()
-	for i, m := range r.kids {
-		switch {
-		case m.running:
-			states[i] = "running"
-		case m.stopping:
-			states[i] = "stopping"
-		case m.finished:
-			states[i] = "finished"
-		default:
-			states[i] = "down"
-		}
-	}
-	r.mu.Unlock()
-	out := make([]Node, len(r.kids))
-	for i, m := range r.kids {
-		out[i] = w.node(m.svc, r.cfg.name, states[i])
+	name, kids := g.children()
+	out := make([]Node, len(kids))
+	for i, k := range kids {
+		out[i] = w.node(k.svc, name, k.state)
 	}
 	return out
-}
-
-func (h *Health) counted(sup, svc string) (failures, restarts uint64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if c := h.counts[serviceKey{sup, svc}]; c != nil {
-		return c.Failures, c.Restarts
-	}
-	return 0, 0
-}
-
-func (h *Health) pausedNow(name string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.paused[name] > 0
 }
