@@ -264,10 +264,11 @@ func (s *Server) String() string {
 	return "listener " + s.Addr
 }
 
-// LiveWork names the parts of the Server still running: its acceptor and
-// each open connection by remote address. It is how a stop report names a
-// stuck connection (see supervisor.Run). It returns nil when the Server is
-// not serving.
+// LiveWork names the parts of the Server still running: its acceptor
+// ("acceptor (suspended)" while [Server.Suspend] holds it) and each open
+// connection by remote address. It is how a stop report names a stuck
+// connection (see supervisor.Run). It returns nil when the Server is not
+// serving.
 func (s *Server) LiveWork() []string {
 	s.mu.Lock()
 	r := s.running
