@@ -129,6 +129,23 @@ func newSlowShelf(t *testing.T) *slowShelf {
 	return s
 }
 
+// request dials addr and sends a request that waits in the actor; it
+// returns once the request is there. The test's cleanup closes the
+// connection.
+func (s *slowShelf) request(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, "Dune\n"); err != nil {
+		t.Fatal(err)
+	}
+	seamtest.Recv(t, s.inActor, "the request to reach the actor")
+	return conn
+}
+
 func (s *slowShelf) ServeConn(ctx context.Context, conn net.Conn) error {
 	line, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil {
@@ -156,15 +173,7 @@ func TestCallWithDrainContextFinishesDuringTheDrain(t *testing.T) {
 	logs := seamtest.NewLogs(t)
 	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: sh, DrainTimeout: time.Minute, Logger: logs.Logger()}
 	s := seamtest.Start(t, srv)
-	conn, err := net.Dial("tcp", s.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "Dune\n"); err != nil {
-		t.Fatal(err)
-	}
-	seamtest.Recv(t, sh.inActor, "the request to reach the actor")
+	conn := sh.request(t, s.Addr.String())
 
 	s.Cancel()
 	logs.WaitFor(t, "draining connections") // the handlers' ctx has ended
@@ -190,15 +199,7 @@ func TestCallWithDrainContextEndsAtTheForceClose(t *testing.T) {
 	sh := newSlowShelf(t)
 	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: sh, DrainTimeout: time.Millisecond}
 	s := seamtest.Start(t, srv)
-	conn, err := net.Dial("tcp", s.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "Dune\n"); err != nil {
-		t.Fatal(err)
-	}
-	seamtest.Recv(t, sh.inActor, "the request to reach the actor")
+	sh.request(t, s.Addr.String())
 
 	if err := s.Stop(); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)

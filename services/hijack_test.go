@@ -65,6 +65,16 @@ func upgrade(t *testing.T, addr string, tlsConfig *tls.Config) *upgraded {
 	return u
 }
 
+// startAndUpgrade starts h, upgrades a connection to it and checks one
+// round trip over it.
+func startAndUpgrade(t *testing.T, h *HTTP, tlsConfig *tls.Config) (*seamtest.Served, *upgraded) {
+	t.Helper()
+	s := seamtest.Start(t, h)
+	u := upgrade(t, s.Addr.String(), tlsConfig)
+	u.roundTrip(t, "ping")
+	return s, u
+}
+
 // roundTrip sends line and checks that it comes back.
 func (u *upgraded) roundTrip(t *testing.T, line string) {
 	t.Helper()
@@ -154,9 +164,7 @@ func TestHTTPHijackedConnSeesTheStop(t *testing.T) {
 			_, _ = io.WriteString(conn, "bye\n")
 		}),
 	}
-	s := seamtest.Start(t, h)
-	u := upgrade(t, s.Addr.String(), nil)
-	u.roundTrip(t, "ping")
+	s, u := startAndUpgrade(t, h, nil)
 	if have, want := h.LiveWork(), []string{"hijacked conn " + u.conn.LocalAddr().String()}; !slices.Equal(have, want) {
 		t.Errorf("LiveWork() = %q, want %q", have, want)
 	}
@@ -210,9 +218,7 @@ func TestHTTPForceClosesHijackedConnAtTheDrainDeadline(t *testing.T) {
 				serverTLS, clientTLS = seamtest.TLS(t)
 				h.Server = &http.Server{TLSConfig: serverTLS}
 			}
-			s := seamtest.Start(t, h)
-			u := upgrade(t, s.Addr.String(), clientTLS)
-			u.roundTrip(t, "ping")
+			s, u := startAndUpgrade(t, h, clientTLS)
 
 			if err := s.Stop(); err != nil {
 				t.Fatalf("Serve after cancel = %v, want nil", err)
@@ -232,25 +238,8 @@ func TestHTTPForceClosesHijackedConnAtTheDrainDeadline(t *testing.T) {
 // force, and waits for nothing more when the goroutine closes it first.
 func TestHTTPHijackedConnLeftToAGoroutine(t *testing.T) {
 	t.Run("closed by force", func(t *testing.T) {
-		ended := make(chan struct{})
-		h := &HTTP{
-			Addr:         "127.0.0.1:0",
-			DrainTimeout: time.Millisecond,
-			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				conn, br := hijackLines(t, w, true)
-				if conn == nil {
-					close(ended)
-					return
-				}
-				go func() {
-					defer close(ended)
-					echoLines(conn, br)
-				}()
-			}),
-		}
-		s := seamtest.Start(t, h)
-		u := upgrade(t, s.Addr.String(), nil)
-		u.roundTrip(t, "ping")
+		h, ended := leaveToAGoroutine(t, time.Millisecond, nil, echoLines)
+		s, u := startAndUpgrade(t, h, nil)
 		if err := s.Stop(); err != nil {
 			t.Fatalf("Serve after cancel = %v, want nil", err)
 		}
@@ -259,30 +248,15 @@ func TestHTTPHijackedConnLeftToAGoroutine(t *testing.T) {
 	})
 	t.Run("closed by its goroutine", func(t *testing.T) {
 		logs := seamtest.NewLogs(t)
-		ended := make(chan struct{})
-		h := &HTTP{
-			Addr:         "127.0.0.1:0",
-			DrainTimeout: time.Minute, // a stop within seamtest.Wait did not wait for it
-			Logger:       logs.Logger(),
-			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				conn, br := hijackLines(t, w, true)
-				if conn == nil {
-					close(ended)
-					return
-				}
-				go func() {
-					defer close(ended)
-					defer conn.Close()
-					line, _ := br.ReadString('\n')
-					_, _ = io.WriteString(conn, line)
-					logs.WaitFor(t, "http draining")
-					_, _ = io.WriteString(conn, "bye\n")
-				}()
-			}),
-		}
-		s := seamtest.Start(t, h)
-		u := upgrade(t, s.Addr.String(), nil)
-		u.roundTrip(t, "ping")
+		// A stop within seamtest.Wait did not wait for the drain's minute.
+		h, ended := leaveToAGoroutine(t, time.Minute, logs, func(conn net.Conn, br *bufio.Reader) {
+			defer conn.Close()
+			line, _ := br.ReadString('\n')
+			_, _ = io.WriteString(conn, line)
+			logs.WaitFor(t, "http draining")
+			_, _ = io.WriteString(conn, "bye\n")
+		})
+		s, u := startAndUpgrade(t, h, nil)
 		if err := s.Stop(); err != nil {
 			t.Fatalf("Serve after cancel = %v, want nil", err)
 		}
@@ -294,6 +268,32 @@ func TestHTTPHijackedConnLeftToAGoroutine(t *testing.T) {
 			t.Errorf("a drain that ended in time was logged as timed out: %v", lines)
 		}
 	})
+}
+
+// leaveToAGoroutine returns an HTTP whose handler hijacks the connection,
+// hands it to a goroutine running own and returns; ended is closed when
+// that goroutine ends.
+func leaveToAGoroutine(t *testing.T, drain time.Duration, logs *seamtest.Logs, own func(net.Conn, *bufio.Reader)) (h *HTTP, ended <-chan struct{}) {
+	done := make(chan struct{})
+	h = &HTTP{
+		Addr:         "127.0.0.1:0",
+		DrainTimeout: drain,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, br := hijackLines(t, w, true)
+			if conn == nil {
+				close(done)
+				return
+			}
+			go func() {
+				defer close(done)
+				own(conn, br)
+			}()
+		}),
+	}
+	if logs != nil {
+		h.Logger = logs.Logger()
+	}
+	return h, done
 }
 
 // Hijacked connections that were closed leave the set; open ones stay,
