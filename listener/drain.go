@@ -29,9 +29,10 @@ func (r *run) drainConns(timeout time.Duration) {
 	case <-timer.C:
 	}
 	// What the handlers still do for a request in flight is abandoned
-	// with their connections.
-	endDrain(r.handlerCtx)
+	// with their connections, once those are closed: a handler that
+	// waits on DrainContext alone is then counted as closed by force.
 	n := r.conns.each((*conn).forceClose)
+	endDrain(r.handlerCtx)
 	r.stats.forceClosed.Add(uint64(n))
 	r.log.Warn().Int("conns", n).Msg("drain timeout passed; connections closed by force")
 	<-empty

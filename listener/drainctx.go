@@ -24,7 +24,7 @@ func withDrainScope(parent context.Context) context.Context {
 }
 
 // endDrain ends the drain scope that ctx carries: at the drain deadline,
-// just before the connections are closed by force, or when the drain
+// just after the connections are closed by force, or when the drain
 // ends. Idempotent.
 func endDrain(ctx context.Context) {
 	if s, _ := ctx.Value(drainKey{}).(*drainScope); s != nil {
