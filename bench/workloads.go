@@ -52,7 +52,13 @@ var workloads = []workload{
 	{name: "fanout", runAll: (*harness).fanout},
 	// redcon and seamfloor would only repeat what the memory workload
 	// says of them.
+	// Replaying an append-only file: the kv example (and its build
+	// from -before) against redis-server on the same records.
+	{name: "aofrestart", systems: []system{sysSeam, sysBefore, sysRedis}, run: (*harness).aofRestart},
 	{name: "scale", systems: []system{sysSeam, sysBare, sysRedis, sysFloor}, runAll: (*harness).scale},
+	// TLS is the kv example's (-tls-addr) and redis-server's (--tls-port):
+	// the baseline and redcon serve none (tls.go).
+	{name: "tls", systems: []system{sysSeam, sysRedis}, runAll: (*harness).tlsWorkload},
 }
 
 // The figures, by workload.
@@ -208,6 +214,17 @@ func (h *harness) throughput(ctx context.Context, systems []system, round int) e
 		return err
 	}
 	defer stopAll()
+	if err := h.throughputTests(ctx, procs, round, h.generate, throughputFig); err != nil {
+		return err
+	}
+	return stopAll()
+}
+
+// throughputTests runs the throughput tests on procs through gen, the
+// figures named by fig: the plain ones, or TLS's (tls.go).
+func (h *harness) throughputTests(ctx context.Context, procs []*process, round int,
+	gen func(context.Context, load) (float64, error), fig func(cmd string, conns, pipeline int) figure,
+) error {
 	for _, p := range h.cfg.pipelines {
 		n := h.cfg.requests
 		if p > 1 {
@@ -215,18 +232,18 @@ func (h *harness) throughput(ctx context.Context, systems []system, round int) e
 		}
 		for _, cmd := range []string{"SET", "GET"} {
 			for _, s := range procs {
-				rps, err := h.generate(ctx, load{
+				rps, err := gen(ctx, load{
 					addr: s.addr, cmd: cmd, conns: h.cfg.conns, pipeline: p, requests: n,
 					keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen,
 				})
 				if err != nil {
 					return fmt.Errorf("%s: %s pipeline %d: %w", s.sys, cmd, p, err)
 				}
-				h.add(throughputFig(cmd, h.cfg.conns, p), s.sys, round, rps)
+				h.add(fig(cmd, h.cfg.conns, p), s.sys, round, rps)
 			}
 		}
 	}
-	return stopAll()
+	return nil
 }
 
 // churn connects anew for every request.
@@ -238,8 +255,18 @@ func (h *harness) churn(ctx context.Context, systems []system, round int) error 
 	defer stopAll()
 	f := figChurn
 	f.name = fmt.Sprintf("GET, a new connection per request, %d clients", h.cfg.conns)
+	if err := h.churnTest(ctx, procs, round, h.generate, f); err != nil {
+		return err
+	}
+	return stopAll()
+}
+
+// churnTest runs the churn test on procs through gen, as figure f.
+func (h *harness) churnTest(ctx context.Context, procs []*process, round int,
+	gen func(context.Context, load) (float64, error), f figure,
+) error {
 	for _, s := range procs {
-		rps, err := h.generate(ctx, load{
+		rps, err := gen(ctx, load{
 			addr: s.addr, cmd: "GET", conns: h.cfg.conns, pipeline: 1, requests: h.cfg.churnRequests,
 			keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen, churn: true,
 		})
@@ -248,7 +275,7 @@ func (h *harness) churn(ctx context.Context, systems []system, round int) error 
 		}
 		h.add(f, s.sys, round, rps)
 	}
-	return stopAll()
+	return nil
 }
 
 // stop measures a graceful stop with idle connections, then with busy

@@ -97,6 +97,14 @@
 // At start the Server fits its cap to the open-file limit (RLIMIT_NOFILE),
 // keeping a reserve for the rest of the process, so that the cap is reached
 // before Accept fails for want of descriptors.
+//
+// # Platforms
+//
+// The package builds and serves wherever Go runs. Three things need a
+// Unix (Linux, macOS, the BSDs): [WaitReadable] waits without a read only
+// there, and elsewhere returns at once so that the Read waits; a stale
+// unix socket file left by a dead process is removed before the bind; and
+// the cap is fitted to RLIMIT_NOFILE, which Windows does not have.
 package listener
 
 // A connection's way through the package, one file a step: server.go's

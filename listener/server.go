@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io/fs"
 	"net"
 	"sync"
 	"time"
@@ -43,6 +44,17 @@ type Server struct {
 
 	// Handler serves each connection. Required.
 	Handler Handler
+
+	// UnixSocketPerm is the mode of a "unix" socket file that Serve binds.
+	// Default 0600, owner only: whoever can write to a socket can connect
+	// to it, so a wider mode (0660 shares it with a group) is a choice to
+	// make, not one the process's umask makes. It is set after the bind
+	// and before the first Accept, as redis-server sets its
+	// unixsocketperm; until then the file has the mode the umask gives,
+	// and a process that must close that window runs with a umask of 077.
+	// Abstract sockets ("@name") have no mode; a given Listener is left as
+	// it is.
+	UnixSocketPerm fs.FileMode
 
 	// TLSConfig, when set, makes every connection a TLS server connection.
 	// The handshake runs on the connection's goroutine, never in the

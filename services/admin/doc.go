@@ -27,6 +27,25 @@
 //	/debug/tree.json  the same as JSON
 //	/debug/pprof/     net/http/pprof, only with Pprof set
 //
+// # Access
+//
+// /healthz, /readyz and /metrics answer anyone: probes and scrapers carry
+// no credentials. With [Server.Token] set, every other endpoint, and any
+// added later, wants "Authorization: Bearer <token>": 401 with a
+// WWW-Authenticate challenge without it, 403 with a wrong one; the token
+// is compared as a SHA-256 sum in constant time. Without a token, any
+// method but GET and HEAD (the endpoints that change state) and
+// /debug/pprof/ answer only loopback clients (net/netip's IsLoopback:
+// 127.0.0.0/8 and ::1), and 403 to others; the rest stays readable. The
+// client is the connection's peer: an admin port behind a proxy sees the
+// proxy, so give it a token. Refusals are counted in
+// seam_admin_refused_total{reason} (no_token, wrong_token, not_loopback)
+// and logged at most once a second, never with the header.
+//
+// The token keeps who may use the port apart; it does not hide what
+// travels on it. Over a network that others can read, put the admin port
+// behind TLS (a proxy) or keep it on loopback, the default.
+//
 // # Metrics
 //
 // Per listener of the tree (label listener), one series per field of
@@ -41,6 +60,7 @@
 // supervisor): seam_supervisor_backoffs_total and
 // seam_supervisor_in_backoff. Every service and supervisor of the live
 // tree has its series from the start, at 0 until its first failure.
+// seam_admin_refused_total counts the requests refused (see Access).
 // seam_ready and seam_live are the probes as gauges. The Go runtime's
 // go_* and the process's process_* series come with them.
 package admin

@@ -10,11 +10,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -230,22 +227,6 @@ func (a *app) treeJSON(t *testing.T) map[string]any {
 		t.Fatalf("decode /debug/tree.json: %v", err)
 	}
 	return v
-}
-
-// sendSignal sends sig to the test process. The test catches it itself
-// first, so a signal Run has not yet subscribed to never ends the process.
-func sendSignal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := syscall.Kill(os.Getpid(), sig); err != nil {
-		t.Fatalf("kill: %v", err)
-	}
-}
-
-// catch subscribes the test to sig for its whole life.
-func catch(t *testing.T, sig os.Signal) {
-	c := make(chan os.Signal, 8)
-	signal.Notify(c, sig)
-	t.Cleanup(func() { signal.Stop(c) })
 }
 
 // wantSupervised checks that the failure and restart series of service

@@ -37,11 +37,7 @@ func TestServeStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, ln, h) }()
 
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, ln.Addr())
 	<-started
 	cancel()
 	if err := <-done; err != nil {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -104,7 +105,7 @@ func loadAll(t *testing.T, path string) ([]string, LoadResult, error) {
 	res, err := replay(context.Background(), path, func(args [][]byte) error {
 		recs = append(recs, string(bytes.Join(args, []byte(" "))))
 		return nil
-	}, zerolog.Nop())
+	}, zerolog.Nop(), new(atomic.Int64))
 	return recs, res, err
 }
 

@@ -1,8 +1,10 @@
 package aof
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,4 +29,29 @@ func TestSecondWriterRefused(t *testing.T) {
 		t.Fatalf("Load after the first writer stopped: %v", err)
 	}
 	stopWriter(t, third)
+}
+
+// Where there is no flock (Windows), a Writer runs without a lock: a
+// second Writer on the same file is not refused, and a load, a rewrite
+// and a stop work with no lock to take, move or release.
+func TestWithoutFlock(t *testing.T) {
+	was := lockPath
+	lockPath = noLock
+	t.Cleanup(func() { lockPath = was })
+	path := filepath.Join(t.TempDir(), "unlocked.aof")
+	first, _ := loadedWriter(t, Config{Path: path})
+	second, _ := newWriter(t, Config{Path: path})
+	if _, err := second.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatalf("second Load without flock: %v", err)
+	}
+	stopWriter(t, second)
+	appendCommit(t, first, "SET a 1", "SET a 2")
+	if err := first.Rewrite(context.Background(), fakeDump([]string{"SET a 2"}, nil)); err != nil {
+		t.Fatalf("Rewrite without flock: %v", err)
+	}
+	stopWriter(t, first)
+	have, _, err := loadAll(t, path)
+	if err != nil || !slices.Equal(have, []string{"SET a 2"}) {
+		t.Fatalf("replayed %q, %v; want [SET a 2]", have, err)
+	}
 }

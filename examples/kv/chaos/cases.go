@@ -40,6 +40,8 @@ var cases = []chaosCase{
 	{"2,000 idle + 500 half-sent clients, -timeout 1", false, idleClose},
 	{"SIGKILL with fsync always: acknowledged writes lost", true, sigkill},
 	{"truncated AOF starts; damaged AOF refused with its offset", true, damagedAOF},
+	{"upgrade with the AOF, SIGKILL of the old process mid-handover: acknowledged writes lost", true, killOldMidHandover},
+	{"upgrade with the AOF, SIGKILL of the new process while it loads: acknowledged writes lost", true, killNewWhileLoading},
 	{"random bytes to the port, beside a good client", true, fuzz},
 	{"SIGTERM under redis-benchmark load", false, sigterm},
 }

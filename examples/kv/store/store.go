@@ -86,6 +86,10 @@ func (s *Store) Now() int64 { return s.now() }
 // it, and must be applied to the keyspace they were written against.
 func (s *Store) SetLoading(on bool) { s.loading.Store(on) }
 
+// Loading reports whether expiry is off for a replay (see SetLoading): a
+// server answers clients -LOADING meanwhile, as the keyspace is not whole.
+func (s *Store) Loading() bool { return s.loading.Load() }
+
 // Expired returns how many keys have been removed because their time
 // passed.
 func (s *Store) Expired() int64 { return s.expired.Load() }
