@@ -147,10 +147,13 @@ func hijackLines(t *testing.T, w http.ResponseWriter, viaController bool) (net.C
 func TestHTTPHijackedConnSeesTheStop(t *testing.T) {
 	logs := seamtest.NewLogs(t)
 	returned := make(chan struct{})
+	templateSaw := make(chan http.ConnState, 8)
 	h := &HTTP{
 		Addr:         "127.0.0.1:0",
 		DrainTimeout: time.Minute, // a stop within seamtest.Wait did not wait for it
 		Logger:       logs.Logger(),
+		// The template's own hook still sees every state.
+		Server: &http.Server{ConnState: func(_ net.Conn, state http.ConnState) { templateSaw <- state }},
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer close(returned)
 			conn, br := hijackLines(t, w, true)
@@ -167,6 +170,16 @@ func TestHTTPHijackedConnSeesTheStop(t *testing.T) {
 	s, u := startAndUpgrade(t, h, nil)
 	if have, want := h.LiveWork(), []string{"hijacked conn " + u.conn.LocalAddr().String()}; !slices.Equal(have, want) {
 		t.Errorf("LiveWork() = %q, want %q", have, want)
+	}
+
+	if have := seamtest.Recv(t, templateSaw, "StateNew"); have != http.StateNew {
+		t.Errorf("the template's ConnState saw %v first, want new", have)
+	}
+	if have := seamtest.Recv(t, templateSaw, "StateActive"); have != http.StateActive {
+		t.Errorf("the template's ConnState saw %v second, want active", have)
+	}
+	if have := seamtest.Recv(t, templateSaw, "StateHijacked"); have != http.StateHijacked {
+		t.Errorf("the template's ConnState saw %v third, want hijacked", have)
 	}
 
 	s.Cancel()
