@@ -58,7 +58,8 @@ type HTTP struct {
 	// BaseContext, ErrorLog, HTTP2, Protocols, ...) is copied into the
 	// fresh http.Server of every Serve; the template itself is never
 	// served. Its state (RegisterOnShutdown hooks, SetKeepAlivesEnabled)
-	// is not copied.
+	// is not copied. Its ConnState is called after the service's own,
+	// which tracks the hijacked connections.
 	//
 	// A non-nil Server.TLSConfig makes Serve serve TLS; it must hold a
 	// certificate (Certificates, GetCertificate or GetConfigForClient).
