@@ -123,7 +123,7 @@ func (a *acceptor) dispatch(nc net.Conn) {
 
 // backoff is a fresh pacing of temporary accept errors.
 func (a *acceptor) backoff() backoff {
-	return backoff{min: a.run.backoffMin, max: a.run.backoffMax, sleep: a.run.hooks.sleep}
+	return backoff{min: a.run.backoffMin, max: a.run.backoffMax, sleep: a.run.hooks.sleep, wake: a.run.freed}
 }
 
 // rebindTries bounds how often a restarted acceptor retries a bind that

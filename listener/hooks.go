@@ -22,9 +22,9 @@ type hooks struct {
 	// side by side; 0 means GOMAXPROCS.
 	shards int
 
-	// sleep is the accept backoff's pause; it reports false when ctx
-	// ended first. nil means pause.For.
-	sleep func(ctx context.Context, d time.Duration) bool
+	// sleep is the accept backoff's pause, which wake ends early; it
+	// reports false when ctx ended first. nil means pause.Until.
+	sleep func(ctx context.Context, d time.Duration, wake <-chan struct{}) bool
 
 	// now is the idle timeout's clock; nil means time.Now.
 	now func() time.Time
@@ -47,7 +47,7 @@ func (h hooks) resolve() hooks {
 		h.shards = runtime.GOMAXPROCS(0)
 	}
 	if h.sleep == nil {
-		h.sleep = pause.For
+		h.sleep = pause.Until
 	}
 	if h.now == nil {
 		h.now = time.Now

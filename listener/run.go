@@ -30,6 +30,10 @@ type run struct {
 	conns    *tracker
 	rejects  *rejecter
 
+	// freed wakes the acceptor from a temporary error's pause when a
+	// descriptor of this run is closed (see backoff).
+	freed chan struct{}
+
 	// handlerCtx is every handler's ctx. Its cancel is step 2 of a
 	// graceful stop: one cancel reaches all handlers (measured: 0.3 ms
 	// to drain 10,000 idle connections, against 4.8 ms when suture stops
@@ -62,6 +66,7 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 		stats:  &s.counters,
 		sock:   &s.sock,
 		log:    s.Logger.With().Str("listener", cfg.name).Logger(),
+		freed:  make(chan struct{}, 1),
 	}
 	ev := r.log.Error()
 	r.logConns = ev.Enabled()
@@ -77,6 +82,16 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 	r.rejects = newRejecter(r)
 	r.acceptor = &acceptor{run: r}
 	return r, nil
+}
+
+// descriptorFreed tells the acceptor that a descriptor of this run was
+// closed, in case it waits out EMFILE. It never blocks: one wake pending
+// is enough.
+func (r *run) descriptorFreed() {
+	select {
+	case r.freed <- struct{}{}:
+	default:
+	}
 }
 
 // bindFirst binds the socket before anything starts, so that a failed

@@ -12,8 +12,9 @@ import (
 const about = `kv is a Redis-protocol key-value server built on seam: redis-cli,
 redis-benchmark and Redis client libraries work against it unchanged. It
 keeps its data in memory and every acknowledged write in an append-only
-file (-aof), which it replays at start before it listens. Its listener,
-append-only file and expiry sweep run as services of one supervision tree.
+file (-aof), which it replays at start, answering -LOADING meanwhile as
+redis-server does. Its listener, append-only file and expiry sweep run as
+services of one supervision tree.
 SIGINT (Ctrl-C) or SIGTERM to kv's own process stops it gracefully: it
 drains its connections, flushes the append-only file and exits 0; a second
 signal ends it at once. Under "go run", stop it with Ctrl-C, which reaches

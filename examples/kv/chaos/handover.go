@@ -223,9 +223,9 @@ func killOldMidHandover(ctx context.Context, e env, t target, dir string) result
 // upgrade fails, and the old process takes the file back and serves.
 func killNewWhileLoading(ctx context.Context, e env, t target, dir string) result {
 	return handoverCase(ctx, e, t, dir, false, func(ctx context.Context, old *server, logPath string) (string, error) {
-		// The successor's first line: its tree starts, and its first
+		// The successor's first line ("starting"): its tree starts, and its first
 		// child takes the lock and loads.
-		if err := waitLog(ctx, logPath, `"message":"serving"`, 2); err != nil {
+		if err := waitLog(ctx, logPath, `"message":"starting"`, 2); err != nil {
 			return "", err
 		}
 		child := childOf(old.cmd.Process.Pid)
