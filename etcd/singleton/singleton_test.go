@@ -1,0 +1,273 @@
+package singleton_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/thejerf/suture/v4"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/seamgo/seam/etcd/singleton"
+	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
+)
+
+// probe is a Child that reports each of its runs: the fence it was given
+// at the start, and the same fence once its ctx ended.
+type probe struct {
+	started, stopped chan singleton.Fence
+	// order, if set, receives "<name> started" and "<name> stopped", so
+	// that a test sees which of two instances' events came first.
+	order chan string
+	name  string
+	// fail makes the next run return an error at once, after reporting
+	// its start.
+	fail chan struct{}
+}
+
+func newProbe(name string, order chan string) *probe {
+	return &probe{
+		name:    name,
+		order:   order,
+		started: make(chan singleton.Fence, 16),
+		stopped: make(chan singleton.Fence, 16),
+		fail:    make(chan struct{}, 1),
+	}
+}
+
+func (p *probe) String() string { return "probe " + p.name }
+
+func (p *probe) Serve(ctx context.Context) error {
+	f, ok := singleton.FromContext(ctx)
+	if !ok {
+		return errors.New("probe: no fence in ctx")
+	}
+	p.note("started")
+	p.started <- f
+	select {
+	case <-p.fail:
+		return errors.New("probe: asked to fail")
+	case <-ctx.Done():
+	}
+	p.note("stopped")
+	p.stopped <- f
+	return ctx.Err()
+}
+
+func (p *probe) note(what string) {
+	if p.order != nil {
+		p.order <- p.name + " " + what
+	}
+}
+
+// instance builds a Service of the election "job" over its own client.
+func instance(t *testing.T, endpoint string, ttl time.Duration, child suture.Service) (*singleton.Service, *clientv3.Client) {
+	t.Helper()
+	cli := newClient(t, endpoint)
+	return &singleton.Service{Name: "job", Client: cli, Child: child, TTL: ttl, StopTimeout: seamtest.Wait}, cli
+}
+
+func TestLeaderRunsStandbyWaitsReady(t *testing.T) {
+	url := startEtcd(t)
+	pa, pb := newProbe("a", nil), newProbe("b", nil)
+	a, _ := instance(t, url, 2*time.Second, pa)
+	b, _ := instance(t, url, 2*time.Second, pb)
+
+	seamtest.Start(t, a)
+	fa := seamtest.Recv(t, pa.started, "a's child to start")
+	if fa.Revision <= 0 || !strings.HasPrefix(fa.Key, "/seam/singleton/job/") {
+		t.Fatalf("fence %+v: want a positive revision on a key under the election's prefix", fa)
+	}
+	seamtest.Start(t, b) // returns once b is ready, though it does not lead
+	if st := b.Stats(); st.Role != singleton.RoleStandby || st.Terms != 0 {
+		t.Fatalf("b: have %+v, want a standby that never led", st)
+	}
+	if have, want := a.String(), "job [leader "; !strings.HasPrefix(have, want) {
+		t.Fatalf("a.String() = %q, want prefix %q", have, want)
+	}
+	if have, want := b.String(), "job [standby]"; have != want {
+		t.Fatalf("b.String() = %q, want %q", have, want)
+	}
+	if a.GetSupervisor() == nil || b.GetSupervisor() != nil {
+		t.Fatal("want a child supervisor on the leader only")
+	}
+	select {
+	case f := <-pb.started:
+		t.Fatalf("b's child started with %+v while a leads", f)
+	default:
+	}
+}
+
+func TestCrashedLeaderIsReplaced(t *testing.T) {
+	url := startEtcd(t)
+	pa, pb := newProbe("a", nil), newProbe("b", nil)
+	a, cliA := instance(t, url, 2*time.Second, pa)
+	b, _ := instance(t, url, 2*time.Second, pb)
+	seamtest.Start(t, a)
+	fa := seamtest.Recv(t, pa.started, "a's child to start")
+	seamtest.Start(t, b)
+
+	// A crash as etcd sees it: a's client goes away, its lease is no
+	// longer renewed, nothing is revoked.
+	cliA.Close()
+	seamtest.Recv(t, pa.stopped, "a's child to stop")
+	fb := seamtest.Recv(t, pb.started, "b's child to start once a's lease expired")
+	if fb.Revision <= fa.Revision {
+		t.Fatalf("b's fence %d, want more than a's %d", fb.Revision, fa.Revision)
+	}
+	if st := a.Stats(); st.Role == singleton.RoleLeader || st.Lost != 1 {
+		t.Fatalf("a: have %+v, want no longer leading, one term lost", st)
+	}
+}
+
+func TestStopResignsAtOnce(t *testing.T) {
+	url := startEtcd(t)
+	pa, pb := newProbe("a", nil), newProbe("b", nil)
+	// A TTL far longer than the test's wait: b can lead in time only if
+	// a's stop revokes its lease.
+	a, _ := instance(t, url, time.Hour, pa)
+	b, _ := instance(t, url, time.Hour, pb)
+	sa := seamtest.Start(t, a)
+	seamtest.Recv(t, pa.started, "a's child to start")
+	seamtest.Start(t, b)
+
+	if err := sa.Stop(); err != nil {
+		t.Fatalf("a's Serve returned %v, want nil", err)
+	}
+	seamtest.Recv(t, pa.stopped, "a's child to stop")
+	seamtest.Recv(t, pb.started, "b's child to start after a resigned")
+	if st := a.Stats(); st.Role != singleton.RoleStopped || st.Lost != 0 {
+		t.Fatalf("a: have %+v, want stopped with no term lost", st)
+	}
+}
+
+// A leader cut off from etcd stops its child on its own clock, before
+// etcd lets the other instance lead.
+func TestPartitionStopsLeaderBeforeAnotherLeads(t *testing.T) {
+	url := startEtcd(t)
+	proxy := newCutProxy(t, strings.TrimPrefix(url, "http://"))
+	order := make(chan string, 16)
+	pa, pb := newProbe("a", order), newProbe("b", order)
+	a, _ := instance(t, proxy.URL(), 2*time.Second, pa)
+	b, _ := instance(t, url, 2*time.Second, pb)
+	seamtest.Start(t, a)
+	seamtest.Recv(t, pa.started, "a's child to start")
+	seamtest.Start(t, b)
+	if have := seamtest.Recv(t, order, "a's start"); have != "a started" {
+		t.Fatalf("first event %q", have)
+	}
+
+	proxy.Cut()
+	seamtest.Recv(t, pb.started, "b's child to start")
+	if have := seamtest.Recv(t, order, "the next event"); have != "a stopped" {
+		t.Fatalf("after the partition, first event %q, want a's child stopped before b's started", have)
+	}
+}
+
+func TestStaleLeaderWriteIsRefused(t *testing.T) {
+	url := startEtcd(t)
+	pa, pb := newProbe("a", nil), newProbe("b", nil)
+	a, cliA := instance(t, url, 2*time.Second, pa)
+	b, _ := instance(t, url, 2*time.Second, pb)
+	seamtest.Start(t, a)
+	fa := seamtest.Recv(t, pa.started, "a's child to start")
+	seamtest.Start(t, b)
+	cliA.Close()
+	fb := seamtest.Recv(t, pb.started, "b's child to start")
+
+	writer := newClient(t, url)
+	ctx := context.Background()
+	put := func(f singleton.Fence, v string) bool {
+		t.Helper()
+		resp, err := writer.Txn(ctx).If(f.Guard()).Then(clientv3.OpPut("/jobs/last", v)).Commit()
+		if err != nil {
+			t.Fatalf("txn: %v", err)
+		}
+		return resp.Succeeded
+	}
+	if put(fa, "from a") {
+		t.Fatal("a's write under its old fence succeeded after b took over")
+	}
+	if !put(fb, "from b") {
+		t.Fatal("b's write under its fence was refused")
+	}
+	resp, err := writer.Get(ctx, "/jobs/last")
+	if err != nil || len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "from b" {
+		t.Fatalf("get: %v %v, want the value b wrote", resp, err)
+	}
+}
+
+// A child that fails while its instance leads is restarted within the
+// same term: leadership is not given up for it.
+func TestChildFailureKeepsTheTerm(t *testing.T) {
+	url := startEtcd(t)
+	p := newProbe("a", nil)
+	a, _ := instance(t, url, 2*time.Second, p)
+	seamtest.Start(t, a)
+	f1 := seamtest.Recv(t, p.started, "the child to start")
+	p.fail <- struct{}{}
+	f2 := seamtest.Recv(t, p.started, "the child to start again")
+	if f1 != f2 {
+		t.Fatalf("fence changed from %+v to %+v across a child restart", f1, f2)
+	}
+	if st := a.Stats(); st.Terms != 1 || st.Lost != 0 {
+		t.Fatalf("have %+v, want one term, none lost", st)
+	}
+}
+
+func TestCollector(t *testing.T) {
+	url := startEtcd(t)
+	p := newProbe("a", nil)
+	a, _ := instance(t, url, 2*time.Second, p)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(a.Collector())
+	seamtest.Start(t, a)
+	f := seamtest.Recv(t, p.started, "the child to start")
+
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]float64{}
+	for _, mf := range mfs {
+		m := mf.GetMetric()[0]
+		if l := m.GetLabel(); len(l) != 1 || l[0].GetValue() != "job" {
+			t.Fatalf("%s: labels %v, want election=job", mf.GetName(), l)
+		}
+		have[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+	}
+	want := map[string]float64{
+		"seam_singleton_leader":      1,
+		"seam_singleton_fence":       float64(f.Revision),
+		"seam_singleton_terms_total": 1,
+		"seam_singleton_lost_total":  0,
+	}
+	for k, v := range want {
+		if have[k] != v {
+			t.Errorf("%s = %v, want %v", k, have[k], v)
+		}
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		svc  *singleton.Service
+	}{
+		{"no name", &singleton.Service{Client: &clientv3.Client{}, Child: newProbe("x", nil)}},
+		{"no client", &singleton.Service{Name: "x", Child: newProbe("x", nil)}},
+		{"no child", &singleton.Service{Name: "x", Client: &clientv3.Client{}}},
+		{"negative ttl", &singleton.Service{Name: "x", Client: &clientv3.Client{}, Child: newProbe("x", nil), TTL: -time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.svc.Serve(context.Background())
+			if !errors.Is(err, supervisor.ErrBadConfig) || !errors.Is(err, suture.ErrDoNotRestart) {
+				t.Fatalf("Serve = %v, want ErrBadConfig and ErrDoNotRestart", err)
+			}
+		})
+	}
+}
