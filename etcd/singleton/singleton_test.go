@@ -11,6 +11,7 @@ import (
 	"github.com/thejerf/suture/v4"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/seamgo/seam/etcd/internal/etcdtest"
 	"github.com/seamgo/seam/etcd/singleton"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
@@ -67,12 +68,12 @@ func (p *probe) note(what string) {
 // instance builds a Service of the election "job" over its own client.
 func instance(t *testing.T, endpoint string, ttl time.Duration, child suture.Service) (*singleton.Service, *clientv3.Client) {
 	t.Helper()
-	cli := newClient(t, endpoint)
+	cli := etcdtest.NewClient(t, endpoint)
 	return &singleton.Service{Name: "job", Client: cli, Child: child, TTL: ttl, StopTimeout: seamtest.Wait}, cli
 }
 
 func TestLeaderRunsStandbyWaitsReady(t *testing.T) {
-	url := startEtcd(t)
+	url := etcdtest.Start(t)
 	pa, pb := newProbe("a", nil), newProbe("b", nil)
 	a, _ := instance(t, url, 2*time.Second, pa)
 	b, _ := instance(t, url, 2*time.Second, pb)
@@ -103,7 +104,7 @@ func TestLeaderRunsStandbyWaitsReady(t *testing.T) {
 }
 
 func TestCrashedLeaderIsReplaced(t *testing.T) {
-	url := startEtcd(t)
+	url := etcdtest.Start(t)
 	pa, pb := newProbe("a", nil), newProbe("b", nil)
 	a, cliA := instance(t, url, 2*time.Second, pa)
 	b, _ := instance(t, url, 2*time.Second, pb)
@@ -125,7 +126,7 @@ func TestCrashedLeaderIsReplaced(t *testing.T) {
 }
 
 func TestStopResignsAtOnce(t *testing.T) {
-	url := startEtcd(t)
+	url := etcdtest.Start(t)
 	pa, pb := newProbe("a", nil), newProbe("b", nil)
 	// A TTL far longer than the test's wait: b can lead in time only if
 	// a's stop revokes its lease.
@@ -148,8 +149,8 @@ func TestStopResignsAtOnce(t *testing.T) {
 // A leader cut off from etcd stops its child on its own clock, before
 // etcd lets the other instance lead.
 func TestPartitionStopsLeaderBeforeAnotherLeads(t *testing.T) {
-	url := startEtcd(t)
-	proxy := newCutProxy(t, strings.TrimPrefix(url, "http://"))
+	url := etcdtest.Start(t)
+	proxy := etcdtest.NewCutProxy(t, strings.TrimPrefix(url, "http://"))
 	order := make(chan string, 16)
 	pa, pb := newProbe("a", order), newProbe("b", order)
 	a, _ := instance(t, proxy.URL(), 2*time.Second, pa)
@@ -169,7 +170,7 @@ func TestPartitionStopsLeaderBeforeAnotherLeads(t *testing.T) {
 }
 
 func TestStaleLeaderWriteIsRefused(t *testing.T) {
-	url := startEtcd(t)
+	url := etcdtest.Start(t)
 	pa, pb := newProbe("a", nil), newProbe("b", nil)
 	a, cliA := instance(t, url, 2*time.Second, pa)
 	b, _ := instance(t, url, 2*time.Second, pb)
@@ -179,7 +180,7 @@ func TestStaleLeaderWriteIsRefused(t *testing.T) {
 	cliA.Close()
 	fb := seamtest.Recv(t, pb.started, "b's child to start")
 
-	writer := newClient(t, url)
+	writer := etcdtest.NewClient(t, url)
 	ctx := context.Background()
 	put := func(f singleton.Fence, v string) bool {
 		t.Helper()
@@ -204,7 +205,7 @@ func TestStaleLeaderWriteIsRefused(t *testing.T) {
 // A child that fails while its instance leads is restarted within the
 // same term: leadership is not given up for it.
 func TestChildFailureKeepsTheTerm(t *testing.T) {
-	url := startEtcd(t)
+	url := etcdtest.Start(t)
 	p := newProbe("a", nil)
 	a, _ := instance(t, url, 2*time.Second, p)
 	seamtest.Start(t, a)
@@ -220,7 +221,7 @@ func TestChildFailureKeepsTheTerm(t *testing.T) {
 }
 
 func TestCollector(t *testing.T) {
-	url := startEtcd(t)
+	url := etcdtest.Start(t)
 	p := newProbe("a", nil)
 	a, _ := instance(t, url, 2*time.Second, p)
 	reg := prometheus.NewRegistry()

@@ -1,4 +1,6 @@
-package singleton_test
+// Package etcdtest starts a real etcd for the tests of this module, on
+// ports the kernel chose, and cuts a client off from it on demand.
+package etcdtest
 
 import (
 	"context"
@@ -15,16 +17,16 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-// startEtcd runs a one-member etcd in a temporary directory on ports the
+// Start runs a one-member etcd in a temporary directory on ports the
 // kernel chose, and returns its client URL. The test is skipped when the
 // etcd binary is missing.
-func startEtcd(t *testing.T) string {
+func Start(t *testing.T) string {
 	t.Helper()
 	bin, err := exec.LookPath("etcd")
 	if err != nil {
 		t.Skip("etcd not found in PATH (Debian package etcd-server): skipping tests against a real etcd")
 	}
-	client, peer := "http://"+freeAddr(t), "http://"+freeAddr(t)
+	client, peer := "http://"+FreeAddr(t), "http://"+FreeAddr(t)
 	cmd := exec.Command(bin,
 		"--name", "test",
 		"--data-dir", t.TempDir(),
@@ -40,7 +42,7 @@ func startEtcd(t *testing.T) string {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	cli := newClient(t, client)
+	cli := NewClient(t, client)
 	seamtest.Eventually(t, "etcd to answer", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
@@ -50,9 +52,9 @@ func startEtcd(t *testing.T) string {
 	return client
 }
 
-// freeAddr returns a loopback address that was free a moment ago: etcd
+// FreeAddr returns a loopback address that was free a moment ago: etcd
 // takes its URLs up front and cannot report a port it chose.
-func freeAddr(t *testing.T) string {
+func FreeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -62,8 +64,8 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// newClient returns an etcd client closed when the test ends.
-func newClient(t *testing.T, endpoint string) *clientv3.Client {
+// NewClient returns an etcd client closed when the test ends.
+func NewClient(t *testing.T, endpoint string) *clientv3.Client {
 	t.Helper()
 	cli, err := clientv3.New(clientv3.Config{
 		Endpoints:   []string{endpoint},
@@ -77,9 +79,9 @@ func newClient(t *testing.T, endpoint string) *clientv3.Client {
 	return cli
 }
 
-// cutProxy forwards TCP to an address until cut: then it closes every
+// CutProxy forwards TCP to an address until cut: then it closes every
 // connection and refuses new ones, as a partition does to a client.
-type cutProxy struct {
+type CutProxy struct {
 	ln     net.Listener
 	target string
 
@@ -89,13 +91,14 @@ type cutProxy struct {
 	wg    sync.WaitGroup
 }
 
-func newCutProxy(t *testing.T, target string) *cutProxy {
+// NewCutProxy starts a proxy to target, cut when the test ends.
+func NewCutProxy(t *testing.T, target string) *CutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutProxy{ln: ln, target: target}
+	p := &CutProxy{ln: ln, target: target}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() {
@@ -106,9 +109,9 @@ func newCutProxy(t *testing.T, target string) *cutProxy {
 }
 
 // URL is the proxy's address as an etcd endpoint.
-func (p *cutProxy) URL() string { return "http://" + p.ln.Addr().String() }
+func (p *CutProxy) URL() string { return "http://" + p.ln.Addr().String() }
 
-func (p *cutProxy) accept() {
+func (p *CutProxy) accept() {
 	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
@@ -129,7 +132,7 @@ func (p *cutProxy) accept() {
 	}
 }
 
-func (p *cutProxy) track(cs ...net.Conn) bool {
+func (p *CutProxy) track(cs ...net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cut {
@@ -142,7 +145,7 @@ func (p *cutProxy) track(cs ...net.Conn) bool {
 	return true
 }
 
-func (p *cutProxy) pipe(dst, src net.Conn) {
+func (p *CutProxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
 	io.Copy(dst, src)
 	dst.Close()
@@ -150,7 +153,7 @@ func (p *cutProxy) pipe(dst, src net.Conn) {
 }
 
 // Cut closes the proxy and every connection through it.
-func (p *cutProxy) Cut() {
+func (p *CutProxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
