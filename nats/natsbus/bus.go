@@ -142,6 +142,12 @@ func (b *Bus) Serve(ctx context.Context) error {
 		<-closed
 		return fmt.Errorf("natsbus: subscribe %s: %w", subject, err)
 	}
+	if nc.IsConnected() {
+		// The server has the subscription once this round trip is
+		// back, so a message published elsewhere after Ready is heard.
+		// Failing, it is sent again at the next connection.
+		nc.FlushTimeout(reconnectWait)
+	}
 	b.subject = subject
 	b.conn.Store(nc)
 	b.Ready()
