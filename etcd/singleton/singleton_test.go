@@ -72,18 +72,35 @@ func instance(t *testing.T, endpoint string, ttl time.Duration, child suture.Ser
 	return &singleton.Service{Name: "job", Client: cli, Child: child, TTL: ttl, StopTimeout: seamtest.Wait}, cli
 }
 
+// duo is two instances of the election "job": a, started first, leads
+// with fence fa; b, started once a leads, stands by.
+type duo struct {
+	a, b   *singleton.Service
+	pa, pb *probe
+	cliA   *clientv3.Client
+	servA  *seamtest.Served
+	fa     singleton.Fence
+}
+
+// startDuo starts a over endpointA and b over endpointB.
+func startDuo(t *testing.T, endpointA, endpointB string, ttl time.Duration, order chan string) *duo {
+	t.Helper()
+	d := &duo{pa: newProbe("a", order), pb: newProbe("b", order)}
+	d.a, d.cliA = instance(t, endpointA, ttl, d.pa)
+	d.b, _ = instance(t, endpointB, ttl, d.pb)
+	d.servA = seamtest.Start(t, d.a)
+	d.fa = seamtest.Recv(t, d.pa.started, "a's child to start")
+	seamtest.Start(t, d.b) // returns once b is ready, though it does not lead
+	return d
+}
+
 func TestLeaderRunsStandbyWaitsReady(t *testing.T) {
 	url := etcdtest.Start(t)
-	pa, pb := newProbe("a", nil), newProbe("b", nil)
-	a, _ := instance(t, url, 2*time.Second, pa)
-	b, _ := instance(t, url, 2*time.Second, pb)
-
-	seamtest.Start(t, a)
-	fa := seamtest.Recv(t, pa.started, "a's child to start")
+	d := startDuo(t, url, url, 2*time.Second, nil)
+	a, b, fa := d.a, d.b, d.fa
 	if fa.Revision <= 0 || !strings.HasPrefix(fa.Key, "/seam/singleton/job/") {
 		t.Fatalf("fence %+v: want a positive revision on a key under the election's prefix", fa)
 	}
-	seamtest.Start(t, b) // returns once b is ready, though it does not lead
 	if st := b.Stats(); st.Role != singleton.RoleStandby || st.Terms != 0 {
 		t.Fatalf("b: have %+v, want a standby that never led", st)
 	}
@@ -97,7 +114,7 @@ func TestLeaderRunsStandbyWaitsReady(t *testing.T) {
 		t.Fatal("want a child supervisor on the leader only")
 	}
 	select {
-	case f := <-pb.started:
+	case f := <-d.pb.started:
 		t.Fatalf("b's child started with %+v while a leads", f)
 	default:
 	}
@@ -105,12 +122,8 @@ func TestLeaderRunsStandbyWaitsReady(t *testing.T) {
 
 func TestCrashedLeaderIsReplaced(t *testing.T) {
 	url := etcdtest.Start(t)
-	pa, pb := newProbe("a", nil), newProbe("b", nil)
-	a, cliA := instance(t, url, 2*time.Second, pa)
-	b, _ := instance(t, url, 2*time.Second, pb)
-	seamtest.Start(t, a)
-	fa := seamtest.Recv(t, pa.started, "a's child to start")
-	seamtest.Start(t, b)
+	d := startDuo(t, url, url, 2*time.Second, nil)
+	a, cliA, pa, pb, fa := d.a, d.cliA, d.pa, d.pb, d.fa
 
 	// A crash as etcd sees it: a's client goes away, its lease is no
 	// longer renewed, nothing is revoked.
@@ -127,16 +140,12 @@ func TestCrashedLeaderIsReplaced(t *testing.T) {
 
 func TestStopResignsAtOnce(t *testing.T) {
 	url := etcdtest.Start(t)
-	pa, pb := newProbe("a", nil), newProbe("b", nil)
 	// A TTL far longer than the test's wait: b can lead in time only if
 	// a's stop revokes its lease.
-	a, _ := instance(t, url, time.Hour, pa)
-	b, _ := instance(t, url, time.Hour, pb)
-	sa := seamtest.Start(t, a)
-	seamtest.Recv(t, pa.started, "a's child to start")
-	seamtest.Start(t, b)
+	d := startDuo(t, url, url, time.Hour, nil)
+	a, pa, pb := d.a, d.pa, d.pb
 
-	if err := sa.Stop(); err != nil {
+	if err := d.servA.Stop(); err != nil {
 		t.Fatalf("a's Serve returned %v, want nil", err)
 	}
 	seamtest.Recv(t, pa.stopped, "a's child to stop")
@@ -152,18 +161,13 @@ func TestPartitionStopsLeaderBeforeAnotherLeads(t *testing.T) {
 	url := etcdtest.Start(t)
 	proxy := etcdtest.NewCutProxy(t, strings.TrimPrefix(url, "http://"))
 	order := make(chan string, 16)
-	pa, pb := newProbe("a", order), newProbe("b", order)
-	a, _ := instance(t, proxy.URL(), 2*time.Second, pa)
-	b, _ := instance(t, url, 2*time.Second, pb)
-	seamtest.Start(t, a)
-	seamtest.Recv(t, pa.started, "a's child to start")
-	seamtest.Start(t, b)
+	d := startDuo(t, proxy.URL(), url, 2*time.Second, order)
 	if have := seamtest.Recv(t, order, "a's start"); have != "a started" {
 		t.Fatalf("first event %q", have)
 	}
 
 	proxy.Cut()
-	seamtest.Recv(t, pb.started, "b's child to start")
+	seamtest.Recv(t, d.pb.started, "b's child to start")
 	if have := seamtest.Recv(t, order, "the next event"); have != "a stopped" {
 		t.Fatalf("after the partition, first event %q, want a's child stopped before b's started", have)
 	}
@@ -171,14 +175,10 @@ func TestPartitionStopsLeaderBeforeAnotherLeads(t *testing.T) {
 
 func TestStaleLeaderWriteIsRefused(t *testing.T) {
 	url := etcdtest.Start(t)
-	pa, pb := newProbe("a", nil), newProbe("b", nil)
-	a, cliA := instance(t, url, 2*time.Second, pa)
-	b, _ := instance(t, url, 2*time.Second, pb)
-	seamtest.Start(t, a)
-	fa := seamtest.Recv(t, pa.started, "a's child to start")
-	seamtest.Start(t, b)
-	cliA.Close()
-	fb := seamtest.Recv(t, pb.started, "b's child to start")
+	d := startDuo(t, url, url, 2*time.Second, nil)
+	fa := d.fa
+	d.cliA.Close()
+	fb := seamtest.Recv(t, d.pb.started, "b's child to start")
 
 	writer := etcdtest.NewClient(t, url)
 	ctx := context.Background()
@@ -270,5 +270,34 @@ func TestBadConfig(t *testing.T) {
 				t.Fatalf("Serve = %v, want ErrBadConfig and ErrDoNotRestart", err)
 			}
 		})
+	}
+}
+
+// A lease revoked behind the leader's back (an operator, a compaction of
+// leases) ends the term; the instance campaigns again and, alone, leads a
+// new term.
+func TestRevokedLeaseEndsTheTerm(t *testing.T) {
+	url := etcdtest.Start(t)
+	p := newProbe("a", nil)
+	a, _ := instance(t, url, 2*time.Second, p)
+	seamtest.Start(t, a)
+	f1 := seamtest.Recv(t, p.started, "the child to start")
+
+	admin := etcdtest.NewClient(t, url)
+	ctx := context.Background()
+	resp, err := admin.Get(ctx, f1.Key)
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("get leader key: %v %v", resp, err)
+	}
+	if _, err := admin.Revoke(ctx, clientv3.LeaseID(resp.Kvs[0].Lease)); err != nil {
+		t.Fatal(err)
+	}
+	seamtest.Recv(t, p.stopped, "the child to stop")
+	f2 := seamtest.Recv(t, p.started, "the child to start in a new term")
+	if f2.Revision <= f1.Revision {
+		t.Fatalf("new term's fence %d, want more than %d", f2.Revision, f1.Revision)
+	}
+	if st := a.Stats(); st.Terms != 2 || st.Lost != 1 {
+		t.Fatalf("have %+v, want two terms, one lost", st)
 	}
 }
