@@ -7,10 +7,13 @@
 //
 // # Leadership
 //
-// A [Service] campaigns with go.etcd.io/etcd/client/v3/concurrency's
-// Election on a lease of its own. While it leads it serves its Child
-// under a supervisor of its own, so a Child that fails is restarted there
-// without giving up leadership; otherwise it stands by, campaigning.
+// A [Service] campaigns on a lease of its own as
+// go.etcd.io/etcd/client/v3/concurrency's Election does, with the same
+// keys (so etcdctl elect and Election.Leader see who leads), but with a
+// wait that ends with its ctx even when etcd is out of reach. While it
+// leads it serves its Child under a supervisor of its own, so a Child
+// that fails is restarted there without giving up leadership; otherwise
+// it stands by, campaigning.
 //
 // The Child's ctx ends the moment leadership is in doubt, and always
 // before etcd can let another instance lead: the Service renews its lease
@@ -24,7 +27,8 @@
 //
 // Stopping a leader (ctx cancelled) stops the Child first, then revokes the
 // lease, which deletes the leader key at once: the next instance takes
-// over without waiting out the TTL.
+// over without waiting out the TTL. The revoke waits for etcd at most 2s:
+// an etcd out of reach lets the lease lapse by itself.
 //
 // # Fencing
 //

@@ -90,11 +90,19 @@ func (l *lease) keep(ctx context.Context, lose context.CancelCauseFunc) {
 	}
 }
 
+// revokeWait bounds the revoke at the end of a term: against a healthy
+// etcd it takes a round trip, and one out of reach lets the lease lapse
+// by itself anyway.
+const revokeWait = 2 * time.Second
+
 // revoke deletes the lease, and with it the leader key, so that the next
-// instance leads at once. Past the lease's own deadline revoking is moot,
-// so an unreachable etcd delays a stop no longer than that.
+// instance leads at once. It waits for etcd at most revokeWait, and never
+// past the lease's own end, when revoking is moot.
 func (l *lease) revoke(ctx context.Context) {
 	until := l.deadline().Add(l.guard())
+	if limit := time.Now().Add(revokeWait); limit.Before(until) {
+		until = limit
+	}
 	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), until)
 	defer cancel()
 	l.client.Revoke(rctx, l.id)

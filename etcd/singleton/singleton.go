@@ -12,7 +12,6 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"github.com/seamgo/seam/internal/bind"
 	"github.com/seamgo/seam/supervisor"
@@ -208,7 +207,6 @@ func (s *Service) term(ctx context.Context, c config) error {
 	// valid ends when the lease is in doubt; the renewals run until the
 	// term ends.
 	valid, lose := context.WithCancelCause(ctx)
-	defer lose(nil)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -219,22 +217,13 @@ func (s *Service) term(ctx context.Context, c config) error {
 	defer lose(nil)
 	defer l.revoke(ctx)
 
-	sess, err := concurrency.NewSession(s.Client, concurrency.WithLease(grant.ID), concurrency.WithContext(valid))
+	f, err := campaign(valid, s.Client, c.prefix, grant.ID, c.value)
+	if err == nil {
+		// The wait can end after the lease lapsed (its key deleted
+		// with it), so the key must still be ours to lead.
+		err = f.held(valid, s.Client)
+	}
 	if err != nil {
-		return fmt.Errorf("singleton: session: %w", err)
-	}
-	defer sess.Orphan()
-	el := concurrency.NewElection(sess, c.prefix)
-	if err := el.Campaign(valid, c.value); err != nil {
-		if valid.Err() != nil {
-			return s.ended(ctx, c, valid)
-		}
-		return fmt.Errorf("singleton: campaign: %w", err)
-	}
-	// Campaign can return after the lease lapsed while it waited (its
-	// key deleted with it), so the key must still be ours to lead.
-	f := Fence{Key: el.Key(), Revision: el.Rev()}
-	if err := f.held(valid, s.Client); err != nil {
 		if valid.Err() != nil {
 			return s.ended(ctx, c, valid)
 		}

@@ -79,6 +79,7 @@ type duo struct {
 	pa, pb *probe
 	cliA   *clientv3.Client
 	servA  *seamtest.Served
+	servB  *seamtest.Served
 	fa     singleton.Fence
 }
 
@@ -90,7 +91,7 @@ func startDuo(t *testing.T, endpointA, endpointB string, ttl time.Duration, orde
 	d.b, _ = instance(t, endpointB, ttl, d.pb)
 	d.servA = seamtest.Start(t, d.a)
 	d.fa = seamtest.Recv(t, d.pa.started, "a's child to start")
-	seamtest.Start(t, d.b) // returns once b is ready, though it does not lead
+	d.servB = seamtest.Start(t, d.b) // returns once b is ready, though it does not lead
 	return d
 }
 
@@ -299,5 +300,25 @@ func TestRevokedLeaseEndsTheTerm(t *testing.T) {
 	}
 	if st := a.Stats(); st.Terms != 2 || st.Lost != 1 {
 		t.Fatalf("have %+v, want two terms, one lost", st)
+	}
+}
+
+// A standby cut off from etcd, waiting for its turn, still stops when
+// asked, and its Serve returns nil: nothing waits for etcd to come back.
+func TestStandbyCutOffStops(t *testing.T) {
+	url := etcdtest.Start(t)
+	proxy := etcdtest.NewCutProxy(t, strings.TrimPrefix(url, "http://"))
+	d := startDuo(t, url, proxy.URL(), 2*time.Second, nil)
+	cli := etcdtest.NewClient(t, url)
+	seamtest.Eventually(t, "b's key in the election", func() bool {
+		resp, err := cli.Get(context.Background(), "/seam/singleton/job/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+		return err == nil && resp.Count == 2
+	})
+	proxy.Cut()
+	if err := d.servB.Stop(); err != nil {
+		t.Fatalf("b's Serve: %v", err)
+	}
+	if st := d.b.Stats(); st.Role != singleton.RoleStopped || st.Terms != 0 {
+		t.Fatalf("b after its stop: %+v", st)
 	}
 }
