@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -124,6 +125,18 @@ func (b *Bus) Serve(ctx context.Context) error {
 			b.connected.Store(false)
 			b.disconnects.Add(1)
 			log.Warn().Err(err).Msg("NATS lost: delivering locally only until it is back")
+		}),
+		// A server that stops answering (a partition, not a refusal) is
+		// found out within a few seconds rather than NATS's default
+		// minutes, and a write to it does not hold the caller for long.
+		nats.PingInterval(2*time.Second),
+		nats.MaxPingsOutstanding(2),
+		nats.FlusherTimeout(time.Second),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				// NATS reports it once per episode, not per message.
+				log.Warn().Err(err).Msg("messages from other instances dropped: delivery is slower than they arrive")
+			}
 		}),
 		nats.ClosedHandler(func(*nats.Conn) { close(closed) }),
 	)
