@@ -21,8 +21,9 @@
 // TTL after it received the renewal, so at least TTL after it was sent;
 // the Service cancels the Child a guard of TTL/4 before that point unless
 // a later renewal came back. A leader cut off from etcd (a partition, etcd
-// down, a stalled process that wakes up late) thus stops on its own clock
-// without needing to hear anything. When the Child has returned the
+// down) thus stops on its own clock without needing to hear anything; a
+// process stalled past that point (a long pause, SIGSTOP) cannot, which
+// is what the fence is for. When the Child has returned the
 // Service revokes what is left of its lease and campaigns again.
 //
 // Stopping a leader (ctx cancelled) stops the Child first, then revokes the
