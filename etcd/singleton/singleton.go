@@ -64,7 +64,8 @@ type Service struct {
 	// supervisor.Config.StopTimeout). Default the supervisor's.
 	StopTimeout time.Duration
 
-	// Logger receives role changes at info, lost terms and etcd errors at
+	// Logger receives role changes at info ("standing by: campaigning",
+	// "leading", "no longer leading"), lost terms and etcd errors at
 	// warn. The zero value logs nothing.
 	Logger zerolog.Logger
 
@@ -204,6 +205,7 @@ func (s *Service) term(ctx context.Context, c config) error {
 	}
 	l := &lease{client: s.Client, id: grant.ID, ttl: time.Duration(grant.TTL) * time.Second}
 	l.renewed(sent)
+	c.log.Info().Int64("ttl_seconds", grant.TTL).Msg("standing by: campaigning")
 	// valid ends when the lease is in doubt; the renewals run until the
 	// term ends.
 	valid, lose := context.WithCancelCause(ctx)

@@ -322,3 +322,21 @@ func TestStandbyCutOffStops(t *testing.T) {
 		t.Fatalf("b after its stop: %+v", st)
 	}
 }
+
+// The role shows in the logs: an operator reads who leads there.
+func TestRoleInLogs(t *testing.T) {
+	url := etcdtest.Start(t)
+	logsA, logsB := seamtest.NewLogs(t), seamtest.NewLogs(t)
+	a, _ := instance(t, url, 2*time.Second, newProbe("a", nil))
+	b, _ := instance(t, url, 2*time.Second, newProbe("b", nil))
+	a.Logger, b.Logger = logsA.Logger(), logsB.Logger()
+	sa := seamtest.Start(t, a)
+	if ev := logsA.WaitFor(t, "leading"); ev["election"] != "job" || ev["fence"] == nil {
+		t.Fatalf("leading: %v, want the election and the fence", ev)
+	}
+	seamtest.Start(t, b)
+	logsB.WaitFor(t, "standing by: campaigning")
+	sa.Stop()
+	logsA.WaitFor(t, "no longer leading")
+	logsB.WaitFor(t, "leading")
+}
