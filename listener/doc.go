@@ -21,7 +21,10 @@
 //
 // A [Handler] serves one connection. Its ctx is cancelled when the listener
 // stops, it carries a per-connection zerolog logger (zerolog.Ctx), and the
-// listener closes the connection when the handler returns.
+// listener closes the connection when the handler returns. Work done for
+// the request in hand, such as a call to an actor, takes
+// [DrainContext](ctx) instead, which lives through the drain and ends when
+// the connections are closed by force.
 //
 // # Graceful stop
 //

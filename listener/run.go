@@ -79,7 +79,7 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 		EventHook: eventhook.For(ctx, supervisor.EventHook(r.log)),
 		Timeout:   r.drain + stopGrace,
 	}
-	r.handlerCtx, r.cancelHandlers = context.WithCancel(context.WithoutCancel(ctx))
+	r.handlerCtx, r.cancelHandlers = context.WithCancel(withDrainScope(context.WithoutCancel(ctx)))
 	r.conns = newTracker(r, suture.New(r.name+"/conns", r.spec))
 	r.rejects = newRejecter(r)
 	r.acceptor = &acceptor{run: r}

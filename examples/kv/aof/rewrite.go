@@ -228,7 +228,7 @@ func (s *RewriteSink) abandon() {
 		_ = os.Remove(s.path)
 	}
 	if s.lock != nil {
-		_ = s.lock.Close()
+		closeLock(s.lock)
 	}
 }
 
