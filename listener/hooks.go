@@ -36,6 +36,10 @@ type hooks struct {
 	// slotFreed, when set, is called each time a connection slot is
 	// freed, for tests of the MaxConns bound.
 	slotFreed func()
+
+	// held, when set, is called each time the acceptor holds a
+	// connection accepted after a Suspend it could not cut short.
+	held func()
 }
 
 // resolve fills in production's seams where h leaves them zero.

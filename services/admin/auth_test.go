@@ -53,6 +53,9 @@ var endpoints = []endpoint{
 	{"HEAD", "/debug/tree.json", http.StatusOK, false, false},
 	{"POST", "/debug/tree", http.StatusMethodNotAllowed, false, false},
 	{"DELETE", "/debug/tree.json", http.StatusMethodNotAllowed, false, false},
+	{"POST", "/listeners/kv/suspend", http.StatusNotFound, false, false}, // a tree without listeners
+	{"POST", "/listeners/kv/resume", http.StatusNotFound, false, false},
+	{"GET", "/listeners/kv/suspend", http.StatusMethodNotAllowed, false, false},
 	{"GET", "/debug/pprof/", http.StatusOK, false, true},
 	{"GET", "/debug/pprof/cmdline", http.StatusOK, false, true},
 	{"GET", "/debug/pprof/symbol", http.StatusOK, false, true},

@@ -122,8 +122,16 @@ func (c *closeProbe) Close() error {
 }
 
 // get fetches path from the admin Server.
-func (a *app) get(path string) (int, string, error) {
-	resp, err := a.client.Get(a.base + path)
+func (a *app) get(path string) (int, string, error) { return a.request(http.MethodGet, path) }
+
+// request sends an empty request for path to the admin Server and returns
+// the status and body.
+func (a *app) request(method, path string) (int, string, error) {
+	req, err := http.NewRequest(method, a.base+path, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := a.client.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
