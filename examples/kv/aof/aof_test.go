@@ -88,6 +88,18 @@ func newWriter(t *testing.T, cfg Config) (*Writer, *disk) {
 	return w, d
 }
 
+// newLoadedWriter is newWriter with the file loaded (replaying nothing),
+// so that the Writer takes appends. The test stops the Writer itself;
+// loadedWriter stops it at cleanup.
+func newLoadedWriter(t *testing.T, cfg Config) (*Writer, *disk) {
+	t.Helper()
+	w, d := newWriter(t, cfg)
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return w, d
+}
+
 func rec(s string) [][]byte {
 	var r [][]byte
 	for _, f := range strings.Fields(s) {
@@ -238,10 +250,7 @@ func TestLoadApplyErrorIsCorrupt(t *testing.T) {
 // At stop the writer flushes what was appended, and refuses appends from
 // then on: whatever appends must have stopped before it.
 func TestStopClosesForGood(t *testing.T) {
-	w, _ := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
 	if err := w.Append(rec("SET last 1")); err != nil {
 		t.Fatal(err)
@@ -263,10 +272,7 @@ func TestStopClosesForGood(t *testing.T) {
 
 // Records appended but not committed before the stop are flushed by it.
 func TestStopFlushesBuffered(t *testing.T) {
-	w, d := newWriter(t, Config{Fsync: FsyncNo})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{Fsync: FsyncNo})
 	served := seamtest.Go(t, w)
 	for i := range 100 {
 		if err := w.Append(rec(fmt.Sprint("SET k", i, " v"))); err != nil {
@@ -289,10 +295,7 @@ func TestStopFlushesBuffered(t *testing.T) {
 }
 
 func TestFsyncAlwaysSyncsBeforeCommitReturns(t *testing.T) {
-	w, d := newWriter(t, Config{Fsync: FsyncAlways})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{Fsync: FsyncAlways})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
@@ -321,10 +324,7 @@ func TestFsyncAlwaysSyncsBeforeCommitReturns(t *testing.T) {
 }
 
 func TestEverySecTickSyncs(t *testing.T) {
-	w, d := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{})
 	w.Append(rec("SET k v"))
 	if err := w.Commit(w.Appended()); err != nil {
 		t.Fatal(err)
@@ -345,10 +345,7 @@ func TestEverySecTickSyncs(t *testing.T) {
 // restarts it), and a restarted Serve writes what was pending and lets
 // appends in again; the file ends up whole.
 func TestFailureAndRecovery(t *testing.T) {
-	w, d := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
 	if err := w.Append(rec("SET a 1")); err != nil {
 		t.Fatal(err)

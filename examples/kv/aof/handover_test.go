@@ -84,10 +84,7 @@ func fileSize(t *testing.T, path string) int64 {
 // which another Writer can then load whole; appends are refused
 // meanwhile. The Writer's stop after it writes nothing.
 func TestHandover(t *testing.T) {
-	w, d := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
 	for _, r := range []string{"SET a 1", "SET b 2"} {
 		if err := w.Append(rec(r)); err != nil {
@@ -135,10 +132,7 @@ func TestHandover(t *testing.T) {
 // written before. It fails while another process holds the lock, and
 // when the file changed meanwhile.
 func TestResume(t *testing.T) {
-	w, _ := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
 	if err := w.Append(rec("SET a 1")); err != nil {
 		t.Fatal(err)
@@ -169,10 +163,7 @@ func TestResume(t *testing.T) {
 	}
 
 	// A file written to while handed over is not taken back.
-	w2, _ := newWriter(t, Config{Path: w.cfg.Path})
-	if _, err := w2.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w2, _ := newLoadedWriter(t, Config{Path: w.cfg.Path})
 	served = seamtest.Go(t, w2)
 	if err := w2.Handover(); err != nil {
 		t.Fatal(err)

@@ -14,10 +14,7 @@ import (
 // file is free again.
 func TestSecondWriterRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "owned.aof")
-	first, _ := newWriter(t, Config{Path: path})
-	if _, err := first.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	first, _ := newLoadedWriter(t, Config{Path: path})
 	second, _ := newWriter(t, Config{Path: path})
 	_, err := second.Load(func([][]byte) error { return nil })
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) {

@@ -33,10 +33,7 @@ func fakeDump(dumped []string, during func(s *RewriteSink)) func(context.Context
 
 func loadedWriter(t *testing.T, cfg Config) (*Writer, *disk) {
 	t.Helper()
-	w, d := newWriter(t, cfg)
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, cfg)
 	t.Cleanup(func() { _ = w.stop() })
 	return w, d
 }
