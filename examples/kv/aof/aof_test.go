@@ -121,6 +121,15 @@ func loadAll(t *testing.T, path string) ([]string, LoadResult, error) {
 	return recs, res, err
 }
 
+// wantRecords fails t unless the file at path replays as exactly want.
+func wantRecords(t *testing.T, path string, want ...string) {
+	t.Helper()
+	have, _, err := loadAll(t, path)
+	if err != nil || !slices.Equal(have, want) {
+		t.Fatalf("%s holds %q, %v; want %q", filepath.Base(path), have, err, want)
+	}
+}
+
 func TestAppendBeforeLoad(t *testing.T) {
 	w, _ := newWriter(t, Config{})
 	if err := w.Append(rec("SET k v")); err != ErrNotLoaded {
@@ -264,10 +273,7 @@ func TestStopClosesForGood(t *testing.T) {
 	if err := w.Commit(w.Appended()); err != nil {
 		t.Fatalf("commit of nothing after stop: %v", err)
 	}
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET last 1"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET last 1")
 }
 
 // Records appended but not committed before the stop are flushed by it.
@@ -395,10 +401,7 @@ func TestFailureAndRecovery(t *testing.T) {
 		t.Fatalf("status after recovery %+v", st)
 	}
 	stopWriter(t, w)
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET b 2", "SET d 4"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET b 2", "SET d 4")
 }
 
 func TestParseFsync(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
@@ -16,7 +17,7 @@ import (
 // meanwhile.
 func TestReadyOnLock(t *testing.T) {
 	path := writeAOF(t, "SET a 1", "SET b 2")
-	size := fileSize(t, path)
+	size := kvtest.FileSize(t, path)
 	h := newHeldReplay()
 	w, _ := newWriter(t, Config{Path: path, Replay: h.apply, ReadyOnLock: true})
 	served := seamtest.Go(t, w)
@@ -71,15 +72,6 @@ func TestReadyOnLockCorrupt(t *testing.T) {
 	}
 }
 
-func fileSize(t *testing.T, path string) int64 {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi.Size()
-}
-
 // Handover writes out and syncs what was appended, and unlocks the file,
 // which another Writer can then load whole; appends are refused
 // meanwhile. The Writer's stop after it writes nothing.
@@ -118,11 +110,11 @@ func TestHandover(t *testing.T) {
 	if want := []string{"SET a 1", "SET b 2"}; !slices.Equal(have, want) {
 		t.Fatalf("the successor loaded %q, want %q", have, want)
 	}
-	size := fileSize(t, w.cfg.Path)
+	size := kvtest.FileSize(t, w.cfg.Path)
 	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if fileSize(t, w.cfg.Path) != size {
+	if kvtest.FileSize(t, w.cfg.Path) != size {
 		t.Fatal("the stop after a handover wrote to the file")
 	}
 	stopWriter(t, next)
@@ -157,10 +149,7 @@ func TestResume(t *testing.T) {
 	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET b 2"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET b 2")
 
 	// A file written to while handed over is not taken back.
 	w2, _ := newLoadedWriter(t, Config{Path: w.cfg.Path})

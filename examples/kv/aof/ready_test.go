@@ -78,10 +78,7 @@ func TestServeReplaysThenReady(t *testing.T) {
 	if !closedYet(w.Ready()) {
 		t.Fatal("Ready open again after the stop")
 	}
-	have, _, err := loadAll(t, path)
-	if want := append(want, "SET later 1"); err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, path, append(want, "SET later 1")...)
 }
 
 // A corrupt file ends Serve's first start with the CorruptError, before

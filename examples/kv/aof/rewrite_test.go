@@ -110,10 +110,7 @@ func TestRewriteFailureKeepsOldFile(t *testing.T) {
 		t.Fatalf("Rewrite = %v, want %v", err, boom)
 	}
 	appendCommit(t, w, "SET a 3")
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET a 2", "SET a 3"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("replayed %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET a 2", "SET a 3")
 	if st := w.Status(); !st.LastRewriteFailed {
 		t.Fatalf("status: %+v", st)
 	}
@@ -141,10 +138,7 @@ func TestRewriteAbandonedWhileFailing(t *testing.T) {
 	if err := w.recover(); err != nil {
 		t.Fatal(err)
 	}
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET b 1"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("replayed %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET b 1")
 }
 
 func TestRewriteOneAtATime(t *testing.T) {
