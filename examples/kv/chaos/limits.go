@@ -236,25 +236,21 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 			return
 		}
 		defer c.Close()
-		for i := 0; ; i++ {
-			select {
-			case <-done:
-				return
-			default:
-			}
+		repeat(done, func(i int) bool {
 			k, want := "good:"+strconv.Itoa(i%100), strconv.Itoa(i)
 			if v, err := c.Do("SET", k, want); err != nil || v.Str != "OK" {
 				bad.Add(1)
 				goodErr = fmt.Errorf("SET: %v %v", v, err)
-				return
+				return false
 			}
 			if v, err := c.Do("GET", k); err != nil || v.Str != want {
 				bad.Add(1)
 				goodErr = fmt.Errorf("GET: %v %v", v, err)
-				return
+				return false
 			}
 			ops.Add(2)
-		}
+			return true
+		})
 	}()
 	valid := [][]byte{
 		[]byte("*3\r\n$3\r\nSET\r\n$1\r\nf\r\n$1\r\nv\r\n"), []byte("*2\r\n$3\r\nGET\r\n$1\r\nf\r\n"),
