@@ -5,11 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/seamgo/seam/listener/seamtest"
 )
-
-func TestMain(m *testing.M) { seamtest.Main(m) }
 
 func TestFileSize(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
