@@ -14,72 +14,28 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-// disk is a fault switch shared by the files a test's Writer opens.
-type disk struct {
-	mu      sync.Mutex
-	failing bool // writes fail, after writing half of what they were given
-	syncs   int
-}
+// errDisk is what a failing test disk returns.
+var errDisk = kvtest.ErrNoSpace
 
-func (d *disk) set(failing bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.failing = failing
-}
-
-func (d *disk) syncCount() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.syncs
-}
-
-var errDisk = errors.New("no space left on device (test)")
-
-type faultFile struct {
-	d *disk
-	f *os.File
-}
-
-func (f *faultFile) Write(p []byte) (int, error) {
-	f.d.mu.Lock()
-	failing := f.d.failing
-	f.d.mu.Unlock()
-	if failing {
-		n, _ := f.f.Write(p[:len(p)/2]) // a torn write, as a full disk gives
-		return n, errDisk
-	}
-	return f.f.Write(p)
-}
-
-func (f *faultFile) Sync() error {
-	f.d.mu.Lock()
-	f.d.syncs++
-	failing := f.d.failing
-	f.d.mu.Unlock()
-	if failing {
-		return errDisk
-	}
-	return f.f.Sync()
-}
-
-func (f *faultFile) Close() error { return f.f.Close() }
-
-func newWriter(t *testing.T, cfg Config) (*Writer, *disk) {
+// newWriter returns a Writer whose files are on a disk that the test can
+// fail, with torn writes.
+func newWriter(t *testing.T, cfg Config) (*Writer, *kvtest.Disk) {
 	t.Helper()
 	if cfg.Path == "" {
 		cfg.Path = filepath.Join(t.TempDir(), "test.aof")
 	}
-	d := &disk{}
+	d := &kvtest.Disk{Torn: true}
 	cfg.OpenFile = func(path string) (File, error) {
 		f, err := openAppend(path)
 		if err != nil {
 			return nil, err
 		}
-		return &faultFile{d: d, f: f.(*os.File)}, nil
+		return d.Wrap(f.(*os.File)), nil
 	}
 	w, err := New(cfg)
 	if err != nil {
@@ -91,7 +47,7 @@ func newWriter(t *testing.T, cfg Config) (*Writer, *disk) {
 // newLoadedWriter is newWriter with the file loaded (replaying nothing),
 // so that the Writer takes appends. The test stops the Writer itself;
 // loadedWriter stops it at cleanup.
-func newLoadedWriter(t *testing.T, cfg Config) (*Writer, *disk) {
+func newLoadedWriter(t *testing.T, cfg Config) (*Writer, *kvtest.Disk) {
 	t.Helper()
 	w, d := newWriter(t, cfg)
 	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
@@ -292,7 +248,7 @@ func TestStopFlushesBuffered(t *testing.T) {
 	if len(have) != 100 {
 		t.Fatalf("%d records in the file, want 100", len(have))
 	}
-	if d.syncCount() == 0 {
+	if d.Syncs() == 0 {
 		t.Fatal("no fsync at stop")
 	}
 	if err := w.Serve(context.Background()); !errors.Is(err, ErrClosed) {
@@ -323,7 +279,7 @@ func TestFsyncAlwaysSyncsBeforeCommitReturns(t *testing.T) {
 	if w.synced.Load() != w.appended.Load() {
 		t.Fatalf("synced %d of %d bytes", w.synced.Load(), w.appended.Load())
 	}
-	if n := d.syncCount(); n == 0 || n > 400 {
+	if n := d.Syncs(); n == 0 || n > 400 {
 		t.Fatalf("%d fsyncs for 400 commits", n)
 	}
 	stopWriter(t, w)
@@ -335,14 +291,14 @@ func TestEverySecTickSyncs(t *testing.T) {
 	if err := w.Commit(w.Appended()); err != nil {
 		t.Fatal(err)
 	}
-	if d.syncCount() != 0 || w.Status().Unsynced == 0 {
+	if d.Syncs() != 0 || w.Status().Unsynced == 0 {
 		t.Fatal("everysec Commit synced")
 	}
 	if err := w.tick(); err != nil {
 		t.Fatal(err)
 	}
-	if d.syncCount() != 1 || w.Status().Unsynced != 0 {
-		t.Fatalf("tick: %d syncs, status %+v", d.syncCount(), w.Status())
+	if d.Syncs() != 1 || w.Status().Unsynced != 0 {
+		t.Fatalf("tick: %d syncs, status %+v", d.Syncs(), w.Status())
 	}
 	stopWriter(t, w)
 }
@@ -356,7 +312,7 @@ func TestFailureAndRecovery(t *testing.T) {
 	if err := w.Append(rec("SET a 1")); err != nil {
 		t.Fatal(err)
 	}
-	d.set(true)
+	d.Fail(true)
 	if err := w.Append(rec("SET b 2")); err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +344,7 @@ func TestFailureAndRecovery(t *testing.T) {
 		t.Fatalf("Failures = %d, want %d", have, failures+1)
 	}
 
-	d.set(false)
+	d.Fail(false)
 	seamtest.Go(t, w)
 	seamtest.Eventually(t, "recovery", func() bool { return !w.Status().Failing })
 	if err := w.Append(rec("SET d 4")); err != nil {

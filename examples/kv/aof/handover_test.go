@@ -83,11 +83,11 @@ func TestHandover(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	syncs := d.syncCount()
+	syncs := d.Syncs()
 	if err := w.Handover(); err != nil {
 		t.Fatal(err)
 	}
-	if d.syncCount() == syncs {
+	if d.Syncs() == syncs {
 		t.Fatal("Handover did not fsync")
 	}
 	if err := w.Append(rec("SET c 3")); !errors.Is(err, ErrHandedOver) {

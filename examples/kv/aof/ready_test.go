@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/seamgo/seam/listener/seamtest"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/seamgo/seam/listener/seamtest"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 )

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
 )
@@ -31,7 +32,7 @@ func fakeDump(dumped []string, during func(s *RewriteSink)) func(context.Context
 	}
 }
 
-func loadedWriter(t *testing.T, cfg Config) (*Writer, *disk) {
+func loadedWriter(t *testing.T, cfg Config) (*Writer, *kvtest.Disk) {
 	t.Helper()
 	w, d := newLoadedWriter(t, cfg)
 	t.Cleanup(func() { _ = w.stop() })
@@ -126,11 +127,11 @@ func TestRewriteAbandonedWhileFailing(t *testing.T) {
 	appendCommit(t, w, "SET a 1")
 	err := w.Rewrite(context.Background(), fakeDump([]string{"SET a 1"}, func(s *RewriteSink) {
 		_ = w.Append(rec("SET b 1"))
-		d.set(true)
+		d.Fail(true)
 		if err := w.Commit(w.Appended()); !errors.Is(err, ErrFailing) {
 			t.Errorf("Commit on a failing disk = %v", err)
 		}
-		d.set(false)
+		d.Fail(false)
 	}))
 	if !errors.Is(err, ErrFailing) {
 		t.Fatalf("Rewrite = %v, want ErrFailing", err)
