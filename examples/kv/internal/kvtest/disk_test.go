@@ -55,5 +55,8 @@ func TestDiskFaults(t *testing.T) {
 		if b, _ := os.ReadFile(path); string(b) != tc.want {
 			t.Fatalf("torn=%v: file holds %q, want %q", tc.torn, b, tc.want)
 		}
+		if have := FileSize(t, path); have != int64(len(tc.want)) {
+			t.Fatalf("torn=%v: FileSize = %d, want %d", tc.torn, have, len(tc.want))
+		}
 	}
 }

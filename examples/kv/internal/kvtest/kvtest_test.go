@@ -2,20 +2,8 @@ package kvtest
 
 import (
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 )
-
-func TestFileSize(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(path, []byte("12345"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if have := FileSize(t, path); have != 5 {
-		t.Fatalf("FileSize = %d, want 5", have)
-	}
-}
 
 // The port FreePort returns is closed again, so a program can bind it.
 func TestFreePortCanBeBound(t *testing.T) {
