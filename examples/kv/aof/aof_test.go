@@ -99,11 +99,7 @@ func TestAppendCommitLoad(t *testing.T) {
 		t.Fatalf("Load of a missing file: %+v, %v", res, err)
 	}
 	want := []string{"SET a 1", "SET b 2 PXAT 123", "DEL a", "INCR n"}
-	for _, r := range want {
-		if err := w.Append(rec(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAppend(t, w, want...)
 	if st := w.Status(); st.Buffered == 0 || st.Size != st.Buffered {
 		t.Fatalf("status before Commit: %+v", st)
 	}
@@ -149,9 +145,7 @@ func TestLoadCutsTornTail(t *testing.T) {
 			t.Fatalf("cut at %d: applied %d, %+v", cut, n, res)
 		}
 		// The file is whole again: new records land after the good ones.
-		if err := w.Append(rec("SET d 4")); err != nil {
-			t.Fatal(err)
-		}
+		mustAppend(t, w, "SET d 4")
 		stopWriter(t, w)
 		have, _, err := loadAll(t, path)
 		if want := []string{"SET a 1", "SET b 2", "SET d 4"}; err != nil || !slices.Equal(have, want) {
@@ -217,9 +211,7 @@ func TestLoadApplyErrorIsCorrupt(t *testing.T) {
 func TestStopClosesForGood(t *testing.T) {
 	w, _ := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	if err := w.Append(rec("SET last 1")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, "SET last 1")
 	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -309,13 +301,9 @@ func TestEverySecTickSyncs(t *testing.T) {
 func TestFailureAndRecovery(t *testing.T) {
 	w, d := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	if err := w.Append(rec("SET a 1")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, "SET a 1")
 	d.Fail(true)
-	if err := w.Append(rec("SET b 2")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, "SET b 2")
 	if err := w.Commit(w.Appended()); !errors.Is(err, ErrFailing) || !errors.Is(err, errDisk) {
 		t.Fatalf("Commit on a failing disk: %v", err)
 	}

@@ -78,11 +78,7 @@ func TestReadyOnLockCorrupt(t *testing.T) {
 func TestHandover(t *testing.T) {
 	w, d := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	for _, r := range []string{"SET a 1", "SET b 2"} {
-		if err := w.Append(rec(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAppend(t, w, "SET a 1", "SET b 2")
 	syncs := d.Syncs()
 	if err := w.Handover(); err != nil {
 		t.Fatal(err)
@@ -126,9 +122,7 @@ func TestHandover(t *testing.T) {
 func TestResume(t *testing.T) {
 	w, _ := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	if err := w.Append(rec("SET a 1")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, "SET a 1")
 	if err := w.Handover(); err != nil {
 		t.Fatal(err)
 	}

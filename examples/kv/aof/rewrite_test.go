@@ -39,13 +39,20 @@ func loadedWriter(t *testing.T, cfg Config) (*Writer, *kvtest.Disk) {
 	return w, d
 }
 
-func appendCommit(t *testing.T, w *Writer, recs ...string) {
+// mustAppend appends recs to w's journal, failing t on an error.
+func mustAppend(t *testing.T, w *Writer, recs ...string) {
 	t.Helper()
 	for _, r := range recs {
 		if err := w.Append(rec(r)); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// appendCommit appends recs and waits for them to be committed.
+func appendCommit(t *testing.T, w *Writer, recs ...string) {
+	t.Helper()
+	mustAppend(t, w, recs...)
 	if err := w.Commit(w.Appended()); err != nil {
 		t.Fatal(err)
 	}
