@@ -131,10 +131,7 @@ func handoverCase(ctx context.Context, e env, t target, dir string, holdDrain bo
 		return fail("%v", err)
 	}
 	defer s.kill()
-	keys := 200_000
-	if e.short {
-		keys = 50_000
-	}
+	keys := e.size(200_000, 50_000)
 	if err := prefill(s.addr, keys); err != nil {
 		return fail("prefill: %v", err)
 	}

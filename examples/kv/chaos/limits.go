@@ -169,10 +169,7 @@ func idleClose(ctx context.Context, e env, t target, dir string) result {
 		return fail("%v", err)
 	}
 	defer s.kill()
-	idle, half := 2000, 500
-	if e.short {
-		idle, half = 200, 50
-	}
+	idle, half := e.size(2000, 200), e.size(500, 50)
 	var conns []net.Conn
 	defer func() {
 		for _, c := range conns {
@@ -218,10 +215,7 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 		return fail("%v", err)
 	}
 	defer s.kill()
-	frames := 3000
-	if e.short {
-		frames = 500
-	}
+	frames := e.size(3000, 500)
 	// The good client works until the fuzzers are done.
 	done := make(chan struct{})
 	var ops, bad atomic.Int64
