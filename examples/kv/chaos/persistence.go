@@ -115,24 +115,32 @@ func fullDisk(ctx context.Context, e env, t target, dir string) result {
 // return, per client, how many writes were acknowledged: keys w<i>:0 to
 // w<i>:acked-1 must survive.
 func writers(addr string, n int, stop <-chan struct{}, acked []atomic.Int64) *sync.WaitGroup {
+	return clients(n, func(i int) {
+		c, err := dial(addr)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		repeat(stop, func(j int) bool {
+			k := fmt.Sprintf("w%d:%d", i, j)
+			if v, err := c.Do("SET", k, k); err != nil || v.Str != "OK" {
+				return false
+			}
+			acked[i].Store(int64(j + 1))
+			return true
+		})
+	})
+}
+
+// clients runs client(0) to client(n-1), each on a goroutine of its own,
+// and returns what to wait on for their end.
+func clients(n int, client func(i int)) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := dial(addr)
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			repeat(stop, func(j int) bool {
-				k := fmt.Sprintf("w%d:%d", i, j)
-				if v, err := c.Do("SET", k, k); err != nil || v.Str != "OK" {
-					return false
-				}
-				acked[i].Store(int64(j + 1))
-				return true
-			})
+			client(i)
 		}()
 	}
 	return &wg
