@@ -11,6 +11,15 @@ type env struct {
 	short bool   // CI's reduced sizes
 }
 
+// size is full, or small under -short: a case's count of keys,
+// connections or frames.
+func (e env) size(full, small int) int {
+	if e.short {
+		return small
+	}
+	return full
+}
+
 // result is one server's figure in one case.
 type result struct {
 	fig  string

@@ -169,10 +169,7 @@ func idleClose(ctx context.Context, e env, t target, dir string) result {
 		return fail("%v", err)
 	}
 	defer s.kill()
-	idle, half := 2000, 500
-	if e.short {
-		idle, half = 200, 50
-	}
+	idle, half := e.size(2000, 200), e.size(500, 50)
 	var conns []net.Conn
 	defer func() {
 		for _, c := range conns {
@@ -218,10 +215,7 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 		return fail("%v", err)
 	}
 	defer s.kill()
-	frames := 3000
-	if e.short {
-		frames = 500
-	}
+	frames := e.size(3000, 500)
 	// The good client works until the fuzzers are done.
 	done := make(chan struct{})
 	var ops, bad atomic.Int64
@@ -236,25 +230,21 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 			return
 		}
 		defer c.Close()
-		for i := 0; ; i++ {
-			select {
-			case <-done:
-				return
-			default:
-			}
+		repeat(done, func(i int) bool {
 			k, want := "good:"+strconv.Itoa(i%100), strconv.Itoa(i)
 			if v, err := c.Do("SET", k, want); err != nil || v.Str != "OK" {
 				bad.Add(1)
 				goodErr = fmt.Errorf("SET: %v %v", v, err)
-				return
+				return false
 			}
 			if v, err := c.Do("GET", k); err != nil || v.Str != want {
 				bad.Add(1)
 				goodErr = fmt.Errorf("GET: %v %v", v, err)
-				return
+				return false
 			}
 			ops.Add(2)
-		}
+			return true
+		})
 	}()
 	valid := [][]byte{
 		[]byte("*3\r\n$3\r\nSET\r\n$1\r\nf\r\n$1\r\nv\r\n"), []byte("*2\r\n$3\r\nGET\r\n$1\r\nf\r\n"),

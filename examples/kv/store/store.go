@@ -243,10 +243,8 @@ type SetOptions struct {
 // SET ... GET and GETSET), and whether the value was set. An ExpireAt that
 // has already passed deletes the key instead, journalled as DEL.
 func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, hadOld, set bool, err error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return nil, false, false, err
 	}
@@ -313,10 +311,8 @@ func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 
 // Del removes key, journalling rec, and reports whether it was there.
 func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if e == nil || err != nil {
 		return false, err
 	}
@@ -330,10 +326,8 @@ func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
 // IncrBy adds delta to key's value, read as a decimal integer (a missing
 // key is 0), keeping its expiry, and returns the new value.
 func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
 	}
@@ -368,10 +362,8 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 // Append appends val to key's value (creating it if missing), keeping its
 // expiry, and returns the new length.
 func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
 	}
