@@ -11,6 +11,7 @@ import (
 // server frames it, and the idle subscribers' memory must be readable. It
 // asserts no timing.
 func TestSmokeFanout(t *testing.T) {
+	t.Parallel()
 	dir, bins := buildServers(t, binKV)
 	redis, _ := exec.LookPath("redis-server")
 	ctx := testCtx(t)

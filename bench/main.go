@@ -52,6 +52,7 @@ type config struct {
 	pipelinedRequests int
 	churnRequests     int
 	keyspace          int
+	aofRecords        int // commands of the aofrestart workload
 	valueLen          int
 	idle              int
 	busy              int
@@ -119,7 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var workloadList, systemList, pipelineList, fanoutPipelineList, scaleList string
 	fs.BoolVar(&c.quick, "quick", false, "a short run (2 rounds, small sizes), under a minute; explicit size flags still apply")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of every workload; each round runs every system once")
-	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout,scale", "workloads to run, comma-separated")
+	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout,scale,tls", "workloads to run, comma-separated")
 	fs.StringVar(&systemList, "systems", "seam,bare,redcon,redis,floor,seamfloor", "systems to compare, comma-separated (seam and bare are always run; floor and seamfloor only in the memory and scale workloads)")
 	fs.StringVar(&c.loadgen, "loadgen", "auto", "load generator: auto (redis-benchmark if on PATH), redis-benchmark, or go")
 	fs.IntVar(&c.conns, "conns", 50, "client connections for throughput and churn")
@@ -128,6 +129,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.pipelinedRequests, "pipelined-requests", 2_000_000, "requests per pipelined throughput test")
 	fs.IntVar(&c.churnRequests, "churn-requests", 20_000, "requests (and connections) per churn test")
 	fs.IntVar(&c.keyspace, "keyspace", 100_000, "distinct keys, as redis-benchmark -r")
+	fs.IntVar(&c.aofRecords, "aof-records", 300_000, "commands written to each server's append-only file in the aofrestart workload")
 	fs.IntVar(&c.valueLen, "value", 3, "bytes per SET value, as redis-benchmark -d")
 	fs.IntVar(&c.idle, "idle", 10_000, "idle connections for the memory and graceful stop workloads")
 	fs.IntVar(&c.busy, "busy", 1_000, "busy connections for the graceful stop workload")
@@ -221,7 +223,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	for name, v := range map[string]int{
 		"rounds": c.rounds, "conns": c.conns, "requests": c.requests, "pipelined-requests": c.pipelinedRequests,
-		"churn-requests": c.churnRequests, "keyspace": c.keyspace, "value": c.valueLen, "idle": c.idle,
+		"churn-requests": c.churnRequests, "keyspace": c.keyspace, "aof-records": c.aofRecords, "value": c.valueLen, "idle": c.idle,
 		"busy": c.busy, "restart-idle": c.restartIdle, "subscribers": c.subscribers, "messages": c.messages,
 		"pipelined-messages": c.pipelinedMessages,
 		"idle-subscribers":   c.idleSubscribers,
@@ -347,10 +349,12 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	names := []string{binBareKV}
 	loads := slices.Contains(cfg.workloads, "throughput") || slices.Contains(cfg.workloads, "churn")
 	// The fan-out workload needs the kv example's pub/sub hub, whatever -seam says.
-	if loads && (cfg.seamBin == "example" || slices.Contains(cfg.systems, sysSeamTimeout)) || slices.Contains(cfg.workloads, "fanout") {
+	aofRestart := slices.Contains(cfg.workloads, "aofrestart")
+	if loads && (cfg.seamBin == "example" || slices.Contains(cfg.systems, sysSeamTimeout)) || slices.Contains(cfg.workloads, "fanout") ||
+		slices.Contains(cfg.workloads, "tls") || aofRestart {
 		names = append(names, binKV)
 	}
-	if loads && cfg.before != "" {
+	if (loads || aofRestart) && cfg.before != "" {
 		names = append(names, binKVBefore)
 	}
 	if cfg.seamBin == "seamkv" || slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "stop" || w == "restart" }) {

@@ -6,4 +6,6 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
+func TestMain(m *testing.M) {
+	seamtest.MainBuilt(m, servers[binKV], servers[binSeamKV], servers[binBareKV], servers[binFloor], servers[binSeamFloor])
+}

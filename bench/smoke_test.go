@@ -4,18 +4,22 @@ import (
 	"context"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // TestSmokeServers builds the baseline and seam's control-channel server
 // as the harness does and takes each through a short version of every
 // workload: load, memory, an accept fault (seam only) and a graceful stop.
 func TestSmokeServers(t *testing.T) {
+	t.Parallel()
 	dir, bins := buildServers(t, binBareKV, binSeamKV)
 	ctx := testCtx(t)
 	for _, tc := range []struct {
@@ -74,6 +78,7 @@ func TestSmokeServers(t *testing.T) {
 // floor (and the baseline, whose graceful stop the scale workload times),
 // through the harness's own code, and checks that every figure came out.
 func TestSmokeFloors(t *testing.T) {
+	t.Parallel()
 	dir, bins := buildServers(t, binFloor, binSeamFloor, binBareKV)
 	ctx := testCtx(t)
 	h := &harness{
@@ -113,15 +118,39 @@ func TestSmokeFloors(t *testing.T) {
 	}
 }
 
-// buildServers builds the named servers as the harness does, into a
-// temporary directory, or skips the test where the harness cannot run.
+// servers are the harness's servers of the root module, built once for
+// all the tests of this binary (from the go command's cache where it
+// keeps them) and removed by TestMain; the harness's own build, which
+// links them afresh, is tested by TestBuild.
+var servers = map[string]*seamtest.Program{
+	binKV:        seamtest.NewProgram("github.com/seamgo/seam/examples/kv"),
+	binSeamKV:    seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/seamkv"),
+	binBareKV:    seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/barekv"),
+	binFloor:     seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/floor"),
+	binSeamFloor: seamtest.NewProgram("github.com/seamgo/seam/bench/cmd/seamfloor"),
+}
+
+// buildServers returns the named servers, built on first use, and a
+// temporary directory of the test's own for logs. It skips the test where
+// the harness cannot run.
 func buildServers(t *testing.T, names ...string) (dir string, bins map[string]string) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the harness reads /proc")
 	}
+	bins = make(map[string]string)
+	for _, name := range names {
+		bins[name] = servers[name].Path(t)
+	}
+	return t.TempDir(), bins
+}
+
+// TestBuild builds a server as the harness does, with go build into its
+// directory, and refuses a name it does not know.
+func TestBuild(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command to build the servers with")
+		t.Skip("no go command to build with")
 	}
 	root, err := findRoot()
 	if err != nil {
@@ -131,9 +160,15 @@ func buildServers(t *testing.T, names ...string) (dir string, bins map[string]st
 	// for a hung build, not a slow one.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	dir = t.TempDir()
-	if bins, err = build(ctx, root, dir, names, ""); err != nil {
+	dir := t.TempDir()
+	bins, err := build(ctx, root, dir, []string{binFloor}, "")
+	if err != nil {
 		t.Fatal(err)
 	}
-	return dir, bins
+	if fi, err := os.Stat(bins[binFloor]); err != nil || fi.Mode()&0o111 == 0 || filepath.Dir(bins[binFloor]) != dir {
+		t.Fatalf("built %v: %v, %v; want an executable in %s", bins, fi, err, dir)
+	}
+	if _, err := build(ctx, root, dir, []string{"nonesuch"}, ""); err == nil {
+		t.Fatal("build accepted an unknown server")
+	}
 }

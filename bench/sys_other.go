@@ -4,11 +4,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 )
 
-// errLinuxOnly: resident memory and process hygiene are read from /proc.
-var errLinuxOnly = errors.New("bench: this needs Linux")
+// errLinuxOnly is what the harness's readings of the system return here:
+// resident memory comes from /proc, and the workloads that hold thousands
+// of sockets need Linux's file limits. It wraps errors.ErrUnsupported, as
+// Go's own packages say that a platform lacks something.
+var errLinuxOnly = fmt.Errorf("bench: this needs Linux: %w", errors.ErrUnsupported)
 
 func raiseFileLimit(need uint64) error   { return errLinuxOnly }
 func hardFileLimit() (uint64, error)     { return 0, errLinuxOnly }

@@ -21,8 +21,9 @@ type target struct {
 // redcon, churn at least 0.95 × bare, memory per idle connection at most
 // 1.15 × bare and at most 1.15 × the Go floor (connected with nothing
 // sent, and idle after a PING), a graceful stop of 10,000 idle connections under 50 ms and a
-// drain completion under 1 ms; and pub/sub fan-out at least 0.8 ×
-// redis-server.
+// drain completion under 1 ms; pub/sub fan-out at least 0.8 ×
+// redis-server; and over TLS, throughput and new connections at least
+// 0.9 × redis-server.
 func targets() []target {
 	var ts []target
 	for _, k := range []string{"set_p1", "get_p1", "set_p32", "get_p32"} {
@@ -43,6 +44,12 @@ func targets() []target {
 		target{key: "drain_busy", bound: 1000, atMost: true},
 		target{key: "fanout_p1", vs: sysRedis, bound: 0.8},
 		target{key: "fanout_p32", vs: sysRedis, bound: 0.8},
+		// TLS: at least 0.9 × redis-server's --tls-port in each (tls.go).
+		target{key: "tls_set_p1", vs: sysRedis, bound: 0.9},
+		target{key: "tls_get_p1", vs: sysRedis, bound: 0.9},
+		target{key: "tls_set_p32", vs: sysRedis, bound: 0.9},
+		target{key: "tls_get_p32", vs: sysRedis, bound: 0.9},
+		target{key: "tls_churn", vs: sysRedis, bound: 0.9},
 	)
 }
 

@@ -37,4 +37,14 @@
 // every listener's Bind; SIGHUP then starts the binary at the same path,
 // which serves on the same sockets, and the old tree stops once the new one
 // is ready.
+//
+// # Platforms
+//
+// Both need a process to inherit sockets as numbered descriptors, which
+// every Unix does. [Systemd] works on Linux under systemd, and on any Unix
+// whose process manager passes sockets by the same protocol (LISTEN_FDS);
+// [New] works wherever github.com/cloudflare/tableflip does: Linux, macOS
+// and the BSDs. On Windows the package builds, and both return an error
+// wrapping [ErrUnsupported]: a program meant for every platform binds its
+// own sockets there, as a listener.Server with an Addr and no Bind does.
 package handoff

@@ -5,12 +5,19 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 )
 
 // ErrNoSocket is wrapped by the error of a bind function when the process
 // has no inherited socket that fits: none by that name, or one of another
 // network.
 var ErrNoSocket = errors.New("handoff: no such inherited socket")
+
+// ErrUnsupported is wrapped by the error of [Systemd]'s bind function and
+// of [New] on a platform where a process cannot inherit sockets by their
+// descriptors (Windows). It wraps errors.ErrUnsupported, as Go's own
+// packages report an operation a platform lacks, so either test works.
+var ErrUnsupported = fmt.Errorf("handoff: socket handoff is not supported on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 
 // listenOn returns a listener on a duplicate of f's descriptor, so that
 // closing the listener leaves f, and the socket, open. network is the

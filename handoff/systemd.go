@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // listenFdsStart is the first descriptor systemd passes (SD_LISTEN_FDS_START).
@@ -34,9 +33,13 @@ type named struct {
 // it when its acceptor fails or it stops, and the socket stays open for the
 // next call. A name the process was not given, or a socket of another
 // network than the one asked for, is an error wrapping [ErrNoSocket] that
-// lists the names it has.
+// lists the names it has. Where descriptors are not inherited (Windows),
+// every call returns an error wrapping [ErrUnsupported].
 func Systemd(name string) func(network, address string) (net.Listener, error) {
 	return func(network, _ string) (net.Listener, error) {
+		if !supported {
+			return nil, fmt.Errorf("%w: systemd socket activation", ErrUnsupported)
+		}
 		socks := activation()
 		for _, s := range socks {
 			if s.name == name {
@@ -76,7 +79,7 @@ func fromEnv(getenv func(string) string, unsetenv func(string) error, pid int) [
 		if i < len(names) && names[i] != "" {
 			name = names[i]
 		}
-		syscall.CloseOnExec(fd)
+		closeOnExec(fd)
 		out[i] = named{name: name, file: os.NewFile(uintptr(fd), name)}
 	}
 	return slices.Clip(out)

@@ -26,7 +26,13 @@ type key struct{ network, address string }
 // New returns an Upgrader; see tableflip.New, which it calls: a process
 // has at most one, and opts.PIDFile, when set, receives the process's PID
 // once its tree is ready, for the process manager to follow the upgrades.
+// Where tableflip cannot pass sockets to a new process (Windows), it
+// returns an error wrapping [ErrUnsupported]: a program that should run
+// there too serves without upgrades, binding its sockets itself.
 func New(opts tableflip.Options) (*Upgrader, error) {
+	if !supported {
+		return nil, fmt.Errorf("%w: zero-downtime upgrade", ErrUnsupported)
+	}
 	u, err := tableflip.New(opts)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -26,7 +27,7 @@ type pauseRecorder struct {
 	pauses []time.Duration
 }
 
-func (p *pauseRecorder) sleep(ctx context.Context, d time.Duration) bool {
+func (p *pauseRecorder) sleep(ctx context.Context, d time.Duration, _ <-chan struct{}) bool {
 	p.mu.Lock()
 	p.pauses = append(p.pauses, d)
 	p.mu.Unlock()
@@ -204,7 +205,7 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 		return echo(ctx, c)
 	})}
 	s.Bind = temporaryFirst(binds, 3)
-	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
+	s.hooks.sleep = func(ctx context.Context, d time.Duration, _ <-chan struct{}) bool {
 		events <- "pause " + d.String()
 		select {
 		case <-proceed:
@@ -242,7 +243,7 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 }
 
 // Production's seams are set where a test sets none: the accept backoff
-// pauses with pause.For (tested in its package), and so on.
+// pauses with pause.Until (tested in its package), and so on.
 func TestHooksResolveToProduction(t *testing.T) {
 	h := hooks{}.resolve()
 	if h.sleep == nil || h.now == nil || h.nofile == nil || h.retireAfter != defaultRetireAfter || h.shards < 1 {
@@ -256,9 +257,9 @@ func TestStopDuringBackoff(t *testing.T) {
 	paused := make(chan struct{})
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), AcceptBackoffMin: time.Hour, AcceptBackoffMax: time.Hour}
 	s.Bind = temporaryFirst(binds, 1)
-	s.hooks.sleep = func(ctx context.Context, d time.Duration) bool {
+	s.hooks.sleep = func(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
 		close(paused)
-		return pause.For(ctx, d)
+		return pause.Until(ctx, d, wake)
 	}
 	srv := seamtest.Start(t, s)
 	<-paused
@@ -374,5 +375,42 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	}
 	if st := s.Stats(); st.AcceptorRestarts != 1 {
 		t.Fatalf("AcceptorRestarts = %d; want 1", st.AcceptorRestarts)
+	}
+}
+
+// An acceptor pausing after EMFILE accepts again as soon as one of its
+// own connections ends and frees a descriptor, not at the end of its
+// pause: at an open-file limit the clients queued meanwhile are answered
+// at once. The pause here is an hour: without the wake, the second
+// client would never be served within the test's wait.
+func TestAcceptorWakesWhenADescriptorIsFreed(t *testing.T) {
+	binds := make(chan *faultListener, 1)
+	served := make(chan struct{}, 3)
+	s := &Server{Addr: "127.0.0.1:0", AcceptBackoffMin: time.Hour, AcceptBackoffMax: time.Hour,
+		Handler: HandlerFunc(func(ctx context.Context, c net.Conn) error {
+			served <- struct{}{}
+			return echo(ctx, c)
+		})}
+	s.Bind = faultyListen(binds)
+	addr := seamtest.Start(t, s).Addr
+	ln := <-binds
+
+	first := seamtest.Dial(t, addr)
+	seamtest.Recv(t, served, "the first client to be served")
+	// The acceptor waits in Accept already: the second client is
+	// accepted, and the Accept after it fails with EMFILE, upon which the
+	// acceptor pauses for an hour.
+	ln.temporary.Store(1)
+	seamtest.Dial(t, addr)
+	seamtest.Recv(t, served, "the second client to be served")
+	seamtest.Eventually(t, "the acceptor to pause after EMFILE", func() bool { return s.Stats().TemporaryErrors == 1 })
+	third := seamtest.Dial(t, addr) // queued in the backlog
+	first.Close()                   // its handler returns, and its descriptor is freed
+	seamtest.Recv(t, served, "the third client to be served once a descriptor was freed")
+	if _, err := third.Write([]byte("ping\n")); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(third).ReadString('\n'); err != nil || line != "ping\n" {
+		t.Fatalf("third client read %q, %v", line, err)
 	}
 }

@@ -190,6 +190,11 @@ func (s *Server) resolve() (_ config, err error) {
 			return open(network, address)
 		}
 	}
+	if c.network == "unix" && c.listener == nil {
+		if c.openSocket, err = withUnixPerm(c.openSocket, s.UnixSocketPerm); err != nil {
+			return bad("%w", err)
+		}
+	}
 	if c.proxy, err = s.ProxyProtocol.resolve(); err != nil {
 		return bad("%w", err)
 	}

@@ -202,6 +202,7 @@ func (c *conn) finish(err *error) {
 	if c.nc != c.raw {
 		c.raw.Close() // after the TLS layer, which may fail to send its alert
 	}
+	c.run.descriptorFreed()
 	c.run.conns.end(c)
 }
 

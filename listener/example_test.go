@@ -293,3 +293,46 @@ func ExampleWaitReadable() {
 	// quiet, then this
 	// serve: <nil>
 }
+
+// Suspend stops accepting for a maintenance window while the socket stays
+// bound: a client that connects meanwhile waits in the kernel's backlog,
+// and is served once Resume lets the acceptor take it.
+func ExampleServer_Suspend() {
+	echo := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(conn, line)
+		return err
+	})
+	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: echo}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	<-srv.Ready()
+
+	defer func() {
+		cancel()
+		<-served
+	}()
+
+	srv.Suspend()
+	conn, err := net.Dial("tcp", srv.BoundAddr().String())
+	if err != nil {
+		fmt.Println(err) // not what happens: the socket is bound
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintln(conn, "waited in the backlog")
+	fmt.Println("suspended:", srv.Stats().Suspended, "accepted:", srv.Stats().Accepted)
+
+	srv.Resume()
+	reply, _ := bufio.NewReader(conn).ReadString('\n')
+	fmt.Print(reply)
+	fmt.Println("suspended:", srv.Stats().Suspended, "accepted:", srv.Stats().Accepted)
+	// Output:
+	// suspended: 1 accepted: 0
+	// waited in the backlog
+	// suspended: 0 accepted: 1
+}

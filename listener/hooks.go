@@ -22,9 +22,9 @@ type hooks struct {
 	// side by side; 0 means GOMAXPROCS.
 	shards int
 
-	// sleep is the accept backoff's pause; it reports false when ctx
-	// ended first. nil means pause.For.
-	sleep func(ctx context.Context, d time.Duration) bool
+	// sleep is the accept backoff's pause, which wake ends early; it
+	// reports false when ctx ended first. nil means pause.Until.
+	sleep func(ctx context.Context, d time.Duration, wake <-chan struct{}) bool
 
 	// now is the idle timeout's clock; nil means time.Now.
 	now func() time.Time
@@ -36,6 +36,10 @@ type hooks struct {
 	// slotFreed, when set, is called each time a connection slot is
 	// freed, for tests of the MaxConns bound.
 	slotFreed func()
+
+	// held, when set, is called each time the acceptor holds a
+	// connection accepted after a Suspend it could not cut short.
+	held func()
 }
 
 // resolve fills in production's seams where h leaves them zero.
@@ -47,7 +51,7 @@ func (h hooks) resolve() hooks {
 		h.shards = runtime.GOMAXPROCS(0)
 	}
 	if h.sleep == nil {
-		h.sleep = pause.For
+		h.sleep = pause.Until
 	}
 	if h.now == nil {
 		h.now = time.Now

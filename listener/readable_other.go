@@ -2,8 +2,6 @@
 
 package listener
 
-import "syscall"
-
-// waitSocket cannot wait without reading here: the Read that follows
-// blocks instead.
-func waitSocket(syscall.Conn) error { return nil }
+// waitSocket is how WaitReadable waits on a socket here: it cannot peek
+// without reading, so it does not wait.
+var waitSocket = returnAtOnce

@@ -152,3 +152,35 @@ func TestWaitReadableSeesBytesPastTheProxyHeader(t *testing.T) {
 		t.Fatalf("WaitReadable = %v, then Read = %q; want nil, then \"ping\"", w.wait, w.read)
 	}
 }
+
+// Where a socket cannot be peeked at (Windows), WaitReadable returns at
+// once, before any byte has come, and the Read after it does the waiting:
+// the handler still gets the request. The test waits for WaitReadable to
+// return before the client writes, so a wait there would never end.
+func TestWaitReadableReturnsAtOnceWithoutAPeek(t *testing.T) {
+	was := waitSocket
+	waitSocket = returnAtOnce
+	t.Cleanup(func() { waitSocket = was })
+	for _, tr := range transports()[:2] { // tcp, unix: the sockets that peek
+		t.Run(tr.name, func(t *testing.T) {
+			returned := make(chan error, 1)
+			h, seen := waitThenRead(nil)
+			s := &Server{Handler: HandlerFunc(func(ctx context.Context, c net.Conn) error {
+				returned <- WaitReadable(c)
+				return h(ctx, c)
+			})}
+			tr.setup(t, s)
+			c := tr.dial(t, seamtest.Start(t, s).Addr)
+			if err := seamtest.Recv(t, returned, "WaitReadable to return with nothing sent"); err != nil {
+				t.Fatalf("WaitReadable = %v; want nil", err)
+			}
+			if _, err := c.Write([]byte("ping")); err != nil {
+				t.Fatal(err)
+			}
+			w := seamtest.Recv(t, seen, "the handler's read")
+			if w.wait != nil || w.read != "ping" || w.err != nil {
+				t.Fatalf("WaitReadable = %v, then Read = %q, %v; want nil, then \"ping\"", w.wait, w.read, w.err)
+			}
+		})
+	}
+}

@@ -7,13 +7,16 @@ import (
 	"syscall"
 )
 
-// waitSocket parks on the runtime's poller until the socket is readable.
+// waitSocket is how WaitReadable waits on a socket here: with a peek.
+var waitSocket = peekWait
+
+// peekWait parks on the runtime's poller until the socket is readable.
 // The poller forgets a readiness it reported before the wait began, so the
 // socket is asked first, with a one-byte peek that takes nothing from it;
 // once the poller has woken the wait, bytes (or the end of the stream)
 // are there, and the wait ends without asking again. A wait costs one
 // system call more than a Read that blocks, not two.
-func waitSocket(c syscall.Conn) error {
+func peekWait(c syscall.Conn) error {
 	rc, err := c.SyscallConn()
 	if err != nil {
 		return err

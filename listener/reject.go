@@ -74,14 +74,14 @@ func (rj *rejecter) turnAway(nc net.Conn, v verdict, held bool) {
 	rj.count(nc, v)
 	switch {
 	case rj.run.reject == nil:
-		nc.Close()
+		rj.close(nc)
 	case held:
 		rj.answer(nc)
 	default:
 		select {
 		case rj.slots <- struct{}{}:
 		default:
-			nc.Close()
+			rj.close(nc)
 			return
 		}
 		rj.wg.Add(1)
@@ -91,6 +91,13 @@ func (rj *rejecter) turnAway(nc net.Conn, v verdict, held bool) {
 			rj.answer(nc)
 		}()
 	}
+}
+
+// close closes a connection turned away and wakes the acceptor, which
+// may be waiting for a descriptor.
+func (rj *rejecter) close(nc net.Conn) {
+	nc.Close()
+	rj.run.descriptorFreed()
 }
 
 // count counts and logs a connection turned away.
@@ -114,7 +121,7 @@ func (rj *rejecter) count(nc net.Conn, v verdict) {
 // which can discard the reply before the client reads it.
 func (rj *rejecter) answer(nc net.Conn) {
 	r := rj.run
-	defer nc.Close()
+	defer rj.close(nc)
 	nc.SetDeadline(time.Now().Add(r.rejectWait))
 	stop := context.AfterFunc(rj.ctx, func() { nc.SetDeadline(aLongTimeAgo) })
 	defer stop()

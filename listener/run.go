@@ -22,6 +22,7 @@ type run struct {
 	config
 	hooks    hooks
 	stats    *counters    // the Server's: they outlive the run
+	pause    *suspension  // the Server's: Suspend outlives the run
 	sock     *bind.Socket // the Server's: it pins the port across runs
 	log      zerolog.Logger
 	logConns bool // whether per-connection loggers are worth building
@@ -29,6 +30,10 @@ type run struct {
 	acceptor *acceptor
 	conns    *tracker
 	rejects  *rejecter
+
+	// freed wakes the acceptor from a temporary error's pause when a
+	// descriptor of this run is closed (see backoff).
+	freed chan struct{}
 
 	// handlerCtx is every handler's ctx. Its cancel is step 2 of a
 	// graceful stop: one cancel reaches all handlers (measured: 0.3 ms
@@ -60,8 +65,10 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 		config: cfg,
 		hooks:  s.hooks.resolve(),
 		stats:  &s.counters,
+		pause:  &s.pause,
 		sock:   &s.sock,
 		log:    s.Logger.With().Str("listener", cfg.name).Logger(),
+		freed:  make(chan struct{}, 1),
 	}
 	ev := r.log.Error()
 	r.logConns = ev.Enabled()
@@ -72,11 +79,21 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 		EventHook: eventhook.For(ctx, supervisor.EventHook(r.log)),
 		Timeout:   r.drain + stopGrace,
 	}
-	r.handlerCtx, r.cancelHandlers = context.WithCancel(context.WithoutCancel(ctx))
+	r.handlerCtx, r.cancelHandlers = context.WithCancel(withDrainScope(context.WithoutCancel(ctx)))
 	r.conns = newTracker(r, suture.New(r.name+"/conns", r.spec))
 	r.rejects = newRejecter(r)
 	r.acceptor = &acceptor{run: r}
 	return r, nil
+}
+
+// descriptorFreed tells the acceptor that a descriptor of this run was
+// closed, in case it waits out EMFILE. It never blocks: one wake pending
+// is enough.
+func (r *run) descriptorFreed() {
+	select {
+	case r.freed <- struct{}{}:
+	default:
+	}
 }
 
 // bindFirst binds the socket before anything starts, so that a failed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io/fs"
 	"net"
 	"sync"
 	"time"
@@ -43,6 +44,17 @@ type Server struct {
 
 	// Handler serves each connection. Required.
 	Handler Handler
+
+	// UnixSocketPerm is the mode of a "unix" socket file that Serve binds.
+	// Default 0600, owner only: whoever can write to a socket can connect
+	// to it, so a wider mode (0660 shares it with a group) is a choice to
+	// make, not one the process's umask makes. It is set after the bind
+	// and before the first Accept, as redis-server sets its
+	// unixsocketperm; until then the file has the mode the umask gives,
+	// and a process that must close that window runs with a umask of 077.
+	// Abstract sockets ("@name") have no mode; a given Listener is left as
+	// it is.
+	UnixSocketPerm fs.FileMode
 
 	// TLSConfig, when set, makes every connection a TLS server connection.
 	// The handshake runs on the connection's goroutine, never in the
@@ -172,6 +184,7 @@ type Server struct {
 	hooks hooks
 
 	counters counters
+	pause    suspension  // Suspend's state, which outlives each Serve
 	sock     bind.Socket // bound or given, pinned, Ready and BoundAddr
 
 	mu      sync.Mutex
@@ -251,10 +264,11 @@ func (s *Server) String() string {
 	return "listener " + s.Addr
 }
 
-// LiveWork names the parts of the Server still running: its acceptor and
-// each open connection by remote address. It is how a stop report names a
-// stuck connection (see supervisor.Run). It returns nil when the Server is
-// not serving.
+// LiveWork names the parts of the Server still running: its acceptor
+// ("acceptor (suspended)" while [Server.Suspend] holds it) and each open
+// connection by remote address. It is how a stop report names a stuck
+// connection (see supervisor.Run). It returns nil when the Server is not
+// serving.
 func (s *Server) LiveWork() []string {
 	s.mu.Lock()
 	r := s.running
@@ -264,7 +278,11 @@ func (s *Server) LiveWork() []string {
 	}
 	var p []string
 	if r.acceptor.accepting.Load() {
-		p = append(p, "acceptor")
+		if r.pause.suspended() {
+			p = append(p, "acceptor (suspended)")
+		} else {
+			p = append(p, "acceptor")
+		}
 	}
 	return append(p, r.conns.parts()...)
 }

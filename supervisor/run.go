@@ -175,6 +175,7 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	if err != nil || why.what == "ended" {
 		return err
 	}
+	r.notReady()
 	if why, err = r.lameDuck(why); err != nil {
 		return err
 	}
@@ -220,6 +221,7 @@ type run struct {
 	ready      <-chan struct{} // root's readiness; nil once seen
 	cancelTree context.CancelFunc
 	budget     *budget
+	notReady   func() // closes what LameDuck returns
 }
 
 // startTree catches the signals and starts root, with a context that
@@ -249,6 +251,7 @@ func startTree(ctx context.Context, root suture.Service, cfg RunConfig) *run {
 
 	treeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	treeCtx, r.budget = withBudget(treeCtx)
+	treeCtx, r.notReady = withNotReady(treeCtx)
 	r.cancelTree = cancel
 	if r.health != nil {
 		r.health.begin(root)

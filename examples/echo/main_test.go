@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -19,20 +18,19 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
+// echoBin is the echo command, built once for the tests.
+var echoBin = seamtest.NewProgram(".")
+
+func TestMain(m *testing.M) { seamtest.MainBuilt(m, echoBin) }
 
 // The built program serves echo on a real socket, and SIGTERM stops it
 // gracefully with exit status 0 while a client is connected.
 func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGTERM on windows")
 	}
-	bin := filepath.Join(t.TempDir(), "echo")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
+	bin := echoBin.Path(t)
 
 	// -h prints the usage and exits 0, as kv's does.
 	if out, err := exec.Command(bin, "-h").CombinedOutput(); err != nil || !strings.Contains(string(out), "-shutdown-timeout") {
@@ -41,48 +39,16 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 
 	// With an hour's budget, an exit within seamtest.Wait shows that the idle
 	// client was let go at once, not after a drain.
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-shutdown-timeout", "1h")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	lines := make(chan string, 100)
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		for range lines {
-		}
-		<-exited
-	})
+	p := seamtest.StartProcess(t, bin, "-addr", "127.0.0.1:0", "-shutdown-timeout", "1h")
 
-	// The address the kernel chose is in the "listening" log line.
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		exited <- cmd.Wait()
-	}()
-	addrRE := regexp.MustCompile(`listening.*addr=(\S+)`)
-	var addr string
-	deadline := time.After(seamtest.Wait)
-	for addr == "" {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatal("the program exited before listening")
-			}
-			if m := addrRE.FindStringSubmatch(line); m != nil {
-				addr = m[1]
-			}
-		case <-deadline:
-			t.Fatal("no listening line in the log")
-		}
+	// The address the kernel chose is in the "listening" log line, which
+	// is the console's text here, not JSON.
+	line, _ := p.Logs.WaitFor(t, "listening")["message"].(string)
+	m := regexp.MustCompile(`listening.*addr=(\S+)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no address in the listening line %q", line)
 	}
+	addr := m[1]
 
 	c, err := net.DialTimeout("tcp", addr, seamtest.Wait)
 	if err != nil {
@@ -96,50 +62,54 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("echo: %q, %v", line, err)
 	}
 
-	cmd.Process.Signal(syscall.SIGTERM)
+	p.Cmd.Process.Signal(syscall.SIGTERM)
 	// The idle client is let go at once, not after the drain.
 	if _, err := br.ReadString('\n'); !errors.Is(err, io.EOF) {
 		t.Fatalf("after SIGTERM the client read %v; want EOF", err)
 	}
-	go func() {
-		for range lines {
-		}
-	}()
-	err = seamtest.Recv(t, exited, "the program to exit after SIGTERM")
-	exited <- err // for the cleanup
-	if err != nil {
-		t.Fatalf("exit after SIGTERM: %v; want status 0", err)
+	if code := p.Wait(t, seamtest.Wait); code != 0 {
+		t.Fatalf("exit after SIGTERM: status %d; want 0", code)
 	}
+}
+
+// runEcho runs the program in process with args and a port the kernel
+// picks, and returns a client connected to it and the run's result, sent
+// once it returns. The test's end cancels the run and waits for it.
+func runEcho(t *testing.T, args ...string) (net.Conn, context.CancelFunc, <-chan error) {
+	t.Helper()
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	stopped := make(chan struct{})
+	bound := make(chan net.Addr, 1)
+	go func() {
+		defer close(stopped)
+		result <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), devnull, bound)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		devnull.Close()
+	})
+	var addr net.Addr
+	select {
+	case addr = <-bound:
+	case err := <-result:
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(seamtest.Wait):
+		t.Fatal("the listener never became ready")
+	}
+	return seamtest.Dial(t, addr), cancel, result
 }
 
 // In-process, the handler echoes line by line and a cancelled ctx stops
 // the tree cleanly.
 func TestRunStopsOnCancel(t *testing.T) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devnull.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	bound := make(chan net.Addr, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, devnull, bound) }()
-
-	var addr net.Addr
-	select {
-	case addr = <-bound:
-	case err := <-done:
-		t.Fatalf("run returned before listening: %v", err)
-	case <-time.After(seamtest.Wait):
-		t.Fatal("the listener never became ready")
-	}
-	c, err := net.Dial("tcp", addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(seamtest.Wait))
+	t.Parallel()
+	c, cancel, result := runEcho(t)
 	io.WriteString(c, "one\ntwo\n")
 	br := bufio.NewReader(c)
 	for _, want := range []string{"one", "two"} {
@@ -149,7 +119,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		}
 	}
 	cancel()
-	if err := seamtest.Recv(t, done, "run to return after cancel"); err != nil {
+	if err := seamtest.Recv(t, result, "run to return after cancel"); err != nil {
 		t.Fatalf("run = %v", err)
 	}
 }
@@ -157,31 +127,8 @@ func TestRunStopsOnCancel(t *testing.T) {
 // A line longer than -maxline is refused with an error line and the
 // connection is closed; shorter lines before it are echoed.
 func TestMaxLine(t *testing.T) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devnull.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	bound := make(chan net.Addr, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-maxline", "16"}, devnull, bound) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-bound:
-	case err := <-done:
-		t.Fatalf("run returned before listening: %v", err)
-	}
-	c, err := net.Dial("tcp", addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(seamtest.Wait))
+	t.Parallel()
+	c, _, _ := runEcho(t, "-maxline", "16")
 	io.WriteString(c, "fifteen bytes!\n"+strings.Repeat("x", 100)) // no newline: never ends
 	out, err := io.ReadAll(c)
 	if err != nil && !errors.Is(err, syscall.ECONNRESET) { // a close with our bytes unread is a reset

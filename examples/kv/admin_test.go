@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 // With -admin, kv serves the probes, its listener's metrics and its tree;
 // with -lameduck, the stop waits for it with /readyz at 503.
 func TestAdmin(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.adminAddr = "127.0.0.1:0"
 	cfg.lameDuck = time.Millisecond
@@ -22,16 +22,7 @@ func TestAdmin(t *testing.T) {
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	get := func(path string) (int, string) {
 		t.Helper()
-		resp, err := client.Get(base + path)
-		if err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatalf("GET %s: %v", path, err)
-		}
-		return resp.StatusCode, string(body)
+		return seamtest.Get(t, client, base+path)
 	}
 	if code, _ := get("/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d", code)

@@ -16,6 +16,7 @@ import (
 // TestSecondProcessOnSameAOF: while one kv has the file, a second kv on it
 // exits 1 at once, saying the file is locked and naming it.
 func TestSecondProcessOnSameAOF(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	path := filepath.Join(t.TempDir(), "kv.aof")
 	startProcess(t, bin, "-addr", "127.0.0.1:0", "-aof", path)
@@ -32,6 +33,7 @@ func TestSecondProcessOnSameAOF(t *testing.T) {
 // TestSecondAppOnSameAOF is the same in process: the second tree's start
 // fails with a StartError of its AOF writer wrapping aof.ErrLocked.
 func TestSecondAppOnSameAOF(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	start(t, cfg)
 	err := serve(t, build(t, cfg)).wait(t)

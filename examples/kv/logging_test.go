@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseSize(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]int64{
 		"1048576": 1 << 20, "1gb": 1 << 30, "512MB": 512 << 20, "64kb": 64 << 10, "1k": 1000, "2m": 2e6, "1g": 1e9,
 	} {
@@ -27,6 +28,8 @@ func TestParseSize(t *testing.T) {
 // -logformat auto writes JSON where stderr is not a terminal; -loglevel
 // filters; bad values are refused.
 func TestNewLogger(t *testing.T) {
+	// Not parallel: newLogger sets zerolog's global timestamp format,
+	// which the servers of the parallel tests read as they log.
 	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +55,8 @@ func TestNewLogger(t *testing.T) {
 // The console shows a panic's stack as lines below the event's line, while
 // JSON keeps it as one string field.
 func TestConsoleShowsStackAsLines(t *testing.T) {
+	// Not parallel: newLogger sets zerolog's global timestamp format,
+	// which the servers of the parallel tests read as they log.
 	dir := t.TempDir()
 	stack := "goroutine 7 [running]:\nmain.boom()\n\t/src/main.go:12 +0x1d\n"
 	for _, format := range []string{"console", "json"} {

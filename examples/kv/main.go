@@ -27,10 +27,32 @@
 //	-auto-aof-rewrite-percentage  rewrite the file when it has grown by this much since the last rewrite; 0: never (default 100)
 //	-auto-aof-rewrite-min-size    no automatic rewrite below this size (default 64mb)
 //
-// At start the append-only file is replayed before the listener binds, so
-// no client sees a keyspace half rebuilt. A corrupt file, or a fixed port
+// Who may connect, named as Redis names its settings (see the README's
+// Security):
+//
+//	-requirepass-file  file holding the password clients give with AUTH; -requirepass takes it inline (visible in ps)
+//	-protected-mode    yes: with no password, only 127.0.0.1, ::1 and the unix socket are served; no: anyone (default yes)
+//	-tls-addr          a TLS port beside -addr, or instead of it with -addr "" (default none)
+//	-tls-cert-file, -tls-key-file  its certificate and key, reloaded when they change
+//	-tls-ca-cert-file  CA of client certificates; -tls-auth-clients yes|no|optional (default yes with a CA)
+//	-unixsocket        a unix socket beside -addr; -unixsocketperm its mode in octal (default 600)
+//	-admin-token-file  bearer token of the admin endpoints but /healthz, /readyz and /metrics
+//
+// At start the listener binds as soon as the append-only file is locked,
+// and while the file is replayed it answers as redis-server does: "-LOADING
+// Redis is loading the dataset in memory" to every command that needs the
+// keyspace (PING included), INFO with the load's progress; /readyz is 503
+// until the keyspace is whole, /healthz 200. A corrupt file, or a fixed port
 // already in use, fails the start: kv logs why and exits 1, as
 // redis-server does.
+//
+// With -upgrade, SIGHUP upgrades kv in place, the append-only file
+// included: kv stops accepting (the socket stays open, and clients that
+// connect wait in its backlog), finishes and answers the commands in hand,
+// writes, syncs and unlocks the file, and starts the binary at the same
+// path on the same socket; the successor loads the file and only then
+// accepts, and kv exits. If the successor fails, kv takes the file back and
+// accepts again.
 //
 // SIGINT or SIGTERM stops it gracefully, in reverse order, within
 // -shutdown-timeout: the listener stops accepting and drains its
@@ -86,13 +108,24 @@ type config struct {
 	rewritePct      int
 	rewriteMinSize  int64
 	logger          zerolog.Logger
+	sec             security // who may connect and what they may do (security.go)
 
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
 	openAOF func(path string) (aof.File, error)
+
+	// onReady, when set, is called once the whole tree is ready and
+	// /readyz answers 200 (supervisor.RunConfig.OnReady), so that tests
+	// wait for that rather than for the group alone.
+	onReady func()
+	// beforeRecord, if set, is called before each record of the
+	// append-only file is replayed, so that tests can hold a load half
+	// done.
+	beforeRecord func()
 }
 
 func main() {
+	flag.Usage = func() { usage(flag.CommandLine.Output(), flag.CommandLine) }
 	cfg := config{}
 	var fsync string
 	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:6380", "address to listen on")
@@ -115,10 +148,13 @@ func main() {
 	proxy := flag.String("proxy-protocol", "",
 		"CIDR[,CIDR]: load balancers whose PROXY protocol header (v1/v2) names the client; empty: none")
 	flag.StringVar(&cfg.upgradePIDFile, "upgrade", "",
-		"PID file: at SIGHUP, start the binary at the same path on the same socket and stop once it is ready, writing the serving PID there (needs -aof \"\"); empty: no upgrade")
+		"PID file: at SIGHUP, start the binary at the same path on the same socket, hand it the append-only file, and stop once it is ready, writing the serving PID there; empty: no upgrade")
 	flag.IntVar(&cfg.rewritePct, "auto-aof-rewrite-percentage", 100,
 		"rewrite the append-only file when it has grown by this percentage over its size after the last rewrite; 0 turns it off")
 	minSize := flag.String("auto-aof-rewrite-min-size", "64mb", "no automatic rewrite of an append-only file smaller than this (as Redis: 64mb)")
+
+	// Who may connect and what they may do: security.go.
+	secFlags := addSecurityFlags(flag.CommandLine)
 	flag.Parse()
 
 	cfg.idleTimeout = time.Duration(idleSecs) * time.Second
@@ -140,6 +176,9 @@ func main() {
 	}
 	if err == nil {
 		cfg.rewriteMinSize, err = parseSize("auto-aof-rewrite-min-size", *minSize)
+	}
+	if err == nil {
+		cfg.sec, err = secFlags.resolve()
 	}
 	if err != nil {
 		cfg.logger.Error().Err(err).Msg("bad flag")
@@ -166,25 +205,43 @@ func main() {
 //
 //	kv (supervisor.Group)
 //	├── admin ........... probes, metrics and the tree (only with -admin)
-//	├── aof <path> ...... replays the append-only file, then keeps it (unless -aof ""),
-//	│                     retried in place when it fails (services.Retry)
+//	├── aof <path> ...... locks the append-only file (ready then), replays it, then keeps it
+//	│                     (unless -aof ""), retried in place when it fails (services.Retry)
 //	├── aof rewrite ..... BGREWRITEAOF and the automatic rewrite (unless -aof "")
 //	├── expire .......... the active expiry sweep, every 100ms
 //	├── pubsub .......... the actor that owns every subscription
 //	├── reclaim ......... gives freed memory back to the system after large frees, every 1s
-//	└── listener kv ..... seam's accept loop; each connection runs server.Handler
+//	├── listener kv ..... seam's accept loop; each connection runs server.Handler,
+//	│                     which answers -LOADING until the keyspace is loaded
+//	└── keyspace ........ ready once the file is loaded (unless -aof "")
+//
+// The keyspace child carries the keyspace's readiness apart from the
+// listener's: the listener serves as soon as it is bound, the group (and
+// so /readyz, and the signal that ends a previous process at an upgrade)
+// is ready only once the keyspace is whole. The successor of an upgrade
+// starts keyspace before the listener instead, so that the clients queued
+// in the socket's backlog are served by a whole keyspace rather than
+// answered -LOADING. Stopping in reverse order, the listener drains before
+// the file's final flush either way.
 type app struct {
-	cfg      config
-	root     *supervisor.Group
-	health   *supervisor.Health
-	admin    *admin.Server // nil without -admin
-	listener *listener.Server
-	aof      *aof.Writer
-	store    *store.Store
-	handler  *server.Handler
-	hub      *pubsub.Hub
-	upgrader *handoff.Upgrader // nil without -upgrade
-	rewriter *aof.Rewriter     // nil with -aof ""
+	cfg       config
+	root      *supervisor.Group
+	health    *supervisor.Health
+	admin     *admin.Server // nil without -admin
+	listener  *listener.Server
+	aof       *aof.Writer
+	store     *store.Store
+	handler   *server.Handler
+	hub       *pubsub.Hub
+	upgrader  *handoff.Upgrader // nil without -upgrade
+	handover  *handover         // the upgrade with -aof: nil without either
+	gcPercent int               // GOGC to restore once the file is loaded (loading.go)
+	rewriter  *aof.Rewriter     // nil with -aof ""
+
+	// The TLS port and the unix socket beside listener, and the TLS
+	// certificate's reloader (security.go); nil when not asked for.
+	tlsListener, unixListener *listener.Server
+	certs                     *listener.CertReloader
 }
 
 // newApp validates cfg and builds the tree. Nothing touches the disk or
@@ -200,7 +257,7 @@ func newApp(cfg config) (*app, error) {
 	if cfg.idleTimeout < 0 {
 		return nil, fmt.Errorf("kv: -timeout %v must not be negative", cfg.idleTimeout)
 	}
-	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+	if _, _, err := net.SplitHostPort(cfg.addr); err != nil && (cfg.addr != "" || cfg.sec.tlsAddr == "") {
 		return nil, fmt.Errorf("kv: -addr %q: %w", cfg.addr, err)
 	}
 	if cfg.maxQueryBuffer < 0 || cfg.maxBulkLen < 0 || cfg.maxBulkLen > math.MaxInt {
@@ -208,11 +265,6 @@ func newApp(cfg config) (*app, error) {
 	}
 	if cfg.lameDuck < 0 {
 		return nil, fmt.Errorf("kv: -lameduck %v must not be negative", cfg.lameDuck)
-	}
-	if cfg.upgradePIDFile != "" && cfg.aofPath != "" {
-		// The successor would load the file while this process still
-		// writes it, and its lock keeps it from opening it at all.
-		return nil, fmt.Errorf("kv: -upgrade needs -aof \"\": a successor cannot take over a running process's append-only file")
 	}
 	log := cfg.logger
 
@@ -237,9 +289,13 @@ func newApp(cfg config) (*app, error) {
 			Path:     cfg.aofPath,
 			Fsync:    cfg.fsync,
 			Logger:   log,
-			Replay:   func(args [][]byte) error { return a.handler.Replay(args) },
+			Replay:   a.replay,
 			Loaded:   a.loaded,
 			OpenFile: cfg.openAOF,
+			// The listener starts once the file is locked, and answers
+			// -LOADING while it loads; the keyspace child below keeps
+			// the tree not ready until then.
+			ReadyOnLock: true,
 		})
 		if err != nil {
 			return nil, err
@@ -272,21 +328,37 @@ func newApp(cfg config) (*app, error) {
 		PubSub:         a.hub,
 		MaxBulkLen:     int(cfg.maxBulkLen),
 		MaxQueryBuffer: cfg.maxQueryBuffer,
+		RequirePass:    cfg.sec.password,
+		ProtectedMode:  cfg.sec.protectedMode,
 	})
 	a.listener.Handler = a.handler
+	// serving is the listener as the tree runs it: paused and resumed
+	// around an upgrade's handover of the append-only file.
+	var serving suture.Service = a.listener
 	if cfg.upgradePIDFile != "" {
 		upg, err := handoff.New(tableflip.Options{PIDFile: cfg.upgradePIDFile})
 		if err != nil {
 			return nil, fmt.Errorf("kv: -upgrade: %w", err)
 		}
 		a.upgrader, a.listener.Bind = upg, upg.Bind
+		if a.aof != nil {
+			p := newPausable(a.listener)
+			serving = p
+			a.handover = &handover{Upgrader: upg, serving: p, aof: a.aof, log: log}
+		}
+	}
+
+	secured, err := a.secure()
+	if err != nil {
+		return nil, err
 	}
 
 	var children []suture.Service
 	if cfg.adminAddr != "" {
 		// First, so that it answers probes (503) while the file loads
 		// and through the whole stop.
-		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log}
+		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log,
+			Token: cfg.sec.adminToken, Gatherer: a.metrics()}
 		children = append(children, a.admin)
 	}
 	if a.aof != nil {
@@ -317,7 +389,23 @@ func newApp(cfg config) (*app, error) {
 			return a.store.Freed() + a.handler.BigRead()
 		}}).reclaim,
 		Logger: log,
-	}, a.hub, a.listener)
+	}, a.hub)
+	// The listeners: the plain one as the tree runs it, and the TLS port
+	// and the unix socket beside it.
+	listeners := append([]suture.Service{serving}, secured...)
+	switch {
+	case a.aof == nil:
+		children = append(children, listeners...)
+	case a.upgrader != nil && a.upgrader.HasParent():
+		// The successor of an upgrade: its clients have waited in the
+		// socket's backlog since the previous process stopped
+		// accepting, and wait there until the keyspace is whole rather
+		// than be answered -LOADING, which most clients report as an
+		// error: they see a pause, not a failure.
+		children = append(append(children, keyspaceLoaded{a.aof}), listeners...)
+	default:
+		children = append(append(children, listeners...), keyspaceLoaded{a.aof})
+	}
 	a.root = &supervisor.Group{
 		Name:         "kv",
 		Services:     children,
@@ -337,10 +425,11 @@ func rejectClient(_ context.Context, c net.Conn) error {
 	return err
 }
 
-// loaded ends the replay of the append-only file, before the group starts
-// the sweep and the listener.
+// loaded ends the replay of the append-only file, before the keyspace child
+// is ready.
 func (a *app) loaded(res aof.LoadResult) {
 	a.store.SetLoading(false)
+	a.restoreGC()
 	a.cfg.logger.Info().Int("records", res.Records).Int("keys", a.store.Len()).Msg("keyspace restored")
 }
 
@@ -355,9 +444,16 @@ func (a *app) run(ctx context.Context) error {
 		ShutdownTimeout: a.cfg.shutdownTimeout,
 		Health:          a.health,
 		LameDuck:        a.cfg.lameDuck,
+		OnReady:         a.cfg.onReady,
 	}
-	if a.upgrader != nil {
+	switch {
+	case a.handover != nil:
+		cfg.Upgrader = a.handover
+	case a.upgrader != nil:
 		cfg.Upgrader = a.upgrader // a nil *handoff.Upgrader would not be a nil interface
+	}
+	if a.aof != nil {
+		a.loadGC()
 	}
 	return supervisor.Run(ctx, a.root, cfg)
 }

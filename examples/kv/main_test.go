@@ -21,7 +21,7 @@ import (
 	"github.com/seamgo/seam/supervisor"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
+func TestMain(m *testing.M) { seamtest.MainBuilt(m, kvBin) }
 
 // testConfig is a config for an in-process server on a loopback port the
 // kernel picks, with its AOF in dir, logging to logs (shown if the test
@@ -46,6 +46,7 @@ type running struct {
 	cancel context.CancelFunc
 	ended  chan struct{} // closed once run has returned
 	err    error         // run's result, once ended is closed
+	live   chan struct{} // closed once the whole tree is ready (OnReady)
 }
 
 // build builds an app from cfg.
@@ -62,7 +63,14 @@ func build(t *testing.T, cfg config) *app {
 // the test has not stopped it.
 func serve(t *testing.T, a *app) *running {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{app: a, cancel: cancel, ended: make(chan struct{})}
+	r := &running{app: a, cancel: cancel, ended: make(chan struct{}), live: make(chan struct{})}
+	onReady := a.cfg.onReady
+	a.cfg.onReady = func() {
+		close(r.live)
+		if onReady != nil {
+			onReady()
+		}
+	}
 	go func() {
 		r.err = a.run(ctx)
 		close(r.ended)
@@ -79,12 +87,12 @@ func start(t *testing.T, cfg config) *running {
 	return r
 }
 
-// ready waits until the listener accepts, and notes its address: the whole
-// tree is ready then, as the listener starts last.
+// ready waits until the whole tree is ready (the listener accepts and the
+// keyspace is loaded), and notes the listener's address.
 func (r *running) ready(t *testing.T) {
 	t.Helper()
 	select {
-	case <-r.app.listener.Ready():
+	case <-r.live:
 		r.addr = r.app.listener.BoundAddr().String()
 	case <-r.ended:
 		t.Fatalf("run ended before the listener was ready: %v", r.err)
@@ -152,6 +160,7 @@ func waitWithin(t *testing.T, limit time.Duration, what string, cond func() bool
 // TestRestartFromAOF runs the whole tree in process, writes, stops it
 // gracefully, and starts a new one from the same file.
 func TestRestartFromAOF(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg, logs := testConfig(t, dir)
 	r := start(t, cfg)
@@ -184,6 +193,7 @@ func TestRestartFromAOF(t *testing.T) {
 // TestActiveExpiry shows the sweep service at work: keys nobody touches
 // still go once their time has passed.
 func TestActiveExpiry(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	r := start(t, cfg)
 	c := dial(t, r.addr)
@@ -200,10 +210,12 @@ func TestActiveExpiry(t *testing.T) {
 		}
 	}
 	// DBSIZE counts keys without expiring them, as Redis's does, so only
-	// the sweep can bring it down.
+	// the sweep can bring it down. The sweep counts a key in expired_keys
+	// just after it removed it: wait for both.
 	seamtest.Eventually(t, "the sweep", func() bool { return do(t, c, "DBSIZE") == "(integer) 1" })
-	if r.app.store.Expired() != 300 {
-		t.Fatalf("expired_keys = %d", r.app.store.Expired())
+	seamtest.Eventually(t, "expired_keys to count the 300 keys", func() bool { return r.app.store.Expired() == 300 })
+	if n := r.app.store.Expired(); n != 300 {
+		t.Fatalf("expired_keys = %d", n)
 	}
 }
 
@@ -310,8 +322,10 @@ func checkAcked(t *testing.T, cfg config, ws []*writer) {
 // TestNoAckedWriteLostOnCancel stops the tree (as a parent supervisor or
 // main's ctx would) while clients pipeline SETs, with each fsync policy.
 func TestNoAckedWriteLostOnCancel(t *testing.T) {
+	t.Parallel()
 	for _, fsync := range []aof.Fsync{aof.FsyncEverySec, aof.FsyncAlways, aof.FsyncNo} {
 		t.Run(fsync.String(), func(t *testing.T) {
+			t.Parallel()
 			cfg, _ := testConfig(t, t.TempDir())
 			cfg.fsync = fsync
 			r := start(t, cfg)
@@ -330,6 +344,7 @@ func TestNoAckedWriteLostOnCancel(t *testing.T) {
 // StartError that names the listener and the address, after the AOF,
 // started before it, was stopped.
 func TestAddrInUse(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -351,12 +366,12 @@ func TestAddrInUse(t *testing.T) {
 }
 
 func TestBadConfig(t *testing.T) {
+	t.Parallel()
 	for name, mod := range map[string]func(*config){
 		"shutdown-timeout": func(c *config) { c.shutdownTimeout = 0 },
 		"maxconns":         func(c *config) { c.maxConns = -1 },
 		"addr":             func(c *config) { c.addr = "nonsense" },
 		"lameduck":         func(c *config) { c.lameDuck = -time.Second },
-		"upgrade with aof": func(c *config) { c.upgradePIDFile = filepath.Join(t.TempDir(), "pid") },
 	} {
 		cfg, _ := testConfig(t, t.TempDir())
 		mod(&cfg)
@@ -368,6 +383,7 @@ func TestBadConfig(t *testing.T) {
 
 // Without -aof the server runs without persistence.
 func TestNoPersistence(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.aofPath = ""
 	r := start(t, cfg)

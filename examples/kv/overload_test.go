@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // atMaxClients fills a server at addr with n clients, each served (it
@@ -48,6 +51,7 @@ func atMaxClients(t *testing.T, addr string, n int) string {
 // connection ends, instead of hanging in the backlog; redis-cli shows the
 // same as against redis-server with the same maxclients.
 func TestMaxClientsReached(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.maxConns = 2
 	r := start(t, cfg)
@@ -92,54 +96,17 @@ func redisCLIPing(t *testing.T, addr string) string {
 // persistence, and returns its address once it answers.
 func startRedis(t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	probe, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := probe.Addr().String()
-	probe.Close()
-	_, port, _ := net.SplitHostPort(addr)
+	port := kvtest.FreePort(t)
+	addr := net.JoinHostPort("127.0.0.1", port)
 	args = append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir(), "--logfile", ""}, args...)
-	cmd := exec.Command(bin, args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "Ready to accept connections") {
-				close(ready)
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		cmd.Wait()
-	})
-	select {
-	case <-ready:
-		return addr
-	case <-done:
-		t.Fatalf("redis-server on %s exited before it was ready", addr)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("redis-server on %s was not ready", addr)
-	}
-	return ""
+	seamtest.StartProcess(t, bin, args...).Logs.WaitFor(t, "Ready to accept connections")
+	return addr
 }
 
 // -timeout closes a client that sends nothing, as Redis's timeout does.
 func TestIdleClientIsClosed(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.idleTimeout = 50 * time.Millisecond
 	r := start(t, cfg)
@@ -153,6 +120,7 @@ func TestIdleClientIsClosed(t *testing.T) {
 }
 
 func TestTimeoutFlagMustNotBeNegative(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.idleTimeout = -time.Second
 	if _, err := newApp(cfg); err == nil {

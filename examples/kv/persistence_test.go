@@ -6,64 +6,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
 )
-
-// faultyDisk makes the AOF's writes fail while it is switched on.
-type faultyDisk struct {
-	mu      sync.Mutex
-	failing bool
-}
-
-func (d *faultyDisk) set(on bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.failing = on
-}
-
-func (d *faultyDisk) broken() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.failing
-}
-
-var errNoSpace = errors.New("no space left on device (injected)")
-
-type faultyFile struct {
-	d *faultyDisk
-	f *os.File
-}
-
-func (f faultyFile) Write(p []byte) (int, error) {
-	if f.d.broken() {
-		return 0, errNoSpace
-	}
-	return f.f.Write(p)
-}
-
-func (f faultyFile) Sync() error {
-	if f.d.broken() {
-		return errNoSpace
-	}
-	return f.f.Sync()
-}
-
-func (f faultyFile) Close() error { return f.f.Close() }
-
-func (d *faultyDisk) open(path string) (aof.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	return faultyFile{d: d, f: f}, nil
-}
 
 func info(t *testing.T, addr, section string) string {
 	t.Helper()
@@ -86,15 +37,22 @@ func info(t *testing.T, addr, section string) string {
 // back, and must still be writing again within recoverWithin: only a
 // writer retried in place, out of the group's intensity, is.
 func TestAOFFailure(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg, logs := testConfig(t, dir)
-	disk := &faultyDisk{}
-	cfg.openAOF = disk.open
+	disk := &kvtest.Disk{}
+	cfg.openAOF = func(path string) (aof.File, error) {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		return disk.Wrap(f), nil
+	}
 	r := start(t, cfg)
 	c := dial(t, r.addr)
 	do(t, c, "SET", "before", "1")
 
-	disk.set(true)
+	disk.Fail(true)
 	// The first write after the disk broke is appended but cannot be
 	// committed: its reply is never sent and the connection closes.
 	if v, err := c.Do("SET", "during", "1"); err == nil {
@@ -127,7 +85,7 @@ func TestAOFFailure(t *testing.T) {
 		return aofFailures(t, r.addr) >= 6
 	})
 
-	disk.set(false)
+	disk.Fail(false)
 	waitWithin(t, recoverWithin, "the writer to recover", func() bool {
 		return strings.Contains(info(t, r.addr, "persistence"), "aof_last_write_status:ok")
 	})
@@ -174,6 +132,7 @@ func aofFailures(t *testing.T, addr string) int {
 // A crash in the middle of a write leaves a torn last record: it is cut
 // off with a warning and the server starts.
 func TestTornAOFStarts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg, logs := testConfig(t, dir)
 	good := resp.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"))
@@ -194,9 +153,10 @@ func TestTornAOFStarts(t *testing.T) {
 }
 
 // A corrupt record in the middle stops the start with an error that names
-// its offset: the AOF writer fails before it was ever ready, so run returns
-// a StartError naming it, and the listener never binds.
+// its offset: the keyspace never loads, so run returns a StartError naming
+// the child that waits for it.
 func TestCorruptAOFRefused(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	good := resp.AppendCommand(nil, []byte("SET"), []byte("k"), []byte("v"))
 	data := append(append(good, "*1\r\n$3\r\nGET\r\n"...), good...)
@@ -210,11 +170,8 @@ func TestCorruptAOFRefused(t *testing.T) {
 		t.Fatalf("err = %v, want a CorruptError at offset %d", err, len(good))
 	}
 	var se *supervisor.StartError
-	if !errors.As(err, &se) || se.Path != "kv/aof "+cfg.aofPath || !errors.Is(err, supervisor.ErrStartFailed) {
-		t.Fatalf("err = %v, want a StartError of kv/aof %s", err, cfg.aofPath)
-	}
-	if r.app.listener.BoundAddr() != nil {
-		t.Fatal("the listener bound after a failed load")
+	if !errors.As(err, &se) || se.Path != "kv/keyspace" || !errors.Is(err, supervisor.ErrStartFailed) {
+		t.Fatalf("err = %v, want a StartError of kv/keyspace", err)
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg.aofPath), "kv.aof")); err != nil {
 		t.Fatal(err)

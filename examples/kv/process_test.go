@@ -1,134 +1,64 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
 )
 
-// buildBinary builds the kv command into a temporary directory.
+// kvBin is the kv command, built once for every test that runs it as a
+// process.
+var kvBin = seamtest.NewProgram(".")
+
+// buildBinary returns the kv command, built on the first call.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go not on PATH")
-	}
-	bin := filepath.Join(t.TempDir(), "kv")
-	cmd := exec.Command(gobin, "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return kvBin.Path(t)
 }
 
-// process is the kv binary running, with its stderr collected.
-type process struct {
-	cmd    *exec.Cmd
-	addr   string
-	mu     sync.Mutex
-	stderr strings.Builder
-	done   chan struct{} // closed when stderr is drained
-}
-
-func (p *process) logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
-
-// listeningRE finds the listener's address in its "listening" line. kv's
+// process is the kv binary running, with its stderr collected. kv's
 // stderr is not a terminal here, so its logs are JSON (-logformat auto).
-var listeningRE = regexp.MustCompile(`"addr":"([^"]+)".*"message":"listening"`)
+type process struct {
+	*seamtest.Process
+	cmd  *exec.Cmd
+	addr string // the listener's address, from its "listening" line
+}
 
-// startProcess runs the binary with args and waits until it listens.
+func (p *process) logs() string { return p.Logs.String() }
+
+// startProcess runs the binary with args and waits until it listens: a
+// separate process tells only its log when it has bound a port the kernel
+// chose.
 func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
+	sp := seamtest.StartProcess(t, bin, args...)
+	addr, _ := sp.Logs.WaitFor(t, "listening")["addr"].(string)
+	if addr == "" {
+		t.Fatal("kv's listening line has no addr")
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	addr := make(chan string, 1)
-	go func() {
-		defer close(p.done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			p.mu.Lock()
-			p.stderr.WriteString(line + "\n")
-			p.mu.Unlock()
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				select {
-				case addr <- m[1]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-p.done
-			_ = cmd.Wait()
-		}
-		if t.Failed() {
-			t.Logf("kv's stderr:\n%s", p.logs())
-		}
-	})
-	select {
-	case p.addr = <-addr:
-	case <-p.done:
-		t.Fatalf("kv exited before listening:\n%s", p.logs())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("kv did not start listening:\n%s", p.logs())
-	}
-	return p
+	return &process{Process: sp, cmd: sp.Cmd, addr: addr}
 }
 
 // wait waits for the process to exit and returns its exit code.
 func (p *process) wait(t *testing.T) int {
 	t.Helper()
-	exited := make(chan error, 1)
-	go func() {
-		<-p.done
-		exited <- p.cmd.Wait()
-	}()
-	select {
-	case err := <-exited:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	case <-time.After(30 * time.Second):
-		t.Fatal("kv did not exit")
-		return -1
-	}
+	return p.Wait(t, 30*time.Second)
 }
 
 // TestSIGTERMWhilePipelining is the whole program as an operator runs it:
 // SIGTERM while clients pipeline SETs, exit status 0, and every
 // acknowledged SET in the file a restarted server loads.
 func TestSIGTERMWhilePipelining(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	aofPath := filepath.Join(dir, "kv.aof")
@@ -152,6 +82,7 @@ func TestSIGTERMWhilePipelining(t *testing.T) {
 
 // The binary refuses bad flags, and a busy port, with a non-zero status.
 func TestProcessRefusesBadStart(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

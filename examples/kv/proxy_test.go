@@ -16,6 +16,7 @@ import (
 // Behind a load balancer (-proxy-protocol), CLIENT LIST shows the client
 // the balancer's PROXY header names, not the balancer.
 func TestProxyProtocolClientList(t *testing.T) {
+	t.Parallel()
 	cfg, _ := testConfig(t, t.TempDir())
 	cfg.aofPath = ""
 	cfg.proxyTrusted = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}

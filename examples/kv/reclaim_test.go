@@ -7,6 +7,7 @@ import (
 
 // reclaim acts once per reclaimAfter bytes let go of, never on less.
 func TestReclaimThreshold(t *testing.T) {
+	t.Parallel()
 	var let int64
 	r := &reclaimer{let: func() int64 { return let }}
 	for _, step := range []struct {

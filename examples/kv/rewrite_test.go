@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
@@ -147,6 +148,7 @@ func checkSnapshot(t *testing.T, s snapshot, ws []*writer) {
 // it; every copy replays to every SET acknowledged before it was taken,
 // and so does the file at the end.
 func TestRewriteWhileWriting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg, _ := testConfig(t, dir)
 	p := newPauser(t)
@@ -210,16 +212,15 @@ func TestRewriteWhileWriting(t *testing.T) {
 // TestRewriteCompacts: after many writes over 1000 keys, a rewrite leaves
 // a file within twice the size of a fresh dump of those keys.
 func TestRewriteCompacts(t *testing.T) {
+	t.Parallel()
 	checkCompaction(t, 20_000)
 }
 
 // TestRewriteCompactsMillion is TestRewriteCompacts after 1,000,000
-// writes; -short skips it, and so does the normal pass unless
-// KV_LONG_TESTS is set.
+// writes, a soak case.
 func TestRewriteCompactsMillion(t *testing.T) {
-	if testing.Short() || os.Getenv("KV_LONG_TESTS") == "" {
-		t.Skip("1,000,000 writes: set KV_LONG_TESTS=1 (and no -short) to run")
-	}
+	seamtest.Soak(t, "1,000,000 writes")
+	t.Parallel()
 	checkCompaction(t, 1_000_000)
 }
 
@@ -245,7 +246,7 @@ func checkCompaction(t *testing.T, writes int) {
 			}
 		}
 	}
-	before := fileSize(t, cfg.aofPath)
+	before := kvtest.FileSize(t, cfg.aofPath)
 	if have := do(t, c, "BGREWRITEAOF"); have != `"Background append only file rewriting started"` {
 		t.Fatalf("BGREWRITEAOF: %s", have)
 	}
@@ -254,7 +255,7 @@ func checkCompaction(t *testing.T, writes int) {
 	for k, v := range last {
 		fresh = resp.AppendCommand(fresh, []byte("SET"), []byte(k), []byte(v))
 	}
-	after := fileSize(t, cfg.aofPath)
+	after := kvtest.FileSize(t, cfg.aofPath)
 	if base := infoField(t, r.addr, "aof_base_size"); base != strconv.FormatInt(after, 10) {
 		t.Fatalf("aof_base_size %s, file %d bytes", base, after)
 	}
@@ -277,27 +278,24 @@ func checkCompaction(t *testing.T, writes int) {
 	}
 }
 
-func fileSize(t *testing.T, path string) int64 {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi.Size()
-}
-
 // TestSIGKILLDuringRewrites runs the kv binary under writers while a
 // client asks for rewrites back to back (and the automatic rewrite is
 // on), kills it with SIGKILL after a random number of acknowledged SETs,
-// starts it again on the same file, three times; then every acknowledged
+// starts it again on the same file, twice (the second run starts from a
+// file a kill left), or ten times as a soak case; then every acknowledged
 // SET of every round must be there.
 func TestSIGKILLDuringRewrites(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	aofPath := filepath.Join(dir, "kv.aof")
 	var all []*writer
 	rewrites := 0
-	for round := range 3 {
+	rounds := 2
+	if seamtest.Soaking() {
+		rounds = 10
+	}
+	for round := range rounds {
 		p := startProcess(t, bin, "-addr", "127.0.0.1:0", "-aof", aofPath,
 			"-auto-aof-rewrite-percentage", "50", "-auto-aof-rewrite-min-size", "256kb")
 		ws, wait, total := startWritersFrom(t, p.addr, round*10, 4, 100)
@@ -337,7 +335,7 @@ func TestSIGKILLDuringRewrites(t *testing.T) {
 		rewrites += <-asked
 		wait()
 	}
-	t.Logf("%d rewrites started over 3 runs killed by SIGKILL", rewrites)
+	t.Logf("%d rewrites started over %d runs killed by SIGKILL", rewrites, rounds)
 	if rewrites == 0 {
 		t.Fatal("no rewrite was started")
 	}

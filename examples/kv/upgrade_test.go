@@ -3,16 +3,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/seamgo/seam/listener/seamtest"
@@ -30,6 +23,11 @@ func scanCRLF(data []byte, atEOF bool) (int, []byte, error) {
 	return 0, nil, nil
 }
 
+// listeningRE finds a listener's address in its "listening" line: the
+// two processes share one stderr here, which a seamtest.Process does not
+// read.
+var listeningRE = regexp.MustCompile(`"addr":"([^"]+)".*"message":"listening"`)
+
 // progressRE is a redis-benchmark progress line with requests completing.
 var progressRE = regexp.MustCompile(`rps=[1-9]`)
 
@@ -39,143 +37,20 @@ var progressRE = regexp.MustCompile(`rps=[1-9]`)
 // (a refused connection, a connection closed without a reply), is still
 // running and completing requests after the old process has gone.
 func TestUpgradeUnderRedisBenchmark(t *testing.T) {
-	benchBin, err := exec.LookPath("redis-benchmark")
-	if err != nil {
-		t.Skip("redis-benchmark not on PATH")
-	}
+	t.Parallel()
 	bin := buildBinary(t)
-	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "kv.pid")
-
-	// stderr is a pipe that the successor inherits: it reaches EOF once
-	// both processes have exited.
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv := exec.Command(bin, "-aof", "", "-addr", "127.0.0.1:0", "-upgrade", pidFile, "-logformat", "json")
-	kv.Stderr = w
-	// Its own process group, which the successor joins: the cleanup kills
-	// both, whatever point the test failed at.
-	kv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := kv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	var logs strings.Builder
-	var mu sync.Mutex
-	addrs := make(chan string, 2)
-	readies := make(chan struct{}, 2)
-	logsDone := make(chan struct{})
-	go func() {
-		defer close(logsDone)
-		defer r.Close()
-		for sc := bufio.NewScanner(r); sc.Scan(); {
-			line := sc.Text()
-			mu.Lock()
-			logs.WriteString(line + "\n")
-			mu.Unlock()
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				addrs <- m[1]
-			}
-			if strings.Contains(line, `"message":"upgrade: ready for the next upgrade"`) {
-				readies <- struct{}{}
-			}
-		}
-	}()
-	kvDone := make(chan error, 1)
-	go func() { kvDone <- kv.Wait() }()
-	t.Cleanup(func() {
-		syscall.Kill(-kv.Process.Pid, syscall.SIGKILL)
-		<-logsDone
-		if t.Failed() {
-			mu.Lock()
-			t.Logf("kv's stderr:\n%s", logs.String())
-			mu.Unlock()
-		}
-	})
-	addr := seamtest.Recv(t, addrs, "kv to listen")
-	seamtest.Recv(t, readies, "kv to be ready")
-	host, port, _ := strings.Cut(addr, ":")
-
-	bench := exec.Command(benchBin, "-h", host, "-p", port, "-c", "20", "-k", "0", "-t", "set,get", "-n", "1000000000", "-q")
-	out, err := bench.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// benchOut is written by the goroutine that reads the output, and read
-	// once it has sent on benchDone; stderr goes to benchErr.
-	var benchOut, benchErr strings.Builder
-	bench.Stderr = &benchErr
-	if err := bench.Start(); err != nil {
-		t.Fatal(err)
-	}
-	progress := make(chan struct{}, 1)
-	benchDone := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		sc.Split(scanCRLF)
-		for sc.Scan() {
-			benchOut.WriteString(sc.Text() + "\n")
-			if progressRE.MatchString(sc.Text()) {
-				select {
-				case progress <- struct{}{}:
-				default:
-				}
-			}
-		}
-		benchDone <- bench.Wait()
-	}()
-	benchStopped := false
-	t.Cleanup(func() {
-		if !benchStopped {
-			bench.Process.Kill()
-			<-benchDone
-		}
-	})
-	// ended fails the test if redis-benchmark has exited: it exits at its
-	// first error.
-	ended := func(when string) {
-		t.Helper()
-		select {
-		case err := <-benchDone:
-			benchStopped = true
-			t.Fatalf("redis-benchmark exited %s: %v\n%s%s", when, err, benchOut.String(), benchErr.String())
-		default:
-		}
-	}
-	seamtest.Recv(t, progress, "redis-benchmark to complete requests")
-
-	if err := kv.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	seamtest.Recv(t, readies, "the successor to be ready")
-	if err := seamtest.Recv(t, kvDone, "the old kv to exit"); err != nil {
-		t.Fatalf("old kv: %v", err)
-	}
-	ended("during the upgrade")
+	pidFile := filepath.Join(t.TempDir(), "kv.pid")
+	kv := startUpgradable(t, bin, "-aof", "", "-addr", "127.0.0.1:0", "-upgrade", pidFile, "-logformat", "json")
+	bench := startBenchmark(t, kv.addr, 20)
+	seamtest.Recv(t, bench.progress, "redis-benchmark to complete requests")
+	kv.upgrade(t)
+	bench.running(t, "during the upgrade")
 	select { // forget a line from before the old process exited
-	case <-progress:
+	case <-bench.progress:
 	default:
 	}
-	seamtest.Recv(t, progress, "redis-benchmark to complete requests on the successor")
-	ended("after the upgrade")
-	pid, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	newPID, err := strconv.Atoi(strings.TrimSpace(string(pid)))
-	if err != nil || newPID == kv.Process.Pid {
-		t.Fatalf("PID file %q after the upgrade; old PID %d", pid, kv.Process.Pid)
-	}
-
-	bench.Process.Signal(syscall.SIGTERM)
-	<-benchDone
-	benchStopped = true
-	syscall.Kill(newPID, syscall.SIGTERM)
-	seamtest.Recv(t, logsDone, "the successor to exit")
-	all := benchOut.String() + benchErr.String()
-	if strings.Contains(all, "Error") || strings.Contains(all, "Could not connect") {
-		t.Fatalf("redis-benchmark reported errors:\n%s", all)
-	}
+	seamtest.Recv(t, bench.progress, "redis-benchmark to complete requests on the successor")
+	bench.running(t, "after the upgrade")
+	bench.stop(t)
+	kv.stopSuccessor(t, pidFile)
 }

@@ -34,3 +34,19 @@ func TestDoubling(t *testing.T) {
 		t.Fatalf("pauses %v, want %v", have, want)
 	}
 }
+
+func TestUntil(t *testing.T) {
+	wake := make(chan struct{}, 1)
+	wake <- struct{}{}
+	if !Until(context.Background(), time.Hour, wake) {
+		t.Fatal("Until woken with a live ctx reported false")
+	}
+	if !Until(context.Background(), time.Millisecond, nil) {
+		t.Fatal("Until with a nil wake did not end at its timer")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if Until(ctx, time.Hour, make(chan struct{})) {
+		t.Fatal("Until with a cancelled ctx reported true")
+	}
+}

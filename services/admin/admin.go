@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -46,11 +47,23 @@ type Server struct {
 	// with seam's (seam_*, go_*, process_*).
 	Gatherer prometheus.Gatherer
 
+	// Token, when set, is the bearer token that every endpoint but
+	// /healthz, /readyz and /metrics requires ("Authorization: Bearer
+	// <token>"): 401 without one, 403 with another, compared in constant
+	// time. Without it, any method but GET and HEAD, and /debug/pprof/,
+	// answer loopback clients only (403 to others). See the package doc's
+	// Access.
+	Token string
+
 	// Logger receives the HTTP server's start, stop and errors. The zero
 	// value logs nothing.
 	Logger zerolog.Logger
 
 	http services.HTTP
+
+	// clientIP replaces how a request's client address is read, for tests
+	// of clients from other hosts; nil reads the connection's peer.
+	clientIP func(*http.Request) netip.Addr
 }
 
 // String returns Name, or "admin".
@@ -108,6 +121,8 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /debug/tree", treeHTML(h))
 	mux.HandleFunc("GET /debug/tree.json", treeJSON(h))
+	mux.HandleFunc("POST /listeners/{name}/suspend", suspendListener(h))
+	mux.HandleFunc("POST /listeners/{name}/resume", resumeListener(h))
 	if s.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -116,5 +131,7 @@ func (s *Server) handler() http.Handler {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	mux.HandleFunc("GET /{$}", index(s.Pprof))
-	return mux
+	gd := newGuard(mux, s.Token, s.Logger, s.clientIP)
+	reg.MustRegister(gd.refused)
+	return gd
 }

@@ -10,11 +10,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -127,8 +124,16 @@ func (c *closeProbe) Close() error {
 }
 
 // get fetches path from the admin Server.
-func (a *app) get(path string) (int, string, error) {
-	resp, err := a.client.Get(a.base + path)
+func (a *app) get(path string) (int, string, error) { return a.request(http.MethodGet, path) }
+
+// request sends an empty request for path to the admin Server and returns
+// the status and body.
+func (a *app) request(method, path string) (int, string, error) {
+	req, err := http.NewRequest(method, a.base+path, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := a.client.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -232,22 +237,6 @@ func (a *app) treeJSON(t *testing.T) map[string]any {
 		t.Fatalf("decode /debug/tree.json: %v", err)
 	}
 	return v
-}
-
-// sendSignal sends sig to the test process. The test catches it itself
-// first, so a signal Run has not yet subscribed to never ends the process.
-func sendSignal(t *testing.T, sig syscall.Signal) {
-	t.Helper()
-	if err := syscall.Kill(os.Getpid(), sig); err != nil {
-		t.Fatalf("kill: %v", err)
-	}
-}
-
-// catch subscribes the test to sig for its whole life.
-func catch(t *testing.T, sig os.Signal) {
-	c := make(chan os.Signal, 8)
-	signal.Notify(c, sig)
-	t.Cleanup(func() { signal.Stop(c) })
 }
 
 // wantSupervised checks that the failure and restart series of service

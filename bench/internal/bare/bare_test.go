@@ -13,8 +13,6 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
-
 // TestServeStops checks the baseline does what a careful hand-written
 // server does at stop: it cancels the handlers' ctx, waits for them and
 // closes their connections.
@@ -37,11 +35,7 @@ func TestServeStops(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, ln, h) }()
 
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, ln.Addr())
 	<-started
 	cancel()
 	if err := <-done; err != nil {

@@ -14,26 +14,13 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
-
 // pong answers every line with +PONG until the peer leaves or ctx ends.
-func pong(ctx context.Context, c net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
-	defer stop()
-	r := bufio.NewReader(c)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(line, "$") || strings.HasPrefix(line, "*") {
-			continue // the RESP framing of PING
-		}
-		if _, err := c.Write([]byte("+PONG\r\n")); err != nil {
-			return err
-		}
+var pong = seamtest.Lines(func(line string) string {
+	if strings.HasPrefix(line, "$") || strings.HasPrefix(line, "*") {
+		return "" // the RESP framing of PING
 	}
-}
+	return "+PONG\r\n"
+})
 
 // startSeam serves pong through a seam listener until the test ends.
 func startSeam(t *testing.T, tr *Tracker) (*listener.Server, func() time.Time) {

@@ -2,10 +2,14 @@
 
 package ctl
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // BreakListener is only implemented on Linux, where /proc shows which
-// descriptor holds a socket.
+// descriptor holds a socket; here it returns an error wrapping
+// errors.ErrUnsupported.
 func BreakListener(addr string) error {
-	return errors.New("ctl: injecting an accept fault needs Linux")
+	return fmt.Errorf("ctl: injecting an accept fault needs Linux: %w", errors.ErrUnsupported)
 }

@@ -52,9 +52,16 @@
 //
 // Serve's first start loads the file, under supervision: it replays each
 // record through Config.Replay, opens the file for appending, calls
-// Config.Loaded, and only then closes the channel of [Writer.Ready], so
-// that a group starts the listener on a keyspace already rebuilt.
-// ([Writer.Load] does the same for a program that loads the file itself.)
+// Config.Loaded, and only then closes the channels of [Writer.Loaded] and
+// [Writer.Ready], so that a group starts the listener on a keyspace
+// already rebuilt. ([Writer.Load] does the same for a program that loads
+// the file itself.) With Config.ReadyOnLock, Ready closes as soon as the
+// file is locked instead: a server then binds while it loads, answers as
+// redis-server does meanwhile (-LOADING), and waits for Loaded (or
+// [Writer.WaitLoaded], which also returns a failed load's error) before
+// it calls itself ready. [Writer.Status] reports the replay's progress
+// meanwhile, for INFO's loading_* fields. The file is read in 1 MiB
+// blocks.
 // A last record cut short (a crash in the middle of a write) is removed
 // with a warning, like Redis's aof-load-truncated; a bad record anywhere
 // else is a [*CorruptError] that names its offset, returned by Serve
@@ -87,4 +94,14 @@
 // and when the file has grown by a percentage over its size after the last
 // rewrite, as Redis's auto-aof-rewrite-percentage and
 // auto-aof-rewrite-min-size.
+//
+// # Handover
+//
+// An upgrade in place passes the file to the successor process:
+// [Writer.Handover] writes out and fsyncs every record appended, closes
+// the file and releases its lock, after which Append refuses with
+// [ErrHandedOver]; the successor takes the lock and loads a file that
+// holds every write acknowledged. If the successor never takes it,
+// [Writer.Resume] takes the lock back and appends go on, unless the file
+// changed meanwhile.
 package aof

@@ -2,10 +2,6 @@
 
 package aof
 
-import "os"
-
-// lockPath does not lock where flock is not available: there, one owner
-// per file is the operator's duty.
-func lockPath(path string) (*os.File, error) { return nil, nil }
-
-func flock(f *os.File) error { return nil }
+// lockPath locks the file at path for one Writer: not at all here, where
+// there is no flock.
+var lockPath = noLock

@@ -9,14 +9,17 @@ import (
 	"syscall"
 )
 
-// lockPath takes an exclusive flock on the file at path, creating it if
+// lockPath locks the file at path for one Writer: with flock here.
+var lockPath = flockPath
+
+// flockPath takes an exclusive flock on the file at path, creating it if
 // missing, without waiting: a file already locked is ErrLocked. The lock
 // lives as long as the returned descriptor is open.
 //
 // A rewrite renames a new file over path; a lock taken on the old file
-// just before would guard nothing, so lockPath checks that path still
+// just before would guard nothing, so flockPath checks that path still
 // names the file it locked, and tries again if not.
-func lockPath(path string) (*os.File, error) {
+func flockPath(path string) (*os.File, error) {
 	for range 5 {
 		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)
 		if err != nil {

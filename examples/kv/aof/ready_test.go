@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/seamgo/seam/listener/seamtest"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/seamgo/seam/listener/seamtest"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 )
@@ -25,15 +26,6 @@ func writeAOF(t *testing.T, records ...string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func isClosed(c <-chan struct{}) bool {
-	select {
-	case <-c:
-		return true
-	default:
-		return false
-	}
 }
 
 // heldReplay is a Config.Replay that records what it applies and holds
@@ -67,7 +59,7 @@ func TestServeReplaysThenReady(t *testing.T) {
 	served := seamtest.Go(t, w)
 	<-h.inReplay
 	// The replay is held on its first record, so it cannot be ready yet.
-	if isClosed(w.Ready()) {
+	if closedYet(w.Ready()) {
 		t.Fatal("Ready closed during the replay")
 	}
 	if err := w.Append(rec("SET early 1")); err != ErrNotLoaded {
@@ -84,13 +76,10 @@ func TestServeReplaysThenReady(t *testing.T) {
 	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if !isClosed(w.Ready()) {
+	if !closedYet(w.Ready()) {
 		t.Fatal("Ready open again after the stop")
 	}
-	have, _, err := loadAll(t, path)
-	if want := append(want, "SET later 1"); err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, path, append(want, "SET later 1")...)
 }
 
 // A corrupt file ends Serve's first start with the CorruptError, before
@@ -107,7 +96,7 @@ func TestServeCorruptNeverReady(t *testing.T) {
 	if err := served.Wait(t); !errors.As(err, &ce) || ce.Offset != int64(len(data)) {
 		t.Fatalf("Serve = %v, want a CorruptError at offset %d", err, len(data))
 	}
-	if isClosed(w.Ready()) {
+	if closedYet(w.Ready()) {
 		t.Fatal("Ready closed for a corrupt file")
 	}
 	// Replaying again would apply the good records twice.
@@ -154,14 +143,14 @@ func TestServeWithoutReplay(t *testing.T) {
 func TestLoadReadyOnce(t *testing.T) {
 	var calls int
 	w, _ := newWriter(t, Config{Loaded: func(LoadResult) { calls++ }})
-	if isClosed(w.Ready()) {
+	if closedYet(w.Ready()) {
 		t.Fatal("Ready closed before Load")
 	}
 	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if !isClosed(w.Ready()) || calls != 1 {
-		t.Fatalf("after Load: ready %v, Loaded called %d times", isClosed(w.Ready()), calls)
+	if !closedYet(w.Ready()) || calls != 1 {
+		t.Fatalf("after Load: ready %v, Loaded called %d times", closedYet(w.Ready()), calls)
 	}
 	if _, err := w.Load(func([][]byte) error { return nil }); !errors.Is(err, errLoadedOnce) {
 		t.Fatalf("second Load = %v, want errLoadedOnce", err)

@@ -74,16 +74,7 @@ func (s *RewriteSink) dumpTail(t *resp.Batch) error {
 // such a tail afresh, for a RENAME; its other tails go through
 // AppendRecords). Smaller ones are copied.
 func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
-	w := s.w
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.appendLocked(rec); err != nil {
-		return err
-	}
-	if w.rw == s {
-		s.tail.AppendBytes(tail)
-	}
-	return nil
+	return s.journal(rec, func(*Writer) { s.tail.AppendBytes(tail) })
 }
 
 // AppendRecords is Append with a tail of records, appended as the journal
@@ -93,6 +84,18 @@ func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 // server keeps while it runs, costs neither the journal nor the tail a
 // copy of its value.
 func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
+	return s.journal(rec, func(w *Writer) {
+		keep := w.keptLocked()
+		for _, t := range tail {
+			s.tail.AppendCommand(t, keep)
+		}
+	})
+}
+
+// journal appends rec to the journal and, while this sink's rewrite is
+// still the Writer's, runs addTail under the same lock, so that the
+// journal and the tail see writes in one order.
+func (s *RewriteSink) journal(rec [][]byte, addTail func(w *Writer)) error {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -100,10 +103,7 @@ func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
 		return err
 	}
 	if w.rw == s {
-		keep := w.keptLocked()
-		for _, t := range tail {
-			s.tail.AppendCommand(t, keep)
-		}
+		addTail(w)
 	}
 	return nil
 }
@@ -228,7 +228,7 @@ func (s *RewriteSink) abandon() {
 		_ = os.Remove(s.path)
 	}
 	if s.lock != nil {
-		_ = s.lock.Close()
+		closeLock(s.lock)
 	}
 }
 

@@ -38,6 +38,11 @@ func (w *Writer) Serve(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return w.stop()
 			}
+			if w.cfg.ReadyOnLock && closedYet(w.ready) {
+				// Ready already: the start can no longer fail, and
+				// a server on half a keyspace must not go on.
+				return fmt.Errorf("%w: %w", err, suture.ErrTerminateSupervisorTree)
+			}
 			return err
 		}
 	case failing:
@@ -63,6 +68,16 @@ func (w *Writer) Serve(ctx context.Context) error {
 				return err
 			}
 		}
+	}
+}
+
+// closedYet reports whether c is closed.
+func closedYet(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -1,6 +1,7 @@
 package aof
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -92,6 +93,14 @@ type Config struct {
 	// place to end what was set up for the replay, before anything that
 	// waits for readiness starts.
 	Loaded func(LoadResult)
+	// ReadyOnLock makes [Writer.Ready] close as soon as the first start
+	// holds the file's lock, before the replay, rather than after it:
+	// what a group starts after the Writer (a listener) then runs while
+	// the file loads, and [Writer.Loaded] tells when the keyspace is in.
+	// A replay that fails then ends Serve with an error wrapping
+	// suture.ErrTerminateSupervisorTree, which ends the tree, since the
+	// start can no longer fail it.
+	ReadyOnLock bool
 	// OpenFile opens the file for appending; nil means os.OpenFile with
 	// O_WRONLY|O_APPEND|O_CREATE. It is how the tests put a failing disk
 	// under the Writer.
@@ -143,7 +152,19 @@ type Writer struct {
 	failures atomic.Uint64
 	lastErr  atomic.Pointer[string]
 	failed   chan struct{} // wakes Serve after a failure elsewhere
-	ready    chan struct{} // closed once the file is loaded
+	ready    chan struct{} // closed once the file is loaded, or locked with ReadyOnLock
+	loaded   chan struct{} // closed once the file is loaded
+	loadEnd  chan struct{} // closed once a load has ended, loaded or failed
+	loadErr  error         // why it failed; set before loadEnd closes
+	endLoad  sync.Once
+
+	// The replay's progress, for INFO's loading_* fields (load.go).
+	loadingNow  atomic.Bool
+	loadStart   atomic.Int64 // unix seconds
+	loadTotal   atomic.Int64 // the file's size when the replay began
+	loadedBytes atomic.Int64
+
+	handedOver bool // guarded by mu: Handover gave the file away (handover.go)
 }
 
 // New returns a Writer for cfg. It touches nothing on disk: the file is
@@ -160,10 +181,12 @@ func New(cfg Config) (*Writer, error) {
 		cfg.OpenFile = openAppend
 	}
 	w := &Writer{
-		cfg:    cfg,
-		log:    cfg.Logger.With().Str("aof", cfg.Path).Logger(),
-		failed: make(chan struct{}, 1),
-		ready:  make(chan struct{}),
+		cfg:     cfg,
+		log:     cfg.Logger.With().Str("aof", cfg.Path).Logger(),
+		failed:  make(chan struct{}, 1),
+		ready:   make(chan struct{}),
+		loaded:  make(chan struct{}),
+		loadEnd: make(chan struct{}),
 	}
 	w.lastRewrite.Store(-1)
 	return w, nil
@@ -181,10 +204,41 @@ func (w *Writer) Fsync() Fsync { return w.cfg.Fsync }
 
 // Ready returns a channel that is closed once the file is loaded (its
 // records replayed, Config.Loaded called) and open for appending, by Load
-// or by Serve's first start. It stays closed through failures, restarts
+// or by Serve's first start; with Config.ReadyOnLock, as soon as that
+// start holds the file's lock. It stays closed through failures, restarts
 // and the stop. A supervisor.Group starts the services after the Writer
-// only then, so nothing serves a keyspace still being rebuilt.
+// only then: without ReadyOnLock nothing serves a keyspace still being
+// rebuilt; with it, they must wait for [Writer.Loaded] themselves.
 func (w *Writer) Ready() <-chan struct{} { return w.ready }
+
+// Loaded returns a channel that is closed once the file is loaded: its
+// records replayed, Config.Loaded called, the file open for appending. It
+// is Ready's channel unless Config.ReadyOnLock is set.
+func (w *Writer) Loaded() <-chan struct{} { return w.loaded }
+
+// WaitLoaded blocks until the first load of the file has ended and
+// returns nil if it loaded, the load's error if it failed (a
+// [*CorruptError], a lock held elsewhere), or ctx's error if ctx ends
+// first. It is how a service that must not be ready before the keyspace is
+// whole learns of a load that failed after Ready (with Config.ReadyOnLock)
+// and fails the start with it.
+func (w *Writer) WaitLoaded(ctx context.Context) error {
+	select {
+	case <-w.loadEnd:
+		return w.loadErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// endLoading records the end of the first load: err is its failure, or
+// nil. Later calls do nothing.
+func (w *Writer) endLoading(err error) {
+	w.endLoad.Do(func() {
+		w.loadErr = err
+		close(w.loadEnd)
+	})
+}
 
 // Append adds one record (a command's arguments) to the file's buffer. It
 // returns ErrNotLoaded before the file is loaded, ErrClosed after the stop, and an error
@@ -203,6 +257,8 @@ func (w *Writer) appendLocked(rec [][]byte) error {
 		return ErrClosed
 	case !w.opened:
 		return ErrNotLoaded
+	case w.handedOver:
+		return ErrHandedOver
 	case w.failErr != nil:
 		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
 	}
@@ -416,6 +472,12 @@ type Status struct {
 	LastRewriteSecs   int64 // how long the last rewrite took; -1 before the first
 	LastRewriteFailed bool
 	Rewrites          int64 // rewrites attempted since start
+
+	// The replay in progress, as Redis's INFO loading_* fields.
+	Loading            bool
+	LoadingStartTime   int64 // unix seconds
+	LoadingTotalBytes  int64
+	LoadingLoadedBytes int64
 }
 
 // Status returns a snapshot of the writer's state.
@@ -445,5 +507,11 @@ func (w *Writer) Status() Status {
 	st.LastRewriteSecs = w.lastRewrite.Load()
 	st.LastRewriteFailed = w.rewriteFailed.Load()
 	st.Rewrites = w.rewrites.Load()
+	if w.loadingNow.Load() {
+		st.Loading = true
+		st.LoadingStartTime = w.loadStart.Load()
+		st.LoadingTotalBytes = w.loadTotal.Load()
+		st.LoadingLoadedBytes = w.loadedBytes.Load()
+	}
 	return st
 }

@@ -91,9 +91,14 @@ func fdLimit(ctx context.Context, e env, t target, dir string) result {
 		conns = append(conns, c)
 		c.Write([]byte("*1\r\n$4\r\nPING\r\n"))
 	}
-	// A client not answered within 8 s counts as hung.
+	// A client not answered within 30 s counts as hung: the verdict is
+	// that every client is answered, the figure is when the last one was.
+	// Each rejection holds its descriptor while it lingers for its client
+	// to close, so kv answers them in waves (about 6 s here against
+	// redis-server's at once); a bound near that would fail on a busy
+	// machine without anything being wrong.
 	sent := time.Now()
-	deadline := sent.Add(8 * time.Second)
+	deadline := sent.Add(30 * time.Second)
 	var slowest atomic.Int64
 	for _, c := range conns {
 		wg.Add(1)
@@ -164,10 +169,7 @@ func idleClose(ctx context.Context, e env, t target, dir string) result {
 		return fail("%v", err)
 	}
 	defer s.kill()
-	idle, half := 2000, 500
-	if e.short {
-		idle, half = 200, 50
-	}
+	idle, half := e.size(2000, 200), e.size(500, 50)
 	var conns []net.Conn
 	defer func() {
 		for _, c := range conns {
@@ -213,10 +215,7 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 		return fail("%v", err)
 	}
 	defer s.kill()
-	frames := 3000
-	if e.short {
-		frames = 500
-	}
+	frames := e.size(3000, 500)
 	// The good client works until the fuzzers are done.
 	done := make(chan struct{})
 	var ops, bad atomic.Int64
@@ -231,25 +230,21 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 			return
 		}
 		defer c.Close()
-		for i := 0; ; i++ {
-			select {
-			case <-done:
-				return
-			default:
-			}
+		repeat(done, func(i int) bool {
 			k, want := "good:"+strconv.Itoa(i%100), strconv.Itoa(i)
 			if v, err := c.Do("SET", k, want); err != nil || v.Str != "OK" {
 				bad.Add(1)
 				goodErr = fmt.Errorf("SET: %v %v", v, err)
-				return
+				return false
 			}
 			if v, err := c.Do("GET", k); err != nil || v.Str != want {
 				bad.Add(1)
 				goodErr = fmt.Errorf("GET: %v %v", v, err)
-				return
+				return false
 			}
 			ops.Add(2)
-		}
+			return true
+		})
 	}()
 	valid := [][]byte{
 		[]byte("*3\r\n$3\r\nSET\r\n$1\r\nf\r\n$1\r\nv\r\n"), []byte("*2\r\n$3\r\nGET\r\n$1\r\nf\r\n"),

@@ -37,6 +37,11 @@ type opts struct {
 	// noAutoRewrite turns the automatic AOF rewrite off, for a case that
 	// measures a write's own cost rather than a rewrite it sets off.
 	noAutoRewrite bool
+	// upgradePIDFile runs kv with -upgrade (handover.go).
+	upgradePIDFile string
+	// addr is where to listen; empty: a free port. A case that starts a
+	// server again where its clients are sets it.
+	addr string
 }
 
 // args are the command line that gives t the options o, listening on addr.
@@ -57,6 +62,9 @@ func (t target) args(addr string, o opts) []string {
 		}
 		if o.timeout > 0 {
 			a = append(a, "-timeout", strconv.Itoa(o.timeout))
+		}
+		if o.upgradePIDFile != "" {
+			a = append(a, "-upgrade", o.upgradePIDFile)
 		}
 		return a
 	}
@@ -105,9 +113,12 @@ var errExited = errors.New("chaos: the server exited before it answered")
 // start runs t with o, its output appended to logPath, and returns once it
 // answers PING; errExited (wrapped) if it exits first.
 func start(ctx context.Context, t target, o opts, logPath string) (*server, error) {
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
+	addr := o.addr
+	if addr == "" {
+		var err error
+		if addr, err = freeAddr(); err != nil {
+			return nil, err
+		}
 	}
 	bin, args := t.bin, t.args(addr, o)
 	if o.nofile > 0 {

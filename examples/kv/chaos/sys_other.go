@@ -4,6 +4,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 )
 
@@ -12,7 +13,7 @@ import (
 func dieWithParent(*exec.Cmd) {}
 
 // freeBytes is only implemented on Linux, where the full-disk case mounts
-// its tmpfs.
+// its tmpfs; here it returns an error wrapping errors.ErrUnsupported.
 func freeBytes(string) (int64, error) {
-	return 0, errors.New("chaos: free space is only read on Linux")
+	return 0, fmt.Errorf("chaos: free space is only read on Linux: %w", errors.ErrUnsupported)
 }

@@ -48,7 +48,9 @@ func cmdQuit(c *conn, _ [][]byte) {
 
 // cmdHello is HELLO [protover [AUTH user pass] [SETNAME name]]. Only RESP2
 // is spoken; a client asking for 3 gets NOPROTO and, like redis-cli and
-// most libraries, carries on in 2.
+// most libraries, carries on in 2. AUTH authenticates as the AUTH command
+// does (auth.go); a client still unauthenticated after the options gets
+// Redis's NOAUTH for HELLO, its name set or not, as Redis does.
 func cmdHello(c *conn, args [][]byte) {
 	if len(args) > 1 {
 		v, ok := resp.ParseInt(args[1])
@@ -66,8 +68,11 @@ func cmdHello(c *conn, args [][]byte) {
 	for i := 2; i < len(args); i++ {
 		switch more := len(args) - i - 1; {
 		case eqFold(args[i], "AUTH") && more >= 2:
-			c.w.WriteError("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-			return
+			if !c.authenticate(args[i+1], args[i+2]) {
+				c.w.WriteError(errWrongPass)
+				return
+			}
+			i += 2
 		case eqFold(args[i], "SETNAME") && more >= 1:
 			name, setName = args[i+1], true
 			i++
@@ -77,6 +82,10 @@ func cmdHello(c *conn, args [][]byte) {
 		}
 	}
 	if setName && !c.setName(name) {
+		return
+	}
+	if !c.authed {
+		c.w.WriteError(errHelloAuth)
 		return
 	}
 	c.w.WriteArrayHeader(14)

@@ -17,6 +17,7 @@ const (
 	flagFast                       // O(1) or O(log N)
 	flagAdmin                      // server administration
 	flagHidden                     // only with Config.debug; not listed by COMMAND
+	flagNoAuth                     // allowed before AUTH (auth.go)
 )
 
 // command is one entry of the command table.
@@ -114,8 +115,9 @@ func init() {
 		{name: "ping", arity: -1, flags: flagFast, group: "connection", summary: "Returns the server's liveliness response.", run: cmdPing},
 		{name: "echo", arity: 2, flags: flagFast, group: "connection", summary: "Returns the given string.", run: cmdEcho},
 		{name: "select", arity: 2, flags: flagFast, group: "connection", summary: "Changes the selected database.", run: cmdSelect},
-		{name: "quit", arity: -1, flags: flagFast, group: "connection", summary: "Closes the connection.", run: cmdQuit},
-		{name: "hello", arity: -1, flags: flagFast, group: "connection", summary: "Handshakes with the Redis server.", run: cmdHello},
+		{name: "quit", arity: -1, flags: flagFast | flagNoAuth, group: "connection", summary: "Closes the connection.", run: cmdQuit},
+		{name: "hello", arity: -1, flags: flagFast | flagNoAuth, group: "connection", summary: "Handshakes with the Redis server.", run: cmdHello},
+		{name: "auth", arity: -2, flags: flagFast | flagNoAuth, group: "connection", summary: "Authenticates the connection.", run: cmdAuth},
 		{name: "client", arity: -2, group: "connection", summary: "A container for client connection commands.", run: cmdClient},
 		{name: "time", arity: 1, flags: flagFast, group: "server", summary: "Returns the server time.", run: cmdTime},
 		{name: "memory", arity: -2, group: "server", summary: "A container for memory diagnostics commands.", run: cmdMemory},
@@ -174,7 +176,13 @@ func (c *conn) call(cmd *command, args [][]byte) {
 		c.w.WriteError(wrongArgs(cmd.name))
 		return
 	}
+	if !c.authed && c.refusedUnauthenticated(cmd) {
+		return
+	}
 	if c.refusedWhileSubscribed(cmd, args) {
+		return
+	}
+	if c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
 		return
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {

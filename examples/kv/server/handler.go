@@ -54,6 +54,13 @@ type Config struct {
 	// without a reply, as Redis does. 0 means resp.DefaultMaxQueryBuffer
 	// (1 GB).
 	MaxQueryBuffer int64
+	// RequirePass, when set, is the password a client must give before
+	// any command but AUTH, HELLO and QUIT, Redis's requirepass; see
+	// [Password].
+	RequirePass Password
+	// ProtectedMode refuses clients from other hosts while no password
+	// is set, as Redis's protected-mode yes; see protected.go.
+	ProtectedMode bool
 
 	// debug enables the hidden DEBUG command, which can panic on demand.
 	// It is unexported so that only this package's tests can set it.
@@ -92,6 +99,10 @@ type Handler struct {
 	replay *conn      // the connection Replay runs records on
 
 	protoErrs, queryLimits logLimit
+
+	authFailures atomic.Int64 // AUTH and HELLO AUTH refused (auth.go)
+	denied       atomic.Int64 // clients refused by protected mode (protected.go)
+	authFails    logLimit
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
@@ -106,6 +117,7 @@ func New(cfg Config) *Handler {
 	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
 	h.stacks = newStackPool(&h.active)
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
+	h.authFails.every = authFailLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
 	h.pool.New = func() any {
 		c := &conn{h: h, burstDone: make(chan struct{}, 1)}
@@ -143,6 +155,7 @@ type conn struct {
 	commitTo int64              // the AOF offset this connection's writes reached; 0 once committed
 	quit     bool
 	replay   bool // applying the append-only file: no journal, no client
+	authed   bool // may run any command: authenticated, or no password (auth.go)
 
 	cmds, hits, misses int64 // counted locally, added to the Handler's per flush
 
@@ -161,6 +174,9 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	h.conns.Add(1)
 	h.clients.add(c)
 	defer h.release(c)
+	if !h.admit(c) {
+		return peerGone(c.flush())
+	}
 
 	// A read blocked on an idle connection would hold the drain until the
 	// listener's force-close; waking it with a past deadline lets the loop
@@ -183,13 +199,18 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// connection costs its goroutine at the starting stack and its state.
 	// The replies are written on the worker too (a write goes deeper than
 	// the wait).
+	inline := runsInline(nc) // TLS: tls.go
 	for {
 		if c.r.Buffered() == 0 {
 			if err := listener.WaitReadable(nc); err != nil {
 				return peerGone(c.readFailed(ctx, err))
 			}
 		}
-		h.stacks.run(c)
+		if inline {
+			c.burstEnd, c.burstErr = c.burst()
+		} else {
+			h.stacks.run(c)
+		}
 		if c.burstEnd {
 			return c.burstErr
 		}

@@ -102,10 +102,14 @@ func (h *Handler) info(b *infoBuilder, section string) {
 			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected-h.rejectedBase.Load())
 		}
 		b.int("killed_clients", h.clients.killed.Load())
+		// Neither is zeroed by CONFIG RESETSTAT: /metrics serves them
+		// as counters, which only grow.
+		b.int("acl_access_denied_auth", h.authFailures.Load())
+		b.int("protected_mode_denied", h.denied.Load())
 		h.pubsubInfo(b)
 	case "persistence":
 		b.section("Persistence")
-		b.int("loading", 0)
+		h.loadingInfo(b) // loading.go
 		if h.aof == nil {
 			b.int("aof_enabled", 0)
 			b.int("aof_rewrite_in_progress", 0)

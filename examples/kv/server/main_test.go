@@ -44,6 +44,11 @@ type serverOpts struct {
 	now            func() time.Time
 	maxBulkLen     int
 	maxQueryBuffer int64
+	// addr is the address to bind, default 127.0.0.1:0; config, if set,
+	// changes the Handler's Config before New.
+	addr     string
+	config   func(*Config)
+	listener func(*listener.Server) // if set, changes the listener before it starts
 }
 
 func startServer(t *testing.T, o serverOpts) *testServer {
@@ -53,9 +58,19 @@ func startServer(t *testing.T, o serverOpts) *testServer {
 		j = o.aof
 	}
 	st := store.New(j)
-	ln := &listener.Server{Name: "listener test", Addr: "127.0.0.1:0", DrainTimeout: o.drain, Logger: o.log}
-	h := New(Config{Store: st, AOF: o.aof, Listener: ln, PubSub: o.hub, debug: o.debug, now: o.now,
-		MaxBulkLen: o.maxBulkLen, MaxQueryBuffer: o.maxQueryBuffer})
+	if o.addr == "" {
+		o.addr = "127.0.0.1:0"
+	}
+	ln := &listener.Server{Name: "listener test", Addr: o.addr, DrainTimeout: o.drain, Logger: o.log}
+	cfg := Config{Store: st, AOF: o.aof, Listener: ln, PubSub: o.hub, debug: o.debug, now: o.now,
+		MaxBulkLen: o.maxBulkLen, MaxQueryBuffer: o.maxQueryBuffer}
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	if o.listener != nil {
+		o.listener(ln)
+	}
+	h := New(cfg)
 	ln.Handler = h
 	if o.wrap != nil {
 		ln.Handler = o.wrap(h)

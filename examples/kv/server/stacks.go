@@ -25,10 +25,9 @@ import (
 // (the rest end), and all of them end once no connection is open.
 //
 // A burst that needs more bytes (a command split across reads) waits for
-// them in Read on its worker, as does every burst of a connection that
-// listener.WaitReadable cannot wait on (TLS, which kv does not serve):
-// such a connection holds a worker while it waits, never less than it
-// would hold without the pool.
+// them in Read on its worker. A connection that listener.WaitReadable
+// cannot wait on (TLS) would wait so for every burst: its bursts run on
+// its own goroutine instead (tls.go).
 type stackPool struct {
 	mu      sync.Mutex
 	idle    []*worker

@@ -86,6 +86,10 @@ func (s *Store) Now() int64 { return s.now() }
 // it, and must be applied to the keyspace they were written against.
 func (s *Store) SetLoading(on bool) { s.loading.Store(on) }
 
+// Loading reports whether expiry is off for a replay (see SetLoading): a
+// server answers clients -LOADING meanwhile, as the keyspace is not whole.
+func (s *Store) Loading() bool { return s.loading.Load() }
+
 // Expired returns how many keys have been removed because their time
 // passed.
 func (s *Store) Expired() int64 { return s.expired.Load() }
@@ -239,10 +243,8 @@ type SetOptions struct {
 // SET ... GET and GETSET), and whether the value was set. An ExpireAt that
 // has already passed deletes the key instead, journalled as DEL.
 func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, hadOld, set bool, err error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return nil, false, false, err
 	}
@@ -309,10 +311,8 @@ func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 
 // Del removes key, journalling rec, and reports whether it was there.
 func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if e == nil || err != nil {
 		return false, err
 	}
@@ -326,10 +326,8 @@ func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
 // IncrBy adds delta to key's value, read as a decimal integer (a missing
 // key is 0), keeping its expiry, and returns the new value.
 func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
 	}
@@ -364,10 +362,8 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 // Append appends val to key's value (creating it if missing), keeping its
 // expiry, and returns the new length.
 func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package main
+
+func cpuSeconds(pid int) (float64, error) { return 0, errLinuxOnly }

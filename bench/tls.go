@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/seamgo/seam/bench/internal/ctl"
+)
+
+// The TLS workload's figures: throughput over TLS at each pipeline depth,
+// and new TLS connections per second (a handshake and one GET each).
+func tlsThroughputFig(cmd string, conns, pipeline int) figure {
+	f := throughputFig(cmd, conns, pipeline)
+	f.key, f.name = "tls_"+f.key, "TLS "+f.name
+	return f
+}
+
+var figTLSChurn = figure{key: "tls_churn", unit: "conn/s"}
+
+// tlsFiles is a self-signed certificate for 127.0.0.1 and its key, made
+// for the run in its temporary directory: redis-benchmark is run with
+// --insecure, so nothing needs to trust it.
+type tlsFiles struct{ cert, key string }
+
+func makeTLSFiles(dir string) (tlsFiles, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tlsFiles{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "bench"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tlsFiles{}, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return tlsFiles{}, err
+	}
+	f := tlsFiles{cert: filepath.Join(dir, "tls-cert.pem"), key: filepath.Join(dir, "tls-key.pem")}
+	if err := os.WriteFile(f.cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return tlsFiles{}, err
+	}
+	return f, os.WriteFile(f.key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+}
+
+// startTLS runs sys with a TLS port: the kv example with -tls-addr, or
+// redis-server with --tls-port, both with the same certificate and no
+// client certificates, and waits until the TLS port answers PING. The
+// process's addr is then the TLS port's: the start probed the plain one.
+func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*process, error) {
+	h.starts++
+	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s-tls.log", h.starts, sys))
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	tlsAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	_, tlsPort, _ := net.SplitHostPort(tlsAddr)
+	var bin string
+	var args []string
+	switch sys {
+	case sysSeam:
+		bin = h.bins[binKV]
+		args = append(kvArgs(addr), "-maxconns", strconv.Itoa(h.cfg.maxConns()),
+			"-tls-addr", tlsAddr, "-tls-cert-file", files.cert, "-tls-key-file", files.key)
+	case sysRedis:
+		_, port, _ := net.SplitHostPort(addr)
+		bin = h.redisSv
+		args = []string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--maxclients", strconv.Itoa(h.cfg.maxConns()), "--dir", h.tmp, "--loglevel", "warning",
+			"--tls-port", tlsPort, "--tls-cert-file", files.cert, "--tls-key-file", files.key, "--tls-auth-clients", "no"}
+	default:
+		return nil, fmt.Errorf("the tls workload has no %s", sys)
+	}
+	p, err := h.launch(ctx, sys, bin, args, logPath, addr, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := probeTLS(ctx, tlsAddr); err != nil {
+		p.kill()
+		return nil, fmt.Errorf("%s did not answer on its TLS port %s: %w (log: %s)", sys, tlsAddr, err, p.tail())
+	}
+	p.addr = tlsAddr
+	return p, nil
+}
+
+// probeTLS waits until a TLS PING on addr gets its PONG: the kv example
+// starts its TLS port just after its plain one.
+func probeTLS(ctx context.Context, addr string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	d := tls.Dialer{Config: &tls.Config{InsecureSkipVerify: true}}
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			err = ctl.Ping(ctx, c)
+			c.Close()
+			if err == nil {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// tlsLoad runs l over TLS with redis-benchmark; the Go generator speaks
+// no TLS.
+func (h *harness) tlsLoad(ctx context.Context, l load) (float64, error) {
+	if h.redisBm == "" {
+		return 0, errors.New("the tls workload needs redis-benchmark (redis-tools) on PATH")
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
+	defer cancel()
+	bin, args := pinned(h.pin.load, h.redisBm, append(redisBenchmarkArgs(l), "--tls", "--insecure"))
+	return redisBenchmark(ctx, bin, args, l.cmd)
+}
+
+// tlsWorkload is throughput (SET then GET at each pipeline depth) and
+// churn over TLS, on seam's kv example and redis-server, each test on
+// both back to back, as the plain workloads do.
+func (h *harness) tlsWorkload(ctx context.Context, systems []system, round int) error {
+	files, err := makeTLSFiles(h.tmp)
+	if err != nil {
+		return err
+	}
+	procs, stopAll, err := h.startEach(ctx, systems,
+		func(ctx context.Context, sys system) (*process, error) { return h.startTLS(ctx, sys, files) }, nil)
+	if err != nil {
+		return err
+	}
+	defer stopAll()
+	if err := h.throughputTests(ctx, procs, round, h.tlsLoad, tlsThroughputFig); err != nil {
+		return err
+	}
+	f := figTLSChurn
+	f.name = fmt.Sprintf("new TLS connections (handshake and GET), %d clients", h.cfg.conns)
+	if err := h.churnTest(ctx, procs, round, h.tlsLoad, f); err != nil {
+		return err
+	}
+	return stopAll()
+}
