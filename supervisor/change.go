@@ -246,7 +246,7 @@ func (r *groupRun) restart(ctx context.Context, m *member) error {
 	}
 	restarts, drop := r.restartSet(m)
 	r.stopSome(append(slices.Clone(restarts), drop...), time.Now().Add(r.cfg.stopTimeout))
-	r.leave(drop...)
+	r.dropTemporary(drop)
 	if err := r.start(ctx, restarts); err != nil {
 		return err
 	}

@@ -215,7 +215,8 @@ const (
 	// siblings its group's Strategy names, and started them again.
 	ChildRestarted
 	// ChildEnded: the child ended for good, without a failure: a
-	// transient child's normal end, a temporary child's end, or any
+	// transient child's normal end, a temporary child's end (or its stop
+	// by a sibling's restart, after which it leaves the group), or any
 	// child's error wrapping suture.ErrDoNotRestart.
 	ChildEnded
 )

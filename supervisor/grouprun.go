@@ -192,7 +192,7 @@ func (r *groupRun) handle(ctx context.Context, ex exit) error {
 	restarts, drop := r.restartSet(m)
 	over := r.failed(m, ex, restarts)
 	r.stopSome(append(slices.Clone(restarts), drop...), time.Now().Add(r.cfg.stopTimeout))
-	r.leave(drop...)
+	r.dropTemporary(drop)
 	if over && !r.pause(ctx) {
 		return errStopped
 	}
@@ -269,6 +269,16 @@ func (r *groupRun) restartSet(m *member) (restarts, drop []*member) {
 		}
 	}
 	return restarts, drop
+}
+
+// dropTemporary takes out of the group the temporary children a restart
+// stopped, and says so. As in OTP, their end ends no group: only a
+// child's own end counts for AutoShutdown.
+func (r *groupRun) dropTemporary(drop []*member) {
+	r.leave(drop...)
+	for _, m := range drop {
+		r.cfg.hook(EventChildChanged{GroupName: r.cfg.name, ServiceName: m.name, Change: ChildEnded})
+	}
 }
 
 // leave takes ms out of the group: a temporary child that ended, a child

@@ -175,6 +175,12 @@ func TestGroupRestartTypesSiblings(t *testing.T) {
 			if e := seamtest.NextEvent[EventChildFailed](t, events); !slices.Equal(e.Restarts, tc.restarts) {
 				t.Errorf("event %+v, want restarts %q", e, tc.restarts)
 			}
+			if tc.typ == temporary && tc.strategy != OneForOne {
+				// The temporary sibling's leaving is said.
+				if e := seamtest.NextEvent[EventChildChanged](t, events); e.ServiceName != "b" || e.Change != ChildEnded {
+					t.Errorf("event %+v, want b ended", e)
+				}
+			}
 			if have := states(g); !slices.Equal(have, tc.children) {
 				t.Errorf("children %q, want %q", have, tc.children)
 			}
