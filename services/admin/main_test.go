@@ -38,6 +38,7 @@ type app struct {
 	health *supervisor.Health
 	admin  *admin.Server
 	ln     *listener.Server
+	root   *supervisor.Group
 	cancel context.CancelFunc
 	done   chan error // Run's result, read by wait
 	once   sync.Once
@@ -76,6 +77,7 @@ func serveApp(t *testing.T, cfg supervisor.RunConfig, more ...suture.Service) *a
 		},
 	}
 	root := &supervisor.Group{Name: "app", Services: append([]suture.Service{a.admin, a.ln}, more...)}
+	a.root = root
 	ready := make(chan struct{})
 	cfg.Health, cfg.OnReady = a.health, func() { close(ready) }
 	cfg.Logger = testLogger(t)

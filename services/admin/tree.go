@@ -22,6 +22,7 @@ type treeNode struct {
 	Name     string `json:"name"`
 	Kind     string `json:"kind"`
 	State    string `json:"state"`
+	Restart  string `json:"restart,omitempty"` // a group child's restart type, when not permanent
 	Failures uint64 `json:"failures"`
 	Restarts uint64 `json:"restarts"`
 	// Conns and Accepted are a listener's open connections now and
@@ -46,7 +47,7 @@ func view(h *supervisor.Health) treeView {
 }
 
 func nodeView(n supervisor.Node) treeNode {
-	v := treeNode{Name: n.Name, Kind: n.Kind, State: n.State, Failures: n.Failures, Restarts: n.Restarts}
+	v := treeNode{Name: n.Name, Kind: n.Kind, State: n.State, Restart: n.Restart, Failures: n.Failures, Restarts: n.Restarts}
 	if l, ok := n.Service.(statser); ok {
 		st := l.Stats()
 		v.Kind = "listener"
@@ -103,6 +104,7 @@ ul.root { border: none; padding: 0; }
 <ul class="root">{{template "node" .Tree}}</ul>
 </body></html>
 {{define "node"}}<li><span class="name">{{.Name}}</span><span class="kind">{{.Kind}}</span><span class="state {{.State}}">{{.State}}</span>
+{{- with .Restart}}<span class="kind">{{.}}</span>{{end}}
 {{- if .Suspended}} <span class="state suspended">suspended</span>{{end}}
 {{- if .Conns}}<span class="num">conns {{.Conns}}, accepted {{.Accepted}}</span>{{end}}
 {{- if or .Failures .Restarts}}<span class="num">failures {{.Failures}}, restarts {{.Restarts}}</span>{{end}}
