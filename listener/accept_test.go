@@ -45,9 +45,14 @@ type faultListener struct {
 	net.Listener
 	broken    atomic.Bool  // set by breakNow: the next Accept fails for good
 	temporary atomic.Int64 // this many Accepts fail with EMFILE first
+	failCall  atomic.Int64 // the Accept call, counted from 1, that fails with EMFILE; 0: none
+	calls     atomic.Int64
 }
 
 func (l *faultListener) Accept() (net.Conn, error) {
+	if n := l.calls.Add(1); n == l.failCall.Load() {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
 	if l.temporary.Load() > 0 {
 		l.temporary.Add(-1)
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
@@ -391,26 +396,28 @@ func TestAcceptorWakesWhenADescriptorIsFreed(t *testing.T) {
 			served <- struct{}{}
 			return echo(ctx, c)
 		})}
-	s.Bind = faultyListen(binds)
+	s.Bind = func(network, address string) (net.Listener, error) {
+		ln, err := faultyListen(binds)(network, address)
+		if err == nil {
+			ln.(*faultListener).failCall.Store(2)
+		}
+		return ln, err
+	}
 	addr := seamtest.Start(t, s).Addr
-	ln := <-binds
+	<-binds
 
 	first := seamtest.Dial(t, addr)
 	seamtest.Recv(t, served, "the first client to be served")
-	// The acceptor waits in Accept already: the second client is
-	// accepted, and the Accept after it fails with EMFILE, upon which the
-	// acceptor pauses for an hour.
-	ln.temporary.Store(1)
-	seamtest.Dial(t, addr)
-	seamtest.Recv(t, served, "the second client to be served")
+	// The Accept after the first fails with EMFILE, whenever the
+	// acceptor calls it: the acceptor pauses for an hour.
 	seamtest.Eventually(t, "the acceptor to pause after EMFILE", func() bool { return s.Stats().TemporaryErrors == 1 })
-	third := seamtest.Dial(t, addr) // queued in the backlog
-	first.Close()                   // its handler returns, and its descriptor is freed
-	seamtest.Recv(t, served, "the third client to be served once a descriptor was freed")
-	if _, err := third.Write([]byte("ping\n")); err != nil {
+	second := seamtest.Dial(t, addr) // queued in the backlog
+	first.Close()                    // its handler returns, and its descriptor is freed
+	seamtest.Recv(t, served, "the second client to be served once a descriptor was freed")
+	if _, err := second.Write([]byte("ping\n")); err != nil {
 		t.Fatal(err)
 	}
-	if line, err := bufio.NewReader(third).ReadString('\n'); err != nil || line != "ping\n" {
-		t.Fatalf("third client read %q, %v", line, err)
+	if line, err := bufio.NewReader(second).ReadString('\n'); err != nil || line != "ping\n" {
+		t.Fatalf("second client read %q, %v", line, err)
 	}
 }
