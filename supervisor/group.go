@@ -113,7 +113,7 @@ type Group struct {
 	Strategy Strategy
 
 	// AutoShutdown is whether the group ends on its own once its
-	// significant children end (see [Significant]). Default Never.
+	// significant children end (see [Significant]). Default NoAutoShutdown.
 	AutoShutdown AutoShutdown
 
 	// FailureThreshold, FailureDecay and FailureBackoff are the restart

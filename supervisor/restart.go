@@ -74,7 +74,7 @@ func Temporary(svc suture.Service) suture.Service {
 // counts, and any end of a temporary one. A significant permanent child is
 // a bad configuration (OTP refuses it too): a permanent child never ends
 // on its own. Under a suture supervisor, or a Group whose AutoShutdown is
-// Never, significance does nothing.
+// NoAutoShutdown, significance does nothing.
 func Significant(svc suture.Service) suture.Service {
 	s := specOf(svc)
 	s.significant = true
@@ -95,9 +95,9 @@ func Significant(svc suture.Service) suture.Service {
 type AutoShutdown uint8
 
 const (
-	// Never is the default: significance is ignored and the group runs
+	// NoAutoShutdown is the default (OTP's never): significance is ignored and the group runs
 	// until it is stopped.
-	Never AutoShutdown = iota
+	NoAutoShutdown AutoShutdown = iota
 	// AnySignificant ends the group when any significant child ends.
 	AnySignificant
 	// AllSignificant ends the group once every significant child has
@@ -109,7 +109,7 @@ const (
 // "any_significant", "all_significant".
 func (a AutoShutdown) String() string {
 	switch a {
-	case Never:
+	case NoAutoShutdown:
 		return "never"
 	case AnySignificant:
 		return "any_significant"

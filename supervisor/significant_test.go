@@ -52,7 +52,7 @@ func TestAutoShutdown(t *testing.T) {
 		{"any/transient abnormal", AnySignificant, transient, errBoom, false, []string{"start job"}},
 		{"any/temporary normal", AnySignificant, temporary, nil, true, nil},
 		{"any/temporary abnormal", AnySignificant, temporary, errBoom, true, nil},
-		{"never/transient normal", Never, transient, nil, false, nil},
+		{"never/transient normal", NoAutoShutdown, transient, nil, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := newJournal()
