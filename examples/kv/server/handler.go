@@ -142,8 +142,9 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
-	ctx   context.Context // ServeConn's, for the bursts
-	begun atomic.Bool     // the first command has come
+	ctx      context.Context // ServeConn's, for the bursts
+	stopWake func() bool     // ends the wake at ctx's cancellation (open)
+	begun    atomic.Bool     // the first command has come
 
 	// A burst's outcome, from the worker that ran it (stacks.go).
 	burstDone  chan struct{}
@@ -166,33 +167,18 @@ type conn struct {
 // malformed request, says QUIT, or ctx is cancelled. At cancellation it
 // finishes the command in hand, writes the replies it owes and returns.
 func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
+	// The setup and its undoing live apart (open, release), and the loop
+	// below keeps few locals: this frame stays on the stack of every idle
+	// connection, beneath the wait, and the runtime starts new goroutines
+	// with the average stack in use at the last collection, so a few bytes
+	// here decide between 2 KiB and 4 KiB per connection.
 	c := h.pool.Get().(*conn)
 	c.nc, c.ctx = nc, ctx
-	c.w.Reset(nc)
-	c.id = h.nextID.Add(1)
-	h.active.Add(1)
-	h.conns.Add(1)
-	h.clients.add(c)
+	h.open(c)
 	defer h.release(c)
 	if !h.admit(c) {
 		return peerGone(c.flush())
 	}
-
-	// A read blocked on an idle connection would hold the drain until the
-	// listener's force-close; waking it with a past deadline lets the loop
-	// see ctx at once. A connection yet to send its first command is not
-	// woken: its client connected while the server still accepted and has
-	// its command on the way, as a client that connects per command does
-	// when a stop or an upgrade comes; it is answered, and then closed.
-	// One that never sends is closed by the drain's force-close.
-	begun := &c.begun
-	stop := context.AfterFunc(ctx, func() {
-		// nc, not c.nc: this may run after the connection is released.
-		if begun.Load() {
-			_ = nc.SetReadDeadline(time.Unix(1, 0))
-		}
-	})
-	defer stop()
 
 	// The connection's goroutine waits for bytes holding no buffer, and
 	// the commands run on a worker's stack (see stackPool): an idle
@@ -203,7 +189,7 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	for {
 		if c.r.Buffered() == 0 {
 			if err := listener.WaitReadable(nc); err != nil {
-				return peerGone(c.readFailed(ctx, err))
+				return c.waitFailed(err)
 			}
 		}
 		if inline {
@@ -215,6 +201,41 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 			return c.burstErr
 		}
 	}
+}
+
+// open counts c, whose nc and ctx are set, and readies it. Its few
+// arguments keep ServeConn's frame small: a caller reserves room in its own
+// frame for the arguments of every function it calls.
+func (h *Handler) open(c *conn) {
+	nc, ctx := c.nc, c.ctx
+	c.w.Reset(nc)
+	c.id = h.nextID.Add(1)
+	h.active.Add(1)
+	h.conns.Add(1)
+	h.clients.add(c)
+
+	// A read blocked on an idle connection would hold the drain until the
+	// listener's force-close; waking it with a past deadline lets the loop
+	// see ctx at once. A connection yet to send its first command is not
+	// woken: its client connected while the server still accepted and has
+	// its command on the way, as a client that connects per command does
+	// when a stop or an upgrade comes; it is answered, and then closed.
+	// One that never sends is closed by the drain's force-close.
+	begun := &c.begun
+	c.stopWake = context.AfterFunc(ctx, func() {
+		// nc, not c.nc: this may run after the connection is released.
+		if begun.Load() {
+			_ = nc.SetReadDeadline(time.Unix(1, 0))
+		}
+	})
+}
+
+// waitFailed is readFailed for an error of the wait for bytes, out of
+// ServeConn's frame for the reason open gives.
+//
+//go:noinline
+func (c *conn) waitFailed(err error) error {
+	return peerGone(c.readFailed(c.ctx, err))
 }
 
 // burst reads and runs the commands in hand until the read buffer is used
@@ -258,6 +279,8 @@ func (c *conn) burst() (end bool, err error) {
 func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
+	c.stopWake()
+	c.stopWake = nil
 	h.active.Add(-1)
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)

@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net"
+	"runtime"
+	"runtime/metrics"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seamgo/seam/listener"
+)
+
+// The runtime starts each new goroutine with the average stack in use by
+// the goroutines it scanned at the last collection, rounded up to a power
+// of two after adding its guard (928 B on linux/amd64). On a server of
+// idle connections that average is the depth of an idle connection's
+// goroutine: past about 1.1 KiB, every connection accepted after the next
+// collection starts with 4 KiB instead of 2 KiB and keeps it, since a
+// stack shrinks only below a quarter in use. An idle connection is
+// therefore kept shallow enough to leave room for a wrapper of the
+// handler (a counter, a timer), as the program that embeds kv may add:
+// with one, after a collection over many idle connections, the next
+// connections still start at 2 KiB.
+func TestIdleConnectionsKeepNewStacksSmall(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector doubles the stack guard: every average rounds up to 4 KiB")
+	}
+	// The wrapper counts connections and times their ends, as a
+	// benchmark's or a metrics layer's would.
+	var served, lastEnd atomic.Int64
+	ts := startServer(t, serverOpts{wrap: func(h listener.Handler) listener.Handler {
+		return listener.HandlerFunc(func(ctx context.Context, c net.Conn) error {
+			served.Add(1)
+			defer func() { lastEnd.Store(time.Now().UnixNano()) }()
+			return h.ServeConn(ctx, c)
+		})
+	}})
+	open := func(n int) {
+		t.Helper()
+		for range n {
+			c, err := net.Dial("tcp", ts.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			if _, err := c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			reply := make([]byte, len("+OK\r\n"))
+			if _, err := io.ReadFull(c, reply); err != nil || string(reply) != "+OK\r\n" {
+				t.Fatalf("SET: %q, %v", reply, err)
+			}
+		}
+	}
+	open(1000) // idle connections, enough to set the average
+	runtime.GC()
+	start := []metrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
+	metrics.Read(start)
+	const later = 200
+	base := stackBytes()
+	open(later)
+	per := (int64(stackBytes()) - int64(base)) / later
+	t.Logf("starting stack %d B after a collection over idle connections; %d B of stack per connection opened then", start[0].Value.Uint64(), per)
+	if have := start[0].Value.Uint64(); have > 2<<10 {
+		t.Errorf("starting stack = %d B; want 2 KiB: an idle connection's goroutine is too deep", have)
+	}
+	if per >= 3<<10 {
+		t.Errorf("%d B of goroutine stack per connection opened after the collection; want under 3 KiB", per)
+	}
+	if served.Load() != 1000+later {
+		t.Errorf("the wrapper served %d connections; want %d", served.Load(), 1000+later)
+	}
+}
