@@ -36,6 +36,10 @@ type hooks struct {
 	// slotFreed, when set, is called each time a connection slot is
 	// freed, for tests of the MaxConns bound.
 	slotFreed func()
+	// rejectionClosed, when set, is called each time a connection
+	// turned away has been closed, for tests of how long a rejection
+	// holds its descriptor.
+	rejectionClosed func()
 }
 
 // resolve fills in production's seams where h leaves them zero.

@@ -3,6 +3,7 @@
 package listener
 
 import (
+	"net"
 	"sync"
 	"syscall"
 )
@@ -69,4 +70,36 @@ func (w *waiter) check(fd uintptr) bool {
 	var b [1]byte
 	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	return err != syscall.EAGAIN
+}
+
+// maxDiscard bounds what discardUnread reads: a client that keeps sending
+// is not read for ever, and what it sends later costs it a reset.
+const maxDiscard = 64 << 10
+
+// discardUnread reads and drops what nc's peer has sent so far, without
+// waiting for more, so that closing nc sends FIN rather than the RST that
+// unread input provokes, which could discard the reply already written
+// before the peer reads it. It reports whether it could look: false for a
+// connection that is not a socket or whose deadline has passed.
+func discardUnread(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	err = rc.Read(func(fd uintptr) bool {
+		var buf [512]byte
+		for read := 0; read < maxDiscard; {
+			n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_DONTWAIT)
+			if n <= 0 || err != nil {
+				break
+			}
+			read += n
+		}
+		return true // never wait
+	})
+	return err == nil
 }
