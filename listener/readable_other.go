@@ -2,7 +2,10 @@
 
 package listener
 
-import "net"
+import (
+	"net"
+	"syscall"
+)
 
 // waitSocket is how WaitReadable waits on a socket here: it cannot peek
 // without reading, so it does not wait.
@@ -11,3 +14,9 @@ var waitSocket = returnAtOnce
 // discardUnread cannot read without waiting here: the rejection lingers
 // until its client closes instead (rejecter.answer).
 func discardUnread(net.Conn) bool { return false }
+
+// rawSocket returns nil: a Waiter here waits as WaitReadable does.
+func rawSocket(syscall.Conn) syscall.RawConn { return nil }
+
+// init is never called here: rawSocket gives a Waiter nothing to peek on.
+func (w *waiter) init() { w.readable = func(uintptr) bool { return true } }

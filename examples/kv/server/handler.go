@@ -142,6 +142,7 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
+	wait     listener.Waiter // for the next bytes, holding no buffer
 	ctx      context.Context // ServeConn's, for the bursts
 	stopWake func() bool     // ends the wake at ctx's cancellation (open)
 	begun    atomic.Bool     // the first command has come
@@ -188,7 +189,7 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	inline := runsInline(nc) // TLS: tls.go
 	for {
 		if c.r.Buffered() == 0 {
-			if err := listener.WaitReadable(nc); err != nil {
+			if err := c.wait.Wait(); err != nil {
 				return c.waitFailed(err)
 			}
 		}
@@ -209,6 +210,7 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 func (h *Handler) open(c *conn) {
 	nc, ctx := c.nc, c.ctx
 	c.w.Reset(nc)
+	c.wait.Reset(nc)
 	c.id = h.nextID.Add(1)
 	h.active.Add(1)
 	h.conns.Add(1)
@@ -291,6 +293,7 @@ func (h *Handler) release(c *conn) {
 	c.burstEnd, c.burstErr = false, nil
 	c.r.Reset(c)
 	c.w.Reset(nil)
+	c.wait.Reset(nil)
 	h.pool.Put(c)
 }
 
