@@ -149,6 +149,7 @@ type conn struct {
 
 	// A burst's outcome, from the worker that ran it (stacks.go).
 	burstDone  chan struct{}
+	opening    bool // the job is open, not a burst
 	burstEnd   bool
 	burstErr   error
 	burstPanic *burstPanic
@@ -175,7 +176,7 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// here decide between 2 KiB and 4 KiB per connection.
 	c := h.pool.Get().(*conn)
 	c.nc, c.ctx = nc, ctx
-	h.open(c)
+	h.stacks.runOpen(c)
 	defer h.release(c)
 	if !h.admit(c) {
 		return peerGone(c.flush())
@@ -204,9 +205,13 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	}
 }
 
-// open counts c, whose nc and ctx are set, and readies it. Its few
-// arguments keep ServeConn's frame small: a caller reserves room in its own
-// frame for the arguments of every function it calls.
+// open counts c, whose nc and ctx are set, and readies it. It runs on a
+// worker of the stack pool (stacks.go): the registrations below take
+// locks that every connection shares, and a lock waited for goes deep
+// into the runtime, which would cost the connection's own goroutine a
+// grown stack for life. Its few arguments keep ServeConn's frame small: a
+// caller reserves room in its own frame for the arguments of every
+// function it calls.
 func (h *Handler) open(c *conn) {
 	nc, ctx := c.nc, c.ctx
 	c.w.Reset(nc)

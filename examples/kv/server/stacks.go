@@ -50,7 +50,7 @@ func newStackPool(open *atomic.Int64) *stackPool {
 // idle either sees the last connection gone and ends, or is idle before
 // closed takes mu and is ended here.
 func (p *stackPool) closed() {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	if p.open.Load() > 0 {
 		return
@@ -60,6 +60,13 @@ func (p *stackPool) closed() {
 	}
 	clear(p.idle)
 	p.idle = p.idle[:0]
+}
+
+// runOpen runs h.open(c) on a worker and waits for it: the connection's
+// registrations wait for shared locks, which goes deep.
+func (p *stackPool) runOpen(c *conn) {
+	c.opening = true
+	p.run(c)
 }
 
 // run runs c's burst on a worker and waits for it. A panic of the burst is
@@ -76,7 +83,7 @@ func (p *stackPool) run(c *conn) {
 }
 
 func (p *stackPool) get() *worker {
-	p.mu.Lock()
+	p.lock()
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle[n-1] = nil
@@ -90,9 +97,20 @@ func (p *stackPool) get() *worker {
 	return w
 }
 
+// lock takes mu by trying and yielding rather than by Lock, whose wait
+// goes into the runtime's semaphores, deep enough to grow the stack of the
+// connection's goroutine that waits, which it would then keep while idle.
+// What mu guards is a few instructions of slice work: a yield is the
+// wait's right size.
+func (p *stackPool) lock() {
+	for !p.mu.TryLock() {
+		runtime.Gosched()
+	}
+}
+
 // put makes w idle again; false tells it to end.
 func (p *stackPool) put(w *worker) bool {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	if len(p.idle) >= p.maxIdle || p.open.Load() == 0 {
 		return false
@@ -103,7 +121,12 @@ func (p *stackPool) put(w *worker) bool {
 
 func (p *stackPool) work(w *worker) {
 	for c := range w.jobs {
-		c.runBurst()
+		if c.opening {
+			c.h.open(c)
+			c.opening = false
+		} else {
+			c.runBurst()
+		}
 		// Idle again before the connection hears it is done, so that
 		// its next burst finds this worker, stack grown, and not a
 		// fresh one.
