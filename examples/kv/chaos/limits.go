@@ -93,10 +93,11 @@ func fdLimit(ctx context.Context, e env, t target, dir string) result {
 	}
 	// A client not answered within 30 s counts as hung: the verdict is
 	// that every client is answered, the figure is when the last one was.
-	// Each rejection holds its descriptor while it lingers for its client
-	// to close, so kv answers them in waves (about 6 s here against
-	// redis-server's at once); a bound near that would fail on a busy
-	// machine without anything being wrong.
+	// A rejection answers and frees its descriptor at once, as
+	// redis-server does (it used to linger until its client closed, and
+	// kv answered in waves over about 6 s); the figure is not a verdict,
+	// since a bound on time would fail on a busy machine without anything
+	// being wrong.
 	sent := time.Now()
 	deadline := sent.Add(30 * time.Second)
 	var slowest atomic.Int64
