@@ -42,30 +42,13 @@ func TestIdleConnectionsKeepNewStacksSmall(t *testing.T) {
 			return h.ServeConn(ctx, c)
 		})
 	}})
-	open := func(n int) {
-		t.Helper()
-		for range n {
-			c, err := net.Dial("tcp", ts.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { c.Close() })
-			if _, err := c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")); err != nil {
-				t.Fatal(err)
-			}
-			reply := make([]byte, len("+OK\r\n"))
-			if _, err := io.ReadFull(c, reply); err != nil || string(reply) != "+OK\r\n" {
-				t.Fatalf("SET: %q, %v", reply, err)
-			}
-		}
-	}
-	open(1000) // idle connections, enough to set the average
+	openAfterSET(t, ts.addr, 1000) // idle connections, enough to set the average
 	runtime.GC()
 	start := []metrics.Sample{{Name: "/gc/stack/starting-size:bytes"}}
 	metrics.Read(start)
 	const later = 200
 	base := stackBytes()
-	open(later)
+	openAfterSET(t, ts.addr, later)
 	per := (int64(stackBytes()) - int64(base)) / later
 	t.Logf("starting stack %d B after a collection over idle connections; %d B of stack per connection opened then", start[0].Value.Uint64(), per)
 	if have := start[0].Value.Uint64(); have > 2<<10 {
@@ -76,5 +59,25 @@ func TestIdleConnectionsKeepNewStacksSmall(t *testing.T) {
 	}
 	if served.Load() != 1000+later {
 		t.Errorf("the wrapper served %d connections; want %d", served.Load(), 1000+later)
+	}
+}
+
+// openAfterSET opens n connections to addr, each of which sends one SET
+// and reads its reply, and leaves them open, idle, until the test ends.
+func openAfterSET(t *testing.T, addr string, n int) {
+	t.Helper()
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		reply := make([]byte, len("+OK\r\n"))
+		if _, err := io.ReadFull(c, reply); err != nil || string(reply) != "+OK\r\n" {
+			t.Fatalf("SET: %q, %v", reply, err)
+		}
 	}
 }
