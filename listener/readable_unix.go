@@ -32,7 +32,7 @@ func peekWait(c syscall.Conn) error {
 // widen peekWait's frame, which stays on the stack of every idle
 // connection: the runtime starts new goroutines with the average stack in
 // use at the last collection, so a few bytes here decide between 2 KiB
-// and 4 KiB stacks for every connection (see WaitReadable).
+// and 4 KiB stacks for every connection (see Waiter).
 //
 //go:noinline
 func getWaiter() *waiter {
