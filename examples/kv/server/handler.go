@@ -96,7 +96,12 @@ type Handler struct {
 
 	pool   sync.Pool
 	stacks *stackPool // runs the connections' commands (stacks.go)
-	replay *conn      // the connection Replay runs records on
+
+	// The ctxs whose cancellation wakes their connections (watch).
+	watched  atomic.Pointer[watched]
+	watchMu  sync.Mutex
+	watching map[<-chan struct{}]struct{}
+	replay   *conn // the connection Replay runs records on
 
 	protoErrs, queryLimits logLimit
 
@@ -142,14 +147,12 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
-	wait     listener.Waiter // for the next bytes, holding no buffer
-	ctx      context.Context // ServeConn's, for the bursts
-	stopWake func() bool     // ends the wake at ctx's cancellation (open)
-	begun    atomic.Bool     // the first command has come
+	wait  listener.Waiter // for the next bytes, holding no buffer
+	ctx   context.Context // ServeConn's, for the bursts
+	begun atomic.Bool     // the first command has come
 
 	// A burst's outcome, from the worker that ran it (stacks.go).
 	burstDone  chan struct{}
-	opening    bool // the job is open, not a burst
 	burstEnd   bool
 	burstErr   error
 	burstPanic *burstPanic
@@ -176,7 +179,7 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// here decide between 2 KiB and 4 KiB per connection.
 	c := h.pool.Get().(*conn)
 	c.nc, c.ctx = nc, ctx
-	h.stacks.runOpen(c)
+	h.open(c)
 	defer h.release(c)
 	if !h.admit(c) {
 		return peerGone(c.flush())
@@ -205,36 +208,82 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	}
 }
 
-// open counts c, whose nc and ctx are set, and readies it. It runs on a
-// worker of the stack pool (stacks.go): the registrations below take
-// locks that every connection shares, and a lock waited for goes deep
-// into the runtime, which would cost the connection's own goroutine a
-// grown stack for life. Its few arguments keep ServeConn's frame small: a
-// caller reserves room in its own frame for the arguments of every
-// function it calls.
+// open counts c, whose nc and ctx are set, and readies it. Its few
+// arguments keep ServeConn's frame small: a caller reserves room in its own
+// frame for the arguments of every function it calls.
 func (h *Handler) open(c *conn) {
-	nc, ctx := c.nc, c.ctx
+	nc := c.nc
 	c.w.Reset(nc)
 	c.wait.Reset(nc)
 	c.id = h.nextID.Add(1)
 	h.active.Add(1)
 	h.conns.Add(1)
 	h.clients.add(c)
+	h.watch(c.ctx)
+}
 
-	// A read blocked on an idle connection would hold the drain until the
-	// listener's force-close; waking it with a past deadline lets the loop
-	// see ctx at once. A connection yet to send its first command is not
-	// woken: its client connected while the server still accepted and has
-	// its command on the way, as a client that connects per command does
-	// when a stop or an upgrade comes; it is answered, and then closed.
-	// One that never sends is closed by the drain's force-close.
-	begun := &c.begun
-	c.stopWake = context.AfterFunc(ctx, func() {
-		// nc, not c.nc: this may run after the connection is released.
-		if begun.Load() {
-			_ = nc.SetReadDeadline(time.Unix(1, 0))
-		}
+// watch makes sure that ctx's cancellation wakes the connections served
+// under it (wakeAll). One registration serves every connection of a
+// listener, whose handlers share one ctx: a registration per connection
+// (context.AfterFunc) would take the ctx's lock and grow its map of
+// children at every connect, and a lock waited for goes deep enough into
+// the runtime to grow the connection goroutine's stack, which it would
+// keep while idle.
+func (h *Handler) watch(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil {
+		return // never cancelled
+	}
+	if w := h.watched.Load(); w != nil && w.done == done {
+		return
+	}
+	h.watchNew(ctx, done)
+}
+
+// watchNew registers the wake of ctx's connections, once per ctx.
+//
+//go:noinline
+func (h *Handler) watchNew(ctx context.Context, done <-chan struct{}) {
+	h.watchMu.Lock()
+	defer h.watchMu.Unlock()
+	if _, ok := h.watching[done]; ok {
+		h.watched.Store(&watched{done: done})
+		return
+	}
+	if h.watching == nil {
+		h.watching = make(map[<-chan struct{}]struct{})
+	}
+	h.watching[done] = struct{}{}
+	h.watched.Store(&watched{done: done})
+	context.AfterFunc(ctx, func() {
+		h.wakeAll(done)
+		h.watchMu.Lock()
+		delete(h.watching, done)
+		h.watchMu.Unlock()
 	})
+}
+
+// watched is the ctx (known by its Done channel) whose cancellation is
+// known to be watched, checked without a lock at each connect.
+type watched struct{ done <-chan struct{} }
+
+// wakeAll wakes the connections served under the ctx that done belongs
+// to, at its cancellation. A read blocked on an idle connection would hold
+// the drain until the listener's force-close; waking it with a past
+// deadline lets the loop see ctx at once. A connection yet to send its
+// first command is not woken: its client connected while the server still
+// accepted and has its command on the way, as a client that connects per
+// command does when a stop or an upgrade comes; it is answered, and then
+// closed (the burst sees ctx after each command). One that never sends is
+// closed by the drain's force-close.
+func (h *Handler) wakeAll(done <-chan struct{}) {
+	h.clients.mu.Lock()
+	defer h.clients.mu.Unlock()
+	for _, c := range h.clients.byID {
+		if c.ctx.Done() == done && c.begun.Load() {
+			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+		}
+	}
 }
 
 // waitFailed is readFailed for an error of the wait for bytes, out of
@@ -286,8 +335,6 @@ func (c *conn) burst() (end bool, err error) {
 func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
-	c.stopWake()
-	c.stopWake = nil
 	h.active.Add(-1)
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)

@@ -62,13 +62,6 @@ func (p *stackPool) closed() {
 	p.idle = p.idle[:0]
 }
 
-// runOpen runs h.open(c) on a worker and waits for it: the connection's
-// registrations wait for shared locks, which goes deep.
-func (p *stackPool) runOpen(c *conn) {
-	c.opening = true
-	p.run(c)
-}
-
 // run runs c's burst on a worker and waits for it. A panic of the burst is
 // raised again here, on the connection's goroutine, where the listener
 // recovers it and closes only this connection.
@@ -121,12 +114,7 @@ func (p *stackPool) put(w *worker) bool {
 
 func (p *stackPool) work(w *worker) {
 	for c := range w.jobs {
-		if c.opening {
-			c.h.open(c)
-			c.opening = false
-		} else {
-			c.runBurst()
-		}
+		c.runBurst()
 		// Idle again before the connection hears it is done, so that
 		// its next burst finds this worker, stack grown, and not a
 		// fresh one.
