@@ -115,9 +115,7 @@ func TestHTTPDrainFinishesInFlightRequest(t *testing.T) {
 	if r.err != nil || r.status != http.StatusOK || r.body != "finished" {
 		t.Fatalf("in-flight request = %d %q %v, want 200 %q", r.status, r.body, r.err, "finished")
 	}
-	if err := seamtest.Recv(t, stopped, "Serve to return after the drain"); err != nil {
-		t.Fatalf("Serve after the drain = %v, want nil", err)
-	}
+	seamtest.RecvNil(t, stopped, "Serve to return after the drain")
 }
 
 // getInBackground GETs url and reads the whole body on a goroutine of its
@@ -218,9 +216,7 @@ func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 	default:
 	}
 	close(release)
-	if err := seamtest.Recv(t, stopped, "Serve to return"); err != nil {
-		t.Fatalf("Serve = %v, want nil", err)
-	}
+	seamtest.RecvNil(t, stopped, "Serve to return")
 }
 
 func TestHTTPRestartServesAgain(t *testing.T) {

@@ -25,20 +25,7 @@ import (
 // These tests run Groups over a real listener and real sockets.
 
 // echo answers each line with itself until the peer leaves or ctx ends.
-var echo = listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
-	defer stop()
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return nil
-		}
-		if _, err := io.WriteString(conn, line); err != nil {
-			return err
-		}
-	}
-})
+var echo = listener.HandlerFunc(seamtest.Echo)
 
 func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, msg string) {
 	t.Helper()
@@ -102,9 +89,7 @@ func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
 		t.Fatalf("accepted %d connections, want the one that lived on", have)
 	}
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }
 
 // A handler that ignores its ctx and, once its connection is closed by
@@ -177,9 +162,7 @@ func TestRunBudgetBoundsDrainTimeout(t *testing.T) {
 	defer c.Close()
 	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	if have := ln.Stats().ForceClosed; have != 1 {
 		t.Fatalf("ForceClosed = %d, want 1", have)
 	}
@@ -274,9 +257,7 @@ func TestRunLogsReadyAfterItsListeners(t *testing.T) {
 		t.Errorf("lines in the order %q, want %q", order, want)
 	}
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }
 
 // services.HTTP plans its drain within the budget too: a request whose
@@ -301,9 +282,7 @@ func TestRunBudgetBoundsHTTPDrain(t *testing.T) {
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
 	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }
 
 // A listener with a bad configuration fails the start with its error, not

@@ -107,9 +107,7 @@ func runToStop(t *testing.T, root suture.Service, running <-chan struct{}, cfg R
 	return func() {
 		t.Helper()
 		cancel()
-		if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
+		seamtest.RecvNil(t, done, "Run to return")
 	}
 }
 
@@ -189,9 +187,7 @@ func TestNotifyStoppingBeforeTheLameDuck(t *testing.T) {
 		t.Errorf("STOPPING=1 sent in phase %v, want it before the lame duck ends", p)
 	}
 	kill(t, syscall.SIGTERM) // ends the lame duck
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	if have := m.rest(); len(have) > 0 {
 		t.Errorf("sent %q after STOPPING=1", have)
 	}
@@ -223,9 +219,7 @@ func TestNotifyUpgrade(t *testing.T) {
 		t.Fatalf("first notification %q, want %q", s, want)
 	}
 	close(up.exit) // the successor is ready
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	if have := m.rest(); len(have) > 0 {
 		t.Errorf("sent %q after the upgrade, want nothing", have)
 	}

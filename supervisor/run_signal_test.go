@@ -50,9 +50,7 @@ func TestRunStopsOnSignal(t *testing.T) {
 			seamtest.Recv(t, ready, "Run to catch signals")
 			seamtest.Recv(t, a.running, "a to run")
 			kill(t, tc.send)
-			if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			seamtest.RecvNil(t, done, "Run to return")
 			checkFields(t, logLine(t, sink, "stopping"), map[string]any{
 				"reason": "signal", "signal": tc.send.String(),
 			})
@@ -110,9 +108,7 @@ func TestRunLameDuckEndsAtTheSecondSignal(t *testing.T) {
 	if p := seamtest.Recv(t, atStop, "svc to be stopped"); p != PhaseStopping {
 		t.Errorf("phase when svc's ctx ended: %v, want stopping", p)
 	}
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	// Run says why it stops, at each step.
 	checkFields(t, logLine(t, sink, "lame duck: not ready, still serving"), map[string]any{"reason": "signal", "lameduck": "1h0m0s"})
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "signal during the lame duck"})
@@ -129,9 +125,7 @@ func TestRunLameDuckRunsOut(t *testing.T) {
 	seamtest.Recv(t, caught, "Run to catch signals")
 	seamtest.Eventually(t, "the tree to be ready", h.Ready)
 	kill(t, syscall.SIGINT)
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "lame duck over"})
 }
 
@@ -150,8 +144,6 @@ func TestRunLameDuckEndsWithTheContext(t *testing.T) {
 	kill(t, syscall.SIGTERM)
 	seamtest.Eventually(t, "the lame duck", func() bool { return h.Phase() == PhaseLameDuck })
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "context during the lame duck"})
 }

@@ -67,9 +67,7 @@ func TestRunStopsOnContextCancel(t *testing.T) {
 	seamtest.Recv(t, a.running, "a to run")
 	seamtest.Recv(t, c.running, "c to run")
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"level": "info", "reason": "context", "supervisor": "app"})
 	stopped := logLine(t, sink, "stopped")
 	checkFields(t, stopped, map[string]any{"level": "info", "supervisor": "app"})
@@ -242,9 +240,7 @@ func TestRunLameDuckContext(t *testing.T) {
 		}()
 		seamtest.Eventually(t, "the tree to be ready", h.Ready)
 		cancel()
-		if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
+		seamtest.RecvNil(t, done, "Run to return")
 		checkFields(t, logLine(t, sink, "lame duck: not ready, still serving"), map[string]any{"reason": "context"})
 	})
 	t.Run("never ready", func(t *testing.T) {
@@ -263,9 +259,7 @@ func TestRunLameDuckContext(t *testing.T) {
 		cancel()
 		// With an hour's lame duck, a return within seamtest.Wait shows
 		// that there was none.
-		if err := seamtest.Recv(t, done, "Run to return, without a lame duck"); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
+		seamtest.RecvNil(t, done, "Run to return, without a lame duck")
 	})
 }
 

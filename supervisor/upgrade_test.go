@@ -91,9 +91,7 @@ func TestRunUpgradeStopsTheTreeOnceTheSuccessorIsReady(t *testing.T) {
 	seamtest.Recv(t, up.upgrading, "the second upgrade")
 	up.result <- nil
 	seamtest.Recv(t, stopped, "svc to stop after the upgrade")
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "upgraded"})
 	seamtest.Recv(t, up.stopped, "Run to stop the Upgrader")
 }
@@ -113,8 +111,6 @@ func TestRunStopDuringAnUpgradeEndsIt(t *testing.T) {
 	kill(t, syscall.SIGHUP)
 	seamtest.Recv(t, up.upgrading, "the upgrade")
 	kill(t, syscall.SIGTERM)
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "upgrade failed; still serving"), map[string]any{"error": "terminating"})
 }
