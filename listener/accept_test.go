@@ -229,11 +229,7 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 		t.Fatalf("first event %q; want pause 5ms", e)
 	}
 	// The acceptor is paused; a client connects meanwhile.
-	c, err := net.Dial("tcp", s.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, s.BoundAddr())
 	proceed <- true
 	for _, want := range []string{"pause 10ms", "pause 20ms"} {
 		if e := next(); e != want {
@@ -319,11 +315,7 @@ func TestStopAtTheCap(t *testing.T) {
 	logs := seamtest.NewLogs(t)
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Overflow: OverflowBacklog, MaxConns: 1, Logger: logs.Logger()}
 	srv := seamtest.Start(t, s)
-	c, err := net.Dial("tcp", srv.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, srv.Addr)
 	mustEcho(t, c, "x")
 	seamtest.Eventually(t, "the acceptor to wait at the cap", func() bool { return s.Stats().AtCap == 1 })
 	if err := srv.Stop(); err != nil {

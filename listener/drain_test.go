@@ -174,11 +174,7 @@ func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	// An hour and a bit: the log rounds it for a reader.
 	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour + 1234*time.Millisecond, Logger: logs.Logger()}
 	srv := seamtest.Start(t, s)
-	c, err := net.Dial("tcp", srv.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, srv.Addr)
 	io.WriteString(c, "stuck\n")
 	<-h.stuckIn
 

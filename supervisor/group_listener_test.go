@@ -39,8 +39,12 @@ func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, msg string) {
 	}
 }
 
-// runTree runs root under supervisor.Run until the test cancels it.
+// runTree runs root under supervisor.Run until the test cancels it, and
+// returns once Run reports the tree ready. It sets cfg.OnReady.
 func runTree(t *testing.T, root suture.Service, cfg supervisor.RunConfig) (cancel func(), done <-chan error) {
+	t.Helper()
+	ready := make(chan struct{})
+	cfg.OnReady = func() { close(ready) }
 	ctx, cancelRun := context.WithCancel(context.Background())
 	c := make(chan error, 1)
 	go func() { c <- supervisor.Run(ctx, root, cfg) }()
@@ -51,6 +55,7 @@ func runTree(t *testing.T, root suture.Service, cfg supervisor.RunConfig) (cance
 		default: // the test read it
 		}
 	})
+	seamtest.Recv(t, ready, "the tree to be ready")
 	return cancelRun, c
 }
 
@@ -70,16 +75,10 @@ func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
 		}
 	})
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln, worker}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
+	cancel, done := runTree(t, g, supervisor.RunConfig{})
 	seamtest.Recv(t, starts, "the worker to start")
 
-	c, err := net.Dial("tcp", ln.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, ln.BoundAddr())
 	r := bufio.NewReader(c)
 	roundTrip(t, c, r, "before")
 	close(fail)
@@ -108,15 +107,9 @@ func TestRunStopBudgetNamesStuckConnection(t *testing.T) {
 	})
 	ln := &listener.Server{Name: "stuck", Addr: "127.0.0.1:0", Handler: stuck, DrainTimeout: time.Hour}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: 2 * time.Second, OnReady: func() { close(ready) }})
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: 2 * time.Second})
 	t.Cleanup(func() { close(release) })
-	seamtest.Recv(t, ready, "the tree to be ready")
-	c, err := net.Dial("tcp", ln.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, ln.BoundAddr())
 	remote := seamtest.Recv(t, entered, "the handler to start")
 
 	cancel()
@@ -124,7 +117,7 @@ func TestRunStopBudgetNamesStuckConnection(t *testing.T) {
 	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, syscall.ETIMEDOUT) || isTimeout(err) {
 		t.Fatalf("read after the stop: %v; want the connection closed by force", err)
 	}
-	err = seamtest.Recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	if !errors.Is(err, supervisor.ErrUnstopped) {
 		t.Fatalf("Run = %v; want ErrUnstopped", err)
 	}
@@ -152,14 +145,8 @@ func TestRunBudgetBoundsDrainTimeout(t *testing.T) {
 	})
 	ln := &listener.Server{Name: "deaf", Addr: "127.0.0.1:0", Handler: deaf, DrainTimeout: time.Hour}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
-	c, err := net.Dial("tcp", ln.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second})
+	seamtest.Dial(t, ln.BoundAddr()) // the connection the drain waits for
 	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
 	seamtest.RecvNil(t, done, "Run to return")
@@ -242,9 +229,7 @@ func TestRunLogsReadyAfterItsListeners(t *testing.T) {
 	ln := &listener.Server{Name: "echo", Addr: "127.0.0.1:0", Handler: echo, Logger: logs.Logger()}
 	h := &services.HTTP{Name: "api", Addr: "127.0.0.1:0", Handler: http.NotFoundHandler(), Logger: logs.Logger()}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln, h}, Logger: logs.Logger()}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{Logger: logs.Logger(), OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
+	cancel, done := runTree(t, g, supervisor.RunConfig{Logger: logs.Logger()})
 	var order []string
 	for _, line := range logs.Events("") {
 		switch m := line["message"]; m {
@@ -271,14 +256,8 @@ func TestRunBudgetBoundsHTTPDrain(t *testing.T) {
 			io.Copy(io.Discard, r.Body) // ends when the conn is closed
 		})}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{h}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
-	c, err := net.Dial("tcp", h.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second})
+	c := seamtest.Dial(t, h.BoundAddr())
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
 	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
