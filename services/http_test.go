@@ -29,7 +29,7 @@ func TestHTTPServesRequest(t *testing.T) {
 	s := seamtest.Start(t, h)
 	url := "http://" + s.Addr.String()
 
-	status, body := get(t, newClient(t, nil), url+"/")
+	status, body := seamtest.Get(t, newClient(t, nil), url+"/")
 	if status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET / = %d %q, want 200 %q", status, body, "hello")
 	}
@@ -49,7 +49,7 @@ func TestHTTPStopReturnsNilWithoutWaitingForIdleConns(t *testing.T) {
 	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: time.Minute, Logger: logs.Logger()}
 	s := seamtest.Start(t, h)
 	url := "http://" + s.Addr.String()
-	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, newClient(t, nil), url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 
@@ -227,7 +227,7 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 
 	first := seamtest.Start(t, h)
 	url := "http://" + first.Addr.String()
-	if status, _ := get(t, client, url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, client, url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 	// The fault: the socket breaks under the running server.
@@ -247,7 +247,7 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 		t.Errorf("restart bound %s, want the first bind's %s", have, want)
 	}
 	client.Transport.(*http.Transport).CloseIdleConnections()
-	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, client, url); status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
 	}
 	if err := second.Stop(); err != nil {
@@ -264,7 +264,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 
 	seamtest.Recv(t, h.Ready(), "the service to be ready")
 	url := "http://" + h.BoundAddr().String()
-	if status, _ := get(t, client, url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, client, url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 	(<-lns).Close()
@@ -278,7 +278,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 	}
 	seamtest.Recv(t, lns, "the supervisor to restart the service")
 	client.Transport.(*http.Transport).CloseIdleConnections()
-	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, client, url); status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
 	}
 }
@@ -361,7 +361,7 @@ func TestHTTPTemplateWinsOverFields(t *testing.T) {
 	if have := h.BoundAddr().String(); have != addr {
 		t.Errorf("bound %s, want the template's %s", have, addr)
 	}
-	if status, body := get(t, newClient(t, nil), url); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, newClient(t, nil), url); status != http.StatusOK || body != "hello" {
 		t.Errorf("GET = %d %q, want the template handler's 200 %q", status, body, "hello")
 	}
 	if err := s.Stop(); err != nil {
@@ -386,7 +386,7 @@ func TestHTTPServesTLS(t *testing.T) {
 	}
 	s := seamtest.Start(t, h)
 	url := "https://" + s.Addr.String()
-	status, body := get(t, newClient(t, clientTLS), url)
+	status, body := seamtest.Get(t, newClient(t, clientTLS), url)
 	if status != http.StatusOK {
 		t.Fatalf("GET over TLS = %d %q, want 200", status, body)
 	}
@@ -405,7 +405,7 @@ func logsOfOneRequest(t *testing.T, name string, handler http.HandlerFunc) *seam
 	logs := seamtest.NewLogs(t)
 	h := &HTTP{Name: name, Addr: "127.0.0.1:0", Logger: logs.Logger(), Handler: handler}
 	s := seamtest.Start(t, h)
-	get(t, newClient(t, nil), "http://"+s.Addr.String())
+	seamtest.Get(t, newClient(t, nil), "http://"+s.Addr.String())
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +451,7 @@ func TestHTTPHandlerPanicIsLoggedAndCostsOneRequest(t *testing.T) {
 		resp.Body.Close()
 		t.Errorf("GET /panic = %d, want the connection aborted", resp.StatusCode)
 	}
-	if status, body := get(t, client, url+"/"); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, client, url+"/"); status != http.StatusOK || body != "hello" {
 		t.Errorf("GET / after a panic = %d %q, want 200 %q", status, body, "hello")
 	}
 	if err := s.Stop(); err != nil {
@@ -482,7 +482,7 @@ func TestHTTPServesGivenListenerOnce(t *testing.T) {
 	if have := h.BoundAddr(); have.String() != ln.Addr().String() {
 		t.Errorf("BoundAddr() = %v, want the Listener's %v", have, ln.Addr())
 	}
-	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, newClient(t, nil), url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 	if err := s.Stop(); err != nil {
