@@ -26,10 +26,7 @@ func TestLameDuckReachesServices(t *testing.T) {
 		return nil
 	}}
 	root := &Group{Name: "app", Services: []suture.Service{svc}}
-	cfg, caught := notifiedConfig(RunConfig{Logger: seamtest.NewLogs(t).Logger(), Health: h, LameDuck: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), root, cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: seamtest.NewLogs(t).Logger(), Health: h, LameDuck: time.Hour})
 	seamtest.Eventually(t, "the tree to be ready", h.Ready)
 
 	if ch := LameDuck(context.Background()); ch != nil {

@@ -171,10 +171,7 @@ func TestNotifyStoppingBeforeTheLameDuck(t *testing.T) {
 	m := newManager(t, false)
 	t.Setenv("WATCHDOG_USEC", "")
 	h := &Health{}
-	cfg, caught := notifiedConfig(RunConfig{Health: h, LameDuck: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), newSleeper("app"), cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), newSleeper("app"), RunConfig{Health: h, LameDuck: time.Hour})
 	if s := m.next(); s != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1", s)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // startRun runs Run in a goroutine; the result arrives on the channel.
-func startRun(ctx context.Context, root *suture.Supervisor, cfg RunConfig) <-chan error {
+func startRun(ctx context.Context, root suture.Service, cfg RunConfig) <-chan error {
 	c := make(chan error, 1)
 	go func() { c <- Run(ctx, root, cfg) }()
 	return c

@@ -70,10 +70,7 @@ func TestRunUpgradeStopsTheTreeOnceTheSuccessorIsReady(t *testing.T) {
 	root := &Group{Name: "app", Services: []suture.Service{svc}}
 	up := newFakeUpgrader()
 	sink := seamtest.NewLogs(t)
-	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Upgrader: up})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), root, cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: sink.Logger(), Upgrader: up})
 	seamtest.Recv(t, running, "svc to run")
 	seamtest.Recv(t, up.ready, "Run to call Ready once the tree is ready")
 
@@ -104,9 +101,7 @@ func TestRunStopDuringAnUpgradeEndsIt(t *testing.T) {
 	root.Add(a)
 	up := newFakeUpgrader()
 	sink := seamtest.NewLogs(t)
-	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Upgrader: up})
-	done := startRun(context.Background(), root, cfg)
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: sink.Logger(), Upgrader: up})
 	seamtest.Recv(t, up.ready, "Run to call Ready")
 	kill(t, syscall.SIGHUP)
 	seamtest.Recv(t, up.upgrading, "the upgrade")
