@@ -219,3 +219,13 @@ func TestRecvNilPassesNilAndFailsOnAnError(t *testing.T) {
 		t.Fatalf("RecvNil on an error reported %q, want %q", have, want)
 	}
 }
+
+// FreeAddr's port is free once it returns: a listener can bind it.
+func TestFreeAddrCanBeBound(t *testing.T) {
+	addr := seamtest.FreeAddr(t)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("bind %s: %v", addr, err)
+	}
+	ln.Close()
+}
