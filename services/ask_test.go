@@ -178,9 +178,7 @@ func TestCallWithDrainContextFinishesDuringTheDrain(t *testing.T) {
 	s.Cancel()
 	logs.WaitFor(t, "draining connections") // the handlers' ctx has ended
 	close(sh.release)
-	if err := seamtest.Recv(t, sh.callErrs, "the Call to return"); err != nil {
-		t.Fatalf("the Call in flight at the stop = %v, want its reply", err)
-	}
+	seamtest.RecvNil(t, sh.callErrs, "the Call to return")
 	if err := conn.SetReadDeadline(time.Now().Add(seamtest.Wait)); err != nil {
 		t.Fatal(err)
 	}

@@ -79,10 +79,7 @@ func ExampleHTTP_template() {
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- h.Serve(ctx) }()
-
-	<-h.Ready()
+	served := serve(ctx, h)
 	client := &http.Client{Transport: &http.Transport{}}
 	if resp, err := client.Get("http://" + h.BoundAddr().String() + "/missing"); err == nil {
 		resp.Body.Close()
@@ -179,9 +176,7 @@ func ExampleActor_chatRoom() {
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- room.Serve(ctx) }()
-	<-room.Ready()
+	served := serve(ctx, room)
 
 	ann, bob := make(chan string, 8), make(chan string, 8)
 	link, _ := room.Incarnation() // taken before joining: no restart goes unseen
@@ -301,9 +296,7 @@ func ExampleAsk() {
 		Handle: services.RunOp[library],
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- actor.Serve(ctx) }()
-	<-actor.Ready()
+	served := serve(ctx, actor)
 
 	lib := Library{actor}
 	for _, title := range []string{"Dune", "Dune", "Emma"} {
@@ -369,9 +362,7 @@ func ExampleAsk_connectionHandler() {
 	<-counts.Ready()
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	defer stopSrv()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(srvCtx) }()
-	<-srv.Ready()
+	served := serve(srvCtx, srv)
 
 	conn, err := net.Dial("tcp", srv.BoundAddr().String())
 	if err != nil {
@@ -418,9 +409,7 @@ func ExampleHTTP_hijack() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- h.Serve(ctx) }()
-	<-h.Ready()
+	served := serve(ctx, h)
 
 	conn, err := net.Dial("tcp", h.BoundAddr().String())
 	if err != nil {
@@ -451,4 +440,16 @@ func ExampleHTTP_hijack() {
 	// true
 	// bye
 	// Serve: <nil>
+}
+
+// serve runs svc on a goroutine of its own until ctx ends, and returns
+// once svc is ready; what Serve returns comes on the channel.
+func serve(ctx context.Context, svc interface {
+	Serve(context.Context) error
+	Ready() <-chan struct{}
+}) <-chan error {
+	served := make(chan error, 1)
+	go func() { served <- svc.Serve(ctx) }()
+	<-svc.Ready()
+	return served
 }

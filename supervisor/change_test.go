@@ -244,9 +244,7 @@ func TestGroupChangesFromAChild(t *testing.T) {
 		g.Services = []suture.Service{a, self}
 		_, events := serveObserved(t, g)
 		j.expect(t, "start a", "start self")
-		if err := seamtest.Recv(t, self.errs, "Remove to return"); err != nil {
-			t.Fatalf("Remove: %v", err)
-		}
+		seamtest.RecvNil(t, self.errs, "Remove to return")
 		j.expect(t, "return self")
 		if e := nextChange(t, events); e.ServiceName != "self" || e.Change != ChildRemoved {
 			t.Errorf("event %+v, want self removed", e)
@@ -262,9 +260,7 @@ func TestGroupChangesFromAChild(t *testing.T) {
 		g.Services = []suture.Service{a, c}
 		_, events := serveObserved(t, g)
 		j.expect(t, "start a", "start c")
-		if err := seamtest.Recv(t, c.errs, "Restart to return"); err != nil {
-			t.Fatalf("Restart: %v", err)
-		}
+		seamtest.RecvNil(t, c.errs, "Restart to return")
 		close(c.ready)
 		j.expect(t, "stop a", "return a", "start a")
 		if e := nextChange(t, events); e.ServiceName != "a" || e.Change != ChildRestarted {

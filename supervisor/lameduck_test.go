@@ -26,10 +26,7 @@ func TestLameDuckReachesServices(t *testing.T) {
 		return nil
 	}}
 	root := &Group{Name: "app", Services: []suture.Service{svc}}
-	cfg, caught := notifiedConfig(RunConfig{Logger: seamtest.NewLogs(t).Logger(), Health: h, LameDuck: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), root, cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: seamtest.NewLogs(t).Logger(), Health: h, LameDuck: time.Hour})
 	seamtest.Eventually(t, "the tree to be ready", h.Ready)
 
 	if ch := LameDuck(context.Background()); ch != nil {
@@ -40,7 +37,5 @@ func TestLameDuckReachesServices(t *testing.T) {
 		t.Errorf("svc's ctx had ended when LameDuck closed: %v", err)
 	}
 	kill(t, syscall.SIGTERM)
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }

@@ -74,9 +74,7 @@ func TestAutoShutdown(t *testing.T) {
 			}
 			// The others stop in reverse order and Serve returns nil.
 			j.expect(t, "stop c", "return c", "stop a", "return a")
-			if err := seamtest.Recv(t, done, "the group to end"); err != nil {
-				t.Fatalf("Serve: %v, want nil", err)
-			}
+			seamtest.RecvNil(t, done, "the group to end")
 			j.empty(t)
 		})
 	}
@@ -117,9 +115,7 @@ func TestRunReturnsNilWhenSignificantChildEnds(t *testing.T) {
 	j.expect(t, "start a", "start migrate", "start c")
 	migrate.failWith(t, nil)
 	j.expect(t, "fail migrate", "return migrate", "stop c", "return c", "stop a", "return a")
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v, want nil", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }
 
 // A group that ended on its own is a transient child's normal end in its

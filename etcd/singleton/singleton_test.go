@@ -72,6 +72,18 @@ func instance(t *testing.T, endpoint string, ttl time.Duration, child suture.Ser
 	return &singleton.Service{Name: "job", Client: cli, Child: child, TTL: ttl, StopTimeout: seamtest.Wait}, cli
 }
 
+// alone starts one instance of the election "job" on a fresh etcd at url
+// and returns once it leads: the instance, its child's probe and the
+// fence the child started with.
+func alone(t *testing.T) (url string, a *singleton.Service, p *probe, f singleton.Fence) {
+	t.Helper()
+	url = etcdtest.Start(t)
+	p = newProbe("a", nil)
+	a, _ = instance(t, url, 2*time.Second, p)
+	seamtest.Start(t, a)
+	return url, a, p, seamtest.Recv(t, p.started, "the child to start")
+}
+
 // duo is two instances of the election "job": a, started first, leads
 // with fence fa; b, started once a leads, stands by.
 type duo struct {
@@ -206,11 +218,7 @@ func TestStaleLeaderWriteIsRefused(t *testing.T) {
 // A child that fails while its instance leads is restarted within the
 // same term: leadership is not given up for it.
 func TestChildFailureKeepsTheTerm(t *testing.T) {
-	url := etcdtest.Start(t)
-	p := newProbe("a", nil)
-	a, _ := instance(t, url, 2*time.Second, p)
-	seamtest.Start(t, a)
-	f1 := seamtest.Recv(t, p.started, "the child to start")
+	_, a, p, f1 := alone(t)
 	p.fail <- struct{}{}
 	f2 := seamtest.Recv(t, p.started, "the child to start again")
 	if f1 != f2 {
@@ -222,13 +230,9 @@ func TestChildFailureKeepsTheTerm(t *testing.T) {
 }
 
 func TestCollector(t *testing.T) {
-	url := etcdtest.Start(t)
-	p := newProbe("a", nil)
-	a, _ := instance(t, url, 2*time.Second, p)
+	_, a, _, f := alone(t)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(a.Collector())
-	seamtest.Start(t, a)
-	f := seamtest.Recv(t, p.started, "the child to start")
 
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -278,11 +282,7 @@ func TestBadConfig(t *testing.T) {
 // leases) ends the term; the instance campaigns again and, alone, leads a
 // new term.
 func TestRevokedLeaseEndsTheTerm(t *testing.T) {
-	url := etcdtest.Start(t)
-	p := newProbe("a", nil)
-	a, _ := instance(t, url, 2*time.Second, p)
-	seamtest.Start(t, a)
-	f1 := seamtest.Recv(t, p.started, "the child to start")
+	url, a, p, f1 := alone(t)
 
 	admin := etcdtest.NewClient(t, url)
 	ctx := context.Background()

@@ -32,13 +32,24 @@ func newBus(t *testing.T, url, name string) (*natsbus.Bus, inbox, *seamtest.Logs
 	return b, in, logs
 }
 
+// connected waits until each of buses is connected to NATS.
+func connected(t *testing.T, buses ...*natsbus.Bus) {
+	t.Helper()
+	seamtest.Eventually(t, "the buses to connect", func() bool {
+		for _, b := range buses {
+			if !b.Stats().Connected {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 func TestCarriesEachPublishersMessagesInOrderWithoutEcho(t *testing.T) {
 	srv := natstest.Start(t)
 	a, inA, _ := newBus(t, srv.URL, "a")
 	b, inB, _ := newBus(t, srv.URL, "b")
-	seamtest.Eventually(t, "both buses connected", func() bool {
-		return a.Stats().Connected && b.Stats().Connected
-	})
+	connected(t, a, b)
 
 	const n = 200
 	for i := range n {
@@ -65,9 +76,7 @@ func TestLosingNATSDegradesAndRecovers(t *testing.T) {
 	srv := natstest.Start(t)
 	a, _, logs := newBus(t, srv.URL, "a")
 	b, inB, _ := newBus(t, srv.URL, "b")
-	seamtest.Eventually(t, "both buses connected", func() bool {
-		return a.Stats().Connected && b.Stats().Connected
-	})
+	connected(t, a, b)
 
 	srv.Stop()
 	logs.WaitFor(t, "NATS lost: delivering locally only until it is back")
@@ -110,7 +119,7 @@ func TestStartsWithoutNATS(t *testing.T) {
 func TestCollector(t *testing.T) {
 	srv := natstest.Start(t)
 	a, _, _ := newBus(t, srv.URL, "a")
-	seamtest.Eventually(t, "connected", func() bool { return a.Stats().Connected })
+	connected(t, a)
 	a.Publish([]byte("ch"), []byte("x"))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(a.Collector())

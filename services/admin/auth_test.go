@@ -179,22 +179,17 @@ func TestRefusalsCounted(t *testing.T) {
 	request(t, base, tree, "")
 	request(t, base, tree, "Bearer nope")
 	request(t, base, tree, "Bearer nope")
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_, body := seamtest.Get(t, nil, base+"/metrics")
 	for _, line := range []string{
 		`seam_admin_refused_total{reason="no_token"} 1`,
 		`seam_admin_refused_total{reason="wrong_token"} 2`,
 		`seam_admin_refused_total{reason="not_loopback"} 0`,
 	} {
-		if !strings.Contains(string(body), line+"\n") {
+		if !strings.Contains(body, line+"\n") {
 			t.Errorf("/metrics has no %q", line)
 		}
 	}
-	if strings.Contains(string(body), testToken) {
+	if strings.Contains(body, testToken) {
 		t.Error("/metrics holds the token")
 	}
 }

@@ -26,7 +26,7 @@ func Start(t *testing.T) string {
 	if err != nil {
 		t.Skip("etcd not found in PATH (Debian package etcd-server): skipping tests against a real etcd")
 	}
-	client, peer := "http://"+FreeAddr(t), "http://"+FreeAddr(t)
+	client, peer := "http://"+seamtest.FreeAddr(t), "http://"+seamtest.FreeAddr(t)
 	cmd := exec.Command(bin,
 		"--name", "test",
 		"--data-dir", t.TempDir(),
@@ -50,18 +50,6 @@ func Start(t *testing.T) string {
 		return err == nil
 	})
 	return client
-}
-
-// FreeAddr returns a loopback address that was free a moment ago: etcd
-// takes its URLs up front and cannot report a port it chose.
-func FreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // NewClient returns an etcd client closed when the test ends.

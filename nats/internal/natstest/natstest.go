@@ -33,12 +33,7 @@ func Start(t *testing.T) *Server {
 	if err != nil {
 		t.Skip("nats-server not found in PATH (Debian package nats-server): skipping tests against a real NATS")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := seamtest.FreeAddr(t)
 	s := &Server{URL: "nats://" + addr, t: t, bin: bin, addr: addr}
 	s.Start()
 	t.Cleanup(s.Stop)
