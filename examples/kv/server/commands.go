@@ -57,6 +57,12 @@ func init() {
 		{name: "setnx", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Set the string value of a key only when the key doesn't exist.", run: cmdSetNX},
 		{name: "setex", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", run: cmdSetEX},
 		{name: "getdel", arity: 2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the string value of a key after deleting the key.", run: cmdGetDel},
+		{name: "getex", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the string value of a key after setting its expiration time.", run: cmdGetEX},
+		{name: "psetex", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", run: cmdPSetEX},
+		{name: "getrange", arity: 4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "string", summary: "Returns a substring of the string stored at a key.", run: cmdGetRange},
+		{name: "setrange", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", run: cmdSetRange},
+		{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", run: cmdIncrByFloat},
+		{name: "function", arity: -2, flags: flagWrite, group: "scripting", summary: "Deletes all library and functions (FLUSH only: kv has none).", run: cmdFunction},
 
 		// Lists.
 		{name: "lpush", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Prepends one or more elements to a list. Creates the key if it doesn't exist.", run: cmdLPush},
@@ -304,6 +310,10 @@ func (c *conn) writeStoreError(err error) {
 		c.w.WriteError(errNotInteger)
 	case errors.Is(err, store.ErrOverflow):
 		c.w.WriteError(errOverflow)
+	case errors.Is(err, store.ErrNotFloat):
+		c.w.WriteError(errNotFloat)
+	case errors.Is(err, store.ErrNaNOrInf):
+		c.w.WriteError("ERR increment would produce NaN or Infinity")
 	case errors.Is(err, store.ErrTooLarge):
 		c.w.WriteError(errTooLarge)
 	case errors.Is(err, aof.ErrFailing):

@@ -44,11 +44,17 @@ var typesScript = []string{
 
 // TestTypesSideBySide runs typesScript against redis-server and kv and
 // wants the same replies, when redis-server is on PATH.
-func TestTypesSideBySide(t *testing.T) {
+func TestTypesSideBySide(t *testing.T) { sideBySide(t, typesScript) }
+
+// sideBySide runs script against redis-server and kv, a command a line,
+// and wants the same replies; it is skipped when redis-server is not on
+// PATH. A line starting with "~" is compared sorted.
+func sideBySide(t *testing.T, script []string) {
+	t.Helper()
 	redis := redisClient(t)
 	ts := startServer(t, serverOpts{})
 	kv := ts.dial(t)
-	for _, line := range typesScript {
+	for _, line := range script {
 		unordered := strings.HasPrefix(line, "~")
 		args := strings.Fields(strings.TrimPrefix(line, "~"))
 		want, err := redis.Do(args...)

@@ -510,3 +510,18 @@ func TestFreedCountsLargeValues(t *testing.T) {
 		t.Fatalf("Freed = %d, want %d", have, want)
 	}
 }
+
+// TestIncrByFloatRefusesInfinity: a sum beyond float64's range is refused
+// and leaves the value as it was.
+func TestIncrByFloatRefusesInfinity(t *testing.T) {
+	s := New(nil)
+	if v, err := s.IncrByFloat([]byte("f"), 1.7e308, nil); err != nil || string(v) == "" {
+		t.Fatalf("first: %q %v", v, err)
+	}
+	if _, err := s.IncrByFloat([]byte("f"), 1.7e308, nil); !errors.Is(err, ErrNaNOrInf) {
+		t.Fatalf("second: %v, want ErrNaNOrInf", err)
+	}
+	if v, _, _ := s.GetString([]byte("f")); string(v) != string(FormatFloat(nil, 1.7e308)) {
+		t.Fatalf("value changed to %q", v)
+	}
+}
