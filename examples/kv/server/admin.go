@@ -34,9 +34,11 @@ func cmdSelect(c *conn, args [][]byte) {
 	switch {
 	case !ok:
 		c.w.WriteError(errNotInteger)
-	case n != 0:
+	case n < 0 || n >= store.NumDBs:
 		c.w.WriteError(errDBIndex)
 	default:
+		c.db = c.h.store.DB(int(n))
+		c.st.db.Store(int32(n))
 		c.w.WriteOK()
 	}
 }
@@ -166,7 +168,9 @@ func (c *conn) clientInfo() string {
 	}
 	b.WriteString(" name=")
 	b.WriteString(c.name)
-	b.WriteString(" db=0 resp=2\n")
+	b.WriteString(" db=")
+	b.WriteString(strconv.Itoa(c.db.Index()))
+	b.WriteString(" resp=2\n")
 	return b.String()
 }
 

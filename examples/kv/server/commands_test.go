@@ -152,7 +152,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"FLUSHDB", "x"}, "(error) ERR syntax error"},
 		{[]string{"FLUSHDB", "ASYNC", "a"}, "(error) ERR syntax error"},
 		{[]string{"SELECT", "0"}, `"OK"`},
-		{[]string{"SELECT", "1"}, "(error) ERR DB index is out of range"},
+		{[]string{"SELECT", "16"}, "(error) ERR DB index is out of range"},
+		{[]string{"SELECT", "-1"}, "(error) ERR DB index is out of range"},
 		{[]string{"SELECT", "x"}, "(error) ERR value is not an integer or out of range"},
 
 		// Connection.

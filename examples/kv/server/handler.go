@@ -120,7 +120,7 @@ func New(cfg Config) *Handler {
 	h.authFails.every = authFailLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
 	h.pool.New = func() any {
-		c := &conn{h: h, burstDone: make(chan struct{}, 1)}
+		c := &conn{h: h, db: h.store, burstDone: make(chan struct{}, 1)}
 		c.r = resp.NewReader(c, opt)
 		c.w = resp.NewWriter(nil)
 		return c
@@ -137,6 +137,7 @@ type conn struct {
 	w    *resp.Writer
 	id   int64
 	name string
+	db   *store.Store // the database SELECT chose: database 0 at first
 
 	rec   [][]byte // the record being journalled
 	num   []byte   // scratch for formatting numbers into records
@@ -167,7 +168,7 @@ type conn struct {
 // finishes the command in hand, writes the replies it owes and returns.
 func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	c := h.pool.Get().(*conn)
-	c.nc, c.ctx = nc, ctx
+	c.nc, c.ctx, c.db = nc, ctx, h.store
 	c.w.Reset(nc)
 	c.id = h.nextID.Add(1)
 	h.active.Add(1)

@@ -5,12 +5,12 @@ import "github.com/seamgo/seam/examples/kv/store"
 var wordSRem = []byte("SREM")
 
 func cmdSAdd(c *conn, args [][]byte) {
-	n, err := c.h.store.SAdd(args[1], args[2:], c.recordArgs(args))
+	n, err := c.db.SAdd(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
 func cmdSRem(c *conn, args [][]byte) {
-	n, err := c.h.store.SRem(args[1], args[2:], c.recordArgs(args))
+	n, err := c.db.SRem(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
@@ -22,14 +22,14 @@ func cmdSPop(c *conn, args [][]byte) {
 		return
 	}
 	if count == 0 {
-		if _, err := c.h.store.LenOf(args[1], store.KindSet); err != nil {
+		if _, err := c.db.LenOf(args[1], store.KindSet); err != nil {
 			c.writeStoreError(err)
 		} else {
 			c.w.WriteArrayHeader(0)
 		}
 		return
 	}
-	vals, err := c.h.store.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
+	vals, err := c.db.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -43,7 +43,7 @@ func cmdSPop(c *conn, args [][]byte) {
 }
 
 func cmdSMembers(c *conn, args [][]byte) {
-	vals, err := c.h.store.SMembers(args[1])
+	vals, err := c.db.SMembers(args[1])
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -54,13 +54,13 @@ func cmdSMembers(c *conn, args [][]byte) {
 func cmdSCard(c *conn, args [][]byte) { c.lenOf(args[1], store.KindSet) }
 
 func cmdSIsMember(c *conn, args [][]byte) {
-	ok, err := c.h.store.SIsMember(args[1], args[2])
+	ok, err := c.db.SIsMember(args[1], args[2])
 	c.writeFlag(ok, err)
 }
 
 // lenOf answers LLEN, SCARD, HLEN and ZCARD.
 func (c *conn) lenOf(key []byte, k store.Kind) {
-	n, err := c.h.store.LenOf(key, k)
+	n, err := c.db.LenOf(key, k)
 	c.writeCount(n, err)
 }
 

@@ -20,7 +20,7 @@ func cmdPSetEX(c *conn, args [][]byte) {
 		return
 	}
 	c.num = strconv.AppendInt(c.num[:0], at, 10)
-	_, _, _, err := c.h.store.Set(args[1], args[3], store.SetOptions{ExpireAt: at},
+	_, _, _, err := c.db.Set(args[1], args[3], store.SetOptions{ExpireAt: at},
 		c.record(wordSet, args[1], args[3], wordPXAT, c.num))
 	if err != nil {
 		c.writeStoreError(err)
@@ -63,7 +63,7 @@ func cmdGetEX(c *conn, args [][]byte) {
 		// judges the time: look first. Between this look and GetEx's the
 		// key may change; that only changes which answer a racing client
 		// gets, never the keyspace.
-		if _, ok, err := c.h.store.GetString(args[1]); !ok || err != nil {
+		if _, ok, err := c.db.GetString(args[1]); !ok || err != nil {
 			c.getExReply(nil, false, err)
 			return
 		}
@@ -76,7 +76,7 @@ func cmdGetEX(c *conn, args [][]byte) {
 	case store.GetExPersist:
 		rec = c.record(wordPersist, args[1])
 	}
-	v, ok, err := c.h.store.GetEx(args[1], action, at, rec)
+	v, ok, err := c.db.GetEx(args[1], action, at, rec)
 	c.getExReply(v, ok, err)
 }
 
@@ -102,7 +102,7 @@ func cmdGetRange(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	v, _, err := c.h.store.GetString(args[1])
+	v, _, err := c.db.GetString(args[1])
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -145,7 +145,7 @@ func cmdSetRange(c *conn, args [][]byte) {
 	if off > store.MaxValueLen {
 		off = store.MaxValueLen + 1 // too large either way; keeps the sum in range
 	}
-	n, err := c.h.store.SetRange(args[1], int(off), args[3], c.recordArgs(args))
+	n, err := c.db.SetRange(args[1], int(off), args[3], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
@@ -167,7 +167,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 		key := args[1]
 		rec = func(v []byte) [][]byte { return c.record(wordSet, key, v, wordKeepTTL) }
 	}
-	v, err := c.h.store.IncrByFloat(args[1], delta, rec)
+	v, err := c.db.IncrByFloat(args[1], delta, rec)
 	if err != nil {
 		c.writeStoreError(err)
 		return

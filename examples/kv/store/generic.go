@@ -1,7 +1,11 @@
 package store
 
 // ResetStats zeroes the count of expired keys, for CONFIG RESETSTAT.
-func (s *Store) ResetStats() { s.expired.Store(0) }
+func (s *Store) ResetStats() {
+	for _, d := range s.dbs {
+		d.expired.Store(0)
+	}
+}
 
 // Type returns the kind of key's value, KindNone if it is missing.
 func (s *Store) Type(key []byte) Kind {

@@ -17,7 +17,7 @@ type journal struct {
 	fail error
 }
 
-func (j *journal) Append(rec [][]byte) error {
+func (j *journal) AppendDB(_ int, rec [][]byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.fail != nil {
