@@ -174,3 +174,22 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 	}
 	c.w.WriteBulk(v)
 }
+
+var wordMSet = []byte("MSET")
+
+// cmdMSetNX is MSETNX key value [key value ...]: all or nothing, only if
+// no key exists, journalled as the MSET it did.
+func cmdMSetNX(c *conn, args [][]byte) {
+	if len(args)%2 == 0 {
+		c.w.WriteError(wrongArgs("msetnx"))
+		return
+	}
+	var rec [][]byte
+	if !c.replay {
+		rec = append(c.record(wordMSet), args[1:]...)
+		c.rec = rec
+	}
+	owned := func(i int) bool { return c.owned(i + 1) }
+	set, err := c.db.MSetNX(args[1:], owned, rec)
+	c.writeFlag(set, err)
+}

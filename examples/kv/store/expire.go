@@ -73,6 +73,26 @@ func (s *Store) TTL(key []byte) int64 {
 	return ttl
 }
 
+// ExpireTime returns key's expiry in unix milliseconds: -1 if it has
+// none, -2 if it is missing (EXPIRETIME, PEXPIRETIME).
+func (s *Store) ExpireTime(key []byte) int64 {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	e, expired := s.lookupRead(sh, key)
+	at := int64(-2)
+	if e != nil {
+		at = -1
+		if e.exp != 0 {
+			at = e.exp
+		}
+	}
+	sh.mu.RUnlock()
+	if expired {
+		s.expire(sh, key)
+	}
+	return at
+}
+
 // ExpireCond is the condition of an EXPIRE: Redis 7's options, which may
 // be combined (XX with GT or LT); the zero value sets unconditionally.
 type ExpireCond uint8

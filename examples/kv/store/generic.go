@@ -67,6 +67,18 @@ func (s *Store) GetDel(key []byte, rec [][]byte) ([]byte, bool, error) {
 // Rename moves src's value and expiry to dst, replacing whatever dst held,
 // journalling rec; ErrNoSuchKey if src is missing.
 func (s *Store) Rename(src, dst []byte, rec [][]byte) error {
+	_, err := s.rename(src, dst, false, rec)
+	return err
+}
+
+// RenameNX is Rename only if dst is missing (RENAMENX), and reports
+// whether it renamed; a key renamed to itself is not, as in Redis. rec
+// should be the RENAME it did: that is what a replay must do.
+func (s *Store) RenameNX(src, dst []byte, rec [][]byte) (bool, error) {
+	return s.rename(src, dst, true, rec)
+}
+
+func (s *Store) rename(src, dst []byte, nx bool, rec [][]byte) (bool, error) {
 	a, b := s.shardIndex(src), s.shardIndex(dst)
 	shSrc, shDst := &s.shards[a], &s.shards[b]
 	first, second := shSrc, shDst
@@ -81,20 +93,23 @@ func (s *Store) Rename(src, dst []byte, rec [][]byte) error {
 	}
 	e, err := s.lookupWrite(shSrc, src)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if e == nil {
-		return ErrNoSuchKey
+		return false, ErrNoSuchKey
 	}
 	if string(src) == string(dst) {
-		return nil
+		return !nx, nil
 	}
 	d, err := s.lookupWrite(shDst, dst)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if nx && d != nil {
+		return false, nil
 	}
 	if err := s.recordRename(shSrc, shDst, src, dst, e, rec); err != nil {
-		return err
+		return false, err
 	}
 	if d != nil {
 		shDst.remove(d)
@@ -105,5 +120,5 @@ func (s *Store) Rename(src, dst []byte, rec [][]byte) error {
 	if e.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}
-	return nil
+	return true, nil
 }

@@ -315,6 +315,17 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 // does. A value kv[i] for which owned(i) is true is kept without a copy
 // (see SetOptions.Owned); owned may be nil.
 func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
+	_, err := s.mset(kv, owned, false, rec)
+	return err
+}
+
+// MSetNX is MSet only if none of the keys exists (MSETNX), and reports
+// whether it set them. rec should be the MSET it did.
+func (s *Store) MSetNX(kv [][]byte, owned func(i int) bool, rec [][]byte) (bool, error) {
+	return s.mset(kv, owned, true, rec)
+}
+
+func (s *Store) mset(kv [][]byte, owned func(i int) bool, nx bool, rec [][]byte) (bool, error) {
 	var locked [NumShards]bool
 	for i := 0; i < len(kv); i += 2 {
 		locked[s.shardIndex(kv[i])] = true
@@ -331,8 +342,15 @@ func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 			}
 		}
 	}()
+	if nx {
+		for i := 0; i < len(kv); i += 2 {
+			if e := s.shard(kv[i]).keys[string(kv[i])]; e != nil && !s.isExpired(e) {
+				return false, nil
+			}
+		}
+	}
 	if err := s.recordMSet(kv, rec); err != nil {
-		return err
+		return false, err
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		sh := s.shard(kv[i])
@@ -340,7 +358,7 @@ func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 		// needs no DEL first.
 		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0, owned != nil && owned(i+1))
 	}
-	return nil
+	return true, nil
 }
 
 // Del removes key, journalling rec, and reports whether it was there.
