@@ -12,12 +12,13 @@ import (
 type flags uint8
 
 const (
-	flagWrite    flags = 1 << iota // changes the keyspace: commit before replying; may be replayed
-	flagReadonly                   // reads the keyspace
-	flagFast                       // O(1) or O(log N)
-	flagAdmin                      // server administration
-	flagHidden                     // only with Config.debug; not listed by COMMAND
-	flagNoAuth                     // allowed before AUTH (auth.go)
+	flagWrite     flags = 1 << iota // changes the keyspace: commit before replying; may be replayed
+	flagReadonly                    // reads the keyspace
+	flagFast                        // O(1) or O(log N)
+	flagAdmin                       // server administration
+	flagHidden                      // only with Config.debug; not listed by COMMAND
+	flagNoAuth                      // allowed before AUTH (auth.go)
+	flagExclusive                   // takes the transaction lock itself, exclusively (EXEC: multi.go)
 )
 
 // command is one entry of the command table.
@@ -63,6 +64,11 @@ func init() {
 		{name: "setrange", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", run: cmdSetRange},
 		{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", run: cmdIncrByFloat},
 		{name: "function", arity: -2, flags: flagWrite, group: "scripting", summary: "Deletes all library and functions (FLUSH only: kv has none).", run: cmdFunction},
+		{name: "multi", arity: 1, flags: flagFast, group: "transactions", summary: "Starts a transaction.", run: cmdMulti},
+		{name: "exec", arity: 1, flags: flagExclusive, group: "transactions", summary: "Executes all commands in a transaction.", run: cmdExec},
+		{name: "discard", arity: 1, flags: flagFast, group: "transactions", summary: "Discards a transaction.", run: cmdDiscard},
+		{name: "watch", arity: -2, flags: flagFast, first: 1, last: -1, step: 1, group: "transactions", summary: "Monitors changes to keys to determine the execution of a transaction.", run: cmdWatch},
+		{name: "unwatch", arity: 1, flags: flagFast, group: "transactions", summary: "Forgets about watched keys of a transaction.", run: cmdUnwatch},
 		{name: "msetnx", arity: -3, flags: flagWrite, first: 1, last: -1, step: 2, group: "string", summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.", run: cmdMSetNX},
 		{name: "renamenx", arity: 3, flags: flagWrite | flagFast, first: 1, last: 2, step: 1, group: "generic", summary: "Renames a key only when the target key name doesn't exist.", run: cmdRenameNX},
 		{name: "expiretime", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Returns the expiration time of a key as a Unix timestamp.", run: cmdExpireTime},
@@ -171,6 +177,7 @@ func (c *conn) exec(args [][]byte) {
 	c.cmds++
 	cmd := c.lookup(args[0])
 	if cmd == nil {
+		c.abortMulti()
 		c.w.WriteError(unknownCommand(args))
 		return
 	}
@@ -183,6 +190,7 @@ func (c *conn) exec(args [][]byte) {
 // must wait for.
 func (c *conn) call(cmd *command, args [][]byte) {
 	if cmd.arity > 0 && len(args) != cmd.arity || len(args) < -cmd.arity {
+		c.abortMulti()
 		c.w.WriteError(wrongArgs(cmd.name))
 		return
 	}
@@ -194,6 +202,17 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	}
 	if c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
 		return
+	}
+	if c.queuedNow(cmd) { // inside MULTI: multi.go
+		c.queue(cmd, args)
+		return
+	}
+	if !c.inExec && !c.replay && cmd.flags&flagExclusive == 0 {
+		c.h.txMu.RLock()
+		defer c.h.txMu.RUnlock()
+	}
+	if cmd.flags&flagWrite != 0 {
+		defer c.touchKeys(cmd, args)
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
 		cmd.run(c, args)
@@ -218,6 +237,14 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	c.dropRecord()
 	if end := c.h.aof.Appended(); end != before {
 		c.commitTo = end
+	}
+}
+
+// abortMulti marks the transaction in progress, if any, to be discarded
+// by EXEC: a command refused while queued aborts it, as in Redis.
+func (c *conn) abortMulti() {
+	if c.multi != nil {
+		c.multi.aborted = true
 	}
 }
 

@@ -103,6 +103,11 @@ type Handler struct {
 	authFailures atomic.Int64 // AUTH and HELLO AUTH refused (auth.go)
 	denied       atomic.Int64 // clients refused by protected mode (protected.go)
 	authFails    logLimit
+
+	// Transactions (multi.go): EXEC holds txMu exclusively, every other
+	// command shared; watch is the registry of watched keys.
+	txMu  sync.RWMutex
+	watch watchers
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
@@ -161,6 +166,12 @@ type conn struct {
 	cmds, hits, misses int64 // counted locally, added to the Handler's per flush
 
 	st clientState // for CLIENT LIST and CLIENT KILL
+
+	// The transaction (multi.go).
+	multi      *multiState // since MULTI; nil outside a transaction
+	inExec     bool        // EXEC is running the queued commands
+	watching   []watched   // the keys WATCH named
+	watchDirty atomic.Bool // one of them was written since
 }
 
 // ServeConn serves one connection until the client leaves, sends a
@@ -263,6 +274,8 @@ func (h *Handler) release(c *conn) {
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)
 	c.endPubSub()
+	h.watch.remove(c)
+	c.multi = nil
 	c.addStats()
 	c.nc, c.ctx, c.name, c.quit, c.commitTo = nil, nil, "", false, 0
 	c.begun.Store(false)

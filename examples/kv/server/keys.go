@@ -207,6 +207,7 @@ func cmdFlush(c *conn, args [][]byte) {
 		}
 	}
 	for _, db := range dbs {
+		c.h.watch.touchExisting(db)
 		if err := db.Flush(c.record(wordFlushDB)); err != nil {
 			c.writeStoreError(err)
 			return

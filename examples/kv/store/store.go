@@ -89,6 +89,16 @@ func New(j Journal) *Store {
 	return dbs[0]
 }
 
+// SetClock replaces the clock that expiry is judged by (unix
+// milliseconds), in every database: a test or a simulation can then move
+// time rather than wait for it. It must be called before the Store is
+// shared.
+func (s *Store) SetClock(now func() int64) {
+	for _, d := range s.dbs {
+		d.now = now
+	}
+}
+
 // DB returns database n (0 to NumDBs-1) of the databases s belongs to.
 func (s *Store) DB(n int) *Store { return s.dbs[n] }
 
