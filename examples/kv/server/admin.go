@@ -182,11 +182,11 @@ func (c *conn) configParams() [][2]string {
 		appendonly, fsync = "yes", c.h.aof.Fsync().String()
 	}
 	port := c.h.port()
-	return [][2]string{
+	return append([][2]string{
 		{"appendonly", appendonly},
 		{"appendfsync", fsync},
 		{"save", ""},
-		{"databases", "1"},
+		{"databases", strconv.Itoa(store.NumDBs)},
 		{"maxclients", strconv.Itoa(c.h.cfg.MaxConns)},
 		{"port", port},
 		{"proto-max-bulk-len", strconv.Itoa(c.r.MaxBulkLen())},
@@ -195,7 +195,7 @@ func (c *conn) configParams() [][2]string {
 		{"maxmemory", "0"},
 		{"maxmemory-policy", "noeviction"},
 		{"hz", "10"},
-	}
+	}, c.h.settable.params()...)
 }
 
 // cmdConfig is CONFIG GET pattern [pattern ...]; other subcommands are
@@ -229,8 +229,10 @@ func cmdConfig(c *conn, args [][]byte) {
 		c.w.WriteOK()
 	case eqFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp(configHelp)
-	case eqFold(sub, "SET"), eqFold(sub, "REWRITE"):
-		c.w.WriteError("ERR CONFIG " + strings.ToUpper(string(sub)) + " is not supported: the kv example is configured by its flags")
+	case eqFold(sub, "SET"):
+		c.configSet(args)
+	case eqFold(sub, "REWRITE"):
+		c.w.WriteError("ERR CONFIG REWRITE is not supported: the kv example is configured by its flags")
 	default:
 		c.w.WriteError(unknownSubcommand(sub, "config"))
 	}

@@ -108,6 +108,8 @@ type Handler struct {
 	// command shared; watch is the registry of watched keys.
 	txMu  sync.RWMutex
 	watch watchers
+
+	settable settable // what CONFIG SET may change (config.go)
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
