@@ -1,6 +1,12 @@
 package server
 
-import "github.com/seamgo/seam/examples/kv/store"
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
 
 var wordSRem = []byte("SREM")
 
@@ -70,4 +76,53 @@ func (c *conn) writeCount(n int, err error) {
 		return
 	}
 	c.w.WriteInt(int64(n))
+}
+
+// cmdSRandMember is SRANDMEMBER key [count], with Redis's meaning of a
+// negative count: -count members drawn with repeats. Those are drawn as
+// they are written, so that a huge count costs the reply, not a copy of it
+// as well.
+func cmdSRandMember(c *conn, args [][]byte) {
+	if len(args) > 3 {
+		c.w.WriteError(errSyntax)
+		return
+	}
+	count, withCount := int64(1), len(args) == 3
+	if withCount {
+		var ok bool
+		if count, ok = resp.ParseInt(args[2]); !ok {
+			c.w.WriteError(errNotInteger)
+			return
+		}
+		if count == math.MinInt64 {
+			c.w.WriteError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+			return
+		}
+	}
+	if count < 0 {
+		all, err := c.db.SMembers(args[1])
+		switch {
+		case err != nil:
+			c.writeStoreError(err)
+		case len(all) == 0:
+			c.w.WriteArrayHeader(0)
+		default:
+			c.w.WriteArrayHeader(int(-count))
+			for range -count {
+				c.w.WriteBulk(all[rand.IntN(len(all))])
+			}
+		}
+		return
+	}
+	vals, err := c.db.SRandMember(args[1], count)
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case withCount:
+		c.writeBulks(vals)
+	case len(vals) == 0:
+		c.w.WriteNull()
+	default:
+		c.w.WriteBulk(vals[0])
+	}
 }
