@@ -64,6 +64,7 @@ func init() {
 		{name: "setrange", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", run: cmdSetRange},
 		{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", run: cmdIncrByFloat},
 		{name: "function", arity: -2, flags: flagWrite, group: "scripting", summary: "Deletes all library and functions (FLUSH only: kv has none).", run: cmdFunction},
+		{name: "copy", arity: -3, flags: flagWrite, first: 1, last: 2, step: 1, group: "generic", summary: "Copies the value of a key to a new key.", run: cmdCopy},
 		{name: "srandmember", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "set", summary: "Get one or multiple random members from a set.", run: cmdSRandMember},
 		{name: "object", arity: -2, flags: flagReadonly, first: 2, last: 2, step: 1, group: "generic", summary: "A container for object introspection commands.", run: cmdObject},
 		{name: "multi", arity: 1, flags: flagFast, group: "transactions", summary: "Starts a transaction.", run: cmdMulti},

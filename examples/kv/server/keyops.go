@@ -1,5 +1,12 @@
 package server
 
+import (
+	"errors"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
 var wordRename = []byte("RENAME")
 
 // cmdRenameNX is RENAMENX key newkey, journalled as the RENAME it did.
@@ -21,4 +28,38 @@ func cmdExpireTime(c *conn, args [][]byte) {
 // cmdPExpireTime is EXPIRETIME in milliseconds.
 func cmdPExpireTime(c *conn, args [][]byte) {
 	c.w.WriteInt(c.db.ExpireTime(args[1]))
+}
+
+// cmdCopy is COPY source destination [DB destination-db] [REPLACE],
+// journalled as received: in the source's database it replays to the
+// same copy.
+func cmdCopy(c *conn, args [][]byte) {
+	to, replace := c.db, false
+	for i := 3; i < len(args); i++ {
+		switch {
+		case eqFold(args[i], "REPLACE"):
+			replace = true
+		case eqFold(args[i], "DB") && i+1 < len(args):
+			n, ok := resp.ParseInt(args[i+1])
+			if !ok {
+				c.w.WriteError(errNotInteger)
+				return
+			}
+			if n < 0 || n >= store.NumDBs {
+				c.w.WriteError(errDBIndex)
+				return
+			}
+			to = c.h.store.DB(int(n))
+			i++
+		default:
+			c.w.WriteError(errSyntax)
+			return
+		}
+	}
+	done, err := c.db.Copy(args[1], to, args[2], replace, c.recordArgs(args))
+	if errors.Is(err, store.ErrSameObject) {
+		c.w.WriteError("ERR source and destination objects are the same")
+		return
+	}
+	c.writeFlag(done, err)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -15,6 +16,12 @@ var keyOpsScript = []string{
 	"EXPIRETIME z", "PEXPIRETIME z", "EXPIRETIME nokey", "PEXPIRETIME nokey",
 	"EXPIREAT z 99999999999", "EXPIRETIME z", "PEXPIREAT z 99999999999123", "PEXPIRETIME z", "EXPIRETIME z",
 	"SET ex v EXAT 99999999999", "RENAMENX ex ex2", "EXPIRETIME ex2",
+	"COPY ex2 c1", "GET c1", "EXPIRETIME c1", "COPY ex2 c1", "COPY ex2 c1 REPLACE", "COPY ex2 ex2", "COPY nokey c2",
+	"COPY l2 l3", "LRANGE l3 0 -1", "LPUSH l3 y", "LRANGE l2 0 -1", "COPY ex2 c1 DB 3", "COPY ex2 ex2 DB 3",
+	"COPY ex2 c1 DB 3", "COPY ex2 c1 DB 16", "COPY ex2 c1 DB x", "COPY ex2 c1 FOO", "COPY ex2 c1 DB",
+	"SELECT 3", "GET c1", "GET ex2", "SELECT 0",
+	"SADD s a b", "COPY s s2", "SREM s2 a", "SCARD s", "HSET h f v", "COPY h h2", "HGETALL h2",
+	"ZADD z 1 a", "COPY z z2", "ZADD z2 2 b", "ZCARD z", "SET ap abc", "COPY ap ap2", "APPEND ap x", "APPEND ap2 y", "MGET ap ap2",
 }
 
 func TestKeyOpsSideBySide(t *testing.T) { sideBySide(t, keyOpsScript) }
@@ -26,6 +33,7 @@ func TestKeyOpsReplay(t *testing.T) {
 	writes := [][]string{
 		{"MSETNX", "a", "1", "b", "2"}, {"MSETNX", "b", "3", "c", "4"}, {"SET", "n", "v"}, {"RENAMENX", "n", "m"},
 		{"SET", "x", "1"}, {"RENAMENX", "x", "a"}, {"SELECT", "4"}, {"MSETNX", "a", "4"}, {"RENAMENX", "a", "b"},
+		{"COPY", "b", "b2"}, {"COPY", "b", "b", "DB", "7"}, {"RPUSH", "l", "x"}, {"COPY", "l", "l", "DB", "0", "REPLACE"},
 	}
 	var before string
 	for round := range 2 {
@@ -44,6 +52,51 @@ func TestKeyOpsReplay(t *testing.T) {
 			before = dumpDBs(t, c)
 		} else if after := dumpDBs(t, c); after != before {
 			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
+		}
+		ts.stop()
+	}
+}
+
+// finishHook is a rewrite's sink that runs a function just before Finish:
+// after every shard is dumped, so that a write then reaches the tail.
+type finishHook struct {
+	*aof.RewriteSink
+	before func()
+}
+
+func (f finishHook) Finish() error {
+	f.before()
+	return f.RewriteSink.Finish()
+}
+
+// A COPY made while a rewrite runs, into a database already dumped,
+// reaches the new file through the rewrite's tail, in its database.
+func TestCopyDuringRewrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "copy.aof")
+	var before string
+	for round := range 2 {
+		w, err := aof.New(aof.Config{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := startServer(t, serverOpts{aof: w})
+		c := ts.dial(t)
+		if round == 0 {
+			do(t, c, "SET", "k", "v")
+			do(t, c, "RPUSH", "l", "a", "b")
+			err := w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
+				return ts.store.Rewrite(ctx, finishHook{s, func() {
+					do(t, c, "COPY", "k", "k3", "DB", "3")
+					do(t, c, "COPY", "l", "l2")
+					do(t, c, "SET", "after", "copy") // in database 0 again
+				}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before = dumpDBs(t, c)
+		} else if after := dumpDBs(t, c); after != before {
+			t.Fatalf("after the rewrite and a replay:\n%s\nbefore:\n%s", after, before)
 		}
 		ts.stop()
 	}
