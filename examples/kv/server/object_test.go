@@ -24,3 +24,24 @@ var objectScript = []string{
 }
 
 func TestObjectSideBySide(t *testing.T) { sideBySide(t, objectScript) }
+
+// CONFIG SET of a setting kv's flags fix is accepted only when it sets the
+// value the setting has.
+func TestConfigSetFixed(t *testing.T) {
+	ts := startServer(t, serverOpts{})
+	c := ts.dial(t)
+	for _, st := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"CONFIG", "SET", "save", ""}, `"OK"`},
+		{[]string{"CONFIG", "SET", "save", "900 1"}, "(error) ERR CONFIG SET 'save' is not supported: kv takes it from its flags"},
+		{[]string{"CONFIG", "SET", "save", "", "set-max-intset-entries", "3"}, `"OK"`},
+		{[]string{"CONFIG", "GET", "set-max-intset-entries"}, `["set-max-intset-entries", "3"]`},
+		{[]string{"CONFIG", "SET", "appendonly", "yes"}, "(error) ERR CONFIG SET 'appendonly' is not supported: kv takes it from its flags"},
+	} {
+		if got := do(t, c, st.args...); got != st.want {
+			t.Errorf("%q: %s, want %s", st.args, got, st.want)
+		}
+	}
+}
