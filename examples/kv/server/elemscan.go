@@ -1,9 +1,6 @@
 package server
 
-import (
-	"github.com/seamgo/seam/examples/kv/resp"
-	"github.com/seamgo/seam/examples/kv/store"
-)
+import "github.com/seamgo/seam/examples/kv/store"
 
 // cmdSScan, cmdHScan and cmdZScan are SSCAN, HSCAN and ZSCAN key cursor
 // [MATCH pattern] [COUNT n]. kv answers them as Redis answers them for a
@@ -28,13 +25,7 @@ func (c *conn) elemScan(args [][]byte, k store.Kind) {
 		}
 		switch opt, val := args[i], args[i+1]; {
 		case eqFold(opt, "COUNT"):
-			n, ok := resp.ParseInt(val)
-			if !ok {
-				c.w.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.w.WriteError(errSyntax)
+			if _, ok := c.scanCount(val); !ok {
 				return
 			}
 		case eqFold(opt, "MATCH"):

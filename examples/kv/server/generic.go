@@ -29,8 +29,12 @@ func cmdSetNX(c *conn, args [][]byte) {
 
 // cmdSetEX is SETEX key seconds value, journalled as SET ... PXAT with the
 // absolute time, as SET EX is.
-func cmdSetEX(c *conn, args [][]byte) {
-	at, ok := c.expiryMillis(args[2], "setex", 1000, false, true)
+func cmdSetEX(c *conn, args [][]byte) { c.setEX(args, "setex", 1000) }
+
+// setEX is SETEX and PSETEX: SET key value with an expiry of args[2] units
+// of unit milliseconds, journalled as SET ... PXAT.
+func (c *conn) setEX(args [][]byte, name string, unit int64) {
+	at, ok := c.expiryMillis(args[2], name, unit, false, true)
 	if !ok {
 		return
 	}

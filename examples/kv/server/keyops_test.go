@@ -29,32 +29,12 @@ func TestKeyOpsSideBySide(t *testing.T) { sideBySide(t, keyOpsScript) }
 // MSETNX and RENAMENX are journalled as the MSET and RENAME they did, and
 // replay to the same keyspace.
 func TestKeyOpsReplay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "keyops.aof")
 	writes := [][]string{
 		{"MSETNX", "a", "1", "b", "2"}, {"MSETNX", "b", "3", "c", "4"}, {"SET", "n", "v"}, {"RENAMENX", "n", "m"},
 		{"SET", "x", "1"}, {"RENAMENX", "x", "a"}, {"SELECT", "4"}, {"MSETNX", "a", "4"}, {"RENAMENX", "a", "b"},
 		{"COPY", "b", "b2"}, {"COPY", "b", "b", "DB", "7"}, {"RPUSH", "l", "x"}, {"COPY", "l", "l", "DB", "0", "REPLACE"},
 	}
-	var before string
-	for round := range 2 {
-		w, err := aof.New(aof.Config{Path: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := startServer(t, serverOpts{aof: w})
-		c := ts.dial(t)
-		if round == 0 {
-			for _, args := range writes {
-				if v, err := c.Do(args...); err != nil || v.Err() != nil {
-					t.Fatalf("%q: %v %v", args, v, err)
-				}
-			}
-			before = dumpDBs(t, c)
-		} else if after := dumpDBs(t, c); after != before {
-			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
-		}
-		ts.stop()
-	}
+	checkReplay(t, writes, dumpDBs)
 }
 
 // finishHook is a rewrite's sink that runs a function just before Finish:

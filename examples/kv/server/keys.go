@@ -119,13 +119,8 @@ func cmdScan(c *conn, args [][]byte) {
 		opt, val := args[i], args[i+1]
 		switch {
 		case eqFold(opt, "COUNT"):
-			n, ok := resp.ParseInt(val)
+			n, ok := c.scanCount(val)
 			if !ok {
-				c.w.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.w.WriteError(errSyntax)
 				return
 			}
 			count = n
@@ -170,6 +165,21 @@ func cmdScan(c *conn, args [][]byte) {
 
 // parseCursor reads a SCAN cursor as Redis's strtoull check does:
 // unsigned decimal digits, nothing else.
+// scanCount reads a SCAN-family COUNT, replying with Redis's error if it
+// is not a positive integer.
+func (c *conn) scanCount(val []byte) (int64, bool) {
+	n, ok := resp.ParseInt(val)
+	switch {
+	case !ok:
+		c.w.WriteError(errNotInteger)
+	case n < 1:
+		c.w.WriteError(errSyntax)
+	default:
+		return n, true
+	}
+	return 0, false
+}
+
 func parseCursor(b []byte) (uint64, bool) {
 	var v uint64
 	for _, ch := range b {

@@ -1,13 +1,10 @@
 package server
 
 import (
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/seamgo/seam/examples/kv/aof"
 )
 
 // multiScript exercises MULTI, EXEC, DISCARD, WATCH and UNWATCH on one
@@ -132,23 +129,5 @@ func TestExecIsAtomic(t *testing.T) {
 
 // A transaction's writes are journalled and replay, in their databases.
 func TestMultiReplay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "multi.aof")
-	var before string
-	for round := range 2 {
-		w, err := aof.New(aof.Config{Path: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := startServer(t, serverOpts{aof: w})
-		c := ts.dial(t)
-		if round == 0 {
-			for _, args := range [][]string{{"MULTI"}, {"SET", "a", "1"}, {"SELECT", "2"}, {"INCR", "a"}, {"RPUSH", "l", "x"}, {"EXEC"}} {
-				do(t, c, args...)
-			}
-			before = dumpDBs(t, c)
-		} else if after := dumpDBs(t, c); after != before {
-			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
-		}
-		ts.stop()
-	}
+	checkReplay(t, [][]string{{"MULTI"}, {"SET", "a", "1"}, {"SELECT", "2"}, {"INCR", "a"}, {"RPUSH", "l", "x"}, {"EXEC"}}, dumpDBs)
 }

@@ -14,20 +14,7 @@ var (
 
 // cmdPSetEX is PSETEX key milliseconds value, journalled as SET with PXAT
 // as SETEX is.
-func cmdPSetEX(c *conn, args [][]byte) {
-	at, ok := c.expiryMillis(args[2], "psetex", 1, false, true)
-	if !ok {
-		return
-	}
-	c.num = strconv.AppendInt(c.num[:0], at, 10)
-	_, _, _, err := c.db.Set(args[1], args[3], store.SetOptions{ExpireAt: at},
-		c.record(wordSet, args[1], args[3], wordPXAT, c.num))
-	if err != nil {
-		c.writeStoreError(err)
-		return
-	}
-	c.w.WriteOK()
-}
+func cmdPSetEX(c *conn, args [][]byte) { c.setEX(args, "psetex", 1) }
 
 // cmdGetEX is GETEX key [EX s|PX ms|EXAT t|PXAT ms-t|PERSIST]. A new
 // expiry is journalled as PEXPIREAT (absolute, so that a later replay is

@@ -1,10 +1,7 @@
 package server
 
 import (
-	"path/filepath"
 	"testing"
-
-	"github.com/seamgo/seam/examples/kv/aof"
 )
 
 // stringOpsScript exercises GETEX, PSETEX, GETRANGE, SETRANGE,
@@ -35,33 +32,13 @@ func TestStringOpsSideBySide(t *testing.T) { sideBySide(t, stringOpsScript) }
 // INCRBYFLOAT with an append-only file, restarts from it and wants the same
 // keyspace: each is journalled in a form that replays to its result.
 func TestStringOpsReplay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "strings.aof")
 	writes := [][]string{
 		{"SET", "g", "v"}, {"GETEX", "g", "EX", "1000"}, {"SETEX", "gp", "1000", "v"}, {"GETEX", "gp", "PERSIST"},
 		{"SET", "gd", "v"}, {"GETEX", "gd", "PXAT", "1"}, {"PSETEX", "p", "1000000", "v"},
 		{"SETRANGE", "r", "3", "abc"}, {"SETRANGE", "r", "1", "x"},
 		{"INCRBYFLOAT", "f", "10.5"}, {"INCRBYFLOAT", "f", "0.1"}, {"SETEX", "fx", "1000", "2"}, {"INCRBYFLOAT", "fx", "0.5"},
 	}
-	var before string
-	for round := range 2 {
-		w, err := aof.New(aof.Config{Path: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := startServer(t, serverOpts{aof: w})
-		c := ts.dial(t)
-		if round == 0 {
-			for _, args := range writes {
-				if v, err := c.Do(args...); err != nil || v.Err() != nil {
-					t.Fatalf("%q: %v %v", args, v, err)
-				}
-			}
-			before = dumpKeys(t, c)
-		} else if after := dumpKeys(t, c); after != before {
-			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
-		}
-		ts.stop()
-	}
+	checkReplay(t, writes, dumpKeys)
 }
 
 func TestStringRange(t *testing.T) {

@@ -125,7 +125,6 @@ func TestRedisBenchmarkDefaultSuite(t *testing.T) {
 // as SREM, SETEX as SET PXAT, GETDEL as DEL, RENAME), restarts from the
 // file and wants the same keyspace.
 func TestTypesReplay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "types.aof")
 	writes := [][]string{
 		{"RPUSH", "l", "a", "b", "c"}, {"LPUSH", "l", "z"}, {"RPOP", "l"}, {"LPOP", "l", "1"},
 		{"SADD", "s", "a", "b", "c", "d"}, {"SPOP", "s"}, {"SREM", "s", "a"},
@@ -134,6 +133,15 @@ func TestTypesReplay(t *testing.T) {
 		{"SETEX", "ex", "1000", "v"}, {"SETNX", "nx", "1"}, {"SET", "gd", "x"}, {"GETDEL", "gd"},
 		{"RENAME", "h", "h2"}, {"EXPIRE", "l", "1000"}, {"SET", "u", "1"}, {"UNLINK", "u"},
 	}
+	checkReplay(t, writes, dumpKeys)
+}
+
+// checkReplay makes writes through a server with an append-only file,
+// starts another from the file and wants dump to render the same
+// keyspace.
+func checkReplay(t *testing.T, writes [][]string, dump func(*testing.T, *respclient.Client) string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "replay.aof")
 	var before string
 	for round := range 2 {
 		w, err := aof.New(aof.Config{Path: path})
@@ -148,8 +156,8 @@ func TestTypesReplay(t *testing.T) {
 					t.Fatalf("%q: %v %v", args, v, err)
 				}
 			}
-			before = dumpKeys(t, c)
-		} else if after := dumpKeys(t, c); after != before {
+			before = dump(t, c)
+		} else if after := dump(t, c); after != before {
 			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
 		}
 		ts.stop()
