@@ -51,16 +51,7 @@ func (c *conn) setEX(args [][]byte, name string, unit int64) {
 // cmdGetDel is GETDEL key, journalled as DEL.
 func cmdGetDel(c *conn, args [][]byte) {
 	v, ok, err := c.db.GetDel(args[1], c.record(wordDel, args[1]))
-	switch {
-	case err != nil:
-		c.writeStoreError(err)
-	case !ok:
-		c.misses++
-		c.w.WriteNull()
-	default:
-		c.hits++
-		c.w.WriteBulk(v)
-	}
+	c.writeLookup(v, ok, err)
 }
 
 func cmdTime(c *conn, _ [][]byte) {

@@ -51,7 +51,7 @@ func cmdGetEX(c *conn, args [][]byte) {
 		// key may change; that only changes which answer a racing client
 		// gets, never the keyspace.
 		if _, ok, err := c.db.GetString(args[1]); !ok || err != nil {
-			c.getExReply(nil, false, err)
+			c.writeLookup(nil, false, err)
 			return
 		}
 		var ok bool
@@ -64,10 +64,12 @@ func cmdGetEX(c *conn, args [][]byte) {
 		rec = c.record(wordPersist, args[1])
 	}
 	v, ok, err := c.db.GetEx(args[1], action, at, rec)
-	c.getExReply(v, ok, err)
+	c.writeLookup(v, ok, err)
 }
 
-func (c *conn) getExReply(v []byte, ok bool, err error) {
+// writeLookup replies with the value a read found, counting the hit or
+// the miss as GET does.
+func (c *conn) writeLookup(v []byte, ok bool, err error) {
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
