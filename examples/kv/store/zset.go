@@ -249,3 +249,21 @@ func (s *Store) ZScore(key, member []byte) (float64, bool, error) {
 	err := s.read(key, KindZSet, func(o object) { f, ok = o.(*zset).scores[string(member)] })
 	return f, ok, err
 }
+
+// ZRank returns member's rank in key's sorted set, from the lowest score
+// or, with rev, from the highest; -1 if key or member is missing.
+func (s *Store) ZRank(key, member []byte, rev bool) (int, error) {
+	r := -1
+	err := s.read(key, KindZSet, func(o object) {
+		z := o.(*zset)
+		score, ok := z.scores[string(member)]
+		if !ok {
+			return
+		}
+		r = z.find(score, string(member))
+		if rev {
+			r = len(z.order) - 1 - r
+		}
+	})
+	return r, err
+}

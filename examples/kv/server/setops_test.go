@@ -1,0 +1,19 @@
+package server
+
+import "testing"
+
+// setOpsScript exercises SINTER, SINTERCARD, SUNION, SDIFF, ZRANK and
+// ZREVRANK; a reply of several members is compared sorted ("~").
+var setOpsScript = []string{
+	"SADD a 1 2 3 4", "SADD b 3 4 5", "SADD c 4 5 6",
+	"~SINTER a b", "~SINTER a b c", "SINTER a nokey", "~SINTER a", "~SUNION a b c", "~SUNION a nokey", "SUNION nokey",
+	"~SDIFF a b", "~SDIFF a b c", "SDIFF nokey a", "~SDIFF a nokey",
+	"SINTERCARD 2 a b", "SINTERCARD 3 a b c", "SINTERCARD 2 a b LIMIT 1", "SINTERCARD 2 a b LIMIT 0", "SINTERCARD 1 nokey",
+	"SINTERCARD 0 a", "SINTERCARD x a", "SINTERCARD 3 a b", "SINTERCARD 2 a b LIMIT -1", "SINTERCARD 2 a b LIMIT x",
+	"SINTERCARD 2 a b FOO 1", "SINTERCARD 2 a b LIMIT",
+	"SET str v", "SINTER a str", "SINTER nokey str", "SUNION a str", "SDIFF a str", "SINTERCARD 2 a str",
+	"ZADD z 1 a 2 b 3 c", "ZRANK z a", "ZRANK z c", "ZREVRANK z a", "ZREVRANK z c", "ZRANK z nom", "ZRANK noz a",
+	"ZRANK str a", "ZREVRANK z",
+}
+
+func TestSetOpsSideBySide(t *testing.T) { sideBySide(t, setOpsScript) }
