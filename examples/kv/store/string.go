@@ -144,3 +144,43 @@ func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([
 	}
 	return v, true, nil
 }
+
+// SetBit sets the bit at offset of key's value (bit 0 is the most
+// significant of the first byte) to bit, growing the value with zero bytes
+// as needed, keeping its expiry, and returns the bit it had (SETBIT). The
+// value is copied, never changed in place: a reader may still hold it.
+func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (bool, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return false, err
+	}
+	if e != nil && e.obj != nil {
+		return false, ErrWrongType
+	}
+	var cur []byte
+	if e != nil {
+		cur = e.val
+	}
+	i, mask := offset/8, byte(0x80>>(offset%8))
+	old := i < uint64(len(cur)) && cur[i]&mask != 0
+	if err := s.record(sh, rec); err != nil {
+		return false, err
+	}
+	v := make([]byte, max(uint64(len(cur)), i+1))
+	copy(v, cur)
+	if bit {
+		v[i] |= mask
+	} else {
+		v[i] &^= mask
+	}
+	if e == nil {
+		sh.put(nil, key, v, 0, true)
+	} else {
+		sh.drop(e.val)
+		e.val = v
+	}
+	return old, nil
+}
