@@ -64,6 +64,7 @@ func init() {
 		{name: "setrange", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", run: cmdSetRange},
 		{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", run: cmdIncrByFloat},
 		{name: "function", arity: -2, flags: flagWrite, group: "scripting", summary: "Deletes all library and functions (FLUSH only: kv has none).", run: cmdFunction},
+		{name: "lcs", arity: -3, flags: flagReadonly, first: 1, last: 2, step: 1, group: "string", summary: "Finds the longest common substring.", run: cmdLCS},
 		{name: "setbit", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "bitmap", summary: "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", run: cmdSetBit},
 		{name: "getbit", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "bitmap", summary: "Returns a bit value by offset.", run: cmdGetBit},
 		{name: "bitcount", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "bitmap", summary: "Counts the number of set bits (population counting) in a string.", run: cmdBitCount},
