@@ -64,6 +64,7 @@ func init() {
 		{name: "setrange", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", run: cmdSetRange},
 		{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", run: cmdIncrByFloat},
 		{name: "function", arity: -2, flags: flagWrite, group: "scripting", summary: "Deletes all library and functions (FLUSH only: kv has none).", run: cmdFunction},
+		{name: "lpos", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "list", summary: "Returns the index of matching elements in a list.", run: cmdLPos},
 		{name: "zrangebyscore", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of scores.", run: cmdZRangeByScore},
 		{name: "zrevrangebyscore", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of scores in reverse order.", run: cmdZRevRangeByScore},
 		{name: "zrangebylex", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a lexicographical range.", run: cmdZRangeByLex},
