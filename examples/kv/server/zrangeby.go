@@ -176,3 +176,32 @@ func (c *conn) zcount(args [][]byte, lex bool) {
 	}
 	c.w.WriteInt(int64(n))
 }
+
+// cmdZRemRangeByScore, cmdZRemRangeByLex and cmdZRemRangeByRank remove
+// the members of a range, journalled as received: on one key, under its
+// lock, the range selects the same members at replay.
+func cmdZRemRangeByScore(c *conn, args [][]byte) { c.zremRangeBy(args, false) }
+func cmdZRemRangeByLex(c *conn, args [][]byte)   { c.zremRangeBy(args, true) }
+
+func (c *conn) zremRangeBy(args [][]byte, lex bool) {
+	in, ok := c.zinRange(args[2], args[3], lex)
+	if !ok {
+		return
+	}
+	n, err := c.db.ZRemWhere(args[1], func(_, _ int, p store.ZPair) bool { return in(p) }, c.recordArgs(args))
+	c.writeCount(n, err)
+}
+
+func cmdZRemRangeByRank(c *conn, args [][]byte) {
+	start, ok1 := resp.ParseInt(args[2])
+	stop, ok2 := resp.ParseInt(args[3])
+	if !ok1 || !ok2 {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	n, err := c.db.ZRemWhere(args[1], func(r, size int, _ store.ZPair) bool {
+		lo, hi, ok := store.ClampRange(start, stop, size)
+		return ok && r >= lo && r <= hi
+	}, c.recordArgs(args))
+	c.writeCount(n, err)
+}

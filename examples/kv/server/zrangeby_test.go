@@ -22,3 +22,23 @@ var zrangeByScript = []string{
 }
 
 func TestZRangeBySideBySide(t *testing.T) { sideBySide(t, zrangeByScript) }
+
+// zremRangeScript exercises ZREMRANGEBYSCORE, ZREMRANGEBYLEX and
+// ZREMRANGEBYRANK, errors included.
+var zremRangeScript = []string{
+	"ZADD z 1 a 2 b 3 c 4 d 5 e", "ZREMRANGEBYSCORE z 2 (4", "ZRANGE z 0 -1", "ZREMRANGEBYSCORE z 10 20", "ZREMRANGEBYSCORE z x 1",
+	"ZREMRANGEBYRANK z 0 0", "ZRANGE z 0 -1", "ZREMRANGEBYRANK z -1 -1", "ZREMRANGEBYRANK z 5 9", "ZREMRANGEBYRANK z x 1",
+	"ZADD l 0 a 0 b 0 c 0 d", "ZREMRANGEBYLEX l [b (d", "ZRANGE l 0 -1", "ZREMRANGEBYLEX l x y", "ZREMRANGEBYLEX l - +", "EXISTS l",
+	"ZREMRANGEBYRANK z 0 -1", "EXISTS z", "ZREMRANGEBYSCORE noz 0 1", "ZREMRANGEBYRANK noz 0 1",
+	"SET str v", "ZREMRANGEBYSCORE str 0 1", "ZREMRANGEBYRANK str 0 1",
+}
+
+func TestZRemRangeSideBySide(t *testing.T) { sideBySide(t, zremRangeScript) }
+
+// The removals are journalled as received and replay to the same sets.
+func TestZRemRangeReplay(t *testing.T) {
+	checkReplay(t, [][]string{
+		{"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"}, {"ZREMRANGEBYSCORE", "z", "(1", "2"},
+		{"ZREMRANGEBYRANK", "z", "-1", "-1"}, {"ZADD", "l", "0", "a", "0", "b", "0", "c"}, {"ZREMRANGEBYLEX", "l", "-", "[a"},
+	}, dumpKeys)
+}

@@ -150,7 +150,7 @@ func (s *Store) LRange(key []byte, start, stop int64) ([][]byte, error) {
 	var out [][]byte
 	err := s.read(key, KindList, func(o object) {
 		l := o.(*list)
-		lo, hi, ok := clampRange(start, stop, l.size())
+		lo, hi, ok := ClampRange(start, stop, l.size())
 		if !ok {
 			return
 		}
@@ -179,10 +179,10 @@ func (s *Store) LIndex(key []byte, i int64) ([]byte, bool, error) {
 	return v, found, err
 }
 
-// clampRange turns Redis's inclusive start and stop indexes, negative ones
+// ClampRange turns Redis's inclusive start and stop indexes, negative ones
 // counting from the end, into bounds within n elements; ok is false when
 // the range is empty.
-func clampRange(start, stop int64, n int) (lo, hi int, ok bool) {
+func ClampRange(start, stop int64, n int) (lo, hi int, ok bool) {
 	size := int64(n)
 	if start < 0 {
 		start += size

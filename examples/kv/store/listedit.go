@@ -98,7 +98,7 @@ func (s *Store) LSet(key []byte, i int64, val []byte, rec [][]byte) error {
 // inclusive (LTRIM), as LRANGE counts them; the key goes if none is left.
 func (s *Store) LTrim(key []byte, start, stop int64, rec [][]byte) error {
 	_, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
-		lo, hi, ok := clampRange(start, stop, l.size())
+		lo, hi, ok := ClampRange(start, stop, l.size())
 		if ok && lo == 0 && hi == l.size()-1 {
 			return 0, false, nil // keeps all: nothing to journal
 		}

@@ -225,7 +225,7 @@ func (s *Store) ZRange(key []byte, start, stop int64, rev bool) ([]ZPair, error)
 	var out []ZPair
 	err := s.read(key, KindZSet, func(o object) {
 		z := o.(*zset)
-		lo, hi, ok := clampRange(start, stop, len(z.order))
+		lo, hi, ok := ClampRange(start, stop, len(z.order))
 		if !ok {
 			return
 		}
@@ -266,4 +266,36 @@ func (s *Store) ZRank(key, member []byte, rev bool) (int, error) {
 		}
 	})
 	return r, err
+}
+
+// ZRemWhere removes the members of key's sorted set for which drop, given
+// the member's rank (from the lowest score), the set's size and the
+// member's pair, is true
+// (ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX), journalling rec
+// only if it removes some; the key goes when the set is empty. It returns
+// how many it removed.
+func (s *Store) ZRemWhere(key []byte, drop func(rank, size int, p ZPair) bool, rec [][]byte) (int, error) {
+	sh, e, err := s.lockWrite(key, KindZSet)
+	defer sh.mu.Unlock()
+	if e == nil || err != nil {
+		return 0, err
+	}
+	z := e.obj.(*zset)
+	var gone []string
+	for r, it := range z.order {
+		if drop(r, len(z.order), ZPair{Member: []byte(it.member), Score: it.score}) {
+			gone = append(gone, it.member)
+		}
+	}
+	if len(gone) == 0 {
+		return 0, nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return 0, err
+	}
+	for _, m := range gone {
+		z.remove(m)
+	}
+	sh.removeIfEmpty(e)
+	return len(gone), nil
 }
