@@ -96,10 +96,12 @@ func cmdSInterCard(c *conn, args [][]byte) {
 
 // cmdSUnion is SUNION key [key ...].
 func cmdSUnion(c *conn, args [][]byte) {
-	sets, ok := c.readSets(args[1:])
-	if !ok {
-		return
+	if sets, ok := c.readSets(args[1:]); ok {
+		c.writeStrings(union(sets))
 	}
+}
+
+func union(sets []map[string]struct{}) []string {
 	all := map[string]struct{}{}
 	for _, s := range sets {
 		for m := range s {
@@ -110,16 +112,18 @@ func cmdSUnion(c *conn, args [][]byte) {
 	for m := range all {
 		out = append(out, m)
 	}
-	c.writeStrings(out)
+	return out
 }
 
 // cmdSDiff is SDIFF key [key ...]: the first set's members in none of the
 // others.
 func cmdSDiff(c *conn, args [][]byte) {
-	sets, ok := c.readSets(args[1:])
-	if !ok {
-		return
+	if sets, ok := c.readSets(args[1:]); ok {
+		c.writeStrings(diff(sets))
 	}
+}
+
+func diff(sets []map[string]struct{}) []string {
 	var out []string
 	for m := range sets[0] {
 		in := false
@@ -133,7 +137,42 @@ func cmdSDiff(c *conn, args [][]byte) {
 			out = append(out, m)
 		}
 	}
-	c.writeStrings(out)
+	return out
+}
+
+func cmdSInterStore(c *conn, args [][]byte) {
+	c.setStore(args, func(s []map[string]struct{}) []string { return inter(s, 0) })
+}
+func cmdSUnionStore(c *conn, args [][]byte) { c.setStore(args, union) }
+func cmdSDiffStore(c *conn, args [][]byte)  { c.setStore(args, diff) }
+
+var wordSAdd = []byte("SADD")
+
+// setStore is SINTERSTORE, SUNIONSTORE and SDIFFSTORE destination key
+// [key ...]: op's result stored in destination (see store.SetStore for
+// how it is journalled), replying with its size.
+func (c *conn) setStore(args [][]byte, op func([]map[string]struct{}) []string) {
+	sets, ok := c.readSets(args[2:])
+	if !ok {
+		return
+	}
+	res := op(sets)
+	members := make([][]byte, len(res))
+	for i, m := range res {
+		members[i] = []byte(m)
+	}
+	var recs [][][]byte
+	if !c.replay {
+		recs = [][][]byte{{wordDel, args[1]}}
+		if len(members) > 0 {
+			recs = append(recs, append([][]byte{wordSAdd, args[1]}, members...))
+		}
+	}
+	if err := c.db.SetStore(args[1], members, recs); err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteInt(int64(len(members)))
 }
 
 func cmdZRank(c *conn, args [][]byte)    { c.zrank(args, false) }

@@ -14,6 +14,18 @@ var setOpsScript = []string{
 	"SET str v", "SINTER a str", "SINTER nokey str", "SUNION a str", "SDIFF a str", "SINTERCARD 2 a str",
 	"ZADD z 1 a 2 b 3 c", "ZRANK z a", "ZRANK z c", "ZREVRANK z a", "ZREVRANK z c", "ZRANK z nom", "ZRANK noz a",
 	"ZRANK str a", "ZREVRANK z",
+	"SINTERSTORE d a b", "~SMEMBERS d", "SUNIONSTORE d a b c", "~SMEMBERS d", "SDIFFSTORE d a b", "~SMEMBERS d",
+	"SINTERSTORE d a nokey", "EXISTS d", "SUNIONSTORE str a", "TYPE str", "~SMEMBERS str", "SDIFFSTORE d a z", "SINTERSTORE d",
 }
 
 func TestSetOpsSideBySide(t *testing.T) { sideBySide(t, setOpsScript) }
+
+// The STORE forms are journalled as what they did (DEL, then SADD), and
+// replay to the same sets even when their sources change after them.
+func TestSetStoreReplay(t *testing.T) {
+	checkReplay(t, [][]string{
+		{"SADD", "a", "1", "2", "3"}, {"SADD", "b", "2", "3", "4"}, {"SINTERSTORE", "i", "a", "b"},
+		{"SUNIONSTORE", "u", "a", "b"}, {"SDIFFSTORE", "d", "a", "b"}, {"SREM", "a", "2"}, {"SET", "s", "x"},
+		{"SUNIONSTORE", "s", "a"}, {"SINTERSTORE", "gone", "a", "nokey"},
+	}, dumpKeys)
+}

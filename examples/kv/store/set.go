@@ -140,3 +140,38 @@ func (s *Store) SIsMember(key, member []byte) (bool, error) {
 	})
 	return found, err
 }
+
+// SetStore makes dst a set of members, replacing whatever dst held (the
+// STORE forms of SINTER, SUNION and SDIFF); no members removes dst. It is
+// journalled as what it did, recs in order (DEL dst, then SADD dst with
+// the members), not as the command: the sets it was computed from are
+// other keys, which a replay or a rewrite's tail may see in another state.
+func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) error {
+	sh := s.shard(dst)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, dst)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if err := s.record(sh, rec); err != nil {
+			return err
+		}
+	}
+	if e != nil {
+		sh.remove(e)
+	}
+	if len(members) == 0 {
+		return nil
+	}
+	st := &set{m: make(map[string]struct{}, len(members))}
+	for _, m := range members {
+		if _, dup := st.m[string(m)]; !dup {
+			st.m[string(m)] = struct{}{}
+			st.bytes += int64(len(m))
+		}
+	}
+	sh.addObject(dst, st)
+	return nil
+}
