@@ -52,7 +52,18 @@ func (f finishHook) Finish() error {
 // A COPY made while a rewrite runs, into a database already dumped,
 // reaches the new file through the rewrite's tail, in its database.
 func TestCopyDuringRewrite(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "copy.aof")
+	checkRewriteReplay(t, [][]string{{"SET", "k", "v"}, {"RPUSH", "l", "a", "b"}}, [][]string{
+		{"COPY", "k", "k3", "DB", "3"}, {"COPY", "l", "l2"}, {"SET", "after", "copy"}, // in database 0 again
+	})
+}
+
+// checkRewriteReplay makes the writes of setup, rewrites the file and
+// makes those of during once every shard is dumped, just before the
+// rewrite's Finish (so that they reach its tail), then starts another
+// server from the file and wants the same keyspace, every database.
+func checkRewriteReplay(t *testing.T, setup, during [][]string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rewrite.aof")
 	var before string
 	for round := range 2 {
 		w, err := aof.New(aof.Config{Path: path})
@@ -62,13 +73,14 @@ func TestCopyDuringRewrite(t *testing.T) {
 		ts := startServer(t, serverOpts{aof: w})
 		c := ts.dial(t)
 		if round == 0 {
-			do(t, c, "SET", "k", "v")
-			do(t, c, "RPUSH", "l", "a", "b")
+			for _, args := range setup {
+				do(t, c, args...)
+			}
 			err := w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
 				return ts.store.Rewrite(ctx, finishHook{s, func() {
-					do(t, c, "COPY", "k", "k3", "DB", "3")
-					do(t, c, "COPY", "l", "l2")
-					do(t, c, "SET", "after", "copy") // in database 0 again
+					for _, args := range during {
+						do(t, c, args...)
+					}
 				}})
 			})
 			if err != nil {

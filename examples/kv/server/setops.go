@@ -191,3 +191,10 @@ func (c *conn) zrank(args [][]byte, rev bool) {
 		c.w.WriteInt(int64(r))
 	}
 }
+
+// cmdSMove is SMOVE source destination member, journalled as received:
+// both keys are locked while it is recorded and applied.
+func cmdSMove(c *conn, args [][]byte) {
+	moved, err := c.db.SMove(args[1], args[2], args[3], c.recordArgs(args))
+	c.writeFlag(moved, err)
+}

@@ -16,6 +16,8 @@ var setOpsScript = []string{
 	"ZRANK str a", "ZREVRANK z",
 	"SINTERSTORE d a b", "~SMEMBERS d", "SUNIONSTORE d a b c", "~SMEMBERS d", "SDIFFSTORE d a b", "~SMEMBERS d",
 	"SINTERSTORE d a nokey", "EXISTS d", "SUNIONSTORE str a", "TYPE str", "~SMEMBERS str", "SDIFFSTORE d a z", "SINTERSTORE d",
+	"SADD m1 a b", "SMOVE m1 m2 a", "~SMEMBERS m1", "~SMEMBERS m2", "SMOVE m1 m2 x", "SMOVE nom m2 a", "SMOVE m1 m1 b",
+	"SMOVE m1 m1 x", "SMOVE m1 m2 b", "EXISTS m1", "SET ms v", "SMOVE m2 ms a", "SMOVE ms m2 a", "SMOVE nom ms a", "SMOVE m2 m3",
 }
 
 func TestSetOpsSideBySide(t *testing.T) { sideBySide(t, setOpsScript) }
@@ -27,5 +29,13 @@ func TestSetStoreReplay(t *testing.T) {
 		{"SADD", "a", "1", "2", "3"}, {"SADD", "b", "2", "3", "4"}, {"SINTERSTORE", "i", "a", "b"},
 		{"SUNIONSTORE", "u", "a", "b"}, {"SDIFFSTORE", "d", "a", "b"}, {"SREM", "a", "2"}, {"SET", "s", "x"},
 		{"SUNIONSTORE", "s", "a"}, {"SINTERSTORE", "gone", "a", "nokey"},
+		{"SMOVE", "a", "b", "1"}, {"SMOVE", "a", "new", "3"},
 	}, dumpKeys)
+}
+
+// An SMOVE made while a rewrite runs, between shards already dumped,
+// reaches the new file through the rewrite's tail as its effect on each.
+func TestSMoveDuringRewrite(t *testing.T) {
+	checkRewriteReplay(t, [][]string{{"SADD", "a", "1", "2"}, {"SADD", "b", "3"}},
+		[][]string{{"SMOVE", "a", "b", "1"}, {"SMOVE", "a", "c", "2"}})
 }

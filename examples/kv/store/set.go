@@ -175,3 +175,77 @@ func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) error {
 	sh.addObject(dst, st)
 	return nil
 }
+
+var wordSRem = []byte("SREM")
+
+// SMove moves member from the set at src to the set at dst, creating dst
+// if missing (SMOVE), journalling rec, and reports whether it moved it: not
+// if src is missing or lacks member. Both shards are locked for the
+// whole move, so that no client sees the member in both sets or neither.
+// During a rewrite, a dumped shard's tail gets the move's effect on it.
+func (s *Store) SMove(src, dst, member []byte, rec [][]byte) (bool, error) {
+	a, b := s.shardIndex(src), s.shardIndex(dst)
+	shSrc, shDst := &s.shards[a], &s.shards[b]
+	first, second := shSrc, shDst
+	if b < a {
+		first, second = shDst, shSrc
+	}
+	first.mu.Lock()
+	defer first.mu.Unlock()
+	if second != first {
+		second.mu.Lock()
+		defer second.mu.Unlock()
+	}
+	e, err := s.lookupWrite(shSrc, src)
+	if e == nil || err != nil {
+		return false, err
+	}
+	d, err := s.lookupWrite(shDst, dst)
+	if err != nil {
+		return false, err
+	}
+	if kindOf(e) != KindSet || d != nil && kindOf(d) != KindSet {
+		return false, ErrWrongType
+	}
+	st := e.obj.(*set)
+	if _, ok := st.m[string(member)]; !ok {
+		return false, nil
+	}
+	if e == d {
+		return true, nil
+	}
+	if err := s.recordMove(shSrc, shDst, src, dst, member, rec); err != nil {
+		return false, err
+	}
+	st.del(string(member))
+	shSrc.removeIfEmpty(e)
+	if d == nil {
+		d = shDst.addObject(dst, &set{m: map[string]struct{}{}})
+	}
+	ds := d.obj.(*set)
+	if _, ok := ds.m[string(member)]; !ok {
+		ds.m[string(member)] = struct{}{}
+		ds.bytes += int64(len(member))
+	}
+	return true, nil
+}
+
+// recordMove journals an SMOVE, both shards locked; a rewrite's tail gets
+// what it did to the shards already dumped.
+func (s *Store) recordMove(shSrc, shDst *shard, src, dst, member []byte, rec [][]byte) error {
+	if s.journal == nil || rec == nil {
+		return nil
+	}
+	rw := s.rw.Load()
+	if rw == nil || !shSrc.dumped && !shDst.dumped {
+		return s.journal.AppendDB(s.db, rec)
+	}
+	var tail [][][]byte
+	if shSrc.dumped {
+		tail = append(tail, [][]byte{wordSRem, src, member})
+	}
+	if shDst.dumped {
+		tail = append(tail, [][]byte{wordSAdd, dst, member})
+	}
+	return rw.sink.AppendRecords(s.db, rec, tail)
+}
