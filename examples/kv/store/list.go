@@ -197,3 +197,34 @@ func ClampRange(start, stop int64, n int) (lo, hi int, ok bool) {
 	stop = min(stop, size-1)
 	return int(start), int(stop), true
 }
+
+// ListStore makes dst a list of items, head first, replacing whatever dst
+// held (SORT ... STORE); no items removes dst. Like SetStore, it is
+// journalled as what it did, recs in order (DEL dst, then RPUSH dst with
+// the items), as its source is another key.
+func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) error {
+	sh := s.shard(dst)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, dst)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if err := s.record(sh, rec); err != nil {
+			return err
+		}
+	}
+	if e != nil {
+		sh.remove(e)
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	l := &list{}
+	for _, v := range items {
+		l.pushBack(clone(v))
+	}
+	sh.addObject(dst, l)
+	return nil
+}
