@@ -64,6 +64,7 @@ func init() {
 		{name: "setrange", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", run: cmdSetRange},
 		{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", run: cmdIncrByFloat},
 		{name: "function", arity: -2, flags: flagWrite, group: "scripting", summary: "Deletes all library and functions (FLUSH only: kv has none).", run: cmdFunction},
+		{name: "swapdb", arity: 3, flags: flagWrite | flagFast, group: "server", summary: "Swaps two Redis databases.", run: cmdSwapDB},
 		{name: "sort", arity: -2, flags: flagWrite, first: 1, last: 1, step: 1, group: "generic", summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", run: cmdSort},
 		{name: "smove", arity: 4, flags: flagWrite | flagFast, first: 1, last: 2, step: 1, group: "set", summary: "Moves a member from one set to another.", run: cmdSMove},
 		{name: "sinterstore", arity: -3, flags: flagWrite, first: 1, last: -1, step: 1, group: "set", summary: "Stores the intersect of multiple sets in a key.", run: cmdSInterStore},

@@ -63,3 +63,33 @@ func cmdCopy(c *conn, args [][]byte) {
 	}
 	c.writeFlag(done, err)
 }
+
+// cmdSwapDB is SWAPDB index1 index2, journalled as received. The watchers
+// of a key that exists in either database are touched: its value changes
+// under them.
+func cmdSwapDB(c *conn, args [][]byte) {
+	a, ok1 := resp.ParseInt(args[1])
+	if !ok1 {
+		c.w.WriteError("ERR invalid first DB index")
+		return
+	}
+	b, ok2 := resp.ParseInt(args[2])
+	if !ok2 {
+		c.w.WriteError("ERR invalid second DB index")
+		return
+	}
+	if a < 0 || a >= store.NumDBs || b < 0 || b >= store.NumDBs {
+		c.w.WriteError(errDBIndex)
+		return
+	}
+	c.h.watch.touchSwapped(c.h.store.DB(int(a)), c.h.store.DB(int(b)))
+	if err := c.h.store.SwapDB(int(a), int(b), c.recordArgs(args)); err != nil {
+		if errors.Is(err, store.ErrRewriting) {
+			c.w.WriteError("ERR SWAPDB is not possible while the append-only file is being rewritten; try again")
+			return
+		}
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteOK()
+}

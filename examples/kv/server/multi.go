@@ -241,3 +241,23 @@ func (c *conn) queuedNow(cmd *command) bool {
 	}
 	return true
 }
+
+// touchSwapped marks dirty the watchers of the keys of databases a and b
+// that exist in either: what a SWAPDB of the two is about to change.
+func (w *watchers) touchSwapped(a, b *store.Store) {
+	if w.count.Load() == 0 {
+		return
+	}
+	w.mu.Lock()
+	for k, cs := range w.keys {
+		if k.db != a.Index() && k.db != b.Index() {
+			continue
+		}
+		if key := []byte(k.key); a.Exists(key) || b.Exists(key) {
+			for c := range cs {
+				c.watchDirty.Store(true)
+			}
+		}
+	}
+	w.mu.Unlock()
+}

@@ -103,3 +103,53 @@ func dumpDBs(t *testing.T, c *respclient.Client) string {
 	do(t, c, "SELECT", "0")
 	return b.String()
 }
+
+// swapScript exercises SWAPDB, errors included.
+var swapScript = []string{
+	"SET a 0", "SELECT 1", "SET b 1", "SWAPDB 0 1", "GET a", "GET b", "SELECT 0", "GET a", "GET b", "DBSIZE",
+	"SWAPDB 1 1", "SWAPDB 0 16", "SWAPDB -1 0", "SWAPDB x 0", "SWAPDB 0 x", "SWAPDB 0 2", "DBSIZE", "SELECT 2", "GET b",
+}
+
+func TestSwapDBSideBySide(t *testing.T) { sideBySide(t, swapScript) }
+
+// SWAPDB is journalled and replays; a key watched in either database is
+// touched.
+func TestSwapDB(t *testing.T) {
+	checkReplay(t, [][]string{{"SET", "a", "0"}, {"SELECT", "3"}, {"SET", "b", "3"}, {"SWAPDB", "0", "3"}, {"SET", "c", "x"}}, dumpDBs)
+	ts := startServer(t, serverOpts{})
+	c, other := ts.dial(t), ts.dial(t)
+	do(t, other, "SELECT", "1")
+	do(t, other, "SET", "k", "in 1")
+	do(t, c, "WATCH", "k") // missing in 0, present in 1
+	do(t, other, "SWAPDB", "0", "1")
+	do(t, c, "MULTI")
+	do(t, c, "PING")
+	if got := do(t, c, "EXEC"); got != "(nil)" {
+		t.Fatalf("EXEC after SWAPDB brought the watched key in: %s", got)
+	}
+}
+
+// SWAPDB is refused while a rewrite runs: the rewrite dumps each database
+// by its number.
+func TestSwapDBDuringRewrite(t *testing.T) {
+	w, err := aof.New(aof.Config{Path: filepath.Join(t.TempDir(), "swap.aof")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, serverOpts{aof: w})
+	c := ts.dial(t)
+	do(t, c, "SET", "a", "0")
+	var during string
+	err = w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
+		return ts.store.Rewrite(ctx, finishHook{s, func() { during = do(t, c, "SWAPDB", "0", "1") }})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "(error) ERR SWAPDB is not possible while the append-only file is being rewritten; try again"; during != want {
+		t.Fatalf("SWAPDB during a rewrite: %s, want %s", during, want)
+	}
+	if got := do(t, c, "SWAPDB", "0", "1"); got != `"OK"` {
+		t.Fatalf("SWAPDB after the rewrite: %s", got)
+	}
+}
