@@ -30,17 +30,8 @@ func (s *Store) Copy(src []byte, to *Store, dst []byte, replace bool, rec [][]by
 	if to == s && string(src) == string(dst) {
 		return false, ErrSameObject
 	}
-	shSrc, shDst := s.shard(src), to.shard(dst)
-	first, second := shSrc, shDst
-	if to.db < s.db || to == s && to.shardIndex(dst) < s.shardIndex(src) {
-		first, second = shDst, shSrc
-	}
-	first.mu.Lock()
-	defer first.mu.Unlock()
-	if second != first {
-		second.mu.Lock()
-		defer second.mu.Unlock()
-	}
+	shSrc, shDst, unlock := s.lockTwo(src, to, dst)
+	defer unlock()
 	e, err := s.lookupWrite(shSrc, src)
 	if e == nil || err != nil {
 		return false, err
@@ -95,4 +86,25 @@ func (s *Store) recordCopy(to *Store, shDst *shard, dst []byte, n *entry, rec []
 		d.record(wordSelect, strconv.AppendInt(num[:0], int64(s.db), 10))
 	}
 	return rw.sink.Append(s.db, rec, d.bytes())
+}
+
+// lockTwo write-locks the shard of src in s and that of dst in database
+// to, in one order for all (by database, then by shard), so that two
+// writes over the same two shards cannot deadlock; unlock lets both go.
+func (s *Store) lockTwo(src []byte, to *Store, dst []byte) (shSrc, shDst *shard, unlock func()) {
+	shSrc, shDst = s.shard(src), to.shard(dst)
+	first, second := shSrc, shDst
+	if to.db < s.db || to == s && to.shardIndex(dst) < s.shardIndex(src) {
+		first, second = shDst, shSrc
+	}
+	first.mu.Lock()
+	if second != first {
+		second.mu.Lock()
+	}
+	return shSrc, shDst, func() {
+		if second != first {
+			second.mu.Unlock()
+		}
+		first.mu.Unlock()
+	}
 }

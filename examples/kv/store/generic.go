@@ -79,18 +79,8 @@ func (s *Store) RenameNX(src, dst []byte, rec [][]byte) (bool, error) {
 }
 
 func (s *Store) rename(src, dst []byte, nx bool, rec [][]byte) (bool, error) {
-	a, b := s.shardIndex(src), s.shardIndex(dst)
-	shSrc, shDst := &s.shards[a], &s.shards[b]
-	first, second := shSrc, shDst
-	if b < a {
-		first, second = shDst, shSrc
-	}
-	first.mu.Lock()
-	defer first.mu.Unlock()
-	if second != first {
-		second.mu.Lock()
-		defer second.mu.Unlock()
-	}
+	shSrc, shDst, unlock := s.lockTwo(src, s, dst)
+	defer unlock()
 	e, err := s.lookupWrite(shSrc, src)
 	if err != nil {
 		return false, err

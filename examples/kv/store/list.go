@@ -203,6 +203,21 @@ func ClampRange(start, stop int64, n int) (lo, hi int, ok bool) {
 // journalled as what it did, recs in order (DEL dst, then RPUSH dst with
 // the items), as its source is another key.
 func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) error {
+	var o object
+	if len(items) > 0 {
+		l := &list{}
+		for _, v := range items {
+			l.pushBack(clone(v))
+		}
+		o = l
+	}
+	return s.replace(dst, o, recs)
+}
+
+// replace makes dst hold o, replacing whatever it held (nothing if o is
+// nil), journalling recs in order: the STORE forms' way to write a result
+// computed from other keys.
+func (s *Store) replace(dst []byte, o object, recs [][][]byte) error {
 	sh := s.shard(dst)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -218,13 +233,8 @@ func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) error {
 	if e != nil {
 		sh.remove(e)
 	}
-	if len(items) == 0 {
-		return nil
+	if o != nil {
+		sh.addObject(dst, o)
 	}
-	l := &list{}
-	for _, v := range items {
-		l.pushBack(clone(v))
-	}
-	sh.addObject(dst, l)
 	return nil
 }

@@ -147,33 +147,18 @@ func (s *Store) SIsMember(key, member []byte) (bool, error) {
 // the members), not as the command: the sets it was computed from are
 // other keys, which a replay or a rewrite's tail may see in another state.
 func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) error {
-	sh := s.shard(dst)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, dst)
-	if err != nil {
-		return err
-	}
-	for _, rec := range recs {
-		if err := s.record(sh, rec); err != nil {
-			return err
+	var o object
+	if len(members) > 0 {
+		st := &set{m: make(map[string]struct{}, len(members))}
+		for _, m := range members {
+			if _, dup := st.m[string(m)]; !dup {
+				st.m[string(m)] = struct{}{}
+				st.bytes += int64(len(m))
+			}
 		}
+		o = st
 	}
-	if e != nil {
-		sh.remove(e)
-	}
-	if len(members) == 0 {
-		return nil
-	}
-	st := &set{m: make(map[string]struct{}, len(members))}
-	for _, m := range members {
-		if _, dup := st.m[string(m)]; !dup {
-			st.m[string(m)] = struct{}{}
-			st.bytes += int64(len(m))
-		}
-	}
-	sh.addObject(dst, st)
-	return nil
+	return s.replace(dst, o, recs)
 }
 
 var wordSRem = []byte("SREM")
@@ -184,18 +169,8 @@ var wordSRem = []byte("SREM")
 // whole move, so that no client sees the member in both sets or neither.
 // During a rewrite, a dumped shard's tail gets the move's effect on it.
 func (s *Store) SMove(src, dst, member []byte, rec [][]byte) (bool, error) {
-	a, b := s.shardIndex(src), s.shardIndex(dst)
-	shSrc, shDst := &s.shards[a], &s.shards[b]
-	first, second := shSrc, shDst
-	if b < a {
-		first, second = shDst, shSrc
-	}
-	first.mu.Lock()
-	defer first.mu.Unlock()
-	if second != first {
-		second.mu.Lock()
-		defer second.mu.Unlock()
-	}
+	shSrc, shDst, unlock := s.lockTwo(src, s, dst)
+	defer unlock()
 	e, err := s.lookupWrite(shSrc, src)
 	if e == nil || err != nil {
 		return false, err

@@ -305,28 +305,13 @@ func (s *Store) ZRemWhere(key []byte, drop func(rank, size int, p ZPair) bool, r
 // SetStore, it is journalled as what it did, recs in order (DEL dst, then
 // ZADD dst with the pairs), as its sources are other keys.
 func (s *Store) ZSetStore(dst []byte, pairs []ZPair, recs [][][]byte) error {
-	sh := s.shard(dst)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, dst)
-	if err != nil {
-		return err
-	}
-	for _, rec := range recs {
-		if err := s.record(sh, rec); err != nil {
-			return err
+	var o object
+	if len(pairs) > 0 {
+		z := &zset{scores: make(map[string]float64, len(pairs))}
+		for _, p := range pairs {
+			z.set(string(p.Member), p.Score)
 		}
+		o = z
 	}
-	if e != nil {
-		sh.remove(e)
-	}
-	if len(pairs) == 0 {
-		return nil
-	}
-	z := &zset{scores: make(map[string]float64, len(pairs))}
-	for _, p := range pairs {
-		z.set(string(p.Member), p.Score)
-	}
-	sh.addObject(dst, z)
-	return nil
+	return s.replace(dst, o, recs)
 }
