@@ -28,12 +28,7 @@ func cmdHRandField(c *conn, args [][]byte) {
 	count, withCount, withValues := int64(1), len(args) >= 3, false
 	if withCount {
 		var ok bool
-		if count, ok = resp.ParseInt(args[2]); !ok {
-			c.w.WriteError(errNotInteger)
-			return
-		}
-		if count == math.MinInt64 {
-			c.w.WriteError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+		if count, ok = c.randCount(args[2]); !ok {
 			return
 		}
 		if len(args) > 4 || len(args) == 4 && !eqFold(args[3], "WITHVALUES") {

@@ -90,12 +90,7 @@ func cmdSRandMember(c *conn, args [][]byte) {
 	count, withCount := int64(1), len(args) == 3
 	if withCount {
 		var ok bool
-		if count, ok = resp.ParseInt(args[2]); !ok {
-			c.w.WriteError(errNotInteger)
-			return
-		}
-		if count == math.MinInt64 {
-			c.w.WriteError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+		if count, ok = c.randCount(args[2]); !ok {
 			return
 		}
 	}
@@ -125,4 +120,19 @@ func cmdSRandMember(c *conn, args [][]byte) {
 	default:
 		c.w.WriteBulk(vals[0])
 	}
+}
+
+// randCount reads the count of SRANDMEMBER or HRANDFIELD: an integer from
+// -(2^63-1) to 2^63-1, replying with Redis's error if it is not one.
+func (c *conn) randCount(arg []byte) (int64, bool) {
+	n, ok := resp.ParseInt(arg)
+	switch {
+	case !ok:
+		c.w.WriteError(errNotInteger)
+	case n == math.MinInt64:
+		c.w.WriteError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+	default:
+		return n, true
+	}
+	return 0, false
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"slices"
 
-	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -30,13 +29,10 @@ func cmdSort(c *conn, args [][]byte) {
 		case eqFold(a, "ALPHA"):
 			alpha = true
 		case eqFold(a, "LIMIT") && i+2 < len(args):
-			o, ok1 := resp.ParseInt(args[i+1])
-			n, ok2 := resp.ParseInt(args[i+2])
-			if !ok1 || !ok2 {
-				c.w.WriteError(errNotInteger)
+			var ok bool
+			if offset, count, ok = c.parseLimit(args[i+1], args[i+2]); !ok {
 				return
 			}
-			offset, count = o, n
 			i += 2
 		case eqFold(a, "STORE") && i+1 < len(args):
 			dst = args[i+1]

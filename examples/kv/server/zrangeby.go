@@ -108,13 +108,10 @@ func (c *conn) zrangeBy(args [][]byte, rev, lex bool) {
 		case eqFold(args[i], "WITHSCORES"):
 			withScores = true
 		case eqFold(args[i], "LIMIT") && i+2 < len(args):
-			o, ok1 := resp.ParseInt(args[i+1])
-			n, ok2 := resp.ParseInt(args[i+2])
-			if !ok1 || !ok2 {
-				c.w.WriteError(errNotInteger)
+			var ok bool
+			if offset, count, ok = c.parseLimit(args[i+1], args[i+2]); !ok {
 				return
 			}
-			offset, count = o, n
 			i += 2
 		default:
 			c.w.WriteError(errSyntax)
@@ -204,4 +201,16 @@ func cmdZRemRangeByRank(c *conn, args [][]byte) {
 		return ok && r >= lo && r <= hi
 	}, c.recordArgs(args))
 	c.writeCount(n, err)
+}
+
+// parseLimit reads the offset and count of a LIMIT (ZRANGEBYSCORE, SORT),
+// replying with Redis's error if they are not integers.
+func (c *conn) parseLimit(off, count []byte) (int64, int64, bool) {
+	o, ok1 := resp.ParseInt(off)
+	n, ok2 := resp.ParseInt(count)
+	if !ok1 || !ok2 {
+		c.w.WriteError(errNotInteger)
+		return 0, 0, false
+	}
+	return o, n, true
 }
