@@ -47,54 +47,51 @@ type memSample struct {
 // and allocations from the Go servers' runtime/metrics after a GC, and
 // the heap from redis's used_memory.
 func (h *harness) memory(ctx context.Context, sys system, round int) error {
-	s, err := h.start(ctx, sys, true)
-	if err != nil {
-		return err
-	}
-	defer s.kill() // on an early return; after the stop it finds the server gone
-	before, err := h.connCount(ctx, s)
-	if err != nil {
-		return err
-	}
-	m0, err := h.memOf(ctx, s)
-	if err != nil {
-		return err
-	}
-	n := h.cfg.idle
-	conns, err := openConns(ctx, s.addr, n, nil)
-	if err != nil {
-		return err
-	}
-	defer closeAll(conns)
-	if err := h.awaitConns(ctx, s, before, n); err != nil {
-		return err
-	}
-	m1, err := h.memOf(ctx, s)
-	if err != nil {
-		return err
-	}
-	h.addMem(caseConnected, sys, round, m0, m1, n)
+	return h.withServer(ctx, sys, func(s *process) error {
+		before, err := h.connCount(ctx, s)
+		if err != nil {
+			return err
+		}
+		m0, err := h.memOf(ctx, s)
+		if err != nil {
+			return err
+		}
+		n := h.cfg.idle
+		conns, err := openConns(ctx, s.addr, n, nil)
+		if err != nil {
+			return err
+		}
+		defer closeAll(conns)
+		if err := h.awaitConns(ctx, s, before, n); err != nil {
+			return err
+		}
+		m1, err := h.memOf(ctx, s)
+		if err != nil {
+			return err
+		}
+		h.addMem(caseConnected, sys, round, m0, m1, n)
 
-	if err := pingAll(ctx, conns); err != nil {
+		if err := pingAll(ctx, conns); err != nil {
+			return err
+		}
+		// Not a synchronisation: the idle time is the state being measured.
+		if !pause.For(ctx, h.cfg.idleWait) {
+			return ctx.Err()
+		}
+		m2, err := h.memOf(ctx, s)
+		if err != nil {
+			return err
+		}
+		if err := h.profile(ctx, s, "heapprofile", "memory", round); err != nil {
+			return err
+		}
+		h.addMem(caseIdle, sys, round, m0, m2, n)
+		// The server closes first, so that the TIME_WAIT sockets sit on its
+		// side of each connection and the client's ephemeral ports stay free
+		// for the next round's 10,000.
+		_, err = s.stop(ctx)
 		return err
-	}
-	// Not a synchronisation: the idle time is the state being measured.
-	if !pause.For(ctx, h.cfg.idleWait) {
-		return ctx.Err()
-	}
-	m2, err := h.memOf(ctx, s)
-	if err != nil {
-		return err
-	}
-	if err := h.profile(ctx, s, "heapprofile", "memory", round); err != nil {
-		return err
-	}
-	h.addMem(caseIdle, sys, round, m0, m2, n)
-	// The server closes first, so that the TIME_WAIT sockets sit on its
-	// side of each connection and the client's ephemeral ports stay free
-	// for the next round's 10,000.
-	_, err = s.stop(ctx)
-	return err
+	})
 }
 
 // memFigures are the memory workload's figures for one case, n

@@ -94,44 +94,41 @@ func (h *harness) scale(ctx context.Context, systems []system, round int) error 
 }
 
 func (h *harness) scaleOne(ctx context.Context, sys system, n, round int) error {
-	s, err := h.start(ctx, sys, true)
-	if err != nil {
-		return err
-	}
-	defer s.kill() // on an early return; after the stop it finds the server gone
-	m0, err := h.memOf(ctx, s)
-	if err != nil {
-		return err
-	}
-	t0 := time.Now()
-	conns, err := openIdle(ctx, s.addr, n)
-	accept := time.Since(t0)
-	if err != nil {
-		return err
-	}
-	defer closeAll(conns)
-	m1, err := h.memOf(ctx, s)
-	if err != nil {
-		return err
-	}
-	// The server closes first, as in the memory workload, so that the
-	// TIME_WAIT sockets are on its side and the next count finds the
-	// client ports free.
-	rep, err := s.stop(ctx)
-	if err != nil {
-		return err
-	}
-	rssFig, acceptFig, stopFig := scaleFigures(n)
-	h.add(rssFig, sys, round, (m1.rss-m0.rss)/float64(n))
-	h.add(acceptFig, sys, round, float64(accept)/1e6)
-	if sys == sysSeam || sys == sysBare {
-		ns, err := num(rep, "serve_ns")
+	return h.withServer(ctx, sys, func(s *process) error {
+		m0, err := h.memOf(ctx, s)
 		if err != nil {
 			return err
 		}
-		h.add(stopFig, sys, round, ns/1e6)
-	}
-	return nil
+		t0 := time.Now()
+		conns, err := openIdle(ctx, s.addr, n)
+		accept := time.Since(t0)
+		if err != nil {
+			return err
+		}
+		defer closeAll(conns)
+		m1, err := h.memOf(ctx, s)
+		if err != nil {
+			return err
+		}
+		// The server closes first, as in the memory workload, so that the
+		// TIME_WAIT sockets are on its side and the next count finds the
+		// client ports free.
+		rep, err := s.stop(ctx)
+		if err != nil {
+			return err
+		}
+		rssFig, acceptFig, stopFig := scaleFigures(n)
+		h.add(rssFig, sys, round, (m1.rss-m0.rss)/float64(n))
+		h.add(acceptFig, sys, round, float64(accept)/1e6)
+		if sys == sysSeam || sys == sysBare {
+			ns, err := num(rep, "serve_ns")
+			if err != nil {
+				return err
+			}
+			h.add(stopFig, sys, round, ns/1e6)
+		}
+		return nil
+	})
 }
 
 // scaleRow is one system at one count: the medians over rounds.

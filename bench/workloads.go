@@ -82,6 +82,18 @@ func throughputFig(cmd string, conns, pipeline int) figure {
 // start runs sys. Workloads that look inside the server (withCtl) run
 // seam as bench/cmd/seamkv, the kv example's wiring with a control
 // channel; the others run the kv example itself.
+// withServer starts sys with its control channel, runs fn with it and
+// kills what fn left running: on fn's early return the server is still
+// up; after a stop, the kill finds it gone.
+func (h *harness) withServer(ctx context.Context, sys system, fn func(s *process) error) error {
+	s, err := h.start(ctx, sys, true)
+	if err != nil {
+		return err
+	}
+	defer s.kill()
+	return fn(s)
+}
+
 func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process, error) {
 	h.starts++
 	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s.log", h.starts, sys))
@@ -289,66 +301,60 @@ func (h *harness) stop(ctx context.Context, sys system, round int) error {
 }
 
 func (h *harness) stopIdle(ctx context.Context, sys system, round int) error {
-	s, err := h.start(ctx, sys, true)
-	if err != nil {
-		return err
-	}
-	defer s.kill() // on an early return; after the stop it finds the server gone
-	conns, err := openIdle(ctx, s.addr, h.cfg.idle)
-	if err != nil {
-		return err
-	}
-	if err := h.profile(ctx, s, "profile", "stop-idle", round); err != nil {
-		return err
-	}
-	rep, err := s.stop(ctx)
-	closeAll(conns)
-	if err != nil {
-		return err
-	}
-	return h.addStop(rep, sys, round, figStopIdle, figDrainIdle, h.cfg.idle, "idle")
+	return h.withServer(ctx, sys, func(s *process) error {
+		conns, err := openIdle(ctx, s.addr, h.cfg.idle)
+		if err != nil {
+			return err
+		}
+		if err := h.profile(ctx, s, "profile", "stop-idle", round); err != nil {
+			return err
+		}
+		rep, err := s.stop(ctx)
+		closeAll(conns)
+		if err != nil {
+			return err
+		}
+		return h.addStop(rep, sys, round, figStopIdle, figDrainIdle, h.cfg.idle, "idle")
+	})
 }
 
 // stopBusy stops the server while every client has a request in flight or
 // about to be.
 func (h *harness) stopBusy(ctx context.Context, sys system, round int) error {
-	s, err := h.start(ctx, sys, true)
-	if err != nil {
-		return err
-	}
-	defer s.kill() // on an early return; after the stop it finds the server gone
-	loadCtx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
-	warm := make(chan struct{})
-	loaded := make(chan struct{})
-	var loadErr error
-	go func() {
-		defer close(loaded)
-		_, loadErr = runLoad(loadCtx, load{
-			addr: s.addr, cmd: "SET", conns: h.cfg.busy, pipeline: 1,
-			keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen, warm: warm,
-		})
-	}()
-	// The clients stop after the server, and before it is killed on an
-	// early return.
-	defer func() {
-		cancel()
-		<-loaded
-	}()
-	select {
-	case <-warm:
-	case <-loaded:
-		return fmt.Errorf("busy clients ended before they were all busy: %v", loadErr)
-	case <-loadCtx.Done():
-		return errors.New("busy clients did not all get a reply in time")
-	}
-	if err := h.profile(ctx, s, "profile", "stop-busy", round); err != nil {
-		return err
-	}
-	rep, err := s.stop(ctx)
-	if err != nil {
-		return err
-	}
-	return h.addStop(rep, sys, round, figStopBusy, figDrainBusy, h.cfg.busy, "busy")
+	return h.withServer(ctx, sys, func(s *process) error {
+		loadCtx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
+		warm := make(chan struct{})
+		loaded := make(chan struct{})
+		var loadErr error
+		go func() {
+			defer close(loaded)
+			_, loadErr = runLoad(loadCtx, load{
+				addr: s.addr, cmd: "SET", conns: h.cfg.busy, pipeline: 1,
+				keyspace: h.cfg.keyspace, valueLen: h.cfg.valueLen, warm: warm,
+			})
+		}()
+		// The clients stop after the server, and before it is killed on an
+		// early return.
+		defer func() {
+			cancel()
+			<-loaded
+		}()
+		select {
+		case <-warm:
+		case <-loaded:
+			return fmt.Errorf("busy clients ended before they were all busy: %v", loadErr)
+		case <-loadCtx.Done():
+			return errors.New("busy clients did not all get a reply in time")
+		}
+		if err := h.profile(ctx, s, "profile", "stop-busy", round); err != nil {
+			return err
+		}
+		rep, err := s.stop(ctx)
+		if err != nil {
+			return err
+		}
+		return h.addStop(rep, sys, round, figStopBusy, figDrainBusy, h.cfg.busy, "busy")
+	})
 }
 
 func (h *harness) addStop(rep map[string]string, sys system, round int, stopFig, drainFig figure, n int, kind string) error {
@@ -373,33 +379,30 @@ func (h *harness) addStop(rep map[string]string, sys system, round int, stopFig,
 // measures how long until a new connection is served, and checks that the
 // open connections were left alone.
 func (h *harness) restart(ctx context.Context, sys system, round int) error {
-	s, err := h.start(ctx, sys, true)
-	if err != nil {
-		return err
-	}
-	defer s.kill() // on an early return; after the stop it finds the server gone
-	conns, err := openIdle(ctx, s.addr, h.cfg.restartIdle)
-	if err != nil {
-		return err
-	}
-	defer closeAll(conns)
-	rep, err := s.call(ctx, "fault")
-	if err != nil {
-		return err
-	}
-	ns, err := num(rep, "ns")
-	if err != nil {
-		return err
-	}
-	for i, c := range conns {
-		if err := ctl.Ping(ctx, c); err != nil {
-			return fmt.Errorf("idle connection %d did not survive the acceptor's restart: %w", i, err)
+	return h.withServer(ctx, sys, func(s *process) error {
+		conns, err := openIdle(ctx, s.addr, h.cfg.restartIdle)
+		if err != nil {
+			return err
 		}
-	}
-	h.add(figRestart, sys, round, ns/1e6)
-	closeAll(conns)
-	_, err = s.stop(ctx)
-	return err
+		defer closeAll(conns)
+		rep, err := s.call(ctx, "fault")
+		if err != nil {
+			return err
+		}
+		ns, err := num(rep, "ns")
+		if err != nil {
+			return err
+		}
+		for i, c := range conns {
+			if err := ctl.Ping(ctx, c); err != nil {
+				return fmt.Errorf("idle connection %d did not survive the acceptor's restart: %w", i, err)
+			}
+		}
+		h.add(figRestart, sys, round, ns/1e6)
+		closeAll(conns)
+		_, err = s.stop(ctx)
+		return err
+	})
 }
 
 // profile asks a Go server for a profile (cmd is profile, for CPU until

@@ -59,16 +59,37 @@ func (a *acceptor) Serve(ctx context.Context) error {
 		defer ln.Close()
 	}
 	r.sock.Serving(ln.Addr())
+	// Before the loop's first wait, so that every Suspend is either seen
+	// by a wait or finds this socket to cut short.
+	r.pause.serving(ln)
+	defer r.pause.serving(nil)
 
 	b := a.backoff()
 	for {
-		if r.backlog && !r.conns.reserve(ctx) {
+		if !r.pause.wait(ctx) || (r.backlog && !r.conns.reserve(ctx)) {
 			return nil
 		}
+		if !r.pause.enter() {
+			// Suspended since the wait (while it waited for a slot):
+			// wait again, with the slot given back.
+			if r.backlog {
+				r.conns.free()
+			}
+			continue
+		}
 		nc, err := ln.Accept()
+		if err == nil {
+			// Before leave: a Suspend waiting for this Accept
+			// returns with the connection counted.
+			r.stats.accepted.Add(1)
+		}
+		cutShort := r.pause.leave(err)
 		if err != nil {
 			if r.backlog {
 				r.conns.free()
+			}
+			if cutShort {
+				continue // suspended: the loop's wait holds it
 			}
 			if ctx.Err() != nil {
 				if !errors.Is(err, net.ErrClosed) {
@@ -98,9 +119,34 @@ func (a *acceptor) Serve(ctx context.Context) error {
 		if n := b.recovered(); n > 0 {
 			r.log.Info().Uint64("errors", n).Msg("accepting again after temporary errors")
 		}
-		r.stats.accepted.Add(1)
+		if !a.held(ctx, nc) {
+			return nil
+		}
 		a.dispatch(nc)
 	}
+}
+
+// held keeps nc, accepted but unserved, while the Server is suspended:
+// a connection that Accept returned as a Suspend came, or after it on a
+// socket that Suspend could not cut short. It reports false, having
+// closed nc, when ctx ended first.
+func (a *acceptor) held(ctx context.Context, nc net.Conn) bool {
+	r := a.run
+	if !r.pause.suspended() {
+		return true
+	}
+	if r.hooks.held != nil {
+		r.hooks.held()
+	}
+	if r.pause.wait(ctx) {
+		return true
+	}
+	nc.Close()
+	r.stats.closedAtStop.Add(1)
+	if r.backlog {
+		r.conns.free()
+	}
+	return false
 }
 
 // dispatch serves nc, or turns it away when admission refuses it. With

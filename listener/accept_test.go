@@ -19,35 +19,19 @@ import (
 
 var errInjected = errors.New("injected accept fault")
 
-// pauseRecorder stands in for the accept backoff's sleep: it records each
-// pause and returns at once, so a test sees the schedule without waiting
-// it out.
-type pauseRecorder struct {
-	mu     sync.Mutex
-	pauses []time.Duration
-}
-
-func (p *pauseRecorder) sleep(ctx context.Context, d time.Duration, _ <-chan struct{}) bool {
-	p.mu.Lock()
-	p.pauses = append(p.pauses, d)
-	p.mu.Unlock()
-	return ctx.Err() == nil
-}
-
-func (p *pauseRecorder) list() []time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.pauses)
-}
-
 // faultListener wraps a real listener to inject accept errors.
 type faultListener struct {
 	net.Listener
 	broken    atomic.Bool  // set by breakNow: the next Accept fails for good
 	temporary atomic.Int64 // this many Accepts fail with EMFILE first
+	failCall  atomic.Int64 // the Accept call, counted from 1, that fails with EMFILE; 0: none
+	calls     atomic.Int64
 }
 
 func (l *faultListener) Accept() (net.Conn, error) {
+	if n := l.calls.Add(1); n == l.failCall.Load() {
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
 	if l.temporary.Load() > 0 {
 		l.temporary.Add(-1)
 		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", syscall.EMFILE)}
@@ -161,10 +145,10 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 	const burst = 12
 	binds := make(chan *faultListener, 1)
 	logs := seamtest.NewLogs(t)
-	var pauses pauseRecorder
+	var pauses seamtest.Pauses
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Logger: logs.Logger()}
 	s.Bind = temporaryFirst(binds, burst)
-	s.hooks.sleep = pauses.sleep
+	s.hooks.sleep = func(ctx context.Context, d time.Duration, _ <-chan struct{}) bool { return pauses.Sleep(ctx, d) }
 	addr := seamtest.Start(t, s).Addr
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -175,7 +159,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 
 	ms := time.Millisecond
 	want := []time.Duration{5 * ms, 10 * ms, 20 * ms, 40 * ms, 80 * ms, 160 * ms, 320 * ms, 640 * ms, time.Second, time.Second, time.Second, time.Second}
-	if have := pauses.list(); !slices.Equal(have, want) {
+	if have := pauses.List(); !slices.Equal(have, want) {
 		t.Fatalf("backoff pauses = %v; want %v", have, want)
 	}
 	if st := s.Stats(); st.TemporaryErrors != burst || st.AcceptorRestarts != 0 {
@@ -224,11 +208,7 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 		t.Fatalf("first event %q; want pause 5ms", e)
 	}
 	// The acceptor is paused; a client connects meanwhile.
-	c, err := net.Dial("tcp", s.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, s.BoundAddr())
 	proceed <- true
 	for _, want := range []string{"pause 10ms", "pause 20ms"} {
 		if e := next(); e != want {
@@ -314,11 +294,7 @@ func TestStopAtTheCap(t *testing.T) {
 	logs := seamtest.NewLogs(t)
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Overflow: OverflowBacklog, MaxConns: 1, Logger: logs.Logger()}
 	srv := seamtest.Start(t, s)
-	c, err := net.Dial("tcp", srv.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, srv.Addr)
 	mustEcho(t, c, "x")
 	seamtest.Eventually(t, "the acceptor to wait at the cap", func() bool { return s.Stats().AtCap == 1 })
 	if err := srv.Stop(); err != nil {
@@ -333,7 +309,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	binds := make(chan *faultListener, 2)
 	var mu sync.Mutex
 	var calls int
-	var pauses pauseRecorder
+	var pauses seamtest.Pauses
 	// One socket serves before and after the fault, so that the test does
 	// not depend on a freed port staying free: the pauses here do not
 	// sleep, so the real rebind could not wait out another process taking
@@ -357,7 +333,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 		binds <- fl
 		return fl, nil
 	}
-	s.hooks.sleep = pauses.sleep
+	s.hooks.sleep = func(ctx context.Context, d time.Duration, _ <-chan struct{}) bool { return pauses.Sleep(ctx, d) }
 	addr := seamtest.Start(t, s).Addr
 	(<-binds).breakNow()
 	seamtest.Recv(t, binds, "the acceptor to bind again")
@@ -369,7 +345,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 	mustEcho(t, c, "back")
 	mu.Lock()
 	defer mu.Unlock()
-	delays := pauses.list()
+	delays := pauses.List()
 	if calls != 4 || !slices.Equal(delays, []time.Duration{5 * time.Millisecond, 10 * time.Millisecond}) {
 		t.Fatalf("%d binds with pauses %v; want 4 binds with pauses [5ms 10ms]", calls, delays)
 	}
@@ -391,26 +367,28 @@ func TestAcceptorWakesWhenADescriptorIsFreed(t *testing.T) {
 			served <- struct{}{}
 			return echo(ctx, c)
 		})}
-	s.Bind = faultyListen(binds)
+	s.Bind = func(network, address string) (net.Listener, error) {
+		ln, err := faultyListen(binds)(network, address)
+		if err == nil {
+			ln.(*faultListener).failCall.Store(2)
+		}
+		return ln, err
+	}
 	addr := seamtest.Start(t, s).Addr
-	ln := <-binds
+	<-binds
 
 	first := seamtest.Dial(t, addr)
 	seamtest.Recv(t, served, "the first client to be served")
-	// The acceptor waits in Accept already: the second client is
-	// accepted, and the Accept after it fails with EMFILE, upon which the
-	// acceptor pauses for an hour.
-	ln.temporary.Store(1)
-	seamtest.Dial(t, addr)
-	seamtest.Recv(t, served, "the second client to be served")
+	// The Accept after the first fails with EMFILE, whenever the
+	// acceptor calls it: the acceptor pauses for an hour.
 	seamtest.Eventually(t, "the acceptor to pause after EMFILE", func() bool { return s.Stats().TemporaryErrors == 1 })
-	third := seamtest.Dial(t, addr) // queued in the backlog
-	first.Close()                   // its handler returns, and its descriptor is freed
-	seamtest.Recv(t, served, "the third client to be served once a descriptor was freed")
-	if _, err := third.Write([]byte("ping\n")); err != nil {
+	second := seamtest.Dial(t, addr) // queued in the backlog
+	first.Close()                    // its handler returns, and its descriptor is freed
+	seamtest.Recv(t, served, "the second client to be served once a descriptor was freed")
+	if _, err := second.Write([]byte("ping\n")); err != nil {
 		t.Fatal(err)
 	}
-	if line, err := bufio.NewReader(third).ReadString('\n'); err != nil || line != "ping\n" {
-		t.Fatalf("third client read %q, %v", line, err)
+	if line, err := bufio.NewReader(second).ReadString('\n'); err != nil || line != "ping\n" {
+		t.Fatalf("second client read %q, %v", line, err)
 	}
 }

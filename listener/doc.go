@@ -21,7 +21,10 @@
 //
 // A [Handler] serves one connection. Its ctx is cancelled when the listener
 // stops, it carries a per-connection zerolog logger (zerolog.Ctx), and the
-// listener closes the connection when the handler returns.
+// listener closes the connection when the handler returns. Work done for
+// the request in hand, such as a call to an actor, takes
+// [DrainContext](ctx) instead, which lives through the drain and ends when
+// the connections are closed by force.
 //
 // # Graceful stop
 //
@@ -32,6 +35,31 @@
 // DrainTimeout without one; closes the remaining connections by force; and
 // returns once every goroutine it started has ended.
 //
+// # Suspend and resume
+//
+// [Server.Suspend] stops the acceptor while the socket stays bound, as
+// for a maintenance window or while a dependency recovers; [Server.Resume]
+// accepts again, first what waited. Three ways of not taking a client,
+// told apart by what the client sees:
+//
+//   - Suspend: its connect succeeds into the kernel's backlog and it
+//     waits, to be served after Resume; connections already open are
+//     served all along. A backlog that fills up (its length is the
+//     kernel's, net.core.somaxconn on Linux) drops or refuses the
+//     excess, so keep a suspend short, or take the instance out of its
+//     balancer first.
+//   - Stop (cancelling Serve's ctx): the socket closes, a client in the
+//     backlog is reset and a new one is refused, and open connections
+//     are drained.
+//   - [OverflowBacklog] at MaxConns: the same wait in the backlog as a
+//     suspend, but the acceptor decides, and takes the next client as
+//     soon as a connection ends.
+//
+// The state is the Server's: an acceptor restarted after a fault, and a
+// later Serve, stay suspended until Resume. Stats().Suspended is 1 while
+// suspended, so the admin service's /metrics, its /debug/tree and its
+// POST /listeners/{name}/suspend and /resume show and drive it.
+//
 // # Examples
 //
 // The package's runnable examples, in example_test.go (go test -run
@@ -41,7 +69,8 @@
 // ExampleServer_maxConns, a cap whose excess is answered at once;
 // ExampleProxyProtocol, behind a load balancer; ExampleCertReloader, a
 // certificate renewed without a restart; ExampleWaitReadable, a handler
-// whose idle connections hold no buffer. For
+// whose idle connections hold no buffer; ExampleServer_Suspend, a client
+// that waits in the backlog while accepting is suspended. For
 // tests of your own handlers, see package
 // github.com/seamgo/seam/listener/seamtest.
 //

@@ -9,7 +9,8 @@ import (
 // drainConns runs the connection half of a graceful stop, after the
 // acceptor has closed its socket: stop tracking new connections, cancel
 // every handler's ctx, wait up to timeout for the handlers to return,
-// close what is left by force, and wait for those handlers too. The wait
+// end DrainContext's context and close what is left by force, and wait
+// for those handlers too. The wait
 // ends on a signal from the last connection, never by polling, so Serve
 // returns as soon as it can.
 func (r *run) drainConns(timeout time.Duration) {
@@ -19,6 +20,7 @@ func (r *run) drainConns(timeout time.Duration) {
 	}
 
 	r.cancelHandlers()
+	defer endDrain(r.handlerCtx)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
@@ -26,7 +28,11 @@ func (r *run) drainConns(timeout time.Duration) {
 		return
 	case <-timer.C:
 	}
+	// What the handlers still do for a request in flight is abandoned
+	// with their connections, once those are closed: a handler that
+	// waits on DrainContext alone is then counted as closed by force.
 	n := r.conns.each((*conn).forceClose)
+	endDrain(r.handlerCtx)
 	r.stats.forceClosed.Add(uint64(n))
 	r.log.Warn().Int("conns", n).Msg("drain timeout passed; connections closed by force")
 	<-empty

@@ -118,9 +118,7 @@ func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 			}
 			// The drain timeout is a minute: Serve returns because the
 			// last connection ended.
-			if err := seamtest.Recv(t, stopped, "Serve to return after the last connection ended"); err != nil {
-				t.Fatalf("Serve = %v", err)
-			}
+			seamtest.RecvNil(t, stopped, "Serve to return after the last connection ended")
 			if st := s.Stats(); st.ForceClosed != 0 || st.Active != 0 {
 				t.Fatalf("stats = %+v; want nothing force-closed", st)
 			}
@@ -176,11 +174,7 @@ func TestLiveWorkNamesStuckConnections(t *testing.T) {
 	// An hour and a bit: the log rounds it for a reader.
 	s := &Server{Addr: "127.0.0.1:0", Handler: h, DrainTimeout: time.Hour + 1234*time.Millisecond, Logger: logs.Logger()}
 	srv := seamtest.Start(t, s)
-	c, err := net.Dial("tcp", srv.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, srv.Addr)
 	io.WriteString(c, "stuck\n")
 	<-h.stuckIn
 

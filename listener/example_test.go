@@ -44,15 +44,7 @@ func ExampleServer() {
 	stopped := root.ServeBackground(ctx)
 	<-srv.Ready()
 
-	if conn, err := net.Dial("tcp", srv.BoundAddr().String()); err != nil {
-		fmt.Println(err)
-	} else {
-		fmt.Fprintln(conn, "hello, tree")
-		reply, _ := bufio.NewReader(conn).ReadString('\n')
-		fmt.Print(reply)
-		conn.Close()
-	}
-
+	fmt.Print(ask(srv.BoundAddr(), "hello, tree"))
 	cancel()
 	<-stopped
 	fmt.Println("accepted:", srv.Stats().Accepted)
@@ -73,15 +65,12 @@ func ExampleHandlerFunc() {
 		return err
 	})
 	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: echo, DrainTimeout: time.Hour}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx) }()
-	<-srv.Ready()
+	stop := serve(srv)
 
 	conn, err := net.Dial("tcp", srv.BoundAddr().String())
 	if err != nil {
 		fmt.Println(err)
-		cancel()
+		stop()
 		return
 	}
 	defer conn.Close()
@@ -90,8 +79,8 @@ func ExampleHandlerFunc() {
 	line, _ := r.ReadString('\n')
 	fmt.Print(line)
 
-	cancel() // the client is idle: the stop does not wait for the hour
-	fmt.Println("Serve:", <-served)
+	// The client is idle: the stop does not wait for the hour.
+	fmt.Println("Serve:", stop())
 	_, err = r.ReadString('\n')
 	fmt.Println("client:", err)
 	// Output:
@@ -115,21 +104,10 @@ func ExampleServer_tls() {
 		return err
 	})
 	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: hello, TLSConfig: serverTLS}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx) }()
-	<-srv.Ready()
+	stop := serve(srv)
 
-	conn, err := tls.Dial("tcp", srv.BoundAddr().String(), clientTLS)
-	if err != nil {
-		fmt.Println(err)
-	} else {
-		line, _ := bufio.NewReader(conn).ReadString('\n')
-		fmt.Print(line)
-		conn.Close()
-	}
-	cancel()
-	fmt.Println("Serve:", <-served)
+	fmt.Print(firstLine(tls.Dial("tcp", srv.BoundAddr().String(), clientTLS)))
+	fmt.Println("Serve:", stop())
 	// Output:
 	// hello over TLS 1.3
 	// Serve: <nil>
@@ -152,21 +130,10 @@ func ExampleServer_unix() {
 		return err
 	})
 	srv := &listener.Server{Network: "unix", Addr: path, Handler: where}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx) }()
-	<-srv.Ready()
+	stop := serve(srv)
 
-	conn, err := net.Dial("unix", path)
-	if err != nil {
-		fmt.Println(err)
-	} else {
-		line, _ := bufio.NewReader(conn).ReadString('\n')
-		fmt.Print(line)
-		conn.Close()
-	}
-	cancel()
-	fmt.Println("Serve:", <-served)
+	fmt.Print(firstLine(net.Dial("unix", path)))
+	fmt.Println("Serve:", stop())
 	// Output:
 	// served on kv.sock
 	// Serve: <nil>
@@ -190,25 +157,13 @@ func ExampleServer_maxConns() {
 			return err
 		}),
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx) }()
-	<-srv.Ready()
+	stop := serve(srv)
 
-	read := func() string {
-		conn, err := net.Dial("tcp", srv.BoundAddr().String())
-		if err != nil {
-			return err.Error()
-		}
-		defer conn.Close()
-		line, _ := bufio.NewReader(conn).ReadString('\n')
-		return line
-	}
-	fmt.Print("first: ", read())  // takes the slot
-	fmt.Print("second: ", read()) // over the cap: answered at once
+	addr := srv.BoundAddr().String()
+	fmt.Print("first: ", firstLine(net.Dial("tcp", addr)))  // takes the slot
+	fmt.Print("second: ", firstLine(net.Dial("tcp", addr))) // over the cap: answered at once
 	close(hold)
-	cancel()
-	<-served
+	stop()
 	fmt.Println("rejected:", srv.Stats().Rejected)
 	// Output:
 	// first: welcome
@@ -242,6 +197,44 @@ func selfSigned() (server, client *tls.Config) {
 		&tls.Config{RootCAs: pool}
 }
 
+// serve runs srv until the returned stop is called, and returns once srv
+// is ready. stop cancels Serve's ctx and returns what Serve returned.
+func serve(srv *listener.Server) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	<-srv.Ready()
+	return func() error {
+		cancel()
+		return <-served
+	}
+}
+
+// firstLine reads the first line that the server sends on a new conn and
+// closes it; it gives the dial's error, as a line, when there is no conn.
+// It takes a dial's results as they come: firstLine(net.Dial(...)).
+func firstLine(conn net.Conn, err error) string {
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	defer conn.Close()
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	return line
+}
+
+// ask sends line to the server at addr on a new connection and returns
+// the line it answers, or the dial's error as a line.
+func ask(addr net.Addr, line string) string {
+	conn, err := net.Dial(addr.Network(), addr.String())
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	defer conn.Close()
+	fmt.Fprintln(conn, line)
+	reply, _ := bufio.NewReader(conn).ReadString('\n')
+	return reply
+}
+
 // aLongTimeAgo is a deadline already past: setting it makes a blocked
 // read return at once.
 var aLongTimeAgo = time.Unix(1, 0)
@@ -271,25 +264,48 @@ func ExampleWaitReadable() {
 		}
 	})
 	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: echo, DrainTimeout: time.Millisecond}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx) }()
-	<-srv.Ready()
+	stop := serve(srv)
 
-	conn, err := net.Dial("tcp", srv.BoundAddr().String())
-	if err != nil {
-		fmt.Println(err)
-		cancel()
-		return
-	}
-	fmt.Fprintln(conn, "quiet, then this")
-	reply, _ := bufio.NewReader(conn).ReadString('\n')
-	fmt.Print(reply)
-	conn.Close()
-
-	cancel()
-	fmt.Println("serve:", <-served)
+	fmt.Print(ask(srv.BoundAddr(), "quiet, then this"))
+	fmt.Println("serve:", stop())
 	// Output:
 	// quiet, then this
 	// serve: <nil>
+}
+
+// Suspend stops accepting for a maintenance window while the socket stays
+// bound: a client that connects meanwhile waits in the kernel's backlog,
+// and is served once Resume lets the acceptor take it.
+func ExampleServer_Suspend() {
+	echo := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(conn, line)
+		return err
+	})
+	srv := &listener.Server{Addr: "127.0.0.1:0", Handler: echo}
+	stop := serve(srv)
+
+	defer stop()
+
+	srv.Suspend()
+	conn, err := net.Dial("tcp", srv.BoundAddr().String())
+	if err != nil {
+		fmt.Println(err) // not what happens: the socket is bound
+		return
+	}
+	defer conn.Close()
+	fmt.Fprintln(conn, "waited in the backlog")
+	fmt.Println("suspended:", srv.Stats().Suspended, "accepted:", srv.Stats().Accepted)
+
+	srv.Resume()
+	reply, _ := bufio.NewReader(conn).ReadString('\n')
+	fmt.Print(reply)
+	fmt.Println("suspended:", srv.Stats().Suspended, "accepted:", srv.Stats().Accepted)
+	// Output:
+	// suspended: 1 accepted: 0
+	// waited in the backlog
+	// suspended: 0 accepted: 1
 }

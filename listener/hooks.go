@@ -36,6 +36,15 @@ type hooks struct {
 	// slotFreed, when set, is called each time a connection slot is
 	// freed, for tests of the MaxConns bound.
 	slotFreed func()
+
+	// held, when set, is called each time the acceptor holds a
+	// connection accepted after a Suspend it could not cut short.
+	held func()
+
+	// rejectionClosed, when set, is called each time a connection
+	// turned away has been closed, for tests of how long a rejection
+	// holds its descriptor.
+	rejectionClosed func()
 }
 
 // resolve fills in production's seams where h leaves them zero.

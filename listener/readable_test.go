@@ -184,3 +184,49 @@ func TestWaitReadableReturnsAtOnceWithoutAPeek(t *testing.T) {
 		})
 	}
 }
+
+// A Waiter waits as WaitReadable does, again and again on one connection,
+// over every transport and under IdleTimeout's layer: each wait returns
+// once bytes are there and leaves them for the Read, and a read deadline
+// ends a wait with the deadline's error (over TLS, the Read's wait).
+func TestWaiterWaitsAsWaitReadable(t *testing.T) {
+	for _, tr := range transports() {
+		for _, idle := range []time.Duration{0, time.Hour} {
+			t.Run(tr.name+"/idle="+idle.String(), func(t *testing.T) {
+				var w Waiter // one for every connection, as a pool would keep it
+				timedOut := make(chan error, 1)
+				s := &Server{IdleTimeout: idle, Handler: HandlerFunc(func(ctx context.Context, c net.Conn) error {
+					w.Reset(c)
+					defer w.Reset(nil)
+					buf := make([]byte, 64)
+					for range 2 {
+						if err := w.Wait(); err != nil {
+							return err
+						}
+						n, err := c.Read(buf)
+						if err != nil {
+							return err
+						}
+						if _, err := c.Write(buf[:n]); err != nil {
+							return err
+						}
+					}
+					c.SetReadDeadline(time.Now().Add(time.Millisecond))
+					err := w.Wait()
+					if err == nil && tr.name == "tls" { // the Read waits
+						_, err = c.Read(buf)
+					}
+					timedOut <- err
+					return nil
+				})}
+				tr.setup(t, s)
+				c := tr.dial(t, seamtest.Start(t, s).Addr)
+				mustEcho(t, c, "first")
+				mustEcho(t, c, "second")
+				if err := seamtest.Recv(t, timedOut, "the wait past the deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Fatalf("a wait past the read deadline = %v; want the deadline's error", err)
+				}
+			})
+		}
+	}
+}

@@ -3,6 +3,7 @@
 package listener
 
 import (
+	"net"
 	"sync"
 	"syscall"
 )
@@ -21,37 +22,92 @@ func peekWait(c syscall.Conn) error {
 	if err != nil {
 		return err
 	}
-	w := waiters.Get().(*waiter)
-	w.asked = false
+	w := getWaiter()
 	err = rc.Read(w.readable)
-	waiters.Put(w)
+	putWaiter(w)
 	return err
 }
 
-// waiter is one wait's state, pooled with its method value so that a wait
-// allocates nothing.
-type waiter struct {
-	asked    bool
-	readable func(fd uintptr) bool
+// getWaiter is kept out of line so that the pool's temporaries do not
+// widen peekWait's frame, which stays on the stack of every idle
+// connection: the runtime starts new goroutines with the average stack in
+// use at the last collection, so a few bytes here decide between 2 KiB
+// and 4 KiB stacks for every connection (see Waiter).
+//
+//go:noinline
+func getWaiter() *waiter {
+	w := waiters.Get().(*waiter)
+	w.asked = false
+	return w
 }
+
+//go:noinline
+func putWaiter(w *waiter) { waiters.Put(w) }
 
 var waiters = sync.Pool{New: func() any {
 	w := new(waiter)
-	w.readable = w.check
+	w.init()
 	return w
 }}
 
-// check is RawConn.Read's callback: true ends the wait. The first call
-// peeks; a later one follows a wakeup by the poller, which reports the
-// socket readable. Any answer to the peek but "would block" ends the wait,
-// an error too: the Read that follows returns it in the net package's own
-// terms.
-func (w *waiter) check(fd uintptr) bool {
-	if w.asked {
-		return true
+// init makes w's callback for RawConn.Read: true ends the wait. The first
+// call peeks; a later one follows a wakeup by the poller, which reports
+// the socket readable. Any answer to the peek but "would block" ends the
+// wait, an error too: the Read that follows returns it in the net
+// package's own terms.
+//
+// The callback is a closure over w rather than the method value of a
+// method (which would add a frame), and the peek goes through peek (a
+// system call with no socket address on the stack): the callback runs at
+// the deepest point of an idle connection's stack, where a goroutine that
+// went past its 2 KiB starting stack would keep 4 KiB for life.
+func (w *waiter) init() {
+	w.readable = func(fd uintptr) bool {
+		if w.asked {
+			return true
+		}
+		w.asked = true
+		return peek(fd) != syscall.EAGAIN
 	}
-	w.asked = true
-	var b [1]byte
-	_, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	return err != syscall.EAGAIN
+}
+
+// maxDiscard bounds what discardUnread reads: a client that keeps sending
+// is not read for ever, and what it sends later costs it a reset.
+const maxDiscard = 64 << 10
+
+// discardUnread reads and drops what nc's peer has sent so far, without
+// waiting for more, so that closing nc sends FIN rather than the RST that
+// unread input provokes, which could discard the reply already written
+// before the peer reads it. It reports whether it could look: false for a
+// connection that is not a socket or whose deadline has passed.
+func discardUnread(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	err = rc.Read(func(fd uintptr) bool {
+		var buf [512]byte
+		for read := 0; read < maxDiscard; {
+			n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_DONTWAIT)
+			if n <= 0 || err != nil {
+				break
+			}
+			read += n
+		}
+		return true // never wait
+	})
+	return err == nil
+}
+
+// rawSocket returns c's raw connection, on which a Waiter peeks, or nil.
+func rawSocket(c syscall.Conn) syscall.RawConn {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
 }

@@ -98,6 +98,9 @@ func (rj *rejecter) turnAway(nc net.Conn, v verdict, held bool) {
 func (rj *rejecter) close(nc net.Conn) {
 	nc.Close()
 	rj.run.descriptorFreed()
+	if h := rj.run.hooks.rejectionClosed; h != nil {
+		h()
+	}
 }
 
 // count counts and logs a connection turned away.
@@ -116,9 +119,14 @@ func (rj *rejecter) count(nc net.Conn, v verdict) {
 }
 
 // answer runs the Reject handler on nc within the deadline, then closes
-// nc after a lingering half-close, so that the answer is not lost to a
-// reset: closing a socket with unread input makes the kernel send RST,
-// which can discard the reply before the client reads it.
+// nc at once, so that its descriptor is free for the next client. The
+// answer must not be lost to a reset: closing a socket with unread input
+// makes the kernel send RST, which can discard the reply before the client
+// reads it. So the write side is shut first (the reply, then FIN), and
+// what the client has sent so far is read and dropped without waiting, as
+// redis-server answers "max number of clients reached" and closes. Where
+// a socket cannot be read without waiting, the rejection lingers until
+// its client closes or the deadline passes.
 func (rj *rejecter) answer(nc net.Conn) {
 	r := rj.run
 	defer rj.close(nc)
@@ -145,7 +153,7 @@ func (rj *rejecter) answer(nc net.Conn) {
 	if tc, ok := conn.(*tls.Conn); ok {
 		_ = tc.CloseWrite() // close_notify, when the handshake finished
 	}
-	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil && !discardUnread(nc) {
 		// Read until the client closes or the deadline passes.
 		_, _ = io.Copy(io.Discard, nc)
 	}

@@ -266,3 +266,45 @@ func TestMaxConnsPerIP(t *testing.T) {
 		})
 	}
 }
+
+// A rejection frees its descriptor as soon as it has answered, without
+// waiting for its client to close (the client here never does, and
+// RejectTimeout is an hour), and what the client had sent before does not
+// turn the close into a reset that would lose the answer: the client reads
+// the answer, then the end of the stream. (Over loopback a reset does not
+// overtake the answer, so the loss itself shows only on real networks.)
+func TestARejectionClosesAtOnceWithoutAReset(t *testing.T) {
+	for _, tr := range transports()[:2] { // tcp, unix
+		t.Run(tr.name, func(t *testing.T) {
+			// The answer waits until the client's request is there,
+			// unread, as it is when a client writes first.
+			afterRequest := HandlerFunc(func(ctx context.Context, c net.Conn) error {
+				if err := WaitReadable(c); err != nil {
+					return err
+				}
+				return busy(ctx, c)
+			})
+			s := &Server{Handler: HandlerFunc(echo), MaxConns: 1, Reject: afterRequest, RejectTimeout: time.Hour}
+			closed := make(chan struct{}, 1)
+			s.hooks.rejectionClosed = func() { closed <- struct{}{} }
+			tr.setup(t, s)
+			addr := seamtest.Start(t, s).Addr
+			mustEcho(t, tr.dial(t, addr), "holds the only slot")
+
+			c := tr.dial(t, addr)
+			if _, err := io.WriteString(c, "PING\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			line, br := readLine(t, c)
+			if line != "busy\n" {
+				t.Fatalf("over the cap: %q; want the Reject's answer", line)
+			}
+			if b, err := br.ReadByte(); err != io.EOF {
+				t.Fatalf("after the answer: %q, %v; want the end of the stream", b, err)
+			}
+			// The server has closed its socket without waiting for
+			// the client to close its own.
+			seamtest.Recv(t, closed, "the rejection's close while its client stays connected")
+		})
+	}
+}

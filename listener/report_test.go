@@ -33,15 +33,11 @@ func TestRunReportNamesAStuckConnection(t *testing.T) {
 	ran := make(chan error, 1)
 	go func() { ran <- supervisor.Run(ctx, root, supervisor.RunConfig{ShutdownTimeout: time.Second}) }()
 	<-s.Ready()
-	c, err := net.Dial("tcp", s.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, s.BoundAddr())
 	<-entered
 
 	cancel()
-	err = seamtest.Recv(t, ran, "Run to return")
+	err := seamtest.Recv(t, ran, "Run to return")
 	want := "app/kv: conn " + c.LocalAddr().String()
 	if !errors.Is(err, supervisor.ErrUnstopped) || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Run = %v; want ErrUnstopped naming %q", err, want)

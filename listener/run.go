@@ -22,6 +22,7 @@ type run struct {
 	config
 	hooks    hooks
 	stats    *counters    // the Server's: they outlive the run
+	pause    *suspension  // the Server's: Suspend outlives the run
 	sock     *bind.Socket // the Server's: it pins the port across runs
 	log      zerolog.Logger
 	logConns bool // whether per-connection loggers are worth building
@@ -64,6 +65,7 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 		config: cfg,
 		hooks:  s.hooks.resolve(),
 		stats:  &s.counters,
+		pause:  &s.pause,
 		sock:   &s.sock,
 		log:    s.Logger.With().Str("listener", cfg.name).Logger(),
 		freed:  make(chan struct{}, 1),
@@ -77,7 +79,7 @@ func (s *Server) newRun(ctx context.Context) (*run, error) {
 		EventHook: eventhook.For(ctx, supervisor.EventHook(r.log)),
 		Timeout:   r.drain + stopGrace,
 	}
-	r.handlerCtx, r.cancelHandlers = context.WithCancel(context.WithoutCancel(ctx))
+	r.handlerCtx, r.cancelHandlers = context.WithCancel(withDrainScope(context.WithoutCancel(ctx)))
 	r.conns = newTracker(r, suture.New(r.name+"/conns", r.spec))
 	r.rejects = newRejecter(r)
 	r.acceptor = &acceptor{run: r}

@@ -184,6 +184,7 @@ type Server struct {
 	hooks hooks
 
 	counters counters
+	pause    suspension  // Suspend's state, which outlives each Serve
 	sock     bind.Socket // bound or given, pinned, Ready and BoundAddr
 
 	mu      sync.Mutex
@@ -263,10 +264,11 @@ func (s *Server) String() string {
 	return "listener " + s.Addr
 }
 
-// LiveWork names the parts of the Server still running: its acceptor and
-// each open connection by remote address. It is how a stop report names a
-// stuck connection (see supervisor.Run). It returns nil when the Server is
-// not serving.
+// LiveWork names the parts of the Server still running: its acceptor
+// ("acceptor (suspended)" while [Server.Suspend] holds it) and each open
+// connection by remote address. It is how a stop report names a stuck
+// connection (see supervisor.Run). It returns nil when the Server is not
+// serving.
 func (s *Server) LiveWork() []string {
 	s.mu.Lock()
 	r := s.running
@@ -276,7 +278,11 @@ func (s *Server) LiveWork() []string {
 	}
 	var p []string
 	if r.acceptor.accepting.Load() {
-		p = append(p, "acceptor")
+		if r.pause.suspended() {
+			p = append(p, "acceptor (suspended)")
+		} else {
+			p = append(p, "acceptor")
+		}
 	}
 	return append(p, r.conns.parts()...)
 }

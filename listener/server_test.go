@@ -134,11 +134,7 @@ func TestServesAGivenListenerAndClosesIt(t *testing.T) {
 	if srv.Addr.String() != ln.Addr().String() {
 		t.Fatalf("BoundAddr = %v; want the given listener's %v", srv.Addr, ln.Addr())
 	}
-	c, err := net.Dial("tcp", srv.Addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, srv.Addr)
 	mustEcho(t, c, "given")
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
@@ -209,11 +205,7 @@ func TestUnderASupervisor(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := sup.ServeBackground(ctx)
 	<-s.Ready()
-	c, err := net.Dial("tcp", s.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, s.BoundAddr())
 	mustEcho(t, c, "supervised")
 	cancel()
 	<-done

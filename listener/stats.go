@@ -30,6 +30,7 @@ type Stats struct {
 	AcceptorRestarts  uint64 `help:"Times the acceptor failed and was restarted by its supervisor."`
 	ProxyHeaderErrors uint64 `help:"Connections from trusted load balancers closed for their PROXY protocol header: malformed, missing, or not sent within ProxyProtocol.HeaderTimeout."`
 	TemporaryErrors   uint64 `help:"Temporary accept errors (EMFILE and the like) that were backed off from."`
+	Suspended         int64  `help:"1 while the listener is suspended (Server.Suspend): not accepting, its socket bound, new connections waiting in the kernel's backlog; 0 while it accepts."`
 }
 
 // A StatField is one field of [Stats] with its description, as
@@ -121,5 +122,14 @@ func (s *Server) Stats() Stats {
 		AcceptorRestarts:  c.acceptorRestarts.Load(),
 		TemporaryErrors:   c.tmp.Load(),
 		ProxyHeaderErrors: c.proxyHeaderErrors.Load(),
+		Suspended:         boolGauge(s.pause.suspended()),
 	}
+}
+
+// boolGauge is a yes-or-no state as a gauge: 1 or 0.
+func boolGauge(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -179,6 +179,11 @@ func (a *Actor[S, M, R]) down() error {
 // A Call whose ctx has ended before the actor takes it from the mailbox
 // is dropped unhandled; one that the actor has begun is handled to the
 // end even if its caller has left.
+//
+// A connection handler calls with [listener.DrainContext](ctx), not with
+// its own ctx: the handler's ctx ends at the first step of a graceful stop,
+// which would abort the request in hand, while DrainContext's lives
+// through the drain and ends when the connection is closed by force.
 func (a *Actor[S, M, R]) Call(ctx context.Context, msg M) (R, error) {
 	var zero R
 	inc := a.cur.Load()

@@ -65,7 +65,7 @@ func TestActorCallCastOrder(t *testing.T) {
 	var inits int32
 	a := newCounter(0, &inits)
 	seamtest.Go(t, a)
-	awaitClosed(t, "ready", a.Ready())
+	seamtest.Recv(t, a.Ready(), "ready")
 
 	const senders, each = 4, 200
 	var wg sync.WaitGroup
@@ -131,26 +131,17 @@ func eventuallyQueued(t *testing.T, a *Actor[[]int, testMsg, []int], n int) {
 	})
 }
 
-func awaitClosed(t *testing.T, what string, ch <-chan struct{}) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(seamtest.Wait):
-		t.Fatalf("%s: not within %v", what, seamtest.Wait)
-	}
-}
-
 func TestActorMailboxFull(t *testing.T) {
 	var inits int32
 	a := newCounter(2, &inits)
 	seamtest.Go(t, a)
-	awaitClosed(t, "ready", a.Ready())
+	seamtest.Recv(t, a.Ready(), "ready")
 
 	g := &gate{entered: make(chan struct{}), open: make(chan struct{})}
 	if err := a.Cast(testMsg{gate: g}); err != nil {
 		t.Fatal(err)
 	}
-	awaitClosed(t, "handler entered", g.entered)
+	seamtest.Recv(t, g.entered, "handler entered")
 	for i := range 2 {
 		if err := a.Cast(testMsg{add: i}); err != nil {
 			t.Fatalf("Cast %d into a mailbox with room: %v", i, err)
@@ -187,7 +178,7 @@ func TestActorFailureReleasesCallersAndRestarts(t *testing.T) {
 			var inits int32
 			a := newCounter(8, &inits)
 			_, ev := startSupervisor(t, a)
-			awaitClosed(t, "ready", a.Ready())
+			seamtest.Recv(t, a.Ready(), "ready")
 			if _, err := a.Call(context.Background(), testMsg{add: 1}); err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +191,7 @@ func TestActorFailureReleasesCallersAndRestarts(t *testing.T) {
 			if err := a.Cast(testMsg{gate: g}); err != nil {
 				t.Fatal(err)
 			}
-			awaitClosed(t, "handler entered", g.entered)
+			seamtest.Recv(t, g.entered, "handler entered")
 			// Calls queued behind the gate, then the failing one.
 			errs := make(chan error, 3)
 			call := func(m testMsg) {
@@ -218,14 +209,14 @@ func TestActorFailureReleasesCallersAndRestarts(t *testing.T) {
 					t.Fatalf("a Call waiting at the failure: %v; want ErrActorRestarted", err)
 				}
 			}
-			awaitClosed(t, "the first incarnation's end", first.Done())
+			seamtest.Recv(t, first.Done(), "the first incarnation's end")
 			fail := seamtest.NextEvent[suture.EventServiceTerminate](t, ev)
 			if err, _ := fail.Err.(error); tc.want != nil && !errorsAsPanic(err) {
 				t.Fatalf("the supervisor saw %v; want an ActorPanicError", fail.Err)
 			}
 
 			// Restarted with a fresh state.
-			awaitClosed(t, "ready again", a.Ready())
+			seamtest.Recv(t, a.Ready(), "ready again")
 			if _, err := a.Call(context.Background(), testMsg{add: 5}); err != nil {
 				t.Fatalf("Call after the restart: %v", err)
 			}
@@ -255,14 +246,14 @@ func TestActorStopped(t *testing.T) {
 		t.Fatalf("Cast before Serve: %v; want ErrActorStopped", err)
 	}
 	s := seamtest.Go(t, a)
-	awaitClosed(t, "ready", a.Ready())
+	seamtest.Recv(t, a.Ready(), "ready")
 	inc, _ := a.Incarnation()
 
 	g := &gate{entered: make(chan struct{}), open: make(chan struct{})}
 	if err := a.Cast(testMsg{gate: g}); err != nil {
 		t.Fatal(err)
 	}
-	awaitClosed(t, "handler entered", g.entered)
+	seamtest.Recv(t, g.entered, "handler entered")
 	errc := make(chan error, 1)
 	go func() {
 		_, err := a.Call(context.Background(), testMsg{add: 1})
@@ -277,7 +268,7 @@ func TestActorStopped(t *testing.T) {
 	if err := <-errc; !errors.Is(err, ErrActorStopped) {
 		t.Fatalf("a Call waiting at the stop: %v; want ErrActorStopped", err)
 	}
-	awaitClosed(t, "incarnation end", inc.Done())
+	seamtest.Recv(t, inc.Done(), "incarnation end")
 	if _, err := a.Call(context.Background(), testMsg{}); !errors.Is(err, ErrActorStopped) {
 		t.Fatalf("Call after the stop: %v; want ErrActorStopped", err)
 	}
@@ -287,10 +278,8 @@ func TestActorStopped(t *testing.T) {
 	if _, err := a.Incarnation(); !errors.Is(err, ErrActorStopped) {
 		t.Fatalf("Incarnation after the stop: %v; want ErrActorStopped", err)
 	}
-	select {
-	case <-a.Ready():
+	if isClosed(a.Ready()) {
 		t.Fatal("Ready still closed after the stop; want a fresh channel for the next start")
-	default:
 	}
 }
 
@@ -315,10 +304,8 @@ func TestActorInitFails(t *testing.T) {
 	if err := a.Serve(context.Background()); !errors.Is(err, want) {
 		t.Fatalf("Serve: %v; want the Init error", err)
 	}
-	select {
-	case <-a.Ready():
+	if isClosed(a.Ready()) {
 		t.Fatal("Ready closed although Init failed")
-	default:
 	}
 }
 
@@ -359,7 +346,7 @@ func TestActorServedTwice(t *testing.T) {
 	var inits int32
 	a := newCounter(0, &inits)
 	seamtest.Go(t, a)
-	awaitClosed(t, "ready", a.Ready())
+	seamtest.Recv(t, a.Ready(), "ready")
 	if err := a.Serve(context.Background()); !errors.Is(err, supervisor.ErrAlreadyServing) {
 		t.Fatalf("second Serve: %v; want supervisor.ErrAlreadyServing", err)
 	}

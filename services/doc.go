@@ -26,6 +26,40 @@
 // [Actor.Incarnation] learn of it. While the actor is down, Call and Cast
 // fail at once with [ErrActorStopped].
 //
+// An actor serves several kinds of request in one of two ways. When every
+// kind has the same reply type, M holds them all (a struct with a field
+// per kind, as in ExampleActor_chatRoom, or a sealed interface whose
+// unexported method only the request types have) and Handle switches over
+// it. When the replies differ, the actor is an
+// Actor[S, [Op][S], any] with [RunOp] as its Handle: each request is a
+// function of the state, sent with [Ask], which returns the reply with the
+// type the function returns, checked by the compiler and without
+// reflection. A few methods wrapping Ask make the actor's typed API, as an
+// Erlang module wraps gen_server:call (ExampleAsk).
+//
+// # Which ctx to call an actor with
+//
+// A connection handler's ctx ends at the first step of a listener's
+// graceful stop, so that the handler takes no new request; a Call made
+// with it would abort the request in hand. The handler watches its ctx
+// between requests and calls with [listener.DrainContext](ctx), which
+// lives through the drain and ends when the remaining connections are
+// closed by force at its deadline (ExampleAsk_connectionHandler). Under a
+// supervisor.Group, put the actor before the listener: it starts first and
+// stops after the listener has drained, so the Calls of the drain find it
+// running.
+//
+// # HTTP: hijacked connections and the lame duck
+//
+// [HTTP] stops the connections its handlers hijack (WebSockets and other
+// upgrades) as it stops its own, which http.Server's Shutdown and Close
+// do not: their request's context ends at the stop, the drain waits for
+// them within DrainTimeout, and those still open at its end are closed by
+// force; [HTTP.LiveWork] names them for a stop report
+// (ExampleHTTP_hijack). During supervisor.Run's lame duck it turns
+// keep-alives off, so that clients behind a balancer reconnect to another
+// instance while this one still answers.
+//
 // # Lifecycle
 //
 // Serve blocks until its ctx ends or the service fails. Once ctx has ended,

@@ -1,13 +1,18 @@
 package services_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/services"
 	"github.com/thejerf/suture/v4"
 )
@@ -74,10 +79,7 @@ func ExampleHTTP_template() {
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- h.Serve(ctx) }()
-
-	<-h.Ready()
+	served := serve(ctx, h)
 	client := &http.Client{Transport: &http.Transport{}}
 	if resp, err := client.Get("http://" + h.BoundAddr().String() + "/missing"); err == nil {
 		resp.Body.Close()
@@ -174,9 +176,7 @@ func ExampleActor_chatRoom() {
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- room.Serve(ctx) }()
-	<-room.Ready()
+	served := serve(ctx, room)
 
 	ann, bob := make(chan string, 8), make(chan string, 8)
 	link, _ := room.Incarnation() // taken before joining: no restart goes unseen
@@ -232,4 +232,224 @@ func ExampleRetry() {
 	<-stopped
 	fmt.Println("writing after", attempts-1, "failures; the supervisor saw", failures)
 	// Output: writing after 3 failures; the supervisor saw 0
+}
+
+// library is the state of an actor that serves several kinds of request,
+// each with a reply of its own type: its methods are the requests.
+type library struct{ copies map[string]int }
+
+func (l *library) lend(title string) (lent bool, left int) {
+	if l.copies[title] == 0 {
+		return false, 0
+	}
+	l.copies[title]--
+	return true, l.copies[title]
+}
+
+func (l *library) titles() []string {
+	var out []string
+	for title, n := range l.copies {
+		if n > 0 {
+			out = append(out, title)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Library is the actor's typed API: one method per kind of request, each
+// an Ask whose reply type the compiler checks.
+type Library struct {
+	actor *services.Actor[library, services.Op[library], any]
+}
+
+// Lend lends a copy of title, and says whether there was one and how
+// many are left: an answer, not a failure, so it is in the reply.
+func (l Library) Lend(ctx context.Context, title string) (lent bool, left int, err error) {
+	type loan struct {
+		lent bool
+		left int
+	}
+	r, err := services.Ask(ctx, l.actor, func(_ context.Context, lib *library) (loan, error) {
+		lent, left := lib.lend(title)
+		return loan{lent, left}, nil
+	})
+	return r.lent, r.left, err
+}
+
+// Titles lists the titles with a copy on the shelf.
+func (l Library) Titles(ctx context.Context) ([]string, error) {
+	return services.Ask(ctx, l.actor, func(_ context.Context, lib *library) ([]string, error) {
+		return lib.titles(), nil
+	})
+}
+
+// An actor with several kinds of request is an actor of services.Op: each
+// request is a function of the state, sent with services.Ask, which gives
+// its reply back with its own type.
+func ExampleAsk() {
+	actor := &services.Actor[library, services.Op[library], any]{
+		Name: "library",
+		Init: func(context.Context) (library, error) {
+			return library{copies: map[string]int{"Dune": 1, "Emma": 2}}, nil
+		},
+		Handle: services.RunOp[library],
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := serve(ctx, actor)
+
+	lib := Library{actor}
+	for _, title := range []string{"Dune", "Dune", "Emma"} {
+		lent, left, err := lib.Lend(ctx, title)
+		fmt.Println("lend", title+":", lent, left, err)
+	}
+	titles, _ := lib.Titles(ctx)
+	fmt.Println("on the shelf:", titles)
+
+	cancel()
+	<-served
+	// Output:
+	// lend Dune: true 0 <nil>
+	// lend Dune: false 0 <nil>
+	// lend Emma: true 1 <nil>
+	// on the shelf: [Emma]
+}
+
+// A connection handler stops taking requests when its ctx ends, at the
+// first step of the stop, but calls the actor with listener.DrainContext:
+// that ctx lives through the drain, so the request in hand gets its reply,
+// and ends only when the connections are closed by force at the drain
+// deadline.
+func ExampleAsk_connectionHandler() {
+	counts := &services.Actor[map[string]int, services.Op[map[string]int], any]{
+		Name:   "counts",
+		Init:   func(context.Context) (map[string]int, error) { return map[string]int{}, nil },
+		Handle: services.RunOp[map[string]int],
+	}
+	incr := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		// The end of ctx cuts short the wait for the next request...
+		stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
+		defer stop()
+		r := bufio.NewReader(conn)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return err
+			}
+			key := strings.TrimSpace(line)
+			// ...but not the request in hand.
+			n, err := services.Ask(listener.DrainContext(ctx), counts,
+				func(_ context.Context, m *map[string]int) (int, error) {
+					(*m)[key]++
+					return (*m)[key], nil
+				})
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintln(conn, key, n); err != nil {
+				return err
+			}
+		}
+	})
+	srv := &listener.Server{Name: "incr", Addr: "127.0.0.1:0", Handler: incr}
+
+	// The actor starts first and stops last: a Group does this in order.
+	sup := suture.New("app", suture.Spec{})
+	sup.Add(counts)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopped := sup.ServeBackground(ctx)
+	<-counts.Ready()
+	srvCtx, stopSrv := context.WithCancel(ctx)
+	defer stopSrv()
+	served := serve(srvCtx, srv)
+
+	conn, err := net.Dial("tcp", srv.BoundAddr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	for _, key := range []string{"a", "a", "b"} {
+		fmt.Fprintln(conn, key)
+		reply, _ := r.ReadString('\n')
+		fmt.Print(reply)
+	}
+	stopSrv()
+	<-served
+	cancel()
+	<-stopped
+	// Output:
+	// a 1
+	// a 2
+	// b 1
+}
+
+// A handler that upgrades its connection (a WebSocket, or here a protocol
+// of lines) owns it, but services.HTTP still stops it: the request's
+// context ends at the stop, the drain waits for the connection to be
+// closed, and closes it by force at the drain deadline if the handler
+// does not.
+func ExampleHTTP_hijack() {
+	h := &services.HTTP{
+		Addr: "127.0.0.1:0",
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, brw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: lines\r\nConnection: Upgrade\r\n\r\n")
+			line, _ := brw.ReadString('\n')
+			io.WriteString(conn, "echo "+line)
+			<-r.Context().Done() // the stop
+			io.WriteString(conn, "bye\n")
+		}),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := serve(ctx, h)
+
+	conn, err := net.Dial("tcp", h.BoundAddr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /lines HTTP/1.1\r\nHost: seam\r\nConnection: Upgrade\r\nUpgrade: lines\r\n\r\n")
+	r := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.Status)
+	io.WriteString(conn, "hello\n")
+	line, _ := r.ReadString('\n')
+	fmt.Print(line)
+	fmt.Println(h.LiveWork()[0] == "hijacked conn "+conn.LocalAddr().String())
+
+	cancel()
+	line, _ = r.ReadString('\n')
+	fmt.Print(line)
+	fmt.Println("Serve:", <-served)
+	// Output:
+	// 101 Switching Protocols
+	// echo hello
+	// true
+	// bye
+	// Serve: <nil>
+}
+
+// serve runs svc on a goroutine of its own until ctx ends, and returns
+// once svc is ready; what Serve returns comes on the channel.
+func serve(ctx context.Context, svc interface {
+	Serve(context.Context) error
+	Ready() <-chan struct{}
+}) <-chan error {
+	served := make(chan error, 1)
+	go func() { served <- svc.Serve(ctx) }()
+	<-svc.Ready()
+	return served
 }

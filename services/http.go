@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -57,7 +58,8 @@ type HTTP struct {
 	// BaseContext, ErrorLog, HTTP2, Protocols, ...) is copied into the
 	// fresh http.Server of every Serve; the template itself is never
 	// served. Its state (RegisterOnShutdown hooks, SetKeepAlivesEnabled)
-	// is not copied.
+	// is not copied. Its ConnState is called after the service's own,
+	// which tracks the hijacked connections.
 	//
 	// A non-nil Server.TLSConfig makes Serve serve TLS; it must hold a
 	// certificate (Certificates, GetCertificate or GetConfigForClient).
@@ -88,7 +90,8 @@ type HTTP struct {
 	// net.ListenConfig.Listen.
 	listen bind.ListenFunc
 
-	sock bind.Socket // bound or given, pinned, Ready and BoundAddr
+	sock    bind.Socket               // bound or given, pinned, Ready and BoundAddr
+	hijacks atomic.Pointer[hijackSet] // the Serve in progress's, for LiveWork
 }
 
 // httpConfig is an [HTTP]'s configuration with the defaults filled in; the
@@ -187,9 +190,24 @@ func (h *HTTP) BoundAddr() net.Addr { return h.sock.Addr() }
 // after it (http.Server.Close). Serve returns nil once the server has stopped
 // and every handler it called has returned; a handler that ignores both its
 // request's context and its connection therefore holds Serve up (as it
-// would hold up the supervisor's report of unstopped services). Hijacked
-// connections are the handler's own: net/http neither drains nor closes
-// them.
+// would hold up the supervisor's report of unstopped services).
+//
+// Hijacked connections (http.Hijacker, http.ResponseController's Hijack,
+// WebSockets upgraded through either) are drained too, which net/http's
+// Shutdown and Close do not do: their request's context is cancelled with
+// the others', the drain waits for them to be closed within the same
+// DrainTimeout, and those still open at its end are closed by force, so
+// that a handler, or a goroutine it left the connection to, returns on
+// its read or write error. The drain looks at them (1 ms, doubling to
+// 500 ms) since nothing signals their end. While Serve runs, [HTTP.LiveWork]
+// names them.
+//
+// Under [supervisor.Run], the lame duck turns keep-alives off
+// (http.Server.SetKeepAlivesEnabled): idle connections are closed and
+// every response says "Connection: close", so that clients behind a
+// balancer open their next connection to another instance while this one
+// still answers. They stay off until the stop: Run's tree does not go back
+// from the lame duck to ready.
 //
 // If serving fails while ctx is live (the socket broke), Serve stops the
 // same way and returns the error, wrapped, so that the supervisor restarts
@@ -231,8 +249,13 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	base, cancelRequests := context.WithCancel(log.WithContext(context.WithoutCancel(ctx)))
 	defer cancelRequests()
 	var flight inflight
+	hijacks := &hijackSet{}
 	srv := h.newServer(cfg, base, &flight, log)
+	srv.ConnState = hijacks.track(srv.ConnState)
 	srv.RegisterOnShutdown(cancelRequests)
+	h.hijacks.Store(hijacks)
+	defer h.hijacks.Store(nil)
+	defer keepAlivesOffInLameDuck(ctx, srv, log)()
 
 	// Logged before Ready closes, so that a tree's "tree ready" never
 	// comes before it.
@@ -251,10 +274,10 @@ func (h *HTTP) Serve(ctx context.Context) error {
 	var serveErr error
 	select {
 	case <-ctx.Done():
-		drain(srv, supervisor.DrainTimeout(ctx, h.DrainTimeout, cfg.drain), log)
+		drain(srv, hijacks, supervisor.DrainTimeout(ctx, h.DrainTimeout, cfg.drain), log)
 		serveErr = <-served
 	case serveErr = <-served:
-		drain(srv, cfg.drain, log)
+		drain(srv, hijacks, cfg.drain, log)
 	}
 	if drained := flight.close(); !isClosed(drained) {
 		// net/http has closed every connection but cannot stop a
@@ -301,19 +324,71 @@ func isClosed(ch <-chan struct{}) bool {
 	}
 }
 
-// drain stops srv: Shutdown for up to timeout, then Close for whatever is
-// left. When it returns, srv's Serve has returned or is about to.
-func drain(srv *http.Server, timeout time.Duration, log zerolog.Logger) {
+// drain stops srv: Shutdown for up to timeout, then a wait for the
+// hijacked connections within the same timeout, then Close for whatever is
+// left and a forced close of the hijacked connections still open. When it
+// returns, srv's Serve has returned or is about to.
+func drain(srv *http.Server, hijacks *hijackSet, timeout time.Duration, log zerolog.Logger) {
 	log.Debug().Stringer("drain_timeout", logfield.Duration(timeout)).Msg("http draining")
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	switch err := srv.Shutdown(ctx); {
-	case errors.Is(err, context.DeadlineExceeded):
-		log.Warn().Stringer("drain_timeout", logfield.Duration(timeout)).Msg("http drain timed out; closing the remaining connections")
-	case err != nil:
+	err := srv.Shutdown(ctx)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Debug().Err(err).Msg("http shutdown: closing the socket")
 	}
+	timedOut := errors.Is(err, context.DeadlineExceeded)
+	if !timedOut {
+		// Shutdown has cancelled the requests' context, hijacked ones
+		// included, but waits only for the connections it still owns.
+		timedOut = hijacks.wait(ctx) != nil
+	}
 	// Close after a completed Shutdown is a no-op; after a timed-out one
-	// it cuts off what is left.
+	// it cuts off what is left, except the hijacked connections.
 	_ = srv.Close()
+	forced := hijacks.closeAll()
+	if timedOut {
+		log.Warn().Stringer("drain_timeout", logfield.Duration(timeout)).Int("hijacked", forced).
+			Msg("http drain timed out; closing the remaining connections")
+	}
+}
+
+// LiveWork names the hijacked connections of the Serve in progress that
+// are still open, by their client's address ("hijacked conn
+// 127.0.0.1:5555"), sorted, so that a stop report names what holds the
+// service up (see supervisor.Run). It returns nil when Serve is not
+// running or no hijacked connection is open. It is safe for concurrent use
+// and does not block on the server.
+func (h *HTTP) LiveWork() []string {
+	if s := h.hijacks.Load(); s != nil {
+		if parts := s.describe(); len(parts) > 0 {
+			return parts
+		}
+	}
+	return nil
+}
+
+// keepAlivesOffInLameDuck turns srv's keep-alives off when the lame duck
+// of the Run that serves ctx begins (see supervisor.LameDuck), and
+// returns the func that ends its watch and waits for it; Serve defers it.
+func keepAlivesOffInLameDuck(ctx context.Context, srv *http.Server, log zerolog.Logger) (stop func()) {
+	lameDuck := supervisor.LameDuck(ctx)
+	if lameDuck == nil {
+		return func() {}
+	}
+	done, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-lameDuck:
+			if ctx.Err() == nil {
+				srv.SetKeepAlivesEnabled(false)
+				log.Info().Msg("http lame duck: keep-alives off, idle connections closed")
+			}
+		case <-done:
+		}
+	}()
+	return func() {
+		close(done)
+		<-watched
+	}
 }

@@ -29,7 +29,7 @@ func TestHTTPServesRequest(t *testing.T) {
 	s := seamtest.Start(t, h)
 	url := "http://" + s.Addr.String()
 
-	status, body := get(t, newClient(t, nil), url+"/")
+	status, body := seamtest.Get(t, newClient(t, nil), url+"/")
 	if status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET / = %d %q, want 200 %q", status, body, "hello")
 	}
@@ -49,7 +49,7 @@ func TestHTTPStopReturnsNilWithoutWaitingForIdleConns(t *testing.T) {
 	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: time.Minute, Logger: logs.Logger()}
 	s := seamtest.Start(t, h)
 	url := "http://" + s.Addr.String()
-	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, newClient(t, nil), url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 
@@ -115,9 +115,7 @@ func TestHTTPDrainFinishesInFlightRequest(t *testing.T) {
 	if r.err != nil || r.status != http.StatusOK || r.body != "finished" {
 		t.Fatalf("in-flight request = %d %q %v, want 200 %q", r.status, r.body, r.err, "finished")
 	}
-	if err := seamtest.Recv(t, stopped, "Serve to return after the drain"); err != nil {
-		t.Fatalf("Serve after the drain = %v, want nil", err)
-	}
+	seamtest.RecvNil(t, stopped, "Serve to return after the drain")
 }
 
 // getInBackground GETs url and reads the whole body on a goroutine of its
@@ -218,9 +216,7 @@ func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 	default:
 	}
 	close(release)
-	if err := seamtest.Recv(t, stopped, "Serve to return"); err != nil {
-		t.Fatalf("Serve = %v, want nil", err)
-	}
+	seamtest.RecvNil(t, stopped, "Serve to return")
 }
 
 func TestHTTPRestartServesAgain(t *testing.T) {
@@ -231,7 +227,7 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 
 	first := seamtest.Start(t, h)
 	url := "http://" + first.Addr.String()
-	if status, _ := get(t, client, url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, client, url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 	// The fault: the socket breaks under the running server.
@@ -251,7 +247,7 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 		t.Errorf("restart bound %s, want the first bind's %s", have, want)
 	}
 	client.Transport.(*http.Transport).CloseIdleConnections()
-	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, client, url); status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
 	}
 	if err := second.Stop(); err != nil {
@@ -268,7 +264,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 
 	seamtest.Recv(t, h.Ready(), "the service to be ready")
 	url := "http://" + h.BoundAddr().String()
-	if status, _ := get(t, client, url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, client, url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 	(<-lns).Close()
@@ -282,7 +278,7 @@ func TestHTTPRestartUnderSupervisor(t *testing.T) {
 	}
 	seamtest.Recv(t, lns, "the supervisor to restart the service")
 	client.Transport.(*http.Transport).CloseIdleConnections()
-	if status, body := get(t, client, url); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, client, url); status != http.StatusOK || body != "hello" {
 		t.Fatalf("GET after the restart = %d %q, want 200 %q", status, body, "hello")
 	}
 }
@@ -336,10 +332,8 @@ func TestHTTPConfigErrors(t *testing.T) {
 			if !strings.Contains(logs.String(), `"level":"error"`) {
 				t.Errorf("the configuration error was not logged at error:\n%s", logs.String())
 			}
-			select {
-			case <-tt.h.Ready():
+			if isClosed(tt.h.Ready()) {
 				t.Errorf("Ready is closed after a configuration error")
-			default:
 			}
 		})
 	}
@@ -365,7 +359,7 @@ func TestHTTPTemplateWinsOverFields(t *testing.T) {
 	if have := h.BoundAddr().String(); have != addr {
 		t.Errorf("bound %s, want the template's %s", have, addr)
 	}
-	if status, body := get(t, newClient(t, nil), url); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, newClient(t, nil), url); status != http.StatusOK || body != "hello" {
 		t.Errorf("GET = %d %q, want the template handler's 200 %q", status, body, "hello")
 	}
 	if err := s.Stop(); err != nil {
@@ -390,7 +384,7 @@ func TestHTTPServesTLS(t *testing.T) {
 	}
 	s := seamtest.Start(t, h)
 	url := "https://" + s.Addr.String()
-	status, body := get(t, newClient(t, clientTLS), url)
+	status, body := seamtest.Get(t, newClient(t, clientTLS), url)
 	if status != http.StatusOK {
 		t.Fatalf("GET over TLS = %d %q, want 200", status, body)
 	}
@@ -409,7 +403,7 @@ func logsOfOneRequest(t *testing.T, name string, handler http.HandlerFunc) *seam
 	logs := seamtest.NewLogs(t)
 	h := &HTTP{Name: name, Addr: "127.0.0.1:0", Logger: logs.Logger(), Handler: handler}
 	s := seamtest.Start(t, h)
-	get(t, newClient(t, nil), "http://"+s.Addr.String())
+	seamtest.Get(t, newClient(t, nil), "http://"+s.Addr.String())
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +449,7 @@ func TestHTTPHandlerPanicIsLoggedAndCostsOneRequest(t *testing.T) {
 		resp.Body.Close()
 		t.Errorf("GET /panic = %d, want the connection aborted", resp.StatusCode)
 	}
-	if status, body := get(t, client, url+"/"); status != http.StatusOK || body != "hello" {
+	if status, body := seamtest.Get(t, client, url+"/"); status != http.StatusOK || body != "hello" {
 		t.Errorf("GET / after a panic = %d %q, want 200 %q", status, body, "hello")
 	}
 	if err := s.Stop(); err != nil {
@@ -486,7 +480,7 @@ func TestHTTPServesGivenListenerOnce(t *testing.T) {
 	if have := h.BoundAddr(); have.String() != ln.Addr().String() {
 		t.Errorf("BoundAddr() = %v, want the Listener's %v", have, ln.Addr())
 	}
-	if status, _ := get(t, newClient(t, nil), url); status != http.StatusOK {
+	if status, _ := seamtest.Get(t, newClient(t, nil), url); status != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", status)
 	}
 	if err := s.Stop(); err != nil {
@@ -511,10 +505,8 @@ func TestHTTPReadyBeforeServe(t *testing.T) {
 	if h.BoundAddr() != nil {
 		t.Errorf("BoundAddr() before Serve = %v, want nil", h.BoundAddr())
 	}
-	select {
-	case <-ready:
+	if isClosed(ready) {
 		t.Fatal("Ready is closed before Serve")
-	default:
 	}
 	s := seamtest.Go(t, h)
 	seamtest.Recv(t, ready, "Ready, taken before Serve, to close")

@@ -23,21 +23,6 @@ func newClient(t *testing.T, tlsConfig *tls.Config) *http.Client {
 	return &http.Client{Transport: tr, Timeout: seamtest.Wait}
 }
 
-// get fetches url and returns the status and the body.
-func get(t *testing.T, c *http.Client, url string) (int, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: reading the body: %v", url, err)
-	}
-	return resp.StatusCode, string(body)
-}
-
 // hello answers every request with "hello".
 var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "hello")

@@ -50,25 +50,6 @@ func (f *flaky) Serve(ctx context.Context) error {
 
 func (f *flaky) String() string { return "flaky" }
 
-// recordSleeps is a sleep seam that records each pause and returns at once.
-type recordSleeps struct {
-	mu     sync.Mutex
-	delays []time.Duration
-}
-
-func (s *recordSleeps) sleep(ctx context.Context, d time.Duration) bool {
-	s.mu.Lock()
-	s.delays = append(s.delays, d)
-	s.mu.Unlock()
-	return ctx.Err() == nil
-}
-
-func (s *recordSleeps) get() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.delays)
-}
-
 // waitStarted waits until f has started run number want.
 func waitStarted(t *testing.T, f *flaky, want int) {
 	t.Helper()
@@ -91,15 +72,15 @@ var errDiskFull = errors.New("no space left on device")
 // from MinDelay up to MaxDelay, and Serve keeps running once it succeeds.
 func TestRetryBacksOffInPlace(t *testing.T) {
 	f := newFlaky(6, errDiskFull)
-	s := &recordSleeps{}
-	r := &Retry{Service: f, MinDelay: 100 * time.Millisecond, MaxDelay: time.Second, sleep: s.sleep}
+	s := &seamtest.Pauses{}
+	r := &Retry{Service: f, MinDelay: 100 * time.Millisecond, MaxDelay: time.Second, sleep: s.Sleep}
 	sv := seamtest.Go(t, r)
 	waitStarted(t, f, 7)
 	want := []time.Duration{100, 200, 400, 800, 1000, 1000}
 	for i := range want {
 		want[i] *= time.Millisecond
 	}
-	if have := s.get(); !slices.Equal(have, want) {
+	if have := s.List(); !slices.Equal(have, want) {
 		t.Fatalf("pauses %v, want %v", have, want)
 	}
 	sv.Cancel()
@@ -112,8 +93,8 @@ func TestRetryBacksOffInPlace(t *testing.T) {
 // wrapped so that errors.Is still finds it.
 func TestRetryGivesUpAfterMaxRetries(t *testing.T) {
 	f := newFlaky(1<<30, errDiskFull)
-	s := &recordSleeps{}
-	r := &Retry{Service: f, MaxRetries: 3, sleep: s.sleep}
+	s := &seamtest.Pauses{}
+	r := &Retry{Service: f, MaxRetries: 3, sleep: s.Sleep}
 	err := r.Serve(context.Background())
 	if !errors.Is(err, errDiskFull) {
 		t.Fatalf("Serve returned %v, want the service's error", err)
@@ -121,7 +102,7 @@ func TestRetryGivesUpAfterMaxRetries(t *testing.T) {
 	if have := len(f.runs); have != 4 {
 		t.Fatalf("the service ran %d times, want 1 + MaxRetries = 4", have)
 	}
-	if have := len(s.get()); have != 3 {
+	if have := len(s.List()); have != 3 {
 		t.Fatalf("%d pauses, want 3", have)
 	}
 }
@@ -139,10 +120,10 @@ func TestRetryHealthyRunResets(t *testing.T) {
 			now = now.Add(time.Minute) // the third run lasts long
 		}
 	}
-	s := &recordSleeps{}
+	s := &seamtest.Pauses{}
 	r := &Retry{
 		Service: f, MinDelay: time.Millisecond, MaxDelay: 8 * time.Millisecond, MaxRetries: 3,
-		sleep: s.sleep,
+		sleep: s.Sleep,
 		now: func() time.Time {
 			mu.Lock()
 			defer mu.Unlock()
@@ -157,7 +138,7 @@ func TestRetryHealthyRunResets(t *testing.T) {
 	for i := range want {
 		want[i] *= time.Millisecond
 	}
-	if have := s.get(); !slices.Equal(have, want) {
+	if have := s.List(); !slices.Equal(have, want) {
 		t.Fatalf("pauses %v, want %v", have, want)
 	}
 }
@@ -165,8 +146,8 @@ func TestRetryHealthyRunResets(t *testing.T) {
 // A negative MaxRetries never gives up.
 func TestRetryNoCap(t *testing.T) {
 	f := newFlaky(200, errDiskFull)
-	s := &recordSleeps{}
-	sv := seamtest.Go(t, &Retry{Service: f, MaxRetries: -1, sleep: s.sleep})
+	s := &seamtest.Pauses{}
+	sv := seamtest.Go(t, &Retry{Service: f, MaxRetries: -1, sleep: s.Sleep})
 	waitStarted(t, f, 201)
 	select {
 	case <-sv.Done():
@@ -189,13 +170,13 @@ func TestRetryPassesThrough(t *testing.T) {
 		{"before ready", notReady, errDiskFull},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &recordSleeps{}
-			err := (&Retry{Service: tc.svc, sleep: s.sleep}).Serve(context.Background())
+			s := &seamtest.Pauses{}
+			err := (&Retry{Service: tc.svc, sleep: s.Sleep}).Serve(context.Background())
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Serve returned %v, want %v", err, tc.want)
 			}
-			if len(s.get()) != 0 {
-				t.Fatalf("paused %v before returning", s.get())
+			if len(s.List()) != 0 {
+				t.Fatalf("paused %v before returning", s.List())
 			}
 		})
 	}

@@ -61,6 +61,70 @@
 // trees alike, and holds suture supervisors: suture stays the API of the
 // tree.
 //
+// # Restart types
+//
+// Every child of a Group is permanent unless wrapped, as OTP's children
+// are: [Transient] restarts it only after an abnormal end, [Temporary]
+// never. Normal is a return of nil or of an error wrapping
+// suture.ErrDoNotRestart; a panic or any other error is abnormal. A
+// wrapped child is still a suture.Service, so Services keeps its type and
+// the wrapper reads where the child is listed. OTP's rules, which the
+// Group follows, for one child b between a and c:
+//
+//	b is        b ends       b is restarted   when a sibling's failure restarts b's set
+//	permanent   any way      yes              b is restarted
+//	transient   normally     no ("finished")  b is started again
+//	transient   abnormally   yes              b is restarted
+//	temporary   any way      no (leaves)      b is stopped and leaves the group
+//
+// A permanent child that returns an error wrapping ErrDoNotRestart ends
+// for good, as it always did, and stays ended when its siblings restart.
+// A failure restarts what the Strategy says (one-for-one: b;
+// rest-for-one: b and c; one-for-all: a, b and c), minus the temporary
+// ones. A temporary child's failure is sent as [EventChildFailed] with
+// Ended set and restarts nothing, and it is not counted against the
+// restart intensity; a normal end is sent as [EventChildChanged]
+// (ChildEnded).
+//
+// A suture supervisor (from [New]) has no restart types: every end but
+// suture.ErrDoNotRestart restarts the service. The wrappers work there
+// too, by speaking suture's language: Transient turns a nil return into an
+// error wrapping ErrDoNotRestart, so that suture leaves the service ended,
+// and Temporary does the same with every end, its panic recovered into the
+// error. What suture cannot do is the sibling rules above (it restarts
+// only the service that failed) or tell anyone: it sends no event for an
+// ErrDoNotRestart.
+//
+// # Significant children
+//
+// A Group whose AutoShutdown is [AnySignificant] or [AllSignificant] ends
+// on its own when any, or all, of its children marked [Significant] have
+// ended (a transient one normally, a temporary one in any way), as OTP's
+// auto_shutdown does: the other children stop in reverse order and Serve
+// returns nil. A one-shot migration or a batch job so ends its subtree
+// cleanly, and [Run] returns nil. A significant child must be transient or
+// temporary. A group that ended so is restarted by a parent Group if it is
+// permanent there, as OTP restarts a supervisor that shut down; give it to
+// its parent as Transient for its end to be final.
+//
+// # Changing children at run time
+//
+// [Group.Add] appends a child to a running group, [Group.Remove] stops one
+// and takes it out, [Group.Restart] stops one, and the siblings its
+// Strategy names, and starts them again (a configuration reload). A child
+// is named by its String. Each call returns once the group has taken the
+// change; the change itself is made on the group's goroutine, in order with
+// its restarts, with the ordering and budget rules of the children it
+// started with, and is sent as [EventChildChanged] when it is done. So a
+// call never waits for a child's Serve, and a child may call them on
+// itself or its siblings. The live tree ([Health.Tree]) shows each change
+// as the group makes it, and [Health] counts a Restart's restarts. Errors wrap
+// [ErrUnknownChild], [ErrDuplicateChild] and [ErrNotRunning].
+//
+// Children added at run time last for that Serve, as an OTP supervisor's
+// start_child children do: a group its parent restarts starts again from
+// Services.
+//
 // # The stop budget
 //
 // A program sets one number, [RunConfig].ShutdownTimeout (or a Group's

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
@@ -65,7 +66,9 @@ func EventHook(logger zerolog.Logger) suture.EventHook {
 			if e.PanicMsg != "" {
 				z, msg = logger.Error(), "child panicked; restarting"
 			}
-			if !e.Restarting {
+			if e.Ended {
+				msg = strings.Replace(msg, "restarting", "not restarted", 1)
+			} else if !e.Restarting {
 				z, msg = logger.Error(), msg+" after the backoff"
 			}
 			z = z.Str("supervisor", e.GroupName).
@@ -82,6 +85,22 @@ func EventHook(logger zerolog.Logger) suture.EventHook {
 				z = z.Str("panic", e.PanicMsg).Str("stack", e.Stacktrace)
 			}
 			z.Msg(msg)
+		case EventChildChanged:
+			// Changes asked for, and ends that are no failure, are the
+			// program's own doing: info, or warn when one failed.
+			z := logger.Info()
+			if e.Change == ChildEnded {
+				z = logger.Debug()
+			}
+			if e.Err != nil {
+				z = logger.Warn().Err(e.Err)
+			}
+			if len(e.Restarts) > 0 {
+				z = z.Strs("restarts", e.Restarts)
+			}
+			z.Str("supervisor", e.GroupName).
+				Str("service", e.ServiceName).
+				Msg("child " + e.Change.String())
 		case suture.EventBackoff:
 			logger.Warn().
 				Str("supervisor", e.SupervisorName).
@@ -119,16 +138,19 @@ type EventChildFailed struct {
 	ServiceName string
 	Strategy    Strategy
 	// Restarts names the children the strategy stops and starts again, in
-	// start order; empty when the child ended for good (it returned an
-	// error wrapping suture.ErrDoNotRestart is not a failure and sends no
-	// event).
+	// start order; empty when the child is not restarted (Ended). An end
+	// that is no failure (an error wrapping suture.ErrDoNotRestart, a
+	// transient child's normal end) is sent as [EventChildChanged] instead.
 	Restarts         []string
 	CurrentFailures  float64
 	FailureThreshold float64
 	// Restarting is false when the failure pushed the group into its
 	// backoff: the restart waits for it to pass.
 	Restarting bool
-	Err        error
+	// Ended is true when the child is not restarted: it was temporary
+	// (see [Temporary]) and has left the group. Restarts is then empty.
+	Ended bool
+	Err   error
 	// PanicMsg and Stacktrace are set when the child panicked.
 	PanicMsg   string
 	Stacktrace string
@@ -164,12 +186,105 @@ func (e EventChildFailed) Map() map[string]any {
 		"failure_threshold": e.FailureThreshold,
 		"restarting":        e.Restarting,
 	}
+	if e.Ended {
+		m["ended"] = true
+	}
 	if e.Err != nil {
 		m["error"] = e.Err.Error()
 	}
 	if e.PanicMsg != "" {
 		m["panic"] = e.PanicMsg
 		m["stack"] = e.Stacktrace
+	}
+	return m
+}
+
+// Change is what happened to a child of a [Group] that was not a failure,
+// as [EventChildChanged] says.
+type Change uint8
+
+// The changes.
+const (
+	// ChildAdded: [Group.Add] started the child (or, with Err set, could
+	// not: it failed before it was ready and is not in the group).
+	ChildAdded Change = iota + 1
+	// ChildRemoved: [Group.Remove] stopped the child and it left the
+	// group.
+	ChildRemoved
+	// ChildRestarted: [Group.Restart] stopped the child, and the
+	// siblings its group's Strategy names, and started them again.
+	ChildRestarted
+	// ChildEnded: the child ended for good, without a failure: a
+	// transient child's normal end, a temporary child's end (or its stop
+	// by a sibling's restart, after which it leaves the group), or any
+	// child's error wrapping suture.ErrDoNotRestart.
+	ChildEnded
+)
+
+// String returns "added", "removed", "restarted" or "ended".
+func (c Change) String() string {
+	switch c {
+	case ChildAdded:
+		return "added"
+	case ChildRemoved:
+		return "removed"
+	case ChildRestarted:
+		return "restarted"
+	case ChildEnded:
+		return "ended"
+	}
+	return fmt.Sprintf("Change(%d)", uint8(c))
+}
+
+// EventTypeChildChanged is the suture.EventType of [EventChildChanged],
+// beyond the values suture gives its own events.
+const EventTypeChildChanged suture.EventType = 1 << 8
+
+// EventChildChanged is the event a [Group] sends to its hook when one of
+// its children was added, removed or restarted on demand while it ran, or
+// ended for good without a failure. It is sent once the change is made:
+// after the added child is ready, the removed one stopped, the restarted
+// ones ready again.
+type EventChildChanged struct {
+	GroupName   string
+	ServiceName string
+	Change      Change
+	// Restarts names the children a ChildRestarted started again, in
+	// start order: the child and those its group's Strategy names with
+	// it.
+	Restarts []string
+	// Err is why a change could not be made: an added child that failed
+	// before it was ready.
+	Err error
+}
+
+// Type returns EventTypeChildChanged.
+func (e EventChildChanged) Type() suture.EventType { return EventTypeChildChanged }
+
+// String describes the event in one line.
+func (e EventChildChanged) String() string {
+	s := fmt.Sprintf("%s: child %q %s", e.GroupName, e.ServiceName, e.Change)
+	if len(e.Restarts) > 0 {
+		s += fmt.Sprintf(" with %v", e.Restarts)
+	}
+	if e.Err != nil {
+		s += fmt.Sprintf(" failed: %v", e.Err)
+	}
+	return s
+}
+
+// Map returns the event's fields, named as suture names its own.
+func (e EventChildChanged) Map() map[string]any {
+	m := map[string]any{
+		"supervisor_name": e.GroupName,
+		"service_name":    e.ServiceName,
+		"change":          e.Change.String(),
+	}
+	if len(e.Restarts) > 0 {
+		m["restarts"] = e.Restarts
+	}
+	if e.Err != nil {
+		m["error"] = e.Err.Error()
 	}
 	return m
 }

@@ -98,6 +98,35 @@ func TestEventHookLevelsAndFields(t *testing.T) {
 			},
 		},
 		{
+			name: "a group's temporary child failed",
+			event: EventChildFailed{
+				GroupName: "g", ServiceName: "a", Ended: true, Err: errors.New("boom"),
+			},
+			want: map[string]any{
+				"level": "warn", "message": "child failed; not restarted", "service": "a", "error": "boom",
+			},
+		},
+		{
+			name:  "a group's child added",
+			event: EventChildChanged{GroupName: "g", ServiceName: "a", Change: ChildAdded},
+			want:  map[string]any{"level": "info", "message": "child added", "supervisor": "g", "service": "a"},
+		},
+		{
+			name:  "a group's child could not be added",
+			event: EventChildChanged{GroupName: "g", ServiceName: "a", Change: ChildAdded, Err: errors.New("boom")},
+			want:  map[string]any{"level": "warn", "message": "child added", "error": "boom"},
+		},
+		{
+			name:  "a group's children restarted on demand",
+			event: EventChildChanged{GroupName: "g", ServiceName: "a", Change: ChildRestarted, Restarts: []string{"a", "b"}},
+			want:  map[string]any{"level": "info", "message": "child restarted", "service": "a"},
+		},
+		{
+			name:  "a group's child ended",
+			event: EventChildChanged{GroupName: "g", ServiceName: "a", Change: ChildEnded},
+			want:  map[string]any{"level": "debug", "message": "child ended"},
+		},
+		{
 			name:  "backoff",
 			event: suture.EventBackoff{SupervisorName: "app"},
 			want:  map[string]any{"level": "warn", "supervisor": "app", "backoff": true},

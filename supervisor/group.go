@@ -86,7 +86,9 @@ func (e *StartError) Unwrap() []error {
 // FailureDecay, restarts wait FailureBackoff. A child that returns an error
 // wrapping suture.ErrDoNotRestart ends for good; one that returns an error
 // wrapping suture.ErrTerminateSupervisorTree stops the group, which returns
-// that error.
+// that error. A child wrapped in [Transient] or [Temporary] follows OTP's
+// restart types instead, and [Significant] children can end the group
+// (AutoShutdown); see the package documentation.
 //
 // # Stopping
 //
@@ -109,6 +111,10 @@ type Group struct {
 
 	// Strategy is what a failure restarts. Default OneForOne.
 	Strategy Strategy
+
+	// AutoShutdown is whether the group ends on its own once its
+	// significant children end (see [Significant]). Default NoAutoShutdown.
+	AutoShutdown AutoShutdown
 
 	// FailureThreshold, FailureDecay and FailureBackoff are the restart
 	// intensity, as suture's Spec: restarts pause for FailureBackoff (plus
@@ -145,8 +151,9 @@ type Group struct {
 // groupConfig is a Group's fields with defaults filled in.
 type groupConfig struct {
 	name         string
-	services     []suture.Service
+	services     []spec
 	strategy     Strategy
+	autoShutdown AutoShutdown
 	intensity    intensity
 	backoff      time.Duration
 	startTimeout time.Duration
@@ -173,10 +180,15 @@ func (g *Group) resolve() (groupConfig, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("group %s: %w", name, err))
 	}
-	for i, s := range g.Services {
-		if s == nil {
-			errs = append(errs, fmt.Errorf("supervisor: %w: group %s: Services[%d] is nil", ErrBadConfig, name, i))
+	specs := make([]spec, len(g.Services))
+	for i, svc := range g.Services {
+		specs[i] = specOf(svc)
+		if err := specs[i].validate(); err != nil {
+			errs = append(errs, fmt.Errorf("supervisor: %w: group %s: Services[%d] %w", ErrBadConfig, name, i, err))
 		}
+	}
+	if g.AutoShutdown > AllSignificant {
+		errs = append(errs, fmt.Errorf("supervisor: %w: group %s: unknown AutoShutdown %d", ErrBadConfig, name, g.AutoShutdown))
 	}
 	if g.Strategy > OneForAll {
 		errs = append(errs, fmt.Errorf("supervisor: %w: group %s: unknown Strategy %d", ErrBadConfig, name, g.Strategy))
@@ -189,8 +201,9 @@ func (g *Group) resolve() (groupConfig, error) {
 	}
 	c := groupConfig{
 		name:         name,
-		services:     append([]suture.Service(nil), g.Services...),
+		services:     specs,
 		strategy:     g.Strategy,
+		autoShutdown: g.AutoShutdown,
 		intensity:    intensity{threshold: shared.FailureThreshold, decay: shared.FailureDecay},
 		backoff:      shared.FailureBackoff,
 		startTimeout: g.StartTimeout,
@@ -257,15 +270,9 @@ func (g *Group) end(r *groupRun) {
 	g.left = r.abandoned
 }
 
-// wasReady reports whether child i was ever ready, and markReady records
-// that it was: a child ready in an earlier Serve of the group (before its
-// parent restarted it) fails afterwards as a fault, not as a start failure.
-func (g *Group) wasReady(i int) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.everReady[i]
-}
-
+// markChildReady records that the child in Services[i] was ready: a child
+// ready in an earlier Serve of the group (before its parent restarted it)
+// fails afterwards as a fault, not as a start failure.
 func (g *Group) markChildReady(i int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -289,8 +296,9 @@ func (g *Group) String() string {
 
 // childView is one child of a Group as the live tree shows it.
 type childView struct {
-	svc   suture.Service
-	state string // as Node.State has it
+	svc     suture.Service
+	state   string // as Node.State has it
+	restart restartType
 }
 
 // children returns the name under which g's children run and each child
@@ -302,8 +310,8 @@ func (g *Group) children() (name string, kids []childView) {
 	g.mu.Unlock()
 	if r == nil {
 		for _, svc := range g.Services {
-			if svc != nil {
-				kids = append(kids, childView{svc, "stopped"})
+			if sp := specOf(svc); sp.svc != nil {
+				kids = append(kids, childView{sp.svc, "stopped", sp.restart})
 			}
 		}
 		return g.String(), kids

@@ -40,6 +40,17 @@ func (j *journal) expect(t *testing.T, want ...string) {
 	}
 }
 
+// expectStop stops a group with stop, checks that its Serve returned nil
+// and that the journal then reads want, and nothing more.
+func (j *journal) expectStop(t *testing.T, stop func() error, want ...string) {
+	t.Helper()
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	j.expect(t, want...)
+	j.empty(t)
+}
+
 // empty checks that nothing more was journalled; call it once every child
 // has returned, so that nothing more can be.
 func (j *journal) empty(t *testing.T) {

@@ -25,20 +25,7 @@ import (
 // These tests run Groups over a real listener and real sockets.
 
 // echo answers each line with itself until the peer leaves or ctx ends.
-var echo = listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
-	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
-	defer stop()
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return nil
-		}
-		if _, err := io.WriteString(conn, line); err != nil {
-			return err
-		}
-	}
-})
+var echo = listener.HandlerFunc(seamtest.Echo)
 
 func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, msg string) {
 	t.Helper()
@@ -52,8 +39,12 @@ func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, msg string) {
 	}
 }
 
-// runTree runs root under supervisor.Run until the test cancels it.
+// runTree runs root under supervisor.Run until the test cancels it, and
+// returns once Run reports the tree ready. It sets cfg.OnReady.
 func runTree(t *testing.T, root suture.Service, cfg supervisor.RunConfig) (cancel func(), done <-chan error) {
+	t.Helper()
+	ready := make(chan struct{})
+	cfg.OnReady = func() { close(ready) }
 	ctx, cancelRun := context.WithCancel(context.Background())
 	c := make(chan error, 1)
 	go func() { c <- supervisor.Run(ctx, root, cfg) }()
@@ -64,6 +55,7 @@ func runTree(t *testing.T, root suture.Service, cfg supervisor.RunConfig) (cance
 		default: // the test read it
 		}
 	})
+	seamtest.Recv(t, ready, "the tree to be ready")
 	return cancelRun, c
 }
 
@@ -83,16 +75,10 @@ func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
 		}
 	})
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln, worker}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
+	cancel, done := runTree(t, g, supervisor.RunConfig{})
 	seamtest.Recv(t, starts, "the worker to start")
 
-	c, err := net.Dial("tcp", ln.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, ln.BoundAddr())
 	r := bufio.NewReader(c)
 	roundTrip(t, c, r, "before")
 	close(fail)
@@ -102,9 +88,7 @@ func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
 		t.Fatalf("accepted %d connections, want the one that lived on", have)
 	}
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }
 
 // A handler that ignores its ctx and, once its connection is closed by
@@ -123,15 +107,9 @@ func TestRunStopBudgetNamesStuckConnection(t *testing.T) {
 	})
 	ln := &listener.Server{Name: "stuck", Addr: "127.0.0.1:0", Handler: stuck, DrainTimeout: time.Hour}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: 2 * time.Second, OnReady: func() { close(ready) }})
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: 2 * time.Second})
 	t.Cleanup(func() { close(release) })
-	seamtest.Recv(t, ready, "the tree to be ready")
-	c, err := net.Dial("tcp", ln.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := seamtest.Dial(t, ln.BoundAddr())
 	remote := seamtest.Recv(t, entered, "the handler to start")
 
 	cancel()
@@ -139,7 +117,7 @@ func TestRunStopBudgetNamesStuckConnection(t *testing.T) {
 	if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, syscall.ETIMEDOUT) || isTimeout(err) {
 		t.Fatalf("read after the stop: %v; want the connection closed by force", err)
 	}
-	err = seamtest.Recv(t, done, "Run to return")
+	err := seamtest.Recv(t, done, "Run to return")
 	if !errors.Is(err, supervisor.ErrUnstopped) {
 		t.Fatalf("Run = %v; want ErrUnstopped", err)
 	}
@@ -167,19 +145,11 @@ func TestRunBudgetBoundsDrainTimeout(t *testing.T) {
 	})
 	ln := &listener.Server{Name: "deaf", Addr: "127.0.0.1:0", Handler: deaf, DrainTimeout: time.Hour}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
-	c, err := net.Dial("tcp", ln.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second})
+	seamtest.Dial(t, ln.BoundAddr()) // the connection the drain waits for
 	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	if have := ln.Stats().ForceClosed; have != 1 {
 		t.Fatalf("ForceClosed = %d, want 1", have)
 	}
@@ -259,9 +229,7 @@ func TestRunLogsReadyAfterItsListeners(t *testing.T) {
 	ln := &listener.Server{Name: "echo", Addr: "127.0.0.1:0", Handler: echo, Logger: logs.Logger()}
 	h := &services.HTTP{Name: "api", Addr: "127.0.0.1:0", Handler: http.NotFoundHandler(), Logger: logs.Logger()}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{ln, h}, Logger: logs.Logger()}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{Logger: logs.Logger(), OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
+	cancel, done := runTree(t, g, supervisor.RunConfig{Logger: logs.Logger()})
 	var order []string
 	for _, line := range logs.Events("") {
 		switch m := line["message"]; m {
@@ -274,9 +242,7 @@ func TestRunLogsReadyAfterItsListeners(t *testing.T) {
 		t.Errorf("lines in the order %q, want %q", order, want)
 	}
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }
 
 // services.HTTP plans its drain within the budget too: a request whose
@@ -290,20 +256,12 @@ func TestRunBudgetBoundsHTTPDrain(t *testing.T) {
 			io.Copy(io.Discard, r.Body) // ends when the conn is closed
 		})}
 	g := &supervisor.Group{Name: "app", Services: []suture.Service{h}}
-	ready := make(chan struct{})
-	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second, OnReady: func() { close(ready) }})
-	seamtest.Recv(t, ready, "the tree to be ready")
-	c, err := net.Dial("tcp", h.BoundAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	cancel, done := runTree(t, g, supervisor.RunConfig{ShutdownTimeout: time.Second})
+	c := seamtest.Dial(t, h.BoundAddr())
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
 	seamtest.Recv(t, entered, "the handler to start")
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 }
 
 // A listener with a bad configuration fails the start with its error, not

@@ -20,12 +20,8 @@ func TestGroupStartsInOrderAndStopsInReverse(t *testing.T) {
 	stop := serveGroup(t, g)
 	j.expect(t, "start a", "start b", "start c")
 	seamtest.Recv(t, g.Ready(), "the group to be ready")
-	if err := stop(); err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
 	// Each child's Serve returned before the one before it was stopped.
-	j.expect(t, "stop c", "return c", "stop b", "return b", "stop a", "return a")
-	j.empty(t)
+	j.expectStop(t, stop, "stop c", "return c", "stop b", "return b", "stop a", "return a")
 }
 
 func TestGroupWaitsForReadiness(t *testing.T) {
@@ -58,11 +54,7 @@ func TestGroupNested(t *testing.T) {
 	c.setReady()
 	j.expect(t, "start d (c ready true)")
 	seamtest.Recv(t, outer.Ready(), "the outer group to be ready")
-	if err := stop(); err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	j.expect(t, "stop d", "return d", "stop c", "return c", "stop b", "return b", "stop a", "return a")
-	j.empty(t)
+	j.expectStop(t, stop, "stop d", "return d", "stop c", "return c", "stop b", "return b", "stop a", "return a")
 }
 
 func TestGroupStrategies(t *testing.T) {
@@ -93,11 +85,7 @@ func TestGroupStrategies(t *testing.T) {
 			}
 			// Whatever the strategy restarted is running again, in order:
 			// the stop finds every child and stops it once.
-			if err := stop(); err != nil {
-				t.Fatalf("Serve: %v", err)
-			}
-			j.expect(t, "stop c", "return c", "stop b", "return b", "stop a", "return a")
-			j.empty(t)
+			j.expectStop(t, stop, "stop c", "return c", "stop b", "return b", "stop a", "return a")
 		})
 	}
 }
@@ -162,11 +150,7 @@ func TestGroupChildEndsForGood(t *testing.T) {
 	// A rest-for-one restart after a's failure skips the finished b.
 	a.failWith(t, errBoom)
 	j.expect(t, "fail a", "return a", "stop c", "return c", "start a", "start c")
-	if err := stop(); err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	j.expect(t, "stop c", "return c", "stop a", "return a")
-	j.empty(t)
+	j.expectStop(t, stop, "stop c", "return c", "stop a", "return a")
 }
 
 // A one-shot job (a migration) that closes its Ready when it is done gates

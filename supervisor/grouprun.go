@@ -18,25 +18,30 @@ import (
 type groupRun struct {
 	g    *Group
 	cfg  groupConfig
-	kids []*member
+	kids []*member // in start order; written by Serve's goroutine under mu
 
 	exits   chan exit     // children's Serve results
 	gone    chan struct{} // closed when Serve returns: late exits are dropped
 	pending []exit        // exits that arrived while a start or stop waited
+	wake    chan struct{} // a change was queued; capacity 1
 
 	mu        sync.Mutex
 	abandoned []unstopped
+	plan      []*member // the children once the queued changes are made
+	changes   []change  // asked for by Add, Remove, Restart; not yet made
+	closing   bool      // the group stops: no more changes
 }
 
 // member is one child of the group.
 type member struct {
-	index int
-	svc   suture.Service
-	name  string
+	spec
+	static int // index in Services, or -1 for a child added at run time
+	name   string
+	ready  bool // ready at least once; read and written by Serve's goroutine only
 
 	running  bool // guarded by groupRun.mu
 	stopping bool // guarded by groupRun.mu: cancelled, not yet returned
-	finished bool // guarded by groupRun.mu: ended with ErrDoNotRestart, not started again
+	finished bool // guarded by groupRun.mu: ended for good, not started again (yet)
 	gen      int  // incarnation, to tell a stale exit from the current one
 	cancel   context.CancelFunc
 	budget   *budget
@@ -56,6 +61,13 @@ type exit struct {
 	stack string
 }
 
+// normal reports whether the exit is a normal end in OTP's terms, for a
+// transient or temporary child: a return of nil or of an error wrapping
+// suture.ErrDoNotRestart.
+func (e exit) normal() bool {
+	return e.panic == "" && (e.err == nil || errors.Is(e.err, suture.ErrDoNotRestart))
+}
+
 // cause is the exit as an error: the child's own, or its panic.
 func (e exit) cause() error {
 	switch {
@@ -71,22 +83,21 @@ func newGroupRun(g *Group, cfg groupConfig) *groupRun {
 	r := &groupRun{
 		g:     g,
 		cfg:   cfg,
-		exits: make(chan exit, 2*len(cfg.services)),
+		exits: make(chan exit, 2*len(cfg.services)+8),
 		gone:  make(chan struct{}),
+		wake:  make(chan struct{}, 1),
 	}
-	for i, svc := range cfg.services {
-		r.kids = append(r.kids, &member{index: i, svc: svc, name: serviceName(svc)})
+	for i, sp := range cfg.services {
+		// g.mu is held: begin calls newGroupRun.
+		r.kids = append(r.kids, &member{spec: sp, static: i, name: serviceName(sp.svc), ready: g.everReady[i]})
 	}
+	r.plan = slices.Clone(r.kids)
 	return r
 }
 
 // serve is Group.Serve once the configuration is known.
 func (r *groupRun) serve(ctx context.Context) error {
-	all := make([]int, len(r.kids))
-	for i := range all {
-		all[i] = i
-	}
-	if err := r.start(ctx, all); err != nil {
+	if err := r.start(ctx, slices.Clone(r.kids)); err != nil {
 		r.stopAll(ctx)
 		if err == errStopped {
 			return nil
@@ -103,33 +114,41 @@ func (r *groupRun) serve(ctx context.Context) error {
 	r.cfg.log.Info().Int("children", len(r.kids)).Msg("group ready")
 	r.g.ready.Close()
 	for {
-		ex, ok := r.next(ctx)
-		if !ok {
-			r.stopAll(ctx)
+		err := r.step(ctx)
+		if err == nil {
+			continue
+		}
+		r.stopAll(ctx)
+		switch err {
+		case errStopped:
+			return nil
+		case errAutoShutdown:
+			r.cfg.log.Info().Stringer("auto_shutdown", r.cfg.autoShutdown).Msg("significant children ended; group stopped")
 			return nil
 		}
-		if err := r.handle(ctx, ex); err != nil {
-			r.stopAll(ctx)
-			if err == errStopped {
-				return nil
-			}
-			return err
-		}
+		return err
 	}
 }
 
-// next returns the next exit to handle, or false once ctx is done.
-func (r *groupRun) next(ctx context.Context) (exit, bool) {
+// errAutoShutdown is how handling an exit says that the group's
+// significant children ended and the group ends with them.
+var errAutoShutdown = errors.New("supervisor: significant children ended")
+
+// step handles the next exit, or the changes asked for, or reports that
+// ctx is done with errStopped.
+func (r *groupRun) step(ctx context.Context) error {
 	if len(r.pending) > 0 {
 		ex := r.pending[0]
 		r.pending = r.pending[1:]
-		return ex, true
+		return r.handle(ctx, ex)
 	}
 	select {
 	case ex := <-r.exits:
-		return ex, true
+		return r.handle(ctx, ex)
+	case <-r.wake:
+		return r.applyChanges(ctx)
 	case <-ctx.Done():
-		return exit{}, false
+		return errStopped
 	}
 }
 
@@ -163,42 +182,127 @@ func (r *groupRun) handle(ctx context.Context, ex exit) error {
 	}
 	m := ex.m
 	r.setRunning(m, false)
-	switch {
-	case ex.panic == "" && errors.Is(ex.err, suture.ErrTerminateSupervisorTree):
+	if ex.panic == "" && errors.Is(ex.err, suture.ErrTerminateSupervisorTree) {
 		r.cfg.log.Info().Str("child", m.name).Err(ex.err).Msg("child ends the tree; stopping")
 		return ex.err
-	case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
-		r.setFinished(m)
-		r.cfg.log.Debug().Str("child", m.name).Msg("child finished; not restarted")
-		return nil
 	}
-	var restarts []int
-	for _, i := range r.cfg.strategy.restarts(m.index, len(r.kids)) {
-		if !r.kids[i].finished {
-			restarts = append(restarts, i)
-		}
+	if ended, err := r.ended(m, ex); ended {
+		return err
 	}
+	restarts, drop := r.restartSet(m)
 	over := r.failed(m, ex, restarts)
-	r.stopSome(restarts, time.Now().Add(r.cfg.stopTimeout))
+	r.stopSome(append(slices.Clone(restarts), drop...), time.Now().Add(r.cfg.stopTimeout))
+	r.dropTemporary(drop)
 	if over && !r.pause(ctx) {
 		return errStopped
 	}
 	return r.start(ctx, restarts)
 }
 
+// ended acts on an exit of m that its restart type says is final, and
+// reports whether it was: a permanent child's error wrapping
+// suture.ErrDoNotRestart, a transient child's normal end, any end of a
+// temporary child. A temporary child leaves the group; a failure of one is
+// sent as an EventChildFailed that restarts nothing. The error is
+// errAutoShutdown when m was significant and its end ends the group.
+func (r *groupRun) ended(m *member, ex exit) (bool, error) {
+	switch {
+	case m.restart == permanent && ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
+	case m.restart == transient && ex.normal():
+	case m.restart == temporary:
+		if !ex.normal() {
+			r.failedFinal(m, ex)
+		}
+	default:
+		return false, nil
+	}
+	r.cfg.log.Debug().Str("child", m.name).Stringer("restart", m.restart).Msg("child ended; not restarted")
+	if m.restart == temporary {
+		r.leave(m)
+	} else {
+		r.setFinished(m)
+	}
+	r.cfg.hook(EventChildChanged{GroupName: r.cfg.name, ServiceName: m.name, Change: ChildEnded})
+	if m.significant && r.shutsDown() {
+		return true, errAutoShutdown
+	}
+	return true, nil
+}
+
+// shutsDown reports whether the end of a significant child ends the group,
+// as AutoShutdown says: at once for AnySignificant, once no significant
+// child remains to run for AllSignificant.
+func (r *groupRun) shutsDown() bool {
+	switch r.cfg.autoShutdown {
+	case AnySignificant:
+		return true
+	case AllSignificant:
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, k := range r.kids {
+			if k.significant && !k.finished {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// restartSet returns the children that the strategy restarts with m, in
+// start order, and the temporary ones among them, which are stopped and
+// leave the group instead (OTP's rule). A permanent child that ended with
+// suture.ErrDoNotRestart stays ended; a transient one that ended normally
+// is started again with the others, as OTP does.
+func (r *groupRun) restartSet(m *member) (restarts, drop []*member) {
+	pos := slices.Index(r.kids, m)
+	for _, i := range r.cfg.strategy.restarts(pos, len(r.kids)) {
+		k := r.kids[i]
+		switch {
+		case k == m:
+			restarts = append(restarts, k)
+		case k.restart == temporary:
+			drop = append(drop, k)
+		case k.restart == permanent && k.finished:
+		default:
+			restarts = append(restarts, k)
+		}
+	}
+	return restarts, drop
+}
+
+// dropTemporary takes out of the group the temporary children a restart
+// stopped, and says so. As in OTP, their end ends no group: only a
+// child's own end counts for AutoShutdown.
+func (r *groupRun) dropTemporary(drop []*member) {
+	r.leave(drop...)
+	for _, m := range drop {
+		r.cfg.hook(EventChildChanged{GroupName: r.cfg.name, ServiceName: m.name, Change: ChildEnded})
+	}
+}
+
+// leave takes ms out of the group: a temporary child that ended, a child
+// removed. They must not be running.
+func (r *groupRun) leave(ms ...*member) {
+	if len(ms) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := func(k *member) bool { return slices.Contains(ms, k) }
+	r.kids = slices.DeleteFunc(r.kids, out)
+	r.plan = slices.DeleteFunc(r.plan, out)
+}
+
 // failed counts a failure of m, sends its event, and reports whether the
 // group must back off before restarting.
-func (r *groupRun) failed(m *member, ex exit, restarts []int) (over bool) {
+func (r *groupRun) failed(m *member, ex exit, restarts []*member) (over bool) {
 	failures, over := r.cfg.intensity.fail(time.Now())
-	names := make([]string, len(restarts))
-	for k, i := range restarts {
-		names[k] = r.kids[i].name
-	}
 	e := EventChildFailed{
 		GroupName:        r.cfg.name,
 		ServiceName:      m.name,
 		Strategy:         r.cfg.strategy,
-		Restarts:         names,
+		Restarts:         names(restarts),
 		CurrentFailures:  failures,
 		FailureThreshold: r.cfg.intensity.threshold,
 		Restarting:       !over,
@@ -213,6 +317,33 @@ func (r *groupRun) failed(m *member, ex exit, restarts []int) (over bool) {
 		r.cfg.hook(suture.EventBackoff{SupervisorName: r.cfg.name})
 	}
 	return over
+}
+
+// failedFinal sends the event of a temporary child's failure: it restarts
+// nothing and, as in OTP, is not counted against the restart intensity.
+func (r *groupRun) failedFinal(m *member, ex exit) {
+	e := EventChildFailed{
+		GroupName:        r.cfg.name,
+		ServiceName:      m.name,
+		Strategy:         r.cfg.strategy,
+		Ended:            true,
+		CurrentFailures:  r.cfg.intensity.failures,
+		FailureThreshold: r.cfg.intensity.threshold,
+		PanicMsg:         ex.panic,
+		Stacktrace:       ex.stack,
+	}
+	if ex.panic == "" {
+		e.Err = ex.cause()
+	}
+	r.cfg.hook(e)
+}
+
+func names(ms []*member) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.name
+	}
+	return out
 }
 
 // pause waits out the backoff, keeping exits that arrive for later. It
@@ -239,14 +370,15 @@ func (r *groupRun) pause(ctx context.Context) bool {
 	}
 }
 
-// start starts the children idxs in order, each once the one before it is
+// start starts the children ms in order, each once the one before it is
 // ready. A child that fails before it was ever ready fails the start with a
 // *StartError. One that was ready before (in an earlier Serve, or before a
 // restart) fails as a fault: counted, backed off if need be, and started
-// again before the children after it.
-func (r *groupRun) start(ctx context.Context, idxs []int) error {
-	for k := 0; k < len(idxs); {
-		m := r.kids[idxs[k]]
+// again before the children after it, unless its restart type says its
+// end was final.
+func (r *groupRun) start(ctx context.Context, ms []*member) error {
+	for k := 0; k < len(ms); {
+		m := ms[k]
 		ex, err := r.startOne(ctx, m)
 		switch {
 		case err == nil:
@@ -254,22 +386,34 @@ func (r *groupRun) start(ctx context.Context, idxs []int) error {
 			continue
 		case ctx.Err() != nil:
 			return errStopped
-		case !r.g.wasReady(m.index):
+		case !m.ready:
 			// Even an error wrapping ErrDoNotRestart: a service that
 			// refuses its configuration returns one.
 			return r.startError(m, err)
-		case ex.panic == "" && errors.Is(ex.err, suture.ErrDoNotRestart):
-			r.setFinished(m)
-			k++
-			continue
 		case ex.panic == "" && errors.Is(ex.err, suture.ErrTerminateSupervisorTree):
 			return ex.err
 		}
-		if r.failed(m, ex, idxs[k:]) && !r.pause(ctx) {
+		if ended, err := r.ended(m, ex); ended {
+			if err != nil {
+				return err
+			}
+			k++
+			continue
+		}
+		if r.failed(m, ex, ms[k:]) && !r.pause(ctx) {
 			return errStopped
 		}
 	}
 	return nil
+}
+
+// markReady records that m was ready, for this Serve and, for a child of
+// Services, the next.
+func (r *groupRun) markReady(m *member) {
+	m.ready = true
+	if m.static >= 0 {
+		r.g.markChildReady(m.static)
+	}
 }
 
 // startError names m in a StartError, under the path of a nested group's
@@ -292,7 +436,7 @@ func (r *groupRun) startOne(ctx context.Context, m *member) (ex exit, err error)
 	ready := readyOf(m.svc)
 	r.launch(ctx, m)
 	if ready == nil {
-		r.g.markChildReady(m.index)
+		r.markReady(m)
 		return exit{}, nil
 	}
 	timer := time.NewTimer(r.cfg.startTimeout)
@@ -300,7 +444,7 @@ func (r *groupRun) startOne(ctx context.Context, m *member) (ex exit, err error)
 	for {
 		select {
 		case <-ready:
-			r.g.markChildReady(m.index)
+			r.markReady(m)
 			r.cfg.log.Debug().Str("child", m.name).Msg("child ready")
 			return exit{}, nil
 		case ex := <-r.exits:
@@ -313,7 +457,7 @@ func (r *groupRun) startOne(ctx context.Context, m *member) (ex exit, err error)
 				// Ready, then gone at once (a job that closed Ready
 				// when it was done): ready, and its exit is handled
 				// as any other.
-				r.g.markChildReady(m.index)
+				r.markReady(m)
 				r.pending = append(r.pending, ex)
 				return exit{}, nil
 			default:
@@ -341,7 +485,7 @@ func (r *groupRun) launch(ctx context.Context, m *member) {
 	r.mu.Lock()
 	m.gen++
 	gen := m.gen
-	m.running, m.cancel, m.budget, m.done = true, cancel, b, done
+	m.running, m.finished, m.cancel, m.budget, m.done = true, false, cancel, b, done
 	r.mu.Unlock()
 	r.cfg.log.Debug().Str("child", m.name).Msg("starting child")
 	go func() {
@@ -376,21 +520,20 @@ func (r *groupRun) stopAll(ctx context.Context) {
 			end = dl
 		}
 	}
-	all := make([]int, len(r.kids))
-	for i := range all {
-		all[i] = i
-	}
-	r.stopSome(all, end)
+	r.mu.Lock()
+	r.closing = true
+	r.mu.Unlock()
+	r.stopSome(r.kids, end)
 }
 
-// stopSome stops the running children among idxs in reverse order, giving
-// each its share of the time left until end.
-func (r *groupRun) stopSome(idxs []int, end time.Time) {
+// stopSome stops the running children among ms in reverse start order,
+// giving each its share of the time left until end.
+func (r *groupRun) stopSome(ms []*member, end time.Time) {
 	var live []*member
 	r.mu.Lock()
-	for _, i := range idxs {
-		if r.kids[i].running {
-			live = append(live, r.kids[i])
+	for _, m := range r.kids {
+		if m.running && slices.Contains(ms, m) {
+			live = append(live, m)
 		}
 	}
 	r.mu.Unlock()
@@ -465,7 +608,7 @@ func (r *groupRun) children() []childView {
 		case m.finished:
 			state = "finished"
 		}
-		out[i] = childView{m.svc, state}
+		out[i] = childView{m.svc, state, m.restart}
 	}
 	return out
 }

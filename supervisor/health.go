@@ -50,7 +50,8 @@ type ServiceCount struct {
 	Failures uint64
 	// Restarts counts the times the service was restarted after a
 	// failure, its own or, in a [Group], a sibling's that its Strategy
-	// restarts it with; a restart that waits for the backoff counts too.
+	// restarts it with, or by [Group.Restart]; a restart that waits for
+	// the backoff counts too.
 	Restarts uint64
 }
 
@@ -95,7 +96,8 @@ func (h *Health) Live() (live bool, paused []string) {
 }
 
 // Observe records ev: a service's failure (suture's EventServiceTerminate
-// and EventServicePanic, a Group's [EventChildFailed]) and a supervisor
+// and EventServicePanic, a Group's [EventChildFailed]), a Group's restart on
+// demand ([EventChildChanged]), and a supervisor
 // entering or leaving its backoff (EventBackoff, EventResume). Other events
 // are ignored. It has the signature of a suture.EventHook and is as cheap
 // as a hook must be: one short critical section, no I/O.
@@ -113,6 +115,10 @@ func (h *Health) Observe(ev suture.Event) {
 		c.Restarts++
 	case EventChildFailed:
 		h.count(e.GroupName, e.ServiceName).Failures++
+		for _, name := range e.Restarts {
+			h.count(e.GroupName, name).Restarts++
+		}
+	case EventChildChanged:
 		for _, name := range e.Restarts {
 			h.count(e.GroupName, name).Restarts++
 		}

@@ -21,9 +21,14 @@ type Node struct {
 	//   - "down": a Group's child not running: not started yet, or
 	//     waiting for its restart;
 	//   - "finished": a Group's child that ended for good
-	//     (suture.ErrDoNotRestart);
+	//     (suture.ErrDoNotRestart, a transient child's normal end), until
+	//     a restart starts it again;
 	//   - "stopped": a child of a group that is not serving.
 	State string `json:"state"`
+	// Restart is the restart type of a Group's child that is not
+	// permanent: "transient" or "temporary" (see [Transient],
+	// [Temporary]).
+	Restart string `json:"restart,omitempty"`
 	// Failures and Restarts are the counts of [ServiceCount] for this
 	// node under its parent; zero for the root.
 	Failures uint64 `json:"failures"`
@@ -86,6 +91,9 @@ func (w *walker) group(g *Group) []Node {
 	out := make([]Node, len(kids))
 	for i, k := range kids {
 		out[i] = w.node(k.svc, name, k.state)
+		if k.restart != permanent {
+			out[i].Restart = k.restart.String()
+		}
 	}
 	return out
 }

@@ -107,9 +107,7 @@ func runToStop(t *testing.T, root suture.Service, running <-chan struct{}, cfg R
 	return func() {
 		t.Helper()
 		cancel()
-		if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
+		seamtest.RecvNil(t, done, "Run to return")
 	}
 }
 
@@ -173,10 +171,7 @@ func TestNotifyStoppingBeforeTheLameDuck(t *testing.T) {
 	m := newManager(t, false)
 	t.Setenv("WATCHDOG_USEC", "")
 	h := &Health{}
-	cfg, caught := notifiedConfig(RunConfig{Health: h, LameDuck: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), newSleeper("app"), cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), newSleeper("app"), RunConfig{Health: h, LameDuck: time.Hour})
 	if s := m.next(); s != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1", s)
 	}
@@ -189,9 +184,7 @@ func TestNotifyStoppingBeforeTheLameDuck(t *testing.T) {
 		t.Errorf("STOPPING=1 sent in phase %v, want it before the lame duck ends", p)
 	}
 	kill(t, syscall.SIGTERM) // ends the lame duck
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	if have := m.rest(); len(have) > 0 {
 		t.Errorf("sent %q after STOPPING=1", have)
 	}
@@ -223,9 +216,7 @@ func TestNotifyUpgrade(t *testing.T) {
 		t.Fatalf("first notification %q, want %q", s, want)
 	}
 	close(up.exit) // the successor is ready
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	if have := m.rest(); len(have) > 0 {
 		t.Errorf("sent %q after the upgrade, want nothing", have)
 	}

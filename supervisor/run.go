@@ -153,8 +153,10 @@ func (c RunConfig) resolve() (RunConfig, error) {
 // a [*StartError] (wrapping [ErrStartFailed]) when a Group's child failed
 // before it was ever ready, as a port already in use; otherwise, as when a
 // service returned [suture.ErrTerminateSupervisorTree], an error wrapping
-// root's. Run does not log the error it returns, so that main, which logs
-// it, logs it once.
+// root's. A root that returns nil on its own finished its work (a [Group]
+// whose significant children ended, see [AutoShutdown]): Run then returns
+// nil, or the report of what it abandoned. Run does not log the error it
+// returns, so that main, which logs it, logs it once.
 //
 // Under systemd, Run also tells the service manager when the tree is
 // ready, when it stops and that it is alive; see the package
@@ -170,9 +172,10 @@ func Run(ctx context.Context, root suture.Service, cfg RunConfig) error {
 	r := startTree(ctx, root, cfg)
 	defer r.close()
 	why, err := r.waitForStop()
-	if err != nil {
+	if err != nil || why.what == "ended" {
 		return err
 	}
+	r.notReady()
 	if why, err = r.lameDuck(why); err != nil {
 		return err
 	}
@@ -218,6 +221,7 @@ type run struct {
 	ready      <-chan struct{} // root's readiness; nil once seen
 	cancelTree context.CancelFunc
 	budget     *budget
+	notReady   func() // closes what LameDuck returns
 }
 
 // startTree catches the signals and starts root, with a context that
@@ -247,6 +251,7 @@ func startTree(ctx context.Context, root suture.Service, cfg RunConfig) *run {
 
 	treeCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	treeCtx, r.budget = withBudget(treeCtx)
+	treeCtx, r.notReady = withNotReady(treeCtx)
 	r.cancelTree = cancel
 	if r.health != nil {
 		r.health.begin(root)
@@ -278,7 +283,7 @@ func (r *run) waitForStop() (stopReason, error) {
 	for why.what == "" {
 		select {
 		case err := <-r.served:
-			return why, r.endedAlone(err)
+			return stopReason{what: "ended"}, r.endedAlone(err)
 		case <-r.ready:
 			r.ready = nil
 			r.markReady()
@@ -435,7 +440,11 @@ func serveRoot(ctx context.Context, root suture.Service) <-chan error {
 // endedAlone is Run's error for a tree that stopped before it was asked
 // to: root's own, with what its supervisors abandoned.
 func (r *run) endedAlone(err error) error {
-	if !errors.Is(err, ErrStartFailed) {
+	if err == nil {
+		// The root finished its work: a Group whose significant
+		// children ended (AutoShutdown), a job run as the root.
+		r.log.Info().Str("root", r.name).Msg("tree ended on its own")
+	} else if !errors.Is(err, ErrStartFailed) {
 		err = fmt.Errorf("supervisor: %s ended before a stop was asked: %w", r.name, err)
 	}
 	var rep reporter

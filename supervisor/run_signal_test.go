@@ -21,13 +21,17 @@ func kill(t *testing.T, sig syscall.Signal) {
 	}
 }
 
-// notifiedConfig returns cfg with its notified hook set, and the channel
-// that hook closes once Run catches signals: sending one before would end
-// the test process.
-func notifiedConfig(cfg RunConfig) (RunConfig, <-chan struct{}) {
-	ready := make(chan struct{})
-	cfg.notified = func() { close(ready) }
-	return cfg, ready
+// runCatching runs root under Run with cfg on a goroutine of its own, and
+// returns once Run catches signals: a signal sent before would end the
+// test process. Run's result comes on the channel returned. It sets
+// cfg's notified hook.
+func runCatching(t *testing.T, ctx context.Context, root suture.Service, cfg RunConfig) <-chan error {
+	t.Helper()
+	caught := make(chan struct{})
+	cfg.notified = func() { close(caught) }
+	done := startRun(ctx, root, cfg)
+	seamtest.Recv(t, caught, "Run to catch signals")
+	return done
 }
 
 func TestRunStopsOnSignal(t *testing.T) {
@@ -45,14 +49,10 @@ func TestRunStopsOnSignal(t *testing.T) {
 			root := New("app", Config{})
 			a := newSleeper("a")
 			root.Add(a)
-			cfg, ready := notifiedConfig(RunConfig{Logger: sink.Logger(), Signals: tc.signals})
-			done := startRun(context.Background(), root, cfg)
-			seamtest.Recv(t, ready, "Run to catch signals")
+			done := runCatching(t, context.Background(), root, RunConfig{Logger: sink.Logger(), Signals: tc.signals})
 			seamtest.Recv(t, a.running, "a to run")
 			kill(t, tc.send)
-			if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-				t.Fatalf("Run: %v", err)
-			}
+			seamtest.RecvNil(t, done, "Run to return")
 			checkFields(t, logLine(t, sink, "stopping"), map[string]any{
 				"reason": "signal", "signal": tc.send.String(),
 			})
@@ -68,9 +68,7 @@ func TestRunSecondSignalCutsStopShort(t *testing.T) {
 	stuck := newBlocker(t, "stuck")
 	root.Add(stuck)
 
-	cfg, ready := notifiedConfig(RunConfig{ShutdownTimeout: time.Minute})
-	done := startRun(context.Background(), root, cfg)
-	seamtest.Recv(t, ready, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{ShutdownTimeout: time.Minute})
 	seamtest.Recv(t, stuck.running, "stuck to run")
 	kill(t, syscall.SIGTERM)
 	seamtest.Recv(t, stuck.stopping, "the stop to begin")
@@ -94,10 +92,7 @@ func TestRunLameDuckEndsAtTheSecondSignal(t *testing.T) {
 	}}
 	root := &Group{Name: "app", Services: []suture.Service{svc}}
 	sink := seamtest.NewLogs(t)
-	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), root, cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Hour})
 	seamtest.Recv(t, running, "svc to run")
 	seamtest.Eventually(t, "the tree to be ready", h.Ready)
 
@@ -110,9 +105,7 @@ func TestRunLameDuckEndsAtTheSecondSignal(t *testing.T) {
 	if p := seamtest.Recv(t, atStop, "svc to be stopped"); p != PhaseStopping {
 		t.Errorf("phase when svc's ctx ended: %v, want stopping", p)
 	}
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	// Run says why it stops, at each step.
 	checkFields(t, logLine(t, sink, "lame duck: not ready, still serving"), map[string]any{"reason": "signal", "lameduck": "1h0m0s"})
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "signal during the lame duck"})
@@ -123,15 +116,10 @@ func TestRunLameDuckRunsOut(t *testing.T) {
 	h := &Health{}
 	root := &Group{Name: "app", Services: []suture.Service{newSleeper("s")}}
 	sink := seamtest.NewLogs(t)
-	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Millisecond})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), root, cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Millisecond})
 	seamtest.Eventually(t, "the tree to be ready", h.Ready)
 	kill(t, syscall.SIGINT)
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "lame duck over"})
 }
 
@@ -142,16 +130,11 @@ func TestRunLameDuckEndsWithTheContext(t *testing.T) {
 	sink := seamtest.NewLogs(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Hour})
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, root, cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, ctx, root, RunConfig{Logger: sink.Logger(), Health: h, LameDuck: time.Hour})
 	seamtest.Eventually(t, "the tree to be ready", h.Ready)
 	kill(t, syscall.SIGTERM)
 	seamtest.Eventually(t, "the lame duck", func() bool { return h.Phase() == PhaseLameDuck })
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "context during the lame duck"})
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // startRun runs Run in a goroutine; the result arrives on the channel.
-func startRun(ctx context.Context, root *suture.Supervisor, cfg RunConfig) <-chan error {
+func startRun(ctx context.Context, root suture.Service, cfg RunConfig) <-chan error {
 	c := make(chan error, 1)
 	go func() { c <- Run(ctx, root, cfg) }()
 	return c
@@ -67,9 +67,7 @@ func TestRunStopsOnContextCancel(t *testing.T) {
 	seamtest.Recv(t, a.running, "a to run")
 	seamtest.Recv(t, c.running, "c to run")
 	cancel()
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"level": "info", "reason": "context", "supervisor": "app"})
 	stopped := logLine(t, sink, "stopped")
 	checkFields(t, stopped, map[string]any{"level": "info", "supervisor": "app"})
@@ -242,9 +240,7 @@ func TestRunLameDuckContext(t *testing.T) {
 		}()
 		seamtest.Eventually(t, "the tree to be ready", h.Ready)
 		cancel()
-		if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
+		seamtest.RecvNil(t, done, "Run to return")
 		checkFields(t, logLine(t, sink, "lame duck: not ready, still serving"), map[string]any{"reason": "context"})
 	})
 	t.Run("never ready", func(t *testing.T) {
@@ -263,9 +259,7 @@ func TestRunLameDuckContext(t *testing.T) {
 		cancel()
 		// With an hour's lame duck, a return within seamtest.Wait shows
 		// that there was none.
-		if err := seamtest.Recv(t, done, "Run to return, without a lame duck"); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
+		seamtest.RecvNil(t, done, "Run to return, without a lame duck")
 	})
 }
 

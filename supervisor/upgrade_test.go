@@ -70,10 +70,7 @@ func TestRunUpgradeStopsTheTreeOnceTheSuccessorIsReady(t *testing.T) {
 	root := &Group{Name: "app", Services: []suture.Service{svc}}
 	up := newFakeUpgrader()
 	sink := seamtest.NewLogs(t)
-	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Upgrader: up})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), root, cfg) }()
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: sink.Logger(), Upgrader: up})
 	seamtest.Recv(t, running, "svc to run")
 	seamtest.Recv(t, up.ready, "Run to call Ready once the tree is ready")
 
@@ -91,9 +88,7 @@ func TestRunUpgradeStopsTheTreeOnceTheSuccessorIsReady(t *testing.T) {
 	seamtest.Recv(t, up.upgrading, "the second upgrade")
 	up.result <- nil
 	seamtest.Recv(t, stopped, "svc to stop after the upgrade")
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "stopping"), map[string]any{"reason": "upgraded"})
 	seamtest.Recv(t, up.stopped, "Run to stop the Upgrader")
 }
@@ -106,15 +101,11 @@ func TestRunStopDuringAnUpgradeEndsIt(t *testing.T) {
 	root.Add(a)
 	up := newFakeUpgrader()
 	sink := seamtest.NewLogs(t)
-	cfg, caught := notifiedConfig(RunConfig{Logger: sink.Logger(), Upgrader: up})
-	done := startRun(context.Background(), root, cfg)
-	seamtest.Recv(t, caught, "Run to catch signals")
+	done := runCatching(t, context.Background(), root, RunConfig{Logger: sink.Logger(), Upgrader: up})
 	seamtest.Recv(t, up.ready, "Run to call Ready")
 	kill(t, syscall.SIGHUP)
 	seamtest.Recv(t, up.upgrading, "the upgrade")
 	kill(t, syscall.SIGTERM)
-	if err := seamtest.Recv(t, done, "Run to return"); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	seamtest.RecvNil(t, done, "Run to return")
 	checkFields(t, logLine(t, sink, "upgrade failed; still serving"), map[string]any{"error": "terminating"})
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
@@ -195,13 +196,8 @@ func redisLoadingNow(t *testing.T, n int) string {
 		t.Skip("redis-server not on PATH")
 	}
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
+	port := kvtest.FreePort(t)
+	addr := net.JoinHostPort("127.0.0.1", port)
 	run := func(extra ...string) *exec.Cmd {
 		cmd := exec.Command(bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "",
 			"--appendonly", "yes", "--dir", dir, "--loglevel", "warning"}, extra...)...)

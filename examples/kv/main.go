@@ -113,6 +113,11 @@ type config struct {
 	// openAOF replaces how the append-only file is opened for writing, so
 	// that tests can put a failing disk under it.
 	openAOF func(path string) (aof.File, error)
+
+	// onReady, when set, is called once the whole tree is ready and
+	// /readyz answers 200 (supervisor.RunConfig.OnReady), so that tests
+	// wait for that rather than for the group alone.
+	onReady func()
 	// beforeRecord, if set, is called before each record of the
 	// append-only file is replayed, so that tests can hold a load half
 	// done.
@@ -439,6 +444,7 @@ func (a *app) run(ctx context.Context) error {
 		ShutdownTimeout: a.cfg.shutdownTimeout,
 		Health:          a.health,
 		LameDuck:        a.cfg.lameDuck,
+		OnReady:         a.cfg.onReady,
 	}
 	switch {
 	case a.handover != nil:

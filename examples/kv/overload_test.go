@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
@@ -95,13 +96,8 @@ func redisCLIPing(t *testing.T, addr string) string {
 // persistence, and returns its address once it answers.
 func startRedis(t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	probe, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := probe.Addr().String()
-	probe.Close()
-	_, port, _ := net.SplitHostPort(addr)
+	port := kvtest.FreePort(t)
+	addr := net.JoinHostPort("127.0.0.1", port)
 	args = append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 		"--dir", t.TempDir(), "--logfile", ""}, args...)
 	seamtest.StartProcess(t, bin, args...).Logs.WaitFor(t, "Ready to accept connections")

@@ -6,64 +6,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
 )
-
-// faultyDisk makes the AOF's writes fail while it is switched on.
-type faultyDisk struct {
-	mu      sync.Mutex
-	failing bool
-}
-
-func (d *faultyDisk) set(on bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.failing = on
-}
-
-func (d *faultyDisk) broken() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.failing
-}
-
-var errNoSpace = errors.New("no space left on device (injected)")
-
-type faultyFile struct {
-	d *faultyDisk
-	f *os.File
-}
-
-func (f faultyFile) Write(p []byte) (int, error) {
-	if f.d.broken() {
-		return 0, errNoSpace
-	}
-	return f.f.Write(p)
-}
-
-func (f faultyFile) Sync() error {
-	if f.d.broken() {
-		return errNoSpace
-	}
-	return f.f.Sync()
-}
-
-func (f faultyFile) Close() error { return f.f.Close() }
-
-func (d *faultyDisk) open(path string) (aof.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	return faultyFile{d: d, f: f}, nil
-}
 
 func info(t *testing.T, addr, section string) string {
 	t.Helper()
@@ -89,13 +40,19 @@ func TestAOFFailure(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	cfg, logs := testConfig(t, dir)
-	disk := &faultyDisk{}
-	cfg.openAOF = disk.open
+	disk := &kvtest.Disk{}
+	cfg.openAOF = func(path string) (aof.File, error) {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		return disk.Wrap(f), nil
+	}
 	r := start(t, cfg)
 	c := dial(t, r.addr)
 	do(t, c, "SET", "before", "1")
 
-	disk.set(true)
+	disk.Fail(true)
 	// The first write after the disk broke is appended but cannot be
 	// committed: its reply is never sent and the connection closes.
 	if v, err := c.Do("SET", "during", "1"); err == nil {
@@ -128,7 +85,7 @@ func TestAOFFailure(t *testing.T) {
 		return aofFailures(t, r.addr) >= 6
 	})
 
-	disk.set(false)
+	disk.Fail(false)
 	waitWithin(t, recoverWithin, "the writer to recover", func() bool {
 		return strings.Contains(info(t, r.addr, "persistence"), "aof_last_write_status:ok")
 	})

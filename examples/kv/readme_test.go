@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/seamgo/seam/supervisor"
 )
@@ -53,14 +50,9 @@ var helpFlagRE = regexp.MustCompile(`(?m)^  -([a-z-]+)(?: \w+)?\n(?:    \t.*\n)*
 // same defaults, so that the two cannot drift apart.
 func TestREADMEListsEveryFlag(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, buildBinary(t), "-h").CombinedOutput()
-	if err != nil {
-		t.Fatalf("kv -h: %v\n%s", err, out)
-	}
+	out := kvHelp(t)
 	help := map[string]string{}
-	for _, m := range helpFlagRE.FindAllStringSubmatch(string(out), -1) {
+	for _, m := range helpFlagRE.FindAllStringSubmatch(out, -1) {
 		help[m[1]] = strings.Trim(m[2], `"`)
 	}
 	if len(help) < 20 {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
@@ -245,7 +246,7 @@ func checkCompaction(t *testing.T, writes int) {
 			}
 		}
 	}
-	before := fileSize(t, cfg.aofPath)
+	before := kvtest.FileSize(t, cfg.aofPath)
 	if have := do(t, c, "BGREWRITEAOF"); have != `"Background append only file rewriting started"` {
 		t.Fatalf("BGREWRITEAOF: %s", have)
 	}
@@ -254,7 +255,7 @@ func checkCompaction(t *testing.T, writes int) {
 	for k, v := range last {
 		fresh = resp.AppendCommand(fresh, []byte("SET"), []byte(k), []byte(v))
 	}
-	after := fileSize(t, cfg.aofPath)
+	after := kvtest.FileSize(t, cfg.aofPath)
 	if base := infoField(t, r.addr, "aof_base_size"); base != strconv.FormatInt(after, 10) {
 		t.Fatalf("aof_base_size %s, file %d bytes", base, after)
 	}
@@ -275,15 +276,6 @@ func checkCompaction(t *testing.T, writes int) {
 			t.Fatalf("after restart GET %s = %s, want %s", k, have, v)
 		}
 	}
-}
-
-func fileSize(t *testing.T, path string) int64 {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi.Size()
 }
 
 // TestSIGKILLDuringRewrites runs the kv binary under writers while a

@@ -15,17 +15,23 @@ import (
 // kind, if any.
 var flagLineRE = regexp.MustCompile(`(?m)^  -([a-z-]+)( \w+)?$`)
 
-// kv -h says what kv is and how to stop it before its flags, and lists
-// every flag with its default, the empty and zero ones included.
-func TestHelpDescribesKVFirst(t *testing.T) {
-	t.Parallel()
+// kvHelp runs kv -h and returns what it prints.
+func kvHelp(t *testing.T) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, buildBinary(t), "-h").CombinedOutput()
 	if err != nil {
 		t.Fatalf("kv -h: %v\n%s", err, out)
 	}
-	help := string(out)
+	return string(out)
+}
+
+// kv -h says what kv is and how to stop it before its flags, and lists
+// every flag with its default, the empty and zero ones included.
+func TestHelpDescribesKVFirst(t *testing.T) {
+	t.Parallel()
+	help := kvHelp(t)
 	if !strings.HasPrefix(help, "kv is a Redis-protocol key-value server built on seam") {
 		t.Fatalf("kv -h does not begin with what kv is:\n%s", help)
 	}

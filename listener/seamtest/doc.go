@@ -2,8 +2,9 @@
 // is for those of HTTP handlers: it starts a service (a listener.Server, a
 // services.HTTP, a supervisor.Group) on loopback and waits until it is
 // ready, dials it, collects its logs as parsed zerolog events, makes a
-// throwaway TLS certificate, and waits for what a test expects with a
-// deadline rather than a sleep. Everything it starts is stopped, with a
+// throwaway TLS certificate, finds a free port for a program that takes
+// its ports up front ([FreeAddr]), stands in for a sleep seam ([Pauses]),
+// and waits for what a test expects with a deadline rather than a sleep. Everything it starts is stopped, with a
 // bounded wait, when the test ends, and [Main] checks that no goroutine
 // outlives the tests.
 //

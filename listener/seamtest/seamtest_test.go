@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -116,9 +118,7 @@ func TestStopFromAnotherGoroutine(t *testing.T) {
 	s := seamtest.Start(t, &listener.Server{Addr: "127.0.0.1:0", Handler: upper})
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Stop() }()
-	if err := seamtest.Recv(t, stopped, "the stop"); err != nil {
-		t.Fatalf("Stop: %v", err)
-	}
+	seamtest.RecvNil(t, stopped, "the stop")
 	if err := s.Stop(); err != nil {
 		t.Fatalf("a second Stop: %v", err)
 	}
@@ -173,4 +173,59 @@ func TestEchoReturnsWhenCtxEnds(t *testing.T) {
 	if err := seamtest.Recv(t, done, "Echo to return after its ctx ended"); err == nil {
 		t.Fatal("Echo returned nil; want the error of the read cut short")
 	}
+}
+
+// fatalRecorder stands for a test in a test of the helpers: it keeps what
+// the helper reports through Fatalf and ends the helper's goroutine, as
+// testing.T does.
+type fatalRecorder struct {
+	testing.TB
+	failed chan string
+}
+
+func (f *fatalRecorder) Helper() {}
+
+func (f *fatalRecorder) Fatalf(format string, args ...any) {
+	f.failed <- fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// recvNil runs RecvNil on a goroutine of its own, as Fatalf must end it,
+// and returns what it reported, or "" if it passed.
+func recvNil(c <-chan error, what string) string {
+	rec := &fatalRecorder{failed: make(chan string, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		seamtest.RecvNil(rec, c, what)
+	}()
+	<-done
+	select {
+	case msg := <-rec.failed:
+		return msg
+	default:
+		return ""
+	}
+}
+
+func TestRecvNilPassesNilAndFailsOnAnError(t *testing.T) {
+	c := make(chan error, 2)
+	c <- nil
+	c <- errors.New("boom")
+	if have := recvNil(c, "the first call to return"); have != "" {
+		t.Fatalf("RecvNil failed on nil: %q", have)
+	}
+	if have, want := recvNil(c, "the second call to return"), "the second call to return: boom"; have != want {
+		t.Fatalf("RecvNil on an error reported %q, want %q", have, want)
+	}
+}
+
+// FreeAddr's port is free once it returns: a listener can bind it.
+func TestFreeAddrCanBeBound(t *testing.T) {
+	addr := seamtest.FreeAddr(t)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("bind %s: %v", addr, err)
+	}
+	ln.Close()
 }

@@ -176,3 +176,18 @@ func Dial(t testing.TB, addr net.Addr) net.Conn {
 	t.Cleanup(func() { c.Close() })
 	return c
 }
+
+// FreeAddr returns a loopback TCP address whose port was free a moment
+// ago, for a program that takes its ports up front (etcd, nats-server,
+// redis-server) and cannot report a port it chose. Another process may
+// take the port before the program binds it; a server that can bind port
+// 0 should, and report its address instead.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("seamtest: a free port: %v", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

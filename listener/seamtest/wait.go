@@ -35,6 +35,17 @@ func Recv[T any](t testing.TB, c <-chan T, what string) T {
 	}
 }
 
+// RecvNil waits, as [Recv] does, for the error that a call running on its
+// own goroutine sends on c when it returns, and fails t unless that error
+// is nil: the usual end of a test that stopped what it started. Call it
+// from the test's goroutine.
+func RecvNil(t testing.TB, c <-chan error, what string) {
+	t.Helper()
+	if err := Recv(t, c, what); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // Eventually waits until cond reports true, checking it every millisecond
 // for at most [Wait], and fails t if it never does. It is for states that
 // no channel announces (a counter, a file); where a channel exists, use

@@ -121,6 +121,8 @@ func (s *Server) handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("GET /debug/tree", treeHTML(h))
 	mux.HandleFunc("GET /debug/tree.json", treeJSON(h))
+	mux.HandleFunc("POST /listeners/{name}/suspend", suspendListener(h))
+	mux.HandleFunc("POST /listeners/{name}/resume", resumeListener(h))
 	if s.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

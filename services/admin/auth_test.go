@@ -53,6 +53,9 @@ var endpoints = []endpoint{
 	{"HEAD", "/debug/tree.json", http.StatusOK, false, false},
 	{"POST", "/debug/tree", http.StatusMethodNotAllowed, false, false},
 	{"DELETE", "/debug/tree.json", http.StatusMethodNotAllowed, false, false},
+	{"POST", "/listeners/kv/suspend", http.StatusNotFound, false, false}, // a tree without listeners
+	{"POST", "/listeners/kv/resume", http.StatusNotFound, false, false},
+	{"GET", "/listeners/kv/suspend", http.StatusMethodNotAllowed, false, false},
 	{"GET", "/debug/pprof/", http.StatusOK, false, true},
 	{"GET", "/debug/pprof/cmdline", http.StatusOK, false, true},
 	{"GET", "/debug/pprof/symbol", http.StatusOK, false, true},
@@ -176,22 +179,17 @@ func TestRefusalsCounted(t *testing.T) {
 	request(t, base, tree, "")
 	request(t, base, tree, "Bearer nope")
 	request(t, base, tree, "Bearer nope")
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_, body := seamtest.Get(t, nil, base+"/metrics")
 	for _, line := range []string{
 		`seam_admin_refused_total{reason="no_token"} 1`,
 		`seam_admin_refused_total{reason="wrong_token"} 2`,
 		`seam_admin_refused_total{reason="not_loopback"} 0`,
 	} {
-		if !strings.Contains(string(body), line+"\n") {
+		if !strings.Contains(body, line+"\n") {
 			t.Errorf("/metrics has no %q", line)
 		}
 	}
-	if strings.Contains(string(body), testToken) {
+	if strings.Contains(body, testToken) {
 		t.Error("/metrics holds the token")
 	}
 }

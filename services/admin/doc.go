@@ -27,6 +27,29 @@
 //	/debug/tree.json  the same as JSON
 //	/debug/pprof/     net/http/pprof, only with Pprof set
 //
+//	POST /listeners/{name}/suspend  stops a listener accepting, its
+//	                                socket bound (see below)
+//	POST /listeners/{name}/resume   lets it accept again
+//
+// # Suspending a listener
+//
+// POST /listeners/{name}/suspend calls listener.Server.Suspend on the
+// listener of the live tree called name, and /resume calls Resume: new
+// clients wait in the kernel's backlog meanwhile and open connections
+// are served. The answer is 200 with one line saying what happened
+// ("kv: suspended", or "kv: suspended already": both are idempotent);
+// 404 when no listener has the name, 409 when several have, 405 for any
+// method but POST. A listener answers to its name (its String), or to
+// that name less a leading "listener ", so that kv's "listener kv" is
+// found by
+//
+//	curl -X POST 127.0.0.1:9121/listeners/kv/suspend
+//
+// A suspended listener shows in /debug/tree and as
+// seam_listener_suspended 1 in /metrics. Both endpoints change state, so
+// Access below gates them: the bearer token with Token set, loopback
+// clients only without it.
+//
 // # Access
 //
 // /healthz, /readyz and /metrics answer anyone: probes and scrapers carry

@@ -38,6 +38,7 @@ type app struct {
 	health *supervisor.Health
 	admin  *admin.Server
 	ln     *listener.Server
+	root   *supervisor.Group
 	cancel context.CancelFunc
 	done   chan error // Run's result, read by wait
 	once   sync.Once
@@ -76,6 +77,7 @@ func serveApp(t *testing.T, cfg supervisor.RunConfig, more ...suture.Service) *a
 		},
 	}
 	root := &supervisor.Group{Name: "app", Services: append([]suture.Service{a.admin, a.ln}, more...)}
+	a.root = root
 	ready := make(chan struct{})
 	cfg.Health, cfg.OnReady = a.health, func() { close(ready) }
 	cfg.Logger = testLogger(t)
@@ -122,8 +124,16 @@ func (c *closeProbe) Close() error {
 }
 
 // get fetches path from the admin Server.
-func (a *app) get(path string) (int, string, error) {
-	resp, err := a.client.Get(a.base + path)
+func (a *app) get(path string) (int, string, error) { return a.request(http.MethodGet, path) }
+
+// request sends an empty request for path to the admin Server and returns
+// the status and body.
+func (a *app) request(method, path string) (int, string, error) {
+	req, err := http.NewRequest(method, a.base+path, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := a.client.Do(req)
 	if err != nil {
 		return 0, "", err
 	}

@@ -62,7 +62,7 @@ func newCollector(h *supervisor.Health) *collector {
 		failures: prometheus.NewDesc("seam_service_failures_total",
 			"Times a service returned or panicked while its supervisor ran.", []string{"supervisor", "service"}, nil),
 		restarts: prometheus.NewDesc("seam_service_restarts_total",
-			"Times a service was restarted after a failure, its own or a sibling's its group's strategy restarts it with.", []string{"supervisor", "service"}, nil),
+			"Times a service was restarted after a failure, its own or a sibling's its group's strategy restarts it with, or on demand.", []string{"supervisor", "service"}, nil),
 		backoffs: prometheus.NewDesc("seam_supervisor_backoffs_total",
 			"Times a supervisor or group paused its restarts after too many failures.", []string{"supervisor"}, nil),
 		paused: prometheus.NewDesc("seam_supervisor_in_backoff",

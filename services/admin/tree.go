@@ -22,13 +22,17 @@ type treeNode struct {
 	Name     string `json:"name"`
 	Kind     string `json:"kind"`
 	State    string `json:"state"`
+	Restart  string `json:"restart,omitempty"` // a group child's restart type, when not permanent
 	Failures uint64 `json:"failures"`
 	Restarts uint64 `json:"restarts"`
 	// Conns and Accepted are a listener's open connections now and
 	// accepted so far.
-	Conns    *int64     `json:"conns,omitempty"`
-	Accepted *uint64    `json:"accepted,omitempty"`
-	Children []treeNode `json:"children,omitempty"`
+	Conns    *int64  `json:"conns,omitempty"`
+	Accepted *uint64 `json:"accepted,omitempty"`
+	// Suspended marks a listener that does not accept, its socket
+	// bound (listener.Server.Suspend).
+	Suspended bool       `json:"suspended,omitempty"`
+	Children  []treeNode `json:"children,omitempty"`
 }
 
 func view(h *supervisor.Health) treeView {
@@ -43,11 +47,12 @@ func view(h *supervisor.Health) treeView {
 }
 
 func nodeView(n supervisor.Node) treeNode {
-	v := treeNode{Name: n.Name, Kind: n.Kind, State: n.State, Failures: n.Failures, Restarts: n.Restarts}
+	v := treeNode{Name: n.Name, Kind: n.Kind, State: n.State, Restart: n.Restart, Failures: n.Failures, Restarts: n.Restarts}
 	if l, ok := n.Service.(statser); ok {
 		st := l.Stats()
 		v.Kind = "listener"
 		v.Conns, v.Accepted = &st.Active, &st.Accepted
+		v.Suspended = st.Suspended != 0
 	}
 	for _, c := range n.Children {
 		v.Children = append(v.Children, nodeView(c))
@@ -86,7 +91,7 @@ ul.root { border: none; padding: 0; }
 .state { padding: 0 .45em; border-radius: .6em; font-size: .85em; background: #ddd; }
 .state.running, .ok { background: #c8efc8; }
 .state.backoff, .state.down, .bad { background: #f6c4c4; }
-.state.stopping, .state.finished, .state.stopped { background: #f3e3b5; }
+.state.stopping, .state.finished, .state.stopped, .state.suspended { background: #f3e3b5; }
 .num { color: #444; font-size: .85em; margin-left: .6em; }
 </style></head><body>
 <h1>seam supervision tree</h1>
@@ -99,6 +104,8 @@ ul.root { border: none; padding: 0; }
 <ul class="root">{{template "node" .Tree}}</ul>
 </body></html>
 {{define "node"}}<li><span class="name">{{.Name}}</span><span class="kind">{{.Kind}}</span><span class="state {{.State}}">{{.State}}</span>
+{{- with .Restart}}<span class="kind">{{.}}</span>{{end}}
+{{- if .Suspended}} <span class="state suspended">suspended</span>{{end}}
 {{- if .Conns}}<span class="num">conns {{.Conns}}, accepted {{.Accepted}}</span>{{end}}
 {{- if or .Failures .Restarts}}<span class="num">failures {{.Failures}}, restarts {{.Restarts}}</span>{{end}}
 {{- with .Children}}<ul>{{range .}}{{template "node" .}}{{end}}</ul>{{end}}</li>

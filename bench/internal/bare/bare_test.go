@@ -13,8 +13,6 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
-
 // TestServeStops checks the baseline does what a careful hand-written
 // server does at stop: it cancels the handlers' ctx, waits for them and
 // closes their connections.

@@ -14,8 +14,6 @@ import (
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-func TestMain(m *testing.M) { seamtest.Main(m) }
-
 // pong answers every line with +PONG until the peer leaves or ctx ends.
 var pong = seamtest.Lines(func(line string) string {
 	if strings.HasPrefix(line, "$") || strings.HasPrefix(line, "*") {

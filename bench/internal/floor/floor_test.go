@@ -5,11 +5,7 @@ import (
 	"io"
 	"net"
 	"testing"
-
-	"github.com/seamgo/seam/listener/seamtest"
 )
-
-func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // TestLoop checks the floor answers each read with +PONG and returns,
 // with the read's error, once the peer has gone.

@@ -14,75 +14,43 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
-// disk is a fault switch shared by the files a test's Writer opens.
-type disk struct {
-	mu      sync.Mutex
-	failing bool // writes fail, after writing half of what they were given
-	syncs   int
-}
+// errDisk is what a failing test disk returns.
+var errDisk = kvtest.ErrNoSpace
 
-func (d *disk) set(failing bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.failing = failing
-}
-
-func (d *disk) syncCount() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.syncs
-}
-
-var errDisk = errors.New("no space left on device (test)")
-
-type faultFile struct {
-	d *disk
-	f *os.File
-}
-
-func (f *faultFile) Write(p []byte) (int, error) {
-	f.d.mu.Lock()
-	failing := f.d.failing
-	f.d.mu.Unlock()
-	if failing {
-		n, _ := f.f.Write(p[:len(p)/2]) // a torn write, as a full disk gives
-		return n, errDisk
-	}
-	return f.f.Write(p)
-}
-
-func (f *faultFile) Sync() error {
-	f.d.mu.Lock()
-	f.d.syncs++
-	failing := f.d.failing
-	f.d.mu.Unlock()
-	if failing {
-		return errDisk
-	}
-	return f.f.Sync()
-}
-
-func (f *faultFile) Close() error { return f.f.Close() }
-
-func newWriter(t *testing.T, cfg Config) (*Writer, *disk) {
+// newWriter returns a Writer whose files are on a disk that the test can
+// fail, with torn writes.
+func newWriter(t *testing.T, cfg Config) (*Writer, *kvtest.Disk) {
 	t.Helper()
 	if cfg.Path == "" {
 		cfg.Path = filepath.Join(t.TempDir(), "test.aof")
 	}
-	d := &disk{}
+	d := &kvtest.Disk{Torn: true}
 	cfg.OpenFile = func(path string) (File, error) {
 		f, err := openAppend(path)
 		if err != nil {
 			return nil, err
 		}
-		return &faultFile{d: d, f: f.(*os.File)}, nil
+		return d.Wrap(f.(*os.File)), nil
 	}
 	w, err := New(cfg)
 	if err != nil {
+		t.Fatal(err)
+	}
+	return w, d
+}
+
+// newLoadedWriter is newWriter with the file loaded (replaying nothing),
+// so that the Writer takes appends. The test stops the Writer itself;
+// loadedWriter stops it at cleanup.
+func newLoadedWriter(t *testing.T, cfg Config) (*Writer, *kvtest.Disk) {
+	t.Helper()
+	w, d := newWriter(t, cfg)
+	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return w, d
@@ -109,6 +77,15 @@ func loadAll(t *testing.T, path string) ([]string, LoadResult, error) {
 	return recs, res, err
 }
 
+// wantRecords fails t unless the file at path replays as exactly want.
+func wantRecords(t *testing.T, path string, want ...string) {
+	t.Helper()
+	have, _, err := loadAll(t, path)
+	if err != nil || !slices.Equal(have, want) {
+		t.Fatalf("%s holds %q, %v; want %q", filepath.Base(path), have, err, want)
+	}
+}
+
 func TestAppendBeforeLoad(t *testing.T) {
 	w, _ := newWriter(t, Config{})
 	if err := w.Append(rec("SET k v")); err != ErrNotLoaded {
@@ -122,11 +99,7 @@ func TestAppendCommitLoad(t *testing.T) {
 		t.Fatalf("Load of a missing file: %+v, %v", res, err)
 	}
 	want := []string{"SET a 1", "SET b 2 PXAT 123", "DEL a", "INCR n"}
-	for _, r := range want {
-		if err := w.Append(rec(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustAppend(t, w, want...)
 	if st := w.Status(); st.Buffered == 0 || st.Size != st.Buffered {
 		t.Fatalf("status before Commit: %+v", st)
 	}
@@ -172,9 +145,7 @@ func TestLoadCutsTornTail(t *testing.T) {
 			t.Fatalf("cut at %d: applied %d, %+v", cut, n, res)
 		}
 		// The file is whole again: new records land after the good ones.
-		if err := w.Append(rec("SET d 4")); err != nil {
-			t.Fatal(err)
-		}
+		mustAppend(t, w, "SET d 4")
 		stopWriter(t, w)
 		have, _, err := loadAll(t, path)
 		if want := []string{"SET a 1", "SET b 2", "SET d 4"}; err != nil || !slices.Equal(have, want) {
@@ -238,14 +209,9 @@ func TestLoadApplyErrorIsCorrupt(t *testing.T) {
 // At stop the writer flushes what was appended, and refuses appends from
 // then on: whatever appends must have stopped before it.
 func TestStopClosesForGood(t *testing.T) {
-	w, _ := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	if err := w.Append(rec("SET last 1")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, "SET last 1")
 	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -255,18 +221,12 @@ func TestStopClosesForGood(t *testing.T) {
 	if err := w.Commit(w.Appended()); err != nil {
 		t.Fatalf("commit of nothing after stop: %v", err)
 	}
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET last 1"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET last 1")
 }
 
 // Records appended but not committed before the stop are flushed by it.
 func TestStopFlushesBuffered(t *testing.T) {
-	w, d := newWriter(t, Config{Fsync: FsyncNo})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{Fsync: FsyncNo})
 	served := seamtest.Go(t, w)
 	for i := range 100 {
 		if err := w.Append(rec(fmt.Sprint("SET k", i, " v"))); err != nil {
@@ -280,7 +240,7 @@ func TestStopFlushesBuffered(t *testing.T) {
 	if len(have) != 100 {
 		t.Fatalf("%d records in the file, want 100", len(have))
 	}
-	if d.syncCount() == 0 {
+	if d.Syncs() == 0 {
 		t.Fatal("no fsync at stop")
 	}
 	if err := w.Serve(context.Background()); !errors.Is(err, ErrClosed) {
@@ -289,10 +249,7 @@ func TestStopFlushesBuffered(t *testing.T) {
 }
 
 func TestFsyncAlwaysSyncsBeforeCommitReturns(t *testing.T) {
-	w, d := newWriter(t, Config{Fsync: FsyncAlways})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{Fsync: FsyncAlways})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
@@ -314,29 +271,26 @@ func TestFsyncAlwaysSyncsBeforeCommitReturns(t *testing.T) {
 	if w.synced.Load() != w.appended.Load() {
 		t.Fatalf("synced %d of %d bytes", w.synced.Load(), w.appended.Load())
 	}
-	if n := d.syncCount(); n == 0 || n > 400 {
+	if n := d.Syncs(); n == 0 || n > 400 {
 		t.Fatalf("%d fsyncs for 400 commits", n)
 	}
 	stopWriter(t, w)
 }
 
 func TestEverySecTickSyncs(t *testing.T) {
-	w, d := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{})
 	w.Append(rec("SET k v"))
 	if err := w.Commit(w.Appended()); err != nil {
 		t.Fatal(err)
 	}
-	if d.syncCount() != 0 || w.Status().Unsynced == 0 {
+	if d.Syncs() != 0 || w.Status().Unsynced == 0 {
 		t.Fatal("everysec Commit synced")
 	}
 	if err := w.tick(); err != nil {
 		t.Fatal(err)
 	}
-	if d.syncCount() != 1 || w.Status().Unsynced != 0 {
-		t.Fatalf("tick: %d syncs, status %+v", d.syncCount(), w.Status())
+	if d.Syncs() != 1 || w.Status().Unsynced != 0 {
+		t.Fatalf("tick: %d syncs, status %+v", d.Syncs(), w.Status())
 	}
 	stopWriter(t, w)
 }
@@ -345,18 +299,11 @@ func TestEverySecTickSyncs(t *testing.T) {
 // restarts it), and a restarted Serve writes what was pending and lets
 // appends in again; the file ends up whole.
 func TestFailureAndRecovery(t *testing.T) {
-	w, d := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	if err := w.Append(rec("SET a 1")); err != nil {
-		t.Fatal(err)
-	}
-	d.set(true)
-	if err := w.Append(rec("SET b 2")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, "SET a 1")
+	d.Fail(true)
+	mustAppend(t, w, "SET b 2")
 	if err := w.Commit(w.Appended()); !errors.Is(err, ErrFailing) || !errors.Is(err, errDisk) {
 		t.Fatalf("Commit on a failing disk: %v", err)
 	}
@@ -385,7 +332,7 @@ func TestFailureAndRecovery(t *testing.T) {
 		t.Fatalf("Failures = %d, want %d", have, failures+1)
 	}
 
-	d.set(false)
+	d.Fail(false)
 	seamtest.Go(t, w)
 	seamtest.Eventually(t, "recovery", func() bool { return !w.Status().Failing })
 	if err := w.Append(rec("SET d 4")); err != nil {
@@ -398,10 +345,7 @@ func TestFailureAndRecovery(t *testing.T) {
 		t.Fatalf("status after recovery %+v", st)
 	}
 	stopWriter(t, w)
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET b 2", "SET d 4"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET b 2", "SET d 4")
 }
 
 func TestParseFsync(t *testing.T) {

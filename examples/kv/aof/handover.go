@@ -100,7 +100,7 @@ func (w *Writer) Resume() error {
 	}
 	want := w.written.Load() + w.sizeDelta.Load()
 	if fi, err := os.Stat(w.cfg.Path); err != nil || fi.Size() != want {
-		_ = lock.Close()
+		closeLock(lock)
 		if err == nil {
 			err = fmt.Errorf("aof: %s is %d bytes, %d when it was handed over: another process wrote to it", w.cfg.Path, fi.Size(), want)
 		}
@@ -108,7 +108,7 @@ func (w *Writer) Resume() error {
 	}
 	f, err := w.cfg.OpenFile(w.cfg.Path)
 	if err != nil {
-		_ = lock.Close()
+		closeLock(lock)
 		return fmt.Errorf("aof: reopening %s: %w", w.cfg.Path, err)
 	}
 	w.file, w.lock = f, lock

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/thejerf/suture/v4"
 )
@@ -16,7 +17,7 @@ import (
 // meanwhile.
 func TestReadyOnLock(t *testing.T) {
 	path := writeAOF(t, "SET a 1", "SET b 2")
-	size := fileSize(t, path)
+	size := kvtest.FileSize(t, path)
 	h := newHeldReplay()
 	w, _ := newWriter(t, Config{Path: path, Replay: h.apply, ReadyOnLock: true})
 	served := seamtest.Go(t, w)
@@ -71,34 +72,18 @@ func TestReadyOnLockCorrupt(t *testing.T) {
 	}
 }
 
-func fileSize(t *testing.T, path string) int64 {
-	t.Helper()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fi.Size()
-}
-
 // Handover writes out and syncs what was appended, and unlocks the file,
 // which another Writer can then load whole; appends are refused
 // meanwhile. The Writer's stop after it writes nothing.
 func TestHandover(t *testing.T) {
-	w, d := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	for _, r := range []string{"SET a 1", "SET b 2"} {
-		if err := w.Append(rec(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	syncs := d.syncCount()
+	mustAppend(t, w, "SET a 1", "SET b 2")
+	syncs := d.Syncs()
 	if err := w.Handover(); err != nil {
 		t.Fatal(err)
 	}
-	if d.syncCount() == syncs {
+	if d.Syncs() == syncs {
 		t.Fatal("Handover did not fsync")
 	}
 	if err := w.Append(rec("SET c 3")); !errors.Is(err, ErrHandedOver) {
@@ -121,11 +106,11 @@ func TestHandover(t *testing.T) {
 	if want := []string{"SET a 1", "SET b 2"}; !slices.Equal(have, want) {
 		t.Fatalf("the successor loaded %q, want %q", have, want)
 	}
-	size := fileSize(t, w.cfg.Path)
+	size := kvtest.FileSize(t, w.cfg.Path)
 	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if fileSize(t, w.cfg.Path) != size {
+	if kvtest.FileSize(t, w.cfg.Path) != size {
 		t.Fatal("the stop after a handover wrote to the file")
 	}
 	stopWriter(t, next)
@@ -135,14 +120,9 @@ func TestHandover(t *testing.T) {
 // written before. It fails while another process holds the lock, and
 // when the file changed meanwhile.
 func TestResume(t *testing.T) {
-	w, _ := newWriter(t, Config{})
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, _ := newLoadedWriter(t, Config{})
 	served := seamtest.Go(t, w)
-	if err := w.Append(rec("SET a 1")); err != nil {
-		t.Fatal(err)
-	}
+	mustAppend(t, w, "SET a 1")
 	if err := w.Handover(); err != nil {
 		t.Fatal(err)
 	}
@@ -163,16 +143,10 @@ func TestResume(t *testing.T) {
 	if err := served.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET b 2"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET b 2")
 
 	// A file written to while handed over is not taken back.
-	w2, _ := newWriter(t, Config{Path: w.cfg.Path})
-	if _, err := w2.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w2, _ := newLoadedWriter(t, Config{Path: w.cfg.Path})
 	served = seamtest.Go(t, w2)
 	if err := w2.Handover(); err != nil {
 		t.Fatal(err)

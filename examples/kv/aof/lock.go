@@ -3,6 +3,7 @@ package aof
 import (
 	"errors"
 	"os"
+	"syscall"
 )
 
 // ErrLocked is returned (wrapped, naming the file) by the first start of a
@@ -17,9 +18,23 @@ var ErrLocked = errors.New("aof: the append-only file is in use")
 // Writer holds the lock from the start of its load to its stop.
 func (w *Writer) unlockLocked() {
 	if w.lock != nil {
-		_ = w.lock.Close() // closing the descriptor releases its flock
+		closeLock(w.lock)
 		w.lock = nil
 	}
+}
+
+// closeLock closes the descriptor that holds a lock, which releases it,
+// with no process half-started by os/exec holding a copy. A child forked
+// while the descriptor is open shares its lock until it execs, and the
+// descriptor, close-on-exec, closes; a Writer started again at once (an
+// upgrade that failed, a restart in the same process) would find the
+// file still locked meanwhile. Go forks holding syscall.ForkLock and, on
+// Linux, keeps it until the child has exec'd, so holding it to read here
+// waits out such a child; a fork after the close copies nothing.
+func closeLock(f *os.File) {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	_ = f.Close()
 }
 
 // setLock replaces the held lock with f: after a rewrite renames a new

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -14,10 +13,7 @@ import (
 // file is free again.
 func TestSecondWriterRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "owned.aof")
-	first, _ := newWriter(t, Config{Path: path})
-	if _, err := first.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	first, _ := newLoadedWriter(t, Config{Path: path})
 	second, _ := newWriter(t, Config{Path: path})
 	_, err := second.Load(func([][]byte) error { return nil })
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) {
@@ -50,8 +46,5 @@ func TestWithoutFlock(t *testing.T) {
 		t.Fatalf("Rewrite without flock: %v", err)
 	}
 	stopWriter(t, first)
-	have, _, err := loadAll(t, path)
-	if err != nil || !slices.Equal(have, []string{"SET a 2"}) {
-		t.Fatalf("replayed %q, %v; want [SET a 2]", have, err)
-	}
+	wantRecords(t, path, "SET a 2")
 }

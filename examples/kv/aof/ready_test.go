@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/seamgo/seam/listener/seamtest"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/seamgo/seam/listener/seamtest"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 )
@@ -78,10 +79,7 @@ func TestServeReplaysThenReady(t *testing.T) {
 	if !closedYet(w.Ready()) {
 		t.Fatal("Ready open again after the stop")
 	}
-	have, _, err := loadAll(t, path)
-	if want := append(want, "SET later 1"); err != nil || !slices.Equal(have, want) {
-		t.Fatalf("file holds %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, path, append(want, "SET later 1")...)
 }
 
 // A corrupt file ends Serve's first start with the CorruptError, before

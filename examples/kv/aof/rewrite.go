@@ -81,17 +81,7 @@ func (s *RewriteSink) dumpTail(t *resp.Batch) error {
 // db is the database rec and tail apply to, as [Writer.AppendDB]'s; -1
 // selects none, as [Writer.Append].
 func (s *RewriteSink) Append(db int, rec [][]byte, tail []byte) error {
-	w := s.w
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if err := w.appendLocked(db, rec); err != nil {
-		return err
-	}
-	if w.rw == s && len(tail) > 0 {
-		s.selectTail(db)
-		s.tail.AppendBytes(tail)
-	}
-	return nil
+	return s.journal(db, rec, len(tail) > 0, func(*Writer) { s.tail.AppendBytes(tail) })
 }
 
 // selectTail adds a SELECT db to the tail if its last record applied to
@@ -110,18 +100,28 @@ func (s *RewriteSink) selectTail(db int) {
 // server keeps while it runs, costs neither the journal nor the tail a
 // copy of its value.
 func (s *RewriteSink) AppendRecords(db int, rec [][]byte, tail [][][]byte) error {
+	return s.journal(db, rec, len(tail) > 0, func(w *Writer) {
+		keep := w.keptLocked()
+		for _, t := range tail {
+			s.tail.AppendCommand(t, keep)
+		}
+	})
+}
+
+// journal appends rec, of database db, to the journal and, while this
+// sink's rewrite is still the Writer's and there is a tail, selects db in
+// the tail and runs addTail, under the same lock, so that the journal and
+// the tail see writes in one order.
+func (s *RewriteSink) journal(db int, rec [][]byte, hasTail bool, addTail func(w *Writer)) error {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.appendLocked(db, rec); err != nil {
 		return err
 	}
-	if w.rw == s && len(tail) > 0 {
+	if w.rw == s && hasTail {
 		s.selectTail(db)
-		keep := w.keptLocked()
-		for _, t := range tail {
-			s.tail.AppendCommand(t, keep)
-		}
+		addTail(w)
 	}
 	return nil
 }
@@ -249,7 +249,7 @@ func (s *RewriteSink) abandon() {
 		_ = os.Remove(s.path)
 	}
 	if s.lock != nil {
-		_ = s.lock.Close()
+		closeLock(s.lock)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
 )
@@ -31,23 +32,27 @@ func fakeDump(dumped []string, during func(s *RewriteSink)) func(context.Context
 	}
 }
 
-func loadedWriter(t *testing.T, cfg Config) (*Writer, *disk) {
+func loadedWriter(t *testing.T, cfg Config) (*Writer, *kvtest.Disk) {
 	t.Helper()
-	w, d := newWriter(t, cfg)
-	if _, err := w.Load(func([][]byte) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
+	w, d := newLoadedWriter(t, cfg)
 	t.Cleanup(func() { _ = w.stop() })
 	return w, d
 }
 
-func appendCommit(t *testing.T, w *Writer, recs ...string) {
+// mustAppend appends recs to w's journal, failing t on an error.
+func mustAppend(t *testing.T, w *Writer, recs ...string) {
 	t.Helper()
 	for _, r := range recs {
 		if err := w.Append(rec(r)); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// appendCommit appends recs and waits for them to be committed.
+func appendCommit(t *testing.T, w *Writer, recs ...string) {
+	t.Helper()
+	mustAppend(t, w, recs...)
 	if err := w.Commit(w.Appended()); err != nil {
 		t.Fatal(err)
 	}
@@ -113,10 +118,7 @@ func TestRewriteFailureKeepsOldFile(t *testing.T) {
 		t.Fatalf("Rewrite = %v, want %v", err, boom)
 	}
 	appendCommit(t, w, "SET a 3")
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET a 2", "SET a 3"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("replayed %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET a 2", "SET a 3")
 	if st := w.Status(); !st.LastRewriteFailed {
 		t.Fatalf("status: %+v", st)
 	}
@@ -132,11 +134,11 @@ func TestRewriteAbandonedWhileFailing(t *testing.T) {
 	appendCommit(t, w, "SET a 1")
 	err := w.Rewrite(context.Background(), fakeDump([]string{"SET a 1"}, func(s *RewriteSink) {
 		_ = w.Append(rec("SET b 1"))
-		d.set(true)
+		d.Fail(true)
 		if err := w.Commit(w.Appended()); !errors.Is(err, ErrFailing) {
 			t.Errorf("Commit on a failing disk = %v", err)
 		}
-		d.set(false)
+		d.Fail(false)
 	}))
 	if !errors.Is(err, ErrFailing) {
 		t.Fatalf("Rewrite = %v, want ErrFailing", err)
@@ -144,10 +146,7 @@ func TestRewriteAbandonedWhileFailing(t *testing.T) {
 	if err := w.recover(); err != nil {
 		t.Fatal(err)
 	}
-	have, _, err := loadAll(t, w.cfg.Path)
-	if want := []string{"SET a 1", "SET b 1"}; err != nil || !slices.Equal(have, want) {
-		t.Fatalf("replayed %q, %v; want %q", have, err, want)
-	}
+	wantRecords(t, w.cfg.Path, "SET a 1", "SET b 1")
 }
 
 func TestRewriteOneAtATime(t *testing.T) {

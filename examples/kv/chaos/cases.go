@@ -11,6 +11,15 @@ type env struct {
 	short bool   // CI's reduced sizes
 }
 
+// size is full, or small under -short: a case's count of keys,
+// connections or frames.
+func (e env) size(full, small int) int {
+	if e.short {
+		return small
+	}
+	return full
+}
+
 // result is one server's figure in one case.
 type result struct {
 	fig  string
@@ -42,6 +51,6 @@ var cases = []chaosCase{
 	{"truncated AOF starts; damaged AOF refused with its offset", true, damagedAOF},
 	{"upgrade with the AOF, SIGKILL of the old process mid-handover: acknowledged writes lost", true, killOldMidHandover},
 	{"upgrade with the AOF, SIGKILL of the new process while it loads: acknowledged writes lost", true, killNewWhileLoading},
-	{"random bytes to the port, beside a good client", true, fuzz},
+	{"random bytes to the port, beside a good client: its rate alone and under the flood", true, fuzz},
 	{"SIGTERM under redis-benchmark load", false, sigterm},
 }

@@ -25,33 +25,23 @@ import (
 // connection, until it is acknowledged, so that acked[i] is always a
 // prefix: keys w<i>:0 to w<i>:acked-1 must survive.
 func churners(addr string, n int, stop <-chan struct{}, acked []atomic.Int64) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; ; {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k := fmt.Sprintf("w%d:%d", i, j)
-				c, err := dial(addr)
-				if err != nil {
-					time.Sleep(5 * time.Millisecond) // the port is down: a kill, not yet restarted
-					continue
-				}
-				v, err := c.Do("SET", k, k)
-				c.Close()
-				if err == nil && v.Str == "OK" {
-					j++
-					acked[i].Store(int64(j))
-				}
+	return clients(n, func(i int) {
+		repeat(stop, func(int) bool {
+			j := acked[i].Load()
+			k := fmt.Sprintf("w%d:%d", i, j)
+			c, err := dial(addr)
+			if err != nil {
+				time.Sleep(5 * time.Millisecond) // the port is down: a kill, not yet restarted
+				return true
 			}
-		}()
-	}
-	return &wg
+			v, err := c.Do("SET", k, k)
+			c.Close()
+			if err == nil && v.Str == "OK" {
+				acked[i].Store(j + 1)
+			}
+			return true
+		})
+	})
 }
 
 // prefill writes n keys in pipelined batches, so that a load takes long
@@ -131,10 +121,7 @@ func handoverCase(ctx context.Context, e env, t target, dir string, holdDrain bo
 		return fail("%v", err)
 	}
 	defer s.kill()
-	keys := 200_000
-	if e.short {
-		keys = 50_000
-	}
+	keys := e.size(200_000, 50_000)
 	if err := prefill(s.addr, keys); err != nil {
 		return fail("prefill: %v", err)
 	}
@@ -234,7 +221,11 @@ func killNewWhileLoading(ctx context.Context, e env, t target, dir string) resul
 		}
 		b, _ := os.ReadFile(logPath)
 		loaded := strings.Count(string(b), `"message":"append-only file loaded"`) > 1
-		if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		p, err := os.FindProcess(child)
+		if err == nil {
+			err = p.Kill() // SIGKILL
+		}
+		if err != nil {
 			return "", err
 		}
 		if err := waitLog(ctx, logPath, `"message":"upgrade failed; still serving"`, 1); err != nil {

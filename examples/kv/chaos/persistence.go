@@ -115,31 +115,50 @@ func fullDisk(ctx context.Context, e env, t target, dir string) result {
 // return, per client, how many writes were acknowledged: keys w<i>:0 to
 // w<i>:acked-1 must survive.
 func writers(addr string, n int, stop <-chan struct{}, acked []atomic.Int64) *sync.WaitGroup {
+	return clients(n, func(i int) {
+		c, err := dial(addr)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		repeat(stop, func(j int) bool {
+			k := fmt.Sprintf("w%d:%d", i, j)
+			if v, err := c.Do("SET", k, k); err != nil || v.Str != "OK" {
+				return false
+			}
+			acked[i].Store(int64(j + 1))
+			return true
+		})
+	})
+}
+
+// clients runs client(0) to client(n-1), each on a goroutine of its own,
+// and returns what to wait on for their end.
+func clients(n int, client func(i int)) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := dial(addr)
-			if err != nil {
-				return
-			}
-			defer c.Close()
-			for j := 0; ; j++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k := fmt.Sprintf("w%d:%d", i, j)
-				if v, err := c.Do("SET", k, k); err != nil || v.Str != "OK" {
-					return
-				}
-				acked[i].Store(int64(j + 1))
-			}
+			client(i)
 		}()
 	}
 	return &wg
+}
+
+// repeat calls step with 0, 1, 2... until stop is closed or step returns
+// false: the loop of a client that works until its case is over.
+func repeat(stop <-chan struct{}, step func(i int) bool) {
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		if !step(i) {
+			return
+		}
+	}
 }
 
 // lost counts the acknowledged keys missing from the server at addr.
@@ -203,21 +222,29 @@ func sigkill(ctx context.Context, e env, t target, dir string) result {
 	err = waitAcked(ctx, acked, 2000)
 	s.cmd.Process.Kill() // mid-write: some clients wait for replies
 	<-s.exited
-	close(stop)
-	wg.Wait()
-	if err != nil {
-		return fail("%v", err)
-	}
-	s2, err := start(ctx, t, o, filepath.Join(dir, "log"))
-	if err != nil {
-		return fail("restart: %v", err)
-	}
-	defer s2.kill()
-	n, err := lost(s2.addr, acked)
+	n, err := relaunchLost(ctx, t, o, dir, stop, wg, acked, err)
 	if err != nil {
 		return fail("%v", err)
 	}
 	return result{fig: fmt.Sprintf("%d acknowledged, %d lost", total(acked), n), ok: n == 0}
+}
+
+// relaunchLost ends the writers once their server has gone; then, unless
+// waitErr (the wait for their first acknowledgements) failed, it starts
+// the server again on the same files and returns how many acknowledged
+// writes it lost.
+func relaunchLost(ctx context.Context, t target, o opts, dir string, stop chan struct{}, wg *sync.WaitGroup, acked []atomic.Int64, waitErr error) (int64, error) {
+	close(stop)
+	wg.Wait()
+	if waitErr != nil {
+		return 0, waitErr
+	}
+	s, err := start(ctx, t, o, filepath.Join(dir, "log"))
+	if err != nil {
+		return 0, fmt.Errorf("restart: %w", err)
+	}
+	defer s.kill()
+	return lost(s.addr, acked)
 }
 
 func damagedAOF(ctx context.Context, e env, t target, dir string) result {
@@ -327,19 +354,9 @@ func sigterm(ctx context.Context, e env, t target, dir string) result {
 		c.Close()
 	}
 	code := s.signal(syscall.SIGTERM, 30*time.Second)
-	close(stop)
-	wg.Wait()
+	n, err := relaunchLost(ctx, t, o, dir, stop, wg, acked, err)
 	if err != nil {
-		return fail("%v", err)
-	}
-	s2, err := start(ctx, t, o, filepath.Join(dir, "log"))
-	if err != nil {
-		return fail("exit %d; restart: %v", code, err)
-	}
-	defer s2.kill()
-	n, err := lost(s2.addr, acked)
-	if err != nil {
-		return fail("%v", err)
+		return fail("exit %d; %v", code, err)
 	}
 	return result{fig: fmt.Sprintf("exit %d after %d commands; %d acknowledged, %d lost", code, cmds, total(acked), n),
 		ok: code == 0 && n == 0}

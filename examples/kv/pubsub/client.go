@@ -48,9 +48,18 @@ func (h *Hub) Drop(ctx context.Context, s *Subscriber) error {
 }
 
 // Publish queues payload for every subscriber of channel and of the
-// patterns that match it, and returns how many subscriptions it reached.
+// patterns that match it, hands it to the Bus if there is one, and returns
+// how many local subscriptions it reached, as a Redis Cluster node does.
 func (h *Hub) Publish(ctx context.Context, channel, payload []byte) (int, error) {
 	return h.actor.Call(ctx, hubMsg{op: opPublish, names: [][]byte{channel}, payload: payload})
+}
+
+// Deliver queues payload for the local subscribers of channel and of the
+// matching patterns, as Publish does, but never hands it to the Bus: it is
+// for a message that another instance's hub published. It returns how
+// many subscriptions it reached.
+func (h *Hub) Deliver(ctx context.Context, channel, payload []byte) (int, error) {
+	return h.actor.Call(ctx, hubMsg{op: opDeliver, names: [][]byte{channel}, payload: payload})
 }
 
 // Channels returns the channels with at least one subscriber, those

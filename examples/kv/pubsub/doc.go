@@ -25,4 +25,10 @@
 // A subscriber is linked to the hub's incarnation: if the hub fails and is
 // restarted with no subscriptions, every subscribed connection is closed,
 // so no client silently stops receiving.
+//
+// # Across instances
+//
+// A [Bus] in [Config] carries each PUBLISH to the other instances of the
+// program, whose hubs fan it out with [Hub.Deliver]; PUBLISH still counts
+// the local receivers only. Without one nothing leaves the process.
 package pubsub

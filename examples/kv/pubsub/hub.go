@@ -24,6 +24,24 @@ type Config struct {
 	// Logger receives the hub's start and stop, and one line for each
 	// subscriber closed at its output limit.
 	Logger zerolog.Logger
+	// Bus, if set, carries every PUBLISH made on this hub to the hubs of
+	// other instances, which hand it to [Hub.Deliver]. Nil: PUB/SUB stays
+	// within this process.
+	Bus Bus
+}
+
+// Bus carries PUBLISHes between the hubs of several instances of one
+// program, so that a message published on one reaches the subscribers of
+// all. The kv example's module cannot depend on a message broker; a
+// program that has one implements Bus with it.
+type Bus interface {
+	// Publish sends one message to the other instances. The hub calls
+	// it on its own goroutine after the local fan-out, in the order of
+	// the PUBLISHes, so a Bus that keeps that order keeps each
+	// publisher's. It must not wait for the other instances, nor keep
+	// channel or payload after it returns. Delivery is at most once, as
+	// in Redis: a message a Bus cannot send is lost.
+	Publish(channel, payload []byte)
 }
 
 // Hub owns the subscriptions of every connection: a service (run it in the
@@ -85,6 +103,7 @@ const (
 	opPUnsubscribe
 	opDrop
 	opPublish
+	opDeliver
 	opChannels
 	opNumSub
 	opNumPat
@@ -140,6 +159,12 @@ func (h *Hub) handle(_ context.Context, st *hubState, m hubMsg) (int, error) {
 	case opDrop:
 		h.drop(st, m.sub)
 	case opPublish:
+		n := h.publish(st, m.names[0], m.payload)
+		if h.cfg.Bus != nil {
+			h.cfg.Bus.Publish(m.names[0], m.payload)
+		}
+		return n, nil
+	case opDeliver:
 		return h.publish(st, m.names[0], m.payload), nil
 	case opChannels:
 		for name := range st.channels {

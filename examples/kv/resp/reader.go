@@ -502,20 +502,20 @@ func (r *Reader) splitInline(line []byte) ([][]byte, error) {
 			break
 		}
 		start := len(sc)
-		inq, insq := false, false
+		quote := byte(0) // the quote the token is inside, if any
 	token:
 		for {
 			switch {
-			case inq:
+			case quote != 0:
 				if p == len(line) {
 					return nil, errUnbalanced
 				}
 				c := line[p]
 				switch {
-				case c == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
+				case quote == '"' && c == '\\' && p+3 < len(line) && line[p+1] == 'x' && isHex(line[p+2]) && isHex(line[p+3]):
 					sc = append(sc, unhex(line[p+2])<<4|unhex(line[p+3]))
 					p += 3
-				case c == '\\' && p+1 < len(line):
+				case quote == '"' && c == '\\' && p+1 < len(line):
 					p++
 					switch c = line[p]; c {
 					case 'n':
@@ -530,26 +530,10 @@ func (r *Reader) splitInline(line []byte) ([][]byte, error) {
 						c = '\a'
 					}
 					sc = append(sc, c)
-				case c == '"':
-					if p+1 < len(line) && !isSpace(line[p+1]) {
-						return nil, errUnbalanced
-					}
-					p++
-					break token
-				default:
-					sc = append(sc, c)
-				}
-				p++
-			case insq:
-				if p == len(line) {
-					return nil, errUnbalanced
-				}
-				c := line[p]
-				switch {
-				case c == '\\' && p+1 < len(line) && line[p+1] == '\'':
+				case quote == '\'' && c == '\\' && p+1 < len(line) && line[p+1] == '\'':
 					p++
 					sc = append(sc, '\'')
-				case c == '\'':
+				case c == quote:
 					if p+1 < len(line) && !isSpace(line[p+1]) {
 						return nil, errUnbalanced
 					}
@@ -567,10 +551,8 @@ func (r *Reader) splitInline(line []byte) ([][]byte, error) {
 				case ' ', '\n', '\r', '\t':
 					p++
 					break token
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
+				case '"', '\'':
+					quote = c
 				default:
 					sc = append(sc, c)
 				}

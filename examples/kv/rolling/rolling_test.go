@@ -8,11 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/seamgo/seam/listener/seamtest"
 )
-
-func TestMain(m *testing.M) { seamtest.Main(m) }
 
 // TestRollingRestart is the short version of the proof: one restart of
 // each instance under both clients, and no error seen by either.

@@ -96,7 +96,12 @@ type Handler struct {
 
 	pool   sync.Pool
 	stacks *stackPool // runs the connections' commands (stacks.go)
-	replay *conn      // the connection Replay runs records on
+
+	// The ctxs whose cancellation wakes their connections (watch).
+	watched  atomic.Pointer[watched]
+	watchMu  sync.Mutex
+	watching map[<-chan struct{}]struct{}
+	replay   *conn // the connection Replay runs records on
 
 	protoErrs, queryLimits logLimit
 
@@ -105,9 +110,9 @@ type Handler struct {
 	authFails    logLimit
 
 	// Transactions (multi.go): EXEC holds txMu exclusively, every other
-	// command shared; watch is the registry of watched keys.
-	txMu  sync.RWMutex
-	watch watchers
+	// command shared; watches is the registry of watched keys.
+	txMu    sync.RWMutex
+	watches watchers
 
 	settable settable // what CONFIG SET may change (config.go)
 }
@@ -150,6 +155,7 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
+	wait  listener.Waiter // for the next bytes, holding no buffer
 	ctx   context.Context // ServeConn's, for the bursts
 	begun atomic.Bool     // the first command has come
 
@@ -170,43 +176,28 @@ type conn struct {
 	st clientState // for CLIENT LIST and CLIENT KILL
 
 	// The transaction (multi.go).
-	multi      *multiState // since MULTI; nil outside a transaction
-	inExec     bool        // EXEC is running the queued commands
-	watching   []watched   // the keys WATCH named
-	watchDirty atomic.Bool // one of them was written since
+	multi      *multiState  // since MULTI; nil outside a transaction
+	inExec     bool         // EXEC is running the queued commands
+	watching   []watchedKey // the keys WATCH named
+	watchDirty atomic.Bool  // one of them was written since
 }
 
 // ServeConn serves one connection until the client leaves, sends a
 // malformed request, says QUIT, or ctx is cancelled. At cancellation it
 // finishes the command in hand, writes the replies it owes and returns.
 func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
+	// The setup and its undoing live apart (open, release), and the loop
+	// below keeps few locals: this frame stays on the stack of every idle
+	// connection, beneath the wait, and the runtime starts new goroutines
+	// with the average stack in use at the last collection, so a few bytes
+	// here decide between 2 KiB and 4 KiB per connection.
 	c := h.pool.Get().(*conn)
 	c.nc, c.ctx, c.db = nc, ctx, h.store
-	c.w.Reset(nc)
-	c.id = h.nextID.Add(1)
-	h.active.Add(1)
-	h.conns.Add(1)
-	h.clients.add(c)
+	h.open(c)
 	defer h.release(c)
 	if !h.admit(c) {
 		return peerGone(c.flush())
 	}
-
-	// A read blocked on an idle connection would hold the drain until the
-	// listener's force-close; waking it with a past deadline lets the loop
-	// see ctx at once. A connection yet to send its first command is not
-	// woken: its client connected while the server still accepted and has
-	// its command on the way, as a client that connects per command does
-	// when a stop or an upgrade comes; it is answered, and then closed.
-	// One that never sends is closed by the drain's force-close.
-	begun := &c.begun
-	stop := context.AfterFunc(ctx, func() {
-		// nc, not c.nc: this may run after the connection is released.
-		if begun.Load() {
-			_ = nc.SetReadDeadline(time.Unix(1, 0))
-		}
-	})
-	defer stop()
 
 	// The connection's goroutine waits for bytes holding no buffer, and
 	// the commands run on a worker's stack (see stackPool): an idle
@@ -216,8 +207,8 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	inline := runsInline(nc) // TLS: tls.go
 	for {
 		if c.r.Buffered() == 0 {
-			if err := listener.WaitReadable(nc); err != nil {
-				return peerGone(c.readFailed(ctx, err))
+			if err := c.wait.Wait(); err != nil {
+				return c.waitFailed(err)
 			}
 		}
 		if inline {
@@ -229,6 +220,92 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 			return c.burstErr
 		}
 	}
+}
+
+// open counts c, whose nc and ctx are set, and readies it. Its few
+// arguments keep ServeConn's frame small: a caller reserves room in its own
+// frame for the arguments of every function it calls.
+func (h *Handler) open(c *conn) {
+	nc := c.nc
+	c.w.Reset(nc)
+	c.wait.Reset(nc)
+	c.id = h.nextID.Add(1)
+	h.active.Add(1)
+	h.conns.Add(1)
+	h.clients.add(c)
+	h.watch(c.ctx)
+}
+
+// watch makes sure that ctx's cancellation wakes the connections served
+// under it (wakeAll). One registration serves every connection of a
+// listener, whose handlers share one ctx: a registration per connection
+// (context.AfterFunc) would take the ctx's lock and grow its map of
+// children at every connect, and a lock waited for goes deep enough into
+// the runtime to grow the connection goroutine's stack, which it would
+// keep while idle.
+func (h *Handler) watch(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil {
+		return // never cancelled
+	}
+	if w := h.watched.Load(); w != nil && w.done == done {
+		return
+	}
+	h.watchNew(ctx, done)
+}
+
+// watchNew registers the wake of ctx's connections, once per ctx.
+//
+//go:noinline
+func (h *Handler) watchNew(ctx context.Context, done <-chan struct{}) {
+	h.watchMu.Lock()
+	defer h.watchMu.Unlock()
+	if _, ok := h.watching[done]; ok {
+		h.watched.Store(&watched{done: done})
+		return
+	}
+	if h.watching == nil {
+		h.watching = make(map[<-chan struct{}]struct{})
+	}
+	h.watching[done] = struct{}{}
+	h.watched.Store(&watched{done: done})
+	context.AfterFunc(ctx, func() {
+		h.wakeAll(done)
+		h.watchMu.Lock()
+		delete(h.watching, done)
+		h.watchMu.Unlock()
+	})
+}
+
+// watched is the ctx (known by its Done channel) whose cancellation is
+// known to be watched, checked without a lock at each connect.
+type watched struct{ done <-chan struct{} }
+
+// wakeAll wakes the connections served under the ctx that done belongs
+// to, at its cancellation. A read blocked on an idle connection would hold
+// the drain until the listener's force-close; waking it with a past
+// deadline lets the loop see ctx at once. A connection yet to send its
+// first command is not woken: its client connected while the server still
+// accepted and has its command on the way, as a client that connects per
+// command does when a stop or an upgrade comes; it is answered, and then
+// closed (the burst sees ctx after each command). One that never sends is
+// closed by the drain's force-close.
+func (h *Handler) wakeAll(done <-chan struct{}) {
+	h.clients.mu.Lock()
+	defer h.clients.mu.Unlock()
+	for _, c := range h.clients.byID {
+		if c.ctx.Done() == done && c.begun.Load() {
+			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+		}
+	}
+}
+
+// waitFailed is readFailed for an error of the wait for bytes, out of
+// ServeConn's frame for the reason open gives.
+//
+//go:noinline
+func (c *conn) waitFailed(err error) error {
+	return peerGone(c.readFailed(c.ctx, err))
 }
 
 // burst reads and runs the commands in hand until the read buffer is used
@@ -276,7 +353,7 @@ func (h *Handler) release(c *conn) {
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)
 	c.endPubSub()
-	h.watch.remove(c)
+	h.watches.remove(c)
 	c.multi = nil
 	c.addStats()
 	c.nc, c.ctx, c.name, c.quit, c.commitTo = nil, nil, "", false, 0
@@ -284,6 +361,7 @@ func (h *Handler) release(c *conn) {
 	c.burstEnd, c.burstErr = false, nil
 	c.r.Reset(c)
 	c.w.Reset(nil)
+	c.wait.Reset(nil)
 	h.pool.Put(c)
 }
 

@@ -66,20 +66,7 @@ func TestIdleConnectionsKeepASmallStack(t *testing.T) {
 	}
 	ts := startServer(t, serverOpts{})
 	base := stackBytes()
-	for range clients {
-		c, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		if _, err := c.Write([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")); err != nil {
-			t.Fatal(err)
-		}
-		reply := make([]byte, len("+OK\r\n"))
-		if _, err := io.ReadFull(c, reply); err != nil || string(reply) != "+OK\r\n" {
-			t.Fatalf("SET: %q, %v", reply, err)
-		}
-	}
+	openAfterSET(t, ts.addr, clients)
 	per := (int64(stackBytes()) - int64(base)) / clients
 	t.Logf("%d B of goroutine stack per idle connection", per)
 	if per >= bound {

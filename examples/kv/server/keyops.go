@@ -82,7 +82,7 @@ func cmdSwapDB(c *conn, args [][]byte) {
 		c.w.WriteError(errDBIndex)
 		return
 	}
-	c.h.watch.touchSwapped(c.h.store.DB(int(a)), c.h.store.DB(int(b)))
+	c.h.watches.touchSwapped(c.h.store.DB(int(a)), c.h.store.DB(int(b)))
 	if err := c.h.store.SwapDB(int(a), int(b), c.recordArgs(args)); err != nil {
 		if errors.Is(err, store.ErrRewriting) {
 			c.w.WriteError("ERR SWAPDB is not possible while the append-only file is being rewritten; try again")

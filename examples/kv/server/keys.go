@@ -217,7 +217,7 @@ func cmdFlush(c *conn, args [][]byte) {
 		}
 	}
 	for _, db := range dbs {
-		c.h.watch.touchExisting(db)
+		c.h.watches.touchExisting(db)
 		if err := db.Flush(c.record(wordFlushDB)); err != nil {
 			c.writeStoreError(err)
 			return

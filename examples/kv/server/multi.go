@@ -43,8 +43,8 @@ type watchers struct {
 	count atomic.Int64 // len(keys): writes skip the registry when it is 0
 }
 
-// watched is one key a connection watches, and whether it existed then.
-type watched struct {
+// watchedKey is one key a connection watches, and whether it existed then.
+type watchedKey struct {
 	k       watchKey
 	existed bool
 }
@@ -117,7 +117,7 @@ func (w *watchers) touchExisting(db *store.Store) {
 // touchKeys marks dirty the watchers of the keys a write command names,
 // found as COMMAND reports them.
 func (c *conn) touchKeys(cmd *command, args [][]byte) {
-	if c.h.watch.count.Load() == 0 || cmd.first == 0 {
+	if c.h.watches.count.Load() == 0 || cmd.first == 0 {
 		return
 	}
 	last := cmd.last
@@ -125,7 +125,7 @@ func (c *conn) touchKeys(cmd *command, args [][]byte) {
 		last += len(args)
 	}
 	for i := cmd.first; i <= last && i < len(args); i += max(cmd.step, 1) {
-		c.h.watch.touch(c.db.Index(), args[i])
+		c.h.watches.touch(c.db.Index(), args[i])
 	}
 }
 
@@ -156,7 +156,7 @@ func cmdDiscard(c *conn, _ [][]byte) {
 		return
 	}
 	c.multi = nil
-	c.h.watch.remove(c)
+	c.h.watches.remove(c)
 	c.w.WriteOK()
 }
 
@@ -172,14 +172,14 @@ func cmdExec(c *conn, _ [][]byte) {
 	}
 	c.multi = nil
 	if m.aborted {
-		c.h.watch.remove(c)
+		c.h.watches.remove(c)
 		c.w.WriteError("EXECABORT Transaction discarded because of previous errors.")
 		return
 	}
 	c.h.txMu.Lock()
 	defer c.h.txMu.Unlock()
 	dirty := c.watchDirty.Load() || c.watchedExpired()
-	c.h.watch.remove(c)
+	c.h.watches.remove(c)
 	if dirty {
 		c.w.WriteNullArray()
 		return
@@ -218,14 +218,14 @@ func cmdWatch(c *conn, args [][]byte) {
 		if known {
 			continue
 		}
-		c.watching = append(c.watching, watched{k: k, existed: c.db.Exists(key)})
-		c.h.watch.add(c, k)
+		c.watching = append(c.watching, watchedKey{k: k, existed: c.db.Exists(key)})
+		c.h.watches.add(c, k)
 	}
 	c.w.WriteOK()
 }
 
 func cmdUnwatch(c *conn, _ [][]byte) {
-	c.h.watch.remove(c)
+	c.h.watches.remove(c)
 	c.w.WriteOK()
 }
 

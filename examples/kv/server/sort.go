@@ -118,7 +118,7 @@ func cmdSort(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
-	c.h.watch.touch(c.db.Index(), dst) // not among SORT's key positions
+	c.h.watches.touch(c.db.Index(), dst) // not among SORT's key positions
 
 	c.w.WriteInt(int64(len(elems)))
 }

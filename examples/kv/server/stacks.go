@@ -50,7 +50,7 @@ func newStackPool(open *atomic.Int64) *stackPool {
 // idle either sees the last connection gone and ends, or is idle before
 // closed takes mu and is ended here.
 func (p *stackPool) closed() {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	if p.open.Load() > 0 {
 		return
@@ -76,7 +76,7 @@ func (p *stackPool) run(c *conn) {
 }
 
 func (p *stackPool) get() *worker {
-	p.mu.Lock()
+	p.lock()
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle[n-1] = nil
@@ -90,9 +90,20 @@ func (p *stackPool) get() *worker {
 	return w
 }
 
+// lock takes mu by trying and yielding rather than by Lock, whose wait
+// goes into the runtime's semaphores, deep enough to grow the stack of the
+// connection's goroutine that waits, which it would then keep while idle.
+// What mu guards is a few instructions of slice work: a yield is the
+// wait's right size.
+func (p *stackPool) lock() {
+	for !p.mu.TryLock() {
+		runtime.Gosched()
+	}
+}
+
 // put makes w idle again; false tells it to end.
 func (p *stackPool) put(w *worker) bool {
-	p.mu.Lock()
+	p.lock()
 	defer p.mu.Unlock()
 	if len(p.idle) >= p.maxIdle || p.open.Load() == 0 {
 		return false

@@ -19,6 +19,15 @@ func (s *Store) removeExpired(sh *shard, e *entry) error {
 	return nil
 }
 
+// lockLookup write-locks key's shard and finds key for a write, as
+// lookupWrite does. The caller unlocks the shard, whatever the error.
+func (s *Store) lockLookup(key []byte) (*shard, *entry, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	e, err := s.lookupWrite(sh, key)
+	return sh, e, err
+}
+
 // lookupWrite finds key for a write, removing it first if it has expired.
 // The shard must be write-locked.
 func (s *Store) lookupWrite(sh *shard, key []byte) (*entry, error) {
@@ -110,10 +119,8 @@ const (
 // passed deletes the key, journalled as DEL. No expiry counts as infinitely
 // late for GT and LT, as in Redis.
 func (s *Store) Expire(key []byte, at int64, cond ExpireCond, rec [][]byte) (bool, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if e == nil || err != nil {
 		return false, err
 	}
@@ -139,10 +146,8 @@ func (s *Store) Expire(key []byte, at int64, cond ExpireCond, rec [][]byte) (boo
 // Persist removes key's expiry, journalling rec, and reports whether it had
 // one.
 func (s *Store) Persist(key []byte, rec [][]byte) (bool, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if e == nil || e.exp == 0 || err != nil {
 		return false, err
 	}

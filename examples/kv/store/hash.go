@@ -54,16 +54,12 @@ func (h *hash) set(f string, v []byte) (added bool) {
 // key's hash, creating it if key is missing, journalling rec, and returns
 // how many fields are new.
 func (s *Store) HSet(key []byte, pairs [][]byte, rec [][]byte) (int, error) {
-	sh, e, err := s.lockWrite(key, KindHash)
+	sh, e, err := s.lockCreate(key, KindHash, rec, func() object {
+		return &hash{m: make(map[string][]byte, len(pairs)/2)}
+	})
 	defer sh.mu.Unlock()
 	if err != nil {
 		return 0, err
-	}
-	if err := s.record(sh, rec); err != nil {
-		return 0, err
-	}
-	if e == nil {
-		e = sh.addObject(key, &hash{m: make(map[string][]byte, len(pairs)/2)})
 	}
 	h := e.obj.(*hash)
 	added := 0

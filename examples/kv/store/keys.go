@@ -3,23 +3,23 @@ package store
 // Len returns the number of keys, counting expired ones not yet removed, as
 // Redis's DBSIZE does.
 func (s *Store) Len() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.RLock()
-		n += len(sh.keys)
-		sh.mu.RUnlock()
-	}
-	return n
+	return s.sum(func(sh *shard) int { return len(sh.keys) })
 }
 
 // Volatile returns the number of keys that have an expiry.
 func (s *Store) Volatile() int {
+	return s.sum(func(sh *shard) int { return len(sh.volatile) })
+}
+
+// sum adds up count over the shards, each read under its own read lock, so
+// the total is not a snapshot of the whole store: a write may land between
+// two shards, as between two commands.
+func (s *Store) sum(count func(*shard) int) int {
 	n := 0
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.RLock()
-		n += len(sh.volatile)
+		n += count(sh)
 		sh.mu.RUnlock()
 	}
 	return n

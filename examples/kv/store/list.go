@@ -85,16 +85,10 @@ func (l *list) appendRecords(d *dumpBuf, key string) {
 // does, or at the tail, creating the list if key is missing, journalling
 // rec; it returns the list's new length.
 func (s *Store) Push(key []byte, vals [][]byte, front bool, rec [][]byte) (int, error) {
-	sh, e, err := s.lockWrite(key, KindList)
+	sh, e, err := s.lockCreate(key, KindList, rec, func() object { return &list{} })
 	defer sh.mu.Unlock()
 	if err != nil {
 		return 0, err
-	}
-	if err := s.record(sh, rec); err != nil {
-		return 0, err
-	}
-	if e == nil {
-		e = sh.addObject(key, &list{})
 	}
 	l := e.obj.(*list)
 	for _, v := range vals {

@@ -73,11 +73,24 @@ func kindOf(e *entry) Kind {
 // is ErrWrongType if key holds another kind than k. The caller unlocks the
 // shard, whatever the error.
 func (s *Store) lockWrite(key []byte, k Kind) (*shard, *entry, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
-	e, err := s.lookupWrite(sh, key)
+	sh, e, err := s.lockLookup(key)
 	if err == nil && e != nil && kindOf(e) != k {
 		err = ErrWrongType
+	}
+	return sh, e, err
+}
+
+// lockCreate is lockWrite for a write that always changes key: it
+// journals rec, then adds the object fresh makes if key is missing, so the
+// entry is never nil without an error. The caller unlocks the shard,
+// whatever the error.
+func (s *Store) lockCreate(key []byte, k Kind, rec [][]byte, fresh func() object) (*shard, *entry, error) {
+	sh, e, err := s.lockWrite(key, k)
+	if err == nil {
+		err = s.record(sh, rec)
+	}
+	if err == nil && e == nil {
+		e = sh.addObject(key, fresh())
 	}
 	return sh, e, err
 }

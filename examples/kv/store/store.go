@@ -285,10 +285,8 @@ type SetOptions struct {
 // SET ... GET and GETSET), and whether the value was set. An ExpireAt that
 // has already passed deletes the key instead, journalled as DEL.
 func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, hadOld, set bool, err error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return nil, false, false, err
 	}
@@ -373,10 +371,8 @@ func (s *Store) mset(kv [][]byte, owned func(i int) bool, nx bool, rec [][]byte)
 
 // Del removes key, journalling rec, and reports whether it was there.
 func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if e == nil || err != nil {
 		return false, err
 	}
@@ -390,10 +386,8 @@ func (s *Store) Del(key []byte, rec [][]byte) (bool, error) {
 // IncrBy adds delta to key's value, read as a decimal integer (a missing
 // key is 0), keeping its expiry, and returns the new value.
 func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
 	}
@@ -428,10 +422,8 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 // Append appends val to key's value (creating it if missing), keeping its
 // expiry, and returns the new length.
 func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
 	}

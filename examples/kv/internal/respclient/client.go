@@ -128,13 +128,10 @@ func (c *Client) Receive() (Value, error) {
 			return v, fmt.Errorf("respclient: bad integer %q", body)
 		}
 	case '$':
-		n, err := strconv.Atoi(body)
-		if err != nil {
-			return v, fmt.Errorf("respclient: bad bulk length %q", body)
-		}
-		if n < 0 {
-			v.Null = true
-			return v, nil
+		n, err := length(body, "bulk")
+		if err != nil || n < 0 {
+			v.Null = n < 0
+			return v, err
 		}
 		buf := make([]byte, n+2)
 		if _, err := io.ReadFull(c.r, buf); err != nil {
@@ -145,13 +142,10 @@ func (c *Client) Receive() (Value, error) {
 		}
 		v.Str = string(buf[:n])
 	case '*':
-		n, err := strconv.Atoi(body)
-		if err != nil {
-			return v, fmt.Errorf("respclient: bad array length %q", body)
-		}
-		if n < 0 {
-			v.Null = true
-			return v, nil
+		n, err := length(body, "array")
+		if err != nil || n < 0 {
+			v.Null = n < 0
+			return v, err
 		}
 		v.Array = make([]Value, n)
 		for i := range v.Array {
@@ -163,6 +157,16 @@ func (c *Client) Receive() (Value, error) {
 		return v, fmt.Errorf("respclient: unknown reply type %q", line)
 	}
 	return v, nil
+}
+
+// length reads the length of a bulk string or an array; a negative one is
+// the null reply.
+func length(body, what string) (int, error) {
+	n, err := strconv.Atoi(body)
+	if err != nil {
+		return 0, fmt.Errorf("respclient: bad %s length %q", what, body)
+	}
+	return n, nil
 }
 
 func (c *Client) line() (string, error) {

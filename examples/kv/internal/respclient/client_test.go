@@ -3,11 +3,7 @@ package respclient
 import (
 	"net"
 	"testing"
-
-	"github.com/seamgo/seam/listener/seamtest"
 )
-
-func TestMain(m *testing.M) { seamtest.Main(m) }
 
 func TestReceive(t *testing.T) {
 	client, srv := net.Pipe()

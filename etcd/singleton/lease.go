@@ -1,0 +1,109 @@
+package singleton
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// lease renews one etcd lease and knows, on this process's clock, until
+// when etcd is sure to keep it.
+//
+// etcd keeps a lease TTL after the last renewal it received, which came
+// after the renewal was sent: so sent+TTL is a time before which the
+// lease cannot expire, whatever happens to the network afterwards. The
+// client library's own keepalive dates its deadline from the answer,
+// after etcd's, which is why the Service does not rely on it to stop a
+// leader in time.
+type lease struct {
+	client *clientv3.Client
+	id     clientv3.LeaseID
+	ttl    time.Duration
+
+	mu    sync.Mutex
+	until time.Time // a guard before the earliest time etcd may drop the lease
+}
+
+// guard is how long before the lease may lapse the term ends, so that
+// Child's ctx is cancelled while no other instance can lead yet, with
+// room for clocks that run at slightly different rates.
+func (l *lease) guard() time.Duration { return l.ttl / 4 }
+
+// renewed records a renewal sent at sent and acknowledged.
+func (l *lease) renewed(sent time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.until = sent.Add(l.ttl - l.guard())
+}
+
+func (l *lease) deadline() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.until
+}
+
+// keep renews the lease every quarter TTL until ctx ends. When the lease
+// is in doubt (its deadline passes without a renewal answered, or etcd
+// says it is gone) it calls lose with the cause and returns.
+func (l *lease) keep(ctx context.Context, lose context.CancelCauseFunc) {
+	every := l.ttl / 4
+	timer := time.NewTimer(every)
+	defer timer.Stop()
+	for {
+		wait := time.Until(l.deadline())
+		if wait <= 0 {
+			lose(errLost)
+			return
+		}
+		timer.Reset(min(every, wait))
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		sent := time.Now()
+		if sent.After(l.deadline()) {
+			lose(errLost)
+			return
+		}
+		rctx, cancel := context.WithDeadline(ctx, l.deadline())
+		resp, err := l.client.KeepAliveOnce(rctx, l.id)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, rpctypes.ErrLeaseNotFound) || (err == nil && resp.TTL <= 0):
+			lose(errLeaseGone)
+			return
+		case err == nil:
+			l.renewed(sent)
+			every = l.ttl / 4
+		default:
+			// Retry sooner than the usual period: the deadline is
+			// nearer than it would be after a success.
+			every = l.ttl / 16
+		}
+	}
+}
+
+// revokeWait bounds the revoke at the end of a term: against a healthy
+// etcd it takes a round trip, and one out of reach lets the lease lapse
+// by itself anyway.
+const revokeWait = 2 * time.Second
+
+// revoke deletes the lease, and with it the leader key, so that the next
+// instance leads at once. It waits for etcd at most revokeWait, and never
+// past the lease's own end, when revoking is moot.
+func (l *lease) revoke(ctx context.Context) {
+	until := l.deadline().Add(l.guard())
+	if limit := time.Now().Add(revokeWait); limit.Before(until) {
+		until = limit
+	}
+	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), until)
+	defer cancel()
+	l.client.Revoke(rctx, l.id)
+}

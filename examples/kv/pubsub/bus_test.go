@@ -1,0 +1,77 @@
+package pubsub
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/seamgo/seam/listener/seamtest"
+)
+
+// recordBus is a Bus that records what the hub hands it.
+type recordBus chan [2]string
+
+func (b recordBus) Publish(channel, payload []byte) {
+	b <- [2]string{string(channel), string(payload)}
+}
+
+// A PUBLISH goes to the local subscribers and to the Bus, and counts the
+// local ones; a message from the Bus goes to the local subscribers only.
+func TestBus(t *testing.T) {
+	bus := make(recordBus, 4)
+	h := NewHub(Config{Bus: bus})
+	seamtest.Start(t, h)
+	server, client := net.Pipe()
+	defer client.Close()
+	client.SetReadDeadline(time.Now().Add(seamtest.Wait)) // a missing frame fails, not hangs
+	s := NewSubscriber(server, Limits{})
+	s.Start()
+	defer s.Close()
+	ctx := context.Background()
+	r := bufio.NewReader(client)
+	if err := h.PSubscribe(ctx, s, [][]byte{[]byte("news.*")}); err != nil {
+		t.Fatal(err)
+	}
+	want := "*3\r\n$10\r\npsubscribe\r\n$6\r\nnews.*\r\n:1\r\n"
+	readFrame(t, r, want)
+
+	n, err := h.Publish(ctx, []byte("news.a"), []byte("hello"))
+	if err != nil || n != 1 {
+		t.Fatalf("Publish = %d, %v; want 1 local receiver", n, err)
+	}
+	readFrame(t, r, "*4\r\n$8\r\npmessage\r\n$6\r\nnews.*\r\n$6\r\nnews.a\r\n$5\r\nhello\r\n")
+	if have := seamtest.Recv(t, bus, "the bus to get the PUBLISH"); have != [2]string{"news.a", "hello"} {
+		t.Fatalf("bus got %q", have)
+	}
+
+	n, err = h.Deliver(ctx, []byte("news.b"), []byte("from afar"))
+	if err != nil || n != 1 {
+		t.Fatalf("Deliver = %d, %v; want 1 local receiver", n, err)
+	}
+	readFrame(t, r, "*4\r\n$8\r\npmessage\r\n$6\r\nnews.*\r\n$6\r\nnews.b\r\n$9\r\nfrom afar\r\n")
+	// The hub handles one message at a time: once this call returns,
+	// Deliver's has been handled, and a Publish to the Bus would be
+	// there.
+	if _, err := h.NumPat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case have := <-bus:
+		t.Fatalf("Deliver handed %q to the bus; a delivered message must not go round again", have)
+	default:
+	}
+}
+
+func readFrame(t *testing.T, r *bufio.Reader, want string) {
+	t.Helper()
+	buf := make([]byte, len(want))
+	if _, err := io.ReadFull(r, buf); err != nil {
+		t.Fatal(err)
+	}
+	if string(buf) != want {
+		t.Fatalf("read %q, want %q", buf, want)
+	}
+}
