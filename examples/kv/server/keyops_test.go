@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/seamgo/seam/examples/kv/aof"
@@ -58,38 +56,10 @@ func TestCopyDuringRewrite(t *testing.T) {
 }
 
 // checkRewriteReplay makes the writes of setup, rewrites the file and
-// makes those of during once every shard is dumped, just before the
-// rewrite's Finish (so that they reach its tail), then starts another
-// server from the file and wants the same keyspace, every database.
+// makes those of during just before the rewrite's Finish (see
+// replayCheck), and wants the same keyspace, every database, after a
+// replay of the new file.
 func checkRewriteReplay(t *testing.T, setup, during [][]string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "rewrite.aof")
-	var before string
-	for round := range 2 {
-		w, err := aof.New(aof.Config{Path: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := startServer(t, serverOpts{aof: w})
-		c := ts.dial(t)
-		if round == 0 {
-			for _, args := range setup {
-				do(t, c, args...)
-			}
-			err := w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
-				return ts.store.Rewrite(ctx, finishHook{s, func() {
-					for _, args := range during {
-						do(t, c, args...)
-					}
-				}})
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			before = dumpDBs(t, c)
-		} else if after := dumpDBs(t, c); after != before {
-			t.Fatalf("after the rewrite and a replay:\n%s\nbefore:\n%s", after, before)
-		}
-		ts.stop()
-	}
+	replayCheck(t, setup, during, dumpDBs)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net"
 	"path/filepath"
 	"slices"
@@ -141,6 +142,15 @@ func TestTypesReplay(t *testing.T) {
 // keyspace.
 func checkReplay(t *testing.T, writes [][]string, dump func(*testing.T, *respclient.Client) string) {
 	t.Helper()
+	replayCheck(t, writes, nil, dump)
+}
+
+// replayCheck is checkReplay with, if during is not nil, a rewrite of the
+// file after the writes, during which the writes of during are made once
+// every shard is dumped, just before the rewrite's Finish (so that they
+// reach its tail).
+func replayCheck(t *testing.T, writes, during [][]string, dump func(*testing.T, *respclient.Client) string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "replay.aof")
 	var before string
 	for round := range 2 {
@@ -154,6 +164,18 @@ func checkReplay(t *testing.T, writes [][]string, dump func(*testing.T, *respcli
 			for _, args := range writes {
 				if v, err := c.Do(args...); err != nil || v.Err() != nil {
 					t.Fatalf("%q: %v %v", args, v, err)
+				}
+			}
+			if during != nil {
+				err := w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
+					return ts.store.Rewrite(ctx, finishHook{s, func() {
+						for _, args := range during {
+							do(t, c, args...)
+						}
+					}})
+				})
+				if err != nil {
+					t.Fatal(err)
 				}
 			}
 			before = dump(t, c)
