@@ -305,10 +305,10 @@ func TestRewriteBigTail(t *testing.T) {
 	err := w.Rewrite(context.Background(), fakeDump([]string{"SET a 2"}, func(s *RewriteSink) {
 		w.Keep(kept)
 		defer w.Release(kept)
-		if err := s.Append(rec("SET a 3"), resp.AppendCommand(nil, rec("SET a 3")...)); err != nil {
+		if err := s.Append(-1, rec("SET a 3"), resp.AppendCommand(nil, rec("SET a 3")...)); err != nil {
 			t.Error(err)
 		}
-		if err := s.Append(big, resp.AppendCommand(nil, big...)); err != nil {
+		if err := s.Append(-1, big, resp.AppendCommand(nil, big...)); err != nil {
 			t.Error(err)
 		}
 	}))
@@ -351,7 +351,7 @@ func TestRewriteBigDumpAndRecordTail(t *testing.T) {
 		w.Keep(kept)
 		defer w.Release(kept)
 		for _, r := range tail {
-			if err := s.AppendRecords(r, [][][]byte{r}); err != nil {
+			if err := s.AppendRecords(-1, r, [][][]byte{r}); err != nil {
 				return err
 			}
 		}

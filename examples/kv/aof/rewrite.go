@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +36,10 @@ type RewriteSink struct {
 	bw   *bufio.Writer // buffers the dump into f
 	lock *os.File      // flock on the temporary file, taken before it is renamed into place
 	tail resp.Batch    // records for keys already dumped, guarded by w.mu
-	size int64         // bytes written to f
+	// tailDB is the database of the tail's last record, -1 before the
+	// first: the tail selects its databases as the journal does.
+	tailDB int
+	size   int64 // bytes written to f
 }
 
 // Dump writes records that rebuild some keys to the new file. It is called
@@ -73,8 +77,20 @@ func (s *RewriteSink) dumpTail(t *resp.Batch) error {
 // written: the caller must never change it again (the kv store builds
 // such a tail afresh, for a RENAME; its other tails go through
 // AppendRecords). Smaller ones are copied.
-func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
-	return s.journal(rec, func(*Writer) { s.tail.AppendBytes(tail) })
+//
+// db is the database rec and tail apply to, as [Writer.AppendDB]'s; -1
+// selects none, as [Writer.Append].
+func (s *RewriteSink) Append(db int, rec [][]byte, tail []byte) error {
+	return s.journal(db, rec, len(tail) > 0, func(*Writer) { s.tail.AppendBytes(tail) })
+}
+
+// selectTail adds a SELECT db to the tail if its last record applied to
+// another database. w.mu must be held.
+func (s *RewriteSink) selectTail(db int) {
+	if db >= 0 && db != s.tailDB {
+		s.tail.AppendCommand([][]byte{wordSelect, strconv.AppendInt(nil, int64(db), 10)}, nil)
+		s.tailDB = db
+	}
 }
 
 // AppendRecords is Append with a tail of records, appended as the journal
@@ -83,8 +99,8 @@ func (s *RewriteSink) Append(rec [][]byte, tail []byte) error {
 // any other copied. So a big SET to a key already dumped, which the kv
 // server keeps while it runs, costs neither the journal nor the tail a
 // copy of its value.
-func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
-	return s.journal(rec, func(w *Writer) {
+func (s *RewriteSink) AppendRecords(db int, rec [][]byte, tail [][][]byte) error {
+	return s.journal(db, rec, len(tail) > 0, func(w *Writer) {
 		keep := w.keptLocked()
 		for _, t := range tail {
 			s.tail.AppendCommand(t, keep)
@@ -92,17 +108,19 @@ func (s *RewriteSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
 	})
 }
 
-// journal appends rec to the journal and, while this sink's rewrite is
-// still the Writer's, runs addTail under the same lock, so that the
-// journal and the tail see writes in one order.
-func (s *RewriteSink) journal(rec [][]byte, addTail func(w *Writer)) error {
+// journal appends rec, of database db, to the journal and, while this
+// sink's rewrite is still the Writer's and there is a tail, selects db in
+// the tail and runs addTail, under the same lock, so that the journal and
+// the tail see writes in one order.
+func (s *RewriteSink) journal(db int, rec [][]byte, hasTail bool, addTail func(w *Writer)) error {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := w.appendLocked(rec); err != nil {
+	if err := w.appendLocked(db, rec); err != nil {
 		return err
 	}
-	if w.rw == s {
+	if w.rw == s && hasTail {
+		s.selectTail(db)
 		addTail(w)
 	}
 	return nil
@@ -174,6 +192,9 @@ func (s *RewriteSink) Finish() error {
 	}
 	t := s.tail
 	s.tail, w.rw = resp.Batch{}, nil
+	// What is appended from here on follows the tail in the new file,
+	// whose database the journal does not know: the next record selects.
+	w.selected = -1
 	w.pending.AppendBatch(&w.buf)
 	w.buf.Reset(keepBufSize)
 	upTo := w.appended.Load()
@@ -301,7 +322,7 @@ func (w *Writer) rewrite(ctx context.Context, dump func(context.Context, *Rewrit
 		_ = os.Remove(name)
 		return fmt.Errorf("aof: rewrite: %w", err)
 	}
-	s := &RewriteSink{w: w, path: name, f: f}
+	s := &RewriteSink{w: w, path: name, f: f, tailDB: -1}
 	s.bw = bufio.NewWriterSize(writerOnly{f}, 256<<10)
 	defer s.abandon()
 	w.mu.Lock()

@@ -69,7 +69,7 @@ func TestRewriteSwitchesFile(t *testing.T) {
 			before := w.Appended()
 			err := w.Rewrite(context.Background(), fakeDump([]string{"SET a 2"}, func(s *RewriteSink) {
 				// A write to a dumped key mid-rewrite: journalled and tailed.
-				if err := s.Append(rec("SET a 3"), resp.AppendCommand(nil, rec("SET a 3")...)); err != nil {
+				if err := s.Append(-1, rec("SET a 3"), resp.AppendCommand(nil, rec("SET a 3")...)); err != nil {
 					t.Error(err)
 				}
 				if st := w.Status(); !st.RewriteInProgress {
@@ -109,7 +109,7 @@ func TestRewriteFailureKeepsOldFile(t *testing.T) {
 	w, _ := loadedWriter(t, Config{})
 	appendCommit(t, w, "SET a 1")
 	err := w.Rewrite(context.Background(), func(ctx context.Context, s *RewriteSink) error {
-		if err := s.Append(rec("SET a 2"), resp.AppendCommand(nil, rec("SET a 2")...)); err != nil {
+		if err := s.Append(-1, rec("SET a 2"), resp.AppendCommand(nil, rec("SET a 2")...)); err != nil {
 			return err
 		}
 		return boom

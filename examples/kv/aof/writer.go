@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -126,6 +127,11 @@ type Writer struct {
 	closed   bool
 	failErr  error // the write error that has not been recovered from yet
 	appended atomic.Int64
+	// selected is the database of the last record in the file's stream
+	// (Redis's aof_selected_db): AppendDB writes a SELECT before a record
+	// of another. -1, at the start and after a rewrite, makes the next
+	// record select its database whatever it is.
+	selected int
 
 	// flushMu serialises writes to the file, syncs from Commit, and the
 	// swapping of the file itself.
@@ -181,12 +187,13 @@ func New(cfg Config) (*Writer, error) {
 		cfg.OpenFile = openAppend
 	}
 	w := &Writer{
-		cfg:     cfg,
-		log:     cfg.Logger.With().Str("aof", cfg.Path).Logger(),
-		failed:  make(chan struct{}, 1),
-		ready:   make(chan struct{}),
-		loaded:  make(chan struct{}),
-		loadEnd: make(chan struct{}),
+		selected: -1,
+		cfg:      cfg,
+		log:      cfg.Logger.With().Str("aof", cfg.Path).Logger(),
+		failed:   make(chan struct{}, 1),
+		ready:    make(chan struct{}),
+		loaded:   make(chan struct{}),
+		loadEnd:  make(chan struct{}),
 	}
 	w.lastRewrite.Store(-1)
 	return w, nil
@@ -244,14 +251,29 @@ func (w *Writer) endLoading(err error) {
 // returns ErrNotLoaded before the file is loaded, ErrClosed after the stop, and an error
 // wrapping ErrFailing while writes to the file fail; the caller must then
 // not apply the write. Append never blocks on the disk.
+//
+// Append is for records that do not depend on the database selected (or
+// for a server with one database): [Writer.AppendDB] is for those that do.
 func (w *Writer) Append(rec [][]byte) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.appendLocked(rec)
+	return w.appendLocked(-1, rec)
 }
 
-// appendLocked is Append with mu held.
-func (w *Writer) appendLocked(rec [][]byte) error {
+// AppendDB is Append for a record that applies to database db: when the
+// record before it in the file applied to another, a SELECT db comes
+// first, as in Redis's append-only file, and a replay that follows the
+// SELECTs applies every record to its database.
+func (w *Writer) AppendDB(db int, rec [][]byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.appendLocked(db, rec)
+}
+
+var wordSelect = []byte("SELECT")
+
+// appendLocked is AppendDB with mu held; db -1 selects nothing.
+func (w *Writer) appendLocked(db int, rec [][]byte) error {
 	switch {
 	case w.closed:
 		return ErrClosed
@@ -263,6 +285,10 @@ func (w *Writer) appendLocked(rec [][]byte) error {
 		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
 	}
 	n := w.buf.Len()
+	if db >= 0 && db != w.selected {
+		w.buf.AppendCommand([][]byte{wordSelect, strconv.AppendInt(nil, int64(db), 10)}, nil)
+		w.selected = db
+	}
 	w.buf.AppendCommand(rec, w.keptLocked())
 	w.appended.Add(w.buf.Len() - n)
 	return nil

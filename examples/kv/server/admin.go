@@ -34,9 +34,11 @@ func cmdSelect(c *conn, args [][]byte) {
 	switch {
 	case !ok:
 		c.w.WriteError(errNotInteger)
-	case n != 0:
+	case n < 0 || n >= store.NumDBs:
 		c.w.WriteError(errDBIndex)
 	default:
+		c.db = c.h.store.DB(int(n))
+		c.st.db.Store(int32(n))
 		c.w.WriteOK()
 	}
 }
@@ -166,7 +168,9 @@ func (c *conn) clientInfo() string {
 	}
 	b.WriteString(" name=")
 	b.WriteString(c.name)
-	b.WriteString(" db=0 resp=2\n")
+	b.WriteString(" db=")
+	b.WriteString(strconv.Itoa(c.db.Index()))
+	b.WriteString(" resp=2\n")
 	return b.String()
 }
 
@@ -178,11 +182,11 @@ func (c *conn) configParams() [][2]string {
 		appendonly, fsync = "yes", c.h.aof.Fsync().String()
 	}
 	port := c.h.port()
-	return [][2]string{
+	return append([][2]string{
 		{"appendonly", appendonly},
 		{"appendfsync", fsync},
 		{"save", ""},
-		{"databases", "1"},
+		{"databases", strconv.Itoa(store.NumDBs)},
 		{"maxclients", strconv.Itoa(c.h.cfg.MaxConns)},
 		{"port", port},
 		{"proto-max-bulk-len", strconv.Itoa(c.r.MaxBulkLen())},
@@ -191,7 +195,7 @@ func (c *conn) configParams() [][2]string {
 		{"maxmemory", "0"},
 		{"maxmemory-policy", "noeviction"},
 		{"hz", "10"},
-	}
+	}, c.h.settable.params()...)
 }
 
 // cmdConfig is CONFIG GET pattern [pattern ...]; other subcommands are
@@ -225,8 +229,10 @@ func cmdConfig(c *conn, args [][]byte) {
 		c.w.WriteOK()
 	case eqFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp(configHelp)
-	case eqFold(sub, "SET"), eqFold(sub, "REWRITE"):
-		c.w.WriteError("ERR CONFIG " + strings.ToUpper(string(sub)) + " is not supported: the kv example is configured by its flags")
+	case eqFold(sub, "SET"):
+		c.configSet(args)
+	case eqFold(sub, "REWRITE"):
+		c.w.WriteError("ERR CONFIG REWRITE is not supported: the kv example is configured by its flags")
 	default:
 		c.w.WriteError(unknownSubcommand(sub, "config"))
 	}

@@ -27,6 +27,7 @@ type clientState struct {
 	lastAt  atomic.Int64            // unix nanoseconds of the last input
 	lastCmd atomic.Pointer[command] // the last command run
 	killed  atomic.Bool             // closed by CLIENT KILL: its read error is the normal end
+	db      atomic.Int32            // the database selected, for CLIENT LIST from other connections
 }
 
 func (r *clients) add(c *conn) {
@@ -34,6 +35,7 @@ func (r *clients) add(c *conn) {
 	c.st.lastAt.Store(c.st.created.UnixNano())
 	c.st.lastCmd.Store(nil)
 	c.st.killed.Store(false)
+	c.st.db.Store(0)
 	r.mu.Lock()
 	if r.byID == nil {
 		r.byID = make(map[int64]*conn)
@@ -75,7 +77,9 @@ func (c *conn) line(now time.Time) string {
 	b.WriteString(strconv.FormatInt(int64(now.Sub(c.st.created)/time.Second), 10))
 	b.WriteString(" idle=")
 	b.WriteString(strconv.FormatInt((now.UnixNano()-c.st.lastAt.Load())/int64(time.Second), 10))
-	b.WriteString(" flags=N db=0 sub=0 psub=0 multi=-1 cmd=")
+	b.WriteString(" flags=N db=")
+	b.WriteString(strconv.Itoa(int(c.st.db.Load())))
+	b.WriteString(" sub=0 psub=0 multi=-1 cmd=")
 	if cmd := c.st.lastCmd.Load(); cmd != nil {
 		b.WriteString(cmd.name)
 	} else {

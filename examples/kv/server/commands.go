@@ -12,12 +12,13 @@ import (
 type flags uint8
 
 const (
-	flagWrite    flags = 1 << iota // changes the keyspace: commit before replying; may be replayed
-	flagReadonly                   // reads the keyspace
-	flagFast                       // O(1) or O(log N)
-	flagAdmin                      // server administration
-	flagHidden                     // only with Config.debug; not listed by COMMAND
-	flagNoAuth                     // allowed before AUTH (auth.go)
+	flagWrite     flags = 1 << iota // changes the keyspace: commit before replying; may be replayed
+	flagReadonly                    // reads the keyspace
+	flagFast                        // O(1) or O(log N)
+	flagAdmin                       // server administration
+	flagHidden                      // only with Config.debug; not listed by COMMAND
+	flagNoAuth                      // allowed before AUTH (auth.go)
+	flagExclusive                   // takes the transaction lock itself, exclusively (EXEC: multi.go)
 )
 
 // command is one entry of the command table.
@@ -57,6 +58,71 @@ func init() {
 		{name: "setnx", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Set the string value of a key only when the key doesn't exist.", run: cmdSetNX},
 		{name: "setex", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", run: cmdSetEX},
 		{name: "getdel", arity: 2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the string value of a key after deleting the key.", run: cmdGetDel},
+		{name: "getex", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Returns the string value of a key after setting its expiration time.", run: cmdGetEX},
+		{name: "psetex", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", run: cmdPSetEX},
+		{name: "getrange", arity: 4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "string", summary: "Returns a substring of the string stored at a key.", run: cmdGetRange},
+		{name: "setrange", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "string", summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", run: cmdSetRange},
+		{name: "incrbyfloat", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "string", summary: "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", run: cmdIncrByFloat},
+		{name: "function", arity: -2, flags: flagWrite, group: "scripting", summary: "Deletes all library and functions (FLUSH only: kv has none).", run: cmdFunction},
+		{name: "zunion", arity: -3, flags: flagReadonly, group: "sorted_set", summary: "Returns the union of multiple sorted sets.", run: cmdZUnion},
+		{name: "zinter", arity: -3, flags: flagReadonly, group: "sorted_set", summary: "Returns the intersect of multiple sorted sets.", run: cmdZInter},
+		{name: "zdiff", arity: -3, flags: flagReadonly, group: "sorted_set", summary: "Returns the difference between multiple sorted sets.", run: cmdZDiff},
+		{name: "zunionstore", arity: -4, flags: flagWrite, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Stores the union of multiple sorted sets in a key.", run: cmdZUnionStore},
+		{name: "zinterstore", arity: -4, flags: flagWrite, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Stores the intersect of multiple sorted sets in a key.", run: cmdZInterStore},
+		{name: "zdiffstore", arity: -4, flags: flagWrite, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Stores the difference of multiple sorted sets in a key.", run: cmdZDiffStore},
+		{name: "zintercard", arity: -3, flags: flagReadonly, group: "sorted_set", summary: "Returns the number of members of the intersect of multiple sorted sets.", run: cmdZInterCard},
+		{name: "swapdb", arity: 3, flags: flagWrite | flagFast, group: "server", summary: "Swaps two Redis databases.", run: cmdSwapDB},
+		{name: "sort", arity: -2, flags: flagWrite, first: 1, last: 1, step: 1, group: "generic", summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", run: cmdSort},
+		{name: "smove", arity: 4, flags: flagWrite | flagFast, first: 1, last: 2, step: 1, group: "set", summary: "Moves a member from one set to another.", run: cmdSMove},
+		{name: "sinterstore", arity: -3, flags: flagWrite, first: 1, last: -1, step: 1, group: "set", summary: "Stores the intersect of multiple sets in a key.", run: cmdSInterStore},
+		{name: "sunionstore", arity: -3, flags: flagWrite, first: 1, last: -1, step: 1, group: "set", summary: "Stores the union of multiple sets in a key.", run: cmdSUnionStore},
+		{name: "sdiffstore", arity: -3, flags: flagWrite, first: 1, last: -1, step: 1, group: "set", summary: "Stores the difference of multiple sets in a key.", run: cmdSDiffStore},
+		{name: "zremrangebyscore", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", run: cmdZRemRangeByScore},
+		{name: "zremrangebylex", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", run: cmdZRemRangeByLex},
+		{name: "zremrangebyrank", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", run: cmdZRemRangeByRank},
+		{name: "lpos", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "list", summary: "Returns the index of matching elements in a list.", run: cmdLPos},
+		{name: "zrangebyscore", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of scores.", run: cmdZRangeByScore},
+		{name: "zrevrangebyscore", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of scores in reverse order.", run: cmdZRevRangeByScore},
+		{name: "zrangebylex", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a lexicographical range.", run: cmdZRangeByLex},
+		{name: "zrevrangebylex", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a lexicographical range in reverse order.", run: cmdZRevRangeByLex},
+		{name: "zcount", arity: 4, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the count of members in a sorted set that have scores within a range.", run: cmdZCount},
+		{name: "zlexcount", arity: 4, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the number of members in a sorted set within a lexicographical range.", run: cmdZLexCount},
+		{name: "lcs", arity: -3, flags: flagReadonly, first: 1, last: 2, step: 1, group: "string", summary: "Finds the longest common substring.", run: cmdLCS},
+		{name: "setbit", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "bitmap", summary: "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", run: cmdSetBit},
+		{name: "getbit", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "bitmap", summary: "Returns a bit value by offset.", run: cmdGetBit},
+		{name: "bitcount", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "bitmap", summary: "Counts the number of set bits (population counting) in a string.", run: cmdBitCount},
+		{name: "sinter", arity: -2, flags: flagReadonly, first: 1, last: -1, step: 1, group: "set", summary: "Returns the intersect of multiple sets.", run: cmdSInter},
+		{name: "sintercard", arity: -3, flags: flagReadonly, group: "set", summary: "Returns the number of members of the intersect of multiple sets.", run: cmdSInterCard},
+		{name: "sunion", arity: -2, flags: flagReadonly, first: 1, last: -1, step: 1, group: "set", summary: "Returns the union of multiple sets.", run: cmdSUnion},
+		{name: "sdiff", arity: -2, flags: flagReadonly, first: 1, last: -1, step: 1, group: "set", summary: "Returns the difference of multiple sets.", run: cmdSDiff},
+		{name: "zrank", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the index of a member in a sorted set ordered by ascending scores.", run: cmdZRank},
+		{name: "zrevrank", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the index of a member in a sorted set ordered by descending scores.", run: cmdZRevRank},
+		{name: "linsert", arity: 5, flags: flagWrite, first: 1, last: 1, step: 1, group: "list", summary: "Inserts an element before or after another element in a list.", run: cmdLInsert},
+		{name: "lset", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "list", summary: "Sets the value of an element in a list by its index.", run: cmdLSet},
+		{name: "ltrim", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "list", summary: "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", run: cmdLTrim},
+		{name: "lrem", arity: 4, flags: flagWrite, first: 1, last: 1, step: 1, group: "list", summary: "Removes elements from a list. Deletes the list if the last element was removed.", run: cmdLRem},
+		{name: "lpushx", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Prepends one or more elements to a list only when the list exists.", run: cmdLPushX},
+		{name: "rpushx", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Appends an element to a list only when the list exists.", run: cmdRPushX},
+		{name: "hmset", arity: -4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Sets the values of multiple fields.", run: cmdHMSet},
+		{name: "hrandfield", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "hash", summary: "Returns one or more random fields from a hash.", run: cmdHRandField},
+		{name: "zrevrange", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of indexes in reverse order.", run: cmdZRevRange},
+		{name: "sscan", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "set", summary: "Iterates over members of a set.", run: cmdSScan},
+		{name: "hscan", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "hash", summary: "Iterates over fields and values of a hash.", run: cmdHScan},
+		{name: "zscan", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Iterates over members and scores of a sorted set.", run: cmdZScan},
+		{name: "smismember", arity: -3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "set", summary: "Determines whether multiple members belong to a set.", run: cmdSMIsMember},
+		{name: "zincrby", arity: 4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Increments the score of a member in a sorted set.", run: cmdZIncrBy},
+		{name: "copy", arity: -3, flags: flagWrite, first: 1, last: 2, step: 1, group: "generic", summary: "Copies the value of a key to a new key.", run: cmdCopy},
+		{name: "srandmember", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "set", summary: "Get one or multiple random members from a set.", run: cmdSRandMember},
+		{name: "object", arity: -2, flags: flagReadonly, first: 2, last: 2, step: 1, group: "generic", summary: "A container for object introspection commands.", run: cmdObject},
+		{name: "multi", arity: 1, flags: flagFast, group: "transactions", summary: "Starts a transaction.", run: cmdMulti},
+		{name: "exec", arity: 1, flags: flagExclusive, group: "transactions", summary: "Executes all commands in a transaction.", run: cmdExec},
+		{name: "discard", arity: 1, flags: flagFast, group: "transactions", summary: "Discards a transaction.", run: cmdDiscard},
+		{name: "watch", arity: -2, flags: flagFast, first: 1, last: -1, step: 1, group: "transactions", summary: "Monitors changes to keys to determine the execution of a transaction.", run: cmdWatch},
+		{name: "unwatch", arity: 1, flags: flagFast, group: "transactions", summary: "Forgets about watched keys of a transaction.", run: cmdUnwatch},
+		{name: "msetnx", arity: -3, flags: flagWrite, first: 1, last: -1, step: 2, group: "string", summary: "Atomically modifies the string values of one or more keys only when all keys don't exist.", run: cmdMSetNX},
+		{name: "renamenx", arity: 3, flags: flagWrite | flagFast, first: 1, last: 2, step: 1, group: "generic", summary: "Renames a key only when the target key name doesn't exist.", run: cmdRenameNX},
+		{name: "expiretime", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Returns the expiration time of a key as a Unix timestamp.", run: cmdExpireTime},
+		{name: "pexpiretime", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Returns the expiration time of a key as a Unix milliseconds timestamp.", run: cmdPExpireTime},
 
 		// Lists.
 		{name: "lpush", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Prepends one or more elements to a list. Creates the key if it doesn't exist.", run: cmdLPush},
@@ -161,6 +227,7 @@ func (c *conn) exec(args [][]byte) {
 	c.cmds++
 	cmd := c.lookup(args[0])
 	if cmd == nil {
+		c.abortMulti()
 		c.w.WriteError(unknownCommand(args))
 		return
 	}
@@ -173,6 +240,7 @@ func (c *conn) exec(args [][]byte) {
 // must wait for.
 func (c *conn) call(cmd *command, args [][]byte) {
 	if cmd.arity > 0 && len(args) != cmd.arity || len(args) < -cmd.arity {
+		c.abortMulti()
 		c.w.WriteError(wrongArgs(cmd.name))
 		return
 	}
@@ -184,6 +252,17 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	}
 	if c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
 		return
+	}
+	if c.queuedNow(cmd) { // inside MULTI: multi.go
+		c.queue(cmd, args)
+		return
+	}
+	if !c.inExec && !c.replay && cmd.flags&flagExclusive == 0 {
+		c.h.txMu.RLock()
+		defer c.h.txMu.RUnlock()
+	}
+	if cmd.flags&flagWrite != 0 {
+		defer c.touchKeys(cmd, args)
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
 		cmd.run(c, args)
@@ -208,6 +287,14 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	c.dropRecord()
 	if end := c.h.aof.Appended(); end != before {
 		c.commitTo = end
+	}
+}
+
+// abortMulti marks the transaction in progress, if any, to be discarded
+// by EXEC: a command refused while queued aborts it, as in Redis.
+func (c *conn) abortMulti() {
+	if c.multi != nil {
+		c.multi.aborted = true
 	}
 }
 
@@ -304,6 +391,10 @@ func (c *conn) writeStoreError(err error) {
 		c.w.WriteError(errNotInteger)
 	case errors.Is(err, store.ErrOverflow):
 		c.w.WriteError(errOverflow)
+	case errors.Is(err, store.ErrNotFloat):
+		c.w.WriteError(errNotFloat)
+	case errors.Is(err, store.ErrNaNOrInf):
+		c.w.WriteError("ERR increment would produce NaN or Infinity")
 	case errors.Is(err, store.ErrTooLarge):
 		c.w.WriteError(errTooLarge)
 	case errors.Is(err, aof.ErrFailing):

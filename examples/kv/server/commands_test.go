@@ -152,7 +152,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"FLUSHDB", "x"}, "(error) ERR syntax error"},
 		{[]string{"FLUSHDB", "ASYNC", "a"}, "(error) ERR syntax error"},
 		{[]string{"SELECT", "0"}, `"OK"`},
-		{[]string{"SELECT", "1"}, "(error) ERR DB index is out of range"},
+		{[]string{"SELECT", "16"}, "(error) ERR DB index is out of range"},
+		{[]string{"SELECT", "-1"}, "(error) ERR DB index is out of range"},
 		{[]string{"SELECT", "x"}, "(error) ERR value is not an integer or out of range"},
 
 		// Connection.
@@ -166,7 +167,7 @@ func TestCommands(t *testing.T) {
 		{[]string{"CLIENT", "SETINFO", "lib-name", "x"}, `"OK"`},
 		{[]string{"CONFIG", "GET", "save"}, `["save", ""]`},
 		{[]string{"CONFIG", "GET", "appendonly"}, `["appendonly", "no"]`},
-		{[]string{"CONFIG", "GET", "maxclients", "databases"}, `["databases", "1", "maxclients", "0"]`},
+		{[]string{"CONFIG", "GET", "maxclients", "databases"}, `["databases", "16", "maxclients", "0"]`},
 		{[]string{"CONFIG", "GET"}, "(error) ERR wrong number of arguments for 'config|get' command"},
 		{[]string{"CONFIG", "BOGUS"}, "(error) ERR unknown subcommand 'BOGUS'. Try CONFIG HELP."},
 		{[]string{"HELLO", "3"}, "(error) NOPROTO unsupported protocol version"},

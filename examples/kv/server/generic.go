@@ -9,11 +9,11 @@ import (
 )
 
 func cmdType(c *conn, args [][]byte) {
-	c.w.WriteSimple(c.h.store.Type(args[1]).String())
+	c.w.WriteSimple(c.db.Type(args[1]).String())
 }
 
 func cmdRename(c *conn, args [][]byte) {
-	if err := c.h.store.Rename(args[1], args[2], c.recordArgs(args)); err != nil {
+	if err := c.db.Rename(args[1], args[2], c.recordArgs(args)); err != nil {
 		c.writeStoreError(err)
 		return
 	}
@@ -22,20 +22,24 @@ func cmdRename(c *conn, args [][]byte) {
 
 // cmdSetNX is SETNX key value, journalled as the SET it did.
 func cmdSetNX(c *conn, args [][]byte) {
-	_, _, set, err := c.h.store.Set(args[1], args[2], store.SetOptions{Mode: store.SetIfAbsent},
+	_, _, set, err := c.db.Set(args[1], args[2], store.SetOptions{Mode: store.SetIfAbsent},
 		c.record(wordSet, args[1], args[2]))
 	c.writeFlag(set, err)
 }
 
 // cmdSetEX is SETEX key seconds value, journalled as SET ... PXAT with the
 // absolute time, as SET EX is.
-func cmdSetEX(c *conn, args [][]byte) {
-	at, ok := c.expiryMillis(args[2], "setex", 1000, false, true)
+func cmdSetEX(c *conn, args [][]byte) { c.setEX(args, "setex", 1000) }
+
+// setEX is SETEX and PSETEX: SET key value with an expiry of args[2] units
+// of unit milliseconds, journalled as SET ... PXAT.
+func (c *conn) setEX(args [][]byte, name string, unit int64) {
+	at, ok := c.expiryMillis(args[2], name, unit, false, true)
 	if !ok {
 		return
 	}
 	c.num = strconv.AppendInt(c.num[:0], at, 10)
-	_, _, _, err := c.h.store.Set(args[1], args[3], store.SetOptions{ExpireAt: at},
+	_, _, _, err := c.db.Set(args[1], args[3], store.SetOptions{ExpireAt: at},
 		c.record(wordSet, args[1], args[3], wordPXAT, c.num))
 	if err != nil {
 		c.writeStoreError(err)
@@ -46,17 +50,8 @@ func cmdSetEX(c *conn, args [][]byte) {
 
 // cmdGetDel is GETDEL key, journalled as DEL.
 func cmdGetDel(c *conn, args [][]byte) {
-	v, ok, err := c.h.store.GetDel(args[1], c.record(wordDel, args[1]))
-	switch {
-	case err != nil:
-		c.writeStoreError(err)
-	case !ok:
-		c.misses++
-		c.w.WriteNull()
-	default:
-		c.hits++
-		c.w.WriteBulk(v)
-	}
+	v, ok, err := c.db.GetDel(args[1], c.record(wordDel, args[1]))
+	c.writeLookup(v, ok, err)
 }
 
 func cmdTime(c *conn, _ [][]byte) {
@@ -92,7 +87,7 @@ func cmdMemory(c *conn, args [][]byte) {
 				return
 			}
 		}
-		n, ok := c.h.store.MemoryUsage(args[2])
+		n, ok := c.db.MemoryUsage(args[2])
 		if !ok {
 			c.w.WriteNull()
 			return

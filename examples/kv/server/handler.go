@@ -108,6 +108,13 @@ type Handler struct {
 	authFailures atomic.Int64 // AUTH and HELLO AUTH refused (auth.go)
 	denied       atomic.Int64 // clients refused by protected mode (protected.go)
 	authFails    logLimit
+
+	// Transactions (multi.go): EXEC holds txMu exclusively, every other
+	// command shared; watches is the registry of watched keys.
+	txMu    sync.RWMutex
+	watches watchers
+
+	settable settable // what CONFIG SET may change (config.go)
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
@@ -125,7 +132,7 @@ func New(cfg Config) *Handler {
 	h.authFails.every = authFailLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
 	h.pool.New = func() any {
-		c := &conn{h: h, burstDone: make(chan struct{}, 1)}
+		c := &conn{h: h, db: h.store, burstDone: make(chan struct{}, 1)}
 		c.r = resp.NewReader(c, opt)
 		c.w = resp.NewWriter(nil)
 		return c
@@ -142,6 +149,7 @@ type conn struct {
 	w    *resp.Writer
 	id   int64
 	name string
+	db   *store.Store // the database SELECT chose: database 0 at first
 
 	rec   [][]byte // the record being journalled
 	num   []byte   // scratch for formatting numbers into records
@@ -166,6 +174,12 @@ type conn struct {
 	cmds, hits, misses int64 // counted locally, added to the Handler's per flush
 
 	st clientState // for CLIENT LIST and CLIENT KILL
+
+	// The transaction (multi.go).
+	multi      *multiState  // since MULTI; nil outside a transaction
+	inExec     bool         // EXEC is running the queued commands
+	watching   []watchedKey // the keys WATCH named
+	watchDirty atomic.Bool  // one of them was written since
 }
 
 // ServeConn serves one connection until the client leaves, sends a
@@ -178,7 +192,7 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// with the average stack in use at the last collection, so a few bytes
 	// here decide between 2 KiB and 4 KiB per connection.
 	c := h.pool.Get().(*conn)
-	c.nc, c.ctx = nc, ctx
+	c.nc, c.ctx, c.db = nc, ctx, h.store
 	h.open(c)
 	defer h.release(c)
 	if !h.admit(c) {
@@ -339,6 +353,8 @@ func (h *Handler) release(c *conn) {
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)
 	c.endPubSub()
+	h.watches.remove(c)
+	c.multi = nil
 	c.addStats()
 	c.nc, c.ctx, c.name, c.quit, c.commitTo = nil, nil, "", false, 0
 	c.begun.Store(false)

@@ -10,12 +10,12 @@ func cmdHSet(c *conn, args [][]byte) {
 		c.w.WriteError(wrongArgs("hset"))
 		return
 	}
-	n, err := c.h.store.HSet(args[1], args[2:], c.recordArgs(args))
+	n, err := c.db.HSet(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
 func cmdHGet(c *conn, args [][]byte) {
-	v, ok, err := c.h.store.HGet(args[1], args[2])
+	v, ok, err := c.db.HGet(args[1], args[2])
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -27,12 +27,12 @@ func cmdHGet(c *conn, args [][]byte) {
 }
 
 func cmdHDel(c *conn, args [][]byte) {
-	n, err := c.h.store.HDel(args[1], args[2:], c.recordArgs(args))
+	n, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
 func cmdHGetAll(c *conn, args [][]byte) {
-	vals, err := c.h.store.HGetAll(args[1])
+	vals, err := c.db.HGetAll(args[1])
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -48,7 +48,7 @@ func cmdHIncrBy(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	n, err := c.h.store.HIncrBy(args[1], args[2], delta, c.recordArgs(args))
+	n, err := c.db.HIncrBy(args[1], args[2], delta, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -57,6 +57,6 @@ func cmdHIncrBy(c *conn, args [][]byte) {
 }
 
 func cmdHExists(c *conn, args [][]byte) {
-	ok, err := c.h.store.HExists(args[1], args[2])
+	ok, err := c.db.HExists(args[1], args[2])
 	c.writeFlag(ok, err)
 }

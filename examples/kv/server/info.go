@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/seamgo/seam/examples/kv/store"
 	"net"
 	"os"
 	"runtime"
@@ -153,8 +154,11 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		}
 	case "keyspace":
 		b.section("Keyspace")
-		if n := h.store.Len(); n > 0 {
-			b.field("db0", "keys="+strconv.Itoa(n)+",expires="+strconv.Itoa(h.store.Volatile())+",avg_ttl=0")
+		for i := range store.NumDBs {
+			db := h.store.DB(i)
+			if n := db.Len(); n > 0 {
+				b.field("db"+strconv.Itoa(i), "keys="+strconv.Itoa(n)+",expires="+strconv.Itoa(db.Volatile())+",avg_ttl=0")
+			}
 		}
 	}
 }

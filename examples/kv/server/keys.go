@@ -12,7 +12,7 @@ import (
 func cmdDel(c *conn, args [][]byte) {
 	var n int64
 	for _, k := range args[1:] {
-		ok, err := c.h.store.Del(k, c.record(wordDel, k))
+		ok, err := c.db.Del(k, c.record(wordDel, k))
 		if err != nil {
 			c.writeStoreError(err)
 			return
@@ -27,7 +27,7 @@ func cmdDel(c *conn, args [][]byte) {
 func cmdExists(c *conn, args [][]byte) {
 	var n int64
 	for _, k := range args[1:] {
-		if c.h.store.Exists(k) {
+		if c.db.Exists(k) {
 			n++
 		}
 	}
@@ -72,12 +72,12 @@ func (c *conn) expire(args [][]byte, name string, unit int64, absolute bool) {
 		return
 	}
 	c.num = strconv.AppendInt(c.num[:0], when, 10)
-	ok, err := c.h.store.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))
+	ok, err := c.db.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))
 	c.writeFlag(ok, err)
 }
 
 func cmdTTL(c *conn, args [][]byte) {
-	ttl := c.h.store.TTL(args[1])
+	ttl := c.db.TTL(args[1])
 	if ttl > 0 {
 		ttl = (ttl + 500) / 1000 // Redis rounds to the nearest second
 	}
@@ -85,16 +85,16 @@ func cmdTTL(c *conn, args [][]byte) {
 }
 
 func cmdPTTL(c *conn, args [][]byte) {
-	c.w.WriteInt(c.h.store.TTL(args[1]))
+	c.w.WriteInt(c.db.TTL(args[1]))
 }
 
 func cmdPersist(c *conn, args [][]byte) {
-	ok, err := c.h.store.Persist(args[1], c.recordArgs(args))
+	ok, err := c.db.Persist(args[1], c.recordArgs(args))
 	c.writeFlag(ok, err)
 }
 
 func cmdKeys(c *conn, args [][]byte) {
-	keys := c.h.store.Keys(string(args[1]))
+	keys := c.db.Keys(string(args[1]))
 	c.w.WriteArrayHeader(len(keys))
 	for _, k := range keys {
 		c.w.WriteBulkString(k)
@@ -119,13 +119,8 @@ func cmdScan(c *conn, args [][]byte) {
 		opt, val := args[i], args[i+1]
 		switch {
 		case eqFold(opt, "COUNT"):
-			n, ok := resp.ParseInt(val)
+			n, ok := c.scanCount(val)
 			if !ok {
-				c.w.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.w.WriteError(errSyntax)
 				return
 			}
 			count = n
@@ -147,13 +142,13 @@ func cmdScan(c *conn, args [][]byte) {
 			return
 		}
 	}
-	next, keys := c.h.store.Scan(cursor, int(min(count, math.MaxInt32)), pattern)
+	next, keys := c.db.Scan(cursor, int(min(count, math.MaxInt32)), pattern)
 	if typed {
 		// Filtered after the scan, as Redis does: a key whose type
 		// changes meanwhile is judged by its type now.
 		kept := keys[:0]
 		for _, k := range keys {
-			if c.h.store.Type([]byte(k)) == kind {
+			if c.db.Type([]byte(k)) == kind {
 				kept = append(kept, k)
 			}
 		}
@@ -170,6 +165,21 @@ func cmdScan(c *conn, args [][]byte) {
 
 // parseCursor reads a SCAN cursor as Redis's strtoull check does:
 // unsigned decimal digits, nothing else.
+// scanCount reads a SCAN-family COUNT, replying with Redis's error if it
+// is not a positive integer.
+func (c *conn) scanCount(val []byte) (int64, bool) {
+	n, ok := resp.ParseInt(val)
+	switch {
+	case !ok:
+		c.w.WriteError(errNotInteger)
+	case n < 1:
+		c.w.WriteError(errSyntax)
+	default:
+		return n, true
+	}
+	return 0, false
+}
+
 func parseCursor(b []byte) (uint64, bool) {
 	var v uint64
 	for _, ch := range b {
@@ -186,19 +196,32 @@ func parseCursor(b []byte) (uint64, bool) {
 }
 
 func cmdDBSize(c *conn, _ [][]byte) {
-	c.w.WriteInt(int64(c.h.store.Len()))
+	c.w.WriteInt(int64(c.db.Len()))
 }
 
-// cmdFlush is FLUSHDB and FLUSHALL [ASYNC|SYNC]; with one database they
-// are the same, journalled as FLUSHALL.
+// cmdFlush is FLUSHDB and FLUSHALL [ASYNC|SYNC]. FLUSHALL empties every
+// database one after the other, each journalled as a FLUSHDB of its own
+// (after its SELECT): a write to a database not yet emptied then comes
+// before its FLUSHDB in the file as in memory. A FLUSHALL found in a
+// file, which kv wrote before it had databases, replays the same way.
 func cmdFlush(c *conn, args [][]byte) {
 	if len(args) > 2 || len(args) == 2 && !eqFold(args[1], "ASYNC") && !eqFold(args[1], "SYNC") {
 		c.w.WriteError(errSyntax)
 		return
 	}
-	if err := c.h.store.Flush(c.record(wordFlushAll)); err != nil {
-		c.writeStoreError(err)
-		return
+	dbs := []*store.Store{c.db}
+	if eqFold(args[0], "FLUSHALL") {
+		dbs = dbs[:0]
+		for n := range store.NumDBs {
+			dbs = append(dbs, c.h.store.DB(n))
+		}
+	}
+	for _, db := range dbs {
+		c.h.watches.touchExisting(db)
+		if err := db.Flush(c.record(wordFlushDB)); err != nil {
+			c.writeStoreError(err)
+			return
+		}
 	}
 	c.w.WriteOK()
 }

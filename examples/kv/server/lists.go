@@ -11,7 +11,7 @@ func cmdLPush(c *conn, args [][]byte) { c.push(args, true) }
 func cmdRPush(c *conn, args [][]byte) { c.push(args, false) }
 
 func (c *conn) push(args [][]byte, front bool) {
-	n, err := c.h.store.Push(args[1], args[2:], front, c.recordArgs(args))
+	n, err := c.db.Push(args[1], args[2:], front, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -33,7 +33,7 @@ func (c *conn) pop(args [][]byte, front bool) {
 	if n < 0 {
 		n = 1
 	}
-	vals, err := c.h.store.Pop(args[1], n, front, c.recordArgs(args))
+	vals, err := c.db.Pop(args[1], n, front, c.recordArgs(args))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -82,7 +82,7 @@ func cmdLRange(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	vals, err := c.h.store.LRange(args[1], start, stop)
+	vals, err := c.db.LRange(args[1], start, stop)
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -97,14 +97,14 @@ func cmdLIndex(c *conn, args [][]byte) {
 	if !ok {
 		// Redis looks the key up first: a missing key is nil whatever
 		// the index.
-		if c.h.store.Exists(args[1]) {
+		if c.db.Exists(args[1]) {
 			c.w.WriteError(errNotInteger)
 		} else {
 			c.w.WriteNull()
 		}
 		return
 	}
-	v, found, err := c.h.store.LIndex(args[1], i)
+	v, found, err := c.db.LIndex(args[1], i)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

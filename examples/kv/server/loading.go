@@ -45,7 +45,7 @@ var helpWhileLoading = map[string]bool{
 // It comes after the arity and subscription checks, as in Redis's
 // processCommand. The replay's own connection is never refused.
 func (c *conn) refusedWhileLoading(cmd *command, args [][]byte) bool {
-	if c.replay || !c.h.store.Loading() || allowedWhileLoading[cmd.name] {
+	if c.replay || !c.db.Loading() || allowedWhileLoading[cmd.name] {
 		return false
 	}
 	if helpWhileLoading[cmd.name] && len(args) > 1 && bytes.EqualFold(args[1], []byte("help")) {

@@ -1,16 +1,22 @@
 package server
 
-import "github.com/seamgo/seam/examples/kv/store"
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
 
 var wordSRem = []byte("SREM")
 
 func cmdSAdd(c *conn, args [][]byte) {
-	n, err := c.h.store.SAdd(args[1], args[2:], c.recordArgs(args))
+	n, err := c.db.SAdd(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
 func cmdSRem(c *conn, args [][]byte) {
-	n, err := c.h.store.SRem(args[1], args[2:], c.recordArgs(args))
+	n, err := c.db.SRem(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
@@ -22,14 +28,14 @@ func cmdSPop(c *conn, args [][]byte) {
 		return
 	}
 	if count == 0 {
-		if _, err := c.h.store.LenOf(args[1], store.KindSet); err != nil {
+		if _, err := c.db.LenOf(args[1], store.KindSet); err != nil {
 			c.writeStoreError(err)
 		} else {
 			c.w.WriteArrayHeader(0)
 		}
 		return
 	}
-	vals, err := c.h.store.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
+	vals, err := c.db.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -43,7 +49,7 @@ func cmdSPop(c *conn, args [][]byte) {
 }
 
 func cmdSMembers(c *conn, args [][]byte) {
-	vals, err := c.h.store.SMembers(args[1])
+	vals, err := c.db.SMembers(args[1])
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -54,13 +60,13 @@ func cmdSMembers(c *conn, args [][]byte) {
 func cmdSCard(c *conn, args [][]byte) { c.lenOf(args[1], store.KindSet) }
 
 func cmdSIsMember(c *conn, args [][]byte) {
-	ok, err := c.h.store.SIsMember(args[1], args[2])
+	ok, err := c.db.SIsMember(args[1], args[2])
 	c.writeFlag(ok, err)
 }
 
 // lenOf answers LLEN, SCARD, HLEN and ZCARD.
 func (c *conn) lenOf(key []byte, k store.Kind) {
-	n, err := c.h.store.LenOf(key, k)
+	n, err := c.db.LenOf(key, k)
 	c.writeCount(n, err)
 }
 
@@ -70,4 +76,63 @@ func (c *conn) writeCount(n int, err error) {
 		return
 	}
 	c.w.WriteInt(int64(n))
+}
+
+// cmdSRandMember is SRANDMEMBER key [count], with Redis's meaning of a
+// negative count: -count members drawn with repeats. Those are drawn as
+// they are written, so that a huge count costs the reply, not a copy of it
+// as well.
+func cmdSRandMember(c *conn, args [][]byte) {
+	if len(args) > 3 {
+		c.w.WriteError(errSyntax)
+		return
+	}
+	count, withCount := int64(1), len(args) == 3
+	if withCount {
+		var ok bool
+		if count, ok = c.randCount(args[2]); !ok {
+			return
+		}
+	}
+	if count < 0 {
+		all, err := c.db.SMembers(args[1])
+		switch {
+		case err != nil:
+			c.writeStoreError(err)
+		case len(all) == 0:
+			c.w.WriteArrayHeader(0)
+		default:
+			c.w.WriteArrayHeader(int(-count))
+			for range -count {
+				c.w.WriteBulk(all[rand.IntN(len(all))])
+			}
+		}
+		return
+	}
+	vals, err := c.db.SRandMember(args[1], count)
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case withCount:
+		c.writeBulks(vals)
+	case len(vals) == 0:
+		c.w.WriteNull()
+	default:
+		c.w.WriteBulk(vals[0])
+	}
+}
+
+// randCount reads the count of SRANDMEMBER or HRANDFIELD: an integer from
+// -(2^63-1) to 2^63-1, replying with Redis's error if it is not one.
+func (c *conn) randCount(arg []byte) (int64, bool) {
+	n, ok := resp.ParseInt(arg)
+	switch {
+	case !ok:
+		c.w.WriteError(errNotInteger)
+	case n == math.MinInt64:
+		c.w.WriteError("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+	default:
+		return n, true
+	}
+	return 0, false
 }

@@ -15,11 +15,11 @@ var (
 	wordPXAT      = []byte("PXAT")
 	wordKeepTTL   = []byte("KEEPTTL")
 	wordPExpireAt = []byte("PEXPIREAT")
-	wordFlushAll  = []byte("FLUSHALL")
+	wordFlushDB   = []byte("FLUSHDB")
 )
 
 func cmdGet(c *conn, args [][]byte) {
-	v, ok, err := c.h.store.GetString(args[1])
+	v, ok, err := c.db.GetString(args[1])
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -86,7 +86,7 @@ func cmdSet(c *conn, args [][]byte) {
 	default:
 		rec = c.record(wordSet, key, val)
 	}
-	old, hadOld, set, err := c.h.store.Set(key, val, o, rec)
+	old, hadOld, set, err := c.db.Set(key, val, o, rec)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -115,7 +115,7 @@ func (c *conn) expiryMillis(arg []byte, cmd string, unit int64, absolute, positi
 	}
 	n *= unit
 	if !absolute {
-		now := c.h.store.Now()
+		now := c.db.Now()
 		if n > math.MaxInt64-now {
 			return 0, c.invalidExpire(cmd)
 		}
@@ -132,7 +132,7 @@ func (c *conn) invalidExpire(cmd string) bool {
 }
 
 func cmdGetSet(c *conn, args [][]byte) {
-	old, hadOld, _, err := c.h.store.Set(args[1], args[2], store.SetOptions{Get: true}, c.record(wordSet, args[1], args[2]))
+	old, hadOld, _, err := c.db.Set(args[1], args[2], store.SetOptions{Get: true}, c.record(wordSet, args[1], args[2]))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -172,7 +172,7 @@ func cmdDecrBy(c *conn, args [][]byte) {
 // keyspace (nothing expires during a replay; expiries are journalled as
 // DEL) it gives the same result.
 func (c *conn) incrBy(args [][]byte, delta int64) {
-	n, err := c.h.store.IncrBy(args[1], delta, c.recordArgs(args))
+	n, err := c.db.IncrBy(args[1], delta, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -181,7 +181,7 @@ func (c *conn) incrBy(args [][]byte, delta int64) {
 }
 
 func cmdAppend(c *conn, args [][]byte) {
-	n, err := c.h.store.Append(args[1], args[2], c.recordArgs(args))
+	n, err := c.db.Append(args[1], args[2], c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -190,7 +190,7 @@ func cmdAppend(c *conn, args [][]byte) {
 }
 
 func cmdStrlen(c *conn, args [][]byte) {
-	n, err := c.h.store.Strlen(args[1])
+	n, err := c.db.Strlen(args[1])
 	c.writeCount(n, err)
 }
 
@@ -200,7 +200,7 @@ func cmdMSet(c *conn, args [][]byte) {
 		return
 	}
 	owned := func(i int) bool { return c.owned(i + 1) }
-	if err := c.h.store.MSet(args[1:], owned, c.recordArgs(args)); err != nil {
+	if err := c.db.MSet(args[1:], owned, c.recordArgs(args)); err != nil {
 		c.writeStoreError(err)
 		return
 	}
@@ -210,7 +210,7 @@ func cmdMSet(c *conn, args [][]byte) {
 func cmdMGet(c *conn, args [][]byte) {
 	c.w.WriteArrayHeader(len(args) - 1)
 	for _, k := range args[1:] {
-		if v, ok := c.h.store.Get(k); ok {
+		if v, ok := c.db.Get(k); ok {
 			c.hits++
 			c.w.WriteBulk(v)
 		} else {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net"
 	"path/filepath"
 	"slices"
@@ -44,11 +45,17 @@ var typesScript = []string{
 
 // TestTypesSideBySide runs typesScript against redis-server and kv and
 // wants the same replies, when redis-server is on PATH.
-func TestTypesSideBySide(t *testing.T) {
+func TestTypesSideBySide(t *testing.T) { sideBySide(t, typesScript) }
+
+// sideBySide runs script against redis-server and kv, a command a line,
+// and wants the same replies; it is skipped when redis-server is not on
+// PATH. A line starting with "~" is compared sorted.
+func sideBySide(t *testing.T, script []string) {
+	t.Helper()
 	redis := redisClient(t)
 	ts := startServer(t, serverOpts{})
 	kv := ts.dial(t)
-	for _, line := range typesScript {
+	for _, line := range script {
 		unordered := strings.HasPrefix(line, "~")
 		args := strings.Fields(strings.TrimPrefix(line, "~"))
 		want, err := redis.Do(args...)
@@ -119,7 +126,6 @@ func TestRedisBenchmarkDefaultSuite(t *testing.T) {
 // as SREM, SETEX as SET PXAT, GETDEL as DEL, RENAME), restarts from the
 // file and wants the same keyspace.
 func TestTypesReplay(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "types.aof")
 	writes := [][]string{
 		{"RPUSH", "l", "a", "b", "c"}, {"LPUSH", "l", "z"}, {"RPOP", "l"}, {"LPOP", "l", "1"},
 		{"SADD", "s", "a", "b", "c", "d"}, {"SPOP", "s"}, {"SREM", "s", "a"},
@@ -128,6 +134,24 @@ func TestTypesReplay(t *testing.T) {
 		{"SETEX", "ex", "1000", "v"}, {"SETNX", "nx", "1"}, {"SET", "gd", "x"}, {"GETDEL", "gd"},
 		{"RENAME", "h", "h2"}, {"EXPIRE", "l", "1000"}, {"SET", "u", "1"}, {"UNLINK", "u"},
 	}
+	checkReplay(t, writes, dumpKeys)
+}
+
+// checkReplay makes writes through a server with an append-only file,
+// starts another from the file and wants dump to render the same
+// keyspace.
+func checkReplay(t *testing.T, writes [][]string, dump func(*testing.T, *respclient.Client) string) {
+	t.Helper()
+	replayCheck(t, writes, nil, dump)
+}
+
+// replayCheck is checkReplay with, if during is not nil, a rewrite of the
+// file after the writes, during which the writes of during are made once
+// every shard is dumped, just before the rewrite's Finish (so that they
+// reach its tail).
+func replayCheck(t *testing.T, writes, during [][]string, dump func(*testing.T, *respclient.Client) string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "replay.aof")
 	var before string
 	for round := range 2 {
 		w, err := aof.New(aof.Config{Path: path})
@@ -142,8 +166,20 @@ func TestTypesReplay(t *testing.T) {
 					t.Fatalf("%q: %v %v", args, v, err)
 				}
 			}
-			before = dumpKeys(t, c)
-		} else if after := dumpKeys(t, c); after != before {
+			if during != nil {
+				err := w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
+					return ts.store.Rewrite(ctx, finishHook{s, func() {
+						for _, args := range during {
+							do(t, c, args...)
+						}
+					}})
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			before = dump(t, c)
+		} else if after := dump(t, c); after != before {
 			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
 		}
 		ts.stop()

@@ -56,7 +56,7 @@ pairs:
 		}
 		pairs[j] = store.ZPair{Score: f, Member: rest[2*j+1]}
 	}
-	n, score, ok, err := c.h.store.ZAdd(args[1], o, pairs, c.recordArgs(args))
+	n, score, ok, err := c.db.ZAdd(args[1], o, pairs, c.recordArgs(args))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -75,7 +75,7 @@ func (c *conn) writeScore(f float64) {
 }
 
 func cmdZRem(c *conn, args [][]byte) {
-	n, err := c.h.store.ZRem(args[1], args[2:], c.recordArgs(args))
+	n, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
@@ -87,7 +87,7 @@ func cmdZPopMin(c *conn, args [][]byte) {
 	if count < 0 {
 		count = 1
 	}
-	pairs, err := c.h.store.ZPopMin(args[1], count, c.recordArgs(args))
+	pairs, err := c.db.ZPopMin(args[1], count, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -119,7 +119,7 @@ func cmdZRange(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	pairs, err := c.h.store.ZRange(args[1], start, stop, rev)
+	pairs, err := c.db.ZRange(args[1], start, stop, rev)
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -142,7 +142,7 @@ func (c *conn) writeZPairs(pairs []store.ZPair, withScores bool) {
 }
 
 func cmdZScore(c *conn, args [][]byte) {
-	f, ok, err := c.h.store.ZScore(args[1], args[2])
+	f, ok, err := c.db.ZScore(args[1], args[2])
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

@@ -82,6 +82,26 @@ func (s *Store) TTL(key []byte) int64 {
 	return ttl
 }
 
+// ExpireTime returns key's expiry in unix milliseconds: -1 if it has
+// none, -2 if it is missing (EXPIRETIME, PEXPIRETIME).
+func (s *Store) ExpireTime(key []byte) int64 {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	e, expired := s.lookupRead(sh, key)
+	at := int64(-2)
+	if e != nil {
+		at = -1
+		if e.exp != 0 {
+			at = e.exp
+		}
+	}
+	sh.mu.RUnlock()
+	if expired {
+		s.expire(sh, key)
+	}
+	return at
+}
+
 // ExpireCond is the condition of an EXPIRE: Redis 7's options, which may
 // be combined (XX with GT or LT); the zero value sets unconditionally.
 type ExpireCond uint8
@@ -138,7 +158,8 @@ func (s *Store) Persist(key []byte, rec [][]byte) (bool, error) {
 	return true, nil
 }
 
-// Sweep removes expired keys nobody has touched, as Redis's active expire
+// Sweep removes expired keys nobody has touched, in every database, as
+// Redis's active expire
 // cycle does: it samples up to 20 keys with an expiry per shard, removes
 // the expired ones, and samples the shard again while more than a quarter
 // of a sample had expired, stopping when budget has run out. It returns how
@@ -148,20 +169,22 @@ func (s *Store) Sweep(budget time.Duration) (int, error) {
 	const sample = 20
 	deadline := time.Now().Add(budget)
 	removed := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		for {
-			n, found, err := s.sweepShard(sh, sample)
-			removed += n
-			if err != nil {
-				return removed, err
+	for _, db := range s.dbs {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			for {
+				n, found, err := db.sweepShard(sh, sample)
+				removed += n
+				if err != nil {
+					return removed, err
+				}
+				if found < sample || n*4 <= found || time.Now().After(deadline) {
+					break
+				}
 			}
-			if found < sample || n*4 <= found || time.Now().After(deadline) {
-				break
+			if time.Now().After(deadline) {
+				return removed, nil
 			}
-		}
-		if time.Now().After(deadline) {
-			break
 		}
 	}
 	return removed, nil

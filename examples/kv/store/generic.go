@@ -1,7 +1,11 @@
 package store
 
 // ResetStats zeroes the count of expired keys, for CONFIG RESETSTAT.
-func (s *Store) ResetStats() { s.expired.Store(0) }
+func (s *Store) ResetStats() {
+	for _, d := range s.dbs {
+		d.expired.Store(0)
+	}
+}
 
 // Type returns the kind of key's value, KindNone if it is missing.
 func (s *Store) Type(key []byte) Kind {
@@ -63,34 +67,39 @@ func (s *Store) GetDel(key []byte, rec [][]byte) ([]byte, bool, error) {
 // Rename moves src's value and expiry to dst, replacing whatever dst held,
 // journalling rec; ErrNoSuchKey if src is missing.
 func (s *Store) Rename(src, dst []byte, rec [][]byte) error {
-	a, b := s.shardIndex(src), s.shardIndex(dst)
-	shSrc, shDst := &s.shards[a], &s.shards[b]
-	first, second := shSrc, shDst
-	if b < a {
-		first, second = shDst, shSrc
-	}
-	first.mu.Lock()
-	defer first.mu.Unlock()
-	if second != first {
-		second.mu.Lock()
-		defer second.mu.Unlock()
-	}
+	_, err := s.rename(src, dst, false, rec)
+	return err
+}
+
+// RenameNX is Rename only if dst is missing (RENAMENX), and reports
+// whether it renamed; a key renamed to itself is not, as in Redis. rec
+// should be the RENAME it did: that is what a replay must do.
+func (s *Store) RenameNX(src, dst []byte, rec [][]byte) (bool, error) {
+	return s.rename(src, dst, true, rec)
+}
+
+func (s *Store) rename(src, dst []byte, nx bool, rec [][]byte) (bool, error) {
+	shSrc, shDst, unlock := s.lockTwo(src, s, dst)
+	defer unlock()
 	e, err := s.lookupWrite(shSrc, src)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if e == nil {
-		return ErrNoSuchKey
+		return false, ErrNoSuchKey
 	}
 	if string(src) == string(dst) {
-		return nil
+		return !nx, nil
 	}
 	d, err := s.lookupWrite(shDst, dst)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if nx && d != nil {
+		return false, nil
 	}
 	if err := s.recordRename(shSrc, shDst, src, dst, e, rec); err != nil {
-		return err
+		return false, err
 	}
 	if d != nil {
 		shDst.remove(d)
@@ -101,5 +110,5 @@ func (s *Store) Rename(src, dst []byte, rec [][]byte) error {
 	if e.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}
-	return nil
+	return true, nil
 }

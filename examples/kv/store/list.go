@@ -144,7 +144,7 @@ func (s *Store) LRange(key []byte, start, stop int64) ([][]byte, error) {
 	var out [][]byte
 	err := s.read(key, KindList, func(o object) {
 		l := o.(*list)
-		lo, hi, ok := clampRange(start, stop, l.size())
+		lo, hi, ok := ClampRange(start, stop, l.size())
 		if !ok {
 			return
 		}
@@ -173,10 +173,10 @@ func (s *Store) LIndex(key []byte, i int64) ([]byte, bool, error) {
 	return v, found, err
 }
 
-// clampRange turns Redis's inclusive start and stop indexes, negative ones
+// ClampRange turns Redis's inclusive start and stop indexes, negative ones
 // counting from the end, into bounds within n elements; ok is false when
 // the range is empty.
-func clampRange(start, stop int64, n int) (lo, hi int, ok bool) {
+func ClampRange(start, stop int64, n int) (lo, hi int, ok bool) {
 	size := int64(n)
 	if start < 0 {
 		start += size
@@ -190,4 +190,45 @@ func clampRange(start, stop int64, n int) (lo, hi int, ok bool) {
 	}
 	stop = min(stop, size-1)
 	return int(start), int(stop), true
+}
+
+// ListStore makes dst a list of items, head first, replacing whatever dst
+// held (SORT ... STORE); no items removes dst. Like SetStore, it is
+// journalled as what it did, recs in order (DEL dst, then RPUSH dst with
+// the items), as its source is another key.
+func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) error {
+	var o object
+	if len(items) > 0 {
+		l := &list{}
+		for _, v := range items {
+			l.pushBack(clone(v))
+		}
+		o = l
+	}
+	return s.replace(dst, o, recs)
+}
+
+// replace makes dst hold o, replacing whatever it held (nothing if o is
+// nil), journalling recs in order: the STORE forms' way to write a result
+// computed from other keys.
+func (s *Store) replace(dst []byte, o object, recs [][][]byte) error {
+	sh := s.shard(dst)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, dst)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		if err := s.record(sh, rec); err != nil {
+			return err
+		}
+	}
+	if e != nil {
+		sh.remove(e)
+	}
+	if o != nil {
+		sh.addObject(dst, o)
+	}
+	return nil
 }

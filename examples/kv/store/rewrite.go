@@ -25,10 +25,11 @@ type RewriteSink interface {
 	// it, adds tail to the new file: RESP records of what rec did to
 	// keys already dumped. It is called instead of Journal.Append, with
 	// the write's shard locks held, for writes to keys already dumped.
-	Append(rec [][]byte, tail []byte) error
+	// db is the database of rec and of tail, as Journal.AppendDB's.
+	Append(db int, rec [][]byte, tail []byte) error
 	// AppendRecords is Append with a tail of records rather than bytes,
 	// whose arguments the sink copies or refers to as it does rec's.
-	AppendRecords(rec [][]byte, tail [][][]byte) error
+	AppendRecords(db int, rec [][]byte, tail [][][]byte) error
 	// Finish completes the new file and puts it in place of the journal,
 	// once every key is dumped. Writes go on meanwhile, through Append.
 	Finish() error
@@ -51,45 +52,67 @@ type rewrite struct{ sink RewriteSink }
 //
 // It returns ErrRewriteRunning if a rewrite is already running, ctx's
 // error if ctx ends first, or what the sink returned.
+//
+// Every database is dumped, each after a SELECT of its number, whichever
+// database s is.
 func (s *Store) Rewrite(ctx context.Context, sink RewriteSink) error {
+	s = s.dbs[0] // one rewrite of all the databases, whichever is asked
 	if !s.rewriting.CompareAndSwap(false, true) {
 		return ErrRewriteRunning
 	}
-	s.rw.Store(&rewrite{sink: sink})
+	rw := &rewrite{sink: sink}
+	for _, d := range s.dbs {
+		d.rw.Store(rw)
+	}
 	defer s.endRewrite()
 	var d dumpBuf
-	for i := range s.shards {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		d.reset()
-		if !sh.dumped {
-			s.appendShard(&d, sh)
-			sh.dumped = true
-		}
-		sh.mu.Unlock()
-		if err := d.writeTo(sink); err != nil {
-			return err
+	var num [20]byte
+	for _, db := range s.dbs {
+		selected := false
+		for i := range db.shards {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			sh := &db.shards[i]
+			sh.mu.Lock()
+			d.reset()
+			if !sh.dumped {
+				if !selected && len(sh.keys) > 0 {
+					d.record(wordSelect, strconv.AppendInt(num[:0], int64(db.db), 10))
+					selected = true
+				}
+				db.appendShard(&d, sh)
+				sh.dumped = true
+			}
+			sh.mu.Unlock()
+			if d.b.Len() == 0 {
+				continue // most shards of most databases are empty
+			}
+			if err := d.writeTo(sink); err != nil {
+				return err
+			}
 		}
 	}
 	return sink.Finish()
 }
 
-// endRewrite returns every shard to journalling through the journal only.
-// It runs after Finish: until then a write to a dumped shard must reach
-// the new file. The rewrite is unset before the shards are reset, so that
-// a FLUSHALL that saw it (and marks every shard dumped) is over before the
-// reset comes to its shards; the next rewrite may begin only after the
-// reset, so that it finds no shard dumped.
+// endRewrite returns every shard of every database to journalling through
+// the journal only. It runs after Finish: until then a write to a dumped
+// shard must reach the new file. The rewrite is unset before the shards
+// are reset, so that a FLUSHALL that saw it (and marks every shard dumped)
+// is over before the reset comes to its shards; the next rewrite may begin
+// only after the reset, so that it finds no shard dumped.
 func (s *Store) endRewrite() {
-	s.rw.Store(nil)
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		sh.dumped = false
-		sh.mu.Unlock()
+	for _, d := range s.dbs {
+		d.rw.Store(nil)
+	}
+	for _, d := range s.dbs {
+		for i := range d.shards {
+			sh := &d.shards[i]
+			sh.mu.Lock()
+			sh.dumped = false
+			sh.mu.Unlock()
+		}
 	}
 	s.rewriting.Store(false)
 }
@@ -163,6 +186,7 @@ var (
 	wordPXAT      = []byte("PXAT")
 	wordPExpireAt = []byte("PEXPIREAT")
 	wordMSet      = []byte("MSET")
+	wordSelect    = []byte("SELECT")
 )
 
 // appendEntry appends the records that rebuild e under key.
@@ -191,7 +215,7 @@ func (s *Store) recordMSet(kv, rec [][]byte) error {
 	}
 	rw := s.rw.Load()
 	if rw == nil {
-		return s.journal.Append(rec)
+		return s.journal.AppendDB(s.db, rec)
 	}
 	tail := [][]byte{wordMSet}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -200,9 +224,9 @@ func (s *Store) recordMSet(kv, rec [][]byte) error {
 		}
 	}
 	if len(tail) == 1 {
-		return s.journal.Append(rec)
+		return s.journal.AppendDB(s.db, rec)
 	}
-	return rw.sink.AppendRecords(rec, [][][]byte{tail})
+	return rw.sink.AppendRecords(s.db, rec, [][][]byte{tail})
 }
 
 // recordFlush journals a FLUSHALL, every shard locked. During a rewrite
@@ -214,9 +238,9 @@ func (s *Store) recordFlush(rec [][]byte) error {
 	}
 	rw := s.rw.Load()
 	if rw == nil {
-		return s.journal.Append(rec)
+		return s.journal.AppendDB(s.db, rec)
 	}
-	if err := rw.sink.AppendRecords(rec, [][][]byte{rec}); err != nil {
+	if err := rw.sink.AppendRecords(s.db, rec, [][][]byte{rec}); err != nil {
 		return err
 	}
 	for i := range s.shards {
@@ -233,13 +257,13 @@ func (s *Store) recordRename(shSrc, shDst *shard, src, dst []byte, e *entry, rec
 	}
 	rw := s.rw.Load()
 	if rw == nil || !shSrc.dumped && !shDst.dumped {
-		return s.journal.Append(rec)
+		return s.journal.AppendDB(s.db, rec)
 	}
 	switch {
 	case shSrc.dumped && shDst.dumped:
-		return rw.sink.AppendRecords(rec, [][][]byte{rec})
+		return rw.sink.AppendRecords(s.db, rec, [][][]byte{rec})
 	case shSrc.dumped: // dst's shard is dumped later, with the value
-		return rw.sink.AppendRecords(rec, [][][]byte{{delCmd, src}})
+		return rw.sink.AppendRecords(s.db, rec, [][][]byte{{delCmd, src}})
 	}
 	// src's shard, dumped later, no longer has it. The entry's records
 	// are copied into the tail: the sink refers only to what it is told
@@ -247,5 +271,5 @@ func (s *Store) recordRename(shSrc, shDst *shard, src, dst []byte, e *entry, rec
 	var d dumpBuf
 	d.record(delCmd, dst)
 	appendEntry(&d, string(dst), e)
-	return rw.sink.Append(rec, d.bytes())
+	return rw.sink.Append(s.db, rec, d.bytes())
 }

@@ -30,9 +30,9 @@ func (d *dumpSink) Dump(recs []byte) error {
 	}
 	return nil
 }
-func (d *dumpSink) Append(rec [][]byte, tail []byte) error            { return nil }
-func (d *dumpSink) AppendRecords(rec [][]byte, tail [][][]byte) error { return nil }
-func (d *dumpSink) Finish() error                                     { return nil }
+func (d *dumpSink) Append(_ int, rec [][]byte, tail []byte) error            { return nil }
+func (d *dumpSink) AppendRecords(_ int, rec [][]byte, tail [][][]byte) error { return nil }
+func (d *dumpSink) Finish() error                                            { return nil }
 
 // splitRecords cuts b, RESP records back to back, into one string per
 // record, sorted: a dump's keys come in map order.
@@ -92,6 +92,7 @@ func TestRewriteDumpsBigValuesByReference(t *testing.T) {
 	s3 := append(bytes.Clone(grown), "tail"...)
 	var want []byte
 	for _, r := range [][][]byte{
+		{b("SELECT"), b("0")},
 		{b("SET"), b("s1"), v1},
 		{b("SET"), b("s2"), v2, b("PXAT"), []byte(itoa(exp))},
 		{b("SET"), b("s3"), s3},
@@ -164,7 +165,7 @@ func (d *tailSink) Dump(recs []byte) error {
 	return d.dumpSink.Dump(recs)
 }
 
-func (d *tailSink) AppendRecords(rec [][]byte, tail [][][]byte) error {
+func (d *tailSink) AppendRecords(_ int, rec [][]byte, tail [][][]byte) error {
 	d.tails = append(d.tails, tail...)
 	return nil
 }

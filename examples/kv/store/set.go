@@ -140,3 +140,87 @@ func (s *Store) SIsMember(key, member []byte) (bool, error) {
 	})
 	return found, err
 }
+
+// SetStore makes dst a set of members, replacing whatever dst held (the
+// STORE forms of SINTER, SUNION and SDIFF); no members removes dst. It is
+// journalled as what it did, recs in order (DEL dst, then SADD dst with
+// the members), not as the command: the sets it was computed from are
+// other keys, which a replay or a rewrite's tail may see in another state.
+func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) error {
+	var o object
+	if len(members) > 0 {
+		st := &set{m: make(map[string]struct{}, len(members))}
+		for _, m := range members {
+			if _, dup := st.m[string(m)]; !dup {
+				st.m[string(m)] = struct{}{}
+				st.bytes += int64(len(m))
+			}
+		}
+		o = st
+	}
+	return s.replace(dst, o, recs)
+}
+
+var wordSRem = []byte("SREM")
+
+// SMove moves member from the set at src to the set at dst, creating dst
+// if missing (SMOVE), journalling rec, and reports whether it moved it: not
+// if src is missing or lacks member. Both shards are locked for the
+// whole move, so that no client sees the member in both sets or neither.
+// During a rewrite, a dumped shard's tail gets the move's effect on it.
+func (s *Store) SMove(src, dst, member []byte, rec [][]byte) (bool, error) {
+	shSrc, shDst, unlock := s.lockTwo(src, s, dst)
+	defer unlock()
+	e, err := s.lookupWrite(shSrc, src)
+	if e == nil || err != nil {
+		return false, err
+	}
+	d, err := s.lookupWrite(shDst, dst)
+	if err != nil {
+		return false, err
+	}
+	if kindOf(e) != KindSet || d != nil && kindOf(d) != KindSet {
+		return false, ErrWrongType
+	}
+	st := e.obj.(*set)
+	if _, ok := st.m[string(member)]; !ok {
+		return false, nil
+	}
+	if e == d {
+		return true, nil
+	}
+	if err := s.recordMove(shSrc, shDst, src, dst, member, rec); err != nil {
+		return false, err
+	}
+	st.del(string(member))
+	shSrc.removeIfEmpty(e)
+	if d == nil {
+		d = shDst.addObject(dst, &set{m: map[string]struct{}{}})
+	}
+	ds := d.obj.(*set)
+	if _, ok := ds.m[string(member)]; !ok {
+		ds.m[string(member)] = struct{}{}
+		ds.bytes += int64(len(member))
+	}
+	return true, nil
+}
+
+// recordMove journals an SMOVE, both shards locked; a rewrite's tail gets
+// what it did to the shards already dumped.
+func (s *Store) recordMove(shSrc, shDst *shard, src, dst, member []byte, rec [][]byte) error {
+	if s.journal == nil || rec == nil {
+		return nil
+	}
+	rw := s.rw.Load()
+	if rw == nil || !shSrc.dumped && !shDst.dumped {
+		return s.journal.AppendDB(s.db, rec)
+	}
+	var tail [][][]byte
+	if shSrc.dumped {
+		tail = append(tail, [][]byte{wordSRem, src, member})
+	}
+	if shDst.dumped {
+		tail = append(tail, [][]byte{wordSAdd, dst, member})
+	}
+	return rw.sink.AppendRecords(s.db, rec, tail)
+}

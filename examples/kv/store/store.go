@@ -27,17 +27,26 @@ var (
 	ErrWrongType  = errors.New("store: operation against a key holding the wrong kind of value")
 )
 
+// NumDBs is how many databases a Store has, as Redis's default
+// "databases 16": SELECT chooses one of them.
+const NumDBs = 16
+
 // A Journal records writes before they take effect: the kv server's
-// append-only file. Append is called with the shard's lock held, so it must
-// be quick and must not call back into the Store. An error refuses the write.
-// The record's slices are only valid during the call.
+// append-only file. AppendDB is called with the shard's lock held, so it
+// must be quick and must not call back into the Store. An error refuses
+// the write. The record's slices are only valid during the call. db is
+// the database the record applies to: the journal records a SELECT when
+// it changes, as Redis's append-only file does.
 type Journal interface {
-	Append(rec [][]byte) error
+	AppendDB(db int, rec [][]byte) error
 }
 
 // Store is a concurrent map of string keys to string values with optional
-// expiry. The zero value is not usable; call [New].
+// expiry: one database of [NumDBs], which share a journal ([Store.DB]
+// gives the others). The zero value is not usable; call [New].
 type Store struct {
+	db      int             // this database's number
+	dbs     *[NumDBs]*Store // every database, this one included
 	shards  [NumShards]shard
 	seed    maphash.Seed
 	journal Journal
@@ -65,14 +74,36 @@ type entry struct {
 	exp int64  // unix milliseconds; 0 means no expiry
 }
 
-// New returns an empty Store that records writes in j; j may be nil.
+// New returns database 0 of [NumDBs] empty databases that record writes
+// in j; j may be nil. [Store.DB] returns the others.
 func New(j Journal) *Store {
-	s := &Store{seed: maphash.MakeSeed(), journal: j, now: nowMillis}
-	for i := range s.shards {
-		s.shards[i].reset()
+	dbs := new([NumDBs]*Store)
+	seed := maphash.MakeSeed()
+	for n := range dbs {
+		s := &Store{db: n, dbs: dbs, seed: seed, journal: j, now: nowMillis}
+		for i := range s.shards {
+			s.shards[i].reset()
+		}
+		dbs[n] = s
 	}
-	return s
+	return dbs[0]
 }
+
+// SetClock replaces the clock that expiry is judged by (unix
+// milliseconds), in every database: a test or a simulation can then move
+// time rather than wait for it. It must be called before the Store is
+// shared.
+func (s *Store) SetClock(now func() int64) {
+	for _, d := range s.dbs {
+		d.now = now
+	}
+}
+
+// DB returns database n (0 to NumDBs-1) of the databases s belongs to.
+func (s *Store) DB(n int) *Store { return s.dbs[n] }
+
+// Index returns the number of s among its databases.
+func (s *Store) Index() int { return s.db }
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
 
@@ -84,15 +115,26 @@ func (s *Store) Now() int64 { return s.now() }
 // is replayed nothing may expire: the records after a key's expiry time
 // were written when the key still existed, or after the DEL that removed
 // it, and must be applied to the keyspace they were written against.
-func (s *Store) SetLoading(on bool) { s.loading.Store(on) }
+// It applies to every database.
+func (s *Store) SetLoading(on bool) {
+	for _, d := range s.dbs {
+		d.loading.Store(on)
+	}
+}
 
 // Loading reports whether expiry is off for a replay (see SetLoading): a
 // server answers clients -LOADING meanwhile, as the keyspace is not whole.
 func (s *Store) Loading() bool { return s.loading.Load() }
 
 // Expired returns how many keys have been removed because their time
-// passed.
-func (s *Store) Expired() int64 { return s.expired.Load() }
+// passed, in every database.
+func (s *Store) Expired() int64 {
+	var n int64
+	for _, d := range s.dbs {
+		n += d.expired.Load()
+	}
+	return n
+}
 
 func (s *Store) shard(key []byte) *shard {
 	return &s.shards[s.shardIndex(key)]
@@ -114,10 +156,10 @@ func (s *Store) record(sh *shard, rec [][]byte) error {
 	}
 	if sh.dumped {
 		if rw := s.rw.Load(); rw != nil {
-			return rw.sink.AppendRecords(rec, [][][]byte{rec})
+			return rw.sink.AppendRecords(s.db, rec, [][][]byte{rec})
 		}
 	}
-	return s.journal.Append(rec)
+	return s.journal.AppendDB(s.db, rec)
 }
 
 // reset empties the shard. It must be write-locked, or not yet shared.
@@ -281,6 +323,17 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 // does. A value kv[i] for which owned(i) is true is kept without a copy
 // (see SetOptions.Owned); owned may be nil.
 func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
+	_, err := s.mset(kv, owned, false, rec)
+	return err
+}
+
+// MSetNX is MSet only if none of the keys exists (MSETNX), and reports
+// whether it set them. rec should be the MSET it did.
+func (s *Store) MSetNX(kv [][]byte, owned func(i int) bool, rec [][]byte) (bool, error) {
+	return s.mset(kv, owned, true, rec)
+}
+
+func (s *Store) mset(kv [][]byte, owned func(i int) bool, nx bool, rec [][]byte) (bool, error) {
 	var locked [NumShards]bool
 	for i := 0; i < len(kv); i += 2 {
 		locked[s.shardIndex(kv[i])] = true
@@ -297,8 +350,15 @@ func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 			}
 		}
 	}()
+	if nx {
+		for i := 0; i < len(kv); i += 2 {
+			if e := s.shard(kv[i]).keys[string(kv[i])]; e != nil && !s.isExpired(e) {
+				return false, nil
+			}
+		}
+	}
 	if err := s.recordMSet(kv, rec); err != nil {
-		return err
+		return false, err
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		sh := s.shard(kv[i])
@@ -306,7 +366,7 @@ func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
 		// needs no DEL first.
 		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0, owned != nil && owned(i+1))
 	}
-	return nil
+	return true, nil
 }
 
 // Del removes key, journalling rec, and reports whether it was there.
@@ -420,14 +480,16 @@ func (sh *shard) drop(v []byte) {
 }
 
 // Freed returns how many bytes of large values (32 KB or more) the store
-// has let go of since it was made: deleted, overwritten, expired or
-// flushed. It only grows. A server can watch it to hand memory back to
-// the operating system after large frees rather than wait for Go's
-// collector and scavenger to do it in their own time.
+// has let go of since it was made, in every database: deleted,
+// overwritten, expired or flushed. It only grows. A server can watch it to
+// hand memory back to the operating system after large frees rather than
+// wait for Go's collector and scavenger to do it in their own time.
 func (s *Store) Freed() int64 {
 	var n int64
-	for i := range s.shards {
-		n += s.shards[i].freed.Load()
+	for _, d := range s.dbs {
+		for i := range d.shards {
+			n += d.shards[i].freed.Load()
+		}
 	}
 	return n
 }

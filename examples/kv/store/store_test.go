@@ -17,7 +17,7 @@ type journal struct {
 	fail error
 }
 
-func (j *journal) Append(rec [][]byte) error {
+func (j *journal) AppendDB(_ int, rec [][]byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.fail != nil {
@@ -508,5 +508,20 @@ func TestFreedCountsLargeValues(t *testing.T) {
 	s.Flush(nil) // c, and the small ones
 	if have, want := s.Freed(), int64(3*largeValue); have != want {
 		t.Fatalf("Freed = %d, want %d", have, want)
+	}
+}
+
+// TestIncrByFloatRefusesInfinity: a sum beyond float64's range is refused
+// and leaves the value as it was.
+func TestIncrByFloatRefusesInfinity(t *testing.T) {
+	s := New(nil)
+	if v, err := s.IncrByFloat([]byte("f"), 1.7e308, nil); err != nil || string(v) == "" {
+		t.Fatalf("first: %q %v", v, err)
+	}
+	if _, err := s.IncrByFloat([]byte("f"), 1.7e308, nil); !errors.Is(err, ErrNaNOrInf) {
+		t.Fatalf("second: %v, want ErrNaNOrInf", err)
+	}
+	if v, _, _ := s.GetString([]byte("f")); string(v) != string(FormatFloat(nil, 1.7e308)) {
+		t.Fatalf("value changed to %q", v)
 	}
 }

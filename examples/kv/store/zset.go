@@ -225,7 +225,7 @@ func (s *Store) ZRange(key []byte, start, stop int64, rev bool) ([]ZPair, error)
 	var out []ZPair
 	err := s.read(key, KindZSet, func(o object) {
 		z := o.(*zset)
-		lo, hi, ok := clampRange(start, stop, len(z.order))
+		lo, hi, ok := ClampRange(start, stop, len(z.order))
 		if !ok {
 			return
 		}
@@ -248,4 +248,70 @@ func (s *Store) ZScore(key, member []byte) (float64, bool, error) {
 	var ok bool
 	err := s.read(key, KindZSet, func(o object) { f, ok = o.(*zset).scores[string(member)] })
 	return f, ok, err
+}
+
+// ZRank returns member's rank in key's sorted set, from the lowest score
+// or, with rev, from the highest; -1 if key or member is missing.
+func (s *Store) ZRank(key, member []byte, rev bool) (int, error) {
+	r := -1
+	err := s.read(key, KindZSet, func(o object) {
+		z := o.(*zset)
+		score, ok := z.scores[string(member)]
+		if !ok {
+			return
+		}
+		r = z.find(score, string(member))
+		if rev {
+			r = len(z.order) - 1 - r
+		}
+	})
+	return r, err
+}
+
+// ZRemWhere removes the members of key's sorted set for which drop, given
+// the member's rank (from the lowest score), the set's size and the
+// member's pair, is true
+// (ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX), journalling rec
+// only if it removes some; the key goes when the set is empty. It returns
+// how many it removed.
+func (s *Store) ZRemWhere(key []byte, drop func(rank, size int, p ZPair) bool, rec [][]byte) (int, error) {
+	sh, e, err := s.lockWrite(key, KindZSet)
+	defer sh.mu.Unlock()
+	if e == nil || err != nil {
+		return 0, err
+	}
+	z := e.obj.(*zset)
+	var gone []string
+	for r, it := range z.order {
+		if drop(r, len(z.order), ZPair{Member: []byte(it.member), Score: it.score}) {
+			gone = append(gone, it.member)
+		}
+	}
+	if len(gone) == 0 {
+		return 0, nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return 0, err
+	}
+	for _, m := range gone {
+		z.remove(m)
+	}
+	sh.removeIfEmpty(e)
+	return len(gone), nil
+}
+
+// ZSetStore makes dst a sorted set of pairs, replacing whatever dst held
+// (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE); no pairs removes dst. Like
+// SetStore, it is journalled as what it did, recs in order (DEL dst, then
+// ZADD dst with the pairs), as its sources are other keys.
+func (s *Store) ZSetStore(dst []byte, pairs []ZPair, recs [][][]byte) error {
+	var o object
+	if len(pairs) > 0 {
+		z := &zset{scores: make(map[string]float64, len(pairs))}
+		for _, p := range pairs {
+			z.set(string(p.Member), p.Score)
+		}
+		o = z
+	}
+	return s.replace(dst, o, recs)
 }

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// cmdHMSet is HMSET key field value [field value ...]: HSET with Redis's
+// older reply, journalled as received.
+func cmdHMSet(c *conn, args [][]byte) {
+	if len(args)%2 != 0 {
+		c.w.WriteError(wrongArgs("hmset"))
+		return
+	}
+	if _, err := c.db.HSet(args[1], args[2:], c.recordArgs(args)); err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteOK()
+}
+
+// cmdHRandField is HRANDFIELD key [count [WITHVALUES]], with Redis's
+// counts: up to count distinct fields when count is positive, exactly
+// -count drawn with repeats when it is negative.
+func cmdHRandField(c *conn, args [][]byte) {
+	count, withCount, withValues := int64(1), len(args) >= 3, false
+	if withCount {
+		var ok bool
+		if count, ok = c.randCount(args[2]); !ok {
+			return
+		}
+		if len(args) > 4 || len(args) == 4 && !eqFold(args[3], "WITHVALUES") {
+			c.w.WriteError(errSyntax)
+			return
+		}
+		withValues = len(args) == 4
+		if withValues && (count < -math.MaxInt64/2 || count > math.MaxInt64/2) {
+			c.w.WriteError("ERR value is out of range")
+			return
+		}
+	}
+	all, err := c.db.HGetAll(args[1]) // field, value, field, value...
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+		return
+	case !withCount && len(all) == 0:
+		c.w.WriteNull()
+		return
+	case !withCount:
+		c.w.WriteBulk(all[2*rand.IntN(len(all)/2)])
+		return
+	case len(all) == 0:
+		c.w.WriteArrayHeader(0)
+		return
+	}
+	n := len(all) / 2
+	var picks []int
+	if count >= 0 {
+		picks = rand.Perm(n)[:min(count, int64(n))]
+	}
+	total := len(picks)
+	if count < 0 {
+		total = int(min(-count, math.MaxInt32))
+	}
+	if withValues {
+		c.w.WriteArrayHeader(2 * total)
+	} else {
+		c.w.WriteArrayHeader(total)
+	}
+	for i := range total {
+		j := 0
+		if count >= 0 {
+			j = picks[i]
+		} else {
+			j = rand.IntN(n) // drawn as written: a huge count costs the reply only
+		}
+		c.w.WriteBulk(all[2*j])
+		if withValues {
+			c.w.WriteBulk(all[2*j+1])
+		}
+	}
+}
+
+// cmdZRevRange is ZREVRANGE key start stop [WITHSCORES]: ZRANGE ... REV.
+func cmdZRevRange(c *conn, args [][]byte) {
+	start, ok1 := resp.ParseInt(args[2])
+	stop, ok2 := resp.ParseInt(args[3])
+	withScores := len(args) == 5 && eqFold(args[4], "WITHSCORES")
+	if len(args) > 5 || len(args) == 5 && !withScores {
+		c.w.WriteError(errSyntax)
+		return
+	}
+	if !ok1 || !ok2 {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	pairs, err := c.db.ZRange(args[1], start, stop, true)
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
+	c.writeZPairs(pairs, withScores)
+}

@@ -1,0 +1,95 @@
+package server
+
+import (
+	"errors"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
+)
+
+var wordRename = []byte("RENAME")
+
+// cmdRenameNX is RENAMENX key newkey, journalled as the RENAME it did.
+func cmdRenameNX(c *conn, args [][]byte) {
+	done, err := c.db.RenameNX(args[1], args[2], c.record(wordRename, args[1], args[2]))
+	c.writeFlag(done, err)
+}
+
+// cmdExpireTime is EXPIRETIME key: the unix time in seconds at which key
+// expires, -1 if it has no expiry, -2 if it is missing.
+func cmdExpireTime(c *conn, args [][]byte) {
+	at := c.db.ExpireTime(args[1])
+	if at > 0 {
+		at /= 1000
+	}
+	c.w.WriteInt(at)
+}
+
+// cmdPExpireTime is EXPIRETIME in milliseconds.
+func cmdPExpireTime(c *conn, args [][]byte) {
+	c.w.WriteInt(c.db.ExpireTime(args[1]))
+}
+
+// cmdCopy is COPY source destination [DB destination-db] [REPLACE],
+// journalled as received: in the source's database it replays to the
+// same copy.
+func cmdCopy(c *conn, args [][]byte) {
+	to, replace := c.db, false
+	for i := 3; i < len(args); i++ {
+		switch {
+		case eqFold(args[i], "REPLACE"):
+			replace = true
+		case eqFold(args[i], "DB") && i+1 < len(args):
+			n, ok := resp.ParseInt(args[i+1])
+			if !ok {
+				c.w.WriteError(errNotInteger)
+				return
+			}
+			if n < 0 || n >= store.NumDBs {
+				c.w.WriteError(errDBIndex)
+				return
+			}
+			to = c.h.store.DB(int(n))
+			i++
+		default:
+			c.w.WriteError(errSyntax)
+			return
+		}
+	}
+	done, err := c.db.Copy(args[1], to, args[2], replace, c.recordArgs(args))
+	if errors.Is(err, store.ErrSameObject) {
+		c.w.WriteError("ERR source and destination objects are the same")
+		return
+	}
+	c.writeFlag(done, err)
+}
+
+// cmdSwapDB is SWAPDB index1 index2, journalled as received. The watchers
+// of a key that exists in either database are touched: its value changes
+// under them.
+func cmdSwapDB(c *conn, args [][]byte) {
+	a, ok1 := resp.ParseInt(args[1])
+	if !ok1 {
+		c.w.WriteError("ERR invalid first DB index")
+		return
+	}
+	b, ok2 := resp.ParseInt(args[2])
+	if !ok2 {
+		c.w.WriteError("ERR invalid second DB index")
+		return
+	}
+	if a < 0 || a >= store.NumDBs || b < 0 || b >= store.NumDBs {
+		c.w.WriteError(errDBIndex)
+		return
+	}
+	c.h.watches.touchSwapped(c.h.store.DB(int(a)), c.h.store.DB(int(b)))
+	if err := c.h.store.SwapDB(int(a), int(b), c.recordArgs(args)); err != nil {
+		if errors.Is(err, store.ErrRewriting) {
+			c.w.WriteError("ERR SWAPDB is not possible while the append-only file is being rewritten; try again")
+			return
+		}
+		c.writeStoreError(err)
+		return
+	}
+	c.w.WriteOK()
+}

@@ -1,0 +1,28 @@
+package store
+
+import "math/rand/v2"
+
+// SRandMember returns up to count distinct members of key's set, each
+// subset of that size equally likely, without changing it (SRANDMEMBER key
+// count, count positive; a negative count is SMembers and a draw with
+// repeats, made by the caller as it writes them). Go's map iteration,
+// which starts at a random place, is not uniform enough for that: the
+// members are drawn from a slice.
+func (s *Store) SRandMember(key []byte, count int64) ([][]byte, error) {
+	var out [][]byte
+	err := s.read(key, KindSet, func(o object) {
+		st := o.(*set)
+		all := make([]string, 0, len(st.m))
+		for m := range st.m {
+			all = append(all, m)
+		}
+		n := int(min(max(count, 0), int64(len(all))))
+		out = make([][]byte, n)
+		for i := range n { // a partial Fisher-Yates shuffle
+			j := i + rand.IntN(len(all)-i)
+			all[i], all[j] = all[j], all[i]
+			out[i] = []byte(all[i])
+		}
+	})
+	return out, err
+}

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"errors"
+	"math"
+	"strconv"
+)
+
+// ErrNaNOrInf refuses an INCRBYFLOAT whose result is not a finite number.
+var ErrNaNOrInf = errors.New("store: increment would produce NaN or Infinity")
+
+// SetRange overwrites key's value from offset with val, padding with zero
+// bytes past its end (a missing key is empty), keeping its expiry, and
+// returns the new length. An empty val changes nothing and creates nothing,
+// as in Redis. The value is copied, never changed in place: a reader may
+// still hold the old slice.
+func (s *Store) SetRange(key []byte, offset int, val []byte, rec [][]byte) (int, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return 0, err
+	}
+	if e != nil && e.obj != nil {
+		return 0, ErrWrongType
+	}
+	var cur []byte
+	if e != nil {
+		cur = e.val
+	}
+	if len(val) == 0 {
+		return len(cur), nil
+	}
+	if offset > MaxValueLen-len(val) {
+		return 0, ErrTooLarge
+	}
+	if err := s.record(sh, rec); err != nil {
+		return 0, err
+	}
+	n := max(len(cur), offset+len(val))
+	v := make([]byte, n)
+	copy(v, cur)
+	copy(v[offset:], val)
+	if e == nil {
+		sh.put(nil, key, v, 0, true)
+	} else {
+		sh.drop(e.val)
+		e.val = v
+	}
+	return n, nil
+}
+
+// FormatFloat writes f as Redis writes the result of INCRBYFLOAT and
+// HINCRBYFLOAT: in plain decimal, without an exponent or trailing zeros.
+func FormatFloat(dst []byte, f float64) []byte {
+	return strconv.AppendFloat(dst, f, 'f', -1, 64)
+}
+
+// IncrByFloat adds delta to key's value, read as a float (a missing key
+// is 0), keeping its expiry, and returns the new value as it is stored.
+// rec, if not nil, makes the record to journal from the new value: Redis
+// journals INCRBYFLOAT as a SET of its result, so that a replay does not
+// depend on how floats are added.
+func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]byte) ([]byte, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return nil, err
+	}
+	var cur float64
+	if e != nil {
+		if e.obj != nil {
+			return nil, ErrWrongType
+		}
+		var ok bool
+		if cur, ok = ParseScore(e.val); !ok {
+			return nil, ErrNotFloat
+		}
+	}
+	n := cur + delta
+	if math.IsNaN(n) || math.IsInf(n, 0) {
+		return nil, ErrNaNOrInf
+	}
+	v := FormatFloat(nil, n)
+	if rec != nil {
+		if err := s.record(sh, rec(v)); err != nil {
+			return nil, err
+		}
+	}
+	if e == nil {
+		sh.put(nil, key, v, 0, true)
+	} else {
+		sh.drop(e.val)
+		e.val = v
+	}
+	return v, nil
+}
+
+// GetExAction is what GETEX does to the expiry of the key it reads.
+type GetExAction uint8
+
+// GETEX's actions: nothing, set an expiry (EX, PX, EXAT, PXAT), remove it
+// (PERSIST).
+const (
+	GetExKeep GetExAction = iota
+	GetExExpire
+	GetExPersist
+)
+
+// GetEx returns key's value and changes its expiry as action says, at
+// (unix milliseconds) for GetExExpire, journalling rec when the expiry
+// changes. A time already passed deletes the key, journalled as DEL, and
+// still returns the value, as Redis does. The slice is the stored one:
+// never modify it.
+func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([]byte, bool, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if e == nil || err != nil {
+		return nil, false, err
+	}
+	if e.obj != nil {
+		return nil, false, ErrWrongType
+	}
+	v := e.val
+	switch {
+	case action == GetExExpire && !s.loading.Load() && at <= s.now():
+		err = s.deleteNow(sh, e, key)
+	case action == GetExExpire:
+		if err = s.record(sh, rec); err == nil {
+			sh.setExp(e, at)
+		}
+	case action == GetExPersist && e.exp != 0:
+		if err = s.record(sh, rec); err == nil {
+			sh.setExp(e, 0)
+		}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return v, true, nil
+}
+
+// SetBit sets the bit at offset of key's value (bit 0 is the most
+// significant of the first byte) to bit, growing the value with zero bytes
+// as needed, keeping its expiry, and returns the bit it had (SETBIT). The
+// value is copied, never changed in place: a reader may still hold it.
+func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (bool, error) {
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return false, err
+	}
+	if e != nil && e.obj != nil {
+		return false, ErrWrongType
+	}
+	var cur []byte
+	if e != nil {
+		cur = e.val
+	}
+	i, mask := offset/8, byte(0x80>>(offset%8))
+	old := i < uint64(len(cur)) && cur[i]&mask != 0
+	if err := s.record(sh, rec); err != nil {
+		return false, err
+	}
+	v := make([]byte, max(uint64(len(cur)), i+1))
+	copy(v, cur)
+	if bit {
+		v[i] |= mask
+	} else {
+		v[i] &^= mask
+	}
+	if e == nil {
+		sh.put(nil, key, v, 0, true)
+	} else {
+		sh.drop(e.val)
+		e.val = v
+	}
+	return old, nil
+}
