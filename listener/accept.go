@@ -29,6 +29,11 @@ type acceptor struct {
 	failed error
 }
 
+// maxQueuedAtStop bounds the connections taken from the accept queue at
+// the stop: a queue is at most the kernel's backlog (somaxconn, 4096 by
+// default), and each taken connection is served within the drain.
+const maxQueuedAtStop = 4096
+
 func (a *acceptor) String() string { return a.run.name + " acceptor" }
 
 // Serve accepts until ctx is cancelled. Closing the listening socket is what
@@ -51,13 +56,36 @@ func (a *acceptor) Serve(ctx context.Context) error {
 	}
 	a.accepting.Store(true)
 	defer a.accepting.Store(false)
-	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
+	// At the stop, what the kernel has queued is taken before the close
+	// resets it, and served within the drain (takeQueued).
+	var queued []net.Conn
+	unblocked := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(unblocked)
+		if !r.backlog { // OverflowBacklog's slots are taken one Accept at a time
+			queued = takeQueued(ln, maxQueuedAtStop)
+		}
+		ln.Close()
+	})
 	if r.listener == nil {
 		// A given Listener is closed by Serve, not here: a restarted
 		// acceptor could not bind it again.
 		defer ln.Close()
 	}
+	// Before the close above: what is queued when the loop ends at a stop
+	// is served, whether the AfterFunc ran or the loop saw ctx end first.
+	defer func() {
+		switch {
+		case !stop():
+			<-unblocked
+		case ctx.Err() != nil && !r.backlog:
+			queued = takeQueued(ln, maxQueuedAtStop)
+		}
+		for _, nc := range queued {
+			r.stats.accepted.Add(1)
+			a.dispatch(nc)
+		}
+	}()
 	r.sock.Serving(ln.Addr())
 	// Before the loop's first wait, so that every Suspend is either seen
 	// by a wait or finds this socket to cut short.

@@ -29,7 +29,11 @@
 // # Graceful stop
 //
 // When Serve's ctx is cancelled the listener, in order: closes its socket,
-// so no connection is accepted; cancels every connection's ctx; waits for
+// so no connection is accepted, after taking the connections the kernel
+// had already accepted and queued (on Unix: closing would reset them, and
+// a load balancer that dispatched a request just before it marked this
+// instance down would see the reset), which are served with the others;
+// cancels every connection's ctx; waits for
 // the handlers to return, within its share of the stop budget that a
 // supervisor.Run or Group hands down (supervisor.DrainTimeout), or
 // DrainTimeout without one; closes the remaining connections by force; and

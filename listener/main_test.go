@@ -99,6 +99,24 @@ func socketPath(t *testing.T) string {
 
 // expectClosed checks that the server closed c: a read returns EOF or a
 // reset rather than timing out.
+// expectServedOrClosed reads from a connection that the stop took from the
+// accept queue: its handler may answer it (want) before it sees the stop,
+// or close it without reading (then the client may read a reset, as for
+// any connection closed with bytes unread). It fails on any other data,
+// and on a connection still open.
+func expectServedOrClosed(t *testing.T, c net.Conn, want string) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(seamtest.Wait))
+	b, err := io.ReadAll(c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("connection still open: read timed out")
+	}
+	if len(b) > 0 && string(b) != want {
+		t.Fatalf("read %q; want %q or nothing", b, want)
+	}
+}
+
 func expectClosed(t *testing.T, c net.Conn) {
 	t.Helper()
 	c.SetReadDeadline(time.Now().Add(seamtest.Wait))

@@ -3,6 +3,7 @@ package listener
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -80,7 +81,8 @@ func TestSuspendQueuesResumeServes(t *testing.T) {
 }
 
 // A stop while suspended is the usual graceful stop: Serve returns, open
-// connections are closed, and so is a client left in the backlog.
+// connections are closed, and a client left in the backlog is taken from
+// it and served within the drain (takeQueued), then closed, never reset.
 func TestStopWhileSuspended(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
 	served := seamtest.Start(t, s)
@@ -94,9 +96,9 @@ func TestStopWhileSuspended(t *testing.T) {
 		t.Fatalf("Serve after a stop while suspended: %v", err)
 	}
 	expectClosed(t, open)
-	expectClosed(t, waiting)
-	if st := s.Stats(); st.Accepted != 1 || st.Suspended != 1 {
-		t.Fatalf("after the stop: Accepted %d (want 1), Suspended %d (want 1: the Server's state)", st.Accepted, st.Suspended)
+	expectServedOrClosed(t, waiting, "queued\n")
+	if st := s.Stats(); st.Accepted != 2 || st.Suspended != 1 {
+		t.Fatalf("after the stop: Accepted %d (want 2: the queued client was taken), Suspended %d (want 1: the Server's state)", st.Accepted, st.Suspended)
 	}
 }
 
@@ -249,5 +251,41 @@ func TestSuspendResumeFromAnyGoroutine(t *testing.T) {
 	}
 	if st := s.Stats(); st.Accepted != clients || st.TemporaryErrors != 0 {
 		t.Fatalf("Accepted %d (want %d), TemporaryErrors %d (want 0: a cut Accept is no error)", st.Accepted, clients, st.TemporaryErrors)
+	}
+}
+
+// The connections that the kernel queued before a stop are taken from the
+// queue and served within the drain, not reset by the socket's close: a
+// balancer that dispatched a request just before it marked the instance
+// down gets its reply. The handler here ignores its ctx, so a client it
+// was given is answered; without the taking, each client reads a reset.
+func TestStopServesWhatTheKernelQueued(t *testing.T) {
+	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(func(_ context.Context, c net.Conn) error {
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return err
+		}
+		_, err = c.Write([]byte(line))
+		return err
+	})}
+	served := seamtest.Start(t, s)
+	s.Suspend() // so that the clients below wait in the accept queue
+	var queued []net.Conn
+	for i := range 3 {
+		c := seamtest.Dial(t, served.Addr)
+		send(t, c, fmt.Sprintf("queued %d", i))
+		queued = append(queued, c)
+	}
+	if err := served.Stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	for i, c := range queued {
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if want := fmt.Sprintf("queued %d\n", i); err != nil || line != want {
+			t.Errorf("client %d read %q, %v; want %q", i, line, err, want)
+		}
+	}
+	if st := s.Stats(); st.Accepted != 3 {
+		t.Errorf("Accepted %d, want the 3 queued clients", st.Accepted)
 	}
 }
