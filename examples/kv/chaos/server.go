@@ -202,6 +202,7 @@ func (s *server) kill() {
 		s.cmd.Process.Kill()
 	}
 	<-s.exited
+	killGroup(s.cmd.Process.Pid) // a successor it started, if any
 }
 
 // mem returns a field of /proc/PID/status in bytes: VmRSS (resident now)

@@ -6,9 +6,17 @@ import (
 )
 
 // dieWithParent kills the server if the harness dies, so that nothing is
-// left holding a port or gigabytes.
+// left holding a port or gigabytes. The server gets a process group of
+// its own, which the successor of an upgrade joins, so that killGroup
+// reaches that successor too: it is kv's child, not the harness's.
 func dieWithParent(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+}
+
+// killGroup kills the server's process group: the server and any
+// successor it started.
+func killGroup(pid int) {
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
 
 // freeBytes is the space left to an unprivileged writer on dir's file

@@ -12,6 +12,10 @@ import (
 // server running.
 func dieWithParent(*exec.Cmd) {}
 
+// killGroup does nothing where the server has no group of its own: kill
+// stops the server itself.
+func killGroup(int) {}
+
 // freeBytes is only implemented on Linux, where the full-disk case mounts
 // its tmpfs; here it returns an error wrapping errors.ErrUnsupported.
 func freeBytes(string) (int64, error) {
