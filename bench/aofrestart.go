@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/internal/loopback"
 	"github.com/seamgo/seam/internal/pause"
 )
 
@@ -94,7 +95,7 @@ func (h *harness) aofRestart(ctx context.Context, sys system, round int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}

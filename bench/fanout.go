@@ -14,6 +14,7 @@ import (
 
 	"github.com/seamgo/seam/bench/internal/ctl"
 	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/internal/loopback"
 )
 
 // The pub/sub fan-out workload: one publisher, many subscribers of one
@@ -106,7 +107,7 @@ func (h *harness) startPubSub(ctx context.Context, sys system) (*process, error)
 	}
 	h.starts++
 	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s.log", h.starts, sys))
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}

@@ -311,18 +311,6 @@ func (s *process) tail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// freeAddr returns a loopback address with a port that was free a moment
-// ago, for servers that must be told their port (the kv example and
-// redis-server).
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
 // redisUsedMemory asks redis-server for INFO memory's used_memory: the
 // bytes its allocator holds, redis's counterpart of a Go heap.
 func redisUsedMemory(ctx context.Context, addr string) (float64, error) {

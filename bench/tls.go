@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/bench/internal/ctl"
+	"github.com/seamgo/seam/internal/loopback"
 )
 
 // The TLS workload's figures: throughput over TLS at each pipeline depth,
@@ -72,11 +73,11 @@ func makeTLSFiles(dir string) (tlsFiles, error) {
 func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*process, error) {
 	h.starts++
 	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s-tls.log", h.starts, sys))
-	addr, err := freeAddr()
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	tlsAddr, err := freeAddr()
+	tlsAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
 	}

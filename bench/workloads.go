@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/seamgo/seam/bench/internal/ctl"
+	"github.com/seamgo/seam/internal/loopback"
 )
 
 // harness runs the workloads against the servers and collects results.
@@ -105,7 +106,7 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns()), "-track=" + track},
 				logPath, "", true)
 		}
-		addr, err := freeAddr()
+		addr, err := loopback.FreeAddr()
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 		return h.launch(ctx, sys, h.bins[binSeamFloor],
 			[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns())}, logPath, "", true)
 	case sysRedis:
-		addr, err := freeAddr()
+		addr, err := loopback.FreeAddr()
 		if err != nil {
 			return nil, err
 		}

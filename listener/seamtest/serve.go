@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/internal/loopback"
 	"github.com/thejerf/suture/v4"
 )
 
@@ -184,10 +185,9 @@ func Dial(t testing.TB, addr net.Addr) net.Conn {
 // 0 should, and report its address instead.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatalf("seamtest: a free port: %v", err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }

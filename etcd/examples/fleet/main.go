@@ -47,6 +47,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/seamgo/seam/internal/loopback"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
@@ -142,11 +143,11 @@ func (f *fleet) start(ctx context.Context) error {
 		return err
 	}
 
-	clientAddr, err := freeAddr()
+	clientAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}
-	peerAddr, err := freeAddr()
+	peerAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func (f *fleet) start(ctx context.Context) error {
 	f.etcd = newProc(dir, "etcd", "etcd", "--name", "fleet", "--data-dir", filepath.Join(dir, "etcd.data"),
 		"--listen-client-urls", f.etcdURL, "--advertise-client-urls", f.etcdURL,
 		"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "fleet="+peer)
-	natsAddr, err := freeAddr()
+	natsAddr, err := loopback.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -174,9 +175,9 @@ func (f *fleet) start(ctx context.Context) error {
 
 	var kvAdmin []string
 	for i, name := range []string{"a", "b", "c"} {
-		addr, err1 := freeAddr()
-		admin, err2 := freeAddr()
-		onceAdmin, err3 := freeAddr()
+		addr, err1 := loopback.FreeAddr()
+		admin, err2 := loopback.FreeAddr()
+		onceAdmin, err3 := loopback.FreeAddr()
 		if err := errors.Join(err1, err2, err3); err != nil {
 			return err
 		}

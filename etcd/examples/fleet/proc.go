@@ -86,17 +86,6 @@ func (p *proc) signal(sig syscall.Signal) error {
 // exitCode is the process's exit status once it has exited.
 func (p *proc) exitCode() int { return p.cmd.ProcessState.ExitCode() }
 
-// freeAddr returns a loopback address free a moment ago, for programs
-// that take their ports up front.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
 // until polls cond every 10ms until it holds, for at most waitLimit.
 func until(ctx context.Context, what string, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, waitLimit)

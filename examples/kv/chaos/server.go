@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/internal/loopback"
 )
 
 // target is one server the cases run against.
@@ -116,7 +117,7 @@ func start(ctx context.Context, t target, o opts, logPath string) (*server, erro
 	addr := o.addr
 	if addr == "" {
 		var err error
-		if addr, err = freeAddr(); err != nil {
+		if addr, err = loopback.FreeAddr(); err != nil {
 			return nil, err
 		}
 	}
@@ -227,16 +228,6 @@ func (s *server) mem(field string) int64 {
 func (s *server) logText() string {
 	b, _ := os.ReadFile(s.log)
 	return string(b)
-}
-
-// freeAddr returns a loopback address with a port free a moment ago.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // mb renders a byte count for the table.

@@ -8,8 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"time"
+
+	"github.com/seamgo/seam/internal/loopback"
 )
 
 // server is how to start one of the two servers compared.
@@ -77,13 +78,15 @@ func (s server) start(ctx context.Context, dir string) (port string, stop func()
 	return port, stop, nil
 }
 
+// freePort returns a loopback port free a moment ago, for the servers
+// that take a port number.
 func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return "", err
 	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+	_, port, err := net.SplitHostPort(addr)
+	return port, err
 }
 
 // waitListening dials addr until it answers or the process exits; a
