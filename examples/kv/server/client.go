@@ -28,6 +28,7 @@ type clientState struct {
 	lastCmd atomic.Pointer[command] // the last command run
 	killed  atomic.Bool             // closed by CLIENT KILL: its read error is the normal end
 	db      atomic.Int32            // the database selected, for CLIENT LIST from other connections
+	proto   atomic.Int32            // the protocol HELLO chose, 2 or 3, for CLIENT LIST
 }
 
 func (r *clients) add(c *conn) {
@@ -36,6 +37,7 @@ func (r *clients) add(c *conn) {
 	c.st.lastCmd.Store(nil)
 	c.st.killed.Store(false)
 	c.st.db.Store(0)
+	c.st.proto.Store(2)
 	r.mu.Lock()
 	if r.byID == nil {
 		r.byID = make(map[int64]*conn)
@@ -85,7 +87,9 @@ func (c *conn) line(now time.Time) string {
 	} else {
 		b.WriteString("NULL")
 	}
-	b.WriteString(" user=default resp=2\n")
+	b.WriteString(" user=default resp=")
+	b.WriteString(strconv.Itoa(int(c.st.proto.Load())))
+	b.WriteByte('\n')
 	return b.String()
 }
 

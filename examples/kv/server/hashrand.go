@@ -65,7 +65,9 @@ func cmdHRandField(c *conn, args [][]byte) {
 	if count < 0 {
 		total = int(min(-count, math.MaxInt32))
 	}
-	if withValues {
+	// RESP3 nests each field with its value, as Redis 7 does.
+	nested := withValues && c.w.Proto() == 3
+	if withValues && !nested {
 		c.w.WriteArrayHeader(2 * total)
 	} else {
 		c.w.WriteArrayHeader(total)
@@ -76,6 +78,9 @@ func cmdHRandField(c *conn, args [][]byte) {
 			j = picks[i]
 		} else {
 			j = rand.IntN(n) // drawn as written: a huge count costs the reply only
+		}
+		if nested {
+			c.w.WriteArrayHeader(2)
 		}
 		c.w.WriteBulk(all[2*j])
 		if withValues {

@@ -40,7 +40,7 @@ func cmdInfo(c *conn, args [][]byte) {
 			c.h.info(&b, name)
 		}
 	}
-	c.w.WriteBulkString(b.String())
+	c.w.WriteVerbatim("txt", b.String())
 }
 
 type infoBuilder struct{ strings.Builder }

@@ -69,10 +69,8 @@ pairs:
 	}
 }
 
-func (c *conn) writeScore(f float64) {
-	c.num = store.FormatScore(c.num[:0], f)
-	c.w.WriteBulk(c.num)
-}
+// writeScore writes a score as Redis does: a double in RESP3.
+func (c *conn) writeScore(f float64) { c.w.WriteDouble(f) }
 
 func cmdZRem(c *conn, args [][]byte) {
 	n, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
@@ -84,12 +82,17 @@ func cmdZPopMin(c *conn, args [][]byte) {
 	if !ok {
 		return
 	}
-	if count < 0 {
+	single := count < 0
+	if single {
 		count = 1
 	}
 	pairs, err := c.db.ZPopMin(args[1], count, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
+		return
+	}
+	if single && len(pairs) == 1 {
+		c.writeZPair(pairs[0]) // RESP3 too: one pair is not nested
 		return
 	}
 	c.writeZPairs(pairs, true)
@@ -127,7 +130,17 @@ func cmdZRange(c *conn, args [][]byte) {
 	c.writeZPairs(pairs, withScores)
 }
 
+// writeZPairs writes members, and their scores if withScores: flat in
+// RESP2, each member with its score in an array of two in RESP3, as Redis
+// 7 replies.
 func (c *conn) writeZPairs(pairs []store.ZPair, withScores bool) {
+	if withScores && c.w.Proto() == 3 {
+		c.w.WriteArrayHeader(len(pairs))
+		for _, p := range pairs {
+			c.writeZPair(p)
+		}
+		return
+	}
 	if withScores {
 		c.w.WriteArrayHeader(2 * len(pairs))
 	} else {
@@ -139,6 +152,13 @@ func (c *conn) writeZPairs(pairs []store.ZPair, withScores bool) {
 			c.writeScore(p.Score)
 		}
 	}
+}
+
+// writeZPair writes one member and its score as an array of two.
+func (c *conn) writeZPair(p store.ZPair) {
+	c.w.WriteArrayHeader(2)
+	c.w.WriteBulk(p.Member)
+	c.writeScore(p.Score)
 }
 
 func cmdZScore(c *conn, args [][]byte) {
