@@ -122,6 +122,14 @@ func cmdPublish(c *conn, args [][]byte) {
 		c.w.WriteError("ERR pub/sub is not enabled")
 		return
 	}
+	if c.sub != nil {
+		// A RESP3 subscriber may publish: the replies it is owed go into
+		// its queue before the hub's message to itself, as Redis orders them.
+		if err := c.flush(); err != nil {
+			c.quit = true
+			return
+		}
+	}
 	n, err := c.h.cfg.PubSub.Publish(context.Background(), args[1], args[2])
 	if err != nil {
 		c.writeHubError(err)
