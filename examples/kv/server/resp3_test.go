@@ -68,9 +68,9 @@ func TestRESP3PubSubAgainstRedis(t *testing.T) {
 		">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n",
 		">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$1\r\nx\r\n",
 		">4\r\n$8\r\npmessage\r\n$2\r\nh*\r\n$5\r\nhello\r\n$1\r\ny\r\n",
-		"+PONG\r\n$2\r\nhi\r\n_\r\n", // PING, PING hi and GET x while subscribed
+		"+PONG\r\n$2\r\nhi\r\n_\r\n",                 // PING, PING hi and GET x while subscribed
 		"*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n", // RESP2 again: an array
-		"-ERR Can't execute 'get'", // and the subscribed state's limits
+		"-ERR Can't execute 'get'",                   // and the subscribed state's limits
 	} {
 		if !strings.Contains(have, want) {
 			t.Errorf("transcript lacks %q:\n%q", want, have)
