@@ -29,6 +29,9 @@ type Writer struct {
 	buf   []byte // nil while nothing is buffered
 	err   error
 	resp3 bool // SetProto(3): write RESP3's types
+	mark  int  // where DiscardSinceMark cuts back to; 0 once the buffer is released
+
+	onError func(msg string) // SetErrorHook's
 
 	scratch [32]byte // a double's text, measured before its bulk header
 }
@@ -65,7 +68,7 @@ func (w *Writer) Proto() int {
 // release gives the buffer back to the pool.
 func (w *Writer) release() {
 	putBuf(w.buf)
-	w.buf = nil
+	w.buf, w.mark = nil, 0
 }
 
 // out returns the buffer to append a reply to, taking one from the pool
@@ -76,6 +79,24 @@ func (w *Writer) out() []byte {
 	}
 	return w.buf
 }
+
+// Mark remembers how much is buffered, so that [Writer.DiscardSinceMark]
+// can take back the replies written after it: what Redis's CLIENT REPLY
+// OFF and SKIP do to a command's reply.
+func (w *Writer) Mark() { w.mark = len(w.buf) }
+
+// DiscardSinceMark drops what was written since the last Mark. What a
+// Flush sent meanwhile is gone; what came after it is dropped.
+func (w *Writer) DiscardSinceMark() {
+	if w.buf != nil && w.mark <= len(w.buf) {
+		w.buf = w.buf[:w.mark]
+	}
+}
+
+// SetErrorHook makes every error reply call f with its text (after the
+// leading '-'), so a server can count errors by code as Redis's INFO
+// errorstats does; nil removes it. f must not write to the Writer.
+func (w *Writer) SetErrorHook(f func(msg string)) { w.onError = f }
 
 // Buffered returns how many bytes are waiting for Flush.
 func (w *Writer) Buffered() int { return len(w.buf) }
@@ -114,6 +135,9 @@ func (w *Writer) WriteOK() { w.buf = append(w.out(), "+OK\r\n"...) }
 // "ERR syntax error" or "WRONGTYPE ...". CR and LF in s become spaces, as
 // Redis does, because they would end the reply early.
 func (w *Writer) WriteError(s string) {
+	if w.onError != nil {
+		w.onError(s)
+	}
 	w.buf = append(w.out(), '-')
 	start := len(w.buf)
 	w.buf = append(w.buf, s...)

@@ -29,6 +29,10 @@ type clientState struct {
 	killed  atomic.Bool             // closed by CLIENT KILL: its read error is the normal end
 	db      atomic.Int32            // the database selected, for CLIENT LIST from other connections
 	proto   atomic.Int32            // the protocol HELLO chose, 2 or 3, for CLIENT LIST
+
+	// Read and written by the connection's own goroutine only.
+	errors int64     // error replies sent, to tell a failed call (cmdstats.go)
+	reply  replyMode // CLIENT REPLY
 }
 
 func (r *clients) add(c *conn) {
@@ -38,6 +42,7 @@ func (r *clients) add(c *conn) {
 	c.st.killed.Store(false)
 	c.st.db.Store(0)
 	c.st.proto.Store(2)
+	c.st.reply = replyOn
 	r.mu.Lock()
 	if r.byID == nil {
 		r.byID = make(map[int64]*conn)
@@ -172,6 +177,112 @@ func (c *conn) clientKill(args [][]byte) {
 	}
 }
 
+// cmdClient is CLIENT ID, SETNAME, GETNAME, SETINFO (accepted and
+// ignored, for newer client libraries), INFO, LIST, KILL, REPLY and
+// NO-EVICT (accepted: kv evicts no client for memory).
+func cmdClient(c *conn, args [][]byte) {
+	sub := args[1]
+	switch {
+	case eqFold(sub, "ID") && len(args) == 2:
+		c.w.WriteInt(c.id)
+	case eqFold(sub, "GETNAME") && len(args) == 2:
+		if c.name == "" {
+			c.w.WriteNull()
+		} else {
+			c.w.WriteBulkString(c.name)
+		}
+	case eqFold(sub, "SETNAME") && len(args) == 3:
+		if c.setName(args[2]) {
+			c.w.WriteOK()
+		}
+	case eqFold(sub, "SETINFO") && len(args) == 4:
+		c.w.WriteOK()
+	case eqFold(sub, "INFO") && len(args) == 2:
+		c.w.WriteVerbatim("txt", c.clientInfo())
+	case eqFold(sub, "LIST") && len(args) == 2:
+		c.w.WriteVerbatim("txt", c.clientList())
+	case eqFold(sub, "KILL") && len(args) >= 3:
+		c.clientKill(args)
+	case eqFold(sub, "REPLY") && len(args) == 3:
+		c.clientReply(args[2])
+	case eqFold(sub, "NO-EVICT") && len(args) == 3:
+		if eqFold(args[2], "ON") || eqFold(args[2], "OFF") {
+			c.w.WriteOK()
+		} else {
+			c.w.WriteError(errSyntax)
+		}
+	case eqFold(sub, "HELP") && len(args) == 2:
+		c.writeHelp(clientHelp)
+	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"),
+		eqFold(sub, "REPLY"), eqFold(sub, "NO-EVICT"):
+		c.w.WriteError(wrongArgs("client|" + strings.ToLower(string(sub))))
+	default:
+		c.w.WriteError(unknownSubcommand(sub, "client"))
+	}
+}
+
+func (c *conn) clientInfo() string {
+	var b strings.Builder
+	b.WriteString("id=")
+	b.WriteString(strconv.FormatInt(c.id, 10))
+	if c.nc != nil {
+		b.WriteString(" addr=")
+		b.WriteString(c.nc.RemoteAddr().String())
+		b.WriteString(" laddr=")
+		b.WriteString(c.nc.LocalAddr().String())
+	}
+	b.WriteString(" name=")
+	b.WriteString(c.name)
+	b.WriteString(" db=")
+	b.WriteString(strconv.Itoa(c.db.Index()))
+	b.WriteString(" resp=")
+	b.WriteString(strconv.Itoa(c.w.Proto()))
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// replyMode is CLIENT REPLY's setting.
+type replyMode uint8
+
+const (
+	replyOn   replyMode = iota // every reply is sent
+	replyOff                   // none is
+	replySkip                  // the next command's is not
+)
+
+// clientReply is CLIENT REPLY ON|OFF|SKIP. Only ON answers: OFF and SKIP
+// are silent themselves, as in Redis. What pub/sub pushes is not a reply
+// and still comes.
+func (c *conn) clientReply(mode []byte) {
+	switch {
+	case eqFold(mode, "ON"):
+		c.st.reply = replyOn
+		c.w.WriteOK()
+	case eqFold(mode, "OFF"):
+		c.st.reply = replyOff
+	case eqFold(mode, "SKIP"):
+		if c.st.reply != replyOff {
+			c.st.reply = replySkip
+		}
+	default:
+		c.w.WriteError(errSyntax)
+	}
+}
+
+// unmute ends a command that ran while CLIENT REPLY was was (OFF or
+// SKIP), with the Writer marked before it: what it wrote is dropped,
+// unless it is the CLIENT REPLY ON that ends the silence. SKIP holds back
+// one command's reply; the SKIP itself counts as none.
+func (c *conn) unmute(was replyMode) {
+	if c.st.reply == replyOn {
+		return // CLIENT REPLY ON: its +OK goes out
+	}
+	c.w.DiscardSinceMark()
+	if was == replySkip && c.st.reply == replySkip {
+		c.st.reply = replyOn
+	}
+}
+
 func sameAddr(a net.Addr, s string) bool { return a != nil && a.String() == s }
 
 var clientHelp = []string{
@@ -198,6 +309,10 @@ var clientHelp = []string{
 	"    Return information about client connections.",
 	"SETINFO <option> <value>",
 	"    Accepted and ignored, for client libraries that send it.",
+	"NO-EVICT (ON|OFF)",
+	"    Accepted: kv evicts no client for memory.",
+	"REPLY (ON|OFF|SKIP)",
+	"    Control the replies sent to the current connection.",
 	"SETNAME <name>",
 	"    Assign the name <name> to the current connection.",
 	"HELP",
@@ -240,6 +355,7 @@ var configHelp = []string{
 // (commands, connections received, hits, misses, expired keys, killed
 // clients, rejected connections) and restarts the memory peak from now.
 func (h *Handler) resetStats() {
+	h.cstats.reset()
 	h.commands.Store(0)
 	h.conns.Store(0)
 	h.hits.Store(0)

@@ -31,6 +31,7 @@ type command struct {
 	step    int
 	group   string // for COMMAND DOCS
 	summary string
+	slot    int // 1 + its index in commandList, for its counters (cmdstats.go); 0: none
 	run     func(c *conn, args [][]byte)
 }
 
@@ -195,7 +196,8 @@ func init() {
 	}
 	commandList = append(commandList, pubsubCommands...)
 	commands = make(map[string]*command, len(commandList))
-	for _, cmd := range commandList {
+	for i, cmd := range commandList {
+		cmd.slot = i + 1
 		commands[cmd.name] = cmd
 		if cmd.flags&flagHidden == 0 {
 			visibleList = append(visibleList, cmd)
@@ -225,6 +227,18 @@ func (c *conn) lookup(name []byte) *command {
 // exec runs one command and buffers its reply.
 func (c *conn) exec(args [][]byte) {
 	c.cmds++
+	was := c.st.reply
+	if was != replyOn {
+		c.w.Mark() // CLIENT REPLY OFF or SKIP: client.go
+	}
+	c.dispatch(args)
+	if was != replyOn {
+		c.unmute(was)
+	}
+}
+
+// dispatch finds the command and calls it.
+func (c *conn) dispatch(args [][]byte) {
 	cmd := c.lookup(args[0])
 	if cmd == nil {
 		c.abortMulti()
@@ -242,15 +256,13 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	if cmd.arity > 0 && len(args) != cmd.arity || len(args) < -cmd.arity {
 		c.abortMulti()
 		c.w.WriteError(wrongArgs(cmd.name))
+		c.rejected(cmd, args)
 		return
 	}
-	if !c.authed && c.refusedUnauthenticated(cmd) {
-		return
-	}
-	if c.refusedWhileSubscribed(cmd, args) {
-		return
-	}
-	if c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
+	if !c.authed && c.refusedUnauthenticated(cmd) ||
+		c.refusedWhileSubscribed(cmd, args) ||
+		c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
+		c.rejected(cmd, args)
 		return
 	}
 	if c.queuedNow(cmd) { // inside MULTI: multi.go
@@ -265,7 +277,7 @@ func (c *conn) call(cmd *command, args [][]byte) {
 		defer c.touchKeys(cmd, args)
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
-		cmd.run(c, args)
+		c.run(cmd, args) // counted: cmdstats.go
 		c.dropRecord()
 		return
 	}
@@ -280,7 +292,7 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	if kept {
 		c.keepOwned(args, c.h.aof.Keep)
 	}
-	cmd.run(c, args)
+	c.run(cmd, args) // counted: cmdstats.go
 	if kept {
 		c.keepOwned(args, c.h.aof.Release)
 	}

@@ -115,6 +115,8 @@ type Handler struct {
 	watches watchers
 
 	settable settable // what CONFIG SET may change (config.go)
+
+	cstats commandStats // INFO commandstats and errorstats (cmdstats.go)
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
@@ -128,6 +130,7 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
 	h.stacks = newStackPool(&h.active)
+	h.cstats.init()
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
 	h.authFails.every = authFailLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
@@ -135,6 +138,7 @@ func New(cfg Config) *Handler {
 		c := &conn{h: h, db: h.store, burstDone: make(chan struct{}, 1)}
 		c.r = resp.NewReader(c, opt)
 		c.w = resp.NewWriter(nil)
+		c.w.SetErrorHook(c.countError)
 		return c
 	}
 	return h

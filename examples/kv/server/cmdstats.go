@@ -1,0 +1,189 @@
+package server
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// commandStats are INFO's commandstats and errorstats, Redis's per-command
+// counters and error replies by code. The per-command counters are atomic
+// adds to a slice indexed by the command's slot, so a command costs no
+// lock; errors are rare enough for a mutex.
+type commandStats struct {
+	byCmd []cmdStat           // by command.slot-1
+	subs  map[string]*cmdStat // "config|get": a container's subcommands; read-only once made
+
+	errMu   sync.Mutex
+	errs    map[string]int64 // error replies by code ("ERR", "WRONGTYPE")
+	errsAll atomic.Int64     // every error reply, INFO's total_error_replies
+}
+
+// cmdStat is one command's counters, as Redis's cmdstat_ line has them.
+type cmdStat struct {
+	calls    atomic.Int64 // runs, successful or not
+	usec     atomic.Int64 // microseconds spent running
+	rejected atomic.Int64 // refused before running: arity, auth, state
+	failed   atomic.Int64 // ran and replied with an error
+}
+
+// containers are the commands Redis counts per subcommand
+// (cmdstat_config|get), with the subcommands kv has. Another name is not
+// counted, as Redis refuses it before it runs: a client cannot make the
+// counters grow.
+var containers = map[string][]string{
+	"client":   {"id", "info", "list", "kill", "getname", "setname", "setinfo", "reply", "no-evict", "unblock", "help"},
+	"config":   {"get", "set", "resetstat", "rewrite", "help"},
+	"command":  {"count", "list", "info", "docs", "getkeys", "help"},
+	"object":   {"encoding", "refcount", "idletime", "freq", "help"},
+	"pubsub":   {"channels", "numsub", "numpat", "help"},
+	"memory":   {"usage", "stats", "doctor", "malloc-stats", "purge", "help"},
+	"function": {"flush", "list", "help"},
+}
+
+// init sizes the counters for the command table.
+func (s *commandStats) init() {
+	s.byCmd = make([]cmdStat, len(commandList))
+	s.subs = map[string]*cmdStat{}
+	for name, subs := range containers {
+		for _, sub := range subs {
+			s.subs[name+"|"+sub] = new(cmdStat)
+		}
+	}
+}
+
+// stat returns the counters of cmd run with args, or nil for a command
+// outside the table or an unknown subcommand.
+func (s *commandStats) stat(cmd *command, args [][]byte) *cmdStat {
+	if cmd.slot <= 0 || cmd.slot > len(s.byCmd) {
+		return nil
+	}
+	if _, ok := containers[cmd.name]; ok && len(args) > 1 {
+		return s.subs[cmd.name+"|"+strings.ToLower(string(args[1]))]
+	}
+	return &s.byCmd[cmd.slot-1]
+}
+
+// countError is the connection's Writer's error hook: the connection
+// counts its errors, for failed_calls, and the Handler by code.
+func (c *conn) countError(msg string) {
+	c.st.errors++
+	c.h.cstats.countError(msg)
+}
+
+// countError counts an error reply by its code, its first word.
+func (s *commandStats) countError(msg string) {
+	code, _, _ := strings.Cut(msg, " ")
+	if len(code) > 64 {
+		code = code[:64] // an error of a client's making is not a code to keep
+	}
+	s.errsAll.Add(1)
+	s.errMu.Lock()
+	if s.errs == nil {
+		s.errs = make(map[string]int64)
+	}
+	s.errs[code]++
+	s.errMu.Unlock()
+}
+
+// reset is CONFIG RESETSTAT's part.
+func (s *commandStats) reset() {
+	for i := range s.byCmd {
+		s.byCmd[i].reset()
+	}
+	for _, st := range s.subs {
+		st.reset()
+	}
+	s.errMu.Lock()
+	s.errs = nil
+	s.errMu.Unlock()
+	s.errsAll.Store(0)
+}
+
+func (st *cmdStat) reset() {
+	st.calls.Store(0)
+	st.usec.Store(0)
+	st.rejected.Store(0)
+	st.failed.Store(0)
+}
+
+// run runs cmd, counting the call, its time and whether it replied with
+// an error.
+func (c *conn) run(cmd *command, args [][]byte) {
+	st := c.h.cstats.stat(cmd, args)
+	if st == nil {
+		cmd.run(c, args)
+		return
+	}
+	errs := c.st.errors
+	start := time.Now()
+	cmd.run(c, args)
+	st.usec.Add(time.Since(start).Microseconds())
+	st.calls.Add(1)
+	if c.st.errors != errs {
+		st.failed.Add(1)
+	}
+}
+
+// rejected counts cmd as refused before it ran.
+func (c *conn) rejected(cmd *command, args [][]byte) {
+	if st := c.h.cstats.stat(cmd, args); st != nil {
+		st.rejected.Add(1)
+	}
+}
+
+// commandStatsInfo writes INFO's commandstats section: a line per command
+// that was called or rejected since the start or CONFIG RESETSTAT.
+func (h *Handler) commandStatsInfo(b *infoBuilder) {
+	b.section("Commandstats")
+	for _, cmd := range commandList {
+		if cmd.slot <= 0 || cmd.slot > len(h.cstats.byCmd) {
+			continue
+		}
+		b.cmdStat(cmd.name, &h.cstats.byCmd[cmd.slot-1])
+		for _, sub := range containers[cmd.name] {
+			name := cmd.name + "|" + sub
+			b.cmdStat(name, h.cstats.subs[name])
+		}
+	}
+}
+
+// cmdStat writes name's line, if it was called or rejected.
+func (b *infoBuilder) cmdStat(name string, st *cmdStat) {
+	calls, rejected, failed := st.calls.Load(), st.rejected.Load(), st.failed.Load()
+	if calls == 0 && rejected == 0 && failed == 0 {
+		return
+	}
+	usec := st.usec.Load()
+	perCall := 0.0
+	if calls > 0 {
+		perCall = float64(usec) / float64(calls)
+	}
+	b.field("cmdstat_"+name, "calls="+strconv.FormatInt(calls, 10)+
+		",usec="+strconv.FormatInt(usec, 10)+
+		",usec_per_call="+strconv.FormatFloat(perCall, 'f', 2, 64)+
+		",rejected_calls="+strconv.FormatInt(rejected, 10)+
+		",failed_calls="+strconv.FormatInt(failed, 10))
+}
+
+// errorStatsInfo writes INFO's errorstats section: a line per error code.
+func (h *Handler) errorStatsInfo(b *infoBuilder) {
+	b.section("Errorstats")
+	h.cstats.errMu.Lock()
+	codes := make([]string, 0, len(h.cstats.errs))
+	for code := range h.cstats.errs {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	counts := make([]int64, len(codes))
+	for i, code := range codes {
+		counts[i] = h.cstats.errs[code]
+	}
+	h.cstats.errMu.Unlock()
+	for i, code := range codes {
+		b.field("errorstat_"+code, "count="+strconv.FormatInt(counts[i], 10))
+	}
+}
