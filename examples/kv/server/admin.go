@@ -63,6 +63,66 @@ func (c *conn) setName(name []byte) bool {
 	return true
 }
 
+// cmdClient is CLIENT ID, SETNAME, GETNAME, SETINFO (accepted and
+// ignored, for newer client libraries), INFO, LIST, KILL, REPLY and
+// NO-EVICT (accepted: kv evicts no client for memory).
+func cmdClient(c *conn, args [][]byte) {
+	sub := args[1]
+	switch {
+	case eqFold(sub, "ID") && len(args) == 2:
+		c.w.WriteInt(c.id)
+	case eqFold(sub, "GETNAME") && len(args) == 2:
+		if c.name == "" {
+			c.w.WriteNull()
+		} else {
+			c.w.WriteBulkString(c.name)
+		}
+	case eqFold(sub, "SETNAME") && len(args) == 3:
+		if c.setName(args[2]) {
+			c.w.WriteOK()
+		}
+	case eqFold(sub, "SETINFO") && len(args) == 4:
+		c.w.WriteOK()
+	case eqFold(sub, "REPLY") && len(args) == 3:
+		c.clientReply(args[2])
+	case eqFold(sub, "NO-EVICT") && len(args) == 3:
+		c.clientNoEvict(args[2])
+	case eqFold(sub, "INFO") && len(args) == 2:
+		c.w.WriteVerbatim("txt", c.clientInfo())
+	case eqFold(sub, "LIST") && len(args) == 2:
+		c.w.WriteVerbatim("txt", c.clientList())
+	case eqFold(sub, "KILL") && len(args) >= 3:
+		c.clientKill(args)
+	case eqFold(sub, "HELP") && len(args) == 2:
+		c.writeHelp(clientHelp)
+	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"),
+		eqFold(sub, "REPLY"), eqFold(sub, "NO-EVICT"):
+		c.w.WriteError(wrongArgs("client|" + strings.ToLower(string(sub))))
+	default:
+		c.w.WriteError(unknownSubcommand(sub, "client"))
+	}
+}
+
+func (c *conn) clientInfo() string {
+	var b strings.Builder
+	b.WriteString("id=")
+	b.WriteString(strconv.FormatInt(c.id, 10))
+	if c.nc != nil {
+		b.WriteString(" addr=")
+		b.WriteString(c.nc.RemoteAddr().String())
+		b.WriteString(" laddr=")
+		b.WriteString(c.nc.LocalAddr().String())
+	}
+	b.WriteString(" name=")
+	b.WriteString(c.name)
+	b.WriteString(" db=")
+	b.WriteString(strconv.Itoa(c.db.Index()))
+	b.WriteString(" resp=")
+	b.WriteString(strconv.Itoa(c.w.Proto()))
+	b.WriteByte('\n')
+	return b.String()
+}
+
 // configParams is what CONFIG GET answers: enough for redis-benchmark,
 // which asks for save and appendonly, and for tools that ask about limits.
 func (c *conn) configParams() [][2]string {

@@ -91,6 +91,8 @@ type Handler struct {
 	misses   atomic.Int64
 	memPeak  atomic.Int64
 
+	cstats commandStats // INFO commandstats and errorstats (cmdstats.go)
+
 	clients      clients // the open connections, for CLIENT LIST and KILL
 	rejectedBase atomic.Uint64
 
@@ -115,8 +117,6 @@ type Handler struct {
 	watches watchers
 
 	settable settable // what CONFIG SET may change (config.go)
-
-	cstats commandStats // INFO commandstats and errorstats (cmdstats.go)
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
