@@ -115,6 +115,7 @@ func init() {
 		{name: "restore", arity: -4, flags: flagWrite, first: 1, last: 1, step: 1, group: "generic", summary: "Creates a key from the serialized representation of a value.", run: cmdRestore},
 		{name: "zmscore", arity: -3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the score of one or more members in a sorted set.", run: cmdZMScore},
 		{name: "zrandmember", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns one or more random members from a sorted set.", run: cmdZRandMember},
+		{name: "zrangestore", arity: -5, flags: flagWrite, first: 1, last: 2, step: 1, group: "sorted_set", summary: "Stores a range of members from sorted set in a key.", run: cmdZRangeStore},
 		{name: "hrandfield", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "hash", summary: "Returns one or more random fields from a hash.", run: cmdHRandField},
 		{name: "zrevrange", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of indexes in reverse order.", run: cmdZRevRange},
 		{name: "sscan", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "set", summary: "Iterates over members of a set.", run: cmdSScan},

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -96,38 +95,6 @@ func cmdZPopMin(c *conn, args [][]byte) {
 		return
 	}
 	c.writeZPairs(pairs, true)
-}
-
-// cmdZRange is ZRANGE key start stop [REV] [WITHSCORES], by rank; BYSCORE,
-// BYLEX and LIMIT are not implemented.
-func cmdZRange(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
-	var rev, withScores bool
-	for _, a := range args[4:] {
-		switch {
-		case eqFold(a, "REV"):
-			rev = true
-		case eqFold(a, "WITHSCORES"):
-			withScores = true
-		case eqFold(a, "BYSCORE"), eqFold(a, "BYLEX"), eqFold(a, "LIMIT"):
-			c.w.WriteError("ERR ZRANGE " + string(a) + " is not supported by kv")
-			return
-		default:
-			c.w.WriteError(errSyntax)
-			return
-		}
-	}
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
-		return
-	}
-	pairs, err := c.db.ZRange(args[1], start, stop, rev)
-	if err != nil {
-		c.writeStoreError(err)
-		return
-	}
-	c.writeZPairs(pairs, withScores)
 }
 
 // writeZPairs writes members, and their scores if withScores: flat in
