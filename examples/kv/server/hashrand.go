@@ -21,25 +21,36 @@ func cmdHMSet(c *conn, args [][]byte) {
 	c.w.WriteOK()
 }
 
+// randArgs reads the arguments of HRANDFIELD and ZRANDMEMBER, key [count
+// [word]], with Redis's errors: the count (1 when absent), whether it was
+// given, and whether word (WITHVALUES, WITHSCORES) was.
+func (c *conn) randArgs(args [][]byte, word string) (count int64, withCount, withWord, ok bool) {
+	count, withCount = 1, len(args) >= 3
+	if !withCount {
+		return count, false, false, true
+	}
+	if count, ok = c.randCount(args[2]); !ok {
+		return 0, false, false, false
+	}
+	if len(args) > 4 || len(args) == 4 && !eqFold(args[3], word) {
+		c.w.WriteError(errSyntax)
+		return 0, false, false, false
+	}
+	withWord = len(args) == 4
+	if withWord && (count < -math.MaxInt64/2 || count > math.MaxInt64/2) {
+		c.w.WriteError("ERR value is out of range") // the reply would be twice as long
+		return 0, false, false, false
+	}
+	return count, true, withWord, true
+}
+
 // cmdHRandField is HRANDFIELD key [count [WITHVALUES]], with Redis's
 // counts: up to count distinct fields when count is positive, exactly
 // -count drawn with repeats when it is negative.
 func cmdHRandField(c *conn, args [][]byte) {
-	count, withCount, withValues := int64(1), len(args) >= 3, false
-	if withCount {
-		var ok bool
-		if count, ok = c.randCount(args[2]); !ok {
-			return
-		}
-		if len(args) > 4 || len(args) == 4 && !eqFold(args[3], "WITHVALUES") {
-			c.w.WriteError(errSyntax)
-			return
-		}
-		withValues = len(args) == 4
-		if withValues && (count < -math.MaxInt64/2 || count > math.MaxInt64/2) {
-			c.w.WriteError("ERR value is out of range")
-			return
-		}
+	count, withCount, withValues, ok := c.randArgs(args, "WITHVALUES")
+	if !ok {
+		return
 	}
 	all, err := c.db.HGetAll(args[1]) // field, value, field, value...
 	switch {

@@ -31,21 +31,9 @@ func cmdZMScore(c *conn, args [][]byte) {
 // counts as HRANDFIELD has them: up to count distinct members when count
 // is positive, exactly -count drawn with repeats when it is negative.
 func cmdZRandMember(c *conn, args [][]byte) {
-	count, withCount, withScores := int64(1), len(args) >= 3, false
-	if withCount {
-		var ok bool
-		if count, ok = c.randCount(args[2]); !ok {
-			return
-		}
-		if len(args) > 4 || len(args) == 4 && !eqFold(args[3], "WITHSCORES") {
-			c.w.WriteError(errSyntax)
-			return
-		}
-		withScores = len(args) == 4
-		if withScores && (count < -math.MaxInt64/2 || count > math.MaxInt64/2) {
-			c.w.WriteError("ERR value is out of range")
-			return
-		}
+	count, withCount, withScores, ok := c.randArgs(args, "WITHSCORES")
+	if !ok {
+		return
 	}
 	all, err := c.db.ZRange(args[1], 0, -1, false)
 	switch {

@@ -189,15 +189,9 @@ func (s *Store) HIncrByFloat(key, field []byte, delta float64, rec func(val []by
 			}
 		}
 	}
-	n := cur + delta
-	if math.IsNaN(n) || math.IsInf(n, 0) {
-		return nil, ErrNaNOrInf
-	}
-	v := FormatFloat(nil, n)
-	if rec != nil {
-		if err := s.record(sh, rec(v)); err != nil {
-			return nil, err
-		}
+	v, err := s.addFloat(sh, cur, delta, rec)
+	if err != nil {
+		return nil, err
 	}
 	if e == nil {
 		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})

@@ -80,6 +80,23 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 			return nil, ErrNotFloat
 		}
 	}
+	v, err := s.addFloat(sh, cur, delta, rec)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		sh.put(nil, key, v, 0, true)
+	} else {
+		sh.drop(e.val)
+		e.val = v
+	}
+	return v, nil
+}
+
+// addFloat is INCRBYFLOAT's and HINCRBYFLOAT's sum: cur + delta as it is
+// stored, journalled through rec (nil: not journalled), or ErrNaNOrInf.
+// sh must be locked.
+func (s *Store) addFloat(sh *shard, cur, delta float64, rec func(val []byte) [][]byte) ([]byte, error) {
 	n := cur + delta
 	if math.IsNaN(n) || math.IsInf(n, 0) {
 		return nil, ErrNaNOrInf
@@ -89,12 +106,6 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 		if err := s.record(sh, rec(v)); err != nil {
 			return nil, err
 		}
-	}
-	if e == nil {
-		sh.put(nil, key, v, 0, true)
-	} else {
-		sh.drop(e.val)
-		e.val = v
 	}
 	return v, nil
 }
