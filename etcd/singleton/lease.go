@@ -28,16 +28,17 @@ type lease struct {
 	until time.Time // a guard before the earliest time etcd may drop the lease
 }
 
-// guard is how long before the lease may lapse the term ends, so that
-// Child's ctx is cancelled while no other instance can lead yet, with
-// room for clocks that run at slightly different rates.
-func (l *lease) guard() time.Duration { return l.ttl / 4 }
+// guard is how long before a lease of ttl may lapse its term ends, so
+// that Child's ctx is cancelled while no other instance can lead yet,
+// with room for a late timer and clocks that run at slightly different
+// rates. A standby that reclaims the lease (see [lapse]) counts on it.
+func guard(ttl time.Duration) time.Duration { return ttl / 4 }
 
 // renewed records a renewal sent at sent and acknowledged.
 func (l *lease) renewed(sent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.until = sent.Add(l.ttl - l.guard())
+	l.until = sent.Add(l.ttl - guard(l.ttl))
 }
 
 func (l *lease) deadline() time.Time {
@@ -99,7 +100,7 @@ const revokeWait = 2 * time.Second
 // instance leads at once. It waits for etcd at most revokeWait, and never
 // past the lease's own end, when revoking is moot.
 func (l *lease) revoke(ctx context.Context) {
-	until := l.deadline().Add(l.guard())
+	until := l.deadline().Add(guard(l.ttl))
 	if limit := time.Now().Add(revokeWait); limit.Before(until) {
 		until = limit
 	}

@@ -78,8 +78,9 @@ type Service struct {
 	fence Fence
 	sup   *suture.Supervisor
 
-	terms atomic.Int64 // terms this instance has led
-	lost  atomic.Int64 // terms that ended without a stop asking
+	terms     atomic.Int64 // terms this instance has led
+	lost      atomic.Int64 // terms that ended without a stop asking
+	reclaimed atomic.Int64 // leases ahead of this instance that it revoked
 }
 
 // config is a Service's fields with their defaults filled in.
@@ -219,7 +220,11 @@ func (s *Service) term(ctx context.Context, c config) error {
 	defer lose(nil)
 	defer l.revoke(ctx)
 
-	f, err := campaign(valid, s.Client, c.prefix, grant.ID, c.value)
+	f, err := campaign(valid, s.Client, c.prefix, grant.ID, c.value, func(key string, id clientv3.LeaseID) {
+		s.reclaimed.Add(1)
+		c.log.Info().Str("key", key).Str("lease", fmt.Sprintf("%x", int64(id))).
+			Msg("revoked the lease ahead: its holder stopped renewing it")
+	})
 	if err == nil {
 		// The wait can end after the lease lapsed (its key deleted
 		// with it), so the key must still be ours to lead.

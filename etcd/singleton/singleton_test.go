@@ -1,8 +1,11 @@
 package singleton_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +154,56 @@ func TestCrashedLeaderIsReplaced(t *testing.T) {
 	}
 }
 
+// A standby does not wait for etcd to expire the lease of a leader that
+// died: it revokes that lease itself once the leader must have stopped,
+// and only then leads.
+func TestStandbyRevokesLeaseOfDeadLeader(t *testing.T) {
+	url := etcdtest.Start(t)
+	order := make(chan string, 16)
+	// A TTL long enough that the standby's revoke, due TTL/8 before
+	// the lease expires, comes well before etcd's own sweep on a busy
+	// machine.
+	d := startDuo(t, url, url, 4*time.Second, order)
+	if have := seamtest.Recv(t, order, "a's start"); have != "a started" {
+		t.Fatalf("first event %q", have)
+	}
+
+	// a dies as etcd sees it: no renewal, no revoke.
+	d.cliA.Close()
+	seamtest.Recv(t, d.pb.started, "b's child to start")
+	if have := seamtest.Recv(t, order, "the next event"); have != "a stopped" {
+		t.Fatalf("after a's death, first event %q, want a's child stopped before b's started", have)
+	}
+	if st := d.b.Stats(); st.Reclaimed != 1 {
+		t.Fatalf("b: have %+v, want one lease reclaimed", st)
+	}
+	if have := etcdMetric(t, url, "etcd_debugging_server_lease_expired_total"); have != 0 {
+		t.Fatalf("etcd expired %v leases itself, want 0: b should have revoked a's first", have)
+	}
+}
+
+// etcdMetric reads one metric without labels from etcd's /metrics.
+func etcdMetric(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("etcd's /metrics has no %s (%v)", name, sc.Err())
+	return 0
+}
+
 func TestStopResignsAtOnce(t *testing.T) {
 	url := etcdtest.Start(t)
 	// A TTL far longer than the test's wait: b can lead in time only if
@@ -247,10 +300,11 @@ func TestCollector(t *testing.T) {
 		have[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 	}
 	want := map[string]float64{
-		"seam_singleton_leader":      1,
-		"seam_singleton_fence":       float64(f.Revision),
-		"seam_singleton_terms_total": 1,
-		"seam_singleton_lost_total":  0,
+		"seam_singleton_leader":          1,
+		"seam_singleton_fence":           float64(f.Revision),
+		"seam_singleton_terms_total":     1,
+		"seam_singleton_lost_total":      0,
+		"seam_singleton_reclaimed_total": 0,
 	}
 	for k, v := range want {
 		if have[k] != v {
