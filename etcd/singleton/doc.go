@@ -41,7 +41,7 @@
 // phase of etcd's sweep. This counts on the holder keeping the quarter
 // TTL guard a Service keeps; leases shorter than 2s are not followed,
 // since whole seconds (all TimeToLive gives) cannot tell a renewal from
-// none there, and etcd's sweep is waited for. [Stats].Reclaimed counts
+// none there, and etcd's sweep is waited for. [Stats.Reclaimed] counts
 // the leases a Service revoked this way.
 //
 // Stopping a leader (ctx cancelled) stops the Child first, then revokes the
