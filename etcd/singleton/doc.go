@@ -46,8 +46,11 @@
 //
 // Stopping a leader (ctx cancelled) stops the Child first, then revokes the
 // lease, which deletes the leader key at once: the next instance takes
-// over without waiting out the TTL. The revoke waits for etcd at most 2s:
-// an etcd out of reach lets the lease lapse by itself.
+// over without waiting out the TTL. The revoke waits for etcd at most 2s.
+// A lease that could not be revoked, etcd being out of reach, is revoked
+// at the next term, as soon as etcd answers: otherwise its key would hold
+// every candidate back until it expired, a TTL counted again from etcd's
+// restart if etcd was the one down.
 //
 // # Fencing
 //

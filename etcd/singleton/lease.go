@@ -97,14 +97,54 @@ func (l *lease) keep(ctx context.Context, lose context.CancelCauseFunc) {
 const revokeWait = 2 * time.Second
 
 // revoke deletes the lease, and with it the leader key, so that the next
-// instance leads at once. It waits for etcd at most revokeWait, and never
-// past the lease's own end, when revoking is moot.
-func (l *lease) revoke(ctx context.Context) {
-	until := l.deadline().Add(guard(l.ttl))
+// instance leads at once, even when ctx has ended (a stop). It waits for
+// etcd at most revokeWait, and never past the lease's own end, when
+// revoking is moot. It reports whether etcd no longer has the lease.
+func (l *lease) revoke(ctx context.Context) bool {
+	return revoke(context.WithoutCancel(ctx), l.client, l.id, l.deadline().Add(guard(l.ttl)))
+}
+
+// revoke asks etcd to revoke the lease id, waiting until ctx ends, until,
+// or revokeWait, whichever comes first, and reports whether etcd no
+// longer has it.
+func revoke(ctx context.Context, cli *clientv3.Client, id clientv3.LeaseID, until time.Time) bool {
 	if limit := time.Now().Add(revokeWait); limit.Before(until) {
 		until = limit
 	}
-	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), until)
+	rctx, cancel := context.WithDeadline(ctx, until)
 	defer cancel()
-	l.client.Revoke(rctx, l.id)
+	_, err := cli.Revoke(rctx, id)
+	return err == nil || errors.Is(err, rpctypes.ErrLeaseNotFound)
+}
+
+// leftovers are the leases of ended terms that etcd could not be asked to
+// revoke, etcd being out of reach. Each holds a key ahead of every new
+// candidate, this instance's own included, until it expires: TTL after
+// the last renewal, or after etcd's restart, which starts every lease's
+// TTL again. Revoking them as soon as etcd answers clears the way at once.
+type leftovers struct {
+	ids []clientv3.LeaseID
+}
+
+// maxLeftovers bounds the list: a term needs etcd to begin, so at most
+// one lease is left over per outage, and older ones expire by themselves.
+const maxLeftovers = 8
+
+func (lo *leftovers) add(id clientv3.LeaseID) {
+	if len(lo.ids) == maxLeftovers {
+		lo.ids = lo.ids[1:]
+	}
+	lo.ids = append(lo.ids, id)
+}
+
+// revoke asks etcd to revoke every leftover lease, waiting at most
+// revokeWait for each and not past ctx, and keeps those it could not.
+func (lo *leftovers) revoke(ctx context.Context, cli *clientv3.Client) {
+	kept := lo.ids[:0]
+	for _, id := range lo.ids {
+		if !revoke(ctx, cli, id, time.Now().Add(revokeWait)) {
+			kept = append(kept, id)
+		}
+	}
+	lo.ids = kept
 }

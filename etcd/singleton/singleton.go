@@ -168,8 +168,9 @@ func (s *Service) Serve(ctx context.Context) error {
 	s.Ready()
 	s.closeOnce.Do(func() { close(s.ready) })
 	backoff := newBackoff(time.Duration(c.ttl) * time.Second)
+	var left leftovers
 	for {
-		err := s.term(ctx, c)
+		err := s.term(ctx, c, &left)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -194,8 +195,10 @@ var (
 // term is one lease: campaign on it, lead while it holds, then give it
 // up. It returns nil when a term ended (lost or not) and the Service
 // should campaign again at once, or the error that kept it from
-// campaigning.
-func (s *Service) term(ctx context.Context, c config) error {
+// campaigning. Leases of earlier terms that could not be revoked are
+// revoked once etcd grants this one, and this one joins them if its own
+// revoke fails.
+func (s *Service) term(ctx context.Context, c config, left *leftovers) error {
 	s.setRole(RoleStandby, Fence{}, nil)
 	gctx, cancel := context.WithTimeout(ctx, time.Duration(c.ttl)*time.Second)
 	sent := time.Now()
@@ -206,6 +209,7 @@ func (s *Service) term(ctx context.Context, c config) error {
 	}
 	l := &lease{client: s.Client, id: grant.ID, ttl: time.Duration(grant.TTL) * time.Second}
 	l.renewed(sent)
+	left.revoke(ctx, s.Client)
 	c.log.Info().Int64("ttl_seconds", grant.TTL).Msg("standing by: campaigning")
 	// valid ends when the lease is in doubt; the renewals run until the
 	// term ends.
@@ -218,7 +222,13 @@ func (s *Service) term(ctx context.Context, c config) error {
 	}()
 	defer wg.Wait()
 	defer lose(nil)
-	defer l.revoke(ctx)
+	defer func() {
+		if !l.revoke(ctx) {
+			left.add(l.id)
+			c.log.Warn().Str("lease", fmt.Sprintf("%x", int64(l.id))).
+				Msg("lease not revoked, etcd out of reach: its key stays ahead in the election until revoked at the next term")
+		}
+	}()
 
 	f, err := campaign(valid, s.Client, c.prefix, grant.ID, c.value, func(key string, id clientv3.LeaseID) {
 		s.reclaimed.Add(1)

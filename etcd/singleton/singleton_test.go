@@ -31,6 +31,8 @@ type probe struct {
 	// fail makes the next run return an error at once, after reporting
 	// its start.
 	fail chan struct{}
+	// quit makes the run end its supervisor, and so the term.
+	quit chan struct{}
 }
 
 func newProbe(name string, order chan string) *probe {
@@ -40,6 +42,7 @@ func newProbe(name string, order chan string) *probe {
 		started: make(chan singleton.Fence, 16),
 		stopped: make(chan singleton.Fence, 16),
 		fail:    make(chan struct{}, 1),
+		quit:    make(chan struct{}, 1),
 	}
 }
 
@@ -55,6 +58,8 @@ func (p *probe) Serve(ctx context.Context) error {
 	select {
 	case <-p.fail:
 		return errors.New("probe: asked to fail")
+	case <-p.quit:
+		return suture.ErrTerminateSupervisorTree
 	case <-ctx.Done():
 	}
 	p.note("stopped")
@@ -354,6 +359,33 @@ func TestRevokedLeaseEndsTheTerm(t *testing.T) {
 	}
 	if st := a.Stats(); st.Terms != 2 || st.Lost != 1 {
 		t.Fatalf("have %+v, want two terms, one lost", st)
+	}
+}
+
+// A term that ends while etcd is out of reach leaves its lease, and its
+// key, ahead of every candidate, this instance's next term included. The
+// instance revokes that lease as soon as etcd answers again rather than
+// letting it run out: here in an hour, far past the test's wait.
+func TestLeftoverLeaseRevokedWhenEtcdAnswers(t *testing.T) {
+	url := etcdtest.Start(t)
+	proxy := etcdtest.NewCutProxy(t, strings.TrimPrefix(url, "http://"))
+	p := newProbe("a", nil)
+	a, _ := instance(t, proxy.URL(), time.Hour, p)
+	logs := seamtest.NewLogs(t)
+	a.Logger = logs.Logger()
+	seamtest.Start(t, a)
+	f1 := seamtest.Recv(t, p.started, "the child to start")
+
+	proxy.Cut()
+	p.quit <- struct{}{} // the term ends while etcd is out of reach
+	ev := logs.WaitFor(t, "lease not revoked")
+	if have, want := ev["lease"], strings.TrimPrefix(f1.Key, "/seam/singleton/job/"); have != want {
+		t.Fatalf("lease not revoked: %v, want the first term's lease %s", ev, want)
+	}
+	proxy.Heal()
+	f2 := seamtest.Recv(t, p.started, "the child to start in a new term")
+	if f2.Revision <= f1.Revision {
+		t.Fatalf("new term's fence %d, want more than %d", f2.Revision, f1.Revision)
 	}
 }
 
