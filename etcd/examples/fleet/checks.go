@@ -202,7 +202,7 @@ func (f *fleet) failover(ctx context.Context) error {
 			return fmt.Errorf("after %s of %s: %w", how, f.once[i].name, err)
 		}
 		took := r.Start.Sub(t0)
-		fmt.Fprintf(f.cfg.out, "failover: %s of the leader %s (fence %d): %s ran the job %v later (fence %d, %v leases reclaimed by it so far); bound %v\n",
+		fmt.Fprintf(f.cfg.out, "failover: %s of the leader %s (fence %d): %s ran the job %v later (fence %d; leases it reclaimed: %v); bound %v\n",
 			how, f.once[i].name, fence, r.Instance, took.Round(time.Millisecond), r.Fence, f.reclaimed(r.Instance), bound)
 		switch {
 		case sig == syscall.SIGTERM && f.once[i].exitCode() != 0:
