@@ -209,7 +209,6 @@ func (s *Service) term(ctx context.Context, c config, left *leftovers) error {
 	}
 	l := &lease{client: s.Client, id: grant.ID, ttl: time.Duration(grant.TTL) * time.Second}
 	l.renewed(sent)
-	left.revoke(ctx, s.Client)
 	c.log.Info().Int64("ttl_seconds", grant.TTL).Msg("standing by: campaigning")
 	// valid ends when the lease is in doubt; the renewals run until the
 	// term ends.
@@ -229,6 +228,9 @@ func (s *Service) term(ctx context.Context, c config, left *leftovers) error {
 				Msg("lease not revoked, etcd out of reach: its key stays ahead in the election until revoked at the next term")
 		}
 	}()
+	// While this lease is renewed beside it, so that a slow revoke
+	// cannot cost this term.
+	left.revoke(valid, s.Client)
 
 	f, err := campaign(valid, s.Client, c.prefix, grant.ID, c.value, func(key string, id clientv3.LeaseID) {
 		s.reclaimed.Add(1)
