@@ -42,7 +42,9 @@
 // TTL guard a Service keeps; leases shorter than 2s are not followed,
 // since whole seconds (all TimeToLive gives) cannot tell a renewal from
 // none there, and etcd's sweep is waited for. [Stats.Reclaimed] counts
-// the leases a Service revoked this way.
+// the leases a Service revoked this way. Following a live leader costs a
+// TimeToLive every few seconds with the default TTL, and sixteen a second
+// with a TTL of 2s, the shortest etcd grants by default.
 //
 // Stopping a leader (ctx cancelled) stops the Child first, then revokes the
 // lease, which deletes the leader key at once: the next instance takes
