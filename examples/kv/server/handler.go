@@ -138,7 +138,7 @@ func New(cfg Config) *Handler {
 		c := &conn{h: h, db: h.store, burstDone: make(chan struct{}, 1)}
 		c.r = resp.NewReader(c, opt)
 		c.w = resp.NewWriter(nil)
-		c.w.SetErrorHook(c.countError)
+		c.armWriter()
 		return c
 	}
 	return h

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"io"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/seamgo/seam/examples/kv/pubsub"
+	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
 )
 
 // resp3Script is every reply whose type RESP3 changes, then the same
@@ -110,5 +113,22 @@ func sameTranscript(t *testing.T, addr, script string, mustHave ...string) {
 	redis := startRedisTCP(t)
 	if want := maskHello(transcript(t, redis, script)); have != want {
 		t.Fatalf("kv and redis-server differ.\nkv:\n%q\nredis-server:\n%q", have, want)
+	}
+}
+
+// TestArmWriter: a Writer handed to a connection anew speaks the
+// protocol the connection chose and counts its errors.
+func TestArmWriter(t *testing.T) {
+	h := New(Config{Store: store.New(nil)})
+	c := h.pool.Get().(*conn)
+	c.st.proto.Store(3)
+	c.w = resp.NewWriter(io.Discard)
+	c.armWriter()
+	if have := c.w.Proto(); have != 3 {
+		t.Errorf("the new Writer speaks RESP%d", have)
+	}
+	c.w.WriteError("WRONGTYPE x")
+	if c.st.errors != 1 || h.cstats.errsAll.Load() != 1 {
+		t.Errorf("the error was not counted: %d by the connection, %d in all", c.st.errors, h.cstats.errsAll.Load())
 	}
 }
