@@ -15,6 +15,7 @@ import (
 // lock; errors are rare enough for a mutex.
 type commandStats struct {
 	byCmd []cmdStat           // by command.slot-1
+	isSub []bool              // by command.slot-1: counted per subcommand (containers)
 	subs  map[string]*cmdStat // "config|get": a container's subcommands; read-only once made
 
 	errMu   sync.Mutex
@@ -47,6 +48,10 @@ var containers = map[string][]string{
 // init sizes the counters for the command table.
 func (s *commandStats) init() {
 	s.byCmd = make([]cmdStat, len(commandList))
+	s.isSub = make([]bool, len(commandList))
+	for i, cmd := range commandList {
+		_, s.isSub[i] = containers[cmd.name]
+	}
 	s.subs = map[string]*cmdStat{}
 	for name, subs := range containers {
 		for _, sub := range subs {
@@ -61,7 +66,7 @@ func (s *commandStats) stat(cmd *command, args [][]byte) *cmdStat {
 	if cmd.slot <= 0 || cmd.slot > len(s.byCmd) {
 		return nil
 	}
-	if _, ok := containers[cmd.name]; ok && len(args) > 1 {
+	if s.isSub[cmd.slot-1] && len(args) > 1 { // a slice, not the map: this is every command's path
 		return s.subs[cmd.name+"|"+strings.ToLower(string(args[1]))]
 	}
 	return &s.byCmd[cmd.slot-1]
