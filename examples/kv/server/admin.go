@@ -147,6 +147,8 @@ func cmdClient(c *conn, args [][]byte) {
 		c.w.WriteBulkString(c.clientList())
 	case eqFold(sub, "KILL") && len(args) >= 3:
 		c.clientKill(args)
+	case eqFold(sub, "UNBLOCK") && (len(args) == 3 || len(args) == 4):
+		c.clientUnblock(args)
 	case eqFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp(clientHelp)
 	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"):
