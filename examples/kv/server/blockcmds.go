@@ -268,11 +268,7 @@ type mpop struct {
 // or MIN|MAX, with Redis's errors in Redis's order.
 func (c *conn) parseMPop(args [][]byte, at int, lists bool) (mpop, bool) {
 	n, ok := resp.ParseInt(args[at])
-	if !ok {
-		c.w.WriteError(errNotInteger)
-		return mpop{}, false
-	}
-	if n <= 0 {
+	if !ok || n <= 0 {
 		c.w.WriteError("ERR numkeys should be greater than 0")
 		return mpop{}, false
 	}
@@ -299,11 +295,7 @@ func (c *conn) parseMPop(args [][]byte, at int, lists bool) (mpop, bool) {
 		}
 		j++
 		cnt, ok := resp.ParseInt(args[j])
-		if !ok {
-			c.w.WriteError(errNotInteger)
-			return mpop{}, false
-		}
-		if cnt <= 0 {
+		if !ok || cnt <= 0 {
 			c.w.WriteError("ERR count should be greater than 0")
 			return mpop{}, false
 		}

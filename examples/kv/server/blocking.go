@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -375,17 +376,22 @@ func (c *conn) forgetBlock() {
 // error.
 func (c *conn) parseTimeout(arg []byte) (time.Duration, bool) {
 	f, err := strconv.ParseFloat(string(arg), 64)
+	if errors.Is(err, strconv.ErrRange) && math.IsInf(f, 0) {
+		err = nil // within a long double's range, as Redis reads it
+	}
 	if err != nil || math.IsNaN(f) {
 		c.w.WriteError("ERR timeout is not a float or out of range")
 		return 0, false
 	}
 	ms := math.Ceil(f * 1000)
-	if ms < 0 {
+	// Redis converts the milliseconds to a long long: past its range the
+	// conversion comes out negative, and so does its answer.
+	if ms < 0 || ms >= math.MaxInt64 {
 		c.w.WriteError("ERR timeout is negative")
 		return 0, false
 	}
 	if ms >= float64(math.MaxInt64/int64(time.Millisecond)) {
-		return 0, true // past any wait this process will see: no timeout
+		return 0, true // beyond any wait this process will see: no timeout
 	}
 	return time.Duration(ms) * time.Millisecond, true
 }
