@@ -272,6 +272,10 @@ func (c *conn) parseMPop(args [][]byte, at int, lists bool) (mpop, bool) {
 		c.w.WriteError("ERR numkeys should be greater than 0")
 		return mpop{}, false
 	}
+	if n >= int64(len(args)) { // not as many keys, nor any where: and no overflow below
+		c.w.WriteError(errSyntax)
+		return mpop{}, false
+	}
 	where := int64(at) + n + 1
 	if where >= int64(len(args)) {
 		c.w.WriteError(errSyntax)
