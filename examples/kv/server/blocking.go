@@ -64,6 +64,7 @@ type blocked struct {
 	done     chan struct{}
 	timer    *time.Timer
 	appended int64 // the journal's end after the pop that served it
+	err      error // the error a serve ended it with
 	wake     bool  // the connection waits on its socket: a past deadline wakes it
 }
 
@@ -245,6 +246,13 @@ func (h *Handler) serve(ready []watchKey) {
 		db, key := h.store.DB(k.db), []byte(k.key)
 		for _, b := range slices.Clone(line) {
 			ok, err := b.op.take(b.c, db, key)
+			if err != nil && b.op.pushed() != nil && db.Type(key) == store.KindList {
+				// BLMOVE's source is a list and its destination is not:
+				// Redis 7.0 answers WRONGTYPE and unblocks the client.
+				b.err = err
+				r.finishLocked(b, blockServed)
+				continue
+			}
 			if err != nil {
 				continue // another kind: a client of that kind may be next
 			}
@@ -344,6 +352,10 @@ func (c *conn) endBlock() (end bool) {
 	r.mu.Unlock()
 	switch how {
 	case blockServed:
+		if b.err != nil {
+			c.writeStoreError(b.err)
+			break
+		}
 		b.op.reply(c)
 		if b.appended > c.commitTo {
 			c.commitTo = b.appended

@@ -431,3 +431,23 @@ func TestBlockedRedisCLI(t *testing.T) {
 		t.Fatalf("redis-cli: %q", got)
 	}
 }
+
+// A client blocked by BLMOVE whose destination holds another kind when
+// its source gets an element is answered WRONGTYPE and unblocked, the
+// element left in the source, as Redis 7.0 does.
+func TestBlockedMoveWrongDestination(t *testing.T) {
+	ts := startServer(t, serverOpts{})
+	other := ts.dial(t)
+	do(t, other, "SET", "dst", "string")
+	c := blockedClient(t, ts, "BRPOPLPUSH", "src", "dst", "0")
+	do(t, other, "RPUSH", "src", "a", "b", "c")
+	if got := reply(t, c); !strings.HasPrefix(got, "(error) WRONGTYPE") {
+		t.Fatalf("have %s, want WRONGTYPE", got)
+	}
+	if got := do(t, other, "LRANGE", "src", "0", "-1"); got != `["a", "b", "c"]` {
+		t.Fatalf("src after the failed move: %s", got)
+	}
+	if n := ts.handler.blocking.count.Load(); n != 0 {
+		t.Fatalf("%d clients still blocked", n)
+	}
+}
