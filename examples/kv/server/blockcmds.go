@@ -180,28 +180,19 @@ func keysOwned(keys [][]byte) [][]byte {
 	return out
 }
 
-func cmdBLPop(c *conn, args [][]byte) { c.blockingPop(args, true) }
-func cmdBRPop(c *conn, args [][]byte) { c.blockingPop(args, false) }
+func cmdBLPop(c *conn, args [][]byte)    { c.blockingPop(args, &listPop{front: true, count: -1}) }
+func cmdBRPop(c *conn, args [][]byte)    { c.blockingPop(args, &listPop{count: -1}) }
+func cmdBZPopMin(c *conn, args [][]byte) { c.blockingPop(args, &zsetPop{count: -1}) }
+func cmdBZPopMax(c *conn, args [][]byte) { c.blockingPop(args, &zsetPop{highest: true, count: -1}) }
 
-// blockingPop is BLPOP and BRPOP key [key ...] timeout.
-func (c *conn) blockingPop(args [][]byte, front bool) {
+// blockingPop is BLPOP, BRPOP, BZPOPMIN and BZPOPMAX key [key ...]
+// timeout.
+func (c *conn) blockingPop(args [][]byte, op popper) {
 	timeout, ok := c.parseTimeout(args[len(args)-1])
 	if !ok {
 		return
 	}
-	c.blockOn(keysOwned(args[1:len(args)-1]), timeout, &listPop{front: front, count: -1}, writeNullArray)
-}
-
-func cmdBZPopMin(c *conn, args [][]byte) { c.blockingZPop(args, false) }
-func cmdBZPopMax(c *conn, args [][]byte) { c.blockingZPop(args, true) }
-
-// blockingZPop is BZPOPMIN and BZPOPMAX key [key ...] timeout.
-func (c *conn) blockingZPop(args [][]byte, highest bool) {
-	timeout, ok := c.parseTimeout(args[len(args)-1])
-	if !ok {
-		return
-	}
-	c.blockOn(keysOwned(args[1:len(args)-1]), timeout, &zsetPop{highest: highest, count: -1}, writeNullArray)
+	c.blockOn(keysOwned(args[1:len(args)-1]), timeout, op, writeNullArray)
 }
 
 // cmdLMove is LMOVE source destination LEFT|RIGHT LEFT|RIGHT, journalled
@@ -220,11 +211,16 @@ func cmdLMove(c *conn, args [][]byte) {
 func cmdRPopLPush(c *conn, args [][]byte) { c.move(args, false, true) }
 
 func (c *conn) move(args [][]byte, from, to bool) {
-	v, ok, err := c.db.LMove(args[1], args[2], from, to, c.recordArgs(args))
+	c.writeFound(c.db.LMove(args[1], args[2], from, to, c.recordArgs(args)))
+}
+
+// writeFound answers a command whose reply is a value or nil: v, if found,
+// or err.
+func (c *conn) writeFound(v []byte, found bool, err error) {
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
-	case !ok:
+	case !found:
 		c.w.WriteNull()
 	default:
 		c.w.WriteBulk(v)
