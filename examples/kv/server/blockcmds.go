@@ -35,18 +35,24 @@ type listPop struct {
 	vals  [][]byte
 }
 
-func (p *listPop) take(c *conn, db *store.Store, key []byte) (bool, error) {
-	var rec [][]byte
-	if !c.replay {
-		rec = [][]byte{wordRPOP, key}
-		if p.front {
-			rec[0] = wordLPOP
-		}
-		if p.count >= 0 {
-			rec = append(rec, strconv.AppendInt(nil, int64(p.count), 10))
-		}
+// popRecord is the journal record of a pop of count (none if < 0) from
+// key by the command named pop, or nil when replaying.
+func popRecord(c *conn, pop, key []byte, count int) [][]byte {
+	if c.replay {
+		return nil
 	}
-	vals, err := db.Pop(key, max(p.count, 1), p.front, rec)
+	if count < 0 {
+		return [][]byte{pop, key}
+	}
+	return [][]byte{pop, key, strconv.AppendInt(nil, int64(count), 10)}
+}
+
+func (p *listPop) take(c *conn, db *store.Store, key []byte) (bool, error) {
+	word := wordRPOP
+	if p.front {
+		word = wordLPOP
+	}
+	vals, err := db.Pop(key, max(p.count, 1), p.front, popRecord(c, word, key, p.count))
 	if err != nil || len(vals) == 0 {
 		return false, err
 	}
@@ -127,21 +133,11 @@ type zsetPop struct {
 }
 
 func (p *zsetPop) take(c *conn, db *store.Store, key []byte) (bool, error) {
-	var rec [][]byte
-	if !c.replay {
-		rec = [][]byte{wordZPOPMIN, key}
-		if p.highest {
-			rec[0] = wordZPOPMAX
-		}
-		if p.count >= 0 {
-			rec = append(rec, strconv.AppendInt(nil, int64(p.count), 10))
-		}
-	}
-	pop := db.ZPopMin
+	word, pop := wordZPOPMIN, db.ZPopMin
 	if p.highest {
-		pop = db.ZPopMax
+		word, pop = wordZPOPMAX, db.ZPopMax
 	}
-	pairs, err := pop(key, max(p.count, 1), rec)
+	pairs, err := pop(key, max(p.count, 1), popRecord(c, word, key, p.count))
 	if err != nil || len(pairs) == 0 {
 		return false, err
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -220,40 +219,26 @@ func TestBlockedServedAfterExec(t *testing.T) {
 // client blocked on its destination; both moves are journalled as Redis
 // propagates them, and replay to the same lists.
 func TestBlockedMoveChainReplays(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "blocking.aof")
-	var before string
-	for round := range 2 {
-		w, err := aof.New(aof.Config{Path: path})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := startServer(t, serverOpts{aof: w})
-		other := ts.dial(t)
-		if round == 0 {
-			mover := blockedClient(t, ts, "BLMOVE", "src", "mid", "RIGHT", "LEFT", "0")
-			popper := blockedClient(t, ts, "BRPOPLPUSH", "mid", "dst", "0")
-			zpop := blockedClient(t, ts, "BZMPOP", "0", "1", "z", "MAX", "COUNT", "2")
-			lpop := blockedClient(t, ts, "BLMPOP", "0", "2", "none", "l", "RIGHT", "COUNT", "5")
-			do(t, other, "RPUSH", "src", "a", "b")
-			do(t, other, "ZADD", "z", "1", "x", "2", "y", "3", "z")
-			do(t, other, "RPUSH", "l", "1", "2", "3")
-			for _, w := range []struct {
-				c    *respclient.Client
-				want string
-			}{{mover, `"b"`}, {popper, `"b"`}, {zpop, `["z", [["z", "3"], ["y", "2"]]]`}, {lpop, `["l", ["3", "2", "1"]]`}} {
-				if got := reply(t, w.c); got != w.want {
-					t.Errorf("have %s, want %s", got, w.want)
-				}
+	path := replayAfter(t, func(ts *testServer, _ *aof.Writer, other *respclient.Client) {
+		mover := blockedClient(t, ts, "BLMOVE", "src", "mid", "RIGHT", "LEFT", "0")
+		popper := blockedClient(t, ts, "BRPOPLPUSH", "mid", "dst", "0")
+		zpop := blockedClient(t, ts, "BZMPOP", "0", "1", "z", "MAX", "COUNT", "2")
+		lpop := blockedClient(t, ts, "BLMPOP", "0", "2", "none", "l", "RIGHT", "COUNT", "5")
+		do(t, other, "RPUSH", "src", "a", "b")
+		do(t, other, "ZADD", "z", "1", "x", "2", "y", "3", "z")
+		do(t, other, "RPUSH", "l", "1", "2", "3")
+		for _, w := range []struct {
+			c    *respclient.Client
+			want string
+		}{{mover, `"b"`}, {popper, `"b"`}, {zpop, `["z", [["z", "3"], ["y", "2"]]]`}, {lpop, `["l", ["3", "2", "1"]]`}} {
+			if got := reply(t, w.c); got != w.want {
+				t.Errorf("have %s, want %s", got, w.want)
 			}
-			before = dumpKeys(t, other)
-			if before != dumpKeys(t, other) || !strings.Contains(before, "dst") {
-				t.Fatalf("the chain did not reach dst:\n%s", before)
-			}
-		} else if after := dumpKeys(t, other); after != before {
-			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
 		}
-		ts.stop()
-	}
+		if got := do(t, other, "LRANGE", "dst", "0", "-1"); got != `["b"]` {
+			t.Fatalf("the chain did not reach dst: %s", got)
+		}
+	}, dumpKeys)
 	file, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
