@@ -319,6 +319,9 @@ func (c *conn) writeCommandInfo(cmd *command) {
 	if cmd.flags&flagFast != 0 {
 		fl = append(fl, "fast")
 	}
+	if cmd.flags&flagBlocking != 0 {
+		fl = append(fl, "blocking")
+	}
 	c.w.WriteArrayHeader(len(fl))
 	for _, f := range fl {
 		c.w.WriteSimple(f)

@@ -185,6 +185,8 @@ func TestBlockedKeyOfAnotherKind(t *testing.T) {
 	c := blockedClient(t, ts, "BLPOP", "k", "0")
 	other := ts.dial(t)
 	do(t, other, "SET", "k", "string")
+	do(t, other, "FLUSHALL")
+	do(t, other, "SET", "k", "string")
 	do(t, other, "ZADD", "k2", "1", "m")
 	do(t, other, "RENAME", "k2", "k")
 	if n := ts.handler.blocking.count.Load(); n != 1 {
