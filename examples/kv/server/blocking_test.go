@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/aof"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
+	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
@@ -436,5 +438,31 @@ func TestBlockedMoveWrongDestination(t *testing.T) {
 	}
 	if n := ts.handler.blocking.count.Load(); n != 0 {
 		t.Fatalf("%d clients still blocked", n)
+	}
+}
+
+// A socket closed under a blocked client by the server, as the drain's
+// force-close closes it, ends the wait and the connection's ServeConn.
+func TestBlockedSocketClosed(t *testing.T) {
+	conns := make(chan net.Conn, 1)
+	ended := make(chan error, 1)
+	ts := startServer(t, serverOpts{wrap: func(h listener.Handler) listener.Handler {
+		return listener.HandlerFunc(func(ctx context.Context, nc net.Conn) error {
+			conns <- nc
+			err := h.ServeConn(ctx, nc)
+			ended <- err
+			return err
+		})
+	}})
+	blockedClient(t, ts, "BLPOP", "k", "0")
+	nc := seamtest.Recv(t, conns, "the blocked client's connection")
+	if err := nc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := seamtest.Recv(t, ended, "ServeConn to return"); err != nil {
+		t.Fatalf("ServeConn after its socket was closed: %v", err)
+	}
+	if n := ts.handler.blocking.count.Load(); n != 0 {
+		t.Fatalf("%d clients blocked after the socket closed", n)
 	}
 }
