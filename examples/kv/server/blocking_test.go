@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -464,5 +465,39 @@ func TestBlockedSocketClosed(t *testing.T) {
 	}
 	if n := ts.handler.blocking.count.Load(); n != 0 {
 		t.Fatalf("%d clients blocked after the socket closed", n)
+	}
+}
+
+// A TLS client, whose bursts run on its connection's goroutine, blocks,
+// is served, and at the stop is answered as at a timeout.
+func TestBlockedOverTLS(t *testing.T) {
+	serverTLS, clientTLS := seamtest.TLS(t)
+	ts := startServer(t, serverOpts{drain: time.Hour, listener: func(ln *listener.Server) { ln.TLSConfig = serverTLS }})
+	dial := func() *respclient.Client {
+		nc, err := tls.Dial("tcp", ts.addr, clientTLS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := respclient.New(nc)
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	c, other := dial(), dial()
+	for _, step := range []struct {
+		do   func()
+		want string
+	}{
+		{func() { do(t, other, "RPUSH", "k", "v") }, `["k", "v"]`},
+		{ts.stop, "(nil)"},
+	} {
+		c.Send("BLPOP", "k", "0")
+		if err := c.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		seamtest.Eventually(t, "the TLS client to block", func() bool { return ts.handler.blocking.count.Load() == 1 })
+		step.do()
+		if got := reply(t, c); got != step.want {
+			t.Fatalf("the TLS client got %s, want %s", got, step.want)
+		}
 	}
 }
