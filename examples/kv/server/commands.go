@@ -276,8 +276,10 @@ func (c *conn) call(cmd *command, args [][]byte) {
 		defer c.h.txMu.RUnlock()
 	}
 	if cmd.flags&flagWrite != 0 {
-		defer c.touchKeys(cmd, args)
-		defer c.serveKeys(cmd, args) // wakes blocked clients: blocking.go
+		// One defer, not two: more would stop the compiler from
+		// open-coding the defers of this function, which every command
+		// runs through.
+		defer c.wrote(cmd, args)
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
 		cmd.run(c, args)

@@ -114,6 +114,14 @@ func (w *watchers) touchExisting(db *store.Store) {
 	w.mu.Unlock()
 }
 
+// wrote runs after a write command: it marks the watchers of the keys it
+// named (multi.go), then serves the clients blocked on them
+// (blocking.go).
+func (c *conn) wrote(cmd *command, args [][]byte) {
+	c.touchKeys(cmd, args)
+	c.serveKeys(cmd, args)
+}
+
 // touchKeys marks dirty the watchers of the keys a write command names,
 // found as COMMAND reports them. A blocking command marks the keys it
 // popped itself: those it only waited on are untouched, as in Redis.
