@@ -501,3 +501,13 @@ func TestBlockedOverTLS(t *testing.T) {
 		}
 	}
 }
+
+// An LMOVE made while a rewrite runs, between shards already dumped,
+// reaches the new file through the rewrite's tail; so do the pops the
+// blocking commands journal.
+func TestMoveDuringRewrite(t *testing.T) {
+	checkRewriteReplay(t, [][]string{{"RPUSH", "src", "a", "b", "c", "d", "e"}, {"RPUSH", "r", "1", "2", "3"}, {"ZADD", "z", "1", "x", "2", "y"}}, [][]string{
+		{"LMOVE", "src", "dst", "LEFT", "RIGHT"}, {"RPOPLPUSH", "src", "dst"}, {"LMOVE", "r", "r", "RIGHT", "LEFT"},
+		{"BLMOVE", "src", "new", "RIGHT", "LEFT", "0"}, {"BZPOPMAX", "z", "0"}, {"BLPOP", "r", "0"},
+	})
+}
