@@ -86,9 +86,13 @@ type HTTP struct {
 	// zerolog.Ctx(r.Context()). The zero value logs nothing.
 	Logger zerolog.Logger
 
-	// listen binds an address; a seam for tests, nil means
-	// net.ListenConfig.Listen.
-	listen bind.ListenFunc
+	// Bind, when set, opens the listening socket for Addr in place of
+	// net.Listen, at the first Serve and at every restart, as
+	// listener.Server's Bind does: the place for inherited sockets
+	// (handoff.Systemd, an Upgrader's Bind, so that an upgrade hands the
+	// port over instead of failing to bind it while the old process
+	// holds it) or for a net.ListenConfig with socket options.
+	Bind func(network, address string) (net.Listener, error)
 
 	sock    bind.Socket               // bound or given, pinned, Ready and BoundAddr
 	hijacks atomic.Pointer[hijackSet] // the Serve in progress's, for LiveWork
@@ -125,6 +129,9 @@ func (h *HTTP) resolve() (httpConfig, error) {
 	}
 	if h.Listener != nil && h.Addr != "" {
 		return bad("has both Addr (%q) and Listener; set one", h.Addr)
+	}
+	if h.Listener != nil && h.Bind != nil {
+		return bad("has both Bind and Listener; set one")
 	}
 	if c.drain < 0 {
 		return bad("has DrainTimeout %v; want 0 (the default, %v) or more", c.drain, defaultDrainTimeout)
@@ -300,7 +307,13 @@ func (h *HTTP) Serve(ctx context.Context) error {
 // bind returns the listener to serve: Listener once, or a fresh socket at
 // the address the first bind pinned.
 func (h *HTTP) bind(ctx context.Context, cfg httpConfig) (net.Listener, error) {
-	ln, err := h.sock.Bind(ctx, bind.Target{Network: "tcp", Address: cfg.addr, Listener: h.Listener, Listen: h.listen})
+	var listen bind.ListenFunc
+	if open := h.Bind; open != nil {
+		listen = func(_ context.Context, network, address string) (net.Listener, error) {
+			return open(network, address)
+		}
+	}
+	ln, err := h.sock.Bind(ctx, bind.Target{Network: "tcp", Address: cfg.addr, Listener: h.Listener, Listen: listen})
 	if errors.Is(err, listener.ErrListenerGone) {
 		return nil, fmt.Errorf("services: http %q: %w", cfg.name, err)
 	}

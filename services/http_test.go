@@ -14,7 +14,6 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/thejerf/suture/v4"
 
-	"github.com/seamgo/seam/internal/bind"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
 	"github.com/seamgo/seam/supervisor"
@@ -222,7 +221,7 @@ func TestHTTPServeWaitsForHandlersAfterClose(t *testing.T) {
 func TestHTTPRestartServesAgain(t *testing.T) {
 	lns := make(chan net.Listener, 2)
 	h := &HTTP{Name: "web", Addr: "127.0.0.1:0", Handler: hello}
-	h.listen = recordListeners(lns)
+	h.Bind = recordListeners(lns)
 	client := newClient(t, nil)
 
 	first := seamtest.Start(t, h)
@@ -258,7 +257,7 @@ func TestHTTPRestartServesAgain(t *testing.T) {
 func TestHTTPRestartUnderSupervisor(t *testing.T) {
 	lns := make(chan net.Listener, 2)
 	h := &HTTP{Name: "web", Addr: "127.0.0.1:0", Handler: hello}
-	h.listen = recordListeners(lns)
+	h.Bind = recordListeners(lns)
 	_, ev := startSupervisor(t, h)
 	client := newClient(t, nil)
 
@@ -299,6 +298,7 @@ func TestHTTPConfigErrors(t *testing.T) {
 		{"no handler in the template either", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{}}, errNoHandler},
 		{"negative DrainTimeout", &HTTP{Addr: "127.0.0.1:0", Handler: hello, DrainTimeout: -time.Second}, supervisor.ErrBadConfig},
 		{"Addr and Listener", &HTTP{Addr: "127.0.0.1:0", Listener: ln, Handler: hello}, supervisor.ErrBadConfig},
+		{"Bind and Listener", &HTTP{Listener: ln, Handler: hello, Bind: net.Listen}, supervisor.ErrBadConfig},
 		{"TLS without a certificate", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: &tls.Config{}}}, supervisor.ErrBadConfig},
 		{"valid, for contrast", &HTTP{Addr: "127.0.0.1:0", Server: &http.Server{Handler: hello, TLSConfig: serverTLS}}, nil},
 	}
@@ -307,7 +307,7 @@ func TestHTTPConfigErrors(t *testing.T) {
 			logs := seamtest.NewLogs(t)
 			tt.h.Logger = logs.Logger()
 			bound := false
-			tt.h.listen = func(ctx context.Context, network, addr string) (net.Listener, error) {
+			tt.h.Bind = func(network, addr string) (net.Listener, error) {
 				bound = true
 				return nil, errors.New("test: not binding")
 			}
@@ -520,7 +520,7 @@ func TestHTTPReadyBeforeServe(t *testing.T) {
 
 func TestHTTPServeWithEndedContext(t *testing.T) {
 	h := &HTTP{Addr: "127.0.0.1:0", Handler: hello}
-	h.listen = func(ctx context.Context, network, addr string) (net.Listener, error) {
+	h.Bind = func(network, addr string) (net.Listener, error) {
 		t.Error("Serve bound a socket for a ctx that had already ended")
 		return nil, errors.New("test: not binding")
 	}
@@ -533,10 +533,9 @@ func TestHTTPServeWithEndedContext(t *testing.T) {
 
 // recordListeners returns a listen seam that binds for real and sends each
 // listener to lns, so a test can break it.
-func recordListeners(lns chan<- net.Listener) bind.ListenFunc {
-	return func(ctx context.Context, network, addr string) (net.Listener, error) {
-		var lc net.ListenConfig
-		ln, err := lc.Listen(ctx, network, addr)
+func recordListeners(lns chan<- net.Listener) func(network, addr string) (net.Listener, error) {
+	return func(network, addr string) (net.Listener, error) {
+		ln, err := net.Listen(network, addr)
 		if err == nil {
 			lns <- ln
 		}

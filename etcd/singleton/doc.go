@@ -26,10 +26,33 @@
 // is what the fence is for. When the Child has returned the
 // Service revokes what is left of its lease and campaigns again.
 //
+// # Taking over from a leader that died
+//
+// etcd does not delete an expired lease when it expires: its lessor
+// revokes expired leases in a sweep every 500ms, so a standby that waits
+// for the dead leader's key to go would lead up to half a second after
+// the TTL. Instead, the standby next in line follows the lease of the key
+// ahead of it (LeaseTimeToLive) and revokes it itself once that lease has
+// gone unrenewed so long that less than TTL/8 of it is left by etcd's
+// account. The holder stopped its Child a quarter TTL before that lease
+// could lapse, so at least TTL/8 before the revoke; a revoked lease
+// cannot be renewed, so the holder cannot lead on it again. A standby
+// then leads within the TTL of the leader's last renewal, whatever the
+// phase of etcd's sweep. This counts on the holder keeping the quarter
+// TTL guard a Service keeps; leases shorter than 2s are not followed,
+// since whole seconds (all TimeToLive gives) cannot tell a renewal from
+// none there, and etcd's sweep is waited for. [Stats.Reclaimed] counts
+// the leases a Service revoked this way. Following a live leader costs a
+// TimeToLive every few seconds with the default TTL, and sixteen a second
+// with a TTL of 2s, the shortest etcd grants by default.
+//
 // Stopping a leader (ctx cancelled) stops the Child first, then revokes the
 // lease, which deletes the leader key at once: the next instance takes
-// over without waiting out the TTL. The revoke waits for etcd at most 2s:
-// an etcd out of reach lets the lease lapse by itself.
+// over without waiting out the TTL. The revoke waits for etcd at most 2s.
+// A lease that could not be revoked, etcd being out of reach, is revoked
+// at the next term, as soon as etcd answers: otherwise its key would hold
+// every candidate back until it expired, a TTL counted again from etcd's
+// restart if etcd was the one down.
 //
 // # Fencing
 //

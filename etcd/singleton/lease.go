@@ -28,16 +28,17 @@ type lease struct {
 	until time.Time // a guard before the earliest time etcd may drop the lease
 }
 
-// guard is how long before the lease may lapse the term ends, so that
-// Child's ctx is cancelled while no other instance can lead yet, with
-// room for clocks that run at slightly different rates.
-func (l *lease) guard() time.Duration { return l.ttl / 4 }
+// guard is how long before a lease of ttl may lapse its term ends, so
+// that Child's ctx is cancelled while no other instance can lead yet,
+// with room for a late timer and clocks that run at slightly different
+// rates. A standby that reclaims the lease (see [lapse]) counts on it.
+func guard(ttl time.Duration) time.Duration { return ttl / 4 }
 
 // renewed records a renewal sent at sent and acknowledged.
 func (l *lease) renewed(sent time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.until = sent.Add(l.ttl - l.guard())
+	l.until = sent.Add(l.ttl - guard(l.ttl))
 }
 
 func (l *lease) deadline() time.Time {
@@ -96,14 +97,54 @@ func (l *lease) keep(ctx context.Context, lose context.CancelCauseFunc) {
 const revokeWait = 2 * time.Second
 
 // revoke deletes the lease, and with it the leader key, so that the next
-// instance leads at once. It waits for etcd at most revokeWait, and never
-// past the lease's own end, when revoking is moot.
-func (l *lease) revoke(ctx context.Context) {
-	until := l.deadline().Add(l.guard())
+// instance leads at once, even when ctx has ended (a stop). It waits for
+// etcd at most revokeWait, and never past the lease's own end, when
+// revoking is moot. It reports whether etcd no longer has the lease.
+func (l *lease) revoke(ctx context.Context) bool {
+	return revoke(context.WithoutCancel(ctx), l.client, l.id, l.deadline().Add(guard(l.ttl)))
+}
+
+// revoke asks etcd to revoke the lease id, waiting until ctx ends, until,
+// or revokeWait, whichever comes first, and reports whether etcd no
+// longer has it.
+func revoke(ctx context.Context, cli *clientv3.Client, id clientv3.LeaseID, until time.Time) bool {
 	if limit := time.Now().Add(revokeWait); limit.Before(until) {
 		until = limit
 	}
-	rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), until)
+	rctx, cancel := context.WithDeadline(ctx, until)
 	defer cancel()
-	l.client.Revoke(rctx, l.id)
+	_, err := cli.Revoke(rctx, id)
+	return err == nil || errors.Is(err, rpctypes.ErrLeaseNotFound)
+}
+
+// leftovers are the leases of ended terms that etcd could not be asked to
+// revoke, etcd being out of reach. Each holds a key ahead of every new
+// candidate, this instance's own included, until it expires: TTL after
+// the last renewal, or after etcd's restart, which starts every lease's
+// TTL again. Revoking them as soon as etcd answers clears the way at once.
+type leftovers struct {
+	ids []clientv3.LeaseID
+}
+
+// maxLeftovers bounds the list: a term needs etcd to begin, so at most
+// one lease is left over per outage, and older ones expire by themselves.
+const maxLeftovers = 8
+
+func (lo *leftovers) add(id clientv3.LeaseID) {
+	if len(lo.ids) == maxLeftovers {
+		lo.ids = lo.ids[1:]
+	}
+	lo.ids = append(lo.ids, id)
+}
+
+// revoke asks etcd to revoke every leftover lease, waiting at most
+// revokeWait for each and not past ctx, and keeps those it could not.
+func (lo *leftovers) revoke(ctx context.Context, cli *clientv3.Client) {
+	kept := lo.ids[:0]
+	for _, id := range lo.ids {
+		if !revoke(ctx, cli, id, time.Now().Add(revokeWait)) {
+			kept = append(kept, id)
+		}
+	}
+	lo.ids = kept
 }

@@ -34,6 +34,10 @@ type Stats struct {
 	// Lost counts the terms that ended without a stop asking: the lease
 	// was in doubt or gone, or Child's supervisor ended by itself.
 	Lost int64
+	// Reclaimed counts the leases of instances ahead in the election
+	// that this Service revoked, their holders having stopped renewing
+	// them, instead of waiting for etcd to expire them.
+	Reclaimed int64
 }
 
 // Stats returns the Service's state. It is safe to call at any time, from
@@ -41,5 +45,5 @@ type Stats struct {
 func (s *Service) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Role: s.role, Fence: s.fence, Terms: s.terms.Load(), Lost: s.lost.Load()}
+	return Stats{Role: s.role, Fence: s.fence, Terms: s.terms.Load(), Lost: s.lost.Load(), Reclaimed: s.reclaimed.Load()}
 }

@@ -78,8 +78,9 @@ type Service struct {
 	fence Fence
 	sup   *suture.Supervisor
 
-	terms atomic.Int64 // terms this instance has led
-	lost  atomic.Int64 // terms that ended without a stop asking
+	terms     atomic.Int64 // terms this instance has led
+	lost      atomic.Int64 // terms that ended without a stop asking
+	reclaimed atomic.Int64 // leases ahead of this instance that it revoked
 }
 
 // config is a Service's fields with their defaults filled in.
@@ -167,8 +168,9 @@ func (s *Service) Serve(ctx context.Context) error {
 	s.Ready()
 	s.closeOnce.Do(func() { close(s.ready) })
 	backoff := newBackoff(time.Duration(c.ttl) * time.Second)
+	var left leftovers
 	for {
-		err := s.term(ctx, c)
+		err := s.term(ctx, c, &left)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -193,8 +195,10 @@ var (
 // term is one lease: campaign on it, lead while it holds, then give it
 // up. It returns nil when a term ended (lost or not) and the Service
 // should campaign again at once, or the error that kept it from
-// campaigning.
-func (s *Service) term(ctx context.Context, c config) error {
+// campaigning. Leases of earlier terms that could not be revoked are
+// revoked once etcd grants this one, and this one joins them if its own
+// revoke fails.
+func (s *Service) term(ctx context.Context, c config, left *leftovers) error {
 	s.setRole(RoleStandby, Fence{}, nil)
 	gctx, cancel := context.WithTimeout(ctx, time.Duration(c.ttl)*time.Second)
 	sent := time.Now()
@@ -217,9 +221,22 @@ func (s *Service) term(ctx context.Context, c config) error {
 	}()
 	defer wg.Wait()
 	defer lose(nil)
-	defer l.revoke(ctx)
+	defer func() {
+		if !l.revoke(ctx) {
+			left.add(l.id)
+			c.log.Warn().Str("lease", fmt.Sprintf("%x", int64(l.id))).
+				Msg("lease not revoked, etcd out of reach: its key stays ahead in the election until revoked at the next term")
+		}
+	}()
+	// While this lease is renewed beside it, so that a slow revoke
+	// cannot cost this term.
+	left.revoke(valid, s.Client)
 
-	f, err := campaign(valid, s.Client, c.prefix, grant.ID, c.value)
+	f, err := campaign(valid, s.Client, c.prefix, grant.ID, c.value, func(key string, id clientv3.LeaseID) {
+		s.reclaimed.Add(1)
+		c.log.Info().Str("key", key).Str("lease", fmt.Sprintf("%x", int64(id))).
+			Msg("revoked the lease ahead: its holder stopped renewing it")
+	})
 	if err == nil {
 		// The wait can end after the lease lapsed (its key deleted
 		// with it), so the key must still be ours to lead.

@@ -1,8 +1,11 @@
 package singleton_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +31,8 @@ type probe struct {
 	// fail makes the next run return an error at once, after reporting
 	// its start.
 	fail chan struct{}
+	// quit makes the run end its supervisor, and so the term.
+	quit chan struct{}
 }
 
 func newProbe(name string, order chan string) *probe {
@@ -37,6 +42,7 @@ func newProbe(name string, order chan string) *probe {
 		started: make(chan singleton.Fence, 16),
 		stopped: make(chan singleton.Fence, 16),
 		fail:    make(chan struct{}, 1),
+		quit:    make(chan struct{}, 1),
 	}
 }
 
@@ -52,6 +58,8 @@ func (p *probe) Serve(ctx context.Context) error {
 	select {
 	case <-p.fail:
 		return errors.New("probe: asked to fail")
+	case <-p.quit:
+		return suture.ErrTerminateSupervisorTree
 	case <-ctx.Done():
 	}
 	p.note("stopped")
@@ -151,6 +159,56 @@ func TestCrashedLeaderIsReplaced(t *testing.T) {
 	}
 }
 
+// A standby does not wait for etcd to expire the lease of a leader that
+// died: it revokes that lease itself once the leader must have stopped,
+// and only then leads.
+func TestStandbyRevokesLeaseOfDeadLeader(t *testing.T) {
+	url := etcdtest.Start(t)
+	order := make(chan string, 16)
+	// A TTL long enough that the standby's revoke, due TTL/8 before
+	// the lease expires, comes well before etcd's own sweep on a busy
+	// machine.
+	d := startDuo(t, url, url, 4*time.Second, order)
+	if have := seamtest.Recv(t, order, "a's start"); have != "a started" {
+		t.Fatalf("first event %q", have)
+	}
+
+	// a dies as etcd sees it: no renewal, no revoke.
+	d.cliA.Close()
+	seamtest.Recv(t, d.pb.started, "b's child to start")
+	if have := seamtest.Recv(t, order, "the next event"); have != "a stopped" {
+		t.Fatalf("after a's death, first event %q, want a's child stopped before b's started", have)
+	}
+	if st := d.b.Stats(); st.Reclaimed != 1 {
+		t.Fatalf("b: have %+v, want one lease reclaimed", st)
+	}
+	if have := etcdMetric(t, url, "etcd_debugging_server_lease_expired_total"); have != 0 {
+		t.Fatalf("etcd expired %v leases itself, want 0: b should have revoked a's first", have)
+	}
+}
+
+// etcdMetric reads one metric without labels from etcd's /metrics.
+func etcdMetric(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("etcd's /metrics has no %s (%v)", name, sc.Err())
+	return 0
+}
+
 func TestStopResignsAtOnce(t *testing.T) {
 	url := etcdtest.Start(t)
 	// A TTL far longer than the test's wait: b can lead in time only if
@@ -247,10 +305,11 @@ func TestCollector(t *testing.T) {
 		have[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
 	}
 	want := map[string]float64{
-		"seam_singleton_leader":      1,
-		"seam_singleton_fence":       float64(f.Revision),
-		"seam_singleton_terms_total": 1,
-		"seam_singleton_lost_total":  0,
+		"seam_singleton_leader":          1,
+		"seam_singleton_fence":           float64(f.Revision),
+		"seam_singleton_terms_total":     1,
+		"seam_singleton_lost_total":      0,
+		"seam_singleton_reclaimed_total": 0,
 	}
 	for k, v := range want {
 		if have[k] != v {
@@ -300,6 +359,33 @@ func TestRevokedLeaseEndsTheTerm(t *testing.T) {
 	}
 	if st := a.Stats(); st.Terms != 2 || st.Lost != 1 {
 		t.Fatalf("have %+v, want two terms, one lost", st)
+	}
+}
+
+// A term that ends while etcd is out of reach leaves its lease, and its
+// key, ahead of every candidate, this instance's next term included. The
+// instance revokes that lease as soon as etcd answers again rather than
+// letting it run out: here in an hour, far past the test's wait.
+func TestLeftoverLeaseRevokedWhenEtcdAnswers(t *testing.T) {
+	url := etcdtest.Start(t)
+	proxy := etcdtest.NewCutProxy(t, strings.TrimPrefix(url, "http://"))
+	p := newProbe("a", nil)
+	a, _ := instance(t, proxy.URL(), time.Hour, p)
+	logs := seamtest.NewLogs(t)
+	a.Logger = logs.Logger()
+	seamtest.Start(t, a)
+	f1 := seamtest.Recv(t, p.started, "the child to start")
+
+	proxy.Cut()
+	p.quit <- struct{}{} // the term ends while etcd is out of reach
+	ev := logs.WaitFor(t, "lease not revoked")
+	if have, want := ev["lease"], strings.TrimPrefix(f1.Key, "/seam/singleton/job/"); have != want {
+		t.Fatalf("lease not revoked: %v, want the first term's lease %s", ev, want)
+	}
+	proxy.Heal()
+	f2 := seamtest.Recv(t, p.started, "the child to start in a new term")
+	if f2.Revision <= f1.Revision {
+		t.Fatalf("new term's fence %d, want more than %d", f2.Revision, f1.Revision)
 	}
 }
 

@@ -359,6 +359,11 @@ func newApp(cfg config) (*app, error) {
 		// and through the whole stop.
 		a.admin = &admin.Server{Addr: cfg.adminAddr, Health: a.health, Logger: log,
 			Token: cfg.sec.adminToken, Gatherer: a.metrics()}
+		if a.upgrader != nil {
+			// The new binary inherits the admin port with the
+			// others: it could not bind it while this one serves.
+			a.admin.Bind = a.upgrader.Bind
+		}
 		children = append(children, a.admin)
 	}
 	if a.aof != nil {

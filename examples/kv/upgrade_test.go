@@ -4,10 +4,12 @@ package main
 
 import (
 	"bytes"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"testing"
 
+	"github.com/seamgo/seam/internal/loopback"
 	"github.com/seamgo/seam/listener/seamtest"
 )
 
@@ -52,5 +54,30 @@ func TestUpgradeUnderRedisBenchmark(t *testing.T) {
 	seamtest.Recv(t, bench.progress, "redis-benchmark to complete requests on the successor")
 	bench.running(t, "after the upgrade")
 	bench.stop(t)
+	kv.stopSuccessor(t, pidFile)
+}
+
+// kv -upgrade with -admin on a fixed port, as an operator runs it behind
+// a probe: the successor inherits the admin socket with the others, so it
+// comes up although the old process still holds the port, and answers
+// the probes there once the old one has gone.
+func TestUpgradeHandsOverTheAdminPort(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	admin, err := loopback.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(t.TempDir(), "kv.pid")
+	kv := startUpgradable(t, bin, "-aof", "", "-addr", "127.0.0.1:0", "-admin", admin, "-upgrade", pidFile, "-logformat", "json")
+	client := &http.Client{Timeout: seamtest.Wait}
+	if code, _ := seamtest.Get(t, client, "http://"+admin+"/healthz"); code != http.StatusOK {
+		t.Fatalf("GET /healthz before the upgrade = %d, want 200", code)
+	}
+	kv.upgrade(t)
+	if code, _ := seamtest.Get(t, client, "http://"+admin+"/readyz"); code != http.StatusOK {
+		t.Fatalf("GET /readyz from the successor = %d, want 200", code)
+	}
+	client.CloseIdleConnections()
 	kv.stopSuccessor(t, pidFile)
 }

@@ -55,6 +55,12 @@ type Server struct {
 	// Access.
 	Token string
 
+	// Bind, when set, opens the listening socket in place of net.Listen,
+	// as services.HTTP's Bind does: give it an Upgrader's Bind so that an
+	// upgrade hands the admin port to the new process, which could not
+	// bind it while the old one still serves.
+	Bind func(network, address string) (net.Listener, error)
+
 	// Logger receives the HTTP server's start, stop and errors. The zero
 	// value logs nothing.
 	Logger zerolog.Logger
@@ -97,7 +103,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if addr == "" {
 		addr = defaultAddr
 	}
-	s.http.Name, s.http.Addr, s.http.Logger = s.String(), addr, s.Logger
+	s.http.Name, s.http.Addr, s.http.Bind, s.http.Logger = s.String(), addr, s.Bind, s.Logger
 	s.http.Handler = s.handler()
 	return s.http.Serve(ctx)
 }

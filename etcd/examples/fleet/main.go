@@ -13,7 +13,7 @@
 //     -messages PUBLISHes made through haproxy by three publishers (so on
 //     several instances), each publisher's in order.
 //   - failover: -rounds times, SIGKILL the job's leader: another instance
-//     runs the job within the TTL, plus etcd's 500ms sweep of expired leases, plus one interval. Then SIGTERM the
+//     runs the job within the TTL plus one interval. Then SIGTERM the
 //     leader: the next one runs it without waiting out the TTL. The runs
 //     recorded in etcd never overlap and their fences only grow.
 //   - outages: stop nats-server, then start it again: no process exits,

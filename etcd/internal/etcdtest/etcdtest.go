@@ -68,7 +68,8 @@ func NewClient(t *testing.T, endpoint string) *clientv3.Client {
 }
 
 // CutProxy forwards TCP to an address until cut: then it closes every
-// connection and refuses new ones, as a partition does to a client.
+// connection and refuses new ones (accepting and closing them at once),
+// as a partition does to a client, until healed.
 type CutProxy struct {
 	ln     net.Listener
 	target string
@@ -79,7 +80,7 @@ type CutProxy struct {
 	wg    sync.WaitGroup
 }
 
-// NewCutProxy starts a proxy to target, cut when the test ends.
+// NewCutProxy starts a proxy to target, closed when the test ends.
 func NewCutProxy(t *testing.T, target string) *CutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,6 +92,7 @@ func NewCutProxy(t *testing.T, target string) *CutProxy {
 	go p.accept()
 	t.Cleanup(func() {
 		p.Cut()
+		ln.Close()
 		p.wg.Wait()
 	})
 	return p
@@ -111,15 +113,16 @@ func (p *CutProxy) accept() {
 			c.Close()
 			continue
 		}
-		if !p.track(c, up) {
-			return
+		if p.track(c, up) {
+			p.wg.Add(2)
+			go p.pipe(c, up)
+			go p.pipe(up, c)
 		}
-		p.wg.Add(2)
-		go p.pipe(c, up)
-		go p.pipe(up, c)
 	}
 }
 
+// track records the two ends of a forwarded connection, or closes them
+// and reports false while the proxy is cut.
 func (p *CutProxy) track(cs ...net.Conn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -140,13 +143,21 @@ func (p *CutProxy) pipe(dst, src net.Conn) {
 	src.Close()
 }
 
-// Cut closes the proxy and every connection through it.
+// Cut closes every connection through the proxy, and every new one until
+// Heal.
 func (p *CutProxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.cut = true
-	p.ln.Close()
 	for _, c := range p.conns {
 		c.Close()
 	}
+	p.conns = nil
+}
+
+// Heal lets new connections through again.
+func (p *CutProxy) Heal() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = false
 }

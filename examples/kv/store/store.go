@@ -208,6 +208,17 @@ func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) {
 	sh.setExp(e, exp)
 }
 
+// rewrite stores the owned value v under key, in e if the key exists,
+// keeping its expiry: SETRANGE, SETBIT and INCRBYFLOAT change a value,
+// not how long it lives. The shard must be write-locked.
+func (sh *shard) rewrite(e *entry, key, v []byte) {
+	var exp int64
+	if e != nil {
+		exp = e.exp
+	}
+	sh.put(e, key, v, exp, true)
+}
+
 func (sh *shard) setExp(e *entry, exp int64) {
 	switch {
 	case e.exp == 0 && exp != 0:

@@ -42,12 +42,7 @@ func (s *Store) SetRange(key []byte, offset int, val []byte, rec [][]byte) (int,
 	v := make([]byte, n)
 	copy(v, cur)
 	copy(v[offset:], val)
-	if e == nil {
-		sh.put(nil, key, v, 0, true)
-	} else {
-		sh.drop(e.val)
-		e.val = v
-	}
+	sh.rewrite(e, key, v)
 	return n, nil
 }
 
@@ -90,12 +85,7 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 			return nil, err
 		}
 	}
-	if e == nil {
-		sh.put(nil, key, v, 0, true)
-	} else {
-		sh.drop(e.val)
-		e.val = v
-	}
+	sh.rewrite(e, key, v)
 	return v, nil
 }
 
@@ -176,11 +166,6 @@ func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (bool,
 	} else {
 		v[i] &^= mask
 	}
-	if e == nil {
-		sh.put(nil, key, v, 0, true)
-	} else {
-		sh.drop(e.val)
-		e.val = v
-	}
+	sh.rewrite(e, key, v)
 	return old, nil
 }
