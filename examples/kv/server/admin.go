@@ -93,6 +93,8 @@ func cmdClient(c *conn, args [][]byte) {
 		c.w.WriteVerbatim("txt", c.clientList())
 	case eqFold(sub, "KILL") && len(args) >= 3:
 		c.clientKill(args)
+	case eqFold(sub, "UNBLOCK") && (len(args) == 3 || len(args) == 4):
+		c.clientUnblock(args)
 	case eqFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp(clientHelp)
 	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"),
@@ -265,6 +267,9 @@ func (c *conn) writeCommandInfo(cmd *command) {
 	}
 	if cmd.flags&flagFast != 0 {
 		fl = append(fl, "fast")
+	}
+	if cmd.flags&flagBlocking != 0 {
+		fl = append(fl, "blocking")
 	}
 	c.w.WriteArrayHeader(len(fl))
 	for _, f := range fl {

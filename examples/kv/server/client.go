@@ -65,6 +65,7 @@ func (r *clients) kill(c *conn) {
 	if c.st.killed.CompareAndSwap(false, true) {
 		r.killed.Add(1)
 		_ = c.nc.Close()
+		c.h.blocking.kill(c) // a blocked client may not be watching its socket
 	}
 }
 
@@ -84,7 +85,9 @@ func (c *conn) line(now time.Time) string {
 	b.WriteString(strconv.FormatInt(int64(now.Sub(c.st.created)/time.Second), 10))
 	b.WriteString(" idle=")
 	b.WriteString(strconv.FormatInt((now.UnixNano()-c.st.lastAt.Load())/int64(time.Second), 10))
-	b.WriteString(" flags=N db=")
+	b.WriteString(" flags=")
+	b.WriteString(c.flagsWord())
+	b.WriteString(" db=")
 	b.WriteString(strconv.Itoa(int(c.st.db.Load())))
 	b.WriteString(" sub=0 psub=0 multi=-1 cmd=")
 	if cmd := c.st.lastCmd.Load(); cmd != nil {
@@ -253,6 +256,8 @@ var clientHelp = []string{
 	"      Skip killing current connection (default: yes).",
 	"LIST",
 	"    Return information about client connections.",
+	"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+	"    Unblock the specified blocked client.",
 	"SETINFO <option> <value>",
 	"    Accepted and ignored, for client libraries that send it.",
 	"NO-EVICT (ON|OFF)",

@@ -19,6 +19,7 @@ const (
 	flagHidden                      // only with Config.debug; not listed by COMMAND
 	flagNoAuth                      // allowed before AUTH (auth.go)
 	flagExclusive                   // takes the transaction lock itself, exclusively (EXEC: multi.go)
+	flagBlocking                    // may block (blocking.go): marks the keys WATCH sees itself
 )
 
 // command is one entry of the command table.
@@ -143,6 +144,14 @@ func init() {
 		{name: "rpop", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", run: cmdRPop},
 		{name: "lrange", arity: 4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "list", summary: "Returns a range of elements from a list.", run: cmdLRange},
 		{name: "llen", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Returns the length of a list.", run: cmdLLen},
+		{name: "lmove", arity: 5, flags: flagWrite, first: 1, last: 2, step: 1, group: "list", summary: "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", run: cmdLMove},
+		{name: "rpoplpush", arity: 3, flags: flagWrite, first: 1, last: 2, step: 1, group: "list", summary: "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", run: cmdRPopLPush},
+		{name: "lmpop", arity: -4, flags: flagWrite, group: "list", summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", run: cmdLMPop},
+		{name: "blpop", arity: -3, flags: flagWrite | flagBlocking, first: 1, last: -2, step: 1, group: "list", summary: "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", run: cmdBLPop},
+		{name: "brpop", arity: -3, flags: flagWrite | flagBlocking, first: 1, last: -2, step: 1, group: "list", summary: "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", run: cmdBRPop},
+		{name: "blmove", arity: 6, flags: flagWrite | flagBlocking, first: 1, last: 2, step: 1, group: "list", summary: "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", run: cmdBLMove},
+		{name: "brpoplpush", arity: 4, flags: flagWrite | flagBlocking, first: 1, last: 2, step: 1, group: "list", summary: "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", run: cmdBRPopLPush},
+		{name: "blmpop", arity: -5, flags: flagWrite | flagBlocking, group: "list", summary: "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", run: cmdBLMPop},
 		{name: "lindex", arity: 3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "list", summary: "Returns an element from a list by its index.", run: cmdLIndex},
 
 		// Sets.
@@ -166,6 +175,11 @@ func init() {
 		{name: "zadd", arity: -4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", run: cmdZAdd},
 		{name: "zrem", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", run: cmdZRem},
 		{name: "zpopmin", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", run: cmdZPopMin},
+		{name: "zpopmax", arity: -2, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", run: cmdZPopMax},
+		{name: "zmpop", arity: -4, flags: flagWrite, group: "sorted_set", summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", run: cmdZMPop},
+		{name: "bzpopmin", arity: -3, flags: flagWrite | flagFast | flagBlocking, first: 1, last: -2, step: 1, group: "sorted_set", summary: "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", run: cmdBZPopMin},
+		{name: "bzpopmax", arity: -3, flags: flagWrite | flagFast | flagBlocking, first: 1, last: -2, step: 1, group: "sorted_set", summary: "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", run: cmdBZPopMax},
+		{name: "bzmpop", arity: -5, flags: flagWrite | flagBlocking, group: "sorted_set", summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", run: cmdBZMPop},
 		{name: "zrange", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of indexes.", run: cmdZRange},
 		{name: "zscore", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the score of a member in a sorted set.", run: cmdZScore},
 		{name: "zcard", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the number of members in a sorted set.", run: cmdZCard},
@@ -285,7 +299,10 @@ func (c *conn) call(cmd *command, args [][]byte) {
 		defer c.h.txMu.RUnlock()
 	}
 	if cmd.flags&flagWrite != 0 {
-		defer c.touchKeys(cmd, args)
+		// One defer, not two: more would stop the compiler from
+		// open-coding the defers of this function, which every command
+		// runs through.
+		defer c.wrote(cmd, args)
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
 		c.run(cmd, args) // counted: cmdstats.go

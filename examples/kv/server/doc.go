@@ -18,6 +18,17 @@
 // connection only. A panic in a command is left to the listener, which
 // recovers it and closes that connection only.
 //
+// # Blocking commands
+//
+// A blocking command (BLPOP and its kin) that finds nothing to take puts
+// its client in line under its keys and returns: the worker that ran it
+// is free, and the connection's goroutine waits, holding nothing but its
+// state, until the wait ends. The write that makes a key servable serves
+// the clients in line, first come first served, before its own reply; a
+// timeout, CLIENT UNBLOCK, a hang-up or the connection's ctx (the
+// listener's stop: the client gets a timeout's reply) end the wait
+// otherwise. See blocking.go.
+//
 // # Redis compatibility
 //
 // Replies and error texts are Redis 7's, so that redis-cli,

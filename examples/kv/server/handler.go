@@ -117,6 +117,8 @@ type Handler struct {
 	watches watchers
 
 	settable settable // what CONFIG SET may change (config.go)
+
+	blocking blockers // the clients blocked by BLPOP and its kin (blocking.go)
 }
 
 // New returns a Handler for cfg. It panics if cfg.Store is nil: that is a
@@ -184,6 +186,9 @@ type conn struct {
 	inExec     bool         // EXEC is running the queued commands
 	watching   []watchedKey // the keys WATCH named
 	watchDirty atomic.Bool  // one of them was written since
+	readyKeys  []watchKey   // written by the transaction: blocked clients are served after EXEC
+
+	blk *blocked // the blocking command waiting (blocking.go); set and read by others under blockers.mu
 }
 
 // ServeConn serves one connection until the client leaves, sends a
@@ -210,7 +215,9 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// the wait).
 	inline := runsInline(nc) // TLS: tls.go
 	for {
-		if c.r.Buffered() == 0 {
+		if c.blk != nil {
+			c.waitBlocked() // a blocked command: waits holding no worker (blocking.go)
+		} else if c.r.Buffered() == 0 {
 			if err := c.wait.Wait(); err != nil {
 				return c.waitFailed(err)
 			}
@@ -316,6 +323,18 @@ func (c *conn) waitFailed(err error) error {
 // up (end false: the replies are sent and the buffers given back; wait for
 // more), or the connection is to end (end true, with the handler's error).
 func (c *conn) burst() (end bool, err error) {
+	if c.blk != nil { // the wait of a blocking command has ended (blocking.go)
+		if c.endBlock() {
+			return true, nil
+		}
+		if c.ctx.Err() != nil {
+			return true, peerGone(c.flush())
+		}
+		if c.r.Buffered() == 0 {
+			c.r.Release()
+			return false, peerGone(c.flush())
+		}
+	}
 	for {
 		args, err := c.r.ReadCommand()
 		if err != nil {
@@ -327,6 +346,12 @@ func (c *conn) burst() (end bool, err error) {
 		c.exec(args)
 		if n := c.r.BigBytes(); n > 0 {
 			c.h.bigRead.Add(n)
+		}
+		if c.blk != nil { // blocked: the replies owed go now, the wait is ServeConn's
+			if c.r.Buffered() == 0 {
+				c.r.Release()
+			}
+			return false, peerGone(c.flush())
 		}
 		if c.quit || c.ctx.Err() != nil {
 			return true, peerGone(c.flush())
@@ -358,7 +383,8 @@ func (h *Handler) release(c *conn) {
 	h.clients.remove(c)
 	c.endPubSub()
 	h.watches.remove(c)
-	c.multi = nil
+	c.forgetBlock()
+	c.multi, c.readyKeys = nil, nil
 	c.addStats()
 	c.nc, c.ctx, c.name, c.quit, c.commitTo = nil, nil, "", false, 0
 	c.begun.Store(false)

@@ -14,17 +14,7 @@ func cmdHSet(c *conn, args [][]byte) {
 	c.writeCount(n, err)
 }
 
-func cmdHGet(c *conn, args [][]byte) {
-	v, ok, err := c.db.HGet(args[1], args[2])
-	switch {
-	case err != nil:
-		c.writeStoreError(err)
-	case !ok:
-		c.w.WriteNull()
-	default:
-		c.w.WriteBulk(v)
-	}
-}
+func cmdHGet(c *conn, args [][]byte) { c.writeFound(c.db.HGet(args[1], args[2])) }
 
 func cmdHDel(c *conn, args [][]byte) {
 	n, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))

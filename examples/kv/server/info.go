@@ -95,7 +95,7 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		b.section("Clients")
 		b.int("connected_clients", h.active.Load())
 		b.int("maxclients", int64(h.cfg.MaxConns))
-		b.int("blocked_clients", 0) // no command blocks
+		b.int("blocked_clients", h.blocking.count.Load())
 		b.int("tracking_clients", 0)
 		b.int("clients_in_timeout_table", 0)
 	case "memory":

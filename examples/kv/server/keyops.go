@@ -61,6 +61,9 @@ func cmdCopy(c *conn, args [][]byte) {
 		c.w.WriteError("ERR source and destination objects are the same")
 		return
 	}
+	if done && to != c.db { // the key positions name dst in c.db only
+		c.serveIn(to.Index(), args[2])
+	}
 	c.writeFlag(done, err)
 }
 
@@ -91,5 +94,6 @@ func cmdSwapDB(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.h.serveDB(int(a), int(b)) // the clients blocked in either may find their keys now
 	c.w.WriteOK()
 }

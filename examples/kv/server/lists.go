@@ -104,15 +104,7 @@ func cmdLIndex(c *conn, args [][]byte) {
 		}
 		return
 	}
-	v, found, err := c.db.LIndex(args[1], i)
-	switch {
-	case err != nil:
-		c.writeStoreError(err)
-	case !found:
-		c.w.WriteNull()
-	default:
-		c.w.WriteBulk(v)
-	}
+	c.writeFound(c.db.LIndex(args[1], i))
 }
 
 // writeBulks writes vals as an array of bulk strings.

@@ -114,19 +114,41 @@ func (w *watchers) touchExisting(db *store.Store) {
 	w.mu.Unlock()
 }
 
+// wrote runs after a write command: it marks the watchers of the keys it
+// named (multi.go), then serves the clients blocked on them
+// (blocking.go).
+func (c *conn) wrote(cmd *command, args [][]byte) {
+	c.touchKeys(cmd, args)
+	c.serveKeys(cmd, args)
+}
+
 // touchKeys marks dirty the watchers of the keys a write command names,
-// found as COMMAND reports them.
+// found as COMMAND reports them. A blocking command marks the keys it
+// popped itself: those it only waited on are untouched, as in Redis.
 func (c *conn) touchKeys(cmd *command, args [][]byte) {
-	if c.h.watches.count.Load() == 0 || cmd.first == 0 {
+	if c.h.watches.count.Load() == 0 || cmd.flags&flagBlocking != 0 {
 		return
+	}
+	for _, key := range keysNamed(cmd, args) {
+		c.h.watches.touch(c.db.Index(), key)
+	}
+}
+
+// keysNamed returns the keys cmd names in args, found as COMMAND reports
+// them.
+func keysNamed(cmd *command, args [][]byte) [][]byte {
+	if cmd.first == 0 {
+		return nil
 	}
 	last := cmd.last
 	if last < 0 {
 		last += len(args)
 	}
+	var keys [][]byte
 	for i := cmd.first; i <= last && i < len(args); i += max(cmd.step, 1) {
-		c.h.watches.touch(c.db.Index(), args[i])
+		keys = append(keys, args[i])
 	}
+	return keys
 }
 
 func cmdMulti(c *conn, _ [][]byte) {
@@ -191,6 +213,9 @@ func cmdExec(c *conn, _ [][]byte) {
 		c.st.lastCmd.Store(cmd)
 		c.call(cmd, m.queue[i])
 	}
+	c.inExec = false
+	// The transaction's pushes serve blocked clients now, as one write.
+	c.serveAfterExec()
 }
 
 // watchedExpired reports whether a key that existed when it was watched

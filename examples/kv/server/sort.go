@@ -119,6 +119,7 @@ func cmdSort(c *conn, args [][]byte) {
 		return
 	}
 	c.h.watches.touch(c.db.Index(), dst) // not among SORT's key positions
+	c.serveIn(c.db.Index(), dst)
 
 	c.w.WriteInt(int64(len(elems)))
 }

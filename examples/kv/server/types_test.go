@@ -151,6 +151,32 @@ func checkReplay(t *testing.T, writes [][]string, dump func(*testing.T, *respcli
 // reach its tail).
 func replayCheck(t *testing.T, writes, during [][]string, dump func(*testing.T, *respclient.Client) string) {
 	t.Helper()
+	replayAfter(t, func(ts *testServer, w *aof.Writer, c *respclient.Client) {
+		for _, args := range writes {
+			if v, err := c.Do(args...); err != nil || v.Err() != nil {
+				t.Fatalf("%q: %v %v", args, v, err)
+			}
+		}
+		if during != nil {
+			err := w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
+				return ts.store.Rewrite(ctx, finishHook{s, func() {
+					for _, args := range during {
+						do(t, c, args...)
+					}
+				}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, dump)
+}
+
+// replayAfter runs write, on the test's goroutine, against a server with
+// an append-only file, starts another from the file and wants dump to
+// render the same keyspace. It returns the file's path.
+func replayAfter(t *testing.T, write func(*testServer, *aof.Writer, *respclient.Client), dump func(*testing.T, *respclient.Client) string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "replay.aof")
 	var before string
 	for round := range 2 {
@@ -161,29 +187,14 @@ func replayCheck(t *testing.T, writes, during [][]string, dump func(*testing.T, 
 		ts := startServer(t, serverOpts{aof: w})
 		c := ts.dial(t)
 		if round == 0 {
-			for _, args := range writes {
-				if v, err := c.Do(args...); err != nil || v.Err() != nil {
-					t.Fatalf("%q: %v %v", args, v, err)
-				}
-			}
-			if during != nil {
-				err := w.Rewrite(context.Background(), func(ctx context.Context, s *aof.RewriteSink) error {
-					return ts.store.Rewrite(ctx, finishHook{s, func() {
-						for _, args := range during {
-							do(t, c, args...)
-						}
-					}})
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			write(ts, w, c)
 			before = dump(t, c)
 		} else if after := dump(t, c); after != before {
 			t.Fatalf("after replay:\n%s\nbefore:\n%s", after, before)
 		}
 		ts.stop()
 	}
+	return path
 }
 
 // dumpKeys renders the whole keyspace, whatever the types, in a stable

@@ -76,7 +76,11 @@ func cmdZRem(c *conn, args [][]byte) {
 	c.writeCount(n, err)
 }
 
-func cmdZPopMin(c *conn, args [][]byte) {
+func cmdZPopMin(c *conn, args [][]byte) { c.zpop(args, false) }
+func cmdZPopMax(c *conn, args [][]byte) { c.zpop(args, true) }
+
+// zpop is ZPOPMIN and ZPOPMAX key [count].
+func (c *conn) zpop(args [][]byte, highest bool) {
 	count, ok := c.popCount(args, syntaxError)
 	if !ok {
 		return
@@ -85,7 +89,11 @@ func cmdZPopMin(c *conn, args [][]byte) {
 	if single {
 		count = 1
 	}
-	pairs, err := c.db.ZPopMin(args[1], count, c.recordArgs(args))
+	pop := c.db.ZPopMin
+	if highest {
+		pop = c.db.ZPopMax
+	}
+	pairs, err := pop(args[1], count, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return

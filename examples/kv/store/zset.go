@@ -191,6 +191,16 @@ func (z *zset) del(m string)      { z.remove(m) }
 // ZPopMin removes up to count members with the lowest scores from key's
 // sorted set, journalling rec, and returns them, lowest first.
 func (s *Store) ZPopMin(key []byte, count int, rec [][]byte) ([]ZPair, error) {
+	return s.zpop(key, count, false, rec)
+}
+
+// ZPopMax removes up to count members with the highest scores from key's
+// sorted set, journalling rec, and returns them, highest first.
+func (s *Store) ZPopMax(key []byte, count int, rec [][]byte) ([]ZPair, error) {
+	return s.zpop(key, count, true, rec)
+}
+
+func (s *Store) zpop(key []byte, count int, highest bool, rec [][]byte) ([]ZPair, error) {
 	sh, e, err := s.lockWrite(key, KindZSet)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil || count <= 0 {
@@ -201,13 +211,20 @@ func (s *Store) ZPopMin(key []byte, count int, rec [][]byte) ([]ZPair, error) {
 	}
 	z := e.obj.(*zset)
 	n := min(count, len(z.order))
+	from := 0
+	if highest {
+		from = len(z.order) - n
+	}
 	out := make([]ZPair, n)
-	for i, it := range z.order[:n] {
+	for i, it := range z.order[from : from+n] {
+		if highest {
+			i = n - 1 - i
+		}
 		out[i] = ZPair{Member: []byte(it.member), Score: it.score}
 		delete(z.scores, it.member)
 		z.bytes -= int64(len(it.member))
 	}
-	z.order = slices.Delete(z.order, 0, n)
+	z.order = slices.Delete(z.order, from, from+n)
 	sh.removeIfEmpty(e)
 	return out, nil
 }
