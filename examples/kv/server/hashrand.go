@@ -44,6 +44,40 @@ func (c *conn) randArgs(args [][]byte, word string) (count int64, withCount, wit
 	return count, true, withWord, true
 }
 
+// writeRandomPicks writes HRANDFIELD's and ZRANDMEMBER's reply with a
+// count: up to count distinct elements of n when count is positive,
+// exactly -count drawn with repeats when it is negative, each written by
+// write(i). Pairs (WITHVALUES, WITHSCORES) are flat in RESP2 and each in
+// an array of two in RESP3, as Redis 7 has them.
+func (c *conn) writeRandomPicks(n int, count int64, pairs bool, write func(i int)) {
+	var picks []int
+	if count >= 0 {
+		picks = rand.Perm(n)[:min(count, int64(n))]
+	}
+	total := len(picks)
+	if count < 0 {
+		total = int(min(-count, math.MaxInt32))
+	}
+	nested := pairs && c.w.Proto() == 3
+	if pairs && !nested {
+		c.w.WriteArrayHeader(2 * total)
+	} else {
+		c.w.WriteArrayHeader(total)
+	}
+	for i := range total {
+		j := 0
+		if count >= 0 {
+			j = picks[i]
+		} else {
+			j = rand.IntN(n) // drawn as written: a huge count costs the reply only
+		}
+		if nested {
+			c.w.WriteArrayHeader(2)
+		}
+		write(j)
+	}
+}
+
 // cmdHRandField is HRANDFIELD key [count [WITHVALUES]], with Redis's
 // counts: up to count distinct fields when count is positive, exactly
 // -count drawn with repeats when it is negative.
@@ -67,37 +101,12 @@ func cmdHRandField(c *conn, args [][]byte) {
 		c.w.WriteArrayHeader(0)
 		return
 	}
-	n := len(all) / 2
-	var picks []int
-	if count >= 0 {
-		picks = rand.Perm(n)[:min(count, int64(n))]
-	}
-	total := len(picks)
-	if count < 0 {
-		total = int(min(-count, math.MaxInt32))
-	}
-	// RESP3 nests each field with its value, as Redis 7 does.
-	nested := withValues && c.w.Proto() == 3
-	if withValues && !nested {
-		c.w.WriteArrayHeader(2 * total)
-	} else {
-		c.w.WriteArrayHeader(total)
-	}
-	for i := range total {
-		j := 0
-		if count >= 0 {
-			j = picks[i]
-		} else {
-			j = rand.IntN(n) // drawn as written: a huge count costs the reply only
-		}
-		if nested {
-			c.w.WriteArrayHeader(2)
-		}
+	c.writeRandomPicks(len(all)/2, count, withValues, func(j int) {
 		c.w.WriteBulk(all[2*j])
 		if withValues {
 			c.w.WriteBulk(all[2*j+1])
 		}
-	}
+	})
 }
 
 // cmdZRevRange is ZREVRANGE key start stop [WITHSCORES]: ZRANGE ... REV.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"math"
 	"math/rand/v2"
 
 	"github.com/seamgo/seam/examples/kv/store"
@@ -50,17 +49,10 @@ func cmdZRandMember(c *conn, args [][]byte) {
 		c.w.WriteArrayHeader(0)
 		return
 	}
-	var picks []store.ZPair
-	if count > 0 {
-		for _, i := range rand.Perm(len(all))[:min(count, int64(len(all)))] {
-			picks = append(picks, all[i])
+	c.writeRandomPicks(len(all), count, withScores, func(j int) {
+		c.w.WriteBulk(all[j].Member)
+		if withScores {
+			c.writeScore(all[j].Score)
 		}
-	} else {
-		n := int(min(-count, math.MaxInt32))
-		picks = make([]store.ZPair, n)
-		for i := range picks {
-			picks[i] = all[rand.IntN(len(all))] // drawn with repeats
-		}
-	}
-	c.writeZPairs(picks, withScores)
+	})
 }
