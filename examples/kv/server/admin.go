@@ -176,6 +176,7 @@ func cmdConfig(c *conn, args [][]byte) {
 	case eqFold(sub, "GET"):
 		c.w.WriteError(wrongArgs("config|get"))
 	case eqFold(sub, "RESETSTAT") && len(args) == 2:
+		c.addCalls() // before the reset: the calls it follows are reset too
 		c.h.resetStats()
 		c.w.WriteOK()
 	case eqFold(sub, "HELP") && len(args) == 2:

@@ -31,8 +31,11 @@ type clientState struct {
 	proto   atomic.Int32            // the protocol HELLO chose, 2 or 3, for CLIENT LIST
 
 	// Read and written by the connection's own goroutine only.
-	errors int64     // error replies sent, to tell a failed call (cmdstats.go)
-	reply  replyMode // CLIENT REPLY
+	errors    int64     // error replies sent, to tell a failed call (cmdstats.go)
+	pend      *cmdStat  // the counter of the calls not yet added (cmdstats.go)
+	pendCalls int64     // those calls
+	sample    uint64    // calls run, to time one in timeEvery
+	reply     replyMode // CLIENT REPLY
 }
 
 func (r *clients) add(c *conn) {
@@ -43,6 +46,7 @@ func (r *clients) add(c *conn) {
 	c.st.db.Store(0)
 	c.st.proto.Store(2)
 	c.st.reply = replyOn
+	c.st.pend, c.st.pendCalls = nil, 0
 	r.mu.Lock()
 	if r.byID == nil {
 		r.byID = make(map[int64]*conn)

@@ -462,6 +462,7 @@ func (c *conn) flush() error {
 }
 
 func (c *conn) addStats() {
+	c.addCalls()
 	if c.cmds != 0 {
 		c.h.commands.Add(c.cmds)
 		c.cmds = 0

@@ -26,6 +26,7 @@ var allOnly = map[string]bool{"commandstats": true}
 // "field:value" lines, CRLF line ends. The seam section is the listener's
 // Stats, every field under its Stats.Fields name ("listener_rejected_per_ip").
 func cmdInfo(c *conn, args [][]byte) {
+	c.addCalls() // this connection's calls so far are in commandstats
 	want := map[string]bool{}
 	for _, a := range args[1:] {
 		s := strings.ToLower(string(a))
