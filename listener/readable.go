@@ -68,7 +68,7 @@ func (c *idleConn) waitReadable() error {
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return err
 		}
-		if err := c.deadlinePassed(err); err != nil {
+		if err := c.deadlinePassed(err, true); err != nil {
 			return err
 		}
 	}

@@ -26,8 +26,9 @@ type tracker struct {
 	slots chan struct{}      // one token per open connection; nil without MaxConns
 
 	// current holds the generations taking new connections, one per
-	// shard, in turn. Only the acceptor goroutine (one at a time) touches
-	// it, next and gens.
+	// shard, in turn. genMu guards it, next and gens: the acceptor and
+	// the poller's wakes take generations.
+	genMu   sync.Mutex
 	current []*generation
 	next    int
 	gens    uint64
@@ -196,7 +197,9 @@ func (t *tracker) free() {
 
 // start hands an admitted connection to a connection supervisor.
 func (t *tracker) start(c *conn) {
+	t.genMu.Lock()
 	g := t.generation()
+	t.genMu.Unlock()
 	if g == nil || !t.track(c, g) {
 		t.closeAtStop(c)
 		return
@@ -284,9 +287,55 @@ func (t *tracker) untrack(c *conn) {
 		close(t.empty)
 	}
 	t.mu.Unlock()
-	if g := c.gen; g.state.Add(-1) == retiredBit {
+	t.leaveGeneration(c)
+}
+
+// leaveGeneration takes c out of its generation's count, as it ends or
+// hibernates, and removes the generation if that was retired and has no
+// connection left. A hibernated connection is in none.
+func (t *tracker) leaveGeneration(c *conn) {
+	g := c.gen
+	if g == nil {
+		return
+	}
+	c.gen = nil
+	if g.state.Add(-1) == retiredBit {
 		t.sup.Remove(g.token)
 	}
+}
+
+// wake starts a hibernated connection's handler again, as a new service
+// in a current generation, unless the listener has begun to stop: then
+// it closes it, as closeAtStop does a new one.
+func (t *tracker) wake(c *conn) {
+	t.genMu.Lock()
+	g := t.generation()
+	t.genMu.Unlock()
+	if g == nil || !t.rejoin(c, g) {
+		t.run.stats.closedAtStop.Add(1)
+		c.closeAsleep()
+		return
+	}
+	if g.sup.Add(c) == (suture.ServiceToken{}) {
+		t.run.stats.closedAtStop.Add(1)
+		t.leaveGeneration(c)
+		c.closeAsleep()
+		return
+	}
+	t.run.stats.wakes.Add(1)
+}
+
+// rejoin puts a woken c, which is still tracked, in generation g; it
+// refuses once the drain has begun.
+func (t *tracker) rejoin(c *conn, g *generation) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	c.gen = g
+	g.state.Add(1)
+	return true
 }
 
 // close stops the tracking of new connections, for the drain. It returns
