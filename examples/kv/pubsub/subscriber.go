@@ -157,7 +157,10 @@ func (s *Subscriber) failLocked(err error) {
 	}
 	s.err = err
 	s.buf, s.spare = nil, nil
-	_ = s.nc.SetDeadline(time.Unix(1, 0))
+	// Closed, not only given a past deadline: a hibernated connection's
+	// handler is not reading, and only a close reaches the listener that
+	// holds it (which then wakes the handler to end it).
+	_ = s.nc.Close()
 	s.signal()
 }
 

@@ -155,9 +155,10 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
-	wait  listener.Waiter // for the next bytes, holding no buffer
-	ctx   context.Context // ServeConn's, for the bursts
-	begun atomic.Bool     // the first command has come
+	wait   listener.Waiter // for the next bytes, holding no buffer
+	ctx    context.Context // ServeConn's, for the bursts
+	begun  atomic.Bool     // the first command has come
+	asleep bool            // hibernated: the listener holds it (hibernate.go)
 
 	// A burst's outcome, from the worker that ran it (stacks.go).
 	burstDone  chan struct{}
@@ -191,13 +192,17 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// connection, beneath the wait, and the runtime starts new goroutines
 	// with the average stack in use at the last collection, so a few bytes
 	// here decide between 2 KiB and 4 KiB per connection.
-	c := h.pool.Get().(*conn)
-	c.nc, c.ctx, c.db = nc, ctx, h.store
-	h.open(c)
-	defer h.release(c)
-	if !h.admit(c) {
-		return peerGone(c.flush())
+	c := h.resume(ctx, nc)
+	if c == nil {
+		c = h.pool.Get().(*conn)
+		c.nc, c.ctx, c.db = nc, ctx, h.store
+		h.open(c)
+		if !h.admit(c) {
+			defer h.release(c)
+			return peerGone(c.flush())
+		}
 	}
+	defer h.release(c) // not while asleep (hibernate.go)
 
 	// The connection's goroutine waits for bytes holding no buffer, and
 	// the commands run on a worker's stack (see stackPool): an idle
@@ -208,6 +213,9 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	for {
 		if c.r.Buffered() == 0 {
 			if err := c.wait.Wait(); err != nil {
+				if c.sleep(err) {
+					return listener.Hibernate(c)
+				}
 				return c.waitFailed(err)
 			}
 		}
@@ -349,6 +357,9 @@ func (c *conn) burst() (end bool, err error) {
 func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
+	if c.asleep {
+		return
+	}
 	h.active.Add(-1)
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)
