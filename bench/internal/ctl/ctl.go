@@ -38,6 +38,12 @@ type Server struct {
 	// the conns command; nil to count the Tracker's handler starts
 	// instead, or, without a Tracker, to report goroutines only.
 	Accepted func() uint64
+	// Hibernated returns how many of the server's connections are
+	// hibernated (listener.Stats().Hibernated), for the conns command;
+	// nil for a server that does not hibernate. A hibernated connection
+	// has no goroutine, so the harness counts it where it would count
+	// one.
+	Hibernated func() int64
 }
 
 // Serve announces the server on out, then answers the commands read from
@@ -256,6 +262,9 @@ func connsLine(s Server) string {
 		line += fmt.Sprintf(" accepted=%d", s.Accepted())
 	case s.Tracker != nil:
 		line += fmt.Sprintf(" accepted=%d", s.Tracker.Started())
+	}
+	if s.Hibernated != nil {
+		line += fmt.Sprintf(" hibernated=%d", s.Hibernated())
 	}
 	return line
 }
