@@ -29,10 +29,12 @@ import (
 // over them) and on the net package's own TCP and unix connections. It
 // honours the read deadline as Read does, and IdleTimeout counts the wait
 // as idleness: its errors are those the Read would have returned for a
-// deadline, an idle timeout or a closed connection. A connection it cannot
-// see into without reading (TLS, whose records may already hold decrypted
-// bytes, or any other type) makes it return nil at once, and the Read that
-// follows blocks as usual, buffer and all.
+// deadline, an idle timeout or a closed connection. With
+// Server.HibernateAfter set, a wait that has lasted that long returns
+// [ErrHibernate] instead, so that the handler can return [Hibernate]. A
+// connection it cannot see into without reading (TLS, whose records may
+// already hold decrypted bytes, or any other type) makes it return nil at
+// once, and the Read that follows blocks as usual, buffer and all.
 //
 // The wait costs one system call more than a Read that blocks: a server
 // whose connections are seldom idle gains nothing from it.

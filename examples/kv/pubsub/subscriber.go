@@ -157,9 +157,11 @@ func (s *Subscriber) failLocked(err error) {
 	}
 	s.err = err
 	s.buf, s.spare = nil, nil
-	// Closed, not only given a past deadline: a hibernated connection's
-	// handler is not reading, and only a close reaches the listener that
-	// holds it (which then wakes the handler to end it).
+	// The past deadline ends a write in progress (the writer's, to a
+	// client that does not read) and an awake handler's read; the close
+	// reaches a hibernated connection, whose handler is not reading:
+	// the listener that holds it wakes it to end.
+	_ = s.nc.SetDeadline(time.Unix(1, 0))
 	_ = s.nc.Close()
 	s.signal()
 }

@@ -97,6 +97,10 @@ type Handler struct {
 	pool   sync.Pool
 	stacks *stackPool // runs the connections' commands (stacks.go)
 
+	// What a hibernated client gives back and takes again at its wake
+	// (hibernate.go): readers, writers, burst channels.
+	readers, writers, burstDones sync.Pool
+
 	// The ctxs whose cancellation wakes their connections (watch).
 	watched  atomic.Pointer[watched]
 	watchMu  sync.Mutex
@@ -131,10 +135,13 @@ func New(cfg Config) *Handler {
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
 	h.authFails.every = authFailLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
+	h.readers.New = func() any { return resp.NewReader(nil, opt) }
+	h.writers.New = func() any { return resp.NewWriter(nil) }
+	h.burstDones.New = func() any { return make(chan struct{}, 1) }
 	h.pool.New = func() any {
-		c := &conn{h: h, db: h.store, burstDone: make(chan struct{}, 1)}
-		c.r = resp.NewReader(c, opt)
-		c.w = resp.NewWriter(nil)
+		c := &conn{h: h, db: h.store}
+		h.wakeParts(c)
+		c.w.Reset(nil)
 		return c
 	}
 	return h

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 
+	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener"
 )
 
@@ -29,6 +30,7 @@ func (h *Handler) resume(ctx context.Context, nc net.Conn) *conn {
 	}
 	c := v.(*conn)
 	c.asleep = false
+	h.wakeParts(c)
 	// c.nc is nc already: the listener hands back the same conn. ctx is
 	// new (it carries the state), and wakeAll reads it under the lock.
 	h.clients.mu.Lock()
@@ -49,7 +51,35 @@ func (c *conn) sleep(err error) bool {
 		return false
 	}
 	c.asleep = true
+	c.h.sleepParts(c)
 	return true
+}
+
+// sleepParts gives back what only an awake client uses: its reader,
+// writer (both without buffers already, but 350 bytes together) and the
+// channel its bursts end on, so that a sleeping client holds its conn and
+// little else. wakeParts takes them again.
+func (h *Handler) sleepParts(c *conn) {
+	c.r.Reset(nil)
+	h.readers.Put(c.r)
+	c.w.Reset(nil)
+	h.writers.Put(c.w)
+	h.burstDones.Put(c.burstDone)
+	c.r, c.w, c.burstDone = nil, nil, nil
+}
+
+// wakeParts undoes sleepParts: the writer writes to the socket, or
+// through the subscriber's queue once there is one.
+func (h *Handler) wakeParts(c *conn) {
+	c.r = h.readers.Get().(*resp.Reader)
+	c.r.Reset(c)
+	c.w = h.writers.Get().(*resp.Writer)
+	if c.sub != nil {
+		c.w.Reset(c.sub)
+	} else {
+		c.w.Reset(c.nc)
+	}
+	c.burstDone = h.burstDones.Get().(chan struct{})
 }
 
 // Close ends a hibernated client that the listener closes without
@@ -58,6 +88,7 @@ func (c *conn) sleep(err error) bool {
 // tells it.
 func (c *conn) Close() error {
 	c.asleep = false
+	c.h.wakeParts(c)
 	c.h.release(c)
 	return nil
 }

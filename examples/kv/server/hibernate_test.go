@@ -4,7 +4,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,28 +115,38 @@ func TestHibernatedSubscriberReceives(t *testing.T) {
 
 // The stop closes hibernated clients without waking them, and the
 // handler forgets them: no client is left in its registry or its count.
+// A subscriber is forgotten too (its hub may end first and cut it, which
+// wakes it: the stop of a test's tree ends the two together).
 func TestStopForgetsHibernatedClients(t *testing.T) {
-	ts := startPubSub(t, serverOpts{listener: hibernating}, pubsub.Config{})
-	plain, sub := ts.dial(t), ts.dial(t)
-	do(t, plain, "PING")
-	do(t, sub, "SUBSCRIBE", "news")
-	waitHibernated(t, ts, 2)
-	wakes := ts.ln.Stats().Wakes // a client may have slept before its first command
-	ts.stop()
-	for _, c := range []io.Reader{plain.Conn(), sub.Conn()} {
-		c.(interface{ SetReadDeadline(time.Time) error }).SetReadDeadline(time.Now().Add(seamtest.Wait))
-		if _, err := io.ReadAll(c); err != nil {
-			t.Fatalf("read after the stop: %v; want EOF", err)
-		}
-	}
-	if st := ts.ln.Stats(); st.Wakes != wakes {
-		t.Fatalf("Wakes went from %d to %d: the stop woke hibernated clients", wakes, st.Wakes)
-	}
-	ts.handler.clients.mu.Lock()
-	left := len(ts.handler.clients.byID)
-	ts.handler.clients.mu.Unlock()
-	if left != 0 || ts.handler.active.Load() != 0 {
-		t.Fatalf("after the stop: %d clients registered, %d counted; want 0, 0", left, ts.handler.active.Load())
+	for _, subscribed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("subscribed=%v", subscribed), func(t *testing.T) {
+			ts := startPubSub(t, serverOpts{listener: hibernating}, pubsub.Config{})
+			plain, other := ts.dial(t), ts.dial(t)
+			do(t, plain, "PING")
+			if subscribed {
+				do(t, other, "SUBSCRIBE", "news")
+			} else {
+				do(t, other, "MULTI")
+			}
+			waitHibernated(t, ts, 2)
+			wakes := ts.ln.Stats().Wakes // a client may have slept before its first command
+			ts.stop()
+			for _, c := range []net.Conn{plain.Conn(), other.Conn()} {
+				c.SetReadDeadline(time.Now().Add(seamtest.Wait))
+				if _, err := io.ReadAll(c); err != nil {
+					t.Fatalf("read after the stop: %v; want EOF", err)
+				}
+			}
+			if st := ts.ln.Stats(); !subscribed && st.Wakes != wakes {
+				t.Fatalf("Wakes went from %d to %d: the stop woke hibernated clients", wakes, st.Wakes)
+			}
+			ts.handler.clients.mu.Lock()
+			left := len(ts.handler.clients.byID)
+			ts.handler.clients.mu.Unlock()
+			if left != 0 || ts.handler.active.Load() != 0 {
+				t.Fatalf("after the stop: %d clients registered, %d counted; want 0, 0", left, ts.handler.active.Load())
+			}
+		})
 	}
 }
 
