@@ -197,10 +197,8 @@ func (t *tracker) free() {
 
 // start hands an admitted connection to a connection supervisor.
 func (t *tracker) start(c *conn) {
-	t.genMu.Lock()
-	g := t.generation()
-	t.genMu.Unlock()
-	if g == nil || !t.track(c, g) {
+	g := t.nextGeneration()
+	if g == nil || !t.track(c, g, true) {
 		t.closeAtStop(c)
 		return
 	}
@@ -227,6 +225,14 @@ func (t *tracker) closeAtStop(c *conn) {
 	c.raw.Close()
 	t.release(c)
 	t.run.stats.closedAtStop.Add(1)
+}
+
+// nextGeneration is generation for the acceptor's starts and the
+// poller's wakes, which may come at once.
+func (t *tracker) nextGeneration() *generation {
+	t.genMu.Lock()
+	defer t.genMu.Unlock()
+	return t.generation()
 }
 
 // generation returns the supervisor for the next connection: the shards'
@@ -261,9 +267,11 @@ func (t *tracker) generation() *generation {
 	return ng
 }
 
-// track records c as open; it refuses once the drain has begun, since the
-// drain may already have found no connection open and moved on.
-func (t *tracker) track(c *conn, g *generation) bool {
+// track puts c in generation g and, when it is new, records it as open
+// (a woken connection still is); it refuses once the drain has begun,
+// since the drain may already have found no connection open and moved
+// on.
+func (t *tracker) track(c *conn, g *generation, isNew bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -271,8 +279,10 @@ func (t *tracker) track(c *conn, g *generation) bool {
 	}
 	c.gen = g
 	g.state.Add(1)
-	t.open[c] = struct{}{}
-	t.run.stats.active.Add(1)
+	if isNew {
+		t.open[c] = struct{}{}
+		t.run.stats.active.Add(1)
+	}
 	return true
 }
 
@@ -308,10 +318,8 @@ func (t *tracker) leaveGeneration(c *conn) {
 // in a current generation, unless the listener has begun to stop: then
 // it closes it, as closeAtStop does a new one.
 func (t *tracker) wake(c *conn) {
-	t.genMu.Lock()
-	g := t.generation()
-	t.genMu.Unlock()
-	if g == nil || !t.rejoin(c, g) {
+	g := t.nextGeneration()
+	if g == nil || !t.track(c, g, false) {
 		t.run.stats.closedAtStop.Add(1)
 		c.closeAsleep()
 		return
@@ -323,19 +331,6 @@ func (t *tracker) wake(c *conn) {
 		return
 	}
 	t.run.stats.wakes.Add(1)
-}
-
-// rejoin puts a woken c, which is still tracked, in generation g; it
-// refuses once the drain has begun.
-func (t *tracker) rejoin(c *conn, g *generation) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return false
-	}
-	c.gen = g
-	g.state.Add(1)
-	return true
 }
 
 // close stops the tracking of new connections, for the drain. It returns
