@@ -44,29 +44,38 @@ import (
 // once for every connection, as it does for TLS: a handler written as
 // above still serves every request, its Read doing the waiting, and only
 // the buffer's saving is lost.
-func WaitReadable(conn net.Conn) error {
+func WaitReadable(conn net.Conn) error { return waitOn(conn, waitSocket) }
+
+// waitOn is WaitReadable with the socket's own wait given: exactWait
+// under a wait that may hibernate.
+func waitOn(conn net.Conn, socket func(syscall.Conn) error) error {
 	switch c := conn.(type) {
 	case *net.TCPConn:
-		return waitSocket(c)
+		return socket(c)
 	case *net.UnixConn:
-		return waitSocket(c)
+		return socket(c)
 	case *idleConn:
 		return c.waitReadable()
 	case *proxyConn:
 		if c.br != nil && c.br.Buffered() > 0 {
 			return nil // bytes read past the PROXY header are waiting
 		}
-		return WaitReadable(c.Conn)
+		return waitOn(c.Conn, socket)
 	}
 	return nil
 }
 
 // waitReadable is WaitReadable under the idle timeout: the wait is
-// idleness, measured and ended as a Read's would be.
+// idleness, measured and ended as a Read's would be. A wait that may
+// hibernate asks the socket after every wakeup (exactWait).
 func (c *idleConn) waitReadable() error {
 	c.waitFrom.Store(int64(c.now().Sub(c.base)))
+	socket := waitSocket
+	if c.hibAfter > 0 {
+		socket = waitSocketExact
+	}
 	for {
-		err := WaitReadable(c.Conn)
+		err := waitOn(c.Conn, socket)
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return err
 		}

@@ -9,7 +9,7 @@ import (
 
 // waitSocket is how WaitReadable waits on a socket here: it cannot peek
 // without reading, so it does not wait.
-var waitSocket = returnAtOnce
+var waitSocket, waitSocketExact = returnAtOnce, returnAtOnce
 
 // discardUnread cannot read without waiting here: the rejection lingers
 // until its client closes instead (rejecter.answer).

@@ -309,7 +309,7 @@ func (h *Handler) wakeAll(done <-chan struct{}) {
 	h.clients.mu.Lock()
 	defer h.clients.mu.Unlock()
 	for _, c := range h.clients.byID {
-		if c.ctx.Done() == done && c.begun.Load() {
+		if c.ctx != nil && c.ctx.Done() == done && c.begun.Load() { // nil: hibernated (hibernate.go)
 			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
 		}
 	}

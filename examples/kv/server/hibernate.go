@@ -52,6 +52,11 @@ func (c *conn) sleep(err error) bool {
 	}
 	c.asleep = true
 	c.h.sleepParts(c)
+	// Its ctx holds the connection's logger, built for this ServeConn:
+	// the wake brings a new one. wakeAll reads it under the lock.
+	c.h.clients.mu.Lock()
+	c.ctx = nil
+	c.h.clients.mu.Unlock()
 	return true
 }
 

@@ -170,3 +170,43 @@ func TestHibernatedSubscriberCut(t *testing.T) {
 	}
 	seamtest.Eventually(t, "the cut subscriber's connection to end", func() bool { return ts.ln.Stats().Active == 0 })
 }
+
+// Many clients woken at once all go back to sleep: a wait that may
+// hibernate must not end on a readiness the runtime's poller reports
+// late, for bytes already read, or its client would block in a read,
+// awake for good.
+func TestManyWakesAllSleepAgain(t *testing.T) {
+	const clients = 300
+	ts := startServer(t, serverOpts{listener: func(ln *listener.Server) { ln.HibernateAfter = 20 * time.Millisecond }})
+	conns := make([]net.Conn, clients)
+	for i := range conns {
+		c, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	waitHibernated(t, ts, clients)
+	for range 3 {
+		errs := make(chan error, clients)
+		for _, c := range conns {
+			go func() {
+				c.SetDeadline(time.Now().Add(seamtest.Wait))
+				if _, err := c.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
+					errs <- err
+					return
+				}
+				b := make([]byte, len("+PONG\r\n"))
+				_, err := io.ReadFull(c, b)
+				errs <- err
+			}()
+		}
+		for range clients {
+			if err := seamtest.Recv(t, errs, "a PONG"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitHibernated(t, ts, clients)
+	}
+}
