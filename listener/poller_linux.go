@@ -112,6 +112,18 @@ func (p *poller) park(c *conn) bool {
 	if err != nil {
 		return false
 	}
+	if !p.register(c, rc) {
+		return false
+	}
+	if h := p.run.hooks.parked; h != nil {
+		h()
+	}
+	return true
+}
+
+// register is park's work under the lock: the socket on the epoll, c in
+// the parked set, its idle deadline in the heap.
+func (p *poller) register(c *conn, rc syscall.RawConn) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -150,9 +162,6 @@ func (p *poller) park(c *conn) bool {
 	st := p.run.stats
 	st.hibernated.Add(1)
 	st.hibernations.Add(1)
-	if h := p.run.hooks.parked; h != nil {
-		h()
-	}
 	return true
 }
 
