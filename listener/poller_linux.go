@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"errors"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -247,9 +248,33 @@ func (p *poller) closeAll() {
 	}
 	p.idle = nil
 	p.mu.Unlock()
-	for _, c := range all {
-		c.closeAsleep()
+	closeEach(all)
+}
+
+// closeEach closes hibernated connections on a goroutine per CPU: each
+// close is two system calls (the runtime's poller lets go of the
+// socket, then the close) and the handler's state's Close, so 10,000 of
+// them on one goroutine would be most of a stop, while the CPUs can
+// share them.
+func closeEach(all []*conn) {
+	n := min(runtime.GOMAXPROCS(0), (len(all)+255)/256)
+	if n <= 1 {
+		for _, c := range all {
+			c.closeAsleep()
+		}
+		return
 	}
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for i := range n {
+		go func() {
+			defer wg.Done()
+			for j := i; j < len(all); j += n {
+				all[j].closeAsleep()
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // stop closes what is parked and ends the goroutine.
