@@ -116,7 +116,9 @@ func (r *run) serveSubtrees(ctx context.Context) {
 	if r.hibernate > 0 {
 		p, err := newPoller(r)
 		if err != nil {
+			// Before the acceptor starts: no wait then says hibernate.
 			r.log.Warn().Err(err).Msg("no poller for hibernated connections; connections will not hibernate")
+			r.hibernate = 0
 		}
 		r.poller = p
 	}
