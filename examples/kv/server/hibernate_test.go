@@ -210,3 +210,26 @@ func TestManyWakesAllSleepAgain(t *testing.T) {
 		waitHibernated(t, ts, clients)
 	}
 }
+
+// -timeout goes on counting while a client sleeps: the listener closes
+// it asleep, and the handler forgets it.
+func TestIdleTimeoutOfAHibernatedClient(t *testing.T) {
+	ts := startServer(t, serverOpts{listener: func(ln *listener.Server) {
+		ln.HibernateAfter = time.Millisecond
+		ln.IdleTimeout = 50 * time.Millisecond
+	}})
+	c := ts.dial(t)
+	do(t, c, "CLIENT", "SETNAME", "dozer")
+	c.Conn().SetReadDeadline(time.Now().Add(seamtest.Wait))
+	if _, err := c.Conn().Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("read on the idle client: %v; want EOF", err)
+	}
+	seamtest.Eventually(t, "the client to be forgotten", func() bool {
+		ts.handler.clients.mu.Lock()
+		defer ts.handler.clients.mu.Unlock()
+		return len(ts.handler.clients.byID) == 0 && ts.handler.active.Load() == 0
+	})
+	if st := ts.ln.Stats(); st.IdleClosed != 1 {
+		t.Fatalf("IdleClosed = %d; want 1", st.IdleClosed)
+	}
+}
