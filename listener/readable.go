@@ -69,13 +69,19 @@ func waitOn(conn net.Conn, socket func(syscall.Conn) error) error {
 // idleness, measured and ended as a Read's would be. A wait that may
 // hibernate asks the socket after every wakeup (exactWait).
 func (c *idleConn) waitReadable() error {
-	c.waitFrom.Store(int64(c.now().Sub(c.base)))
 	socket := waitSocket
 	if c.hibAfter > 0 {
 		socket = waitSocketExact
 	}
+	return c.waitWith(func() error { return waitOn(c.Conn, socket) })
+}
+
+// waitWith runs wait, the socket's own wait, as idleness: it notes when
+// the wait began and judges each deadline that ends it.
+func (c *idleConn) waitWith(wait func() error) error {
+	c.waitFrom.Store(int64(c.now().Sub(c.base)))
 	for {
-		err := waitOn(c.Conn, socket)
+		err := wait()
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return err
 		}
@@ -104,12 +110,18 @@ func returnAtOnce(syscall.Conn) error { return nil }
 type Waiter struct {
 	conn net.Conn
 	rc   syscall.RawConn // nil: Wait is WaitReadable(conn)
+	idle *idleConn       // the listener's layer over rc's socket, if any
 	w    waiter
 }
 
 // Reset makes w wait on conn, which may be nil to drop the last one.
 func (w *Waiter) Reset(conn net.Conn) {
-	w.conn, w.rc = conn, nil
+	w.conn, w.rc, w.idle = conn, nil, nil
+	if c, ok := conn.(*idleConn); ok {
+		// The idle timeout's (or hibernation's) layer straight over
+		// the socket: its waits use the socket's raw conn too.
+		w.idle, conn = c, c.Conn
+	}
 	var sc syscall.Conn
 	switch c := conn.(type) {
 	case *net.TCPConn:
@@ -117,6 +129,7 @@ func (w *Waiter) Reset(conn net.Conn) {
 	case *net.UnixConn:
 		sc = c
 	default:
+		w.idle = nil
 		return // WaitReadable's own way, layers and all
 	}
 	w.rc = rawSocket(sc)
@@ -131,8 +144,25 @@ func (w *Waiter) Wait() error {
 	if w.rc == nil {
 		return WaitReadable(w.conn)
 	}
+	if w.idle != nil {
+		return w.waitIdle()
+	}
 	w.w.asked = false
 	return w.rc.Read(w.w.readable)
+}
+
+// waitIdle is Wait under the listener's idle layer: as its waitReadable,
+// on the raw conn worked out at Reset.
+//
+//go:noinline
+func (w *Waiter) waitIdle() error {
+	if w.idle.hibAfter > 0 {
+		return w.idle.waitWith(func() error { return w.rc.Read(readableNow) })
+	}
+	return w.idle.waitWith(func() error {
+		w.w.asked = false
+		return w.rc.Read(w.w.readable)
+	})
 }
 
 // waiter is one wait's state, with its method value made once: pooled for
