@@ -97,8 +97,8 @@
 // it keeps for the client, and its goroutine and connection service end.
 // The socket waits on the listener's own poller (one epoll instance per
 // Serve, itself waited on through the runtime's poller, so no thread is
-// held); bytes arriving, or the client's close, start the Handler again
-// as a new connection service, where [Woken] returns the state:
+// held); bytes arriving start the Handler again as a new connection
+// service, where [Woken] returns the state:
 //
 //	func (h *handler) ServeConn(ctx context.Context, conn net.Conn) error {
 //		st := &client{}
@@ -122,10 +122,11 @@
 // share, and IdleTimeout closes it. A stop closes it at once, without
 // waking anything (it holds no request); Suspend leaves it asleep. A
 // state that is an [io.Closer] is closed when the listener ends its
-// connection asleep, so the handler can forget the client; a Close of
-// the connection from another goroutine wakes the handler, whose next
-// read returns io.EOF. TLS connections never hibernate. Hibernation is
-// Linux's alone: elsewhere the setting is ignored.
+// connection asleep (at stop, for IdleTimeout, or when the client
+// closes it without sending a byte, or a Close from another goroutine
+// shuts it), so the handler can forget the client. TLS connections
+// never hibernate. Hibernation is Linux's alone: elsewhere the setting
+// is ignored.
 //
 // # Faults
 //

@@ -34,9 +34,10 @@ var ErrHibernate = errors.New("listener: idle for HibernateAfter; the connection
 // (a tls.Conn may hold decrypted bytes that no poller sees), on a given
 // Listener's connections that are not sockets, and once the listener is
 // stopping. When the listener ends a hibernated connection itself (at
-// stop, for IdleTimeout) and state is an [io.Closer], it calls state's
-// Close, on its own goroutine, so that the handler can forget the
-// client; Close must not block.
+// stop, for IdleTimeout, or because its client closed it without
+// sending a byte) and state is an [io.Closer], it calls state's Close,
+// on its own goroutine, so that the handler can forget the client; Close
+// must not block.
 func Hibernate(state any) error { return &hibernation{state: state} }
 
 // hibernation is Hibernate's error, which carries the handler's state to
@@ -114,9 +115,9 @@ func (c *conn) closeAsleep() {
 // Close closes the connection. While it is hibernated its socket is
 // shut down for reading instead, which the poller sees (a close would
 // take the socket out of the poller unseen, its slot held until the
-// stop): the handler is woken, its next read returns io.EOF, and the
-// listener closes the connection when it returns. This is how a Close
-// from another goroutine (a CLIENT KILL) reaches a hibernated client.
+// stop): the poller then closes the connection, and the state's Close
+// tells the handler. This is how a Close from another goroutine (a
+// CLIENT KILL) reaches a hibernated client.
 func (c *idleConn) Close() error {
 	c.mu.Lock()
 	parked := c.parked

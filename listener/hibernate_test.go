@@ -84,6 +84,14 @@ func hibernationEvents(s *Server) (parked, woken <-chan struct{}) {
 	return p, w
 }
 
+// leftEvents returns a hook that reports each hibernated connection the
+// poller closed because its client left.
+func leftEvents(s *Server) <-chan struct{} {
+	l := make(chan struct{}, 64)
+	s.hooks.leftAsleep = func() { l <- struct{}{} }
+	return l
+}
+
 func ask(t *testing.T, c net.Conn, r *bufio.Reader, line string) string {
 	t.Helper()
 	c.SetDeadline(time.Now().Add(seamtest.Wait))
@@ -106,6 +114,7 @@ func TestHibernateKeepsStateAcrossWakes(t *testing.T) {
 			s := &Server{Handler: counting(&closed), HibernateAfter: time.Millisecond}
 			tr.setup(t, s)
 			parked, woken := hibernationEvents(s)
+			left := leftEvents(s)
 			addr := seamtest.Start(t, s).Addr
 			c := tr.dial(t, addr)
 			r := bufio.NewReader(c)
@@ -125,12 +134,13 @@ func TestHibernateKeepsStateAcrossWakes(t *testing.T) {
 			if st := s.Stats(); st.Wakes != 2 {
 				t.Fatalf("Wakes = %d; want 2", st.Wakes)
 			}
-			// The client's close wakes the handler, which reads EOF.
+			// The client's close, with nothing sent, ends the connection
+			// asleep: the state hears it, the handler is not woken.
 			c.Close()
-			seamtest.Recv(t, woken, "the wake at the client's close")
-			seamtest.Eventually(t, "the connection to end", func() bool { return s.Stats().Active == 0 })
-			if st := s.Stats(); st.Hibernated != 0 || closed.Load() != 0 {
-				t.Fatalf("after the close: Hibernated %d, state closed %d times; want 0, 0", st.Hibernated, closed.Load())
+			seamtest.Recv(t, left, "the close of the departed client")
+			if st := s.Stats(); st.Hibernated != 0 || st.Active != 0 || st.Wakes != 2 || closed.Load() != 1 {
+				t.Fatalf("after the close: Hibernated %d, Active %d, Wakes %d, state closed %d times; want 0, 0, 2, 1",
+					st.Hibernated, st.Active, st.Wakes, closed.Load())
 			}
 		})
 	}
@@ -207,25 +217,18 @@ func TestIdleTimeoutClosesHibernatedConnection(t *testing.T) {
 }
 
 // Closing a hibernated connection from another goroutine (a CLIENT
-// KILL) wakes its handler, which reads EOF, and ends it: it does not sit
-// on the poller holding its slot.
+// KILL) closes it, and its state hears it: it does not sit on the
+// poller holding its slot, and the handler is not woken for it.
 func TestCloseOfAHibernatedConnection(t *testing.T) {
+	var closed atomic.Int32
 	conns := make(chan net.Conn, 1)
 	h := HandlerFunc(func(ctx context.Context, conn net.Conn) error {
-		if _, ok := Woken(ctx); ok {
-			_, err := conn.Read(make([]byte, 1))
-			if !errors.Is(err, io.EOF) {
-				return fmt.Errorf("read after the close: %v; want EOF", err)
-			}
-			return err
-		}
 		conns <- conn
-		return Hibernate(nil)
+		return Hibernate(&tally{closed: &closed})
 	})
 	s := &Server{Addr: "127.0.0.1:0", Handler: h, HibernateAfter: time.Hour}
-	parked, woken := hibernationEvents(s)
-	logs := seamtest.NewLogs(t)
-	s.Logger = logs.Logger()
+	parked, _ := hibernationEvents(s)
+	left := leftEvents(s)
 	addr := seamtest.Start(t, s).Addr
 	c := seamtest.Dial(t, addr)
 	conn := seamtest.Recv(t, conns, "the connection")
@@ -233,11 +236,30 @@ func TestCloseOfAHibernatedConnection(t *testing.T) {
 	if err := conn.Close(); err != nil {
 		t.Fatalf("Close of the hibernated connection: %v", err)
 	}
-	seamtest.Recv(t, woken, "the wake")
+	seamtest.Recv(t, left, "the poller to close it")
 	expectClosed(t, c)
-	seamtest.Eventually(t, "the connection to end", func() bool { return s.Stats().Active == 0 })
-	if ev := logs.Events("handler returned an error"); len(ev) != 0 {
-		t.Fatalf("the woken handler failed: %v", ev)
+	if st := s.Stats(); st.Active != 0 || st.Wakes != 0 || closed.Load() != 1 {
+		t.Fatalf("Active %d, Wakes %d, state closed %d; want 0, 0, 1", st.Active, st.Wakes, closed.Load())
+	}
+}
+
+// A client that sends bytes and then closes wakes its handler, which
+// reads them before the end: only a client that sent nothing is closed
+// asleep.
+func TestBytesThenCloseWake(t *testing.T) {
+	var closed atomic.Int32
+	s := &Server{Addr: "127.0.0.1:0", Handler: counting(&closed), HibernateAfter: time.Millisecond}
+	parked, woken := hibernationEvents(s)
+	addr := seamtest.Start(t, s).Addr
+	c := seamtest.Dial(t, addr)
+	mustAsk(t, c, "1 a", "a")
+	seamtest.Recv(t, parked, "the connection to hibernate")
+	io.WriteString(c, "b\n")
+	c.(*net.TCPConn).CloseWrite()
+	seamtest.Recv(t, woken, "the wake")
+	c.SetReadDeadline(time.Now().Add(seamtest.Wait))
+	if b, err := io.ReadAll(c); err != nil || string(b) != "2 b\n" {
+		t.Fatalf("after bytes and a close: %q, %v; want the answer, then the end", b, err)
 	}
 }
 

@@ -51,6 +51,10 @@ type hooks struct {
 	// has handed one back to a connection service, for tests of
 	// hibernation's races.
 	parked, woken func()
+
+	// leftAsleep, when set, is called each time the poller closes a
+	// hibernated connection whose client left without sending a byte.
+	leftAsleep func()
 }
 
 // resolve fills in production's seams where h leaves them zero.

@@ -3,6 +3,7 @@ package listener
 import (
 	"container/heap"
 	"errors"
+	"net"
 	"os"
 	"runtime"
 	"sync"
@@ -189,12 +190,41 @@ func (p *poller) wake(events []syscall.EpollEvent) {
 		if !ok {
 			continue // closed meanwhile, by the stop or its idle timeout
 		}
+		if ev.Events&(syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 && ended(c.raw) {
+			// The client left (or a Close shut the socket down) and sent
+			// nothing before: there is nothing to wake the handler for.
+			c.closeAsleep()
+			if h := p.run.hooks.leftAsleep; h != nil {
+				h()
+			}
+			continue
+		}
 		c.woken = true
 		p.run.conns.wake(c)
 		if h := p.run.hooks.woken; h != nil {
 			h()
 		}
 	}
+}
+
+// ended reports whether nc's socket has nothing more to give: its end of
+// stream (or an error) is next, no byte before it.
+func ended(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var gone bool
+	rc.Control(func(fd uintptr) {
+		var b [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		gone = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
+	})
+	return gone
 }
 
 // sweep closes the parked connections whose idle time has run out, and

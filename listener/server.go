@@ -86,9 +86,9 @@ type Server struct {
 	// [Waiter]) returns [ErrHibernate] after HibernateAfter of waiting,
 	// the handler returns [Hibernate] with the state it keeps for the
 	// connection, and the listener parks the socket on a poller of its
-	// own. Bytes arriving (or the client's close) start the handler
-	// again, as a new connection service, and [Woken] hands it the
-	// state. See the package's Hibernation section. 0 (the default)
+	// own. Bytes arriving start the handler again, as a new
+	// connection service, and [Woken] hands it the state; a client that
+	// closes without sending a byte is closed asleep. See the package's Hibernation section. 0 (the default)
 	// never hibernates. Linux only, through epoll: elsewhere, and for
 	// TLS connections, the waits never return ErrHibernate.
 	HibernateAfter time.Duration

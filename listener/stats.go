@@ -32,7 +32,7 @@ type Stats struct {
 	TemporaryErrors   uint64 `help:"Temporary accept errors (EMFILE and the like) that were backed off from."`
 	Hibernated        int64  `help:"Connections hibernated now (Server.HibernateAfter): open, counted in Active, their sockets parked on the listener's poller with no goroutine."`
 	Hibernations      uint64 `help:"Times a connection hibernated."`
-	Wakes             uint64 `help:"Times a hibernated connection was woken by bytes (or its client's close) and its handler started again."`
+	Wakes             uint64 `help:"Times a hibernated connection was woken by bytes and its handler started again."`
 	Suspended         int64  `help:"1 while the listener is suspended (Server.Suspend): not accepting, its socket bound, new connections waiting in the kernel's backlog; 0 while it accepts."`
 }
 
