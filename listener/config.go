@@ -86,6 +86,7 @@ type config struct {
 	maxConns         int
 	maxPerIP         int
 	idle             time.Duration
+	hibernate        time.Duration // 0: never; always 0 where no poller can park a socket
 	handshakeTimeout time.Duration // 0 for none
 	backlog          bool          // Overflow is OverflowBacklog
 	reject           Handler       // nil: a connection over the cap is closed at once
@@ -109,6 +110,7 @@ func (s *Server) resolve() (_ config, err error) {
 		maxConns:         s.MaxConns,
 		maxPerIP:         s.MaxConnsPerIP,
 		idle:             s.IdleTimeout,
+		hibernate:        s.HibernateAfter,
 		handshakeTimeout: s.TLSHandshakeTimeout,
 		backlog:          s.Overflow == OverflowBacklog,
 		reject:           s.Reject,
@@ -148,6 +150,12 @@ func (s *Server) resolve() (_ config, err error) {
 	}
 	if c.idle < 0 {
 		return bad("IdleTimeout is %v; want 0 (none) or more", c.idle)
+	}
+	if c.hibernate < 0 {
+		return bad("HibernateAfter is %v; want 0 (never) or more", c.hibernate)
+	}
+	if !canHibernate {
+		c.hibernate = 0
 	}
 	switch {
 	case c.handshakeTimeout == 0:

@@ -80,6 +80,19 @@ type Server struct {
 	// clock read to each Read, not a timer reset.
 	IdleTimeout time.Duration
 
+	// HibernateAfter, when set, lets a connection that has waited that
+	// long without a byte give up its goroutine and its connection
+	// service, as an Erlang process hibernates: [WaitReadable] (or a
+	// [Waiter]) returns [ErrHibernate] after HibernateAfter of waiting,
+	// the handler returns [Hibernate] with the state it keeps for the
+	// connection, and the listener parks the socket on a poller of its
+	// own. Bytes arriving start the handler again, as a new
+	// connection service, and [Woken] hands it the state; a client that
+	// closes without sending a byte is closed asleep. See the package's Hibernation section. 0 (the default)
+	// never hibernates. Linux only, through epoll: elsewhere, and for
+	// TLS connections, the waits never return ErrHibernate.
+	HibernateAfter time.Duration
+
 	// ProxyProtocol, when its Trusted is set, reads a PROXY protocol
 	// header (v1 or v2) from those load balancers before the TLS
 	// handshake and the Handler, so that RemoteAddr, the connection's log
