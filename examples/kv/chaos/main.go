@@ -30,6 +30,9 @@ import (
 )
 
 func main() {
+	if floodWorker() {
+		return
+	}
 	kvBin := flag.String("kv", "", "kv binary to test; empty: build ./examples/kv")
 	redis := flag.String("redis", "redis-server", "redis-server binary to compare with; empty: none")
 	runRE := flag.String("run", "", "run only the cases whose name matches this regular expression")
