@@ -46,7 +46,10 @@ const (
 // server that takes the flood's connections at any speed must keep
 // serving the clients it has. The figure has both rates, their ratio, and
 // how many of the flood's connections the server took (its INFO's
-// total_connections_received) beside how many the flood dialled.
+// total_connections_received) beside how many the flood dialled, and on
+// Linux how many handshakes the kernel dropped at a full accept queue.
+// The flood is a closed loop, so that count and the server's speed at
+// taking connections set how much of the machine the flood itself burns.
 func fuzz(ctx context.Context, e env, t target, dir string) result {
 	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
 	if err != nil {
@@ -65,7 +68,7 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 	if err != nil {
 		return fail("flood: %v", err)
 	}
-	var before int64
+	var before, overflowsBefore int64
 	under, goodErr := goodClient(s.addr, span, func() error {
 		// After the good client connected, so that only the flood's
 		// connections (and the next INFO's own) are counted from here.
@@ -73,10 +76,12 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 		if before, err = connectionsReceived(s.addr); err != nil {
 			return err
 		}
+		overflowsBefore, _ = listenOverflows()
 		f.begin()
 		return nil
 	})
 	dialled, floodErr := f.wait()
+	overflows, overflowsRead := listenOverflows()
 	took, tookErr := connectionsReceived(s.addr)
 	took -= before + 1 // the INFO connection that read it
 	up := false
@@ -87,6 +92,11 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 	}
 	fig := fmt.Sprintf("good client alone %.0f ops/s, under the flood %.0f ops/s (%.2f of alone); took %d of %d flood connections in %v; up: %v",
 		alone, under, under/alone, took, dialled, span, up)
+	if overflowsRead {
+		// What slows a flood most is a full accept queue: each dropped
+		// handshake stalls its dialler for a second.
+		fig += fmt.Sprintf("; accept queue overflows (machine-wide): %d", overflows-overflowsBefore)
+	}
 	if err := errors.Join(goodErr, floodErr, tookErr); err != nil {
 		fig += " (" + err.Error() + ")"
 	}

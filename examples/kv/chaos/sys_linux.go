@@ -1,7 +1,10 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -27,4 +30,31 @@ func freeBytes(dir string) (int64, error) {
 		return 0, err
 	}
 	return int64(st.Bavail) * st.Bsize, nil
+}
+
+// listenOverflows is the kernel's count of connections it dropped, for
+// the whole machine, because a listening socket's accept queue was full
+// (TcpExt ListenOverflows): the client's handshake is not answered, and
+// it tries again only after its retransmission timeout, a second at
+// first. It reports false when the count cannot be read.
+func listenOverflows() (int64, bool) {
+	b, err := os.ReadFile("/proc/net/netstat")
+	if err != nil {
+		return 0, false
+	}
+	// Pairs of lines: the names of a group's fields, then their values.
+	lines := strings.Split(string(b), "\n")
+	for i := 0; i+1 < len(lines); i += 2 {
+		names, values := strings.Fields(lines[i]), strings.Fields(lines[i+1])
+		if len(names) == 0 || names[0] != "TcpExt:" || len(values) != len(names) {
+			continue
+		}
+		for j, name := range names {
+			if name == "ListenOverflows" {
+				n, err := strconv.ParseInt(values[j], 10, 64)
+				return n, err == nil
+			}
+		}
+	}
+	return 0, false
 }
