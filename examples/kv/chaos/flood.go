@@ -56,7 +56,10 @@ func fuzz(ctx context.Context, e env, t target, dir string) result {
 		return fail("%v", err)
 	}
 	defer s.kill()
-	span := time.Second
+	// Longer than a dropped handshake's first retransmission timeout
+	// (1 s), so that a flooding client stalled by a full accept queue
+	// comes back within the span, as it would in a sustained flood.
+	span := 3 * time.Second
 	if e.short {
 		span = 300 * time.Millisecond
 	}
@@ -121,6 +124,28 @@ func connectionsReceived(addr string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no total_connections_received in INFO stats: %q", v.Str)
+}
+
+// netstatField finds a counter in the text of /proc/net/netstat: pairs
+// of lines, the first naming a group's fields ("TcpExt: SyncookiesSent
+// ..."), the second giving their values ("TcpExt: 0 ..."). It reports
+// false when the group or the field is missing or its value is not a
+// number.
+func netstatField(b []byte, group, field string) (int64, bool) {
+	lines := strings.Split(string(b), "\n")
+	for i := 0; i+1 < len(lines); i += 2 {
+		names, values := strings.Fields(lines[i]), strings.Fields(lines[i+1])
+		if len(names) == 0 || names[0] != group+":" || len(values) != len(names) || values[0] != names[0] {
+			continue
+		}
+		for j, name := range names[1:] {
+			if name == field {
+				n, err := strconv.ParseInt(values[j+1], 10, 64)
+				return n, err == nil
+			}
+		}
+	}
+	return 0, false
 }
 
 // goodClient connects, then sends SET and GET, each waiting for its

@@ -3,8 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -42,19 +40,5 @@ func listenOverflows() (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	// Pairs of lines: the names of a group's fields, then their values.
-	lines := strings.Split(string(b), "\n")
-	for i := 0; i+1 < len(lines); i += 2 {
-		names, values := strings.Fields(lines[i]), strings.Fields(lines[i+1])
-		if len(names) == 0 || names[0] != "TcpExt:" || len(values) != len(names) {
-			continue
-		}
-		for j, name := range names {
-			if name == "ListenOverflows" {
-				n, err := strconv.ParseInt(values[j], 10, 64)
-				return n, err == nil
-			}
-		}
-	}
-	return 0, false
+	return netstatField(b, "TcpExt", "ListenOverflows")
 }
