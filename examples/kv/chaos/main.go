@@ -14,6 +14,10 @@
 //
 // The memory cases (one 100 MB SET, 4 × 256 MB, 3 × 200 MB in one MSET)
 // need about 3 GB free, for kv and redis-server one after the other.
+//
+// The flood case runs its flood in processes of its own, as an attacker's
+// would be: it starts this binary again, four times, with
+// KV_CHAOS_FLOOD_WORKER in their environment (flood.go says why).
 package main
 
 import (
