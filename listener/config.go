@@ -43,6 +43,7 @@ const (
 	defaultAcceptBackoffMax    = time.Second
 	defaultRejectTimeout       = time.Second
 	defaultTLSHandshakeTimeout = 10 * time.Second
+	defaultBacklog             = 511 // redis-server's tcp-backlog, nginx's listen backlog
 )
 
 // maxRejecting bounds the rejections answered at once (see
@@ -89,6 +90,7 @@ type config struct {
 	hibernate        time.Duration // 0: never; always 0 where no poller can park a socket
 	handshakeTimeout time.Duration // 0 for none
 	backlog          bool          // Overflow is OverflowBacklog
+	listenBacklog    int           // Server.Backlog; 0: the system's maximum
 	reject           Handler       // nil: a connection over the cap is closed at once
 	rejectWait       time.Duration
 	drain            time.Duration
@@ -113,6 +115,7 @@ func (s *Server) resolve() (_ config, err error) {
 		hibernate:        s.HibernateAfter,
 		handshakeTimeout: s.TLSHandshakeTimeout,
 		backlog:          s.Overflow == OverflowBacklog,
+		listenBacklog:    s.Backlog,
 		reject:           s.Reject,
 		rejectWait:       s.RejectTimeout,
 		drain:            s.DrainTimeout,
@@ -162,6 +165,12 @@ func (s *Server) resolve() (_ config, err error) {
 		c.handshakeTimeout = defaultTLSHandshakeTimeout
 	case c.handshakeTimeout < 0:
 		c.handshakeTimeout = 0
+	}
+	switch {
+	case c.listenBacklog == 0:
+		c.listenBacklog = defaultBacklog
+	case c.listenBacklog < 0:
+		c.listenBacklog = 0
 	}
 	switch s.Overflow {
 	case OverflowReject, OverflowBacklog:

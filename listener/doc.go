@@ -147,6 +147,17 @@
 // always rejected. IdleTimeout closes a connection that sends nothing,
 // and TLSHandshakeTimeout one that does not finish its TLS handshake.
 //
+// A flood of new connections (clients that connect, send a few bytes and
+// close, as fast as they are taken) is pushed back to its source by the
+// kernel's accept queue, whose length is Backlog: 511 by default, as
+// redis-server and nginx have it, rather than the thousands net.Listen
+// asks for. While the Server is behind, the flood's excess waits in that
+// queue; once it is full the kernel drops their handshakes, and each
+// flooding client waits out its retransmission timeout (a second at
+// first). A long queue would let the flood keep thousands of connections
+// waiting and keep opening more, and a flood from the same machine would
+// then burn the processors that the clients already served need.
+//
 // # Behind a load balancer
 //
 // Behind a TCP load balancer every peer is the balancer. With
@@ -192,6 +203,7 @@ package listener
 // admission counted, unless the handler hibernates it (hibernate.go),
 // when poller_linux.go holds its socket until bytes wake it. drain.go ends the stragglers at a graceful stop;
 // readable.go lets a handler wait for bytes without a buffer. bind.go
-// opens the socket, fdlimit.go fits the cap to the open-file limit,
+// opens the socket, listenbacklog_unix.go sets the length of its accept
+// queue, fdlimit.go fits the cap to the open-file limit,
 // certreload.go serves a reloadable certificate, and hooks.go holds the
 // seams of the package's tests.

@@ -118,6 +118,27 @@ type Server struct {
 	// error at once.
 	Listener net.Listener
 
+	// Backlog is the length of the kernel's queue of connections it has
+	// completed and the Server has yet to accept: listen(2)'s backlog.
+	// Default 511, redis-server's tcp-backlog and nginx's; negative
+	// means the system's maximum (net.core.somaxconn on Linux), which is
+	// what net.Listen asks for. A short queue is what pushes a flood of
+	// new connections back to its source: once the queue is full the
+	// kernel drops their handshakes, and each flooding client waits out
+	// its retransmission timeout (a second at first) instead of opening
+	// thousands more while they wait their turn, so the clients already
+	// served keep their share of the machine. The price is paid by every
+	// client that connects while the queue is full, flooding or not: it
+	// waits out that timeout too, as with redis-server; a longer queue
+	// suits a server that takes bursts of many legitimate connects at
+	// once (thousands of clients reconnecting together after a restart
+	// of their balancer), or one suspended for long with OverflowBacklog.
+	// It is set on every socket the Server binds (Addr, Bind), before it
+	// is Ready; a given Listener keeps its own. The kernel caps it at its
+	// maximum. On Windows the socket keeps the backlog net.Listen gave
+	// it.
+	Backlog int
+
 	// MaxConns caps the connections open at once. What happens to a
 	// connection over the cap is Overflow's choice.
 	//
