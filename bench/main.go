@@ -63,6 +63,7 @@ type config struct {
 	fanoutPipelines   []int
 	idleSubscribers   int
 	idleWait          time.Duration
+	wakeConns         int
 	scaleCounts       []int // scaleMax stands for the largest the open-file limit allows until run resolves it
 	outdir            string
 	plot              string
@@ -120,8 +121,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var workloadList, systemList, pipelineList, fanoutPipelineList, scaleList string
 	fs.BoolVar(&c.quick, "quick", false, "a short run (2 rounds, small sizes), under a minute; explicit size flags still apply")
 	fs.IntVar(&c.rounds, "rounds", 5, "rounds of every workload; each round runs every system once")
-	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout,scale,tls", "workloads to run, comma-separated")
-	fs.StringVar(&systemList, "systems", "seam,bare,redcon,redis,floor,seamfloor", "systems to compare, comma-separated (seam and bare are always run; floor and seamfloor only in the memory and scale workloads)")
+	fs.StringVar(&workloadList, "workloads", "throughput,churn,memory,stop,restart,fanout,scale,tls,wake", "workloads to run, comma-separated")
+	fs.StringVar(&systemList, "systems", "seam,seamnohib,bare,redcon,redis,floor,netfloor,seamfloor", "systems to compare, comma-separated (seam and bare are always run; the floors only in the memory and scale workloads)")
 	fs.StringVar(&c.loadgen, "loadgen", "auto", "load generator: auto (redis-benchmark if on PATH), redis-benchmark, or go")
 	fs.IntVar(&c.conns, "conns", 50, "client connections for throughput and churn")
 	fs.StringVar(&pipelineList, "pipelines", "1,32", "pipeline depths for throughput, comma-separated")
@@ -139,6 +140,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.pipelinedMessages, "pipelined-messages", 100_000, "PUBLISHes per pipelined fan-out test")
 	fs.StringVar(&fanoutPipelineList, "fanout-pipelines", "1,32", "PUBLISHes the publisher keeps in flight, comma-separated")
 	fs.IntVar(&c.idleSubscribers, "idle-subscribers", 1_000, "idle subscribed connections for the fan-out workload's memory figure")
+	fs.IntVar(&c.wakeConns, "wake-conns", 200, "connections of the wake workload, each timed on its first PING after hibernating")
 	fs.DurationVar(&c.idleWait, "idle-wait", 3*time.Second, "how long the memory workload leaves its connections idle after their PING before measuring (redis-server frees a client's query buffer after 2s idle)")
 	fs.StringVar(&scaleList, "scale-counts", "1000,5000,max", "connection counts of the scale workload, comma-separated; max is the most the open-file limit allows")
 	fs.StringVar(&c.outdir, "outdir", "bench-results", "directory for the scale workload's scale.csv")
@@ -168,6 +170,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			"messages":           func() { c.messages = 2_000 },
 			"pipelined-messages": func() { c.pipelinedMessages = 20_000 },
 			"scale-counts":       func() { scaleList = "500,2000" },
+			"wake-conns":         func() { c.wakeConns = 50 },
 		}
 		for name, apply := range quick {
 			if !set[name] {
@@ -350,21 +353,23 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	loads := slices.Contains(cfg.workloads, "throughput") || slices.Contains(cfg.workloads, "churn")
 	// The fan-out workload needs the kv example's pub/sub hub, whatever -seam says.
 	aofRestart := slices.Contains(cfg.workloads, "aofrestart")
-	if loads && (cfg.seamBin == "example" || slices.Contains(cfg.systems, sysSeamTimeout)) || slices.Contains(cfg.workloads, "fanout") ||
+	if loads && (cfg.seamBin == "example" || slices.Contains(cfg.systems, sysSeamTimeout) || slices.Contains(cfg.systems, sysSeamNoHib)) || slices.Contains(cfg.workloads, "fanout") ||
 		slices.Contains(cfg.workloads, "tls") || aofRestart {
 		names = append(names, binKV)
 	}
 	if (loads || aofRestart) && cfg.before != "" {
 		names = append(names, binKVBefore)
 	}
-	if cfg.seamBin == "seamkv" || slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "stop" || w == "restart" }) {
+	if cfg.seamBin == "seamkv" || slices.ContainsFunc(cfg.workloads, func(w string) bool {
+		return w == "memory" || w == "stop" || w == "restart" || w == "scale" || w == "wake"
+	}) {
 		names = append(names, binSeamKV)
 	}
 	if slices.Contains(cfg.systems, sysRedcon) {
 		names = append(names, binRedcon)
 	}
 	floors := slices.ContainsFunc(cfg.workloads, func(w string) bool { return w == "memory" || w == "scale" })
-	if floors && slices.Contains(cfg.systems, sysFloor) {
+	if floors && (slices.Contains(cfg.systems, sysFloor) || slices.Contains(cfg.systems, sysNetFloor)) {
 		names = append(names, binFloor)
 	}
 	if floors && slices.Contains(cfg.systems, sysSeamFloor) {

@@ -65,6 +65,9 @@ func (h *harness) memory(ctx context.Context, sys system, round int) error {
 		if err := h.awaitConns(ctx, s, before, n); err != nil {
 			return err
 		}
+		if err := h.awaitAsleep(ctx, s, before, n); err != nil {
+			return err
+		}
 		m1, err := h.memOf(ctx, s)
 		if err != nil {
 			return err
@@ -77,6 +80,9 @@ func (h *harness) memory(ctx context.Context, sys system, round int) error {
 		// Not a synchronisation: the idle time is the state being measured.
 		if !pause.For(ctx, h.cfg.idleWait) {
 			return ctx.Err()
+		}
+		if err := h.awaitAsleep(ctx, s, before, n); err != nil {
+			return err
 		}
 		m2, err := h.memOf(ctx, s)
 		if err != nil {
@@ -155,14 +161,15 @@ func (h *harness) memOf(ctx context.Context, s *process) (memSample, error) {
 }
 
 // connCount is what a server says of its connections: how many it has
-// accepted (redis: connected_clients) and, for the Go servers, its
-// goroutines. NaN where it does not say.
+// accepted (redis: connected_clients), for the Go servers its
+// goroutines, and for seam with hibernation how many are hibernated
+// (each of which has no goroutine). NaN where it does not say.
 type connCount struct {
-	accepted, goroutines float64
+	accepted, goroutines, hibernated float64
 }
 
 func (h *harness) connCount(ctx context.Context, s *process) (connCount, error) {
-	c := connCount{accepted: math.NaN(), goroutines: math.NaN()}
+	c := connCount{accepted: math.NaN(), goroutines: math.NaN(), hibernated: math.NaN()}
 	if s.sys == sysRedis {
 		n, err := redisInfo(ctx, s.addr, "clients", "connected_clients")
 		c.accepted = n
@@ -176,9 +183,43 @@ func (h *harness) connCount(ctx context.Context, s *process) (connCount, error) 
 		return c, err
 	}
 	if _, ok := rep["accepted"]; ok {
-		c.accepted, err = num(rep, "accepted")
+		if c.accepted, err = num(rep, "accepted"); err != nil {
+			return c, err
+		}
 	}
-	return c, err
+	if _, ok := rep["hibernated"]; ok {
+		if c.hibernated, err = num(rep, "hibernated"); err != nil {
+			return c, err
+		}
+		// A hibernated connection stands where its goroutine was.
+		c.goroutines += c.hibernated
+	}
+	return c, nil
+}
+
+// awaitAsleep waits, for a server that hibernates its connections, until
+// n more of them are hibernated than at before: what an idle connection
+// costs it is then what a hibernated one does, which is the state
+// measured. Other servers return at once.
+func (h *harness) awaitAsleep(ctx context.Context, s *process, before connCount, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		now, err := h.connCount(ctx, s)
+		if err != nil || math.IsNaN(now.hibernated) {
+			return err
+		}
+		base := before.hibernated
+		if math.IsNaN(base) {
+			base = 0
+		}
+		if now.hibernated-base >= float64(n) {
+			return nil
+		}
+		if !pause.For(ctx, 20*time.Millisecond) {
+			return fmt.Errorf("%s hibernated %v of %d idle connections: %w", s.sys, now.hibernated-base, n, ctx.Err())
+		}
+	}
 }
 
 // awaitConns waits until the server has taken n more connections than it

@@ -95,6 +95,10 @@ func (h *harness) scale(ctx context.Context, systems []system, round int) error 
 
 func (h *harness) scaleOne(ctx context.Context, sys system, n, round int) error {
 	return h.withServer(ctx, sys, func(s *process) error {
+		before, err := h.connCount(ctx, s)
+		if err != nil {
+			return err
+		}
 		m0, err := h.memOf(ctx, s)
 		if err != nil {
 			return err
@@ -106,6 +110,9 @@ func (h *harness) scaleOne(ctx context.Context, sys system, n, round int) error 
 			return err
 		}
 		defer closeAll(conns)
+		if err := h.awaitAsleep(ctx, s, before, n); err != nil {
+			return err
+		}
 		m1, err := h.memOf(ctx, s)
 		if err != nil {
 			return err
@@ -120,7 +127,7 @@ func (h *harness) scaleOne(ctx context.Context, sys system, n, round int) error 
 		rssFig, acceptFig, stopFig := scaleFigures(n)
 		h.add(rssFig, sys, round, (m1.rss-m0.rss)/float64(n))
 		h.add(acceptFig, sys, round, float64(accept)/1e6)
-		if sys == sysSeam || sys == sysBare {
+		if sys == sysSeam || sys == sysSeamNoHib || sys == sysBare {
 			ns, err := num(rep, "serve_ns")
 			if err != nil {
 				return err

@@ -82,10 +82,10 @@ func TestSmokeFloors(t *testing.T) {
 	dir, bins := buildServers(t, binFloor, binSeamFloor, binBareKV)
 	ctx := testCtx(t)
 	h := &harness{
-		cfg: config{rounds: 1, idle: 20, busy: 1, scaleCounts: []int{10, 30}, systems: []system{sysBare, sysFloor, sysSeamFloor}},
+		cfg: config{rounds: 1, idle: 20, busy: 1, scaleCounts: []int{10, 30}, systems: []system{sysBare, sysFloor, sysNetFloor, sysSeamFloor}},
 		tmp: dir, bins: bins, res: newResults(1), log: io.Discard,
 	}
-	for _, sys := range []system{sysFloor, sysSeamFloor} {
+	for _, sys := range []system{sysFloor, sysNetFloor, sysSeamFloor} {
 		if err := h.memory(ctx, sys, 0); err != nil {
 			t.Fatalf("memory, %s: %v", sys, err)
 		}
@@ -115,6 +115,40 @@ func TestSmokeFloors(t *testing.T) {
 	}
 	if lines := strings.Count(b.String(), "\n"); lines != 5 || !strings.HasPrefix(b.String(), strings.Join(scaleCSVHeader, ",")+"\n") {
 		t.Errorf("scale.csv:\n%s", b.String())
+	}
+}
+
+// TestSmokeHibernation runs the memory workload's two cases, the idle
+// graceful stop and the wake workload, at a few connections, on seam as
+// it ships (hibernating) and with hibernation off, through the harness's
+// own code: the waits for the connections to hibernate end, and every
+// figure comes out.
+func TestSmokeHibernation(t *testing.T) {
+	t.Parallel()
+	dir, bins := buildServers(t, binSeamKV)
+	ctx := testCtx(t)
+	h := &harness{
+		cfg: config{rounds: 1, idle: 20, busy: 1, wakeConns: 5, systems: []system{sysSeam, sysSeamNoHib}},
+		tmp: dir, bins: bins, res: newResults(1), log: io.Discard,
+	}
+	systems := []system{sysSeam, sysSeamNoHib}
+	for _, sys := range systems {
+		if err := h.memory(ctx, sys, 0); err != nil {
+			t.Fatalf("memory, %s: %v", sys, err)
+		}
+		if err := h.stopIdle(ctx, sys, 0); err != nil {
+			t.Fatalf("stop, %s: %v", sys, err)
+		}
+	}
+	if err := h.wake(ctx, systems, 0); err != nil {
+		t.Fatalf("wake: %v", err)
+	}
+	for _, sys := range systems {
+		for _, f := range []figure{memFigures(caseConnected, h.cfg.idle, 0)[0], memFigures(caseIdle, h.cfg.idle, 0)[0], figStopIdle, figWakeP50, figWakeP99} {
+			if v := h.res.median(f.key, sys); math.IsNaN(v) {
+				t.Errorf("%s: no %s", sys, f.key)
+			}
+		}
 	}
 }
 

@@ -19,6 +19,15 @@ const (
 	// seam (bench/cmd/seamfloor). They answer PING and nothing else.
 	sysFloor     system = "floor"
 	sysSeamFloor system = "seamfloor"
+	// The Go floor read through the net.Conn interface
+	// (bench/cmd/floor -netconn): its 512-byte buffer is on the heap and
+	// its goroutine keeps a 2 KiB stack, the least a goroutine per
+	// connection can hold.
+	sysNetFloor system = "netfloor"
+	// seam with hibernation off (-hibernate-after 0): seam is the kv
+	// example (or seamkv) as it ships, hibernating idle clients after
+	// 1s; against this, what hibernation saves and what its wakes cost.
+	sysSeamNoHib system = "seamnohib"
 	// The kv example with an idle timeout that never fires (-timeout
 	// 3600): against seam, what Server.IdleTimeout costs on the read
 	// path, and through seam/bare, that a zero IdleTimeout costs nothing.
@@ -28,11 +37,11 @@ const (
 	sysBefore system = "before"
 )
 
-var allSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysFloor, sysSeamFloor, sysSeamTimeout, sysBefore}
+var allSystems = []system{sysSeam, sysSeamNoHib, sysBare, sysRedcon, sysRedis, sysFloor, sysNetFloor, sysSeamFloor, sysSeamTimeout, sysBefore}
 
 // loadSystems serve the throughput and churn workloads: the kv systems,
 // and the kv example's variants.
-var loadSystems = []system{sysSeam, sysBare, sysRedcon, sysRedis, sysSeamTimeout, sysBefore}
+var loadSystems = []system{sysSeam, sysSeamNoHib, sysBare, sysRedcon, sysRedis, sysSeamTimeout, sysBefore}
 
 // title is how a system heads its column.
 func (s system) title() string {
@@ -49,6 +58,10 @@ func (s system) title() string {
 		return "Go floor"
 	case sysSeamFloor:
 		return "seam floor"
+	case sysNetFloor:
+		return "Go floor, net.Conn"
+	case sysSeamNoHib:
+		return "seam, no hibernation"
 	case sysSeamTimeout:
 		return "seam, -timeout"
 	case sysBefore:

@@ -44,7 +44,7 @@ var workloads = []workload{
 	// A graceful stop (and so its drain) only has a meaning where the
 	// server waits for its handlers: redcon's Close and redis's SHUTDOWN
 	// do not.
-	{name: "stop", systems: []system{sysSeam, sysBare}, run: (*harness).stop},
+	{name: "stop", systems: []system{sysSeam, sysSeamNoHib, sysBare}, run: (*harness).stop},
 	// Only seam comes back from a broken listening socket; a bare accept
 	// loop returns the error and the server is gone.
 	{name: "restart", systems: []system{sysSeam}, run: (*harness).restart},
@@ -56,7 +56,10 @@ var workloads = []workload{
 	// Replaying an append-only file: the kv example (and its build
 	// from -before) against redis-server on the same records.
 	{name: "aofrestart", systems: []system{sysSeam, sysBefore, sysRedis}, run: (*harness).aofRestart},
-	{name: "scale", systems: []system{sysSeam, sysBare, sysRedis, sysFloor}, runAll: (*harness).scale},
+	{name: "scale", systems: []system{sysSeam, sysSeamNoHib, sysBare, sysRedis, sysFloor, sysNetFloor}, runAll: (*harness).scale},
+	// The first reply after a wake from hibernation, against the same
+	// wait on a server that does not hibernate (wake.go).
+	{name: "wake", systems: []system{sysSeam, sysSeamNoHib}, runAll: (*harness).wake},
 	// TLS is the kv example's (-tls-addr) and redis-server's (--tls-port):
 	// the baseline and redcon serve none (tls.go).
 	{name: "tls", systems: []system{sysSeam, sysRedis}, runAll: (*harness).tlsWorkload},
@@ -100,11 +103,13 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s.log", h.starts, sys))
 	track := strconv.FormatBool(withCtl)
 	switch sys {
-	case sysSeam, sysSeamTimeout, sysBefore:
-		if sys == sysSeam && (withCtl || h.cfg.seamBin == "seamkv") {
-			return h.launch(ctx, sys, h.bins[binSeamKV],
-				[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns()), "-track=" + track},
-				logPath, "", true)
+	case sysSeam, sysSeamNoHib, sysSeamTimeout, sysBefore:
+		if (sys == sysSeam || sys == sysSeamNoHib) && (withCtl || h.cfg.seamBin == "seamkv") {
+			args := []string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns()), "-track=" + track}
+			if sys == sysSeamNoHib {
+				args = append(args, "-hibernate-after", "0")
+			}
+			return h.launch(ctx, sys, h.bins[binSeamKV], args, logPath, "", true)
 		}
 		addr, err := loopback.FreeAddr()
 		if err != nil {
@@ -114,6 +119,8 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 		switch sys {
 		case sysSeamTimeout:
 			args = append(args, "-timeout", "3600")
+		case sysSeamNoHib:
+			args = append(args, "-hibernate-after", "0")
 		case sysBefore:
 			bin = h.bins[binKVBefore]
 		}
@@ -124,6 +131,8 @@ func (h *harness) start(ctx context.Context, sys system, withCtl bool) (*process
 		return h.launch(ctx, sys, h.bins[binRedcon], []string{"-addr", "127.0.0.1:0"}, logPath, "", true)
 	case sysFloor:
 		return h.launch(ctx, sys, h.bins[binFloor], []string{"-addr", "127.0.0.1:0"}, logPath, "", true)
+	case sysNetFloor:
+		return h.launch(ctx, sys, h.bins[binFloor], []string{"-addr", "127.0.0.1:0", "-netconn"}, logPath, "", true)
 	case sysSeamFloor:
 		return h.launch(ctx, sys, h.bins[binSeamFloor],
 			[]string{"-addr", "127.0.0.1:0", "-maxconns", strconv.Itoa(h.cfg.maxConns())}, logPath, "", true)
@@ -303,8 +312,16 @@ func (h *harness) stop(ctx context.Context, sys system, round int) error {
 
 func (h *harness) stopIdle(ctx context.Context, sys system, round int) error {
 	return h.withServer(ctx, sys, func(s *process) error {
+		before, err := h.connCount(ctx, s)
+		if err != nil {
+			return err
+		}
 		conns, err := openIdle(ctx, s.addr, h.cfg.idle)
 		if err != nil {
+			return err
+		}
+		if err := h.awaitAsleep(ctx, s, before, h.cfg.idle); err != nil {
+			closeAll(conns)
 			return err
 		}
 		if err := h.profile(ctx, s, "profile", "stop-idle", round); err != nil {

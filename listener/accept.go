@@ -54,6 +54,13 @@ func (a *acceptor) Serve(ctx context.Context) error {
 			return err
 		}
 	}
+	if r.listener == nil && r.listenBacklog > 0 {
+		// Before Ready: a client that connects once the Server is ready
+		// finds the queue at its length.
+		if err := setBacklog(ln, r.listenBacklog); err != nil {
+			r.log.Warn().Err(err).Int("backlog", r.listenBacklog).Msg("accept queue length not set; the system's kept")
+		}
+	}
 	a.accepting.Store(true)
 	defer a.accepting.Store(false)
 	// At the stop, what the kernel has queued is taken before the close

@@ -43,6 +43,7 @@ const (
 	defaultAcceptBackoffMax    = time.Second
 	defaultRejectTimeout       = time.Second
 	defaultTLSHandshakeTimeout = 10 * time.Second
+	defaultBacklog             = 511 // redis-server's tcp-backlog, nginx's listen backlog
 )
 
 // maxRejecting bounds the rejections answered at once (see
@@ -86,8 +87,10 @@ type config struct {
 	maxConns         int
 	maxPerIP         int
 	idle             time.Duration
+	hibernate        time.Duration // 0: never; always 0 where no poller can park a socket
 	handshakeTimeout time.Duration // 0 for none
 	backlog          bool          // Overflow is OverflowBacklog
+	listenBacklog    int           // Server.Backlog; 0: the system's maximum
 	reject           Handler       // nil: a connection over the cap is closed at once
 	rejectWait       time.Duration
 	drain            time.Duration
@@ -109,8 +112,10 @@ func (s *Server) resolve() (_ config, err error) {
 		maxConns:         s.MaxConns,
 		maxPerIP:         s.MaxConnsPerIP,
 		idle:             s.IdleTimeout,
+		hibernate:        s.HibernateAfter,
 		handshakeTimeout: s.TLSHandshakeTimeout,
 		backlog:          s.Overflow == OverflowBacklog,
+		listenBacklog:    s.Backlog,
 		reject:           s.Reject,
 		rejectWait:       s.RejectTimeout,
 		drain:            s.DrainTimeout,
@@ -149,11 +154,23 @@ func (s *Server) resolve() (_ config, err error) {
 	if c.idle < 0 {
 		return bad("IdleTimeout is %v; want 0 (none) or more", c.idle)
 	}
+	if c.hibernate < 0 {
+		return bad("HibernateAfter is %v; want 0 (never) or more", c.hibernate)
+	}
+	if !canHibernate {
+		c.hibernate = 0
+	}
 	switch {
 	case c.handshakeTimeout == 0:
 		c.handshakeTimeout = defaultTLSHandshakeTimeout
 	case c.handshakeTimeout < 0:
 		c.handshakeTimeout = 0
+	}
+	switch {
+	case c.listenBacklog == 0:
+		c.listenBacklog = defaultBacklog
+	case c.listenBacklog < 0:
+		c.listenBacklog = 0
 	}
 	switch s.Overflow {
 	case OverflowReject, OverflowBacklog:

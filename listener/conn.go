@@ -41,6 +41,15 @@ type conn struct {
 	slot   bool        // it holds a MaxConns slot
 	ip     netip.Addr  // the remote IP counted for MaxConnsPerIP, if any
 	forced atomic.Bool
+
+	// Hibernation (hibernate.go): the handler's state while the socket
+	// is parked, whether finish is to park it, whether it has been woken
+	// (begin's work is done), and its parks so far, which tell the
+	// poller's idle deadlines of earlier parks from this one's.
+	state  any
+	asleep bool
+	woken  bool
+	parks  uint32
 }
 
 // newConn wraps an accepted socket, whose slot OverflowBacklog has
@@ -121,6 +130,9 @@ func (c *conn) remote() net.Addr {
 // handler (the logger, the PROXY header, the TLS handshake, the report)
 // lives in the frames of the calls that do it. An idle connection's stack
 // is then the handler's wait and little more.
+//
+// A woken connection (see [Hibernate]) is served by a new service with
+// the same conn: begin's work is done, and its handler starts again.
 func (c *conn) Serve(context.Context) (err error) {
 	defer c.finish(&err)
 	ctx, ok := c.begin()
@@ -157,13 +169,19 @@ func (c *conn) logger() zerolog.Logger {
 //
 //go:noinline
 func (c *conn) begin() (context.Context, bool) {
+	if c.woken {
+		return c.wakeCtx(), true
+	}
 	r := c.run
 	ctx := c.handlerCtx()
 	if c.proxy != nil && !c.proxyHeader(ctx) {
 		return nil, false
 	}
-	if r.idle > 0 {
-		c.idle = newIdleConn(c.nc, r.idle, r.hooks.now, r.stats)
+	if hib := r.hibernate; r.idle > 0 || (hib > 0 && r.tls == nil) {
+		if r.tls != nil {
+			hib = 0 // a tls.Conn never hibernates: see Hibernate
+		}
+		c.idle = newIdleConn(c.nc, r.idle, hib, r.hooks.now, r.stats)
 		c.nc = c.idle
 		c.idle.start()
 	}
@@ -203,6 +221,7 @@ func (c *conn) handshakeFailed(err error) {
 //go:noinline
 func (c *conn) ended(herr error) {
 	switch {
+	case c.hibernating(herr):
 	case c.idle != nil && c.idle.closedIdle():
 		log := c.logger()
 		log.Debug().Stringer("idle_timeout", logfield.Duration(c.run.idle)).Msg("no byte read for IdleTimeout; connection closed")
@@ -222,13 +241,17 @@ func (c *conn) finish(err *error) {
 		log := c.logger()
 		log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).
 			Msg("handler panicked; connection closed")
+		c.asleep, c.state = false, nil
 	}
-	c.nc.Close()
-	if c.nc != c.raw {
-		c.raw.Close() // after the TLS layer, which may fail to send its alert
+	if c.asleep {
+		c.asleep = false
+		if c.hibernate() {
+			return // the poller's now
+		}
+		c.closeAsleep()
+		return
 	}
-	c.run.descriptorFreed()
-	c.run.conns.end(c)
+	c.close()
 }
 
 // readProxyHeader reads a trusted balancer's PROXY header and admits the
@@ -301,6 +324,6 @@ func (c *conn) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
 // connection ending (the peer left, or the drain closed it by force) and
 // not worth a log line.
 func (c *conn) quietErr(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+	return errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, ErrHibernate) ||
 		(c.forced.Load() && errors.Is(err, context.Canceled))
 }

@@ -87,6 +87,47 @@
 // stay small (about 100 bytes), so a handler that waits near the top of its
 // goroutine keeps the 2 KiB starting stack.
 //
+// # Hibernation
+//
+// A goroutine per connection costs its stack (2 KiB at least) while the
+// client is quiet, and a wake-up and a service's end at stop. With
+// Server.HibernateAfter set, a connection that has waited that long can
+// hibernate, as an Erlang process does: [WaitReadable] or [Waiter.Wait]
+// returns [ErrHibernate], the handler returns [Hibernate] with the state
+// it keeps for the client, and its goroutine and connection service end.
+// The socket waits on the listener's own poller (one epoll instance per
+// Serve, itself waited on through the runtime's poller, so no thread is
+// held); bytes arriving start the Handler again as a new connection
+// service, where [Woken] returns the state:
+//
+//	func (h *handler) ServeConn(ctx context.Context, conn net.Conn) error {
+//		st := &client{}
+//		if v, ok := listener.Woken(ctx); ok {
+//			st = v.(*client)
+//		}
+//		var w listener.Waiter
+//		w.Reset(conn)
+//		for {
+//			if err := w.Wait(); errors.Is(err, listener.ErrHibernate) {
+//				return listener.Hibernate(st)
+//			} else if err != nil {
+//				return err
+//			}
+//			... // read and serve what came, leaving nothing buffered
+//		}
+//	}
+//
+// A hibernated connection is still open: it counts in Stats().Active
+// and Stats().Hibernated, keeps its MaxConns slot and MaxConnsPerIP
+// share, and IdleTimeout closes it. A stop closes it at once, without
+// waking anything (it holds no request); Suspend leaves it asleep. A
+// state that is an [io.Closer] is closed when the listener ends its
+// connection asleep (at stop, for IdleTimeout, or when the client
+// closes it without sending a byte, or a Close from another goroutine
+// shuts it), so the handler can forget the client. TLS connections
+// never hibernate. Hibernation is Linux's alone: elsewhere the setting
+// is ignored.
+//
 // # Faults
 //
 // Temporary accept errors (EMFILE, ENFILE, ECONNABORTED...) pause the
@@ -105,6 +146,17 @@
 // MaxConnsPerIP bounds what one client address can hold; its excess is
 // always rejected. IdleTimeout closes a connection that sends nothing,
 // and TLSHandshakeTimeout one that does not finish its TLS handshake.
+//
+// A flood of new connections (clients that connect, send a few bytes and
+// close, as fast as they are taken) is pushed back to its source by the
+// kernel's accept queue, whose length is Backlog: 511 by default, as
+// redis-server and nginx have it, rather than the thousands net.Listen
+// asks for. While the Server is behind, the flood's excess waits in that
+// queue; once it is full the kernel drops their handshakes, and each
+// flooding client waits out its retransmission timeout (a second at
+// first). A long queue would let the flood keep thousands of connections
+// waiting and keep opening more, and a flood from the same machine would
+// then burn the processors that the clients already served need.
 //
 // # Behind a load balancer
 //
@@ -135,6 +187,7 @@
 // there, and elsewhere returns at once so that the Read waits; a stale
 // unix socket file left by a dead process is removed before the bind; and
 // the cap is fitted to RLIMIT_NOFILE, which Windows does not have.
+// Hibernation (HibernateAfter) needs Linux's epoll.
 package listener
 
 // A connection's way through the package, one file a step: server.go's
@@ -147,8 +200,10 @@ package listener
 // then serves it as a suture service: a trusted balancer's PROXY header
 // (proxy.go, then the same admission), the idle timeout (idle.go), the
 // TLS handshake, the Handler, and at its end track.go releases what
-// admission counted. drain.go ends the stragglers at a graceful stop;
+// admission counted, unless the handler hibernates it (hibernate.go),
+// when poller_linux.go holds its socket until bytes wake it. drain.go ends the stragglers at a graceful stop;
 // readable.go lets a handler wait for bytes without a buffer. bind.go
-// opens the socket, fdlimit.go fits the cap to the open-file limit,
+// opens the socket, listenbacklog_unix.go sets the length of its accept
+// queue, fdlimit.go fits the cap to the open-file limit,
 // certreload.go serves a reloadable certificate, and hooks.go holds the
 // seams of the package's tests.

@@ -15,6 +15,11 @@ import (
 // returns as soon as it can.
 func (r *run) drainConns(timeout time.Duration) {
 	left, empty := r.conns.close()
+	if r.poller != nil {
+		// Hibernated connections hold no request: closed at once,
+		// with no goroutine to wake.
+		r.poller.closeAll()
+	}
 	if left > 0 {
 		r.log.Info().Int("conns", left).Stringer("timeout", logfield.Duration(timeout)).Msg("draining connections")
 	}

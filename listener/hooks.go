@@ -45,6 +45,16 @@ type hooks struct {
 	// turned away has been closed, for tests of how long a rejection
 	// holds its descriptor.
 	rejectionClosed func()
+
+	// parked and woken, when set, are called each time a connection
+	// has hibernated (its socket on the poller) and each time the poller
+	// has handed one back to a connection service, for tests of
+	// hibernation's races.
+	parked, woken func()
+
+	// leftAsleep, when set, is called each time the poller closes a
+	// hibernated connection whose client left without sending a byte.
+	leftAsleep func()
 }
 
 // resolve fills in production's seams where h leaves them zero.

@@ -27,9 +27,15 @@ import (
 // stop, a per-request timeout) are kept apart: the socket gets the earlier
 // of the two, and a deadline that fires at or after the handler's returns
 // its timeout error as the socket would.
+//
+// With HibernateAfter it is also what tells a wait to hibernate: the
+// deadline is then the earliest of the three, and a wait (never a Read,
+// which holds the handler's buffer) that has lasted HibernateAfter
+// returns ErrHibernate.
 type idleConn struct {
 	net.Conn
 	timeout  time.Duration
+	hibAfter time.Duration    // 0: the waits never hibernate
 	now      func() time.Time // the clock of the waits
 	base     time.Time        // waits are measured from here
 	waitFrom atomic.Int64     // when the latest Read began to wait, since base
@@ -39,19 +45,54 @@ type idleConn struct {
 	user    time.Time // the handler's read deadline; zero for none
 	idleAt  time.Time // the idle deadline set on the socket
 	expired bool      // closed for idleness
+	parked  bool      // hibernated: its socket is on the poller (see Close)
 }
 
-func newIdleConn(nc net.Conn, timeout time.Duration, now func() time.Time, stats *counters) *idleConn {
-	return &idleConn{Conn: nc, timeout: timeout, now: now, base: now(), stats: stats}
+func newIdleConn(nc net.Conn, timeout, hibAfter time.Duration, now func() time.Time, stats *counters) *idleConn {
+	return &idleConn{Conn: nc, timeout: timeout, hibAfter: hibAfter, now: now, base: now(), stats: stats}
 }
 
 // start sets the first deadline; it runs on the connection's goroutine,
-// off the accept loop.
+// off the accept loop, and again at each wake from hibernation, whose
+// bytes end the idleness.
 func (c *idleConn) start() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.idleAt = time.Now().Add(c.timeout)
+	c.waitFrom.Store(int64(c.now().Sub(c.base)))
+	c.idleAt = time.Now().Add(c.next(0, false))
 	c.setLocked()
+}
+
+// next is how long from now the socket's deadline should be, for a wait
+// (or a Read: wait false) that has lasted waited: the sooner of the idle
+// timeout's end and, for a wait, hibernation's. A Read arms hibernation's
+// whole span, for the waits to come.
+func (c *idleConn) next(waited time.Duration, wait bool) time.Duration {
+	d := time.Duration(0)
+	if c.timeout > 0 {
+		d = c.timeout - waited
+	}
+	if c.hibAfter > 0 {
+		h := c.hibAfter
+		if wait {
+			h -= waited
+		}
+		if d == 0 || h < d {
+			d = h
+		}
+	}
+	return d
+}
+
+// idleLeft is how much of the idle timeout is left to a wait that ends
+// in hibernation: the poller closes the connection once it has passed.
+// 0 means no idle timeout.
+func (c *idleConn) idleLeft() time.Duration {
+	if c.timeout <= 0 {
+		return 0
+	}
+	waited := c.now().Sub(c.base) - time.Duration(c.waitFrom.Load())
+	return max(c.timeout-waited, 1)
 }
 
 // Read reads as the socket does, and ends the connection when it has
@@ -64,16 +105,18 @@ func (c *idleConn) Read(p []byte) (int, error) {
 		if n > 0 || err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return n, err
 		}
-		if err := c.deadlinePassed(err); err != nil {
+		if err := c.deadlinePassed(err, false); err != nil {
 			return 0, err
 		}
 	}
 }
 
 // deadlinePassed tells whose the socket's deadline was: the handler's
-// (err is returned), idleness (the connection is closed), or an earlier
-// wait's (the deadline moves on, and nil says read on).
-func (c *idleConn) deadlinePassed(err error) error {
+// (err is returned), idleness (the connection is closed), hibernation's
+// for a wait (ErrHibernate; the deadline stays passed until the wake
+// or the next wait moves it), or an earlier wait's (the deadline moves
+// on, and nil says read on).
+func (c *idleConn) deadlinePassed(err error, wait bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.expired {
@@ -83,13 +126,16 @@ func (c *idleConn) deadlinePassed(err error) error {
 		return err
 	}
 	waited := c.now().Sub(c.base) - time.Duration(c.waitFrom.Load())
-	if waited >= c.timeout {
+	if c.timeout > 0 && waited >= c.timeout {
 		c.expired = true
 		c.stats.idleClosed.Add(1)
 		c.Conn.Close()
 		return c.idleErr()
 	}
-	c.idleAt = time.Now().Add(c.timeout - waited)
+	if wait && c.hibAfter > 0 && waited >= c.hibAfter {
+		return ErrHibernate
+	}
+	c.idleAt = time.Now().Add(c.next(waited, wait))
 	return c.setLocked()
 }
 
@@ -101,7 +147,7 @@ func (c *idleConn) idleErr() error {
 // idle one.
 func (c *idleConn) setLocked() error {
 	d := c.idleAt
-	if !c.user.IsZero() && c.user.Before(d) {
+	if !c.user.IsZero() && (d.IsZero() || c.user.Before(d)) {
 		d = c.user
 	}
 	return c.Conn.SetReadDeadline(d)

@@ -17,7 +17,7 @@ func BenchmarkRead(b *testing.B) {
 	})
 	b.Run("idle", func(b *testing.B) {
 		benchRead(b, func(c net.Conn) net.Conn {
-			ic := newIdleConn(c, time.Minute, time.Now, &counters{})
+			ic := newIdleConn(c, time.Minute, 0, time.Now, &counters{})
 			ic.start()
 			return ic
 		})

@@ -29,10 +29,12 @@ import (
 // over them) and on the net package's own TCP and unix connections. It
 // honours the read deadline as Read does, and IdleTimeout counts the wait
 // as idleness: its errors are those the Read would have returned for a
-// deadline, an idle timeout or a closed connection. A connection it cannot
-// see into without reading (TLS, whose records may already hold decrypted
-// bytes, or any other type) makes it return nil at once, and the Read that
-// follows blocks as usual, buffer and all.
+// deadline, an idle timeout or a closed connection. With
+// Server.HibernateAfter set, a wait that has lasted that long returns
+// [ErrHibernate] instead, so that the handler can return [Hibernate]. A
+// connection it cannot see into without reading (TLS, whose records may
+// already hold decrypted bytes, or any other type) makes it return nil at
+// once, and the Read that follows blocks as usual, buffer and all.
 //
 // The wait costs one system call more than a Read that blocks: a server
 // whose connections are seldom idle gains nothing from it.
@@ -42,33 +44,48 @@ import (
 // once for every connection, as it does for TLS: a handler written as
 // above still serves every request, its Read doing the waiting, and only
 // the buffer's saving is lost.
-func WaitReadable(conn net.Conn) error {
+func WaitReadable(conn net.Conn) error { return waitOn(conn, waitSocket) }
+
+// waitOn is WaitReadable with the socket's own wait given: exactWait
+// under a wait that may hibernate.
+func waitOn(conn net.Conn, socket func(syscall.Conn) error) error {
 	switch c := conn.(type) {
 	case *net.TCPConn:
-		return waitSocket(c)
+		return socket(c)
 	case *net.UnixConn:
-		return waitSocket(c)
+		return socket(c)
 	case *idleConn:
 		return c.waitReadable()
 	case *proxyConn:
 		if c.br != nil && c.br.Buffered() > 0 {
 			return nil // bytes read past the PROXY header are waiting
 		}
-		return WaitReadable(c.Conn)
+		return waitOn(c.Conn, socket)
 	}
 	return nil
 }
 
 // waitReadable is WaitReadable under the idle timeout: the wait is
-// idleness, measured and ended as a Read's would be.
+// idleness, measured and ended as a Read's would be. A wait that may
+// hibernate asks the socket after every wakeup (exactWait).
 func (c *idleConn) waitReadable() error {
+	socket := waitSocket
+	if c.hibAfter > 0 {
+		socket = waitSocketExact
+	}
+	return c.waitWith(func() error { return waitOn(c.Conn, socket) })
+}
+
+// waitWith runs wait, the socket's own wait, as idleness: it notes when
+// the wait began and judges each deadline that ends it.
+func (c *idleConn) waitWith(wait func() error) error {
 	c.waitFrom.Store(int64(c.now().Sub(c.base)))
 	for {
-		err := WaitReadable(c.Conn)
+		err := wait()
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return err
 		}
-		if err := c.deadlinePassed(err); err != nil {
+		if err := c.deadlinePassed(err, true); err != nil {
 			return err
 		}
 	}
@@ -93,12 +110,18 @@ func returnAtOnce(syscall.Conn) error { return nil }
 type Waiter struct {
 	conn net.Conn
 	rc   syscall.RawConn // nil: Wait is WaitReadable(conn)
+	idle *idleConn       // the listener's layer over rc's socket, if any
 	w    waiter
 }
 
 // Reset makes w wait on conn, which may be nil to drop the last one.
 func (w *Waiter) Reset(conn net.Conn) {
-	w.conn, w.rc = conn, nil
+	w.conn, w.rc, w.idle = conn, nil, nil
+	if c, ok := conn.(*idleConn); ok {
+		// The idle timeout's (or hibernation's) layer straight over
+		// the socket: its waits use the socket's raw conn too.
+		w.idle, conn = c, c.Conn
+	}
 	var sc syscall.Conn
 	switch c := conn.(type) {
 	case *net.TCPConn:
@@ -106,6 +129,7 @@ func (w *Waiter) Reset(conn net.Conn) {
 	case *net.UnixConn:
 		sc = c
 	default:
+		w.idle = nil
 		return // WaitReadable's own way, layers and all
 	}
 	w.rc = rawSocket(sc)
@@ -120,8 +144,25 @@ func (w *Waiter) Wait() error {
 	if w.rc == nil {
 		return WaitReadable(w.conn)
 	}
+	if w.idle != nil {
+		return w.waitIdle()
+	}
 	w.w.asked = false
 	return w.rc.Read(w.w.readable)
+}
+
+// waitIdle is Wait under the listener's idle layer: as its waitReadable,
+// on the raw conn worked out at Reset.
+//
+//go:noinline
+func (w *Waiter) waitIdle() error {
+	if w.idle.hibAfter > 0 {
+		return w.idle.waitWith(func() error { return w.rc.Read(readableNow) })
+	}
+	return w.idle.waitWith(func() error {
+		w.w.asked = false
+		return w.rc.Read(w.w.readable)
+	})
 }
 
 // waiter is one wait's state, with its method value made once: pooled for

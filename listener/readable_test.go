@@ -3,6 +3,7 @@ package listener
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -186,16 +187,17 @@ func TestWaitReadableReturnsAtOnceWithoutAPeek(t *testing.T) {
 }
 
 // A Waiter waits as WaitReadable does, again and again on one connection,
-// over every transport and under IdleTimeout's layer: each wait returns
-// once bytes are there and leaves them for the Read, and a read deadline
-// ends a wait with the deadline's error (over TLS, the Read's wait).
+// over every transport and under IdleTimeout's layer (and hibernation's):
+// each wait returns once bytes are there and leaves them for the Read,
+// and a read deadline ends a wait with the deadline's error (over TLS,
+// the Read's wait).
 func TestWaiterWaitsAsWaitReadable(t *testing.T) {
 	for _, tr := range transports() {
-		for _, idle := range []time.Duration{0, time.Hour} {
-			t.Run(tr.name+"/idle="+idle.String(), func(t *testing.T) {
+		for _, layer := range []struct{ idle, hib time.Duration }{{0, 0}, {time.Hour, 0}, {0, time.Hour}} {
+			t.Run(fmt.Sprintf("%s/idle=%v/hibernate=%v", tr.name, layer.idle, layer.hib), func(t *testing.T) {
 				var w Waiter // one for every connection, as a pool would keep it
 				timedOut := make(chan error, 1)
-				s := &Server{IdleTimeout: idle, Handler: HandlerFunc(func(ctx context.Context, c net.Conn) error {
+				s := &Server{IdleTimeout: layer.idle, HibernateAfter: layer.hib, Handler: HandlerFunc(func(ctx context.Context, c net.Conn) error {
 					w.Reset(c)
 					defer w.Reset(nil)
 					buf := make([]byte, 64)

@@ -8,8 +8,9 @@ import (
 	"syscall"
 )
 
-// waitSocket is how WaitReadable waits on a socket here: with a peek.
-var waitSocket = peekWait
+// waitSocket is how WaitReadable waits on a socket here: with a peek;
+// waitSocketExact is how a wait that may hibernate does.
+var waitSocket, waitSocketExact = peekWait, exactWait
 
 // peekWait parks on the runtime's poller until the socket is readable.
 // The poller forgets a readiness it reported before the wait began, so the
@@ -27,6 +28,24 @@ func peekWait(c syscall.Conn) error {
 	putWaiter(w)
 	return err
 }
+
+// exactWait is peekWait that asks the socket again after every wakeup
+// rather than trusting it: the runtime's poller may hand a wait a
+// readiness it saw for bytes that an earlier Read has taken since (its
+// events come in late under load). peekWait's Read then blocks until
+// more bytes come, which costs nothing but a goroutine's wait there; a
+// wait that is to end in hibernation must not end so, or its connection
+// never hibernates. It costs one peek more per wait that parks.
+func exactWait(c syscall.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Read(readableNow)
+}
+
+// readableNow is exactWait's callback: true ends the wait.
+func readableNow(fd uintptr) bool { return peek(fd) != syscall.EAGAIN }
 
 // getWaiter is kept out of line so that the pool's temporaries do not
 // widen peekWait's frame, which stays on the stack of every idle

@@ -30,6 +30,7 @@ type run struct {
 	acceptor *acceptor
 	conns    *tracker
 	rejects  *rejecter
+	poller   *poller // hibernated connections; nil without HibernateAfter
 
 	// freed wakes the acceptor from a temporary error's pause when a
 	// descriptor of this run is closed (see backoff).
@@ -112,6 +113,15 @@ func (r *run) bindFirst(ctx context.Context) error {
 
 // serveSubtrees starts the connection supervisors and the acceptor's.
 func (r *run) serveSubtrees(ctx context.Context) {
+	if r.hibernate > 0 {
+		p, err := newPoller(r)
+		if err != nil {
+			// Before the acceptor starts: no wait then says hibernate.
+			r.log.Warn().Err(err).Msg("no poller for hibernated connections; connections will not hibernate")
+			r.hibernate = 0
+		}
+		r.poller = p
+	}
 	acceptors := suture.New(r.name+"/acceptor", r.spec)
 	acceptors.Add(r.acceptor)
 	var connsCtx, acceptCtx context.Context
@@ -156,6 +166,9 @@ func (r *run) stop(ctx context.Context) {
 		r.listener.Close()
 	}
 	r.drainConns(r.drainTimeout(ctx))
+	if r.poller != nil {
+		r.poller.stop()
+	}
 	r.stopConns()
 	<-r.serving
 	r.log.Info().Msg("stopped")

@@ -80,6 +80,19 @@ type Server struct {
 	// clock read to each Read, not a timer reset.
 	IdleTimeout time.Duration
 
+	// HibernateAfter, when set, lets a connection that has waited that
+	// long without a byte give up its goroutine and its connection
+	// service, as an Erlang process hibernates: [WaitReadable] (or a
+	// [Waiter]) returns [ErrHibernate] after HibernateAfter of waiting,
+	// the handler returns [Hibernate] with the state it keeps for the
+	// connection, and the listener parks the socket on a poller of its
+	// own. Bytes arriving start the handler again, as a new
+	// connection service, and [Woken] hands it the state; a client that
+	// closes without sending a byte is closed asleep. See the package's Hibernation section. 0 (the default)
+	// never hibernates. Linux only, through epoll: elsewhere, and for
+	// TLS connections, the waits never return ErrHibernate.
+	HibernateAfter time.Duration
+
 	// ProxyProtocol, when its Trusted is set, reads a PROXY protocol
 	// header (v1 or v2) from those load balancers before the TLS
 	// handshake and the Handler, so that RemoteAddr, the connection's log
@@ -104,6 +117,27 @@ type Server struct {
 	// restart to the parent supervisor; a later Serve returns such an
 	// error at once.
 	Listener net.Listener
+
+	// Backlog is the length of the kernel's queue of connections it has
+	// completed and the Server has yet to accept: listen(2)'s backlog.
+	// Default 511, redis-server's tcp-backlog and nginx's; negative
+	// means the system's maximum (net.core.somaxconn on Linux), which is
+	// what net.Listen asks for. A short queue is what pushes a flood of
+	// new connections back to its source: once the queue is full the
+	// kernel drops their handshakes, and each flooding client waits out
+	// its retransmission timeout (a second at first) instead of opening
+	// thousands more while they wait their turn, so the clients already
+	// served keep their share of the machine. The price is paid by every
+	// client that connects while the queue is full, flooding or not: it
+	// waits out that timeout too, as with redis-server; a longer queue
+	// suits a server that takes bursts of many legitimate connects at
+	// once (thousands of clients reconnecting together after a restart
+	// of their balancer), or one suspended for long with OverflowBacklog.
+	// It is set on every socket the Server binds (Addr, Bind), before it
+	// is Ready; a given Listener keeps its own. The kernel caps it at its
+	// maximum. On Windows the socket keeps the backlog net.Listen gave
+	// it.
+	Backlog int
 
 	// MaxConns caps the connections open at once. What happens to a
 	// connection over the cap is Overflow's choice.

@@ -30,6 +30,9 @@ type Stats struct {
 	AcceptorRestarts  uint64 `help:"Times the acceptor failed and was restarted by its supervisor."`
 	ProxyHeaderErrors uint64 `help:"Connections from trusted load balancers closed for their PROXY protocol header: malformed, missing, or not sent within ProxyProtocol.HeaderTimeout."`
 	TemporaryErrors   uint64 `help:"Temporary accept errors (EMFILE and the like) that were backed off from."`
+	Hibernated        int64  `help:"Connections hibernated now (Server.HibernateAfter): open, counted in Active, their sockets parked on the listener's poller with no goroutine."`
+	Hibernations      uint64 `help:"Times a connection hibernated."`
+	Wakes             uint64 `help:"Times a hibernated connection was woken by bytes and its handler started again."`
 	Suspended         int64  `help:"1 while the listener is suspended (Server.Suspend): not accepting, its socket bound, new connections waiting in the kernel's backlog; 0 while it accepts."`
 }
 
@@ -98,8 +101,8 @@ func snake(name string) string {
 type counters struct {
 	accepted, atCap, rejected, rejectedPerIP, closedAtStop, panics    atomic.Uint64
 	idleClosed, handshakeTimeouts, forceClosed, acceptorRestarts, tmp atomic.Uint64
-	proxyHeaderErrors                                                 atomic.Uint64
-	active                                                            atomic.Int64
+	proxyHeaderErrors, hibernations, wakes                            atomic.Uint64
+	active, hibernated                                                atomic.Int64
 	maxConns                                                          atomic.Int64
 }
 
@@ -122,6 +125,9 @@ func (s *Server) Stats() Stats {
 		AcceptorRestarts:  c.acceptorRestarts.Load(),
 		TemporaryErrors:   c.tmp.Load(),
 		ProxyHeaderErrors: c.proxyHeaderErrors.Load(),
+		Hibernated:        c.hibernated.Load(),
+		Hibernations:      c.hibernations.Load(),
+		Wakes:             c.wakes.Load(),
 		Suspended:         boolGauge(s.pause.suspended()),
 	}
 }

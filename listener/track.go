@@ -26,8 +26,9 @@ type tracker struct {
 	slots chan struct{}      // one token per open connection; nil without MaxConns
 
 	// current holds the generations taking new connections, one per
-	// shard, in turn. Only the acceptor goroutine (one at a time) touches
-	// it, next and gens.
+	// shard, in turn. genMu guards it, next and gens: the acceptor and
+	// the poller's wakes take generations.
+	genMu   sync.Mutex
 	current []*generation
 	next    int
 	gens    uint64
@@ -196,8 +197,8 @@ func (t *tracker) free() {
 
 // start hands an admitted connection to a connection supervisor.
 func (t *tracker) start(c *conn) {
-	g := t.generation()
-	if g == nil || !t.track(c, g) {
+	g := t.nextGeneration()
+	if g == nil || !t.track(c, g, true) {
 		t.closeAtStop(c)
 		return
 	}
@@ -224,6 +225,14 @@ func (t *tracker) closeAtStop(c *conn) {
 	c.raw.Close()
 	t.release(c)
 	t.run.stats.closedAtStop.Add(1)
+}
+
+// nextGeneration is generation for the acceptor's starts and the
+// poller's wakes, which may come at once.
+func (t *tracker) nextGeneration() *generation {
+	t.genMu.Lock()
+	defer t.genMu.Unlock()
+	return t.generation()
 }
 
 // generation returns the supervisor for the next connection: the shards'
@@ -258,9 +267,11 @@ func (t *tracker) generation() *generation {
 	return ng
 }
 
-// track records c as open; it refuses once the drain has begun, since the
-// drain may already have found no connection open and moved on.
-func (t *tracker) track(c *conn, g *generation) bool {
+// track puts c in generation g and, when it is new, records it as open
+// (a woken connection still is); it refuses once the drain has begun,
+// since the drain may already have found no connection open and moved
+// on.
+func (t *tracker) track(c *conn, g *generation, isNew bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -268,8 +279,10 @@ func (t *tracker) track(c *conn, g *generation) bool {
 	}
 	c.gen = g
 	g.state.Add(1)
-	t.open[c] = struct{}{}
-	t.run.stats.active.Add(1)
+	if isNew {
+		t.open[c] = struct{}{}
+		t.run.stats.active.Add(1)
+	}
 	return true
 }
 
@@ -284,9 +297,40 @@ func (t *tracker) untrack(c *conn) {
 		close(t.empty)
 	}
 	t.mu.Unlock()
-	if g := c.gen; g.state.Add(-1) == retiredBit {
+	t.leaveGeneration(c)
+}
+
+// leaveGeneration takes c out of its generation's count, as it ends or
+// hibernates, and removes the generation if that was retired and has no
+// connection left. A hibernated connection is in none.
+func (t *tracker) leaveGeneration(c *conn) {
+	g := c.gen
+	if g == nil {
+		return
+	}
+	c.gen = nil
+	if g.state.Add(-1) == retiredBit {
 		t.sup.Remove(g.token)
 	}
+}
+
+// wake starts a hibernated connection's handler again, as a new service
+// in a current generation, unless the listener has begun to stop: then
+// it closes it, as closeAtStop does a new one.
+func (t *tracker) wake(c *conn) {
+	g := t.nextGeneration()
+	if g == nil || !t.track(c, g, false) {
+		t.run.stats.closedAtStop.Add(1)
+		c.closeAsleep()
+		return
+	}
+	if g.sup.Add(c) == (suture.ServiceToken{}) {
+		t.run.stats.closedAtStop.Add(1)
+		t.leaveGeneration(c)
+		c.closeAsleep()
+		return
+	}
+	t.run.stats.wakes.Add(1)
 }
 
 // close stops the tracking of new connections, for the drain. It returns

@@ -98,6 +98,7 @@ type config struct {
 	fsync           aof.Fsync
 	maxConns        int
 	idleTimeout     time.Duration
+	hibernateAfter  time.Duration
 	shutdownTimeout time.Duration
 	maxQueryBuffer  int64
 	maxBulkLen      int64
@@ -134,6 +135,8 @@ func main() {
 	flag.IntVar(&cfg.maxConns, "maxconns", 10000, "most connections open at once; 0 means no cap")
 	var idleSecs int
 	flag.IntVar(&idleSecs, "timeout", 0, "close a client idle for this many seconds, as Redis's timeout; 0 means never")
+	flag.DurationVar(&cfg.hibernateAfter, "hibernate-after", time.Second,
+		"a client idle this long gives up its goroutine until its next bytes, keeping its state (Linux); 0 means never")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second,
 		"how long a graceful stop may take in all: draining connections, then flushing the append-only file")
 	queryBuffer := flag.String("client-query-buffer-limit", "1gb",
@@ -254,6 +257,9 @@ func newApp(cfg config) (*app, error) {
 	if cfg.maxConns < 0 {
 		return nil, fmt.Errorf("kv: -maxconns %d must not be negative", cfg.maxConns)
 	}
+	if cfg.hibernateAfter < 0 {
+		return nil, fmt.Errorf("kv: -hibernate-after %v must not be negative", cfg.hibernateAfter)
+	}
 	if cfg.idleTimeout < 0 {
 		return nil, fmt.Errorf("kv: -timeout %v must not be negative", cfg.idleTimeout)
 	}
@@ -277,7 +283,9 @@ func newApp(cfg config) (*app, error) {
 		MaxConns:    cfg.maxConns,
 		Reject:      listener.HandlerFunc(rejectClient),
 		IdleTimeout: cfg.idleTimeout,
-		Logger:      log,
+		// An idle client holds no goroutine: see server/hibernate.go.
+		HibernateAfter: cfg.hibernateAfter,
+		Logger:         log,
 		// Behind a balancer, CLIENT LIST and the logs show the client.
 		ProxyProtocol: listener.ProxyProtocol{Trusted: cfg.proxyTrusted},
 	}

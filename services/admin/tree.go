@@ -29,6 +29,9 @@ type treeNode struct {
 	// accepted so far.
 	Conns    *int64  `json:"conns,omitempty"`
 	Accepted *uint64 `json:"accepted,omitempty"`
+	// Hibernated is the part of Conns hibernated, with no goroutine
+	// (listener.Server.HibernateAfter).
+	Hibernated int64 `json:"hibernated,omitempty"`
 	// Suspended marks a listener that does not accept, its socket
 	// bound (listener.Server.Suspend).
 	Suspended bool       `json:"suspended,omitempty"`
@@ -52,6 +55,7 @@ func nodeView(n supervisor.Node) treeNode {
 		st := l.Stats()
 		v.Kind = "listener"
 		v.Conns, v.Accepted = &st.Active, &st.Accepted
+		v.Hibernated = st.Hibernated
 		v.Suspended = st.Suspended != 0
 	}
 	for _, c := range n.Children {
@@ -106,7 +110,7 @@ ul.root { border: none; padding: 0; }
 {{define "node"}}<li><span class="name">{{.Name}}</span><span class="kind">{{.Kind}}</span><span class="state {{.State}}">{{.State}}</span>
 {{- with .Restart}}<span class="kind">{{.}}</span>{{end}}
 {{- if .Suspended}} <span class="state suspended">suspended</span>{{end}}
-{{- if .Conns}}<span class="num">conns {{.Conns}}, accepted {{.Accepted}}</span>{{end}}
+{{- if .Conns}}<span class="num">conns {{.Conns}}{{with .Hibernated}} ({{.}} hibernated){{end}}, accepted {{.Accepted}}</span>{{end}}
 {{- if or .Failures .Restarts}}<span class="num">failures {{.Failures}}, restarts {{.Restarts}}</span>{{end}}
 {{- with .Children}}<ul>{{range .}}{{template "node" .}}{{end}}</ul>{{end}}</li>
 {{end}}`))

@@ -31,14 +31,19 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "TCP address to listen on")
+	viaConn := flag.Bool("netconn", false, "read through the net.Conn interface, whose buffer escapes to the heap, so that the goroutine keeps its 2 KiB stack")
 	flag.Parse()
-	if err := run(*addr); err != nil {
+	loop := floor.Loop
+	if *viaConn {
+		loop = floor.LoopConn
+	}
+	if err := run(*addr, loop); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string) error {
+func run(addr string, loop func(net.Conn) error) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -55,7 +60,7 @@ func run(addr string) error {
 		// not pay for.
 		if err := bare.Accept(ctx, ln, func(c net.Conn) {
 			accepted.Add(1)
-			go serve(c)
+			go serve(c, loop)
 		}); err != nil {
 			fmt.Fprintln(os.Stderr, "floor: accept:", err)
 		}
@@ -70,7 +75,7 @@ func run(addr string) error {
 }
 
 // serve runs the floor loop until the client leaves.
-func serve(c net.Conn) {
+func serve(c net.Conn, loop func(net.Conn) error) {
 	defer c.Close()
-	_ = floor.Loop(c)
+	_ = loop(c)
 }

@@ -34,14 +34,15 @@ func main() {
 	maxConns := flag.Int("maxconns", 20000, "most connections open at once (the kv example's default is 10000)")
 	drain := flag.Duration("drain", 5*time.Second, "how long a graceful stop waits for connections, as the kv example's -drain")
 	track := flag.Bool("track", true, "time the handlers, for the graceful stop and restart figures")
+	hibernate := flag.Duration("hibernate-after", time.Second, "as the kv example's -hibernate-after; 0 turns hibernation off")
 	flag.Parse()
-	if err := run(*addr, *maxConns, *drain, *track); err != nil {
+	if err := run(*addr, *maxConns, *drain, *hibernate, *track); err != nil {
 		fmt.Fprintln(os.Stderr, "seamkv:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, maxConns int, drain time.Duration, track bool) error {
+func run(addr string, maxConns int, drain, hibernate time.Duration, track bool) error {
 	log := ctl.Logger()
 	st := store.New(nil)
 	srv := &listener.Server{
@@ -50,6 +51,8 @@ func run(addr string, maxConns int, drain time.Duration, track bool) error {
 		MaxConns:     maxConns,
 		DrainTimeout: drain,
 		Logger:       log,
+		// The kv example's default: see its -hibernate-after.
+		HibernateAfter: hibernate,
 	}
 	var h listener.Handler = server.New(server.Config{Store: st, Listener: srv, MaxConns: maxConns})
 	var tr *ctl.Tracker
@@ -77,8 +80,14 @@ func run(addr string, maxConns int, drain time.Duration, track bool) error {
 		return err
 	}
 	bound := srv.BoundAddr().String()
-	return ctl.Serve(os.Stdin, os.Stdout, ctl.Server{
+	cs := ctl.Server{
 		Addr: bound, Tracker: tr, Stop: stop,
 		Fault: func() error { return ctl.BreakListener(bound) },
-	})
+	}
+	if hibernate > 0 {
+		// Only then: the harness waits for a server that reports it
+		// until its idle connections have hibernated.
+		cs.Hibernated = func() int64 { return srv.Stats().Hibernated }
+	}
+	return ctl.Serve(os.Stdin, os.Stdout, cs)
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
@@ -38,6 +39,12 @@ type Server struct {
 	// the conns command; nil to count the Tracker's handler starts
 	// instead, or, without a Tracker, to report goroutines only.
 	Accepted func() uint64
+	// Hibernated returns how many of the server's connections are
+	// hibernated (listener.Stats().Hibernated), for the conns command;
+	// nil for a server that does not hibernate. A hibernated connection
+	// has no goroutine, so the harness counts it where it would count
+	// one.
+	Hibernated func() int64
 }
 
 // Serve announces the server on out, then answers the commands read from
@@ -240,6 +247,11 @@ func Exchange(ctx context.Context, c net.Conn, req, want []byte) error {
 func memLine() string {
 	runtime.GC()
 	runtime.GC()
+	// Freed memory goes back to the system as the runtime's scavenger
+	// would in time: a server whose connections have just given up
+	// their goroutines (hibernated) would otherwise be measured holding
+	// their freed stacks, until the scavenger's next pass.
+	debug.FreeOSMemory()
 	m := MemStats()
 	return fmt.Sprintf("mem heap=%d stacks=%d goroutines=%d allocs_objects=%d allocs_bytes=%d",
 		m.Heap, m.Stacks, m.Goroutines, m.AllocObjects, m.AllocBytes)
@@ -256,6 +268,9 @@ func connsLine(s Server) string {
 		line += fmt.Sprintf(" accepted=%d", s.Accepted())
 	case s.Tracker != nil:
 		line += fmt.Sprintf(" accepted=%d", s.Tracker.Started())
+	}
+	if s.Hibernated != nil {
+		line += fmt.Sprintf(" hibernated=%d", s.Hibernated())
 	}
 	return line
 }

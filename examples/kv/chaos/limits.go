@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -208,123 +205,4 @@ func idleClose(ctx context.Context, e env, t target, dir string) result {
 	n := int64(idle + half)
 	return result{fig: fmt.Sprintf("%d/%d closed, the last %v after", closed.Load(), n, time.Duration(last.Load()).Round(100*time.Millisecond)),
 		ok: closed.Load() == n}
-}
-
-// fuzz floods the port with connections that send random bytes (or
-// damaged commands) and close, for a fixed span, beside a client that
-// sends SET and GET one at a time. The good client's rate is measured
-// twice, alone and under the flood, over the same span: a server that
-// takes the flood's connections at any speed must keep serving the
-// clients it has.
-func fuzz(ctx context.Context, e env, t target, dir string) result {
-	s, err := start(ctx, t, opts{dir: dir}, filepath.Join(dir, "log"))
-	if err != nil {
-		return fail("%v", err)
-	}
-	defer s.kill()
-	span := time.Second
-	if e.short {
-		span = 300 * time.Millisecond
-	}
-	alone, aloneErr := goodClient(s.addr, span, nil)
-	flooded := make(chan struct{})
-	var frames atomic.Int64
-	var fwg sync.WaitGroup
-	fwg.Add(1)
-	go func() {
-		defer fwg.Done()
-		<-flooded
-		flood(s.addr, span, &frames)
-	}()
-	under, goodErr := goodClient(s.addr, span, flooded)
-	fwg.Wait()
-	if goodErr == nil {
-		goodErr = aloneErr
-	}
-	up := false
-	if c, err := dial(s.addr); err == nil {
-		v, err := c.Do("PING")
-		up = err == nil && v.Str == "PONG"
-		c.Close()
-	}
-	ratio := 0.0
-	if alone > 0 {
-		ratio = under / alone
-	}
-	fig := fmt.Sprintf("good client alone %.0f ops/s, under the flood %.0f ops/s (%.2f of alone); %d flood connections in %v; up: %v",
-		alone, under, ratio, frames.Load(), span, up)
-	if goodErr != nil {
-		fig += " (" + goodErr.Error() + ")"
-	}
-	return result{fig: fig, ok: up && goodErr == nil && s.alive()}
-}
-
-// goodClient connects, then sends SET and GET, each waiting for its
-// reply, for span, and returns the rate of replies. With begin set, the
-// span starts when the client is connected and begin is closed then, so
-// that a flood started by it finds the client already served.
-func goodClient(addr string, span time.Duration, begin chan struct{}) (float64, error) {
-	c, err := dial(addr)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	if begin != nil {
-		close(begin)
-	}
-	start := time.Now()
-	end := start.Add(span)
-	ops := 0
-	for i := 0; time.Now().Before(end); i++ {
-		k, want := "good:"+strconv.Itoa(i%100), strconv.Itoa(i)
-		if v, err := c.Do("SET", k, want); err != nil || v.Str != "OK" {
-			return 0, fmt.Errorf("SET: %v %v", v, err)
-		}
-		if v, err := c.Do("GET", k); err != nil || v.Str != want {
-			return 0, fmt.Errorf("GET: %v %v", v, err)
-		}
-		ops += 2
-	}
-	return float64(ops) / time.Since(start).Seconds(), nil
-}
-
-// flood opens connections from 8 goroutines for span, each sending one
-// frame (random bytes, or a valid command with bytes damaged) and
-// closing, and counts them in frames.
-func flood(addr string, span time.Duration, frames *atomic.Int64) {
-	valid := [][]byte{
-		[]byte("*3\r\n$3\r\nSET\r\n$1\r\nf\r\n$1\r\nv\r\n"), []byte("*2\r\n$3\r\nGET\r\n$1\r\nf\r\n"),
-		[]byte("*1\r\n$4\r\nPING\r\n"), []byte("PING\r\n"), []byte("*2\r\n$4\r\nECHO\r\n$3\r\nabc\r\n"),
-	}
-	end := time.Now().Add(span)
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 42))
-			for time.Now().Before(end) {
-				var frame []byte
-				if rng.IntN(2) == 0 {
-					frame = make([]byte, 1+rng.IntN(4096))
-					for i := range frame {
-						frame[i] = byte(rng.UintN(256))
-					}
-				} else {
-					frame = bytes.Clone(valid[rng.IntN(len(valid))])
-					for range 1 + rng.IntN(4) {
-						frame[rng.IntN(len(frame))] = byte(rng.UintN(256))
-					}
-				}
-				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-				if err != nil {
-					continue
-				}
-				c.Write(frame)
-				c.Close()
-				frames.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
 }

@@ -14,6 +14,10 @@
 //
 // The memory cases (one 100 MB SET, 4 × 256 MB, 3 × 200 MB in one MSET)
 // need about 3 GB free, for kv and redis-server one after the other.
+//
+// The flood case runs its flood in processes of its own, as an attacker's
+// would be: it starts this binary again, four times, with
+// KV_CHAOS_FLOOD_WORKER in their environment (flood.go says why).
 package main
 
 import (
@@ -30,6 +34,9 @@ import (
 )
 
 func main() {
+	if floodWorker() {
+		return
+	}
 	kvBin := flag.String("kv", "", "kv binary to test; empty: build ./examples/kv")
 	redis := flag.String("redis", "redis-server", "redis-server binary to compare with; empty: none")
 	runRE := flag.String("run", "", "run only the cases whose name matches this regular expression")

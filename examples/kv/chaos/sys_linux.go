@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -27,4 +28,17 @@ func freeBytes(dir string) (int64, error) {
 		return 0, err
 	}
 	return int64(st.Bavail) * st.Bsize, nil
+}
+
+// listenOverflows is the kernel's count of connections it dropped, for
+// the whole machine, because a listening socket's accept queue was full
+// (TcpExt ListenOverflows): the client's handshake is not answered, and
+// it tries again only after its retransmission timeout, a second at
+// first. It reports false when the count cannot be read.
+func listenOverflows() (int64, bool) {
+	b, err := os.ReadFile("/proc/net/netstat")
+	if err != nil {
+		return 0, false
+	}
+	return netstatField(b, "TcpExt", "ListenOverflows")
 }

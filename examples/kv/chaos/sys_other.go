@@ -21,3 +21,6 @@ func killGroup(int) {}
 func freeBytes(string) (int64, error) {
 	return 0, fmt.Errorf("chaos: free space is only read on Linux: %w", errors.ErrUnsupported)
 }
+
+// listenOverflows is only read on Linux: elsewhere it reports false.
+func listenOverflows() (int64, bool) { return 0, false }

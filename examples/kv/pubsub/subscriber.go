@@ -173,7 +173,12 @@ func (s *Subscriber) failLocked(err error) {
 	}
 	s.err = err
 	s.buf, s.spare = nil, nil
+	// The past deadline ends a write in progress (the writer's, to a
+	// client that does not read) and an awake handler's read; the close
+	// reaches a hibernated connection, whose handler is not reading:
+	// the listener that holds it wakes it to end.
 	_ = s.nc.SetDeadline(time.Unix(1, 0))
+	_ = s.nc.Close()
 	s.signal()
 }
 

@@ -99,6 +99,10 @@ type Handler struct {
 	pool   sync.Pool
 	stacks *stackPool // runs the connections' commands (stacks.go)
 
+	// What a hibernated client gives back and takes again at its wake
+	// (hibernate.go): readers, writers, burst channels.
+	readers, writers, burstDones sync.Pool
+
 	// The ctxs whose cancellation wakes their connections (watch).
 	watched  atomic.Pointer[watched]
 	watchMu  sync.Mutex
@@ -136,11 +140,13 @@ func New(cfg Config) *Handler {
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
 	h.authFails.every = authFailLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
+	h.readers.New = func() any { return resp.NewReader(nil, opt) }
+	h.writers.New = func() any { return resp.NewWriter(nil) }
+	h.burstDones.New = func() any { return make(chan struct{}, 1) }
 	h.pool.New = func() any {
-		c := &conn{h: h, db: h.store, burstDone: make(chan struct{}, 1)}
-		c.r = resp.NewReader(c, opt)
-		c.w = resp.NewWriter(nil)
-		c.armWriter()
+		c := &conn{h: h, db: h.store}
+		h.wakeParts(c)
+		c.w.Reset(nil)
 		return c
 	}
 	return h
@@ -161,9 +167,10 @@ type conn struct {
 	num   []byte   // scratch for formatting numbers into records
 	lower [24]byte // the command name, lowercased for the table lookup
 
-	wait  listener.Waiter // for the next bytes, holding no buffer
-	ctx   context.Context // ServeConn's, for the bursts
-	begun atomic.Bool     // the first command has come
+	wait   listener.Waiter // for the next bytes, holding no buffer
+	ctx    context.Context // ServeConn's, for the bursts
+	begun  atomic.Bool     // the first command has come
+	asleep bool            // hibernated: the listener holds it (hibernate.go)
 
 	// A burst's outcome, from the worker that ran it (stacks.go).
 	burstDone  chan struct{}
@@ -200,13 +207,17 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 	// connection, beneath the wait, and the runtime starts new goroutines
 	// with the average stack in use at the last collection, so a few bytes
 	// here decide between 2 KiB and 4 KiB per connection.
-	c := h.pool.Get().(*conn)
-	c.nc, c.ctx, c.db = nc, ctx, h.store
-	h.open(c)
-	defer h.release(c)
-	if !h.admit(c) {
-		return peerGone(c.flush())
+	c := h.resume(ctx, nc)
+	if c == nil {
+		c = h.pool.Get().(*conn)
+		c.nc, c.ctx, c.db = nc, ctx, h.store
+		h.open(c)
+		if !h.admit(c) {
+			defer h.release(c)
+			return peerGone(c.flush())
+		}
 	}
+	defer h.release(c) // not while asleep (hibernate.go)
 
 	// The connection's goroutine waits for bytes holding no buffer, and
 	// the commands run on a worker's stack (see stackPool): an idle
@@ -219,6 +230,9 @@ func (h *Handler) ServeConn(ctx context.Context, nc net.Conn) error {
 			c.waitBlocked() // a blocked command: waits holding no worker (blocking.go)
 		} else if c.r.Buffered() == 0 {
 			if err := c.wait.Wait(); err != nil {
+				if c.sleep(err) {
+					return listener.Hibernate(c)
+				}
 				return c.waitFailed(err)
 			}
 		}
@@ -305,7 +319,7 @@ func (h *Handler) wakeAll(done <-chan struct{}) {
 	h.clients.mu.Lock()
 	defer h.clients.mu.Unlock()
 	for _, c := range h.clients.byID {
-		if c.ctx.Done() == done && c.begun.Load() {
+		if c.ctx != nil && c.ctx.Done() == done && c.begun.Load() { // nil: hibernated (hibernate.go)
 			_ = c.nc.SetReadDeadline(time.Unix(1, 0))
 		}
 	}
@@ -378,6 +392,9 @@ func (c *conn) burst() (end bool, err error) {
 func (h *Handler) BigRead() int64 { return h.bigRead.Load() }
 
 func (h *Handler) release(c *conn) {
+	if c.asleep {
+		return
+	}
 	h.active.Add(-1)
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)

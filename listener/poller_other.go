@@ -1,0 +1,16 @@
+//go:build !linux
+
+package listener
+
+// canHibernate: only Linux has a poller for hibernated sockets here;
+// elsewhere HibernateAfter is ignored and the waits never hibernate.
+const canHibernate = false
+
+// poller is never made here.
+type poller struct{}
+
+func newPoller(*run) (*poller, error) { return nil, nil }
+
+func (*poller) park(*conn) bool { return false }
+func (*poller) closeAll()       {}
+func (*poller) stop()           {}
