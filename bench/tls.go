@@ -66,8 +66,8 @@ func makeTLSFiles(dir string) (tlsFiles, error) {
 	return f, os.WriteFile(f.key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 }
 
-// startTLS runs sys with a TLS port: the kv example with -tls-addr, or
-// redis-server with --tls-port, both with the same certificate and no
+// startTLS runs sys with a TLS port: the kv example (or its build from
+// -before) with -tls-addr, or redis-server with --tls-port, both with the same certificate and no
 // client certificates, and waits until the TLS port answers PING. The
 // process's addr is then the TLS port's: the start probed the plain one.
 func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*process, error) {
@@ -85,8 +85,11 @@ func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*pr
 	var bin string
 	var args []string
 	switch sys {
-	case sysSeam:
+	case sysSeam, sysBefore:
 		bin = h.bins[binKV]
+		if sys == sysBefore {
+			bin = h.bins[binKVBefore]
+		}
 		args = append(kvArgs(addr), "-maxconns", strconv.Itoa(h.cfg.maxConns()),
 			"-tls-addr", tlsAddr, "-tls-cert-file", files.cert, "-tls-key-file", files.key)
 	case sysRedis:
@@ -146,7 +149,8 @@ func (h *harness) tlsLoad(ctx context.Context, l load) (float64, error) {
 }
 
 // tlsWorkload is throughput (SET then GET at each pipeline depth) and
-// churn over TLS, on seam's kv example and redis-server, each test on
+// churn over TLS, on seam's kv example (and its build from -before) and
+// redis-server, each test on
 // both back to back, as the plain workloads do.
 func (h *harness) tlsWorkload(ctx context.Context, systems []system, round int) error {
 	files, err := makeTLSFiles(h.tmp)
