@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -36,6 +37,18 @@ func TestSmokeTLS(t *testing.T) {
 		for _, sys := range systems {
 			if v := h.res.median(f.key, sys); !(v > 0) {
 				t.Errorf("%s on %s: %v", f.key, sys, v)
+			}
+		}
+	}
+	// The CPU time per request is there for every test, on Linux, where
+	// /proc has it; a tiny run may take under /proc's 10 ms tick.
+	if _, err := cpuSeconds(os.Getpid()); err != nil {
+		return
+	}
+	for _, f := range []figure{tlsThroughputFig("SET", 2, 1), tlsThroughputFig("GET", 2, 4), figTLSChurn} {
+		for _, sys := range systems {
+			if v := h.res.median(tlsCPUFig(f).key, sys); !(v >= 0) {
+				t.Errorf("%s on %s: %v", tlsCPUFig(f).key, sys, v)
 			}
 		}
 	}
