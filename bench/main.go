@@ -150,7 +150,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.micro, "micro", false, "also run the Go microbenchmarks (go test -bench) and add them to the report")
 	fs.BoolVar(&c.keep, "keep", false, "keep the temporary directory of binaries and server logs")
 	fs.StringVar(&c.seamBin, "seam", "example", "what serves seam in the throughput and churn workloads: example (the kv example with -aof '') or seamkv (bench/cmd/seamkv, which -pprof can profile)")
-	fs.StringVar(&c.before, "before", "", "also run the kv example built from this git commit (system \"before\") in the throughput and churn workloads, to measure a change in one run")
+	fs.StringVar(&c.before, "before", "", "also run the kv example built from this git commit (system \"before\") in the throughput, churn, aofrestart and tls workloads, to measure a change in one run")
 	fs.BoolVar(&c.pin, "pin", false, "run the servers on the first half of the CPUs and redis-benchmark on the rest (needs taskset); steadier on a quiet machine, worse on a busy one")
 	fs.StringVar(&c.pprof, "pprof", "", "write profiles of seam's and bare's servers here: CPU during each graceful stop, heap with the idle connections open")
 	if err := fs.Parse(args); err != nil {
@@ -357,7 +357,7 @@ func run(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		slices.Contains(cfg.workloads, "tls") || aofRestart {
 		names = append(names, binKV)
 	}
-	if (loads || aofRestart) && cfg.before != "" {
+	if (loads || aofRestart || slices.Contains(cfg.workloads, "tls")) && cfg.before != "" {
 		names = append(names, binKVBefore)
 	}
 	if cfg.seamBin == "seamkv" || slices.ContainsFunc(cfg.workloads, func(w string) bool {

@@ -32,6 +32,19 @@ func tlsThroughputFig(cmd string, conns, pipeline int) figure {
 
 var figTLSChurn = figure{key: "tls_churn", unit: "conn/s"}
 
+// tlsCPUFig is the server's CPU time per request (per connection in the
+// churn test) of the TLS figure f. On a machine shared with other work
+// the req/s of both servers swing by half from round to round, and their
+// ratio with them; the work each server does for a request moves far
+// less, and says where the difference is.
+func tlsCPUFig(f figure) figure {
+	unit := "request"
+	if f.key == figTLSChurn.key {
+		unit = "connection"
+	}
+	return figure{key: f.key + "_cpu", unit: "µs", name: f.name + ": server CPU per " + unit}
+}
+
 // tlsFiles is a self-signed certificate for 127.0.0.1 and its key, made
 // for the run in its temporary directory: redis-benchmark is run with
 // --insecure, so nothing needs to trust it.
@@ -66,8 +79,8 @@ func makeTLSFiles(dir string) (tlsFiles, error) {
 	return f, os.WriteFile(f.key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 }
 
-// startTLS runs sys with a TLS port: the kv example with -tls-addr, or
-// redis-server with --tls-port, both with the same certificate and no
+// startTLS runs sys with a TLS port: the kv example (or its build from
+// -before) with -tls-addr, or redis-server with --tls-port, both with the same certificate and no
 // client certificates, and waits until the TLS port answers PING. The
 // process's addr is then the TLS port's: the start probed the plain one.
 func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*process, error) {
@@ -85,8 +98,11 @@ func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*pr
 	var bin string
 	var args []string
 	switch sys {
-	case sysSeam:
+	case sysSeam, sysBefore:
 		bin = h.bins[binKV]
+		if sys == sysBefore {
+			bin = h.bins[binKVBefore]
+		}
 		args = append(kvArgs(addr), "-maxconns", strconv.Itoa(h.cfg.maxConns()),
 			"-tls-addr", tlsAddr, "-tls-cert-file", files.cert, "-tls-key-file", files.key)
 	case sysRedis:
@@ -145,8 +161,35 @@ func (h *harness) tlsLoad(ctx context.Context, l load) (float64, error) {
 	return redisBenchmark(ctx, bin, args, l.cmd)
 }
 
+// withCPU is gen that also records the server's CPU time per request
+// of each load as figure tlsCPUFig(fig(l)), where the system allows it
+// (Linux: /proc).
+func (h *harness) withCPU(procs []*process, round int, gen func(context.Context, load) (float64, error),
+	fig func(load) figure,
+) func(context.Context, load) (float64, error) {
+	return func(ctx context.Context, l load) (float64, error) {
+		var p *process
+		for _, s := range procs {
+			if s.addr == l.addr {
+				p = s
+			}
+		}
+		if p == nil {
+			return gen(ctx, l)
+		}
+		cpu0, cpuErr := cpuSeconds(p.pid())
+		rps, err := gen(ctx, l)
+		cpu1, cpuErr1 := cpuSeconds(p.pid())
+		if err == nil && cpuErr == nil && cpuErr1 == nil && l.requests > 0 {
+			h.add(tlsCPUFig(fig(l)), p.sys, round, (cpu1-cpu0)*1e6/float64(l.requests))
+		}
+		return rps, err
+	}
+}
+
 // tlsWorkload is throughput (SET then GET at each pipeline depth) and
-// churn over TLS, on seam's kv example and redis-server, each test on
+// churn over TLS, each with the server's CPU time per request, on seam's kv example (and its build from -before) and
+// redis-server, each test on
 // both back to back, as the plain workloads do.
 func (h *harness) tlsWorkload(ctx context.Context, systems []system, round int) error {
 	files, err := makeTLSFiles(h.tmp)
@@ -159,12 +202,14 @@ func (h *harness) tlsWorkload(ctx context.Context, systems []system, round int) 
 		return err
 	}
 	defer stopAll()
-	if err := h.throughputTests(ctx, procs, round, h.tlsLoad, tlsThroughputFig); err != nil {
+	gen := h.withCPU(procs, round, h.tlsLoad, func(l load) figure { return tlsThroughputFig(l.cmd, l.conns, l.pipeline) })
+	if err := h.throughputTests(ctx, procs, round, gen, tlsThroughputFig); err != nil {
 		return err
 	}
 	f := figTLSChurn
 	f.name = fmt.Sprintf("new TLS connections (handshake and GET), %d clients", h.cfg.conns)
-	if err := h.churnTest(ctx, procs, round, h.tlsLoad, f); err != nil {
+	gen = h.withCPU(procs, round, h.tlsLoad, func(load) figure { return f })
+	if err := h.churnTest(ctx, procs, round, gen, f); err != nil {
 		return err
 	}
 	return stopAll()

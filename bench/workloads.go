@@ -60,9 +60,10 @@ var workloads = []workload{
 	// The first reply after a wake from hibernation, against the same
 	// wait on a server that does not hibernate (wake.go).
 	{name: "wake", systems: []system{sysSeam, sysSeamNoHib}, runAll: (*harness).wake},
-	// TLS is the kv example's (-tls-addr) and redis-server's (--tls-port):
-	// the baseline and redcon serve none (tls.go).
-	{name: "tls", systems: []system{sysSeam, sysRedis}, runAll: (*harness).tlsWorkload},
+	// TLS is the kv example's (-tls-addr, and its build from -before)
+	// and redis-server's (--tls-port): the baseline and redcon serve
+	// none (tls.go).
+	{name: "tls", systems: []system{sysSeam, sysBefore, sysRedis}, runAll: (*harness).tlsWorkload},
 }
 
 // The figures, by workload.

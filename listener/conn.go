@@ -41,6 +41,8 @@ type conn struct {
 	slot   bool        // it holds a MaxConns slot
 	ip     netip.Addr  // the remote IP counted for MaxConnsPerIP, if any
 	forced atomic.Bool
+	// tlsUnder is under nc when TLSConfig is set (tlsclose.go).
+	tlsUnder *tlsTransport
 
 	// Hibernation (hibernate.go): the handler's state while the socket
 	// is parked, whether finish is to park it, whether it has been woken
@@ -186,7 +188,8 @@ func (c *conn) begin() (context.Context, bool) {
 		c.idle.start()
 	}
 	if r.tls != nil {
-		tc := tls.Server(c.nc, r.tls)
+		c.tlsUnder = &tlsTransport{Conn: c.nc}
+		tc := tls.Server(c.tlsUnder, r.tls)
 		c.nc = tc
 		if err := c.handshake(ctx, tc); err != nil {
 			c.handshakeFailed(err)

@@ -94,7 +94,7 @@ func (c *conn) hibernate() bool {
 // close ends a connection: it closes the handler's layers and the
 // socket, and releases what admission counted.
 func (c *conn) close() {
-	c.nc.Close()
+	c.closeHandlerConn() // tlsclose.go
 	if c.nc != c.raw {
 		c.raw.Close() // after the TLS layer, which may fail to send its alert
 	}

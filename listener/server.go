@@ -59,7 +59,10 @@ type Server struct {
 	// TLSConfig, when set, makes every connection a TLS server connection.
 	// The handshake runs on the connection's goroutine, never in the
 	// accept loop, before the Handler is called; a connection whose
-	// handshake fails is closed without reaching the Handler.
+	// handshake fails is closed without reaching the Handler. When the
+	// Handler returns, the connection is closed with a close_notify
+	// alert, unless its client had closed its socket without one: the
+	// alert would only meet a closed socket.
 	TLSConfig *tls.Config
 
 	// TLSHandshakeTimeout bounds the TLS handshake, so that a client that
