@@ -295,6 +295,8 @@ func (h *Hub) confirm(st *hubState, s *Subscriber, kind string, name []byte, has
 	f = appendBulk(f, []byte(kind))
 	if hasName {
 		f = appendBulk(f, name)
+	} else if s.resp3.Load() {
+		f = append(f, "_\r\n"...) // RESP3's null
 	} else {
 		f = append(f, "$-1\r\n"...)
 	}
@@ -308,7 +310,7 @@ func (h *Hub) confirm(st *hubState, s *Subscriber, kind string, name []byte, has
 // deliver queues f for s; a subscriber closed meanwhile (its limit, its
 // connection) is dropped from every subscription.
 func (h *Hub) deliver(st *hubState, s *Subscriber, f []byte) bool {
-	err := s.push(f)
+	err := s.pushMessage(f)
 	if err == nil {
 		return true
 	}

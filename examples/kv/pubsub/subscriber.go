@@ -74,7 +74,12 @@ type Subscriber struct {
 	done      chan struct{}
 
 	count atomic.Int32 // subscriptions (channels and patterns); written by the hub
+	resp3 atomic.Bool  // the connection speaks RESP3: the hub's frames are pushes
 }
+
+// SetProto tells the hub which protocol the connection speaks: in RESP3
+// (3) confirmations and messages are push frames ('>'), in RESP2 arrays.
+func (s *Subscriber) SetProto(v int) { s.resp3.Store(v == 3) }
 
 // NewSubscriber returns a Subscriber writing to nc; Start runs its writer.
 func NewSubscriber(nc net.Conn, limits Limits) *Subscriber {
@@ -113,13 +118,24 @@ func (s *Subscriber) Write(p []byte) (int, error) {
 
 // push queues a frame and enforces the limits. It returns the error that
 // closed the subscriber, if it is closed.
-func (s *Subscriber) push(p []byte) error {
+func (s *Subscriber) push(p []byte) error { return s.queue(p, false) }
+
+// pushMessage queues f, an array frame of the hub's, as a push frame if
+// the connection speaks RESP3. f is shared by every subscriber it goes
+// to, so the type byte is changed in the queued copy.
+func (s *Subscriber) pushMessage(f []byte) error { return s.queue(f, s.resp3.Load()) }
+
+func (s *Subscriber) queue(p []byte, asPush bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return s.err
 	}
+	at := len(s.buf)
 	s.buf = append(s.buf, p...)
+	if asPush {
+		s.buf[at] = '>'
+	}
 	pending := len(s.buf) + s.writing
 	l := s.limits
 	switch {

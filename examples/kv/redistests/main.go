@@ -38,6 +38,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,7 +168,11 @@ func runUnit(ctx context.Context, cfg config, dir string, srv server, unit strin
 	defer cancel()
 	args := []string{"tests/test_helper.tcl", "--host", "127.0.0.1", "--port", port,
 		"--single", "unit/" + unit, "--tags", negate(cfg.excluded), "--clients", "1",
-		"--timeout", fmt.Sprint(int(cfg.timeout.Seconds()))}
+		"--timeout", fmt.Sprint(int(cfg.timeout.Seconds())),
+		// The suite's own test server binds the 32 ports under baseport,
+		// 21111 by default: two runs on one machine at once would fight
+		// for them, so each unit draws its own.
+		"--baseport", fmt.Sprint(20000 + 100*rand.IntN(120))}
 	if cfg.singledb {
 		args = append(args, "--singledb")
 	}
@@ -192,6 +197,12 @@ func runUnit(ctx context.Context, cfg config, dir string, srv server, unit strin
 	res, err := parse(f)
 	if err != nil {
 		return result{}, err
+	}
+	if res.OK+res.Err+res.Exception == 0 && ctx.Err() == nil {
+		// Not a result: the suite did not start (a port taken, tclsh
+		// missing a package); its output says why.
+		out, _ := os.ReadFile(outPath)
+		return result{}, fmt.Errorf("unit %s against %s ran no test:\n%s", unit, srv.name, out[max(0, len(out)-1000):])
 	}
 	if ctx.Err() != nil {
 		res.Exception++

@@ -1,6 +1,6 @@
-// Package resp reads and writes RESP2, the Redis serialization protocol,
-// for a server: a [Reader] turns a byte stream of client commands into
-// argument lists, and a [Writer] buffers replies.
+// Package resp reads and writes the Redis serialization protocol, RESP2
+// and RESP3, for a server: a [Reader] turns a byte stream of client
+// commands into argument lists, and a [Writer] buffers replies.
 //
 // # Reading
 //
@@ -22,4 +22,13 @@
 // A [Writer] appends replies to one buffer and writes it with
 // [Writer.Flush], so a server that flushes only when its Reader has no more
 // buffered input answers a whole pipeline with one write.
+//
+// Commands come in one form whatever the protocol; replies differ. A
+// Writer speaks RESP2 until [Writer.SetProto] selects RESP3 (a server
+// does it at HELLO 3), and its typed methods write each reply as the
+// connection's protocol has it: [Writer.WriteMapHeader] is a map in RESP3
+// and an array of key, value, ... in RESP2, [Writer.WriteDouble] a double
+// or a bulk string, [Writer.WriteNull] "_" or "$-1", and so on for sets,
+// booleans, verbatim strings and pushes. A server writes its replies once,
+// for both protocols.
 package resp

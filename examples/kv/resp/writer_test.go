@@ -3,6 +3,7 @@ package resp
 import (
 	"bytes"
 	"errors"
+	"io"
 	"testing"
 )
 
@@ -115,5 +116,51 @@ func BenchmarkWriterReplies(b *testing.B) {
 			w.WriteInt(12345)
 		}
 		w.Discard()
+	}
+}
+
+// TestWriterMark takes back what was written since Mark, and only that,
+// across a Flush too.
+func TestWriterMark(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	w.WriteOK()
+	w.Mark()
+	w.WriteInt(1)
+	w.DiscardSinceMark()
+	w.WriteInt(2)
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if have, want := out.String(), "+OK\r\n:2\r\n"; have != want {
+		t.Fatalf("wrote %q, want %q", have, want)
+	}
+	out.Reset()
+	w.WriteInt(3)
+	w.Mark()
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	w.WriteInt(4)
+	w.DiscardSinceMark()
+	w.WriteInt(5)
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if have, want := out.String(), ":3\r\n:5\r\n"; have != want {
+		t.Fatalf("wrote %q, want %q", have, want)
+	}
+}
+
+// TestWriterErrorHook sees every error reply's text.
+func TestWriterErrorHook(t *testing.T) {
+	var seen []string
+	w := NewWriter(io.Discard)
+	w.SetErrorHook(func(msg string) { seen = append(seen, msg) })
+	w.WriteError("ERR one")
+	w.WriteOK()
+	w.WriteError("WRONGTYPE two")
+	if len(seen) != 2 || seen[0] != "ERR one" || seen[1] != "WRONGTYPE two" {
+		t.Fatalf("the hook saw %q", seen)
 	}
 }

@@ -48,65 +48,6 @@ func cmdQuit(c *conn, _ [][]byte) {
 	c.quit = true
 }
 
-// cmdHello is HELLO [protover [AUTH user pass] [SETNAME name]]. Only RESP2
-// is spoken; a client asking for 3 gets NOPROTO and, like redis-cli and
-// most libraries, carries on in 2. AUTH authenticates as the AUTH command
-// does (auth.go); a client still unauthenticated after the options gets
-// Redis's NOAUTH for HELLO, its name set or not, as Redis does.
-func cmdHello(c *conn, args [][]byte) {
-	if len(args) > 1 {
-		v, ok := resp.ParseInt(args[1])
-		if !ok {
-			c.w.WriteError("ERR Protocol version is not an integer or out of range")
-			return
-		}
-		if v != 2 {
-			c.w.WriteError("NOPROTO unsupported protocol version")
-			return
-		}
-	}
-	var name []byte
-	setName := false
-	for i := 2; i < len(args); i++ {
-		switch more := len(args) - i - 1; {
-		case eqFold(args[i], "AUTH") && more >= 2:
-			if !c.authenticate(args[i+1], args[i+2]) {
-				c.w.WriteError(errWrongPass)
-				return
-			}
-			i += 2
-		case eqFold(args[i], "SETNAME") && more >= 1:
-			name, setName = args[i+1], true
-			i++
-		default:
-			c.w.WriteError("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
-			return
-		}
-	}
-	if setName && !c.setName(name) {
-		return
-	}
-	if !c.authed {
-		c.w.WriteError(errHelloAuth)
-		return
-	}
-	c.w.WriteArrayHeader(14)
-	c.w.WriteBulkString("server")
-	c.w.WriteBulkString("redis")
-	c.w.WriteBulkString("version")
-	c.w.WriteBulkString(redisVersion)
-	c.w.WriteBulkString("proto")
-	c.w.WriteInt(2)
-	c.w.WriteBulkString("id")
-	c.w.WriteInt(c.id)
-	c.w.WriteBulkString("mode")
-	c.w.WriteBulkString("standalone")
-	c.w.WriteBulkString("role")
-	c.w.WriteBulkString("master")
-	c.w.WriteBulkString("modules")
-	c.w.WriteArrayHeader(0)
-}
-
 // setName validates and sets the connection's name, replying with Redis's
 // error if it has blanks or special characters. An empty name clears it.
 func (c *conn) setName(name []byte) bool {
@@ -123,7 +64,8 @@ func (c *conn) setName(name []byte) bool {
 }
 
 // cmdClient is CLIENT ID, SETNAME, GETNAME, SETINFO (accepted and
-// ignored, for newer client libraries) and INFO.
+// ignored, for newer client libraries), INFO, LIST, KILL, REPLY and
+// NO-EVICT (accepted: kv evicts no client for memory).
 func cmdClient(c *conn, args [][]byte) {
 	sub := args[1]
 	switch {
@@ -141,17 +83,22 @@ func cmdClient(c *conn, args [][]byte) {
 		}
 	case eqFold(sub, "SETINFO") && len(args) == 4:
 		c.w.WriteOK()
+	case eqFold(sub, "REPLY") && len(args) == 3:
+		c.clientReply(args[2])
+	case eqFold(sub, "NO-EVICT") && len(args) == 3:
+		c.clientNoEvict(args[2])
 	case eqFold(sub, "INFO") && len(args) == 2:
-		c.w.WriteBulkString(c.clientInfo())
+		c.w.WriteVerbatim("txt", c.clientInfo())
 	case eqFold(sub, "LIST") && len(args) == 2:
-		c.w.WriteBulkString(c.clientList())
+		c.w.WriteVerbatim("txt", c.clientList())
 	case eqFold(sub, "KILL") && len(args) >= 3:
 		c.clientKill(args)
 	case eqFold(sub, "UNBLOCK") && (len(args) == 3 || len(args) == 4):
 		c.clientUnblock(args)
 	case eqFold(sub, "HELP") && len(args) == 2:
 		c.writeHelp(clientHelp)
-	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"):
+	case eqFold(sub, "ID"), eqFold(sub, "GETNAME"), eqFold(sub, "SETNAME"), eqFold(sub, "SETINFO"), eqFold(sub, "INFO"),
+		eqFold(sub, "REPLY"), eqFold(sub, "NO-EVICT"):
 		c.w.WriteError(wrongArgs("client|" + strings.ToLower(string(sub))))
 	default:
 		c.w.WriteError(unknownSubcommand(sub, "client"))
@@ -172,7 +119,9 @@ func (c *conn) clientInfo() string {
 	b.WriteString(c.name)
 	b.WriteString(" db=")
 	b.WriteString(strconv.Itoa(c.db.Index()))
-	b.WriteString(" resp=2\n")
+	b.WriteString(" resp=")
+	b.WriteString(strconv.Itoa(c.w.Proto()))
+	b.WriteByte('\n')
 	return b.String()
 }
 
@@ -219,7 +168,7 @@ func cmdConfig(c *conn, args [][]byte) {
 				}
 			}
 		}
-		c.w.WriteArrayHeader(2 * len(out))
+		c.w.WriteMapHeader(len(out))
 		for _, p := range out {
 			c.w.WriteBulkString(p[0])
 			c.w.WriteBulkString(p[1])
@@ -227,6 +176,7 @@ func cmdConfig(c *conn, args [][]byte) {
 	case eqFold(sub, "GET"):
 		c.w.WriteError(wrongArgs("config|get"))
 	case eqFold(sub, "RESETSTAT") && len(args) == 2:
+		c.addCalls() // before the reset: the calls it follows are reset too
 		c.h.resetStats()
 		c.w.WriteOK()
 	case eqFold(sub, "HELP") && len(args) == 2:

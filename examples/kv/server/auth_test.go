@@ -97,18 +97,24 @@ func TestAuthWithoutPasswordLikeRedis(t *testing.T) {
 	}
 }
 
-// TestHelloAuth authenticates and names the connection in one HELLO.
-// Redis answers HELLO 3 with a RESP3 map, which kv does not speak: it
-// answers NOPROTO, before looking at AUTH, as Redis does for a version
-// it lacks, so the client stays unauthenticated.
+// TestHelloAuth authenticates and names the connection in one HELLO. A
+// version kv lacks is refused with NOPROTO before AUTH is looked at, as
+// Redis does, so the client stays unauthenticated; HELLO 3 AUTH
+// authenticates and answers with RESP3's map.
 func TestHelloAuth(t *testing.T) {
 	ts := startServer(t, serverOpts{config: withPassword(testPassword)})
 	c := ts.dial(t)
-	if have := do(t, c, "HELLO", "3", "AUTH", "default", testPassword); have != "(error) NOPROTO unsupported protocol version" {
-		t.Errorf("HELLO 3 AUTH: %s", have)
+	if have := do(t, c, "HELLO", "4", "AUTH", "default", testPassword); have != "(error) NOPROTO unsupported protocol version" {
+		t.Errorf("HELLO 4 AUTH: %s", have)
 	}
 	if have := do(t, c, "GET", "k"); have != "(error) "+errNoAuth {
-		t.Errorf("GET after HELLO 3: %s", have)
+		t.Errorf("GET after HELLO 4: %s", have)
+	}
+	if have := do(t, c, "HELLO", "3", "AUTH", "default", testPassword); !strings.HasPrefix(have, `{"server": "redis", `) || !strings.Contains(have, `"proto": (integer) 3`) {
+		t.Errorf("HELLO 3 AUTH: %s", have)
+	}
+	if have := do(t, c, "GET", "k"); have != "(nil)" {
+		t.Errorf("GET after HELLO 3 AUTH: %s", have)
 	}
 	have := do(t, c, "HELLO", "2", "AUTH", "default", testPassword, "SETNAME", "app")
 	if !strings.HasPrefix(have, `["server", "redis", "version"`) || !strings.Contains(have, `"proto", (integer) 2`) {

@@ -28,6 +28,14 @@ type clientState struct {
 	lastCmd atomic.Pointer[command] // the last command run
 	killed  atomic.Bool             // closed by CLIENT KILL: its read error is the normal end
 	db      atomic.Int32            // the database selected, for CLIENT LIST from other connections
+	proto   atomic.Int32            // the protocol HELLO chose, 2 or 3, for CLIENT LIST
+
+	// Read and written by the connection's own goroutine only.
+	errors    int64     // error replies sent, to tell a failed call (cmdstats.go)
+	pend      *cmdStat  // the counter of the calls not yet added (cmdstats.go)
+	pendCalls int64     // those calls
+	sample    uint64    // calls run, to time one in timeEvery
+	reply     replyMode // CLIENT REPLY
 }
 
 func (r *clients) add(c *conn) {
@@ -36,6 +44,9 @@ func (r *clients) add(c *conn) {
 	c.st.lastCmd.Store(nil)
 	c.st.killed.Store(false)
 	c.st.db.Store(0)
+	c.st.proto.Store(2)
+	c.st.reply = replyOn
+	c.st.pend, c.st.pendCalls = nil, 0
 	r.mu.Lock()
 	if r.byID == nil {
 		r.byID = make(map[int64]*conn)
@@ -88,7 +99,9 @@ func (c *conn) line(now time.Time) string {
 	} else {
 		b.WriteString("NULL")
 	}
-	b.WriteString(" user=default resp=2\n")
+	b.WriteString(" user=default resp=")
+	b.WriteString(strconv.Itoa(int(c.st.proto.Load())))
+	b.WriteByte('\n')
 	return b.String()
 }
 
@@ -171,6 +184,58 @@ func (c *conn) clientKill(args [][]byte) {
 	}
 }
 
+// replyMode is CLIENT REPLY's setting.
+type replyMode uint8
+
+const (
+	replyOn   replyMode = iota // every reply is sent
+	replyOff                   // none is
+	replySkip                  // the next command's is not
+)
+
+// clientReply is CLIENT REPLY ON|OFF|SKIP. Only ON answers: OFF and SKIP
+// are silent themselves, as in Redis. What pub/sub pushes is not a reply
+// and still comes.
+func (c *conn) clientReply(mode []byte) {
+	switch {
+	case eqFold(mode, "ON"):
+		c.st.reply = replyOn
+		c.w.WriteOK()
+	case eqFold(mode, "OFF"):
+		c.st.reply = replyOff
+	case eqFold(mode, "SKIP"):
+		if c.st.reply != replyOff {
+			c.st.reply = replySkip
+		}
+	default:
+		c.w.WriteError(errSyntax)
+	}
+}
+
+// clientNoEvict is CLIENT NO-EVICT ON|OFF, accepted: kv evicts no client
+// for memory, so every client is as good as NO-EVICT ON.
+func (c *conn) clientNoEvict(v []byte) {
+	if eqFold(v, "ON") || eqFold(v, "OFF") {
+		c.w.WriteOK()
+	} else {
+		c.w.WriteError(errSyntax)
+	}
+}
+
+// unmute ends a command that ran while CLIENT REPLY was was (OFF or
+// SKIP), with the Writer marked before it: what it wrote is dropped,
+// unless it is the CLIENT REPLY ON that ends the silence. SKIP holds back
+// one command's reply; the SKIP itself counts as none.
+func (c *conn) unmute(was replyMode) {
+	if c.st.reply == replyOn {
+		return // CLIENT REPLY ON: its +OK goes out
+	}
+	c.w.DiscardSinceMark()
+	if was == replySkip && c.st.reply == replySkip {
+		c.st.reply = replyOn
+	}
+}
+
 func sameAddr(a net.Addr, s string) bool { return a != nil && a.String() == s }
 
 var clientHelp = []string{
@@ -199,6 +264,10 @@ var clientHelp = []string{
 	"    Unblock the specified blocked client.",
 	"SETINFO <option> <value>",
 	"    Accepted and ignored, for client libraries that send it.",
+	"NO-EVICT (ON|OFF)",
+	"    Accepted: kv evicts no client for memory.",
+	"REPLY (ON|OFF|SKIP)",
+	"    Control the replies sent to the current connection.",
 	"SETNAME <name>",
 	"    Assign the name <name> to the current connection.",
 	"HELP",
@@ -241,6 +310,7 @@ var configHelp = []string{
 // (commands, connections received, hits, misses, expired keys, killed
 // clients, rejected connections) and restarts the memory peak from now.
 func (h *Handler) resetStats() {
+	h.cstats.reset()
 	h.commands.Store(0)
 	h.conns.Store(0)
 	h.hits.Store(0)

@@ -70,3 +70,16 @@ func TestClientListAndKill(t *testing.T) {
 		}
 	}
 }
+
+// clientReplyScript silences replies with CLIENT REPLY SKIP and OFF, and
+// ends the silence with ON; SKIP while OFF changes nothing.
+const clientReplyScript = "CLIENT REPLY SKIP\r\nSET a 1\r\nGET a\r\nCLIENT REPLY OFF\r\nSET b 2\r\nGET b\r\nBOGUS\r\n" +
+	"CLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nGET b\r\nCLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nGET a\r\n" +
+	"CLIENT REPLY foo\r\nCLIENT REPLY\r\nCLIENT NO-EVICT on\r\nCLIENT NO-EVICT off\r\nCLIENT NO-EVICT maybe\r\nCLIENT NO-EVICT\r\n"
+
+// TestClientReplyAgainstRedis wants CLIENT REPLY and NO-EVICT's replies
+// byte for byte as redis-server 7 sends them.
+func TestClientReplyAgainstRedis(t *testing.T) {
+	ts := startServer(t, serverOpts{})
+	sameTranscript(t, ts.addr, clientReplyScript, "$1\r\n1\r\n+OK\r\n$1\r\n2\r\n+OK\r\n$1\r\n1\r\n-ERR syntax error\r\n")
+}

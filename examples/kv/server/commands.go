@@ -32,6 +32,7 @@ type command struct {
 	step    int
 	group   string // for COMMAND DOCS
 	summary string
+	slot    int // 1 + its index in commandList, for its counters (cmdstats.go); 0: none
 	run     func(c *conn, args [][]byte)
 }
 
@@ -105,6 +106,17 @@ func init() {
 		{name: "lpushx", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Prepends one or more elements to a list only when the list exists.", run: cmdLPushX},
 		{name: "rpushx", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "list", summary: "Appends an element to a list only when the list exists.", run: cmdRPushX},
 		{name: "hmset", arity: -4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Sets the values of multiple fields.", run: cmdHMSet},
+		{name: "hsetnx", arity: 4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Sets the value of a field in a hash only when the field doesn't exist.", run: cmdHSetNX},
+		{name: "hincrbyfloat", arity: 4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", run: cmdHIncrByFloat},
+		{name: "hkeys", arity: 2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "hash", summary: "Returns all fields in a hash.", run: cmdHKeys},
+		{name: "hvals", arity: 2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "hash", summary: "Returns all values in a hash.", run: cmdHVals},
+		{name: "hmget", arity: -3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Returns the values of all fields in a hash.", run: cmdHMGet},
+		{name: "hstrlen", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "hash", summary: "Returns the length of the value of a field.", run: cmdHStrLen},
+		{name: "dump", arity: 2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "generic", summary: "Returns a serialized representation of the value stored at a key.", run: cmdDump},
+		{name: "restore", arity: -4, flags: flagWrite, first: 1, last: 1, step: 1, group: "generic", summary: "Creates a key from the serialized representation of a value.", run: cmdRestore},
+		{name: "zmscore", arity: -3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the score of one or more members in a sorted set.", run: cmdZMScore},
+		{name: "zrandmember", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns one or more random members from a sorted set.", run: cmdZRandMember},
+		{name: "zrangestore", arity: -5, flags: flagWrite, first: 1, last: 2, step: 1, group: "sorted_set", summary: "Stores a range of members from sorted set in a key.", run: cmdZRangeStore},
 		{name: "hrandfield", arity: -2, flags: flagReadonly, first: 1, last: 1, step: 1, group: "hash", summary: "Returns one or more random fields from a hash.", run: cmdHRandField},
 		{name: "zrevrange", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns members in a sorted set within a range of indexes in reverse order.", run: cmdZRevRange},
 		{name: "sscan", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "set", summary: "Iterates over members of a set.", run: cmdSScan},
@@ -209,7 +221,8 @@ func init() {
 	}
 	commandList = append(commandList, pubsubCommands...)
 	commands = make(map[string]*command, len(commandList))
-	for _, cmd := range commandList {
+	for i, cmd := range commandList {
+		cmd.slot = i + 1
 		commands[cmd.name] = cmd
 		if cmd.flags&flagHidden == 0 {
 			visibleList = append(visibleList, cmd)
@@ -239,6 +252,18 @@ func (c *conn) lookup(name []byte) *command {
 // exec runs one command and buffers its reply.
 func (c *conn) exec(args [][]byte) {
 	c.cmds++
+	was := c.st.reply
+	if was != replyOn {
+		c.w.Mark() // CLIENT REPLY OFF or SKIP: client.go
+	}
+	c.dispatch(args)
+	if was != replyOn {
+		c.unmute(was)
+	}
+}
+
+// dispatch finds the command and calls it.
+func (c *conn) dispatch(args [][]byte) {
 	cmd := c.lookup(args[0])
 	if cmd == nil {
 		c.abortMulti()
@@ -256,15 +281,13 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	if cmd.arity > 0 && len(args) != cmd.arity || len(args) < -cmd.arity {
 		c.abortMulti()
 		c.w.WriteError(wrongArgs(cmd.name))
+		c.rejected(cmd, args)
 		return
 	}
-	if !c.authed && c.refusedUnauthenticated(cmd) {
-		return
-	}
-	if c.refusedWhileSubscribed(cmd, args) {
-		return
-	}
-	if c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
+	if !c.authed && c.refusedUnauthenticated(cmd) ||
+		c.refusedWhileSubscribed(cmd, args) ||
+		c.refusedWhileLoading(cmd, args) { // -LOADING: loading.go
+		c.rejected(cmd, args)
 		return
 	}
 	if c.queuedNow(cmd) { // inside MULTI: multi.go
@@ -282,7 +305,7 @@ func (c *conn) call(cmd *command, args [][]byte) {
 		defer c.wrote(cmd, args)
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
-		cmd.run(c, args)
+		c.run(cmd, args) // counted: cmdstats.go
 		c.dropRecord()
 		return
 	}
@@ -297,7 +320,7 @@ func (c *conn) call(cmd *command, args [][]byte) {
 	if kept {
 		c.keepOwned(args, c.h.aof.Keep)
 	}
-	cmd.run(c, args)
+	c.run(cmd, args) // counted: cmdstats.go
 	if kept {
 		c.keepOwned(args, c.h.aof.Release)
 	}

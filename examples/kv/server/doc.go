@@ -34,6 +34,9 @@
 // Replies and error texts are Redis 7's, so that redis-cli,
 // redis-benchmark and client libraries behave as they do with Redis:
 // strings, lists, sets, hashes and sorted sets, with WRONGTYPE for a
-// command on another type; there is one database (SELECT 0); COMMAND, CONFIG GET, CLIENT and HELLO answer what clients ask at
-// connection time.
+// command on another type; 16 databases (SELECT); COMMAND, CONFIG GET,
+// CLIENT and HELLO answer what clients ask at connection time. HELLO 3
+// switches a connection to RESP3, whose maps, sets, doubles, nulls and
+// pushes are written where Redis 7 writes them, byte for byte (the tests
+// compare each with redis-server's).
 package server

@@ -91,6 +91,8 @@ type Handler struct {
 	misses   atomic.Int64
 	memPeak  atomic.Int64
 
+	cstats commandStats // INFO commandstats and errorstats (cmdstats.go)
+
 	clients      clients // the open connections, for CLIENT LIST and KILL
 	rejectedBase atomic.Uint64
 
@@ -134,6 +136,7 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
 	h.stacks = newStackPool(&h.active)
+	h.cstats.init()
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
 	h.authFails.every = authFailLogEvery
 	opt := resp.Options{MaxBulkLen: cfg.MaxBulkLen, MaxQueryBuffer: cfg.MaxQueryBuffer}
@@ -476,6 +479,7 @@ func (c *conn) flush() error {
 }
 
 func (c *conn) addStats() {
+	c.addCalls()
 	if c.cmds != 0 {
 		c.h.commands.Add(c.cmds)
 		c.cmds = 0

@@ -27,7 +27,7 @@ func cmdHGetAll(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
-	c.writeBulks(vals)
+	c.writeMap(vals)
 }
 
 func cmdHLen(c *conn, args [][]byte) { c.lenOf(args[1], store.KindHash) }

@@ -21,25 +21,70 @@ func cmdHMSet(c *conn, args [][]byte) {
 	c.w.WriteOK()
 }
 
+// randArgs reads the arguments of HRANDFIELD and ZRANDMEMBER, key [count
+// [word]], with Redis's errors: the count (1 when absent), whether it was
+// given, and whether word (WITHVALUES, WITHSCORES) was.
+func (c *conn) randArgs(args [][]byte, word string) (count int64, withCount, withWord, ok bool) {
+	count, withCount = 1, len(args) >= 3
+	if !withCount {
+		return count, false, false, true
+	}
+	if count, ok = c.randCount(args[2]); !ok {
+		return 0, false, false, false
+	}
+	if len(args) > 4 || len(args) == 4 && !eqFold(args[3], word) {
+		c.w.WriteError(errSyntax)
+		return 0, false, false, false
+	}
+	withWord = len(args) == 4
+	if withWord && (count < -math.MaxInt64/2 || count > math.MaxInt64/2) {
+		c.w.WriteError("ERR value is out of range") // the reply would be twice as long
+		return 0, false, false, false
+	}
+	return count, true, withWord, true
+}
+
+// writeRandomPicks writes HRANDFIELD's and ZRANDMEMBER's reply with a
+// count: up to count distinct elements of n when count is positive,
+// exactly -count drawn with repeats when it is negative, each written by
+// write(i). Pairs (WITHVALUES, WITHSCORES) are flat in RESP2 and each in
+// an array of two in RESP3, as Redis 7 has them.
+func (c *conn) writeRandomPicks(n int, count int64, pairs bool, write func(i int)) {
+	var picks []int
+	if count >= 0 {
+		picks = rand.Perm(n)[:min(count, int64(n))]
+	}
+	total := len(picks)
+	if count < 0 {
+		total = int(min(-count, math.MaxInt32))
+	}
+	nested := pairs && c.w.Proto() == 3
+	if pairs && !nested {
+		c.w.WriteArrayHeader(2 * total)
+	} else {
+		c.w.WriteArrayHeader(total)
+	}
+	for i := range total {
+		j := 0
+		if count >= 0 {
+			j = picks[i]
+		} else {
+			j = rand.IntN(n) // drawn as written: a huge count costs the reply only
+		}
+		if nested {
+			c.w.WriteArrayHeader(2)
+		}
+		write(j)
+	}
+}
+
 // cmdHRandField is HRANDFIELD key [count [WITHVALUES]], with Redis's
 // counts: up to count distinct fields when count is positive, exactly
 // -count drawn with repeats when it is negative.
 func cmdHRandField(c *conn, args [][]byte) {
-	count, withCount, withValues := int64(1), len(args) >= 3, false
-	if withCount {
-		var ok bool
-		if count, ok = c.randCount(args[2]); !ok {
-			return
-		}
-		if len(args) > 4 || len(args) == 4 && !eqFold(args[3], "WITHVALUES") {
-			c.w.WriteError(errSyntax)
-			return
-		}
-		withValues = len(args) == 4
-		if withValues && (count < -math.MaxInt64/2 || count > math.MaxInt64/2) {
-			c.w.WriteError("ERR value is out of range")
-			return
-		}
+	count, withCount, withValues, ok := c.randArgs(args, "WITHVALUES")
+	if !ok {
+		return
 	}
 	all, err := c.db.HGetAll(args[1]) // field, value, field, value...
 	switch {
@@ -56,32 +101,12 @@ func cmdHRandField(c *conn, args [][]byte) {
 		c.w.WriteArrayHeader(0)
 		return
 	}
-	n := len(all) / 2
-	var picks []int
-	if count >= 0 {
-		picks = rand.Perm(n)[:min(count, int64(n))]
-	}
-	total := len(picks)
-	if count < 0 {
-		total = int(min(-count, math.MaxInt32))
-	}
-	if withValues {
-		c.w.WriteArrayHeader(2 * total)
-	} else {
-		c.w.WriteArrayHeader(total)
-	}
-	for i := range total {
-		j := 0
-		if count >= 0 {
-			j = picks[i]
-		} else {
-			j = rand.IntN(n) // drawn as written: a huge count costs the reply only
-		}
+	c.writeRandomPicks(len(all)/2, count, withValues, func(j int) {
 		c.w.WriteBulk(all[2*j])
 		if withValues {
 			c.w.WriteBulk(all[2*j+1])
 		}
-	}
+	})
 }
 
 // cmdZRevRange is ZREVRANGE key start stop [WITHSCORES]: ZRANGE ... REV.

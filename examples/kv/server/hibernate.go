@@ -84,6 +84,7 @@ func (h *Handler) wakeParts(c *conn) {
 	} else {
 		c.w.Reset(c.nc)
 	}
+	c.armWriter() // the protocol the client chose, and its error count
 	c.burstDone = h.burstDones.Get().(chan struct{})
 }
 

@@ -1,29 +1,38 @@
 package server
 
 import (
-	"github.com/seamgo/seam/examples/kv/store"
+	"crypto/sha1"
+	"encoding/hex"
 	"net"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seamgo/seam/examples/kv/store"
 )
 
-// infoSections are INFO's sections in order; "default" and "all" give all
-// of them.
-var infoSections = []string{"server", "clients", "memory", "stats", "persistence", "seam", "keyspace"}
+// infoSections are INFO's sections in order; "default" gives those not
+// in allOnly, "all" and "everything" give every one, as in Redis.
+var infoSections = []string{"server", "clients", "memory", "stats", "persistence", "replication", "cpu",
+	"seam", "commandstats", "errorstats", "keyspace"}
+
+// allOnly are the sections that only "all" and "everything", or their
+// own name, ask for: long, and read by tools that ask for them.
+var allOnly = map[string]bool{"commandstats": true}
 
 // cmdInfo is INFO [section ...], in Redis's format: "# Section" headers,
 // "field:value" lines, CRLF line ends. The seam section is the listener's
 // Stats, every field under its Stats.Fields name ("listener_rejected_per_ip").
 func cmdInfo(c *conn, args [][]byte) {
+	c.addCalls() // this connection's calls so far are in commandstats
 	want := map[string]bool{}
 	for _, a := range args[1:] {
 		s := strings.ToLower(string(a))
 		if s == "all" || s == "default" || s == "everything" {
 			for _, name := range infoSections {
-				want[name] = true
+				want[name] = want[name] || s != "default" || !allOnly[name]
 			}
 		} else {
 			want[s] = true
@@ -31,7 +40,7 @@ func cmdInfo(c *conn, args [][]byte) {
 	}
 	if len(want) == 0 {
 		for _, name := range infoSections {
-			want[name] = true
+			want[name] = !allOnly[name]
 		}
 	}
 	var b infoBuilder
@@ -40,7 +49,7 @@ func cmdInfo(c *conn, args [][]byte) {
 			c.h.info(&b, name)
 		}
 	}
-	c.w.WriteBulkString(b.String())
+	c.w.WriteVerbatim("txt", b.String())
 }
 
 type infoBuilder struct{ strings.Builder }
@@ -108,6 +117,15 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		b.int("acl_access_denied_auth", h.authFailures.Load())
 		b.int("protected_mode_denied", h.denied.Load())
 		h.pubsubInfo(b)
+		b.int("total_error_replies", h.cstats.errsAll.Load())
+	case "replication":
+		h.replicationInfo(b)
+	case "cpu":
+		cpuInfo(b)
+	case "commandstats":
+		h.commandStatsInfo(b)
+	case "errorstats":
+		h.errorStatsInfo(b)
 	case "persistence":
 		b.section("Persistence")
 		h.loadingInfo(b) // loading.go
@@ -205,4 +223,25 @@ func cmdBgRewriteAOF(c *conn, _ [][]byte) {
 		return
 	}
 	c.w.WriteSimple("Background append only file rewriting started")
+}
+
+// replicationInfo is INFO's replication section: kv is a master that has
+// no replica and keeps no backlog, which clients and Redis's suite read
+// from these fields.
+func (h *Handler) replicationInfo(b *infoBuilder) {
+	b.section("Replication")
+	b.field("role", "master")
+	b.int("connected_slaves", 0)
+	b.field("master_failover_state", "no-failover")
+	// A replication ID names a history of the dataset: this process's,
+	// as Redis draws a new one at each start.
+	id := sha1.Sum([]byte(strconv.Itoa(h.pid) + "-" + h.started.Format(time.RFC3339Nano)))
+	b.field("master_replid", hex.EncodeToString(id[:]))
+	b.field("master_replid2", strings.Repeat("0", 40))
+	b.int("master_repl_offset", 0)
+	b.int("second_repl_offset", -1)
+	b.int("repl_backlog_active", 0)
+	b.int("repl_backlog_size", 1<<20)
+	b.int("repl_backlog_first_byte_offset", 0)
+	b.int("repl_backlog_histlen", 0)
 }

@@ -17,8 +17,8 @@ import (
 // refusedWhileSubscribed answers cmd with Redis's error, and reports
 // true, if the connection is subscribed and cmd is not allowed then.
 func (c *conn) refusedWhileSubscribed(cmd *command, args [][]byte) bool {
-	if c.sub == nil || !c.sub.Subscribed() {
-		return false
+	if c.sub == nil || !c.sub.Subscribed() || c.w.Proto() == 3 {
+		return false // RESP3 tells pushes from replies: any command may come
 	}
 	switch cmd.name {
 	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
@@ -49,8 +49,9 @@ func (c *conn) subscriber() (*pubsub.Subscriber, error) {
 		return nil, err
 	}
 	c.sub = pubsub.NewSubscriber(c.nc, c.h.cfg.PubSub.Limits())
+	c.sub.SetProto(c.w.Proto())
 	c.sub.Start()
-	c.w.Reset(c.sub)
+	c.w.Redirect(c.sub) // flushed above: nothing is buffered
 	return c.sub, nil
 }
 
@@ -120,6 +121,14 @@ func cmdPublish(c *conn, args [][]byte) {
 	if c.h.cfg.PubSub == nil {
 		c.w.WriteError("ERR pub/sub is not enabled")
 		return
+	}
+	if c.sub != nil {
+		// A RESP3 subscriber may publish: the replies it is owed go into
+		// its queue before the hub's message to itself, as Redis orders them.
+		if err := c.flush(); err != nil {
+			c.quit = true
+			return
+		}
 	}
 	n, err := c.h.cfg.PubSub.Publish(context.Background(), args[1], args[2])
 	if err != nil {
@@ -204,7 +213,7 @@ var pubsubHelp = []string{
 // pingSubscribed is PING in the subscribed state: RESP2 has no push type,
 // so Redis answers with a "pong" array.
 func (c *conn) pingSubscribed(args [][]byte) bool {
-	if c.sub == nil || !c.sub.Subscribed() || len(args) > 2 {
+	if c.sub == nil || !c.sub.Subscribed() || len(args) > 2 || c.w.Proto() == 3 {
 		return false
 	}
 	c.w.WriteArrayHeader(2)

@@ -52,8 +52,10 @@ func inter(sets []map[string]struct{}, limit int64) []string {
 	return out
 }
 
+// writeStrings writes the members of a set operation: a set in RESP3,
+// as Redis replies to SINTER, SUNION and SDIFF.
 func (c *conn) writeStrings(ss []string) {
-	c.w.WriteArrayHeader(len(ss))
+	c.w.WriteSetHeader(len(ss))
 	for _, s := range ss {
 		c.w.WriteBulkString(s)
 	}

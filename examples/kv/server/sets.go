@@ -31,7 +31,7 @@ func cmdSPop(c *conn, args [][]byte) {
 		if _, err := c.db.LenOf(args[1], store.KindSet); err != nil {
 			c.writeStoreError(err)
 		} else {
-			c.w.WriteArrayHeader(0)
+			c.w.WriteSetHeader(0)
 		}
 		return
 	}
@@ -40,7 +40,7 @@ func cmdSPop(c *conn, args [][]byte) {
 	case err != nil:
 		c.writeStoreError(err)
 	case count > 0:
-		c.writeBulks(vals)
+		c.writeSet(vals)
 	case len(vals) == 0:
 		c.w.WriteNull()
 	default:
@@ -54,7 +54,7 @@ func cmdSMembers(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
-	c.writeBulks(vals)
+	c.writeSet(vals)
 }
 
 func cmdSCard(c *conn, args [][]byte) { c.lenOf(args[1], store.KindSet) }

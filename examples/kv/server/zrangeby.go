@@ -135,23 +135,7 @@ func (c *conn) zrangeBy(args [][]byte, rev, lex bool) {
 		c.writeStoreError(err)
 		return
 	}
-	var out []store.ZPair
-	if offset >= 0 {
-		for _, p := range all {
-			if !in(p) {
-				continue
-			}
-			if offset > 0 {
-				offset--
-				continue
-			}
-			if count >= 0 && int64(len(out)) == count {
-				break
-			}
-			out = append(out, p)
-		}
-	}
-	c.writeZPairs(out, withScores)
+	c.writeZPairs(zwindow(all, in, offset, count), withScores)
 }
 
 // zcount is ZCOUNT and ZLEXCOUNT key min max.

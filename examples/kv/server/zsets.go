@@ -1,7 +1,6 @@
 package server
 
 import (
-	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -69,10 +68,8 @@ pairs:
 	}
 }
 
-func (c *conn) writeScore(f float64) {
-	c.num = store.FormatScore(c.num[:0], f)
-	c.w.WriteBulk(c.num)
-}
+// writeScore writes a score as Redis does: a double in RESP3.
+func (c *conn) writeScore(f float64) { c.w.WriteDouble(f) }
 
 func cmdZRem(c *conn, args [][]byte) {
 	n, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
@@ -88,7 +85,8 @@ func (c *conn) zpop(args [][]byte, highest bool) {
 	if !ok {
 		return
 	}
-	if count < 0 {
+	single := count < 0
+	if single {
 		count = 1
 	}
 	pop := c.db.ZPopMin
@@ -100,42 +98,24 @@ func (c *conn) zpop(args [][]byte, highest bool) {
 		c.writeStoreError(err)
 		return
 	}
+	if single && len(pairs) == 1 {
+		c.writeZPair(pairs[0]) // RESP3 too: one pair is not nested
+		return
+	}
 	c.writeZPairs(pairs, true)
 }
 
-// cmdZRange is ZRANGE key start stop [REV] [WITHSCORES], by rank; BYSCORE,
-// BYLEX and LIMIT are not implemented.
-func cmdZRange(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
-	var rev, withScores bool
-	for _, a := range args[4:] {
-		switch {
-		case eqFold(a, "REV"):
-			rev = true
-		case eqFold(a, "WITHSCORES"):
-			withScores = true
-		case eqFold(a, "BYSCORE"), eqFold(a, "BYLEX"), eqFold(a, "LIMIT"):
-			c.w.WriteError("ERR ZRANGE " + string(a) + " is not supported by kv")
-			return
-		default:
-			c.w.WriteError(errSyntax)
-			return
-		}
-	}
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
-		return
-	}
-	pairs, err := c.db.ZRange(args[1], start, stop, rev)
-	if err != nil {
-		c.writeStoreError(err)
-		return
-	}
-	c.writeZPairs(pairs, withScores)
-}
-
+// writeZPairs writes members, and their scores if withScores: flat in
+// RESP2, each member with its score in an array of two in RESP3, as Redis
+// 7 replies.
 func (c *conn) writeZPairs(pairs []store.ZPair, withScores bool) {
+	if withScores && c.w.Proto() == 3 {
+		c.w.WriteArrayHeader(len(pairs))
+		for _, p := range pairs {
+			c.writeZPair(p)
+		}
+		return
+	}
 	if withScores {
 		c.w.WriteArrayHeader(2 * len(pairs))
 	} else {
@@ -147,6 +127,13 @@ func (c *conn) writeZPairs(pairs []store.ZPair, withScores bool) {
 			c.writeScore(p.Score)
 		}
 	}
+}
+
+// writeZPair writes one member and its score as an array of two.
+func (c *conn) writeZPair(p store.ZPair) {
+	c.w.WriteArrayHeader(2)
+	c.w.WriteBulk(p.Member)
+	c.writeScore(p.Score)
 }
 
 func cmdZScore(c *conn, args [][]byte) {

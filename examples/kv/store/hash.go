@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"math"
 	"strconv"
 
@@ -142,4 +143,74 @@ func (s *Store) HIncrBy(key, field []byte, delta int64, rec [][]byte) (int64, er
 	n := cur + delta
 	e.obj.(*hash).set(string(field), strconv.AppendInt(nil, n, 10))
 	return n, nil
+}
+
+// HSetNX sets field to value in key's hash, creating the hash if key is
+// missing, only if field is not there yet, and reports whether it set it;
+// rec is journalled only if it did.
+func (s *Store) HSetNX(key, field, value []byte, rec [][]byte) (bool, error) {
+	sh, e, err := s.lockWrite(key, KindHash)
+	defer sh.mu.Unlock()
+	if err != nil {
+		return false, err
+	}
+	if e != nil && e.obj.(*hash).has(string(field)) {
+		return false, nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return false, err
+	}
+	if e == nil {
+		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+	}
+	e.obj.(*hash).set(string(field), clone(value))
+	return true, nil
+}
+
+// ErrHashNotFloat refuses HINCRBYFLOAT on a field that is not a number.
+var ErrHashNotFloat = errors.New("store: hash value is not a float")
+
+// HIncrByFloat adds delta to field's value in key's hash, read as a float
+// (a missing field is 0), and returns the new value as it is stored. rec,
+// if not nil, makes the record to journal from the new value: Redis
+// journals HINCRBYFLOAT as an HSET of its result, so that a replay does
+// not depend on how floats are added.
+func (s *Store) HIncrByFloat(key, field []byte, delta float64, rec func(val []byte) [][]byte) ([]byte, error) {
+	sh, e, err := s.lockWrite(key, KindHash)
+	defer sh.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	var cur float64
+	if e != nil {
+		if v, ok := e.obj.(*hash).m[string(field)]; ok {
+			if cur, ok = ParseScore(v); !ok {
+				return nil, ErrHashNotFloat
+			}
+		}
+	}
+	v, err := s.addFloat(sh, cur, delta, rec)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+	}
+	e.obj.(*hash).set(string(field), v)
+	return v, nil
+}
+
+// HMGet returns the values of fields in key's hash, nil for each one
+// missing, read at one instant.
+func (s *Store) HMGet(key []byte, fields [][]byte) ([][]byte, error) {
+	out := make([][]byte, len(fields))
+	err := s.read(key, KindHash, func(o object) {
+		h := o.(*hash)
+		for i, f := range fields {
+			if v, ok := h.m[string(f)]; ok {
+				out[i] = append(v[:0:0], v...) // never nil: nil is a missing field
+			}
+		}
+	})
+	return out, err
 }

@@ -75,6 +75,18 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 			return nil, ErrNotFloat
 		}
 	}
+	v, err := s.addFloat(sh, cur, delta, rec)
+	if err != nil {
+		return nil, err
+	}
+	sh.rewrite(e, key, v)
+	return v, nil
+}
+
+// addFloat is INCRBYFLOAT's and HINCRBYFLOAT's sum: cur + delta as it is
+// stored, journalled through rec (nil: not journalled), or ErrNaNOrInf.
+// sh must be locked.
+func (s *Store) addFloat(sh *shard, cur, delta float64, rec func(val []byte) [][]byte) ([]byte, error) {
 	n := cur + delta
 	if math.IsNaN(n) || math.IsInf(n, 0) {
 		return nil, ErrNaNOrInf
@@ -85,7 +97,6 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 			return nil, err
 		}
 	}
-	sh.rewrite(e, key, v)
 	return v, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // ZPair is a member of a sorted set and its score.
@@ -85,15 +87,7 @@ func (z *zset) appendRecords(d *dumpBuf, key string) {
 
 // FormatScore appends a score as Redis 7.0 replies with it (%.17g, inf,
 // -inf), which ParseScore reads back exactly.
-func FormatScore(b []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(b, "inf"...)
-	case math.IsInf(f, -1):
-		return append(b, "-inf"...)
-	}
-	return strconv.AppendFloat(b, f, 'g', 17, 64)
-}
+func FormatScore(b []byte, f float64) []byte { return resp.AppendDouble(b, f) }
 
 // ParseScore reads a score as Redis's strtod does, refusing NaN.
 func ParseScore(b []byte) (float64, bool) {

@@ -18,7 +18,12 @@ import (
 
 // Value is one reply.
 type Value struct {
-	Kind  byte // '+' simple, '-' error, ':' integer, '$' bulk, '*' array
+	// Kind is the type byte: '+' simple, '-' error, ':' integer, '$'
+	// bulk, '*' array, and RESP3's '%' map (Array holds key, value, key,
+	// value...), '~' set, '>' push, ',' double (Str holds its text), '#'
+	// boolean (Int 1 or 0), '_' null and '=' verbatim string (Str without
+	// the format).
+	Kind  byte
 	Str   string
 	Int   int64
 	Array []Value
@@ -34,12 +39,26 @@ func (v Value) String() string {
 		return "(integer) " + strconv.FormatInt(v.Int, 10)
 	case v.Kind == '-':
 		return "(error) " + v.Str
-	case v.Kind == '*':
+	case v.Kind == ',':
+		return "(double) " + v.Str
+	case v.Kind == '#':
+		return "(bool) " + strconv.FormatBool(v.Int == 1)
+	case v.Kind == '%':
+		parts := make([]string, 0, len(v.Array)/2)
+		for i := 0; i+1 < len(v.Array); i += 2 {
+			parts = append(parts, v.Array[i].String()+": "+v.Array[i+1].String())
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case v.Kind == '*', v.Kind == '~', v.Kind == '>':
 		parts := make([]string, len(v.Array))
 		for i, e := range v.Array {
 			parts[i] = e.String()
 		}
-		return "[" + strings.Join(parts, ", ") + "]"
+		open := "["
+		if v.Kind != '*' {
+			open = string(v.Kind) + "["
+		}
+		return open + strings.Join(parts, ", ") + "]"
 	}
 	return strconv.Quote(v.Str)
 }
@@ -127,7 +146,18 @@ func (c *Client) Receive() (Value, error) {
 		if v.Int, err = strconv.ParseInt(body, 10, 64); err != nil {
 			return v, fmt.Errorf("respclient: bad integer %q", body)
 		}
-	case '$':
+	case ',':
+		v.Str = body
+	case '#':
+		if body != "t" && body != "f" {
+			return v, fmt.Errorf("respclient: bad boolean %q", body)
+		}
+		if body == "t" {
+			v.Int = 1
+		}
+	case '_':
+		v.Null = true
+	case '$', '=':
 		n, err := length(body, "bulk")
 		if err != nil || n < 0 {
 			v.Null = n < 0
@@ -141,11 +171,20 @@ func (c *Client) Receive() (Value, error) {
 			return v, errors.New("respclient: bulk string not followed by CRLF")
 		}
 		v.Str = string(buf[:n])
-	case '*':
+		if v.Kind == '=' {
+			if len(v.Str) < 4 || v.Str[3] != ':' {
+				return v, fmt.Errorf("respclient: verbatim string without its format: %q", v.Str)
+			}
+			v.Str = v.Str[4:]
+		}
+	case '*', '%', '~', '>':
 		n, err := length(body, "array")
 		if err != nil || n < 0 {
 			v.Null = n < 0
 			return v, err
+		}
+		if v.Kind == '%' {
+			n *= 2
 		}
 		v.Array = make([]Value, n)
 		for i := range v.Array {

@@ -1,0 +1,182 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+
+	"github.com/seamgo/seam/examples/kv/resp"
+)
+
+// DUMP's payload is kv's own, not Redis's RDB: it restores in kv, and a
+// client treats it as opaque bytes either way. It is
+//
+//	"kv" version kind body crc32
+//
+// where version is 1, kind the Kind's byte, body the value itself for a
+// string and, for the other kinds, the records of an append-only file
+// rewrite that rebuild the value under the empty key, and crc32 (IEEE,
+// little-endian) covers all that comes before it.
+const dumpVersion = 1
+
+// Errors of RESTORE.
+var (
+	// ErrBadPayload: the payload is not one of DUMP's, or is damaged.
+	ErrBadPayload = errors.New("store: DUMP payload version or checksum are wrong")
+	// ErrBusyKey: the key exists and REPLACE was not given.
+	ErrBusyKey = errors.New("store: target key name already exists")
+)
+
+// Dump returns key's value serialized for [Store.Restore], and whether
+// key exists.
+func (s *Store) Dump(key []byte) ([]byte, bool, error) {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	e, _ := s.lookupRead(sh, key)
+	if e == nil {
+		return nil, false, nil
+	}
+	out := []byte{'k', 'v', dumpVersion, byte(kindOf(e))}
+	if e.obj == nil {
+		out = append(out, e.val...)
+	} else {
+		var d dumpBuf
+		e.obj.appendRecords(&d, "")
+		var body bytes.Buffer
+		if _, err := d.b.WriteTo(&body, 0); err != nil {
+			return nil, false, err
+		}
+		out = append(out, body.Bytes()...)
+	}
+	return binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out)), true, nil
+}
+
+// Restore makes key hold the value payload (from [Store.Dump]) with
+// expiry exp (unix milliseconds, 0 for none), replacing what key holds
+// only if replace is set, and journals rec. An expiry already past
+// creates nothing.
+func (s *Store) Restore(key, payload []byte, exp int64, replace bool, rec [][]byte) error {
+	obj, val, err := undump(payload)
+	if err != nil {
+		return err
+	}
+	sh := s.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, err := s.lookupWrite(sh, key)
+	if err != nil {
+		return err
+	}
+	if e != nil && !replace {
+		return ErrBusyKey
+	}
+	if exp != 0 && !s.loading.Load() && exp <= s.now() {
+		// Expired already: there is nothing to create, as in Redis, but
+		// REPLACE still removes what was there.
+		if e == nil {
+			return nil
+		}
+		if err := s.record(sh, rec); err != nil {
+			return err
+		}
+		sh.remove(e)
+		return nil
+	}
+	if err := s.record(sh, rec); err != nil {
+		return err
+	}
+	if e != nil {
+		sh.remove(e)
+	}
+	if obj == nil {
+		sh.put(nil, key, val, exp, true)
+		return nil
+	}
+	n := sh.addObject(key, obj)
+	sh.setExp(n, exp)
+	return nil
+}
+
+// undump checks and decodes a payload: a string's value, or an object.
+func undump(p []byte) (object, []byte, error) {
+	if len(p) < 8 || p[0] != 'k' || p[1] != 'v' || p[2] != dumpVersion {
+		return nil, nil, ErrBadPayload
+	}
+	body, sum := p[:len(p)-4], binary.LittleEndian.Uint32(p[len(p)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return nil, nil, ErrBadPayload
+	}
+	kind, body := Kind(body[3]), body[4:]
+	var o object
+	switch kind {
+	case KindString:
+		return nil, clone(body), nil
+	case KindList:
+		o = &list{}
+	case KindSet:
+		o = &set{m: map[string]struct{}{}}
+	case KindHash:
+		o = &hash{m: map[string][]byte{}}
+	case KindZSet:
+		o = &zset{scores: map[string]float64{}}
+	default:
+		return nil, nil, ErrBadPayload
+	}
+	r := resp.NewReader(bytes.NewReader(body), resp.Options{NoInline: true})
+	for {
+		args, err := r.ReadCommand()
+		if err != nil {
+			if r.Buffered() == 0 && errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, nil, ErrBadPayload
+		}
+		if len(args) < 3 || len(args[1]) != 0 || !undumpRecord(o, args[2:]) {
+			return nil, nil, ErrBadPayload
+		}
+	}
+	if o.size() == 0 {
+		return nil, nil, ErrBadPayload
+	}
+	return o, nil, nil
+}
+
+// undumpRecord adds the elements of one record (after its command and
+// key) to o, as the record's command would; false if they do not fit.
+func undumpRecord(o object, elems [][]byte) bool {
+	switch o := o.(type) {
+	case *list:
+		for _, v := range elems {
+			o.pushBack(clone(v))
+		}
+	case *set:
+		for _, m := range elems {
+			if _, ok := o.m[string(m)]; !ok {
+				o.m[string(m)] = struct{}{}
+				o.bytes += int64(len(m))
+			}
+		}
+	case *hash:
+		if len(elems)%2 != 0 {
+			return false
+		}
+		for i := 0; i < len(elems); i += 2 {
+			o.set(string(elems[i]), clone(elems[i+1]))
+		}
+	case *zset:
+		if len(elems)%2 != 0 {
+			return false
+		}
+		for i := 0; i < len(elems); i += 2 {
+			score, ok := ParseScore(elems[i])
+			if !ok {
+				return false
+			}
+			o.set(string(elems[i+1]), score)
+		}
+	}
+	return true
+}
