@@ -233,3 +233,20 @@ func TestIdleTimeoutOfAHibernatedClient(t *testing.T) {
 		t.Fatalf("IdleClosed = %d; want 1", st.IdleClosed)
 	}
 }
+
+// A blocked client is waiting for a key, not idle: it stays blocked past
+// HibernateAfter, its socket watched again each time the watch says the
+// connection may hibernate, and the push that comes later serves it.
+func TestBlockedClientOutlastsHibernateAfter(t *testing.T) {
+	ts := startServer(t, serverOpts{listener: hibernating})
+	c := blockedClient(t, ts, "BLPOP", "k", "0")
+	// What is tested is that time passes: fifty HibernateAfters.
+	time.Sleep(50 * time.Millisecond)
+	if n := ts.handler.blocking.count.Load(); n != 1 {
+		t.Fatalf("%d clients blocked after HibernateAfter passed, want 1", n)
+	}
+	do(t, ts.dial(t), "RPUSH", "k", "v")
+	if got := reply(t, c); got != `["k", "v"]` {
+		t.Fatalf("the blocked client got %s, want [k, v]", got)
+	}
+}
