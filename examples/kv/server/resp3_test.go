@@ -1,17 +1,14 @@
 package server
 
 import (
-	"context"
 	"io"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/seamgo/seam/examples/kv/pubsub"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
-	"github.com/seamgo/seam/listener/seamtest"
 )
 
 // resp3Script is every reply whose type RESP3 changes, then the same
@@ -133,41 +130,5 @@ func TestArmWriter(t *testing.T) {
 	c.w.WriteError("WRONGTYPE x")
 	if c.st.errors != 1 || h.cstats.errsAll.Load() != 1 {
 		t.Errorf("the error was not counted: %d by the connection, %d in all", c.st.errors, h.cstats.errsAll.Load())
-	}
-}
-
-// TestRESP3AcrossHibernation: a client that chose RESP3 still speaks it
-// after its connection hibernated and woke with another Writer, its
-// errors still counted; a hibernated RESP3 subscriber gets pushes.
-func TestRESP3AcrossHibernation(t *testing.T) {
-	ts := startPubSub(t, serverOpts{listener: hibernating}, pubsub.Config{})
-	c := ts.dial(t)
-	do(t, c, "HELLO", "3")
-	do(t, c, "HSET", "h", "f", "v")
-	waitHibernated(t, ts, 1)
-	if have := do(t, c, "HGETALL", "h"); have != `{"f": "v"}` {
-		t.Errorf("HGETALL after a hibernation: %s, want RESP3's map", have)
-	}
-	v, err := c.Do("GET", "nokey")
-	if err != nil || v.Kind != '_' {
-		t.Errorf("GET of a missing key after a hibernation: %q %v, want RESP3's null", v.Kind, err)
-	}
-	waitHibernated(t, ts, 1)
-	do(t, c, "GET")
-	if have := do(t, c, "INFO", "errorstats"); !strings.Contains(have, "errorstat_ERR:count=1") {
-		t.Errorf("an error after a hibernation is not counted:\n%s", have)
-	}
-
-	s := ts.dial(t)
-	do(t, s, "HELLO", "3")
-	do(t, s, "SUBSCRIBE", "news")
-	waitHibernated(t, ts, 2)
-	if n, err := ts.handler.cfg.PubSub.Publish(context.Background(), []byte("news"), []byte("hello")); err != nil || n != 1 {
-		t.Fatalf("Publish: %d, %v", n, err)
-	}
-	s.Conn().SetReadDeadline(time.Now().Add(seamtest.Wait))
-	msg, err := s.Receive()
-	if err != nil || msg.String() != `>["message", "news", "hello"]` {
-		t.Fatalf("message to the hibernated RESP3 subscriber: %v, %v", msg, err)
 	}
 }
