@@ -3,6 +3,8 @@ package server
 import (
 	"errors"
 	"math"
+	"net"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/listener"
 )
 
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
@@ -308,13 +311,19 @@ func (c *conn) isBlocked() bool {
 func (c *conn) waitBlocked() {
 	b, r := c.blk, &c.h.blocking
 	r.mu.Lock()
-	watch := b.end == stillBlocked && !runsInline(c.nc) && canPeek(c.nc)
+	var sock net.Conn
+	watch := b.end == stillBlocked && !runsInline(c.nc)
+	if watch {
+		sock, watch = peekable(c.nc)
+	}
 	b.wake = watch
 	r.mu.Unlock()
 	for watch {
-		err := c.wait.Wait()
+		err := listener.WaitReadable(sock)
 		r.mu.Lock()
 		if b.end != stillBlocked {
+			// The waker's deadline goes; the idle layer's, if any,
+			// comes back for the next wait.
 			_ = c.nc.SetReadDeadline(time.Time{})
 			r.mu.Unlock()
 			return
@@ -322,7 +331,13 @@ func (c *conn) waitBlocked() {
 		switch {
 		case c.ctx.Err() != nil:
 			r.finishLocked(b, blockTimedOut)
-		case err != nil || peerClosed(c.nc):
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// The idle layer's deadline, not a waker's (they end the
+			// block first, under r.mu): idleness is not a blocked
+			// client's. Off until the wait ends, when SetReadDeadline
+			// above gives the layer its deadline back.
+			_ = sock.SetReadDeadline(time.Time{})
+		case err != nil || peerClosed(sock):
 			r.finishLocked(b, blockGone)
 		default:
 			// More commands wait behind the blocking one: they are

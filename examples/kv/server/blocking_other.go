@@ -4,9 +4,9 @@ package server
 
 import "net"
 
-// canPeek is false here: a blocked connection waits for its wait's end and
-// its ctx only.
-func canPeek(net.Conn) bool { return false }
+// peekable finds nothing here: a blocked connection waits for its wait's
+// end and its ctx only.
+func peekable(net.Conn) (net.Conn, bool) { return nil, false }
 
-// peerClosed is never asked here (canPeek).
+// peerClosed is never asked here (peekable).
 func peerClosed(net.Conn) bool { return false }

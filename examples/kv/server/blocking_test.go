@@ -336,24 +336,38 @@ func TestBlockedPipeline(t *testing.T) {
 
 // A blocked client that hangs up, or is killed, is forgotten: a later
 // push is not taken on its behalf.
+//
+// So it is under the listener's idle layer too, as kv runs (hibernation,
+// -timeout): the wait watches the socket beneath it.
 func TestBlockedClientLeaves(t *testing.T) {
-	ts := startServer(t, serverOpts{})
-	other := ts.dial(t)
-	for _, leave := range []func(c *respclient.Client){
-		func(c *respclient.Client) { c.Close() },
-		func(c *respclient.Client) {
-			do(t, other, "CLIENT", "KILL", "ID", blockedID(t, do(t, other, "CLIENT", "LIST")))
-		},
+	for _, layer := range []struct {
+		name string
+		set  func(*listener.Server)
+	}{
+		{"plain", nil},
+		{"HibernateAfter", func(ln *listener.Server) { ln.HibernateAfter = time.Hour }},
+		{"IdleTimeout", func(ln *listener.Server) { ln.IdleTimeout = time.Hour }},
 	} {
-		c := blockedClient(t, ts, "BLPOP", "k", "0")
-		leave(c)
-		seamtest.Eventually(t, "the blocked client to be forgotten", func() bool {
-			return ts.handler.blocking.count.Load() == 0
+		t.Run(layer.name, func(t *testing.T) {
+			ts := startServer(t, serverOpts{listener: layer.set})
+			other := ts.dial(t)
+			for _, leave := range []func(c *respclient.Client){
+				func(c *respclient.Client) { c.Close() },
+				func(c *respclient.Client) {
+					do(t, other, "CLIENT", "KILL", "ID", blockedID(t, do(t, other, "CLIENT", "LIST")))
+				},
+			} {
+				c := blockedClient(t, ts, "BLPOP", "k", "0")
+				leave(c)
+				seamtest.Eventually(t, "the blocked client to be forgotten", func() bool {
+					return ts.handler.blocking.count.Load() == 0
+				})
+				do(t, other, "RPUSH", "k", "kept")
+				if got := do(t, other, "LPOP", "k"); got != `"kept"` {
+					t.Fatalf("LPOP after a push with no client left blocked: %s", got)
+				}
+			}
 		})
-		do(t, other, "RPUSH", "k", "kept")
-		if got := do(t, other, "LPOP", "k"); got != `"kept"` {
-			t.Fatalf("LPOP after a push with no client left blocked: %s", got)
-		}
 	}
 }
 
@@ -510,4 +524,23 @@ func TestMoveDuringRewrite(t *testing.T) {
 		{"LMOVE", "src", "dst", "LEFT", "RIGHT"}, {"RPOPLPUSH", "src", "dst"}, {"LMOVE", "r", "r", "RIGHT", "LEFT"},
 		{"BLMOVE", "src", "new", "RIGHT", "LEFT", "0"}, {"BZPOPMAX", "z", "0"}, {"BLPOP", "r", "0"},
 	})
+}
+
+// A blocked client is not idle: -timeout does not close it, as in Redis,
+// and the push that comes after the timeout would have passed serves it.
+func TestBlockedClientOutlastsIdleTimeout(t *testing.T) {
+	// Long enough for a client to send its first command after dialling
+	// on a loaded machine; the blocked one then outlasts it five times.
+	const idle = 100 * time.Millisecond
+	ts := startServer(t, serverOpts{listener: func(ln *listener.Server) { ln.IdleTimeout = idle }})
+	c := blockedClient(t, ts, "BLPOP", "k", "0")
+	// What is tested is that time passes.
+	time.Sleep(5 * idle)
+	if n := ts.handler.blocking.count.Load(); n != 1 {
+		t.Fatalf("%d clients blocked after the idle timeout passed, want 1", n)
+	}
+	do(t, ts.dial(t), "RPUSH", "k", "v")
+	if got := reply(t, c); got != `["k", "v"]` {
+		t.Fatalf("the blocked client got %s, want [k, v]", got)
+	}
 }

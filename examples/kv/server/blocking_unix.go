@@ -8,11 +8,23 @@ import (
 	"syscall"
 )
 
-// canPeek reports whether nc's socket can be asked, without reading,
-// whether its peer has hung up (peerClosed).
-func canPeek(nc net.Conn) bool {
-	_, ok := nc.(syscall.Conn)
-	return ok
+// peekable returns the socket under nc that a blocked wait watches, and
+// whether there is one that can be asked, without reading, whether its
+// peer has hung up (peerClosed). Under the listener's idle and
+// hibernation layer (which hands it out as NetConn) that is the socket
+// itself: the layer's deadlines are for idleness, and a blocked client
+// is waiting, not idle, so it neither times out nor hibernates, as in
+// Redis. waitBlocked never asks it of a TLS connection (runsInline).
+func peekable(nc net.Conn) (net.Conn, bool) {
+	if _, ok := nc.(syscall.Conn); ok {
+		return nc, true
+	}
+	if u, ok := nc.(interface{ NetConn() net.Conn }); ok {
+		if raw, ok := u.NetConn().(syscall.Conn); ok {
+			return raw.(net.Conn), true
+		}
+	}
+	return nil, false
 }
 
 // peerClosed reports whether the peer of nc, a readable socket, has hung
