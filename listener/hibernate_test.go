@@ -43,6 +43,13 @@ func counting(closed *atomic.Int32) HandlerFunc {
 		w.Reset(conn)
 		for {
 			if err := w.Wait(); err != nil {
+				if errors.Is(err, ErrHibernate) && st.lines == 0 {
+					// Not before the first line: on a loaded machine a
+					// client's first bytes can come more than
+					// HibernateAfter after it connected, and the tests
+					// count hibernations and wakes from the first answer.
+					continue
+				}
 				if errors.Is(err, ErrHibernate) {
 					return Hibernate(st)
 				}
