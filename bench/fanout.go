@@ -140,6 +140,48 @@ func subscribe(ctx context.Context, c net.Conn) error {
 	return ctl.Exchange(ctx, c, resp.AppendCommand(nil, []byte("SUBSCRIBE"), []byte(fanoutChannel)), subscribeReply)
 }
 
+// awaitSubscribers asks the server on c, with PUBSUB NUMSUB, how many
+// connections are subscribed to the channel until it says want: a server
+// hears a client's close when it comes round to it, not when the client
+// closes.
+func awaitSubscribers(ctx context.Context, c net.Conn, want int) error {
+	req := resp.AppendCommand(nil, []byte("PUBSUB"), []byte("NUMSUB"), []byte(fanoutChannel))
+	r := bufio.NewReader(c)
+	if dl, ok := ctx.Deadline(); ok {
+		c.SetDeadline(dl)
+		defer c.SetDeadline(time.Time{})
+	}
+	for {
+		if _, err := c.Write(req); err != nil {
+			return err
+		}
+		// *2, the channel's length and name, then the count.
+		var line string
+		for range 4 {
+			b, err := r.ReadSlice('\n')
+			if err != nil {
+				return fmt.Errorf("PUBSUB NUMSUB: %w", err)
+			}
+			line = string(bytes.TrimSuffix(b, []byte("\r\n")))
+		}
+		if len(line) < 2 || line[0] != ':' {
+			return fmt.Errorf("PUBSUB NUMSUB: count %q", line)
+		}
+		n, err := strconv.Atoi(line[1:])
+		if err != nil {
+			return fmt.Errorf("PUBSUB NUMSUB: count %q", line)
+		}
+		if n == want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d subscribers of %s left, want %d: %w", n, fanoutChannel, want, ctx.Err())
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
 // A pubsubLoad is one fan-out run.
 type pubsubLoad struct {
 	addr        string
@@ -154,17 +196,22 @@ type pubsubLoad struct {
 // having the last message.
 func runFanout(ctx context.Context, l pubsubLoad) (float64, error) {
 	l.pipeline = max(l.pipeline, 1)
-	subs, err := openConns(ctx, l.addr, l.subscribers, subscribe)
-	if err != nil {
-		return 0, err
-	}
-	defer closeAll(subs)
 	var d net.Dialer
 	pub, err := d.DialContext(ctx, "tcp", l.addr)
 	if err != nil {
 		return 0, err
 	}
 	defer pub.Close()
+	// The subscribers of an earlier run, closed by the client, may not
+	// have been heard leaving yet; each PUBLISH would count them.
+	if err := awaitSubscribers(ctx, pub, 0); err != nil {
+		return 0, err
+	}
+	subs, err := openConns(ctx, l.addr, l.subscribers, subscribe)
+	if err != nil {
+		return 0, err
+	}
+	defer closeAll(subs)
 
 	// The first failure, or the end of ctx, unblocks everyone else.
 	parent := ctx
