@@ -172,6 +172,9 @@ func (c *conn) logger() zerolog.Logger {
 //go:noinline
 func (c *conn) begin() (context.Context, bool) {
 	if c.woken {
+		// Counted here, before the handler reads a byte, so that a reply
+		// to the byte that woke it is never seen before its wake is.
+		c.run.stats.wakes.Add(1)
 		return c.wakeCtx(), true
 	}
 	r := c.run

@@ -330,7 +330,6 @@ func (t *tracker) wake(c *conn) {
 		c.closeAsleep()
 		return
 	}
-	t.run.stats.wakes.Add(1)
 }
 
 // close stops the tracking of new connections, for the drain. It returns
