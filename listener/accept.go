@@ -195,6 +195,10 @@ func (a *acceptor) dispatch(nc net.Conn) {
 	if v == admitted {
 		a.nextID++
 		c.id = a.nextID
+		if c.parksAtAccept() {
+			r.conns.startAsleep(c)
+			return
+		}
 		r.conns.start(c)
 		return
 	}

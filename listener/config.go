@@ -87,11 +87,12 @@ type config struct {
 	maxConns         int
 	maxPerIP         int
 	idle             time.Duration
-	hibernate        time.Duration // 0: never; always 0 where no poller can park a socket
-	handshakeTimeout time.Duration // 0 for none
-	backlog          bool          // Overflow is OverflowBacklog
-	listenBacklog    int           // Server.Backlog; 0: the system's maximum
-	reject           Handler       // nil: a connection over the cap is closed at once
+	hibernate        time.Duration       // 0: never; always 0 where no poller can park a socket
+	hibernateNew     func(net.Conn) bool // HibernateAtAccept; nil without hibernate
+	handshakeTimeout time.Duration       // 0 for none
+	backlog          bool                // Overflow is OverflowBacklog
+	listenBacklog    int                 // Server.Backlog; 0: the system's maximum
+	reject           Handler             // nil: a connection over the cap is closed at once
 	rejectWait       time.Duration
 	drain            time.Duration
 	drainSet         bool // DrainTimeout was set, so it bounds a budget's drain too
@@ -113,6 +114,7 @@ func (s *Server) resolve() (_ config, err error) {
 		maxPerIP:         s.MaxConnsPerIP,
 		idle:             s.IdleTimeout,
 		hibernate:        s.HibernateAfter,
+		hibernateNew:     s.HibernateAtAccept,
 		handshakeTimeout: s.TLSHandshakeTimeout,
 		backlog:          s.Overflow == OverflowBacklog,
 		listenBacklog:    s.Backlog,
@@ -159,6 +161,9 @@ func (s *Server) resolve() (_ config, err error) {
 	}
 	if !canHibernate {
 		c.hibernate = 0
+	}
+	if c.hibernate == 0 {
+		c.hibernateNew = nil
 	}
 	switch {
 	case c.handshakeTimeout == 0:

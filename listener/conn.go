@@ -52,6 +52,9 @@ type conn struct {
 	asleep bool
 	woken  bool
 	parks  uint32
+	// unborn: parked at accept (HibernateAtAccept); its first wake
+	// runs all of begin.
+	unborn bool
 }
 
 // newConn wraps an accepted socket, whose slot OverflowBacklog has
@@ -174,8 +177,13 @@ func (c *conn) begin() (context.Context, bool) {
 	if c.woken {
 		// Counted here, before the handler reads a byte, so that a reply
 		// to the byte that woke it is never seen before its wake is.
-		c.run.stats.wakes.Add(1)
-		return c.wakeCtx(), true
+		if c.parks > 0 { // 0: parking it at accept failed (startAsleep)
+			c.run.stats.wakes.Add(1)
+		}
+		if !c.unborn {
+			return c.wakeCtx(), true
+		}
+		c.woken, c.unborn = false, false // the first ServeConn: all of begin
 	}
 	r := c.run
 	ctx := c.handlerCtx()

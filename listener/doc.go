@@ -128,6 +128,15 @@
 // never hibernate. Hibernation is Linux's alone: elsewhere the setting
 // is ignored.
 //
+// A connection can also be born asleep: Server.HibernateAtAccept, for a
+// protocol whose client speaks first, parks each new connection it
+// approves at accept, and the Handler's first ServeConn starts with the
+// client's first bytes. A client that connects and says nothing (a
+// pool's spare connection, a browser's preconnect) then holds no
+// goroutine and no handler state at all. At a graceful stop such a
+// connection is given until DrainTimeout for its first request, as a
+// handler yet to read one would be, and is closed asleep if none comes.
+//
 // # Faults
 //
 // Temporary accept errors (EMFILE, ENFILE, ECONNABORTED...) pause the

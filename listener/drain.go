@@ -17,8 +17,10 @@ func (r *run) drainConns(timeout time.Duration) {
 	left, empty := r.conns.close()
 	if r.poller != nil {
 		// Hibernated connections hold no request: closed at once,
-		// with no goroutine to wake.
-		r.poller.closeAll()
+		// with no goroutine to wake. Those parked at accept wait for
+		// their first bytes, as a handler yet to read its first request
+		// does (net/http's Shutdown gives its new connections 5s).
+		r.poller.closeParked(false)
 	}
 	if left > 0 {
 		r.log.Info().Int("conns", left).Stringer("timeout", logfield.Duration(timeout)).Msg("draining connections")
@@ -36,7 +38,11 @@ func (r *run) drainConns(timeout time.Duration) {
 	// What the handlers still do for a request in flight is abandoned
 	// with their connections, once those are closed: a handler that
 	// waits on DrainContext alone is then counted as closed by force.
-	n := r.conns.each((*conn).forceClose)
+	n := 0
+	if r.poller != nil {
+		n = r.poller.closeParked(true) // parked at accept, and still silent
+	}
+	n += r.conns.each((*conn).forceClose)
 	endDrain(r.handlerCtx)
 	r.stats.forceClosed.Add(uint64(n))
 	r.log.Warn().Int("conns", n).Msg("drain timeout passed; connections closed by force")

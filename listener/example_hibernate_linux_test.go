@@ -75,3 +75,48 @@ func ExampleHibernate() {
 	// 2: night
 	// hibernations: true wakes: true
 }
+
+// With HibernateAtAccept a new connection is born asleep: the handler
+// first runs when the client first writes, so clients that connect and
+// wait, as a pool's spare connections do, hold no goroutine.
+func ExampleServer_hibernateAtAccept() {
+	echo := listener.HandlerFunc(func(ctx context.Context, conn net.Conn) error {
+		_, err := io.Copy(conn, conn)
+		return err
+	})
+	srv := &listener.Server{
+		Addr:              "127.0.0.1:0",
+		Handler:           echo,
+		HibernateAfter:    time.Minute,
+		HibernateAtAccept: func(net.Conn) bool { return true }, // the client speaks first
+	}
+	root := supervisor.New("app", supervisor.Config{})
+	root.Add(srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := root.ServeBackground(ctx)
+	<-srv.Ready()
+
+	var spares []net.Conn
+	for range 3 {
+		c, _ := net.Dial("tcp", srv.BoundAddr().String())
+		spares = append(spares, c)
+	}
+	for srv.Stats().Hibernated < 3 { // accepted, and parked
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println("asleep:", srv.Stats().Hibernated, "wakes:", srv.Stats().Wakes)
+
+	io.WriteString(spares[0], "hello\n")
+	reply, _ := bufio.NewReader(spares[0]).ReadString('\n')
+	fmt.Print(reply)
+	fmt.Println("asleep:", srv.Stats().Hibernated, "wakes:", srv.Stats().Wakes)
+	for _, c := range spares {
+		c.Close()
+	}
+	cancel()
+	<-stopped
+	// Output:
+	// asleep: 3 wakes: 0
+	// hello
+	// asleep: 2 wakes: 1
+}

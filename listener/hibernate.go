@@ -59,6 +59,17 @@ type wokenKey struct{}
 // woken boxes the state, so that a nil state still tells a wake apart.
 type woken struct{ state any }
 
+// parksAtAccept reports whether the acceptor parks c rather than start
+// it (HibernateAtAccept): a plain socket, with no PROXY header to read.
+func (c *conn) parksAtAccept() bool {
+	r := c.run
+	if r.hibernateNew == nil || c.proxy != nil || r.tls != nil {
+		return false
+	}
+	_, ok := c.raw.(syscall.Conn)
+	return ok && r.hibernateNew(c.raw)
+}
+
 // hibernating records that the handler's error asked for hibernation,
 // when the listener can park this connection: finish then parks it
 // rather than closing it.

@@ -149,12 +149,20 @@ func (p *poller) register(c *conn, rc syscall.RawConn) bool {
 		}
 		return ctlErr
 	}
-	if c.idle.park(true, ctl) != nil {
+	// One parked at accept has no idle layer yet (begin adds it): its
+	// idleness is all of IdleTimeout, from now.
+	left := p.run.idle
+	if c.idle != nil {
+		if c.idle.park(true, ctl) != nil {
+			return false
+		}
+		left = c.idle.idleLeft()
+	} else if ctl() != nil {
 		return false
 	}
 	c.parks++
 	p.parked[c.id] = c
-	if left := c.idle.idleLeft(); left > 0 {
+	if left > 0 {
 		at := time.Now().Add(left).UnixNano()
 		heap.Push(&p.idle, idleEntry{at: at, c: c, parks: c.parks})
 		if p.armedAt == 0 || at < p.armedAt {
@@ -174,7 +182,9 @@ func (p *poller) takeLocked(c *conn) bool {
 		return false
 	}
 	delete(p.parked, c.id)
-	c.idle.park(false, nil)
+	if c.idle != nil {
+		c.idle.park(false, nil)
+	}
 	p.run.stats.hibernated.Add(-1)
 	return true
 }
@@ -263,22 +273,34 @@ func (p *poller) armLocked(at int64) {
 	p.file.SetReadDeadline(time.Unix(0, at))
 }
 
-// closeAll closes every parked connection, at the start of the drain:
-// they hold no request, so there is nothing to wait for, and no
-// goroutine to wake. Nothing parks after it.
-func (p *poller) closeAll() {
+// closeAll closes every parked connection, at the stop.
+func (p *poller) closeAll() { p.closeParked(true) }
+
+// closeParked closes the parked connections, with no goroutine to wake,
+// and returns how many. At the start of the drain (unbornToo false) it
+// closes the hibernated ones, which hold no request, and leaves those
+// parked at accept: their clients connected while the listener accepted
+// and may have their first request on the way, which wakes them as
+// always; at the drain's deadline, the rest go too. Nothing parks after
+// it.
+func (p *poller) closeParked(unbornToo bool) int {
 	p.mu.Lock()
 	p.closed = true
 	all := make([]*conn, 0, len(p.parked))
 	for _, c := range p.parked {
-		all = append(all, c)
+		if unbornToo || !c.unborn {
+			all = append(all, c)
+		}
 	}
 	for _, c := range all {
 		p.takeLocked(c)
 	}
-	p.idle = nil
+	if len(p.parked) == 0 {
+		p.idle = nil
+	}
 	p.mu.Unlock()
 	closeEach(all)
+	return len(all)
 }
 
 // closeEach closes hibernated connections on a goroutine per CPU: each

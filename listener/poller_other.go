@@ -13,4 +13,6 @@ func newPoller(*run) (*poller, error) { return nil, nil }
 
 func (*poller) park(*conn) bool { return false }
 func (*poller) closeAll()       {}
-func (*poller) stop()           {}
+
+func (*poller) closeParked(bool) int { return 0 }
+func (*poller) stop()                {}

@@ -96,6 +96,27 @@ type Server struct {
 	// TLS connections, the waits never return ErrHibernate.
 	HibernateAfter time.Duration
 
+	// HibernateAtAccept, when set with HibernateAfter, is asked of each
+	// new plain connection whether it starts hibernated; it runs on the
+	// accept loop, so it must be quick. A connection it says yes to is
+	// parked on the poller by the acceptor, with no goroutine and no
+	// connection service, and its Handler's first ServeConn begins when
+	// the client's first bytes arrive (a first ServeConn: [Woken]
+	// reports false). A client that connects and says nothing, as a
+	// pool's spare connections and a browser's preconnects do, then
+	// costs its socket and a few hundred bytes, and the stop closes it
+	// without waking anything. It counts towards MaxConns, MaxConnsPerIP
+	// and Stats.Hibernated, and IdleTimeout closes it asleep.
+	//
+	// It is for protocols in which the client speaks first (Redis, HTTP,
+	// most RPC): a Handler that writes first (an SMTP greeting, a refusal
+	// such as Redis's protected mode sends) would be heard only once the
+	// client wrote, so say no for those connections. Connections with a
+	// TLS handshake or a trusted balancer's PROXY header to read start at
+	// once, since those have deadlines of their own from the accept.
+	// Ignored where HibernateAfter is.
+	HibernateAtAccept func(net.Conn) bool
+
 	// ProxyProtocol, when its Trusted is set, reads a PROXY protocol
 	// header (v1 or v2) from those load balancers before the TLS
 	// handshake and the Handler, so that RemoteAddr, the connection's log

@@ -210,6 +210,28 @@ func (t *tracker) start(c *conn) {
 	}
 }
 
+// startAsleep parks an admitted connection before its handler's first
+// run (HibernateAtAccept): it is open, in no generation, and the
+// poller's wake starts it as wake does a hibernated one.
+func (t *tracker) startAsleep(c *conn) {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		t.closeAtStop(c)
+		return
+	}
+	t.open[c] = struct{}{}
+	t.run.stats.active.Add(1)
+	t.mu.Unlock()
+	c.unborn = true
+	if !t.run.poller.park(c) {
+		// The stop has begun (wake then closes it), or epoll refused the
+		// socket: it starts at once, as without HibernateAtAccept.
+		c.woken = true
+		t.wake(c)
+	}
+}
+
 // end is the last thing a connection does. What admission counted is
 // released only once it is untracked: its slot freed first, it could let
 // the acceptor track the next connection while this one still counts,
@@ -274,7 +296,7 @@ func (t *tracker) generation() *generation {
 func (t *tracker) track(c *conn, g *generation, isNew bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
+	if t.closed && !c.unborn { // one parked at accept is served through the drain
 		return false
 	}
 	c.gen = g
