@@ -283,7 +283,8 @@ func newApp(cfg config) (*app, error) {
 		MaxConns:    cfg.maxConns,
 		Reject:      listener.HandlerFunc(rejectClient),
 		IdleTimeout: cfg.idleTimeout,
-		// An idle client holds no goroutine: see server/hibernate.go.
+		// An idle client holds no goroutine, nor one that has yet to
+		// send its first command: see server/hibernate.go.
 		HibernateAfter: cfg.hibernateAfter,
 		Logger:         log,
 		// Behind a balancer, CLIENT LIST and the logs show the client.
@@ -340,6 +341,7 @@ func newApp(cfg config) (*app, error) {
 		ProtectedMode:  cfg.sec.protectedMode,
 	})
 	a.listener.Handler = a.handler
+	a.listener.HibernateAtAccept = a.handler.WaitsForClient
 	// serving is the listener as the tree runs it: paused and resumed
 	// around an upgrade's handover of the append-only file.
 	var serving suture.Service = a.listener

@@ -183,7 +183,8 @@ func (a *app) secure() ([]suture.Service, error) {
 	like := func(name, network, addr string) *listener.Server {
 		l := a.listener
 		return &listener.Server{Name: name, Network: network, Addr: addr, Handler: l.Handler, MaxConns: l.MaxConns,
-			Reject: l.Reject, IdleTimeout: l.IdleTimeout, Logger: l.Logger, ProxyProtocol: l.ProxyProtocol, Bind: l.Bind}
+			Reject: l.Reject, IdleTimeout: l.IdleTimeout, HibernateAfter: l.HibernateAfter, HibernateAtAccept: l.HibernateAtAccept,
+			Logger: l.Logger, ProxyProtocol: l.ProxyProtocol, Bind: l.Bind}
 	}
 	if s.tlsAddr != "" {
 		r, err := listener.NewCertReloader(s.tlsCertFile, s.tlsKeyFile, a.cfg.logger)

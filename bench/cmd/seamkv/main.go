@@ -54,7 +54,10 @@ func run(addr string, maxConns int, drain, hibernate time.Duration, track bool) 
 		// The kv example's default: see its -hibernate-after.
 		HibernateAfter: hibernate,
 	}
-	var h listener.Handler = server.New(server.Config{Store: st, Listener: srv, MaxConns: maxConns})
+	kv := server.New(server.Config{Store: st, Listener: srv, MaxConns: maxConns})
+	// As the kv example: a client that has sent nothing waits asleep.
+	srv.HibernateAtAccept = kv.WaitsForClient
+	var h listener.Handler = kv
 	var tr *ctl.Tracker
 	if track {
 		// Off for the throughput and churn workloads, as for barekv: the
@@ -83,6 +86,9 @@ func run(addr string, maxConns int, drain, hibernate time.Duration, track bool) 
 	cs := ctl.Server{
 		Addr: bound, Tracker: tr, Stop: stop,
 		Fault: func() error { return ctl.BreakListener(bound) },
+		// The listener's count: a connection that has sent nothing has
+		// no handler run to count (HibernateAtAccept).
+		Accepted: func() uint64 { return srv.Stats().Accepted },
 	}
 	if hibernate > 0 {
 		// Only then: the harness waits for a server that reports it

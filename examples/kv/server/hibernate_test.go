@@ -286,3 +286,31 @@ func TestRESP3AcrossHibernation(t *testing.T) {
 		t.Fatalf("message to the hibernated RESP3 subscriber: %v, %v", msg, err)
 	}
 }
+
+// A client that connects and sends nothing waits asleep, as kv runs its
+// listener (HibernateAtAccept is WaitsForClient), and its first command
+// is answered as any first command.
+func TestSilentClientWaitsAsleep(t *testing.T) {
+	ts := startServer(t, serverOpts{listener: hibernating, atAccept: true})
+	a := ts.dial(t)
+	waitHibernated(t, ts, 1)
+	if st := ts.ln.Stats(); st.Wakes != 0 || st.Active != 1 {
+		t.Fatalf("a silent client: Wakes %d, Active %d; want 0, 1", st.Wakes, st.Active)
+	}
+	if have := do(t, a, "PING"); have != `"PONG"` {
+		t.Fatalf("PING from a client born asleep: %s", have)
+	}
+	if st := ts.ln.Stats(); st.Wakes != 1 {
+		t.Fatalf("Wakes %d after the first command; want 1", st.Wakes)
+	}
+}
+
+// Protected mode's refusal is not put off until a remote client writes:
+// WaitsForClient says no for it, so kv tells it DENIED at once, as
+// redis-server does, and a silent remote client holds nothing.
+func TestSilentRemoteClientDeniedAtOnce(t *testing.T) {
+	ts := startServer(t, serverOpts{addr: "0.0.0.0:0", config: protected, listener: hibernating, atAccept: true})
+	if have := fromOtherHost(t, ts.addr, ""); have != "-"+errDenied+"\r\n" {
+		t.Fatalf("kv answered a silent remote client %q", have)
+	}
+}

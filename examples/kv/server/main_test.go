@@ -49,6 +49,9 @@ type serverOpts struct {
 	addr     string
 	config   func(*Config)
 	listener func(*listener.Server) // if set, changes the listener before it starts
+	// atAccept sets the listener's HibernateAtAccept to the Handler's
+	// WaitsForClient, as the kv example does.
+	atAccept bool
 }
 
 func startServer(t *testing.T, o serverOpts) *testServer {
@@ -72,6 +75,9 @@ func startServer(t *testing.T, o serverOpts) *testServer {
 	}
 	h := New(cfg)
 	ln.Handler = h
+	if o.atAccept {
+		ln.HibernateAtAccept = h.WaitsForClient
+	}
 	if o.wrap != nil {
 		ln.Handler = o.wrap(h)
 	}

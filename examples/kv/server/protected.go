@@ -25,12 +25,27 @@ const errDenied = "DENIED kv is running in protected mode because protected mode
 // connection's RemoteAddr, the client's behind a trusted PROXY header.
 func (h *Handler) admit(c *conn) bool {
 	c.authed = !h.cfg.RequirePass.IsSet()
-	if !h.cfg.ProtectedMode || !c.authed || isLocal(c.nc.RemoteAddr()) {
+	if !h.refuses(c.nc.RemoteAddr()) {
 		return true
 	}
 	h.denied.Add(1)
 	c.w.WriteError(errDenied)
 	return false
+}
+
+// refuses reports whether protected mode refuses a client at addr.
+func (h *Handler) refuses(addr net.Addr) bool {
+	return h.cfg.ProtectedMode && !h.cfg.RequirePass.IsSet() && !isLocal(addr)
+}
+
+// WaitsForClient is kv's listener.Server.HibernateAtAccept: a new
+// connection waits for its client's first command hibernated, holding
+// no goroutine and no client state, unless protected mode refuses it;
+// that one is told so at once, as redis-server tells it. A client that
+// has yet to send a byte is not in CLIENT LIST or connected_clients (it
+// is in INFO seam's hibernated count); redis-server lists it.
+func (h *Handler) WaitsForClient(nc net.Conn) bool {
+	return !h.refuses(nc.RemoteAddr())
 }
 
 // isLocal reports whether a client at addr is local as Redis's
