@@ -418,9 +418,13 @@ func TestPubSubSlowSubscriberCut(t *testing.T) {
 			t.Fatalf("subscribe: %q, %v", f, err)
 		}
 	}
-	// The fast subscribers read everything, in order, up to "end".
+	// The fast subscribers read everything, in order, up to "end", and
+	// the publisher waits for both to have read each message before it
+	// sends the next: on a loaded machine a reader left behind by 1 MiB
+	// would be cut too, and the test would measure the scheduler.
 	got := make(chan error, len(fast))
-	for _, c := range fast {
+	read := []chan struct{}{make(chan struct{}, 1), make(chan struct{}, 1)}
+	for i, c := range fast {
 		go func() {
 			_ = c.SetReadDeadline(time.Now().Add(time.Minute))
 			for n := 0; ; n++ {
@@ -437,22 +441,37 @@ func TestPubSubSlowSubscriberCut(t *testing.T) {
 					got <- fmt.Errorf("message %q; want %d", p, n)
 					return
 				}
+				read[i] <- struct{}{}
 			}
 		}()
 	}
-
 	pub := ts.dial(t)
+	publish := func(msg string) string {
+		t.Helper()
+		r := do(t, pub, "PUBLISH", "flood", msg)
+		for i := range read {
+			select {
+			case <-read[i]:
+			case err := <-got:
+				t.Fatalf("a fast subscriber stopped reading: %v", err)
+			case <-time.After(seamtest.Wait):
+				t.Fatalf("a fast subscriber did not read message %q within %v", msg[:min(len(msg), 8)], seamtest.Wait)
+			}
+		}
+		return r
+	}
+
 	payload := strings.Repeat("x", 16<<10)
 	n := 0
 	for ; ts.handler.cfg.PubSub.Cuts() == 0; n++ {
 		if n > 100000 {
 			t.Fatal("the slow subscriber was never cut")
 		}
-		do(t, pub, "PUBLISH", "flood", strconv.Itoa(n)+"|"+payload)
+		publish(strconv.Itoa(n) + "|" + payload)
 	}
 	// After the cut the publisher reaches the two others only.
 	for range 10 {
-		if r := do(t, pub, "PUBLISH", "flood", strconv.Itoa(n)+"|"+payload); r != "(integer) 2" {
+		if r := publish(strconv.Itoa(n) + "|" + payload); r != "(integer) 2" {
 			t.Fatalf("PUBLISH after the cut reached %s; want 2", r)
 		}
 		n++
