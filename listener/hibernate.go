@@ -60,14 +60,16 @@ type wokenKey struct{}
 type woken struct{ state any }
 
 // parksAtAccept reports whether the acceptor parks c rather than start
-// it (HibernateAtAccept): a plain socket, with no PROXY header to read.
+// it (HibernateAtAccept): a plain socket, with no PROXY header to read,
+// whose client has sent nothing yet. One whose first bytes are there
+// already (a client that connects per request, or a flood) starts at
+// once: parking it would only cost the poller's round trip on the way.
 func (c *conn) parksAtAccept() bool {
 	r := c.run
 	if r.hibernateNew == nil || c.proxy != nil || r.tls != nil {
 		return false
 	}
-	_, ok := c.raw.(syscall.Conn)
-	return ok && r.hibernateNew(c.raw)
+	return r.hibernateNew(c.raw) && quiet(c.raw)
 }
 
 // hibernating records that the handler's error asked for hibernation,

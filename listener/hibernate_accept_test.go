@@ -60,6 +60,26 @@ func TestHibernateAtAcceptStartsOnFirstBytes(t *testing.T) {
 	}
 }
 
+// A client whose first bytes are there by the time it is accepted (one
+// that connects per request, or a flood) starts at once: parking it
+// would only add the poller's round trip.
+func TestHibernateAtAcceptStartsAtOnceWithBytes(t *testing.T) {
+	var closed, all, first atomic.Int32
+	s := atAccept(starts(counting(&closed), &all, &first))
+	addr := seamtest.Start(t, s).Addr
+	s.Suspend() // the client's bytes reach the socket before the accept
+	c := seamtest.Dial(t, addr)
+	io.WriteString(c, "hi\n")
+	s.Resume()
+	c.SetReadDeadline(time.Now().Add(seamtest.Wait))
+	if have, err := bufio.NewReader(c).ReadString('\n'); err != nil || have != "1 hi\n" {
+		t.Fatalf("answer %q, %v; want 1 hi", have, err)
+	}
+	if st := s.Stats(); st.Hibernations != 0 || st.Wakes != 0 || first.Load() != 1 {
+		t.Fatalf("Hibernations %d, Wakes %d, first runs %d; want 0, 0, 1", st.Hibernations, st.Wakes, first.Load())
+	}
+}
+
 // A client that connects and leaves without a byte is closed asleep:
 // its handler never runs and its slot is freed.
 func TestHibernateAtAcceptSilentClientLeaves(t *testing.T) {

@@ -217,6 +217,22 @@ func (p *poller) wake(events []syscall.EpollEvent) {
 	}
 }
 
+// quiet reports whether nc is a socket with nothing to read yet: no
+// byte, no end of stream, no error.
+func quiet(nc net.Conn) bool {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var none bool
+	rc.Control(func(fd uintptr) { none = peek(fd) == syscall.EAGAIN })
+	return none
+}
+
 // ended reports whether nc's socket has nothing more to give: its end of
 // stream (or an error) is next, no byte before it.
 func ended(nc net.Conn) bool {

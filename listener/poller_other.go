@@ -2,6 +2,8 @@
 
 package listener
 
+import "net"
+
 // canHibernate: only Linux has a poller for hibernated sockets here;
 // elsewhere HibernateAfter is ignored and the waits never hibernate.
 const canHibernate = false
@@ -15,4 +17,7 @@ func (*poller) park(*conn) bool { return false }
 func (*poller) closeAll()       {}
 
 func (*poller) closeParked(bool) int { return 0 }
+
+// quiet is never asked here: nothing parks at accept.
+func quiet(net.Conn) bool { return false }
 func (*poller) stop()                {}
