@@ -20,4 +20,4 @@ func (*poller) closeParked(bool) int { return 0 }
 
 // quiet is never asked here: nothing parks at accept.
 func quiet(net.Conn) bool { return false }
-func (*poller) stop()                {}
+func (*poller) stop()     {}
