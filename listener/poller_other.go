@@ -13,11 +13,10 @@ type poller struct{}
 
 func newPoller(*run) (*poller, error) { return nil, nil }
 
-func (*poller) park(*conn) bool { return false }
-func (*poller) closeAll()       {}
-
+func (*poller) park(*conn) bool      { return false }
+func (*poller) closeAll()            {}
 func (*poller) closeParked(bool) int { return 0 }
+func (*poller) stop()                {}
 
 // quiet is never asked here: nothing parks at accept.
 func quiet(net.Conn) bool { return false }
-func (*poller) stop()     {}
