@@ -106,7 +106,8 @@ type Server struct {
 	// pool's spare connections and a browser's preconnects do, then
 	// costs its socket and a few hundred bytes, and the stop closes it
 	// without waking anything. It counts towards MaxConns, MaxConnsPerIP
-	// and Stats.Hibernated, and IdleTimeout closes it asleep.
+	// and Stats.Hibernated, and IdleTimeout closes it asleep. One whose
+	// first bytes are there when it is accepted starts at once.
 	//
 	// It is for protocols in which the client speaks first (Redis, HTTP,
 	// most RPC): a Handler that writes first (an SMTP greeting, a refusal
