@@ -104,8 +104,9 @@ type Server struct {
 	// the client's first bytes arrive (a first ServeConn: [Woken]
 	// reports false). A client that connects and says nothing, as a
 	// pool's spare connections and a browser's preconnects do, then
-	// costs its socket and a few hundred bytes, and the stop closes it
-	// without waking anything. It counts towards MaxConns, MaxConnsPerIP
+	// costs its socket and a few hundred bytes. A graceful stop gives it
+	// until DrainTimeout for its first request, as a handler yet to read
+	// one would be, then closes it asleep. It counts towards MaxConns, MaxConnsPerIP
 	// and Stats.Hibernated, and IdleTimeout closes it asleep. One whose
 	// first bytes are there when it is accepted starts at once.
 	//
