@@ -44,8 +44,9 @@ func TestHibernateAtAcceptStartsOnFirstBytes(t *testing.T) {
 	addr := seamtest.Start(t, s).Addr
 	c := seamtest.Dial(t, addr)
 	seamtest.Recv(t, parked, "the new connection to park")
-	if st := s.Stats(); st.Hibernated != 1 || st.Active != 1 || all.Load() != 0 {
-		t.Fatalf("parked at accept: Hibernated %d, Active %d, handler runs %d; want 1, 1, 0", st.Hibernated, st.Active, all.Load())
+	if st := s.Stats(); st.Hibernated != 1 || st.Unstarted != 1 || st.Active != 1 || all.Load() != 0 {
+		t.Fatalf("parked at accept: Hibernated %d, Unstarted %d, Active %d, handler runs %d; want 1, 1, 1, 0",
+			st.Hibernated, st.Unstarted, st.Active, all.Load())
 	}
 	r := bufio.NewReader(c)
 	for i, line := range []string{"1 a", "2 b"} {
@@ -54,9 +55,9 @@ func TestHibernateAtAcceptStartsOnFirstBytes(t *testing.T) {
 		}
 	}
 	seamtest.Recv(t, woken, "the first bytes to start the handler")
-	if st := s.Stats(); st.Hibernated != 0 || st.Wakes != 1 || all.Load() != 1 || first.Load() != 1 {
-		t.Fatalf("after the first bytes: Hibernated %d, Wakes %d, handler runs %d (first %d); want 0, 1, 1, 1",
-			st.Hibernated, st.Wakes, all.Load(), first.Load())
+	if st := s.Stats(); st.Hibernated != 0 || st.Unstarted != 0 || st.Wakes != 1 || all.Load() != 1 || first.Load() != 1 {
+		t.Fatalf("after the first bytes: Hibernated %d, Unstarted %d, Wakes %d, handler runs %d (first %d); want 0, 0, 1, 1, 1",
+			st.Hibernated, st.Unstarted, st.Wakes, all.Load(), first.Load())
 	}
 }
 
@@ -93,8 +94,8 @@ func TestHibernateAtAcceptSilentClientLeaves(t *testing.T) {
 	c.Close()
 	seamtest.Recv(t, left, "the poller to close the connection its client left")
 	seamtest.Eventually(t, "the connection to end", func() bool { return s.Stats().Active == 0 })
-	if st := s.Stats(); st.Hibernated != 0 || st.Wakes != 0 || all.Load() != 0 {
-		t.Fatalf("Hibernated %d, Wakes %d, handler runs %d; want 0, 0, 0", st.Hibernated, st.Wakes, all.Load())
+	if st := s.Stats(); st.Hibernated != 0 || st.Unstarted != 0 || st.Wakes != 0 || all.Load() != 0 {
+		t.Fatalf("Hibernated %d, Unstarted %d, Wakes %d, handler runs %d; want 0, 0, 0, 0", st.Hibernated, st.Unstarted, st.Wakes, all.Load())
 	}
 }
 
@@ -192,7 +193,7 @@ func TestHibernateAtAcceptSilentThroughTheDrain(t *testing.T) {
 	for _, c := range cs {
 		expectClosed(t, c)
 	}
-	if st := s.Stats(); st.Active != 0 || st.Hibernated != 0 || st.ForceClosed != 3 || all.Load() != 0 {
+	if st := s.Stats(); st.Active != 0 || st.Hibernated != 0 || st.Unstarted != 0 || st.ForceClosed != 3 || all.Load() != 0 {
 		t.Fatalf("after the stop: Active %d, Hibernated %d, ForceClosed %d, handler runs %d; want 0, 0, 3, 0",
 			st.Active, st.Hibernated, st.ForceClosed, all.Load())
 	}

@@ -172,6 +172,9 @@ func (p *poller) register(c *conn, rc syscall.RawConn) bool {
 	st := p.run.stats
 	st.hibernated.Add(1)
 	st.hibernations.Add(1)
+	if c.unborn {
+		st.unstarted.Add(1)
+	}
 	return true
 }
 
@@ -186,6 +189,9 @@ func (p *poller) takeLocked(c *conn) bool {
 		c.idle.park(false, nil)
 	}
 	p.run.stats.hibernated.Add(-1)
+	if c.unborn {
+		p.run.stats.unstarted.Add(-1)
+	}
 	return true
 }
 

@@ -31,6 +31,7 @@ type Stats struct {
 	ProxyHeaderErrors uint64 `help:"Connections from trusted load balancers closed for their PROXY protocol header: malformed, missing, or not sent within ProxyProtocol.HeaderTimeout."`
 	TemporaryErrors   uint64 `help:"Temporary accept errors (EMFILE and the like) that were backed off from."`
 	Hibernated        int64  `help:"Connections hibernated now (Server.HibernateAfter): open, counted in Active, their sockets parked on the listener's poller with no goroutine."`
+	Unstarted         int64  `help:"Connections parked at accept (Server.HibernateAtAccept) whose handler has yet to start: their clients have sent nothing. Counted in Hibernated and Active too."`
 	Hibernations      uint64 `help:"Times a connection hibernated."`
 	Wakes             uint64 `help:"Times a hibernated connection was woken by bytes and its handler started again."`
 	Suspended         int64  `help:"1 while the listener is suspended (Server.Suspend): not accepting, its socket bound, new connections waiting in the kernel's backlog; 0 while it accepts."`
@@ -102,7 +103,7 @@ type counters struct {
 	accepted, atCap, rejected, rejectedPerIP, closedAtStop, panics    atomic.Uint64
 	idleClosed, handshakeTimeouts, forceClosed, acceptorRestarts, tmp atomic.Uint64
 	proxyHeaderErrors, hibernations, wakes                            atomic.Uint64
-	active, hibernated                                                atomic.Int64
+	active, hibernated, unstarted                                     atomic.Int64
 	maxConns                                                          atomic.Int64
 }
 
@@ -126,6 +127,7 @@ func (s *Server) Stats() Stats {
 		TemporaryErrors:   c.tmp.Load(),
 		ProxyHeaderErrors: c.proxyHeaderErrors.Load(),
 		Hibernated:        c.hibernated.Load(),
+		Unstarted:         c.unstarted.Load(),
 		Hibernations:      c.hibernations.Load(),
 		Wakes:             c.wakes.Load(),
 		Suspended:         boolGauge(s.pause.suspended()),
