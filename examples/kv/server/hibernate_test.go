@@ -314,3 +314,15 @@ func TestSilentRemoteClientDeniedAtOnce(t *testing.T) {
 		t.Fatalf("kv answered a silent remote client %q", have)
 	}
 }
+
+// A client born asleep is counted in connected_clients, as redis-server
+// counts a client that has yet to send a command.
+func TestSilentClientIsConnected(t *testing.T) {
+	ts := startServer(t, serverOpts{listener: hibernating, atAccept: true})
+	ts.dial(t)
+	waitHibernated(t, ts, 1)
+	b := ts.dial(t)
+	if have := do(t, b, "INFO", "clients"); !strings.Contains(have, `connected_clients:2\r\n`) {
+		t.Fatalf("INFO clients with a silent client and the asking one:\n%s", have)
+	}
+}

@@ -94,7 +94,13 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		}
 	case "clients":
 		b.section("Clients")
-		b.int("connected_clients", h.active.Load())
+		connected := h.active.Load()
+		if h.cfg.Listener != nil {
+			// Clients born asleep that have yet to send a command: kv
+			// has no state for them, but redis-server counts them.
+			connected += h.cfg.Listener.Stats().Unstarted
+		}
+		b.int("connected_clients", connected)
 		b.int("maxclients", int64(h.cfg.MaxConns))
 		b.int("blocked_clients", h.blocking.count.Load())
 		b.int("tracking_clients", 0)
