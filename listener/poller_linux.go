@@ -226,37 +226,34 @@ func (p *poller) wake(events []syscall.EpollEvent) {
 // quiet reports whether nc is a socket with nothing to read yet: no
 // byte, no end of stream, no error.
 func quiet(nc net.Conn) bool {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	var none bool
-	rc.Control(func(fd uintptr) { none = peek(fd) == syscall.EAGAIN })
-	return none
+	_, ok, err := peekConn(nc)
+	return ok && err == syscall.EAGAIN
 }
 
 // ended reports whether nc's socket has nothing more to give: its end of
 // stream (or an error) is next, no byte before it.
 func ended(nc net.Conn) bool {
+	n, ok, err := peekConn(nc)
+	return ok && (n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR)
+}
+
+// peekConn looks at what nc's socket holds without taking it or waiting:
+// n is 1 when a byte is there, 0 at the end of the stream (err nil) or
+// with err. ok is false when nc is not a socket.
+func peekConn(nc net.Conn) (n int, ok bool, err error) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
-		return false
+		return 0, false, nil
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
+	rc, rerr := sc.SyscallConn()
+	if rerr != nil {
+		return 0, false, nil
 	}
-	var gone bool
 	rc.Control(func(fd uintptr) {
 		var b [1]byte
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		gone = n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR
+		n, _, err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	})
-	return gone
+	return n, true, err
 }
 
 // sweep closes the parked connections whose idle time has run out, and
