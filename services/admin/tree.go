@@ -32,6 +32,9 @@ type treeNode struct {
 	// Hibernated is the part of Conns hibernated, with no goroutine
 	// (listener.Server.HibernateAfter).
 	Hibernated int64 `json:"hibernated,omitempty"`
+	// Unstarted is the part of Hibernated parked at accept, its client
+	// silent so far (listener.Server.HibernateAtAccept).
+	Unstarted int64 `json:"unstarted,omitempty"`
 	// Suspended marks a listener that does not accept, its socket
 	// bound (listener.Server.Suspend).
 	Suspended bool       `json:"suspended,omitempty"`
@@ -55,7 +58,7 @@ func nodeView(n supervisor.Node) treeNode {
 		st := l.Stats()
 		v.Kind = "listener"
 		v.Conns, v.Accepted = &st.Active, &st.Accepted
-		v.Hibernated = st.Hibernated
+		v.Hibernated, v.Unstarted = st.Hibernated, st.Unstarted
 		v.Suspended = st.Suspended != 0
 	}
 	for _, c := range n.Children {
@@ -110,7 +113,7 @@ ul.root { border: none; padding: 0; }
 {{define "node"}}<li><span class="name">{{.Name}}</span><span class="kind">{{.Kind}}</span><span class="state {{.State}}">{{.State}}</span>
 {{- with .Restart}}<span class="kind">{{.}}</span>{{end}}
 {{- if .Suspended}} <span class="state suspended">suspended</span>{{end}}
-{{- if .Conns}}<span class="num">conns {{.Conns}}{{with .Hibernated}} ({{.}} hibernated){{end}}, accepted {{.Accepted}}</span>{{end}}
+{{- if .Conns}}<span class="num">conns {{.Conns}}{{with .Hibernated}} ({{.}} hibernated{{with $.Unstarted}}, {{.}} of them yet to send a byte{{end}}){{end}}, accepted {{.Accepted}}</span>{{end}}
 {{- if or .Failures .Restarts}}<span class="num">failures {{.Failures}}, restarts {{.Restarts}}</span>{{end}}
 {{- with .Children}}<ul>{{range .}}{{template "node" .}}{{end}}</ul>{{end}}</li>
 {{end}}`))
