@@ -106,9 +106,10 @@ type Server struct {
 	// pool's spare connections and a browser's preconnects do, then
 	// costs its socket and a few hundred bytes. A graceful stop gives it
 	// until DrainTimeout for its first request, as a handler yet to read
-	// one would be, then closes it asleep. It counts towards MaxConns, MaxConnsPerIP
-	// and Stats.Hibernated, and IdleTimeout closes it asleep. One whose
-	// first bytes are there when it is accepted starts at once.
+	// one would be, then closes it asleep. It counts towards MaxConns,
+	// MaxConnsPerIP, Stats.Hibernated and Stats.Unstarted, and
+	// IdleTimeout closes it asleep. One whose first bytes are there when
+	// it is accepted starts at once.
 	//
 	// It is for protocols in which the client speaks first (Redis, HTTP,
 	// most RPC): a Handler that writes first (an SMTP greeting, a refusal

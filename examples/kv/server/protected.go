@@ -42,8 +42,9 @@ func (h *Handler) refuses(addr net.Addr) bool {
 // connection waits for its client's first command hibernated, holding
 // no goroutine and no client state, unless protected mode refuses it;
 // that one is told so at once, as redis-server tells it. A client that
-// has yet to send a byte is not in CLIENT LIST or connected_clients (it
-// is in INFO seam's hibernated count); redis-server lists it.
+// has yet to send a byte counts in connected_clients (INFO reads the
+// listener's Stats.Unstarted) but is not in CLIENT LIST, where
+// redis-server lists it.
 func (h *Handler) WaitsForClient(nc net.Conn) bool {
 	return !h.refuses(nc.RemoteAddr())
 }
