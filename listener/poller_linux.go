@@ -226,34 +226,30 @@ func (p *poller) wake(events []syscall.EpollEvent) {
 // quiet reports whether nc is a socket with nothing to read yet: no
 // byte, no end of stream, no error.
 func quiet(nc net.Conn) bool {
-	_, ok, err := peekConn(nc)
-	return ok && err == syscall.EAGAIN
+	_, ok, errno := peekConn(nc)
+	return ok && errno == syscall.EAGAIN
 }
 
 // ended reports whether nc's socket has nothing more to give: its end of
 // stream (or an error) is next, no byte before it.
 func ended(nc net.Conn) bool {
-	n, ok, err := peekConn(nc)
-	return ok && (n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR)
+	n, ok, errno := peekConn(nc)
+	return ok && (n == 0 && errno == 0 || errno != 0 && errno != syscall.EAGAIN && errno != syscall.EINTR)
 }
 
-// peekConn looks at what nc's socket holds without taking it or waiting:
-// n is 1 when a byte is there, 0 at the end of the stream (err nil) or
-// with err. ok is false when nc is not a socket.
-func peekConn(nc net.Conn) (n int, ok bool, err error) {
+// peekConn is [peek] on nc's socket; ok is false when nc is not a
+// socket.
+func peekConn(nc net.Conn) (n int, ok bool, errno syscall.Errno) {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
-		return 0, false, nil
+		return 0, false, 0
 	}
 	rc, rerr := sc.SyscallConn()
 	if rerr != nil {
-		return 0, false, nil
+		return 0, false, 0
 	}
-	rc.Control(func(fd uintptr) {
-		var b [1]byte
-		n, _, err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	})
-	return n, true, err
+	rc.Control(func(fd uintptr) { n, errno = peek(fd) })
+	return n, true, errno
 }
 
 // sweep closes the parked connections whose idle time has run out, and

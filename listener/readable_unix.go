@@ -45,7 +45,10 @@ func exactWait(c syscall.Conn) error {
 }
 
 // readableNow is exactWait's callback: true ends the wait.
-func readableNow(fd uintptr) bool { return peek(fd) != syscall.EAGAIN }
+func readableNow(fd uintptr) bool {
+	_, errno := peek(fd)
+	return errno != syscall.EAGAIN
+}
 
 // getWaiter is kept out of line so that the pool's temporaries do not
 // widen peekWait's frame, which stays on the stack of every idle
@@ -86,7 +89,8 @@ func (w *waiter) init() {
 			return true
 		}
 		w.asked = true
-		return peek(fd) != syscall.EAGAIN
+		_, errno := peek(fd)
+		return errno != syscall.EAGAIN
 	}
 }
 
