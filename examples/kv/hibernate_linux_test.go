@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,5 +42,30 @@ func TestSilentClientsBornAsleep(t *testing.T) {
 	io.WriteString(silent[0], "PING\r\n")
 	if line, err := bufio.NewReader(silent[0]).ReadString('\n'); err != nil || line != "+PONG\r\n" {
 		t.Fatalf("the first command of a client born asleep: %q, %v", line, err)
+	}
+}
+
+// The clients of every listener of kv count in INFO, not only those of
+// the plain TCP one: silent clients of -unixsocket are in
+// connected_clients asked over TCP.
+func TestSilentClientsOfEveryListenerCount(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kv.sock")
+	cfg, _ := testConfig(t, t.TempDir())
+	cfg.aofPath = ""
+	cfg.hibernateAfter = time.Hour
+	cfg.sec = security{unixSocket: path, protectedMode: true}
+	r := start(t, cfg)
+	seamtest.Recv(t, r.app.unixListener.Ready(), "the unix socket")
+	for range 2 {
+		nc, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { nc.Close() })
+	}
+	seamtest.Eventually(t, "the unix socket's silent clients to be parked", func() bool { return r.app.unixListener.Stats().Unstarted == 2 })
+	c := dial(t, r.addr)
+	if have := do(t, c, "INFO", "clients"); !strings.Contains(have, `connected_clients:3\r\n`) {
+		t.Errorf("INFO clients with 2 silent clients on the unix socket and the asking one on TCP:\n%s", have)
 	}
 }

@@ -202,6 +202,7 @@ func (a *app) secure() ([]suture.Service, error) {
 		} else {
 			a.tlsListener = like("listener kv tls", "tcp", s.tlsAddr)
 			a.tlsListener.TLSConfig = tc
+			a.handler.AlsoServedBy(a.tlsListener)
 			more = append(more, a.tlsListener)
 		}
 	}
@@ -209,6 +210,7 @@ func (a *app) secure() ([]suture.Service, error) {
 		a.unixListener = like("listener kv unix", "unix", s.unixSocket)
 		a.unixListener.UnixSocketPerm = s.unixPerm
 		a.unixListener.ProxyProtocol = listener.ProxyProtocol{} // no balancer on a unix socket
+		a.handler.AlsoServedBy(a.unixListener)
 		more = append(more, a.unixListener)
 	}
 	return more, nil

@@ -318,7 +318,6 @@ func (h *Handler) resetStats() {
 	h.clients.killed.Store(0)
 	h.memPeak.Store(0)
 	h.store.ResetStats()
-	if h.cfg.Listener != nil {
-		h.rejectedBase.Store(h.cfg.Listener.Stats().Rejected)
-	}
+	_, rejected := h.listenerTotals()
+	h.rejectedBase.Store(rejected)
 }

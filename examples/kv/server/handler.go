@@ -39,7 +39,8 @@ type Config struct {
 	// Rewriter rewrites the AOF on BGREWRITEAOF; nil refuses the command.
 	Rewriter *aof.Rewriter
 	// Listener, if set, is the listener serving this handler; INFO reports
-	// its address and Stats.
+	// its address and Stats. Other listeners of the same handler are
+	// told with [Handler.AlsoServedBy].
 	Listener *listener.Server
 	// MaxConns is reported by CONFIG GET maxclients; 0 means no cap.
 	MaxConns int
@@ -95,6 +96,7 @@ type Handler struct {
 
 	clients      clients // the open connections, for CLIENT LIST and KILL
 	rejectedBase atomic.Uint64
+	others       atomic.Pointer[[]*listener.Server] // AlsoServedBy's listeners
 
 	pool   sync.Pool
 	stacks *stackPool // runs the connections' commands (stacks.go)
@@ -196,6 +198,38 @@ type conn struct {
 	readyKeys  []watchKey   // written by the transaction: blocked clients are served after EXEC
 
 	blk *blocked // the blocking command waiting (blocking.go); set and read by others under blockers.mu
+}
+
+// AlsoServedBy tells h that l serves it too, beside Config.Listener (a
+// TLS port, a unix socket): INFO's connected_clients and
+// rejected_connections count l's clients as well. Call it before l
+// serves.
+func (h *Handler) AlsoServedBy(l *listener.Server) {
+	var all []*listener.Server
+	if p := h.others.Load(); p != nil {
+		all = append(all, *p...)
+	}
+	all = append(all, l)
+	h.others.Store(&all)
+}
+
+// listenerTotals sums, over every listener serving h, the clients yet to
+// send their first command and the connections turned away.
+func (h *Handler) listenerTotals() (unstarted int64, rejected uint64) {
+	add := func(l *listener.Server) {
+		st := l.Stats()
+		unstarted += st.Unstarted
+		rejected += st.Rejected
+	}
+	if h.cfg.Listener != nil {
+		add(h.cfg.Listener)
+	}
+	if p := h.others.Load(); p != nil {
+		for _, l := range *p {
+			add(l)
+		}
+	}
+	return unstarted, rejected
 }
 
 // ServeConn serves one connection until the client leaves, sends a

@@ -94,13 +94,10 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		}
 	case "clients":
 		b.section("Clients")
-		connected := h.active.Load()
-		if h.cfg.Listener != nil {
-			// Clients born asleep that have yet to send a command: kv
-			// has no state for them, but redis-server counts them.
-			connected += h.cfg.Listener.Stats().Unstarted
-		}
-		b.int("connected_clients", connected)
+		// Clients born asleep that have yet to send a command: kv has
+		// no state for them, but redis-server counts them.
+		unstarted, _ := h.listenerTotals()
+		b.int("connected_clients", h.active.Load()+unstarted)
 		b.int("maxclients", int64(h.cfg.MaxConns))
 		b.int("blocked_clients", h.blocking.count.Load())
 		b.int("tracking_clients", 0)
@@ -114,9 +111,8 @@ func (h *Handler) info(b *infoBuilder, section string) {
 		b.int("expired_keys", h.store.Expired())
 		b.int("keyspace_hits", h.hits.Load())
 		b.int("keyspace_misses", h.misses.Load())
-		if h.cfg.Listener != nil {
-			b.uint("rejected_connections", h.cfg.Listener.Stats().Rejected-h.rejectedBase.Load())
-		}
+		_, rejected := h.listenerTotals()
+		b.uint("rejected_connections", rejected-h.rejectedBase.Load())
 		b.int("killed_clients", h.clients.killed.Load())
 		// Neither is zeroed by CONFIG RESETSTAT: /metrics serves them
 		// as counters, which only grow.
