@@ -437,6 +437,14 @@ func (h *Handler) release(c *conn) {
 	c.forgetBlock()
 	c.multi, c.readyKeys = nil, nil
 	c.addStats()
+	if c.r == nil {
+		// Closed asleep (hibernate.go's Close): its reader and writer
+		// went back to their pools when it slept, and a pooled conn
+		// must have them. It is left to the collector rather than given
+		// parts again only to be pooled: a stop closes every sleeping
+		// client this way.
+		return
+	}
 	c.nc, c.ctx, c.name, c.quit, c.commitTo = nil, nil, "", false, 0
 	c.begun.Store(false)
 	c.burstEnd, c.burstErr = false, nil

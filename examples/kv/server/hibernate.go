@@ -94,7 +94,6 @@ func (h *Handler) wakeParts(c *conn) {
 // tells it.
 func (c *conn) Close() error {
 	c.asleep = false
-	c.h.wakeParts(c)
 	c.h.release(c)
 	return nil
 }
