@@ -249,6 +249,12 @@ func (h *Handler) serve(ready []watchKey) {
 		db, key := h.store.DB(k.db), []byte(k.key)
 		for _, b := range slices.Clone(line) {
 			ok, err := b.op.take(b.c, db, key)
+			var ended blockError
+			if errors.As(err, &ended) {
+				b.err = err
+				r.finishLocked(b, blockServed)
+				continue
+			}
 			if err != nil && b.op.pushed() != nil && db.Type(key) == store.KindList {
 				// BLMOVE's source is a list and its destination is not:
 				// Redis 7.0 answers WRONGTYPE and unblocks the client.
@@ -260,6 +266,9 @@ func (h *Handler) serve(ready []watchKey) {
 				continue // another kind: a client of that kind may be next
 			}
 			if !ok {
+				if _, shared := b.op.(interface{ shared() }); shared {
+					continue // an XREAD served or not, the next may be
+				}
 				break
 			}
 			if h.aof != nil {
