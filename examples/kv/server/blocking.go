@@ -378,6 +378,7 @@ func (c *conn) endBlock() (end bool) {
 	case blockServed:
 		if b.err != nil {
 			c.writeStoreError(b.err)
+			c.failedBlocked()
 			break
 		}
 		b.op.reply(c)
@@ -386,6 +387,7 @@ func (c *conn) endBlock() (end bool) {
 		}
 	case blockUnblocked:
 		c.w.WriteError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+		c.failedBlocked()
 	case blockGone:
 		return true
 	default:
@@ -473,4 +475,13 @@ func (c *conn) flagsWord() string {
 		return "b"
 	}
 	return "N"
+}
+
+// failedBlocked counts a blocked command that ended with an error in its
+// command's failed_calls: the blocking command was the connection's last
+// to run, so its counter is the one the connection holds.
+func (c *conn) failedBlocked() {
+	if c.st.pend != nil {
+		c.st.pend.failed.Add(1)
+	}
 }

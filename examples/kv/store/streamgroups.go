@@ -207,8 +207,8 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 			n  *streamNack
 		}
 		var again []redelivery
-		if c != nil {
-			c.pel.each(a.After, func(id StreamID, n *streamNack) bool {
+		if from, more := a.After.Next(); c != nil && more {
+			c.pel.each(from, func(id StreamID, n *streamNack) bool {
 				if a.Count > 0 && len(ents) == a.Count {
 					return false
 				}
