@@ -28,7 +28,7 @@ func cmdXInfo(c *conn, args [][]byte) {
 	if !ok {
 		return
 	}
-	key := args[2 % len(args)]
+	key := args[2%len(args)]
 	switch sub {
 	case "help":
 		c.writeHelp(xinfoHelp)
