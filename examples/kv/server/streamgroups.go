@@ -345,6 +345,9 @@ func cmdXClaim(c *conn, args [][]byte) {
 		c.writeNoGroup(err, key, group, "")
 		return
 	}
+	if res.Created {
+		c.notifyStream("xgroup-createconsumer", key)
+	}
 	c.w.WriteArrayHeader(len(res.Entries))
 	for _, e := range res.Entries {
 		if a.JustID {
@@ -390,6 +393,9 @@ func cmdXAutoClaim(c *conn, args [][]byte) {
 	if err != nil {
 		c.writeNoGroup(err, key, group, "")
 		return
+	}
+	if res.Created {
+		c.notifyStream("xgroup-createconsumer", key)
 	}
 	c.w.WriteArrayHeader(3)
 	c.writeID(res.Next)

@@ -156,8 +156,12 @@ func (c *conn) xread(args [][]byte, group bool) {
 		var ok bool
 		var err error
 		if group {
-			ents, ok, err = c.db.XReadGroup(key, store.XReadGroupArgs{Group: x.group, Consumer: x.consumer,
+			var created bool
+			ents, ok, created, err = c.db.XReadGroup(key, store.XReadGroupArgs{Group: x.group, Consumer: x.consumer,
 				After: x.ids[i], New: x.newOnly[i], Count: x.count, NoAck: x.noack}, !c.replay)
+			if created {
+				c.notifyStream("xgroup-createconsumer", key)
+			}
 			if ok {
 				c.h.watches.touch(c.db.Index(), key)
 			}
@@ -251,8 +255,12 @@ func (w *streamWait) take(c *conn, db *store.Store, key []byte) (bool, error) {
 			}
 			return false, nil
 		}
-		ents, ok, err = db.XReadGroup(key, store.XReadGroupArgs{Group: w.x.group, Consumer: w.x.consumer,
+		var created bool
+		ents, ok, created, err = db.XReadGroup(key, store.XReadGroupArgs{Group: w.x.group, Consumer: w.x.consumer,
 			New: true, Count: w.x.count, NoAck: w.x.noack, SinceLast: waiting}, !c.replay)
+		if created {
+			c.notifyStream("xgroup-createconsumer", key)
+		}
 		if errors.Is(err, store.ErrNoGroup) {
 			if waiting {
 				return false, blockError("NOGROUP the consumer group this client was blocked on no longer exists")

@@ -177,12 +177,13 @@ type XReadGroupArgs struct {
 // when there was nothing to serve (a > with nothing new). If journal is
 // set it journals what it did: XGROUP CREATECONSUMER for a consumer it
 // created, an XCLAIM for each entry delivered, and an XGROUP SETID with
-// the group's entries-read counter when it moved the group on.
-func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []StreamEntry, ok bool, err error) {
+// the group's entries-read counter when it moved the group on. created
+// says whether it created the consumer.
+func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []StreamEntry, ok, created bool, err error) {
 	sh, st, g, err := s.lockGroup(key, a.Group)
 	defer sh.mu.Unlock()
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	now := s.now()
 	var recs [][][]byte
@@ -191,12 +192,12 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 		case a.SinceLast && g.lastID.Less(st.lastID):
 		case !a.SinceLast && st.length > 0 && g.lastID.Less(st.lastValidID()):
 		default:
-			return nil, false, nil
+			return nil, false, false, nil
 		}
 	}
-	c, created := g.consumers[string(a.Consumer)], false
-	if c == nil {
-		created = true
+	c := g.consumers[string(a.Consumer)]
+	created = c == nil
+	if created {
 		if journal {
 			recs = append(recs, [][]byte{wordXGroup, wordCreateConsumer, key, a.Group, a.Consumer})
 		}
@@ -226,7 +227,7 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 			})
 		}
 		if err := s.recordAll(sh, recs); err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		c, _ = g.consumer(string(a.Consumer), now)
 		c.seen = now
@@ -237,7 +238,7 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 		if ents == nil {
 			ents = []StreamEntry{}
 		}
-		return ents, true, nil
+		return ents, true, created, nil
 	}
 	start, _ := g.lastID.Next()
 	ents = st.rangeOf(start, MaxStreamID, a.Count, false)
@@ -254,11 +255,10 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 		recs = append(recs, [][]byte{wordXGroup, wordSetID, key, a.Group, last.Bytes(), wordEntriesRead, intArg(read)})
 	}
 	if err := s.recordAll(sh, recs); err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	c, _ = g.consumer(string(a.Consumer), now)
 	c.seen = now
-	_ = created
 	for _, e := range ents {
 		st.advance(g, e.ID)
 		if a.NoAck {
@@ -277,7 +277,7 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 	if ents == nil {
 		ents = []StreamEntry{}
 	}
-	return ents, true, nil
+	return ents, true, created, nil
 }
 
 // claimRecord is the XCLAIM that gives the pending entry id to consumer
@@ -422,6 +422,7 @@ type Claimed struct {
 	Entries []StreamEntry
 	Next    StreamID
 	Deleted []StreamID
+	Created bool // the consumer was created
 }
 
 type claimPlan struct {
@@ -518,7 +519,7 @@ func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs
 			continue
 		}
 		if c == nil {
-			c, _ = g.consumer(string(consumer), now)
+			c, out.Created = g.consumer(string(consumer), now)
 			c.seen = now
 		}
 		n, ok := g.pel.get(p.id)
@@ -596,7 +597,7 @@ func (s *Store) XAutoClaim(key, group, consumer []byte, minIdle int64, start Str
 			continue
 		}
 		if c == nil {
-			c, _ = g.consumer(string(consumer), now)
+			c, out.Created = g.consumer(string(consumer), now)
 			c.seen = now
 		}
 		g.claim(p.id, p.n, c)
