@@ -249,6 +249,12 @@ func (h *Handler) serve(ready []watchKey) {
 		db, key := h.store.DB(k.db), []byte(k.key)
 		for _, b := range slices.Clone(line) {
 			ok, err := b.op.take(b.c, db, key)
+			var ended blockError
+			if errors.As(err, &ended) {
+				b.err = err
+				r.finishLocked(b, blockServed)
+				continue
+			}
 			if err != nil && b.op.pushed() != nil && db.Type(key) == store.KindList {
 				// BLMOVE's source is a list and its destination is not:
 				// Redis 7.0 answers WRONGTYPE and unblocks the client.
@@ -260,6 +266,9 @@ func (h *Handler) serve(ready []watchKey) {
 				continue // another kind: a client of that kind may be next
 			}
 			if !ok {
+				if _, shared := b.op.(interface{ shared() }); shared {
+					continue // an XREAD served or not, the next may be
+				}
 				break
 			}
 			if h.aof != nil {
@@ -369,6 +378,7 @@ func (c *conn) endBlock() (end bool) {
 	case blockServed:
 		if b.err != nil {
 			c.writeStoreError(b.err)
+			c.failedBlocked()
 			break
 		}
 		b.op.reply(c)
@@ -377,6 +387,7 @@ func (c *conn) endBlock() (end bool) {
 		}
 	case blockUnblocked:
 		c.w.WriteError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+		c.failedBlocked()
 	case blockGone:
 		return true
 	default:
@@ -464,4 +475,13 @@ func (c *conn) flagsWord() string {
 		return "b"
 	}
 	return "N"
+}
+
+// failedBlocked counts a blocked command that ended with an error in its
+// command's failed_calls: the blocking command was the connection's last
+// to run, so its counter is the one the connection holds.
+func (c *conn) failedBlocked() {
+	if c.st.pend != nil {
+		c.st.pend.failed.Add(1)
+	}
 }

@@ -184,7 +184,26 @@ func init() {
 		{name: "zscore", arity: 3, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the score of a member in a sorted set.", run: cmdZScore},
 		{name: "zcard", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "sorted_set", summary: "Returns the number of members in a sorted set.", run: cmdZCard},
 
+		// Streams.
+		{name: "xadd", arity: -5, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "stream", summary: "Appends a new message to a stream. Creates the key if it doesn't exist.", run: cmdXAdd},
+		{name: "xrange", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "stream", summary: "Returns the messages from a stream within a range of IDs.", run: cmdXRange},
+		{name: "xrevrange", arity: -4, flags: flagReadonly, first: 1, last: 1, step: 1, group: "stream", summary: "Returns the messages from a stream within a range of IDs in reverse order.", run: cmdXRevRange},
+		{name: "xlen", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "stream", summary: "Return the number of messages in a stream.", run: cmdXLen},
+		{name: "xdel", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "stream", summary: "Returns the number of messages after removing them from a stream.", run: cmdXDel},
+		{name: "xtrim", arity: -4, flags: flagWrite, first: 1, last: 1, step: 1, group: "stream", summary: "Deletes messages from the beginning of a stream.", run: cmdXTrim},
+		{name: "xsetid", arity: -3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "stream", summary: "An internal command for replicating stream values.", run: cmdXSetID},
+		{name: "xread", arity: -4, flags: flagReadonly | flagBlocking, group: "stream", summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", run: cmdXRead},
+		{name: "xreadgroup", arity: -7, flags: flagWrite | flagBlocking, group: "stream", summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", run: cmdXReadGroup},
+		{name: "xgroup", arity: -2, flags: flagWrite, first: 2, last: 2, step: 1, group: "stream", summary: "A container for consumer groups commands.", run: cmdXGroup},
+		{name: "xack", arity: -4, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "stream", summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", run: cmdXAck},
+		{name: "xpending", arity: -3, flags: flagReadonly, first: 1, last: 1, step: 1, group: "stream", summary: "Returns the information and entries from a stream consumer group's pending entries list.", run: cmdXPending},
+		{name: "xclaim", arity: -6, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "stream", summary: "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", run: cmdXClaim},
+		{name: "xautoclaim", arity: -6, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "stream", summary: "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", run: cmdXAutoClaim},
+		{name: "xinfo", arity: -2, flags: flagReadonly, first: 2, last: 2, step: 1, group: "stream", summary: "A container for stream introspection commands.", run: cmdXInfo},
+
 		// Keyspace.
+		{name: "move", arity: 3, flags: flagWrite | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Moves a key to another database.", run: cmdMove},
+		{name: "randomkey", arity: 1, flags: flagReadonly, group: "generic", summary: "Returns a random key name from the database.", run: cmdRandomKey},
 		{name: "del", arity: -2, flags: flagWrite, first: 1, last: -1, step: 1, group: "generic", summary: "Deletes one or more keys.", run: cmdDel},
 		{name: "unlink", arity: -2, flags: flagWrite | flagFast, first: 1, last: -1, step: 1, group: "generic", summary: "Asynchronously deletes one or more keys.", run: cmdDel},
 		{name: "type", arity: 2, flags: flagReadonly | flagFast, first: 1, last: 1, step: 1, group: "generic", summary: "Determines the type of value stored at a key.", run: cmdType},
@@ -437,6 +456,8 @@ func (c *conn) writeStoreError(err error) {
 		c.w.WriteError("ERR increment would produce NaN or Infinity")
 	case errors.Is(err, store.ErrTooLarge):
 		c.w.WriteError(errTooLarge)
+	case errors.As(err, new(blockError)):
+		c.w.WriteError(err.Error())
 	case errors.Is(err, aof.ErrFailing):
 		// Redis's reply while it cannot write its append-only file.
 		c.w.WriteError("MISCONF Errors writing to the AOF file: " +

@@ -30,6 +30,8 @@ var (
 		"set-max-intset-entries":    512,
 		"list-max-listpack-size":    -2,
 		"list-compress-depth":       0,
+		"stream-node-max-entries":   100,
+		"stream-node-max-bytes":     4096,
 	}
 	aliases = map[string]string{
 		"hash-max-ziplist-entries": "hash-max-listpack-entries",

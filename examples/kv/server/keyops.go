@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"math"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
@@ -96,4 +97,40 @@ func cmdSwapDB(c *conn, args [][]byte) {
 	}
 	c.h.serveDB(int(a), int(b)) // the clients blocked in either may find their keys now
 	c.w.WriteOK()
+}
+
+// cmdMove is MOVE key db, journalled as received: the key, with its
+// expiry, goes to database db if it is not there already.
+func cmdMove(c *conn, args [][]byte) {
+	n, ok := resp.ParseInt(args[2])
+	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+		c.w.WriteError(errNotInteger)
+		return
+	}
+	if n < 0 || n >= store.NumDBs {
+		c.w.WriteError(errDBIndex)
+		return
+	}
+	to := c.h.store.DB(int(n))
+	done, err := c.db.Move(args[1], to, c.recordArgs(args))
+	if errors.Is(err, store.ErrSameObject) {
+		c.w.WriteError("ERR source and destination objects are the same")
+		return
+	}
+	if done {
+		c.h.watches.touch(to.Index(), args[1])
+		c.serveIn(to.Index(), args[1])
+	}
+	c.writeFlag(done, err)
+}
+
+// cmdRandomKey is RANDOMKEY: a key of the database, or nil if it has
+// none.
+func cmdRandomKey(c *conn, _ [][]byte) {
+	k, ok := c.db.RandomKey()
+	if !ok {
+		c.w.WriteNull()
+		return
+	}
+	c.w.WriteBulkString(k)
 }

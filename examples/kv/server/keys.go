@@ -223,5 +223,12 @@ func cmdFlush(c *conn, args [][]byte) {
 			return
 		}
 	}
+	// A client blocked in XREADGROUP on a key flushed is told that its
+	// stream is gone, as in Redis.
+	idx := make([]int, len(dbs))
+	for i, db := range dbs {
+		idx[i] = db.Index()
+	}
+	c.h.serveDB(idx...)
 	c.w.WriteOK()
 }

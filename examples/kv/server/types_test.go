@@ -221,6 +221,9 @@ func dumpKeys(t *testing.T, c *respclient.Client) string {
 			v, err = c.Do("HGETALL", k.Str)
 		case `"zset"`:
 			v, err = c.Do("ZRANGE", k.Str, "0", "-1", "WITHSCORES")
+		case `"stream"`:
+			v, err = c.Do("XINFO", "STREAM", k.Str, "FULL", "COUNT", "0")
+			maskSeenTime(&v)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -108,3 +108,57 @@ func (s *Store) lockTwo(src []byte, to *Store, dst []byte) (shSrc, shDst *shard,
 		first.mu.Unlock()
 	}
 }
+
+// Move moves key's value and expiry to database to (MOVE key db), if
+// key exists there and not in to, and reports whether it moved it; rec
+// is journalled in s's database.
+func (s *Store) Move(key []byte, to *Store, rec [][]byte) (bool, error) {
+	if to == s {
+		return false, ErrSameObject
+	}
+	shSrc, shDst, unlock := s.lockTwo(key, to, key)
+	defer unlock()
+	e, err := s.lookupWrite(shSrc, key)
+	if e == nil || err != nil {
+		return false, err
+	}
+	d, err := to.lookupWrite(shDst, key)
+	if d != nil || err != nil {
+		return false, err
+	}
+	if err := s.recordKeyMove(to, shSrc, shDst, key, e, rec); err != nil {
+		return false, err
+	}
+	shSrc.remove(e)
+	k := string(key)
+	shDst.keys[k] = &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
+	if e.exp != 0 {
+		shDst.volatile[k] = struct{}{}
+	}
+	return true, nil
+}
+
+// recordKeyMove journals a MOVE of key, whose entry is e, to database to,
+// both shards locked; a rewrite's tail gets its effect on the shards it
+// has dumped: the key gone from the source, the value in the
+// destination.
+func (s *Store) recordKeyMove(to *Store, shSrc, shDst *shard, key []byte, e *entry, rec [][]byte) error {
+	if s.journal == nil || rec == nil {
+		return nil
+	}
+	rw := s.rw.Load()
+	if rw == nil || !shSrc.dumped && !shDst.dumped {
+		return s.journal.AppendDB(s.db, rec)
+	}
+	var d dumpBuf
+	var num [20]byte
+	if shSrc.dumped {
+		d.record(delCmd, key)
+	}
+	if shDst.dumped {
+		d.record(wordSelect, strconv.AppendInt(num[:0], int64(to.db), 10))
+		appendEntry(&d, string(key), e)
+		d.record(wordSelect, strconv.AppendInt(num[:0], int64(s.db), 10))
+	}
+	return rw.sink.Append(s.db, rec, d.bytes())
+}

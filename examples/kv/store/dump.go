@@ -122,6 +122,12 @@ func undump(p []byte) (object, []byte, error) {
 		o = &hash{m: map[string][]byte{}}
 	case KindZSet:
 		o = &zset{scores: map[string]float64{}}
+	case KindStream:
+		st, ok := undumpStream(body, nowMillis())
+		if !ok {
+			return nil, nil, ErrBadPayload
+		}
+		return st, nil, nil
 	default:
 		return nil, nil, ErrBadPayload
 	}

@@ -87,6 +87,8 @@ func encodingOf(e *entry, lim EncodingLimits) string {
 			}
 		}
 		return "listpack"
+	case *stream:
+		return "stream"
 	}
 	return "unknown"
 }

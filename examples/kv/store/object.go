@@ -16,9 +16,10 @@ const (
 	KindSet
 	KindHash
 	KindZSet
+	KindStream
 )
 
-var kindNames = [...]string{"none", "string", "list", "set", "hash", "zset"}
+var kindNames = [...]string{"none", "string", "list", "set", "hash", "zset", "stream"}
 
 // String returns the name TYPE replies with.
 func (k Kind) String() string {
@@ -46,10 +47,11 @@ var (
 	ErrNoSuchKey      = errors.New("store: no such key")
 )
 
-// object is a value other than a string: a list, set, hash or sorted set.
-// It is owned by its entry and changed only under its shard's write lock.
-// An object is never empty: the write that empties one removes its key, as
-// Redis does.
+// object is a value other than a string: a list, set, hash, sorted set
+// or stream. It is owned by its entry and changed only under its shard's
+// write lock. An object other than a stream is never empty: the write
+// that empties one removes its key, as Redis does; a stream lives on
+// empty, as in Redis.
 type object interface {
 	kind() Kind
 	// size is the number of elements.

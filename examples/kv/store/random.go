@@ -26,3 +26,25 @@ func (s *Store) SRandMember(key []byte, count int64) ([][]byte, error) {
 	})
 	return out, err
 }
+
+// RandomKey returns a live key chosen at random (RANDOMKEY), and false if
+// there is none: a shard is picked at random among those with keys, then
+// a key in it.
+func (s *Store) RandomKey() (string, bool) {
+	start := rand.IntN(NumShards)
+	for i := range NumShards {
+		sh := &s.shards[(start+i)%NumShards]
+		sh.mu.RLock()
+		var live []string
+		for k, e := range sh.keys {
+			if !s.isExpired(e) {
+				live = append(live, k)
+			}
+		}
+		sh.mu.RUnlock()
+		if len(live) > 0 {
+			return live[rand.IntN(len(live))], true
+		}
+	}
+	return "", false
+}
