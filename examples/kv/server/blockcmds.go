@@ -52,7 +52,7 @@ func (p *listPop) take(c *conn, db *store.Store, key []byte) (bool, error) {
 	if p.front {
 		word = wordLPOP
 	}
-	vals, err := db.Pop(key, max(p.count, 1), p.front, popRecord(c, word, key, p.count))
+	vals, _, err := db.Pop(key, max(p.count, 1), p.front, popRecord(c, word, key, p.count))
 	if err != nil || len(vals) == 0 {
 		return false, err
 	}
@@ -92,7 +92,7 @@ func (m *listMove) take(c *conn, db *store.Store, key []byte) (bool, error) {
 			rec = [][]byte{wordLMOVE, key, m.dst, side(m.fromFront), side(m.toFront)}
 		}
 	}
-	v, ok, err := db.LMove(key, m.dst, m.fromFront, m.toFront, rec)
+	v, ok, _, err := db.LMove(key, m.dst, m.fromFront, m.toFront, rec)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -137,7 +137,7 @@ func (p *zsetPop) take(c *conn, db *store.Store, key []byte) (bool, error) {
 	if p.highest {
 		word, pop = wordZPOPMAX, db.ZPopMax
 	}
-	pairs, err := pop(key, max(p.count, 1), popRecord(c, word, key, p.count))
+	pairs, _, err := pop(key, max(p.count, 1), popRecord(c, word, key, p.count))
 	if err != nil || len(pairs) == 0 {
 		return false, err
 	}
@@ -207,7 +207,8 @@ func cmdLMove(c *conn, args [][]byte) {
 func cmdRPopLPush(c *conn, args [][]byte) { c.move(args, false, true) }
 
 func (c *conn) move(args [][]byte, from, to bool) {
-	c.writeFound(c.db.LMove(args[1], args[2], from, to, c.recordArgs(args)))
+	v, ok, _, err := c.db.LMove(args[1], args[2], from, to, c.recordArgs(args))
+	c.writeFound(v, ok, err)
 }
 
 // writeFound answers a command whose reply is a value or nil: v, if found,

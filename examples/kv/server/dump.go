@@ -95,7 +95,7 @@ func cmdRestore(c *conn, args [][]byte) {
 			rec = append(rec, wordReplace)
 		}
 	}
-	err := c.db.Restore(args[1], args[3], at, replace, rec)
+	_, _, err := c.db.Restore(args[1], args[3], at, replace, rec)
 	switch {
 	case errors.Is(err, store.ErrBadPayload):
 		c.w.WriteError("ERR DUMP payload version or checksum are wrong")

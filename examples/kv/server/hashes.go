@@ -17,7 +17,7 @@ func cmdHSet(c *conn, args [][]byte) {
 func cmdHGet(c *conn, args [][]byte) { c.writeFound(c.db.HGet(args[1], args[2])) }
 
 func cmdHDel(c *conn, args [][]byte) {
-	n, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
+	n, _, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 

@@ -72,8 +72,8 @@ func (c *conn) expire(args [][]byte, name string, unit int64, absolute bool) {
 		return
 	}
 	c.num = strconv.AppendInt(c.num[:0], when, 10)
-	ok, err := c.db.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))
-	c.writeFlag(ok, err)
+	change, err := c.db.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))
+	c.writeFlag(change != store.ExpiryKept, err)
 }
 
 func cmdTTL(c *conn, args [][]byte) {

@@ -51,7 +51,7 @@ func cmdLTrim(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	if err := c.db.LTrim(args[1], start, stop, c.recordArgs(args)); err != nil {
+	if _, _, err := c.db.LTrim(args[1], start, stop, c.recordArgs(args)); err != nil {
 		c.writeStoreError(err)
 		return
 	}
@@ -65,7 +65,7 @@ func cmdLRem(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	n, err := c.db.LRem(args[1], count, args[3], c.recordArgs(args))
+	n, _, err := c.db.LRem(args[1], count, args[3], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 

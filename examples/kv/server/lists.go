@@ -33,7 +33,7 @@ func (c *conn) pop(args [][]byte, front bool) {
 	if n < 0 {
 		n = 1
 	}
-	vals, err := c.db.Pop(args[1], n, front, c.recordArgs(args))
+	vals, _, err := c.db.Pop(args[1], n, front, c.recordArgs(args))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

@@ -170,7 +170,7 @@ func (c *conn) setStore(args [][]byte, op func([]map[string]struct{}) []string) 
 			recs = append(recs, append([][]byte{wordSAdd, args[1]}, members...))
 		}
 	}
-	if err := c.db.SetStore(args[1], members, recs); err != nil {
+	if _, err := c.db.SetStore(args[1], members, recs); err != nil {
 		c.writeStoreError(err)
 		return
 	}
@@ -198,5 +198,5 @@ func (c *conn) zrank(args [][]byte, rev bool) {
 // both keys are locked while it is recorded and applied.
 func cmdSMove(c *conn, args [][]byte) {
 	moved, err := c.db.SMove(args[1], args[2], args[3], c.recordArgs(args))
-	c.writeFlag(moved, err)
+	c.writeFlag(moved.Moved, err)
 }

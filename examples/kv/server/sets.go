@@ -16,7 +16,7 @@ func cmdSAdd(c *conn, args [][]byte) {
 }
 
 func cmdSRem(c *conn, args [][]byte) {
-	n, err := c.db.SRem(args[1], args[2:], c.recordArgs(args))
+	n, _, err := c.db.SRem(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
@@ -35,7 +35,7 @@ func cmdSPop(c *conn, args [][]byte) {
 		}
 		return
 	}
-	vals, err := c.db.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
+	vals, _, err := c.db.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

@@ -114,7 +114,7 @@ func cmdSort(c *conn, args [][]byte) {
 			recs = append(recs, append([][]byte{wordRPush, dst}, elems...))
 		}
 	}
-	if err := c.db.ListStore(dst, elems, recs); err != nil {
+	if _, err := c.db.ListStore(dst, elems, recs); err != nil {
 		c.writeStoreError(err)
 		return
 	}

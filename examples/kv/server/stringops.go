@@ -63,7 +63,7 @@ func cmdGetEX(c *conn, args [][]byte) {
 	case store.GetExPersist:
 		rec = c.record(wordPersist, args[1])
 	}
-	v, ok, err := c.db.GetEx(args[1], action, at, rec)
+	v, ok, _, err := c.db.GetEx(args[1], action, at, rec)
 	c.writeLookup(v, ok, err)
 }
 
@@ -179,6 +179,6 @@ func cmdMSetNX(c *conn, args [][]byte) {
 		c.rec = rec
 	}
 	owned := func(i int) bool { return c.owned(i + 1) }
-	set, err := c.db.MSetNX(args[1:], owned, rec)
+	set, err := c.db.MSetNX(args[1:], owned, nil, rec)
 	c.writeFlag(set, err)
 }

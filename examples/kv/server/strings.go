@@ -200,7 +200,7 @@ func cmdMSet(c *conn, args [][]byte) {
 		return
 	}
 	owned := func(i int) bool { return c.owned(i + 1) }
-	if err := c.db.MSet(args[1:], owned, c.recordArgs(args)); err != nil {
+	if err := c.db.MSet(args[1:], owned, nil, c.recordArgs(args)); err != nil {
 		c.writeStoreError(err)
 		return
 	}

@@ -169,7 +169,7 @@ func (c *conn) zremRangeBy(args [][]byte, lex bool) {
 	if !ok {
 		return
 	}
-	n, err := c.db.ZRemWhere(args[1], func(_, _ int, p store.ZPair) bool { return in(p) }, c.recordArgs(args))
+	n, _, err := c.db.ZRemWhere(args[1], func(_, _ int, p store.ZPair) bool { return in(p) }, c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
@@ -180,7 +180,7 @@ func cmdZRemRangeByRank(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	n, err := c.db.ZRemWhere(args[1], func(r, size int, _ store.ZPair) bool {
+	n, _, err := c.db.ZRemWhere(args[1], func(r, size int, _ store.ZPair) bool {
 		lo, hi, ok := store.ClampRange(start, stop, size)
 		return ok && r >= lo && r <= hi
 	}, c.recordArgs(args))

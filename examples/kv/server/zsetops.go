@@ -236,7 +236,7 @@ func (c *conn) zstore(dst []byte, res []store.ZPair) {
 			recs = append(recs, rec)
 		}
 	}
-	if err := c.db.ZSetStore(dst, res, recs); err != nil {
+	if _, err := c.db.ZSetStore(dst, res, recs); err != nil {
 		c.writeStoreError(err)
 		return
 	}

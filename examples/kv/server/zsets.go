@@ -10,6 +10,7 @@ const errNotFloat = "ERR value is not a valid float"
 // member ...], with Redis's checks in Redis's order.
 func cmdZAdd(c *conn, args [][]byte) {
 	var o store.ZAddOptions
+	var ch bool
 	i := 2
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -23,7 +24,7 @@ func cmdZAdd(c *conn, args [][]byte) {
 		case eqFold(a, "LT"):
 			o.LT = true
 		case eqFold(a, "CH"):
-			o.CH = true
+			ch = true
 		case eqFold(a, "INCR"):
 			o.Incr = true
 		default:
@@ -55,16 +56,18 @@ pairs:
 		}
 		pairs[j] = store.ZPair{Score: f, Member: rest[2*j+1]}
 	}
-	n, score, ok, err := c.db.ZAdd(args[1], o, pairs, c.recordArgs(args))
+	r, err := c.db.ZAdd(args[1], o, pairs, c.recordArgs(args))
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
+	case !o.Incr && ch:
+		c.w.WriteInt(int64(r.Added + r.Updated))
 	case !o.Incr:
-		c.w.WriteInt(int64(n))
-	case !ok:
+		c.w.WriteInt(int64(r.Added))
+	case !r.Scored:
 		c.w.WriteNull()
 	default:
-		c.writeScore(score)
+		c.writeScore(r.Score)
 	}
 }
 
@@ -72,7 +75,7 @@ pairs:
 func (c *conn) writeScore(f float64) { c.w.WriteDouble(f) }
 
 func cmdZRem(c *conn, args [][]byte) {
-	n, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
+	n, _, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
 	c.writeCount(n, err)
 }
 
@@ -93,7 +96,7 @@ func (c *conn) zpop(args [][]byte, highest bool) {
 	if highest {
 		pop = c.db.ZPopMax
 	}
-	pairs, err := pop(args[1], count, c.recordArgs(args))
+	pairs, _, err := pop(args[1], count, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
