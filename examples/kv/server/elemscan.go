@@ -100,6 +100,7 @@ func cmdZIncrBy(c *conn, args [][]byte) {
 		return
 	}
 	r, err := c.db.ZAdd(args[1], store.ZAddOptions{Incr: true}, []store.ZPair{{Score: f, Member: args[3]}}, c.recordArgs(args))
+	c.notifyZAdd(args[1], true, r)
 	if err != nil {
 		c.writeStoreError(err)
 		return

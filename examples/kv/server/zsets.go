@@ -57,6 +57,7 @@ pairs:
 		pairs[j] = store.ZPair{Score: f, Member: rest[2*j+1]}
 	}
 	r, err := c.db.ZAdd(args[1], o, pairs, c.recordArgs(args))
+	c.notifyZAdd(args[1], o.Incr, r)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -75,7 +76,10 @@ pairs:
 func (c *conn) writeScore(f float64) { c.w.WriteDouble(f) }
 
 func cmdZRem(c *conn, args [][]byte) {
-	n, _, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
+	n, gone, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
+	if n > 0 {
+		c.notifyRemoved(evZSet, "zrem", args[1], gone)
+	}
 	c.writeCount(n, err)
 }
 
@@ -96,10 +100,13 @@ func (c *conn) zpop(args [][]byte, highest bool) {
 	if highest {
 		pop = c.db.ZPopMax
 	}
-	pairs, _, err := pop(args[1], count, c.recordArgs(args))
+	pairs, gone, err := pop(args[1], count, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
+	}
+	if len(pairs) > 0 {
+		c.notifyRemoved(evZSet, zpopEvent(highest), args[1], gone)
 	}
 	if single && len(pairs) == 1 {
 		c.writeZPair(pairs[0]) // RESP3 too: one pair is not nested
@@ -152,3 +159,24 @@ func cmdZScore(c *conn, args [][]byte) {
 }
 
 func cmdZCard(c *conn, args [][]byte) { c.lenOf(args[1], store.KindZSet) }
+
+// notifyZAdd queues the event of a ZADD or ZINCRBY that did r: "zadd",
+// or "zincr" with INCR, if a member was added or its score changed.
+func (c *conn) notifyZAdd(key []byte, incr bool, r store.ZAddResult) {
+	if r.Added+r.Updated == 0 {
+		return
+	}
+	if incr {
+		c.notify(evZSet, "zincr", key)
+	} else {
+		c.notify(evZSet, "zadd", key)
+	}
+}
+
+// zpopEvent names a pop of the lowest or the highest scores.
+func zpopEvent(highest bool) string {
+	if highest {
+		return "zpopmax"
+	}
+	return "zpopmin"
+}
