@@ -26,6 +26,7 @@
 //	-lameduck          how long to keep serving, not ready, after SIGTERM before the stop (default 0)
 //	-auto-aof-rewrite-percentage  rewrite the file when it has grown by this much since the last rewrite; 0: never (default 100)
 //	-auto-aof-rewrite-min-size    no automatic rewrite below this size (default 64mb)
+//	-notify-keyspace-events       keyspace notifications to publish, as Redis's (e.g. KEA); CONFIG SET changes them (default none)
 //
 // Who may connect, named as Redis names its settings (see the README's
 // Security):
@@ -108,6 +109,7 @@ type config struct {
 	upgradePIDFile  string // -upgrade: upgrade in place at SIGHUP
 	rewritePct      int
 	rewriteMinSize  int64
+	keyspaceEvents  server.KeyspaceEvents // -notify-keyspace-events
 	logger          zerolog.Logger
 	sec             security // who may connect and what they may do (security.go)
 
@@ -155,6 +157,8 @@ func main() {
 	flag.IntVar(&cfg.rewritePct, "auto-aof-rewrite-percentage", 100,
 		"rewrite the append-only file when it has grown by this percentage over its size after the last rewrite; 0 turns it off")
 	minSize := flag.String("auto-aof-rewrite-min-size", "64mb", "no automatic rewrite of an append-only file smaller than this (as Redis: 64mb)")
+	events := flag.String("notify-keyspace-events", "",
+		"classes of keyspace notifications to publish, Redis's letters (KEA: all, on both kinds of channel); CONFIG SET changes them; empty: none")
 
 	// Who may connect and what they may do: security.go.
 	secFlags := addSecurityFlags(flag.CommandLine)
@@ -179,6 +183,9 @@ func main() {
 	}
 	if err == nil {
 		cfg.rewriteMinSize, err = parseSize("auto-aof-rewrite-min-size", *minSize)
+	}
+	if err == nil {
+		cfg.keyspaceEvents, err = server.ParseKeyspaceEvents(*events)
 	}
 	if err == nil {
 		cfg.sec, err = secFlags.resolve()
@@ -339,6 +346,7 @@ func newApp(cfg config) (*app, error) {
 		MaxQueryBuffer: cfg.maxQueryBuffer,
 		RequirePass:    cfg.sec.password,
 		ProtectedMode:  cfg.sec.protectedMode,
+		KeyspaceEvents: cfg.keyspaceEvents,
 	})
 	a.listener.Handler = a.handler
 	a.listener.HibernateAtAccept = a.handler.WaitsForClient
@@ -394,7 +402,7 @@ func newApp(cfg config) (*app, error) {
 			// A journal error leaves expired keys invisible but in place;
 			// the AOF writer reports and recovers from it, and the next
 			// sweep tries again.
-			_, _ = a.store.Sweep(25 * time.Millisecond)
+			_, _ = a.handler.Sweep(25 * time.Millisecond)
 			return nil
 		},
 	}, &services.Periodic{

@@ -75,3 +75,46 @@ func readFrame(t *testing.T, r *bufio.Reader, want string) {
 		t.Fatalf("read %q, want %q", buf, want)
 	}
 }
+
+// DeliverAll hands its messages to the local subscribers in their order,
+// each to the channel's and the matching patterns' subscribers, and none
+// to the Bus.
+func TestDeliverAll(t *testing.T) {
+	bus := make(recordBus, 4)
+	h := NewHub(Config{Bus: bus})
+	seamtest.Start(t, h)
+	server, client := net.Pipe()
+	defer client.Close()
+	client.SetReadDeadline(time.Now().Add(seamtest.Wait))
+	s := NewSubscriber(server, Limits{})
+	s.Start()
+	defer s.Close()
+	ctx := context.Background()
+	r := bufio.NewReader(client)
+	if err := h.Subscribe(ctx, s, [][]byte{[]byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	readFrame(t, r, "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n")
+	if err := h.PSubscribe(ctx, s, [][]byte{[]byte("k*")}); err != nil {
+		t.Fatal(err)
+	}
+	readFrame(t, r, "*3\r\n$10\r\npsubscribe\r\n$2\r\nk*\r\n:2\r\n")
+
+	msgs := []Message{
+		{Channel: []byte("kx"), Payload: []byte("1")},
+		{Channel: []byte("nobody"), Payload: []byte("2")},
+		{Channel: []byte("a"), Payload: []byte("3")},
+		{Channel: []byte("ky"), Payload: []byte("4")},
+	}
+	if err := h.DeliverAll(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	readFrame(t, r, "*4\r\n$8\r\npmessage\r\n$2\r\nk*\r\n$2\r\nkx\r\n$1\r\n1\r\n"+
+		"*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$1\r\n3\r\n"+
+		"*4\r\n$8\r\npmessage\r\n$2\r\nk*\r\n$2\r\nky\r\n$1\r\n4\r\n")
+	select {
+	case have := <-bus:
+		t.Fatalf("DeliverAll handed %q to the bus", have)
+	default:
+	}
+}

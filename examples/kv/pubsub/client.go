@@ -62,6 +62,23 @@ func (h *Hub) Deliver(ctx context.Context, channel, payload []byte) (int, error)
 	return h.actor.Call(ctx, hubMsg{op: opDeliver, names: [][]byte{channel}, payload: payload})
 }
 
+// Message is one message of [Hub.DeliverAll].
+type Message struct {
+	Channel, Payload []byte
+}
+
+// DeliverAll queues each of msgs, in order, for the local subscribers of
+// its channel and of the patterns that match it, as Deliver does, in one
+// call to the hub; none is handed to the Bus. It is for messages a server
+// makes about itself, such as kv's keyspace notifications, which Redis
+// publishes only on the node that holds the key. A subscriber gets msgs
+// in their order, and before anything published after DeliverAll
+// returned. The slices belong to the caller: the hub copies what it keeps.
+func (h *Hub) DeliverAll(ctx context.Context, msgs []Message) error {
+	_, err := h.actor.Call(ctx, hubMsg{op: opDeliverAll, msgs: msgs})
+	return err
+}
+
 // Channels returns the channels with at least one subscriber, those
 // matching pattern if it is not nil.
 func (h *Hub) Channels(ctx context.Context, pattern []byte) ([][]byte, error) {

@@ -30,5 +30,7 @@
 //
 // A [Bus] in [Config] carries each PUBLISH to the other instances of the
 // program, whose hubs fan it out with [Hub.Deliver]; PUBLISH still counts
-// the local receivers only. Without one nothing leaves the process.
+// the local receivers only. Without one nothing leaves the process. What
+// a server says about itself, such as kv's keyspace notifications, goes
+// to the local subscribers only, in batches, with [Hub.DeliverAll].
 package pubsub

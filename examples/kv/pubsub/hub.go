@@ -104,6 +104,7 @@ const (
 	opDrop
 	opPublish
 	opDeliver
+	opDeliverAll
 	opChannels
 	opNumSub
 	opNumPat
@@ -117,6 +118,7 @@ type hubMsg struct {
 	sub     *Subscriber
 	names   [][]byte
 	payload []byte
+	msgs    []Message // DeliverAll's
 	out     *[][]byte // where Channels puts its answer
 	counts  *[]int    // where NumSub puts its answer
 }
@@ -166,6 +168,10 @@ func (h *Hub) handle(_ context.Context, st *hubState, m hubMsg) (int, error) {
 		return n, nil
 	case opDeliver:
 		return h.publish(st, m.names[0], m.payload), nil
+	case opDeliverAll:
+		for _, msg := range m.msgs {
+			h.publish(st, msg.Channel, msg.Payload)
+		}
 	case opChannels:
 		for name := range st.channels {
 			if len(m.names) == 0 || store.Match(string(m.names[0]), name) {

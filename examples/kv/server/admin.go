@@ -146,6 +146,7 @@ func (c *conn) configParams() [][2]string {
 		{"maxmemory", "0"},
 		{"maxmemory-policy", "noeviction"},
 		{"hz", "10"},
+		{"notify-keyspace-events", c.h.notify.classes().String()},
 	}, c.h.settable.params()...)
 }
 

@@ -23,7 +23,10 @@ func cmdSetBit(c *conn, args [][]byte) {
 		c.w.WriteError("ERR bit is not an integer or out of range")
 		return
 	}
-	old, err := c.db.SetBit(args[1], uint64(off), args[3][0] == '1', c.recordArgs(args))
+	old, changed, err := c.db.SetBit(args[1], uint64(off), args[3][0] == '1', c.recordArgs(args))
+	if changed && err == nil {
+		c.notify(evString, "setbit", args[1])
+	}
 	c.writeFlag(old, err)
 }
 

@@ -52,10 +52,11 @@ func (p *listPop) take(c *conn, db *store.Store, key []byte) (bool, error) {
 	if p.front {
 		word = wordLPOP
 	}
-	vals, err := db.Pop(key, max(p.count, 1), p.front, popRecord(c, word, key, p.count))
+	vals, gone, err := db.Pop(key, max(p.count, 1), p.front, popRecord(c, word, key, p.count))
 	if err != nil || len(vals) == 0 {
 		return false, err
 	}
+	c.notifyPopped(db.Index(), evList, popEvent(p.front), key, gone)
 	p.key, p.vals = key, vals
 	c.h.watches.touch(db.Index(), key)
 	return true, nil
@@ -92,10 +93,12 @@ func (m *listMove) take(c *conn, db *store.Store, key []byte) (bool, error) {
 			rec = [][]byte{wordLMOVE, key, m.dst, side(m.fromFront), side(m.toFront)}
 		}
 	}
-	v, ok, err := db.LMove(key, m.dst, m.fromFront, m.toFront, rec)
+	v, ok, gone, err := db.LMove(key, m.dst, m.fromFront, m.toFront, rec)
 	if err != nil || !ok {
 		return false, err
 	}
+	c.notifyPop(db.Index(), evList, pushEvent(m.toFront), m.dst)
+	c.notifyPopped(db.Index(), evList, popEvent(m.fromFront), key, gone)
 	m.val = v
 	c.h.watches.touch(db.Index(), key)
 	c.h.watches.touch(db.Index(), m.dst)
@@ -137,10 +140,11 @@ func (p *zsetPop) take(c *conn, db *store.Store, key []byte) (bool, error) {
 	if p.highest {
 		word, pop = wordZPOPMAX, db.ZPopMax
 	}
-	pairs, err := pop(key, max(p.count, 1), popRecord(c, word, key, p.count))
+	pairs, gone, err := pop(key, max(p.count, 1), popRecord(c, word, key, p.count))
 	if err != nil || len(pairs) == 0 {
 		return false, err
 	}
+	c.notifyPopped(db.Index(), evZSet, zpopEvent(p.highest), key, gone)
 	p.key, p.pairs = key, pairs
 	c.h.watches.touch(db.Index(), key)
 	return true, nil
@@ -207,7 +211,12 @@ func cmdLMove(c *conn, args [][]byte) {
 func cmdRPopLPush(c *conn, args [][]byte) { c.move(args, false, true) }
 
 func (c *conn) move(args [][]byte, from, to bool) {
-	c.writeFound(c.db.LMove(args[1], args[2], from, to, c.recordArgs(args)))
+	v, ok, gone, err := c.db.LMove(args[1], args[2], from, to, c.recordArgs(args))
+	if ok && err == nil {
+		c.notify(evList, pushEvent(to), args[2])
+		c.notifyRemoved(evList, popEvent(from), args[1], gone)
+	}
+	c.writeFound(v, ok, err)
 }
 
 // writeFound answers a command whose reply is a value or nil: v, if found,

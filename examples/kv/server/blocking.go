@@ -385,6 +385,7 @@ func (c *conn) endBlock() (end bool) {
 		if b.appended > c.commitTo {
 			c.commitTo = b.appended
 		}
+		c.owes = true // the serving write's events, the pop's among them, go before this reply
 	case blockUnblocked:
 		c.w.WriteError("UNBLOCKED client unblocked via CLIENT UNBLOCK")
 		c.failedBlocked()

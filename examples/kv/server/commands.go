@@ -317,6 +317,11 @@ func (c *conn) call(cmd *command, args [][]byte) {
 		c.h.txMu.RLock()
 		defer c.h.txMu.RUnlock()
 	}
+	c.events = 0 // a replay publishes nothing: its writes were published when made
+	if !c.replay {
+		c.events = c.h.notify.published()
+		c.owes = c.owes || c.events != 0 // flush publishes them (notify.go)
+	}
 	if cmd.flags&flagWrite != 0 {
 		// One defer, not two: more would stop the compiler from
 		// open-coding the defers of this function, which every command

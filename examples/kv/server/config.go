@@ -12,8 +12,9 @@ import (
 // settable is the part of the configuration CONFIG SET may change at run
 // time: the encoding thresholds, which OBJECT ENCODING reflects, and the
 // list settings that Redis's own tests set before they run (kv stores them
-// and reports them; its lists have one form whatever they say). The rest
-// is fixed by kv's flags.
+// and reports them; its lists have one form whatever they say). The
+// keyspace notifications' classes (notify-keyspace-events) are the
+// notifier's (notify.go). The rest is fixed by kv's flags.
 type settable struct {
 	mu   sync.RWMutex
 	vals map[string]int64 // by canonical name
@@ -81,10 +82,25 @@ func (c *conn) configSet(args [][]byte) {
 		return
 	}
 	set := make(map[string]int64, len(args)/2-1)
+	var events KeyspaceEvents
+	setEvents := false
 	for i := 2; i < len(args); i += 2 {
 		name := strings.ToLower(string(args[i]))
 		if canon, ok := aliases[name]; ok {
 			name = canon
+		}
+		if name == "notify-keyspace-events" {
+			if setEvents {
+				c.w.WriteError("ERR Duplicate parameter - " + string(args[i]))
+				return
+			}
+			ev, err := ParseKeyspaceEvents(string(args[i+1]))
+			if err != nil {
+				c.w.WriteError("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - " + errEventClass)
+				return
+			}
+			events, setEvents = ev, true
+			continue
 		}
 		if _, ok := settableParams[name]; !ok {
 			if c.currentValue(name, args[i+1]) {
@@ -113,6 +129,9 @@ func (c *conn) configSet(args [][]byte) {
 		s.vals[k] = v
 	}
 	s.mu.Unlock()
+	if setEvents {
+		c.h.notify.configure(events)
+	}
 	c.w.WriteOK()
 }
 

@@ -29,6 +29,19 @@
 // listener's stop: the client gets a timeout's reply) end the wait
 // otherwise. See blocking.go.
 //
+// # Keyspace notifications
+//
+// With [Config.KeyspaceEvents], or CONFIG SET notify-keyspace-events,
+// writes publish Redis 7.0's keyspace events on the pub/sub hub: a command
+// notes its own events, the store tells of the keys it adds and expires
+// ([store.Notifier]), and the connection hands them to the hub
+// ([pubsub.Hub.DeliverAll]) before it sends their replies, so that a
+// client's events reach the subscribers in the order of its writes,
+// before anything it publishes next. [Handler.Sweep], the active expiry, publishes those of
+// the keys it removes. While they are off a command pays one atomic load
+// (two if it adds a key).
+// See notify.go.
+//
 // # Redis compatibility
 //
 // Replies and error texts are Redis 7's, so that redis-cli,

@@ -95,7 +95,13 @@ func cmdRestore(c *conn, args [][]byte) {
 			rec = append(rec, wordReplace)
 		}
 	}
-	err := c.db.Restore(args[1], args[3], at, replace, rec)
+	created, deleted, err := c.db.Restore(args[1], args[3], at, replace, rec)
+	switch {
+	case created:
+		c.notify(evGeneric, "restore", args[1])
+	case deleted: // by REPLACE, with an expiry already past
+		c.notify(evGeneric, "del", args[1])
+	}
 	switch {
 	case errors.Is(err, store.ErrBadPayload):
 		c.w.WriteError("ERR DUMP payload version or checksum are wrong")

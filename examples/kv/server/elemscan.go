@@ -99,10 +99,11 @@ func cmdZIncrBy(c *conn, args [][]byte) {
 		c.w.WriteError(errNotFloat)
 		return
 	}
-	_, score, _, err := c.db.ZAdd(args[1], store.ZAddOptions{Incr: true}, []store.ZPair{{Score: f, Member: args[3]}}, c.recordArgs(args))
+	r, err := c.db.ZAdd(args[1], store.ZAddOptions{Incr: true}, []store.ZPair{{Score: f, Member: args[3]}}, c.recordArgs(args))
+	c.notifyZAdd(args[1], true, r)
 	if err != nil {
 		c.writeStoreError(err)
 		return
 	}
-	c.writeScore(score)
+	c.writeScore(r.Score)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 
@@ -17,13 +18,26 @@ func cmdRename(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notifyRenamed(args[1], args[2])
 	c.w.WriteOK()
+}
+
+// notifyRenamed queues a RENAME's events, after the "new" of dst: none for
+// a key renamed to itself, which changes nothing, as in Redis.
+func (c *conn) notifyRenamed(src, dst []byte) {
+	if !bytes.Equal(src, dst) {
+		c.notify(evGeneric, "rename_from", src)
+		c.notify(evGeneric, "rename_to", dst)
+	}
 }
 
 // cmdSetNX is SETNX key value, journalled as the SET it did.
 func cmdSetNX(c *conn, args [][]byte) {
 	_, _, set, err := c.db.Set(args[1], args[2], store.SetOptions{Mode: store.SetIfAbsent},
 		c.record(wordSet, args[1], args[2]))
+	if set && err == nil {
+		c.notify(evString, "set", args[1])
+	}
 	c.writeFlag(set, err)
 }
 
@@ -45,13 +59,18 @@ func (c *conn) setEX(args [][]byte, name string, unit int64) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notify(evString, "set", args[1])
+	c.notify(evGeneric, "expire", args[1])
 	c.w.WriteOK()
 }
 
 // cmdGetDel is GETDEL key, journalled as DEL.
 func cmdGetDel(c *conn, args [][]byte) {
 	v, ok, err := c.db.GetDel(args[1], c.record(wordDel, args[1]))
-	c.writeLookup(v, ok, err)
+	if ok && err == nil {
+		c.notify(evGeneric, "del", args[1])
+	}
+	c.writeLookup(args[1], v, ok, err)
 }
 
 func cmdTime(c *conn, _ [][]byte) {

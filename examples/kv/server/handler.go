@@ -62,6 +62,10 @@ type Config struct {
 	// ProtectedMode refuses clients from other hosts while no password
 	// is set, as Redis's protected-mode yes; see protected.go.
 	ProtectedMode bool
+	// KeyspaceEvents are the classes of keyspace notifications published
+	// through PubSub, Redis's notify-keyspace-events, until CONFIG SET
+	// changes them; the zero value publishes none. See notify.go.
+	KeyspaceEvents KeyspaceEvents
 
 	// debug enables the hidden DEBUG command, which can panic on demand.
 	// It is unexported so that only this package's tests can set it.
@@ -123,6 +127,7 @@ type Handler struct {
 	watches watchers
 
 	settable settable // what CONFIG SET may change (config.go)
+	notify   notifier // keyspace notifications (notify.go)
 
 	blocking blockers // the clients blocked by BLPOP and its kin (blocking.go)
 }
@@ -138,6 +143,7 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{cfg: cfg, store: cfg.Store, aof: cfg.AOF, started: time.Now(), pid: os.Getpid()}
 	h.stacks = newStackPool(&h.active)
+	h.notify.init(cfg.PubSub, cfg.Store, cfg.KeyspaceEvents)
 	h.cstats.init()
 	h.protoErrs.every, h.queryLimits.every = badClientLogEvery, badClientLogEvery
 	h.authFails.every = authFailLogEvery
@@ -187,6 +193,9 @@ type conn struct {
 	authed   bool // may run any command: authenticated, or no password (auth.go)
 
 	cmds, hits, misses int64 // counted locally, added to the Handler's per flush
+
+	events KeyspaceEvents // the keyspace notifications published, read once per command (notify.go)
+	owes   bool           // a command ran with some published: flush hands the events queued to the hub first
 
 	st clientState // for CLIENT LIST and CLIENT KILL
 
@@ -419,6 +428,16 @@ func (c *conn) burst() (end bool, err error) {
 	}
 }
 
+// Sweep is the active expiry: [store.Store.Sweep] within budget, then the
+// keyspace notifications of the keys it removed ("expired") are
+// published. A server runs it periodically (kv: every 100ms, as Redis's
+// hz 10). It returns Sweep's results.
+func (h *Handler) Sweep(budget time.Duration) (int, error) {
+	n, err := h.store.Sweep(budget)
+	h.notify.deliver()
+	return n, err
+}
+
 // BigRead returns how many bytes of big arguments (resp.BigArg and more)
 // clients have sent in all. Each was a large allocation that is garbage
 // soon after unless the store kept it; with [store.Store.Freed] it tells a
@@ -432,6 +451,7 @@ func (h *Handler) release(c *conn) {
 	h.active.Add(-1)
 	h.stacks.closed() // after the count fell: see closed
 	h.clients.remove(c)
+	c.publishEvents()
 	c.endPubSub()
 	h.watches.remove(c)
 	c.forgetBlock()
@@ -505,6 +525,7 @@ func (c *conn) Read(p []byte) (int, error) {
 // writes the buffered replies. If the commit fails the replies are not
 // sent: the writes they acknowledge are not known to be in the file.
 func (c *conn) flush() error {
+	c.publishEvents() // before the replies to the writes that caused them
 	if c.w.Buffered() == 0 {
 		return nil
 	}

@@ -11,13 +11,19 @@ func cmdHSet(c *conn, args [][]byte) {
 		return
 	}
 	n, err := c.db.HSet(args[1], args[2:], c.recordArgs(args))
+	if err == nil {
+		c.notify(evHash, "hset", args[1])
+	}
 	c.writeCount(n, err)
 }
 
 func cmdHGet(c *conn, args [][]byte) { c.writeFound(c.db.HGet(args[1], args[2])) }
 
 func cmdHDel(c *conn, args [][]byte) {
-	n, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
+	n, gone, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
+	if n > 0 {
+		c.notifyRemoved(evHash, "hdel", args[1], gone)
+	}
 	c.writeCount(n, err)
 }
 
@@ -43,6 +49,7 @@ func cmdHIncrBy(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notify(evHash, "hincrby", args[1])
 	c.w.WriteInt(n)
 }
 

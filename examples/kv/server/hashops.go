@@ -14,6 +14,9 @@ var wordHSet = []byte("HSET")
 // cmdHSetNX is HSETNX key field value, journalled as received when it set.
 func cmdHSetNX(c *conn, args [][]byte) {
 	ok, err := c.db.HSetNX(args[1], args[2], args[3], c.recordArgs(args))
+	if ok && err == nil {
+		c.notify(evHash, "hset", args[1])
+	}
 	c.writeFlag(ok, err)
 }
 
@@ -41,6 +44,7 @@ func cmdHIncrByFloat(c *conn, args [][]byte) {
 	case err != nil:
 		c.writeStoreError(err)
 	default:
+		c.notify(evHash, "hincrbyfloat", args[1])
 		c.w.WriteBulk(v)
 	}
 }

@@ -18,6 +18,7 @@ func cmdHMSet(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notify(evHash, "hset", args[1])
 	c.w.WriteOK()
 }
 

@@ -113,6 +113,26 @@ func TestHibernatedSubscriberReceives(t *testing.T) {
 	}
 }
 
+// A hibernated subscriber gets keyspace events as it gets what is
+// published, without being woken: only the writer wakes.
+func TestHibernatedSubscriberGetsKeyspaceEvents(t *testing.T) {
+	ts := startPubSub(t, serverOpts{listener: hibernating}, pubsub.Config{})
+	c, s := ts.dial(t), ts.dial(t)
+	do(t, c, "CONFIG", "SET", "notify-keyspace-events", "K$")
+	do(t, s, "SUBSCRIBE", "__keyspace@0__:k")
+	waitHibernated(t, ts, 2)
+	wakes := ts.ln.Stats().Wakes
+	do(t, c, "SET", "k", "v")
+	s.Conn().SetReadDeadline(time.Now().Add(seamtest.Wait))
+	msg, err := s.Receive()
+	if err != nil || msg.String() != `["message", "__keyspace@0__:k", "set"]` {
+		t.Fatalf("event to the hibernated subscriber: %v, %v", msg, err)
+	}
+	if have := ts.ln.Stats().Wakes; have != wakes+1 {
+		t.Fatalf("Wakes went from %d to %d; want one more, the writer's", wakes, have)
+	}
+}
+
 // The stop closes hibernated clients without waking them, and the
 // handler forgets them: no client is left in its registry or its count.
 // A subscriber is forgotten too (its hub may end first and cut it, which

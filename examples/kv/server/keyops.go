@@ -13,6 +13,9 @@ var wordRename = []byte("RENAME")
 // cmdRenameNX is RENAMENX key newkey, journalled as the RENAME it did.
 func cmdRenameNX(c *conn, args [][]byte) {
 	done, err := c.db.RenameNX(args[1], args[2], c.record(wordRename, args[1], args[2]))
+	if done && err == nil {
+		c.notifyRenamed(args[1], args[2])
+	}
 	c.writeFlag(done, err)
 }
 
@@ -61,6 +64,9 @@ func cmdCopy(c *conn, args [][]byte) {
 	if errors.Is(err, store.ErrSameObject) {
 		c.w.WriteError("ERR source and destination objects are the same")
 		return
+	}
+	if done && err == nil {
+		c.notifyDB(to.Index(), evGeneric, "copy_to", args[2])
 	}
 	if done && to != c.db { // the key positions name dst in c.db only
 		c.serveIn(to.Index(), args[2])

@@ -19,6 +19,7 @@ func cmdDel(c *conn, args [][]byte) {
 		}
 		if ok {
 			n++
+			c.notify(evGeneric, "del", k)
 		}
 	}
 	c.w.WriteInt(n)
@@ -72,8 +73,14 @@ func (c *conn) expire(args [][]byte, name string, unit int64, absolute bool) {
 		return
 	}
 	c.num = strconv.AppendInt(c.num[:0], when, 10)
-	ok, err := c.db.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))
-	c.writeFlag(ok, err)
+	change, err := c.db.Expire(args[1], when, cond, c.record(wordPExpireAt, args[1], c.num))
+	switch change {
+	case store.ExpirySet:
+		c.notify(evGeneric, "expire", args[1])
+	case store.ExpiryDeleted: // a time already passed
+		c.notify(evGeneric, "del", args[1])
+	}
+	c.writeFlag(change != store.ExpiryKept, err)
 }
 
 func cmdTTL(c *conn, args [][]byte) {
@@ -90,6 +97,9 @@ func cmdPTTL(c *conn, args [][]byte) {
 
 func cmdPersist(c *conn, args [][]byte) {
 	ok, err := c.db.Persist(args[1], c.recordArgs(args))
+	if ok && err == nil {
+		c.notify(evGeneric, "persist", args[1])
+	}
 	c.writeFlag(ok, err)
 }
 

@@ -22,6 +22,9 @@ func cmdLInsert(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	if n > 0 {
+		c.notify(evList, "linsert", args[1])
+	}
 	c.w.WriteInt(int64(n))
 }
 
@@ -39,6 +42,7 @@ func cmdLSet(c *conn, args [][]byte) {
 	case err != nil:
 		c.writeStoreError(err)
 	default:
+		c.notify(evList, "lset", args[1])
 		c.w.WriteOK()
 	}
 }
@@ -51,9 +55,13 @@ func cmdLTrim(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	if err := c.db.LTrim(args[1], start, stop, c.recordArgs(args)); err != nil {
+	found, gone, err := c.db.LTrim(args[1], start, stop, c.recordArgs(args))
+	if err != nil {
 		c.writeStoreError(err)
 		return
+	}
+	if found { // "ltrim" even if it kept every element, as in Redis
+		c.notifyRemoved(evList, "ltrim", args[1], gone)
 	}
 	c.w.WriteOK()
 }
@@ -65,7 +73,10 @@ func cmdLRem(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	n, err := c.db.LRem(args[1], count, args[3], c.recordArgs(args))
+	n, gone, err := c.db.LRem(args[1], count, args[3], c.recordArgs(args))
+	if n > 0 {
+		c.notifyRemoved(evList, "lrem", args[1], gone)
+	}
 	c.writeCount(n, err)
 }
 
@@ -75,5 +86,8 @@ func cmdRPushX(c *conn, args [][]byte) { c.pushX(args, false) }
 // pushX is LPUSHX and RPUSHX: a push only onto an existing list.
 func (c *conn) pushX(args [][]byte, front bool) {
 	n, err := c.db.PushX(args[1], args[2:], front, c.recordArgs(args))
+	if n > 0 && err == nil {
+		c.notify(evList, pushEvent(front), args[1])
+	}
 	c.writeCount(n, err)
 }

@@ -16,6 +16,7 @@ func (c *conn) push(args [][]byte, front bool) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notify(evList, pushEvent(front), args[1])
 	c.w.WriteInt(int64(n))
 }
 
@@ -33,7 +34,10 @@ func (c *conn) pop(args [][]byte, front bool) {
 	if n < 0 {
 		n = 1
 	}
-	vals, err := c.db.Pop(args[1], n, front, c.recordArgs(args))
+	vals, gone, err := c.db.Pop(args[1], n, front, c.recordArgs(args))
+	if len(vals) > 0 {
+		c.notifyRemoved(evList, popEvent(front), args[1], gone)
+	}
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -125,4 +129,20 @@ func lowerName(name []byte) []byte {
 		out[i] = ch
 	}
 	return out
+}
+
+// pushEvent and popEvent name a push and a pop at the head (front) or the
+// tail of a list, as Redis's keyspace events do.
+func pushEvent(front bool) string {
+	if front {
+		return "lpush"
+	}
+	return "rpush"
+}
+
+func popEvent(front bool) string {
+	if front {
+		return "lpop"
+	}
+	return "rpop"
 }

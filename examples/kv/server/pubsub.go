@@ -122,6 +122,7 @@ func cmdPublish(c *conn, args [][]byte) {
 		c.w.WriteError("ERR pub/sub is not enabled")
 		return
 	}
+	c.publishEvents() // the client's writes' keyspace events come first
 	if c.sub != nil {
 		// A RESP3 subscriber may publish: the replies it is owed go into
 		// its queue before the hub's message to itself, as Redis orders them.

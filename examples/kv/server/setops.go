@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+
 	"github.com/seamgo/seam/examples/kv/resp"
 )
 
@@ -143,17 +145,18 @@ func diff(sets []map[string]struct{}) []string {
 }
 
 func cmdSInterStore(c *conn, args [][]byte) {
-	c.setStore(args, func(s []map[string]struct{}) []string { return inter(s, 0) })
+	c.setStore(args, "sinterstore", func(s []map[string]struct{}) []string { return inter(s, 0) })
 }
-func cmdSUnionStore(c *conn, args [][]byte) { c.setStore(args, union) }
-func cmdSDiffStore(c *conn, args [][]byte)  { c.setStore(args, diff) }
+func cmdSUnionStore(c *conn, args [][]byte) { c.setStore(args, "sunionstore", union) }
+func cmdSDiffStore(c *conn, args [][]byte)  { c.setStore(args, "sdiffstore", diff) }
 
 var wordSAdd = []byte("SADD")
 
 // setStore is SINTERSTORE, SUNIONSTORE and SDIFFSTORE destination key
 // [key ...]: op's result stored in destination (see store.SetStore for
-// how it is journalled), replying with its size.
-func (c *conn) setStore(args [][]byte, op func([]map[string]struct{}) []string) {
+// how it is journalled), replying with its size; event is the command's
+// name, which Redis's keyspace event is.
+func (c *conn) setStore(args [][]byte, event string, op func([]map[string]struct{}) []string) {
 	sets, ok := c.readSets(args[2:])
 	if !ok {
 		return
@@ -170,10 +173,12 @@ func (c *conn) setStore(args [][]byte, op func([]map[string]struct{}) []string) 
 			recs = append(recs, append([][]byte{wordSAdd, args[1]}, members...))
 		}
 	}
-	if err := c.db.SetStore(args[1], members, recs); err != nil {
+	existed, err := c.db.SetStore(args[1], members, recs)
+	if err != nil {
 		c.writeStoreError(err)
 		return
 	}
+	c.notifyStored(evSet, event, args[1], len(members), existed)
 	c.w.WriteInt(int64(len(members)))
 }
 
@@ -198,5 +203,15 @@ func (c *conn) zrank(args [][]byte, rev bool) {
 // both keys are locked while it is recorded and applied.
 func cmdSMove(c *conn, args [][]byte) {
 	moved, err := c.db.SMove(args[1], args[2], args[3], c.recordArgs(args))
-	c.writeFlag(moved, err)
+	if moved.Moved && !bytes.Equal(args[1], args[2]) {
+		// Redis's order: the removal, then dst's creation, then the add.
+		c.notifyRemoved(evSet, "srem", args[1], moved.SrcGone)
+		if moved.DstNew {
+			c.notify(evNew, "new", args[2])
+		}
+		if moved.Added {
+			c.notify(evSet, "sadd", args[2])
+		}
+	}
+	c.writeFlag(moved.Moved, err)
 }

@@ -12,11 +12,17 @@ var wordSRem = []byte("SREM")
 
 func cmdSAdd(c *conn, args [][]byte) {
 	n, err := c.db.SAdd(args[1], args[2:], c.recordArgs(args))
+	if n > 0 {
+		c.notify(evSet, "sadd", args[1])
+	}
 	c.writeCount(n, err)
 }
 
 func cmdSRem(c *conn, args [][]byte) {
-	n, err := c.db.SRem(args[1], args[2:], c.recordArgs(args))
+	n, gone, err := c.db.SRem(args[1], args[2:], c.recordArgs(args))
+	if n > 0 {
+		c.notifyRemoved(evSet, "srem", args[1], gone)
+	}
 	c.writeCount(n, err)
 }
 
@@ -35,7 +41,10 @@ func cmdSPop(c *conn, args [][]byte) {
 		}
 		return
 	}
-	vals, err := c.db.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
+	vals, gone, err := c.db.SPop(args[1], max(count, 1), c.record(wordSRem, args[1]))
+	if len(vals) > 0 {
+		c.notifyRemoved(evSet, "spop", args[1], gone)
+	}
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

@@ -114,10 +114,12 @@ func cmdSort(c *conn, args [][]byte) {
 			recs = append(recs, append([][]byte{wordRPush, dst}, elems...))
 		}
 	}
-	if err := c.db.ListStore(dst, elems, recs); err != nil {
+	existed, err := c.db.ListStore(dst, elems, recs)
+	if err != nil {
 		c.writeStoreError(err)
 		return
 	}
+	c.notifyStored(evList, "sortstore", dst, len(elems), existed)
 	c.h.watches.touch(c.db.Index(), dst) // not among SORT's key positions
 	c.serveIn(c.db.Index(), dst)
 

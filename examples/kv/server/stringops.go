@@ -51,7 +51,7 @@ func cmdGetEX(c *conn, args [][]byte) {
 		// key may change; that only changes which answer a racing client
 		// gets, never the keyspace.
 		if _, ok, err := c.db.GetString(args[1]); !ok || err != nil {
-			c.writeLookup(nil, false, err)
+			c.writeLookup(args[1], nil, false, err)
 			return
 		}
 		var ok bool
@@ -63,18 +63,26 @@ func cmdGetEX(c *conn, args [][]byte) {
 	case store.GetExPersist:
 		rec = c.record(wordPersist, args[1])
 	}
-	v, ok, err := c.db.GetEx(args[1], action, at, rec)
-	c.writeLookup(v, ok, err)
+	v, ok, change, err := c.db.GetEx(args[1], action, at, rec)
+	switch change {
+	case store.ExpirySet:
+		c.notify(evGeneric, "expire", args[1])
+	case store.ExpiryRemoved:
+		c.notify(evGeneric, "persist", args[1])
+	case store.ExpiryDeleted:
+		c.notify(evGeneric, "del", args[1])
+	}
+	c.writeLookup(args[1], v, ok, err)
 }
 
-// writeLookup replies with the value a read found, counting the hit or
-// the miss as GET does.
-func (c *conn) writeLookup(v []byte, ok bool, err error) {
+// writeLookup replies with the value a read of key found, counting the
+// hit or the miss as GET does.
+func (c *conn) writeLookup(key, v []byte, ok bool, err error) {
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
 	case !ok:
-		c.misses++
+		c.missed(key)
 		c.w.WriteNull()
 	default:
 		c.hits++
@@ -135,6 +143,9 @@ func cmdSetRange(c *conn, args [][]byte) {
 		off = store.MaxValueLen + 1 // too large either way; keeps the sum in range
 	}
 	n, err := c.db.SetRange(args[1], int(off), args[3], c.recordArgs(args))
+	if err == nil && len(args[3]) > 0 {
+		c.notify(evString, "setrange", args[1])
+	}
 	c.writeCount(n, err)
 }
 
@@ -161,6 +172,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notify(evString, "incrbyfloat", args[1])
 	c.w.WriteBulk(v)
 }
 
@@ -179,6 +191,6 @@ func cmdMSetNX(c *conn, args [][]byte) {
 		c.rec = rec
 	}
 	owned := func(i int) bool { return c.owned(i + 1) }
-	set, err := c.db.MSetNX(args[1:], owned, rec)
+	set, err := c.db.MSetNX(args[1:], owned, c.setEach(), rec)
 	c.writeFlag(set, err)
 }

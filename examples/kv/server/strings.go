@@ -25,7 +25,7 @@ func cmdGet(c *conn, args [][]byte) {
 		return
 	}
 	if !ok {
-		c.misses++
+		c.missed(args[1])
 		c.w.WriteNull()
 		return
 	}
@@ -87,6 +87,12 @@ func cmdSet(c *conn, args [][]byte) {
 		rec = c.record(wordSet, key, val)
 	}
 	old, hadOld, set, err := c.db.Set(key, val, o, rec)
+	if set && err == nil {
+		c.notify(evString, "set", key)
+		if o.ExpireAt != 0 {
+			c.notify(evGeneric, "expire", key)
+		}
+	}
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -133,6 +139,9 @@ func (c *conn) invalidExpire(cmd string) bool {
 
 func cmdGetSet(c *conn, args [][]byte) {
 	old, hadOld, _, err := c.db.Set(args[1], args[2], store.SetOptions{Get: true}, c.record(wordSet, args[1], args[2]))
+	if err == nil {
+		c.notify(evString, "set", args[1])
+	}
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -177,6 +186,7 @@ func (c *conn) incrBy(args [][]byte, delta int64) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notify(evString, "incrby", args[1])
 	c.w.WriteInt(n)
 }
 
@@ -186,6 +196,7 @@ func cmdAppend(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.notify(evString, "append", args[1])
 	c.w.WriteInt(int64(n))
 }
 
@@ -200,7 +211,7 @@ func cmdMSet(c *conn, args [][]byte) {
 		return
 	}
 	owned := func(i int) bool { return c.owned(i + 1) }
-	if err := c.db.MSet(args[1:], owned, c.recordArgs(args)); err != nil {
+	if err := c.db.MSet(args[1:], owned, c.setEach(), c.recordArgs(args)); err != nil {
 		c.writeStoreError(err)
 		return
 	}
@@ -214,8 +225,18 @@ func cmdMGet(c *conn, args [][]byte) {
 			c.hits++
 			c.w.WriteBulk(v)
 		} else {
-			c.misses++
+			c.missed(k)
 			c.w.WriteNull()
 		}
 	}
+}
+
+// setEach is MSET's and MSETNX's per-key callback (store.Store.MSet):
+// Redis sends each key's "set" right after its "new". Nil while "set"
+// events are not published.
+func (c *conn) setEach() func(key []byte) {
+	if c.events&evString == 0 {
+		return nil
+	}
+	return func(key []byte) { c.notify(evString, "set", key) }
 }

@@ -35,7 +35,7 @@ func cmdZRangeStore(c *conn, args [][]byte) {
 	}
 	pairs, ok := c.zrangeSelect(args[2], args[3], args[4], sp)
 	if ok {
-		c.zstore(args[1], pairs)
+		c.zstore("zrangestore", args[1], pairs)
 	}
 }
 

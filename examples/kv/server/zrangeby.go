@@ -169,7 +169,14 @@ func (c *conn) zremRangeBy(args [][]byte, lex bool) {
 	if !ok {
 		return
 	}
-	n, err := c.db.ZRemWhere(args[1], func(_, _ int, p store.ZPair) bool { return in(p) }, c.recordArgs(args))
+	n, gone, err := c.db.ZRemWhere(args[1], func(_, _ int, p store.ZPair) bool { return in(p) }, c.recordArgs(args))
+	if n > 0 {
+		name := "zremrangebyscore"
+		if lex {
+			name = "zremrangebylex"
+		}
+		c.notifyRemoved(evZSet, name, args[1], gone)
+	}
 	c.writeCount(n, err)
 }
 
@@ -180,10 +187,13 @@ func cmdZRemRangeByRank(c *conn, args [][]byte) {
 		c.w.WriteError(errNotInteger)
 		return
 	}
-	n, err := c.db.ZRemWhere(args[1], func(r, size int, _ store.ZPair) bool {
+	n, gone, err := c.db.ZRemWhere(args[1], func(r, size int, _ store.ZPair) bool {
 		lo, hi, ok := store.ClampRange(start, stop, size)
 		return ok && r >= lo && r <= hi
 	}, c.recordArgs(args))
+	if n > 0 {
+		c.notifyRemoved(evZSet, "zremrangebyrank", args[1], gone)
+	}
 	c.writeCount(n, err)
 }
 

@@ -115,7 +115,7 @@ func (c *conn) zsetOp(args [][]byte, op int, storeIt, cardOnly bool) {
 			c.w.WriteInt(int64(len(res)))
 		}
 	case storeIt:
-		c.zstore(args[1], res)
+		c.zstore(name, args[1], res)
 	default:
 		c.writeZPairs(res, withScores)
 	}
@@ -223,8 +223,9 @@ func zcombine(srcs []map[string]float64, weights []float64, op int, agg string) 
 
 var wordZAdd = []byte("ZADD")
 
-// zstore stores res in dst and replies with its size.
-func (c *conn) zstore(dst []byte, res []store.ZPair) {
+// zstore stores res in dst and replies with its size; event is the
+// command's name, which Redis's keyspace event is.
+func (c *conn) zstore(event string, dst []byte, res []store.ZPair) {
 	var recs [][][]byte
 	if !c.replay {
 		recs = [][][]byte{{wordDel, dst}}
@@ -236,9 +237,11 @@ func (c *conn) zstore(dst []byte, res []store.ZPair) {
 			recs = append(recs, rec)
 		}
 	}
-	if err := c.db.ZSetStore(dst, res, recs); err != nil {
+	existed, err := c.db.ZSetStore(dst, res, recs)
+	if err != nil {
 		c.writeStoreError(err)
 		return
 	}
+	c.notifyStored(evZSet, event, dst, len(res), existed)
 	c.w.WriteInt(int64(len(res)))
 }

@@ -10,6 +10,7 @@ const errNotFloat = "ERR value is not a valid float"
 // member ...], with Redis's checks in Redis's order.
 func cmdZAdd(c *conn, args [][]byte) {
 	var o store.ZAddOptions
+	var ch bool
 	i := 2
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -23,7 +24,7 @@ func cmdZAdd(c *conn, args [][]byte) {
 		case eqFold(a, "LT"):
 			o.LT = true
 		case eqFold(a, "CH"):
-			o.CH = true
+			ch = true
 		case eqFold(a, "INCR"):
 			o.Incr = true
 		default:
@@ -55,16 +56,19 @@ pairs:
 		}
 		pairs[j] = store.ZPair{Score: f, Member: rest[2*j+1]}
 	}
-	n, score, ok, err := c.db.ZAdd(args[1], o, pairs, c.recordArgs(args))
+	r, err := c.db.ZAdd(args[1], o, pairs, c.recordArgs(args))
+	c.notifyZAdd(args[1], o.Incr, r)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
+	case !o.Incr && ch:
+		c.w.WriteInt(int64(r.Added + r.Updated))
 	case !o.Incr:
-		c.w.WriteInt(int64(n))
-	case !ok:
+		c.w.WriteInt(int64(r.Added))
+	case !r.Scored:
 		c.w.WriteNull()
 	default:
-		c.writeScore(score)
+		c.writeScore(r.Score)
 	}
 }
 
@@ -72,7 +76,10 @@ pairs:
 func (c *conn) writeScore(f float64) { c.w.WriteDouble(f) }
 
 func cmdZRem(c *conn, args [][]byte) {
-	n, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
+	n, gone, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
+	if n > 0 {
+		c.notifyRemoved(evZSet, "zrem", args[1], gone)
+	}
 	c.writeCount(n, err)
 }
 
@@ -93,10 +100,13 @@ func (c *conn) zpop(args [][]byte, highest bool) {
 	if highest {
 		pop = c.db.ZPopMax
 	}
-	pairs, err := pop(args[1], count, c.recordArgs(args))
+	pairs, gone, err := pop(args[1], count, c.recordArgs(args))
 	if err != nil {
 		c.writeStoreError(err)
 		return
+	}
+	if len(pairs) > 0 {
+		c.notifyRemoved(evZSet, zpopEvent(highest), args[1], gone)
 	}
 	if single && len(pairs) == 1 {
 		c.writeZPair(pairs[0]) // RESP3 too: one pair is not nested
@@ -149,3 +159,24 @@ func cmdZScore(c *conn, args [][]byte) {
 }
 
 func cmdZCard(c *conn, args [][]byte) { c.lenOf(args[1], store.KindZSet) }
+
+// notifyZAdd queues the event of a ZADD or ZINCRBY that did r: "zadd",
+// or "zincr" with INCR, if a member was added or its score changed.
+func (c *conn) notifyZAdd(key []byte, incr bool, r store.ZAddResult) {
+	if r.Added+r.Updated == 0 {
+		return
+	}
+	if incr {
+		c.notify(evZSet, "zincr", key)
+	} else {
+		c.notify(evZSet, "zadd", key)
+	}
+}
+
+// zpopEvent names a pop of the lowest or the highest scores.
+func zpopEvent(highest bool) string {
+	if highest {
+		return "zpopmax"
+	}
+	return "zpopmin"
+}

@@ -60,6 +60,7 @@ func (s *Store) Copy(src []byte, to *Store, dst []byte, replace bool, rec [][]by
 	if n.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}
+	to.added(n) // even over an old dst, as Redis deletes it first
 	return true, nil
 }
 

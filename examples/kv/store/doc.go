@@ -30,4 +30,14 @@
 // A key past its expiry time is invisible from that moment: every access
 // checks it (lazy expiry). [Store.Sweep] frees the memory of expired keys
 // nobody touches; the kv server runs it as a periodic service.
+//
+// # Keyspace events
+//
+// A server's keyspace notifications need to know what a write did beyond
+// its reply. What happens to a key on the store's own account, a key
+// added or one removed because its time passed, is told to a [Notifier]
+// ([Store.SetNotifier]) under the key's lock, as it happens; the writes
+// report the rest: whether a key went with its last element (Redis then
+// sends "del"), what EXPIRE and GETEX did to an expiry ([ExpiryChange]),
+// what ZADD and SMOVE changed ([ZAddResult], [SMoved]).
 package store

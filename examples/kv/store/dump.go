@@ -56,48 +56,50 @@ func (s *Store) Dump(key []byte) ([]byte, bool, error) {
 
 // Restore makes key hold the value payload (from [Store.Dump]) with
 // expiry exp (unix milliseconds, 0 for none), replacing what key holds
-// only if replace is set, and journals rec. An expiry already past
-// creates nothing.
-func (s *Store) Restore(key, payload []byte, exp int64, replace bool, rec [][]byte) error {
+// only if replace is set, and journals rec. It reports whether it created
+// key, and whether it deleted one it replaced without creating it: an
+// expiry already past creates nothing, but REPLACE still removes what was
+// there, as in Redis.
+func (s *Store) Restore(key, payload []byte, exp int64, replace bool, rec [][]byte) (created, deleted bool, err error) {
 	obj, val, err := undump(payload)
 	if err != nil {
-		return err
+		return false, false, err
 	}
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, err := s.lookupWrite(sh, key)
 	if err != nil {
-		return err
+		return false, false, err
 	}
 	if e != nil && !replace {
-		return ErrBusyKey
+		return false, false, ErrBusyKey
 	}
 	if exp != 0 && !s.loading.Load() && exp <= s.now() {
-		// Expired already: there is nothing to create, as in Redis, but
-		// REPLACE still removes what was there.
 		if e == nil {
-			return nil
+			return false, false, nil
 		}
 		if err := s.record(sh, rec); err != nil {
-			return err
+			return false, false, err
 		}
 		sh.remove(e)
-		return nil
+		return false, true, nil
 	}
 	if err := s.record(sh, rec); err != nil {
-		return err
+		return false, false, err
 	}
 	if e != nil {
 		sh.remove(e)
 	}
+	var n *entry
 	if obj == nil {
-		sh.put(nil, key, val, exp, true)
-		return nil
+		n = sh.put(nil, key, val, exp, true)
+	} else {
+		n = sh.addObject(key, obj)
+		sh.setExp(n, exp)
 	}
-	n := sh.addObject(key, obj)
-	sh.setExp(n, exp)
-	return nil
+	s.added(n) // even over an old key, as Redis deletes it first
+	return true, false, nil
 }
 
 // undump checks and decodes a payload: a string's value, or an object.

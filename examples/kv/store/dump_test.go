@@ -21,7 +21,7 @@ func dumpSeeds(t testing.TB) (*Store, map[string][]byte) {
 	must(s.Push([]byte("l"), [][]byte{[]byte("a"), []byte("b"), []byte("")}, false, nil))
 	must(s.SAdd([]byte("set"), [][]byte{[]byte("x"), []byte("y")}, nil))
 	must(s.HSet([]byte("h"), [][]byte{[]byte("f"), []byte("v"), []byte("g"), []byte("")}, nil))
-	_, _, _, err := s.ZAdd([]byte("z"), ZAddOptions{}, []ZPair{{Score: 1.5, Member: []byte("m")}, {Score: -2, Member: []byte("n")}}, nil)
+	_, err := s.ZAdd([]byte("z"), ZAddOptions{}, []ZPair{{Score: 1.5, Member: []byte("m")}, {Score: -2, Member: []byte("n")}}, nil)
 	must(nil, err)
 	out := map[string][]byte{}
 	for _, k := range []string{"s", "empty", "l", "set", "h", "z"} {
@@ -40,7 +40,7 @@ func dumpSeeds(t testing.TB) (*Store, map[string][]byte) {
 func TestDumpRestore(t *testing.T) {
 	s, payloads := dumpSeeds(t)
 	for k, p := range payloads {
-		if err := s.Restore([]byte(k+"2"), p, 0, false, nil); err != nil {
+		if _, _, err := s.Restore([]byte(k+"2"), p, 0, false, nil); err != nil {
 			t.Fatalf("RESTORE %s: %v", k, err)
 		}
 		back, _, _ := s.Dump([]byte(k + "2"))
@@ -50,12 +50,12 @@ func TestDumpRestore(t *testing.T) {
 		if s.Type([]byte(k+"2")) != s.Type([]byte(k)) {
 			t.Errorf("%s: restored as %v", k, s.Type([]byte(k+"2")))
 		}
-		if err := s.Restore([]byte(k), p, 0, false, nil); !errors.Is(err, ErrBusyKey) {
+		if _, _, err := s.Restore([]byte(k), p, 0, false, nil); !errors.Is(err, ErrBusyKey) {
 			t.Errorf("RESTORE onto %s: %v", k, err)
 		}
 		damaged := slices.Clone(p)
 		damaged[len(damaged)/2] ^= 1
-		if err := s.Restore([]byte("new"), damaged, 0, true, nil); !errors.Is(err, ErrBadPayload) {
+		if _, _, err := s.Restore([]byte("new"), damaged, 0, true, nil); !errors.Is(err, ErrBadPayload) {
 			t.Errorf("a damaged payload of %s: %v", k, err)
 		}
 	}
@@ -73,7 +73,7 @@ func FuzzRestore(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		s := New(nil)
-		if err := s.Restore([]byte("k"), p, 0, false, nil); err != nil {
+		if _, _, err := s.Restore([]byte("k"), p, 0, false, nil); err != nil {
 			if !errors.Is(err, ErrBadPayload) {
 				t.Fatalf("unexpected error %v", err)
 			}
@@ -83,7 +83,7 @@ func FuzzRestore(f *testing.F) {
 		if err != nil || !ok {
 			t.Fatalf("DUMP after RESTORE: %v %v", ok, err)
 		}
-		if err := s.Restore([]byte("k2"), again, 0, false, nil); err != nil {
+		if _, _, err := s.Restore([]byte("k2"), again, 0, false, nil); err != nil {
 			t.Fatalf("its own payload does not restore: %v", err)
 		}
 	})

@@ -8,14 +8,15 @@ func (s *Store) isExpired(e *entry) bool {
 	return e.exp != 0 && !s.loading.Load() && e.exp <= s.now()
 }
 
-// removeExpired deletes an expired entry, journalled as DEL. Its shard must
-// be write-locked.
+// removeExpired deletes an expired entry, journalled as DEL, and tells the
+// Notifier. Its shard must be write-locked.
 func (s *Store) removeExpired(sh *shard, e *entry) error {
 	if err := s.record(sh, [][]byte{delCmd, []byte(e.key)}); err != nil {
 		return err
 	}
 	sh.remove(e)
 	s.expired.Add(1)
+	s.tell(KeyExpired, e.key)
 	return nil
 }
 
@@ -114,33 +115,47 @@ const (
 	ExpireLT                        // only if earlier than the current expiry
 )
 
+// ExpiryChange is what a write did to a key's expiry, which keyspace
+// notifications name: "expire", "persist", or "del" for a time already
+// passed.
+type ExpiryChange uint8
+
+// The ExpiryChanges.
+const (
+	ExpiryKept    ExpiryChange = iota // nothing changed
+	ExpirySet                         // the key has a new expiry
+	ExpiryRemoved                     // the key lives for ever now (GETEX ... PERSIST)
+	ExpiryDeleted                     // the time had passed: the key is gone
+)
+
 // Expire sets key's expiry to at (unix milliseconds) if cond allows,
-// journalling rec, and reports whether it did. A time that has already
-// passed deletes the key, journalled as DEL. No expiry counts as infinitely
-// late for GT and LT, as in Redis.
-func (s *Store) Expire(key []byte, at int64, cond ExpireCond, rec [][]byte) (bool, error) {
+// journalling rec, and reports what it did: ExpiryKept if key is missing
+// or cond forbids it, ExpirySet, or ExpiryDeleted when the time has
+// already passed, which deletes the key, journalled as DEL. No expiry
+// counts as infinitely late for GT and LT, as in Redis.
+func (s *Store) Expire(key []byte, at int64, cond ExpireCond, rec [][]byte) (ExpiryChange, error) {
 	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil {
-		return false, err
+		return ExpiryKept, err
 	}
 	if cond&ExpireNX != 0 && e.exp != 0 ||
 		cond&ExpireXX != 0 && e.exp == 0 ||
 		cond&ExpireGT != 0 && (e.exp == 0 || at <= e.exp) ||
 		cond&ExpireLT != 0 && e.exp != 0 && at >= e.exp {
-		return false, nil
+		return ExpiryKept, nil
 	}
 	if !s.loading.Load() && at <= s.now() {
 		if err := s.deleteNow(sh, e, key); err != nil {
-			return false, err
+			return ExpiryKept, err
 		}
-		return true, nil
+		return ExpiryDeleted, nil
 	}
 	if err := s.record(sh, rec); err != nil {
-		return false, err
+		return ExpiryKept, err
 	}
 	sh.setExp(e, at)
-	return true, nil
+	return ExpirySet, nil
 }
 
 // Persist removes key's expiry, journalling rec, and reports whether it had

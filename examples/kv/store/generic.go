@@ -106,9 +106,11 @@ func (s *Store) rename(src, dst []byte, nx bool, rec [][]byte) (bool, error) {
 	}
 	shSrc.remove(e)
 	k := string(dst)
-	shDst.keys[k] = &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
+	n := &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
+	shDst.keys[k] = n
 	if e.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}
+	s.added(n) // even over an old dst: Redis deletes it and adds dst anew
 	return true, nil
 }

@@ -80,9 +80,10 @@ func (s *Store) HGet(key, field []byte) ([]byte, bool, error) {
 	return v, ok, err
 }
 
-// HDel removes fields from key's hash and returns how many were there; rec
-// is journalled only if that is some.
-func (s *Store) HDel(key []byte, fields [][]byte, rec [][]byte) (int, error) {
+// HDel removes fields from key's hash and returns how many were there,
+// and whether the key went with the last; rec is journalled only if that
+// is some.
+func (s *Store) HDel(key []byte, fields [][]byte, rec [][]byte) (n int, gone bool, err error) {
 	return s.removeElems(key, KindHash, fields, rec)
 }
 
@@ -139,6 +140,7 @@ func (s *Store) HIncrBy(key, field []byte, delta int64, rec [][]byte) (int64, er
 	}
 	if e == nil {
 		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+		s.added(e)
 	}
 	n := cur + delta
 	e.obj.(*hash).set(string(field), strconv.AppendInt(nil, n, 10))
@@ -162,6 +164,7 @@ func (s *Store) HSetNX(key, field, value []byte, rec [][]byte) (bool, error) {
 	}
 	if e == nil {
 		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+		s.added(e)
 	}
 	e.obj.(*hash).set(string(field), clone(value))
 	return true, nil
@@ -195,6 +198,7 @@ func (s *Store) HIncrByFloat(key, field []byte, delta float64, rec func(val []by
 	}
 	if e == nil {
 		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+		s.added(e)
 	}
 	e.obj.(*hash).set(string(field), v)
 	return v, nil

@@ -104,18 +104,18 @@ func (s *Store) Push(key []byte, vals [][]byte, front bool, rec [][]byte) (int, 
 // Pop removes up to count elements from the head (front) or the tail of
 // key's list, journalling rec, and returns them; nil if key is missing,
 // empty if count is 0.
-// The list's key goes when it is empty.
-func (s *Store) Pop(key []byte, count int, front bool, rec [][]byte) ([][]byte, error) {
+// The list's key goes when it is empty, and gone says so.
+func (s *Store) Pop(key []byte, count int, front bool, rec [][]byte) (popped [][]byte, gone bool, err error) {
 	sh, e, err := s.lockWrite(key, KindList)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if count <= 0 {
-		return [][]byte{}, nil
+		return [][]byte{}, false, nil
 	}
 	if err := s.record(sh, rec); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	l := e.obj.(*list)
 	out := make([][]byte, 0, min(count, l.size()))
@@ -126,8 +126,7 @@ func (s *Store) Pop(key []byte, count int, front bool, rec [][]byte) ([][]byte, 
 			out = append(out, l.popBack())
 		}
 	}
-	sh.removeIfEmpty(e)
-	return out, nil
+	return out, sh.removeIfEmpty(e), nil
 }
 
 // LenOf returns the number of elements of key's value of kind k (LLEN,
@@ -195,8 +194,9 @@ func ClampRange(start, stop int64, n int) (lo, hi int, ok bool) {
 // ListStore makes dst a list of items, head first, replacing whatever dst
 // held (SORT ... STORE); no items removes dst. Like SetStore, it is
 // journalled as what it did, recs in order (DEL dst, then RPUSH dst with
-// the items), as its source is another key.
-func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) error {
+// the items), as its source is another key. It reports whether dst
+// existed before.
+func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) (existed bool, err error) {
 	var o object
 	if len(items) > 0 {
 		l := &list{}
@@ -210,25 +210,29 @@ func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) error {
 
 // replace makes dst hold o, replacing whatever it held (nothing if o is
 // nil), journalling recs in order: the STORE forms' way to write a result
-// computed from other keys.
-func (s *Store) replace(dst []byte, o object, recs [][][]byte) error {
+// computed from other keys. It reports whether dst existed before; only a
+// dst that did not is new, as Redis's setKey has it.
+func (s *Store) replace(dst []byte, o object, recs [][][]byte) (existed bool, err error) {
 	sh := s.shard(dst)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, err := s.lookupWrite(sh, dst)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, rec := range recs {
 		if err := s.record(sh, rec); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if e != nil {
 		sh.remove(e)
 	}
 	if o != nil {
-		sh.addObject(dst, o)
+		n := sh.addObject(dst, o)
+		if e == nil {
+			s.added(n)
+		}
 	}
-	return nil
+	return e != nil, nil
 }

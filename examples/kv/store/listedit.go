@@ -19,31 +19,31 @@ func (l *list) setItems(items [][]byte) {
 // editList runs edit on key's list under its shard's write lock, after
 // journalling rec if edit says it changes the list (edit is called first
 // with apply false to learn that, then with apply true); the key goes if
-// the list is left empty. found is false if key is missing.
-func (s *Store) editList(key []byte, rec [][]byte, edit func(l *list, apply bool) (int, bool, error)) (n int, found bool, err error) {
+// the list is left empty, and gone says so. found is false if key is
+// missing.
+func (s *Store) editList(key []byte, rec [][]byte, edit func(l *list, apply bool) (int, bool, error)) (n int, found, gone bool, err error) {
 	sh, e, err := s.lockWrite(key, KindList)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
 	l := e.obj.(*list)
 	n, changes, err := edit(l, false)
 	if err != nil || !changes {
-		return n, true, err
+		return n, true, false, err
 	}
 	if err := s.record(sh, rec); err != nil {
-		return 0, true, err
+		return 0, true, false, err
 	}
 	n, _, err = edit(l, true)
-	sh.removeIfEmpty(e)
-	return n, true, err
+	return n, true, sh.removeIfEmpty(e), err
 }
 
 // LInsert inserts val before (or after) the first element equal to pivot
 // in key's list (LINSERT) and returns the new length: -1 if pivot is not
 // there, 0 if key is missing.
 func (s *Store) LInsert(key []byte, before bool, pivot, val []byte, rec [][]byte) (int, error) {
-	n, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
+	n, _, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
 		at := -1
 		for i := range l.size() {
 			if bytes.Equal(l.at(i), pivot) {
@@ -74,7 +74,7 @@ func (s *Store) LInsert(key []byte, before bool, pivot, val []byte, rec [][]byte
 // counting from the tail: ErrNoSuchKey if key is missing, ErrIndexRange
 // beyond the ends.
 func (s *Store) LSet(key []byte, i int64, val []byte, rec [][]byte) error {
-	_, found, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
+	_, found, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
 		if i < 0 {
 			i += int64(l.size())
 		}
@@ -96,8 +96,9 @@ func (s *Store) LSet(key []byte, i int64, val []byte, rec [][]byte) error {
 
 // LTrim keeps only the elements of key's list from start to stop
 // inclusive (LTRIM), as LRANGE counts them; the key goes if none is left.
-func (s *Store) LTrim(key []byte, start, stop int64, rec [][]byte) error {
-	_, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
+// It reports whether key was there, and whether it is gone.
+func (s *Store) LTrim(key []byte, start, stop int64, rec [][]byte) (found, gone bool, err error) {
+	_, found, gone, err = s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
 		lo, hi, ok := ClampRange(start, stop, l.size())
 		if ok && lo == 0 && hi == l.size()-1 {
 			return 0, false, nil // keeps all: nothing to journal
@@ -111,14 +112,15 @@ func (s *Store) LTrim(key []byte, start, stop int64, rec [][]byte) error {
 		}
 		return 0, true, nil
 	})
-	return err
+	return found, gone, err
 }
 
 // LRem removes elements equal to val from key's list (LREM): the first
 // count from the head if count is positive, from the tail if negative,
-// all if 0; it returns how many it removed.
-func (s *Store) LRem(key []byte, count int64, val []byte, rec [][]byte) (int, error) {
-	n, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
+// all if 0; it returns how many it removed, and whether the key went with
+// them.
+func (s *Store) LRem(key []byte, count int64, val []byte, rec [][]byte) (n int, gone bool, err error) {
+	n, _, gone, err = s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
 		items := l.items[l.off:]
 		drop := make([]bool, len(items))
 		removed := 0
@@ -147,13 +149,13 @@ func (s *Store) LRem(key []byte, count int64, val []byte, rec [][]byte) (int, er
 		l.setItems(kept)
 		return removed, true, nil
 	})
-	return n, err
+	return n, gone, err
 }
 
 // PushX is Push only if key's list exists (LPUSHX, RPUSHX); it returns
 // the new length, 0 if key is missing.
 func (s *Store) PushX(key []byte, vals [][]byte, front bool, rec [][]byte) (int, error) {
-	n, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
+	n, _, _, err := s.editList(key, rec, func(l *list, apply bool) (int, bool, error) {
 		if apply {
 			for _, v := range vals {
 				if front {

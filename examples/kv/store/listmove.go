@@ -10,29 +10,29 @@ var (
 // LMove pops an element from the head (fromFront) or the tail of the list
 // at src and pushes it onto the head (toFront) or the tail of the list at
 // dst, creating dst if missing (LMOVE, RPOPLPUSH), journalling rec. It
-// returns the element, and false if src is missing. A dst that holds
+// returns the element, false if src is missing, and whether src went with
+// its last element (not if it is dst). A dst that holds
 // another kind is ErrWrongType and nothing moves. Both shards are locked
 // for the whole move, so that no client sees the element in both lists or
 // neither; src and dst may be the same list (a rotation).
-func (s *Store) LMove(src, dst []byte, fromFront, toFront bool, rec [][]byte) ([]byte, bool, error) {
+func (s *Store) LMove(src, dst []byte, fromFront, toFront bool, rec [][]byte) (v []byte, moved, srcGone bool, err error) {
 	shSrc, shDst, unlock := s.lockTwo(src, s, dst)
 	defer unlock()
 	e, err := s.lookupWrite(shSrc, src)
 	if e == nil || err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	d, err := s.lookupWrite(shDst, dst)
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	if kindOf(e) != KindList || d != nil && kindOf(d) != KindList {
-		return nil, false, ErrWrongType
+		return nil, false, false, ErrWrongType
 	}
 	if err := s.recordLMove(shSrc, shDst, src, dst, fromFront, toFront, e, rec); err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	l := e.obj.(*list)
-	var v []byte
 	if fromFront {
 		v = l.popFront()
 	} else {
@@ -40,6 +40,7 @@ func (s *Store) LMove(src, dst []byte, fromFront, toFront bool, rec [][]byte) ([
 	}
 	if d == nil {
 		d = shDst.addObject(dst, &list{})
+		s.added(d)
 	}
 	dl := d.obj.(*list)
 	if toFront {
@@ -47,8 +48,7 @@ func (s *Store) LMove(src, dst []byte, fromFront, toFront bool, rec [][]byte) ([
 	} else {
 		dl.pushBack(v)
 	}
-	shSrc.removeIfEmpty(e)
-	return v, true, nil
+	return v, true, shSrc.removeIfEmpty(e), nil
 }
 
 // recordLMove journals an LMOVE, both shards locked; a rewrite's tail gets

@@ -93,6 +93,7 @@ func (s *Store) lockCreate(key []byte, k Kind, rec [][]byte, fresh func() object
 	}
 	if err == nil && e == nil {
 		e = sh.addObject(key, fresh())
+		s.added(e)
 	}
 	return sh, e, err
 }
@@ -128,11 +129,14 @@ func (sh *shard) addObject(key []byte, o object) *entry {
 	return e
 }
 
-// removeIfEmpty removes e once the write that emptied its object is done.
-func (sh *shard) removeIfEmpty(e *entry) {
+// removeIfEmpty removes e once the write that emptied its object is done,
+// and reports whether it did: Redis sends "del" for such a key.
+func (sh *shard) removeIfEmpty(e *entry) bool {
 	if e.obj != nil && e.obj.size() == 0 {
 		sh.remove(e)
+		return true
 	}
+	return false
 }
 
 // clone copies an argument that is to be kept: the reader's buffer is
@@ -157,12 +161,12 @@ type elems interface {
 // removeElems removes names from key's object of kind k (SREM, HDEL,
 // ZREM) and returns how many were there, a name given twice counting
 // once; rec is journalled only if that is some. The key goes when its
-// object is empty.
-func (s *Store) removeElems(key []byte, k Kind, names [][]byte, rec [][]byte) (int, error) {
+// object is empty, and gone says so.
+func (s *Store) removeElems(key []byte, k Kind, names [][]byte, rec [][]byte) (n int, gone bool, err error) {
 	sh, e, err := s.lockWrite(key, k)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	o := e.obj.(elems)
 	seen := make(map[string]struct{}, len(names))
@@ -172,14 +176,13 @@ func (s *Store) removeElems(key []byte, k Kind, names [][]byte, rec [][]byte) (i
 		}
 	}
 	if len(seen) == 0 {
-		return 0, nil
+		return 0, false, nil
 	}
 	if err := s.record(sh, rec); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	for n := range seen {
 		o.del(n)
 	}
-	sh.removeIfEmpty(e)
-	return len(seen), nil
+	return len(seen), sh.removeIfEmpty(e), nil
 }

@@ -64,7 +64,7 @@ func (s *Store) SAdd(key []byte, members [][]byte, rec [][]byte) (int, error) {
 	}
 	if st == nil {
 		st = &set{m: make(map[string]struct{}, len(members))}
-		sh.addObject(key, st)
+		s.added(sh.addObject(key, st))
 	}
 	for _, m := range members {
 		if _, ok := st.m[string(m)]; !ok {
@@ -75,9 +75,10 @@ func (s *Store) SAdd(key []byte, members [][]byte, rec [][]byte) (int, error) {
 	return added, nil
 }
 
-// SRem removes members from key's set and returns how many were there; rec
-// is journalled only if that is some.
-func (s *Store) SRem(key []byte, members [][]byte, rec [][]byte) (int, error) {
+// SRem removes members from key's set and returns how many were there,
+// and whether the key went with the last; rec is journalled only if that
+// is some.
+func (s *Store) SRem(key []byte, members [][]byte, rec [][]byte) (n int, gone bool, err error) {
 	return s.removeElems(key, KindSet, members, rec)
 }
 
@@ -89,13 +90,14 @@ func (st *set) del(m string) {
 }
 
 // SPop removes up to count members of key's set chosen at random and
-// returns them. Being random, it is journalled as what it did: the
-// members are appended to rec, which should be SREM key.
-func (s *Store) SPop(key []byte, count int, rec [][]byte) ([][]byte, error) {
+// returns them, and whether the key went with the last. Being random, it
+// is journalled as what it did: the members are appended to rec, which
+// should be SREM key.
+func (s *Store) SPop(key []byte, count int, rec [][]byte) (popped [][]byte, gone bool, err error) {
 	sh, e, err := s.lockWrite(key, KindSet)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil || count <= 0 {
-		return nil, err
+		return nil, false, err
 	}
 	st := e.obj.(*set)
 	out := make([][]byte, 0, min(count, len(st.m)))
@@ -109,14 +111,13 @@ func (s *Store) SPop(key []byte, count int, rec [][]byte) ([][]byte, error) {
 		rec = append(rec, out...)
 	}
 	if err := s.record(sh, rec); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	for _, m := range out {
 		delete(st.m, string(m))
 		st.bytes -= int64(len(m))
 	}
-	sh.removeIfEmpty(e)
-	return out, nil
+	return out, sh.removeIfEmpty(e), nil
 }
 
 // SMembers returns the members of key's set, in no particular order.
@@ -146,7 +147,8 @@ func (s *Store) SIsMember(key, member []byte) (bool, error) {
 // journalled as what it did, recs in order (DEL dst, then SADD dst with
 // the members), not as the command: the sets it was computed from are
 // other keys, which a replay or a rewrite's tail may see in another state.
-func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) error {
+// It reports whether dst existed before.
+func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) (existed bool, err error) {
 	var o object
 	if len(members) > 0 {
 		st := &set{m: make(map[string]struct{}, len(members))}
@@ -163,46 +165,60 @@ func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) error {
 
 var wordSRem = []byte("SREM")
 
+// SMoved is what an SMove did, for the events Redis sends about it.
+type SMoved struct {
+	Moved   bool // member was in src (and src is not dst)
+	SrcGone bool // src went with its last member
+	DstNew  bool // dst was missing and is new
+	Added   bool // member was not in dst already
+}
+
 // SMove moves member from the set at src to the set at dst, creating dst
-// if missing (SMOVE), journalling rec, and reports whether it moved it: not
-// if src is missing or lacks member. Both shards are locked for the
-// whole move, so that no client sees the member in both sets or neither.
-// During a rewrite, a dumped shard's tail gets the move's effect on it.
-func (s *Store) SMove(src, dst, member []byte, rec [][]byte) (bool, error) {
+// if missing (SMOVE), journalling rec, and reports what it did: nothing if
+// src is missing or lacks member; Moved alone, as Redis answers, if src is
+// dst. Both shards are locked for the whole move, so that no client sees
+// the member in both sets or neither. During a rewrite, a dumped shard's
+// tail gets the move's effect on it. A new dst is not told to the
+// Notifier but reported, DstNew: Redis adds dst after it removed the
+// member from src, and sends the events in that order.
+func (s *Store) SMove(src, dst, member []byte, rec [][]byte) (SMoved, error) {
 	shSrc, shDst, unlock := s.lockTwo(src, s, dst)
 	defer unlock()
 	e, err := s.lookupWrite(shSrc, src)
 	if e == nil || err != nil {
-		return false, err
+		return SMoved{}, err
 	}
 	d, err := s.lookupWrite(shDst, dst)
 	if err != nil {
-		return false, err
+		return SMoved{}, err
 	}
 	if kindOf(e) != KindSet || d != nil && kindOf(d) != KindSet {
-		return false, ErrWrongType
+		return SMoved{}, ErrWrongType
 	}
 	st := e.obj.(*set)
 	if _, ok := st.m[string(member)]; !ok {
-		return false, nil
+		return SMoved{}, nil
 	}
 	if e == d {
-		return true, nil
+		return SMoved{Moved: true}, nil
 	}
 	if err := s.recordMove(shSrc, shDst, src, dst, member, rec); err != nil {
-		return false, err
+		return SMoved{}, err
 	}
+	r := SMoved{Moved: true}
 	st.del(string(member))
-	shSrc.removeIfEmpty(e)
+	r.SrcGone = shSrc.removeIfEmpty(e)
 	if d == nil {
 		d = shDst.addObject(dst, &set{m: map[string]struct{}{}})
+		r.DstNew = true
 	}
 	ds := d.obj.(*set)
 	if _, ok := ds.m[string(member)]; !ok {
 		ds.m[string(member)] = struct{}{}
 		ds.bytes += int64(len(member))
+		r.Added = true
 	}
-	return true, nil
+	return r, nil
 }
 
 // recordMove journals an SMOVE, both shards locked; a rewrite's tail gets

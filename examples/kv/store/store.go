@@ -55,7 +55,8 @@ type Store struct {
 	rw      atomic.Pointer[rewrite] // the rewrite in progress, if any (see rewrite.go)
 	// rewriting is held from a rewrite's start until its shards are reset.
 	rewriting atomic.Bool
-	now       func() int64 // unix milliseconds; a seam for tests
+	now       func() int64               // unix milliseconds; a seam for tests
+	notify    *atomic.Pointer[notifying] // shared by every database (notify.go)
 }
 
 type shard struct {
@@ -79,8 +80,9 @@ type entry struct {
 func New(j Journal) *Store {
 	dbs := new([NumDBs]*Store)
 	seed := maphash.MakeSeed()
+	notify := new(atomic.Pointer[notifying])
 	for n := range dbs {
-		s := &Store{db: n, dbs: dbs, seed: seed, journal: j, now: nowMillis}
+		s := &Store{db: n, dbs: dbs, seed: seed, journal: j, now: nowMillis, notify: notify}
 		for i := range s.shards {
 			s.shards[i].reset()
 		}
@@ -187,9 +189,9 @@ func (sh *shard) remove(e *entry) {
 }
 
 // put stores val under key with expiry exp, in e if the key exists: val
-// itself if it is owned (handed over by the caller), a copy otherwise. The
-// shard must be write-locked.
-func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) {
+// itself if it is owned (handed over by the caller), a copy otherwise. It
+// returns the key's entry, e or a new one. The shard must be write-locked.
+func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) *entry {
 	v := val
 	if !owned {
 		v = make([]byte, len(val))
@@ -197,26 +199,29 @@ func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) {
 	}
 	if e == nil {
 		k := string(key)
-		sh.keys[k] = &entry{key: k, val: v, exp: exp}
+		e = &entry{key: k, val: v, exp: exp}
+		sh.keys[k] = e
 		if exp != 0 {
 			sh.volatile[k] = struct{}{}
 		}
-		return
+		return e
 	}
 	sh.drop(e.val)
 	e.val, e.obj = v, nil
 	sh.setExp(e, exp)
+	return e
 }
 
 // rewrite stores the owned value v under key, in e if the key exists,
 // keeping its expiry: SETRANGE, SETBIT and INCRBYFLOAT change a value,
-// not how long it lives. The shard must be write-locked.
-func (sh *shard) rewrite(e *entry, key, v []byte) {
-	var exp int64
+// not how long it lives. A key it adds is told of. The shard must be
+// write-locked.
+func (s *Store) rewrite(sh *shard, e *entry, key, v []byte) {
 	if e != nil {
-		exp = e.exp
+		sh.put(e, key, v, e.exp, true)
+		return
 	}
-	sh.put(e, key, v, exp, true)
+	s.added(sh.put(nil, key, v, 0, true))
 }
 
 func (sh *shard) setExp(e *entry, exp int64) {
@@ -294,7 +299,9 @@ type SetOptions struct {
 // Set stores val (a copy unless o.Owned) under key if o.Mode allows, journalling rec
 // first. It returns the previous value and whether there was one (for
 // SET ... GET and GETSET), and whether the value was set. An ExpireAt that
-// has already passed deletes the key instead, journalled as DEL.
+// has already passed is set as any other, as Redis 7.0 does: the key is
+// invisible at once, and the next lookup or Sweep removes it, journalled
+// as DEL, and tells the Notifier it expired.
 func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, hadOld, set bool, err error) {
 	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
@@ -310,14 +317,6 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 	if o.Mode == SetIfAbsent && e != nil || o.Mode == SetIfExists && e == nil {
 		return old, hadOld, false, nil
 	}
-	if o.ExpireAt != 0 && !s.loading.Load() && o.ExpireAt <= s.now() {
-		if e != nil {
-			if err := s.deleteNow(sh, e, key); err != nil {
-				return nil, false, false, err
-			}
-		}
-		return old, hadOld, true, nil
-	}
 	if err := s.record(sh, rec); err != nil {
 		return nil, false, false, err
 	}
@@ -325,26 +324,31 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 	if o.KeepTTL && e != nil {
 		exp = e.exp
 	}
-	sh.put(e, key, val, exp, o.Owned)
+	if n := sh.put(e, key, val, exp, o.Owned); e == nil {
+		s.added(n)
+	}
 	return old, hadOld, true, nil
 }
 
 // MSet sets every key-value pair in kv (key, value, key, value...)
 // atomically, journalling rec once. Existing expiries are cleared, as SET
 // does. A value kv[i] for which owned(i) is true is kept without a copy
-// (see SetOptions.Owned); owned may be nil.
-func (s *Store) MSet(kv [][]byte, owned func(i int) bool, rec [][]byte) error {
-	_, err := s.mset(kv, owned, false, rec)
+// (see SetOptions.Owned); owned may be nil. each, if not nil, is called
+// with every key as it is set, in order, all the keys' shards locked,
+// right after the Notifier heard that the key expired or is new: Redis
+// sends an MSET's events key by key, each key's together.
+func (s *Store) MSet(kv [][]byte, owned func(i int) bool, each func(key []byte), rec [][]byte) error {
+	_, err := s.mset(kv, owned, each, false, rec)
 	return err
 }
 
 // MSetNX is MSet only if none of the keys exists (MSETNX), and reports
 // whether it set them. rec should be the MSET it did.
-func (s *Store) MSetNX(kv [][]byte, owned func(i int) bool, rec [][]byte) (bool, error) {
-	return s.mset(kv, owned, true, rec)
+func (s *Store) MSetNX(kv [][]byte, owned func(i int) bool, each func(key []byte), rec [][]byte) (bool, error) {
+	return s.mset(kv, owned, each, true, rec)
 }
 
-func (s *Store) mset(kv [][]byte, owned func(i int) bool, nx bool, rec [][]byte) (bool, error) {
+func (s *Store) mset(kv [][]byte, owned func(i int) bool, each func(key []byte), nx bool, rec [][]byte) (bool, error) {
 	var locked [NumShards]bool
 	for i := 0; i < len(kv); i += 2 {
 		locked[s.shardIndex(kv[i])] = true
@@ -373,9 +377,20 @@ func (s *Store) mset(kv [][]byte, owned func(i int) bool, nx bool, rec [][]byte)
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		sh := s.shard(kv[i])
-		// An expired key is overwritten whole, value and expiry, so it
-		// needs no DEL first.
-		sh.put(sh.keys[string(kv[i])], kv[i], kv[i+1], 0, owned != nil && owned(i+1))
+		e := sh.keys[string(kv[i])]
+		if e != nil && s.isExpired(e) {
+			// Overwritten whole, value and expiry, so it needs no DEL
+			// first; but it did expire, and the key is new.
+			s.expired.Add(1)
+			s.tell(KeyExpired, e.key)
+			sh.put(e, kv[i], kv[i+1], 0, owned != nil && owned(i+1))
+			s.added(e)
+		} else if n := sh.put(e, kv[i], kv[i+1], 0, owned != nil && owned(i+1)); e == nil {
+			s.added(n)
+		}
+		if each != nil {
+			each(kv[i])
+		}
 	}
 	return true, nil
 }
@@ -423,7 +438,7 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 	var buf [20]byte
 	v := strconv.AppendInt(buf[:0], n, 10)
 	if e == nil {
-		sh.put(nil, key, v, 0, false)
+		s.added(sh.put(nil, key, v, 0, false))
 	} else {
 		e.val = append([]byte(nil), v...)
 	}
@@ -448,7 +463,7 @@ func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
 		return 0, err
 	}
 	if e == nil {
-		sh.put(nil, key, val, 0, false)
+		s.added(sh.put(nil, key, val, 0, false))
 		return len(val), nil
 	}
 	// Growing in place is safe: readers hold slices no longer than the

@@ -128,7 +128,7 @@ func TestRefusedWriteChangesNothing(t *testing.T) {
 	j.fail = boom
 	writes := map[string]func() error{
 		"set":     func() error { _, _, _, err := s.Set(b("k"), b("2"), SetOptions{}, rec("x")); return err },
-		"mset":    func() error { return s.MSet(rec("k", "2", "other", "3"), nil, rec("x")) },
+		"mset":    func() error { return s.MSet(rec("k", "2", "other", "3"), nil, nil, rec("x")) },
 		"del":     func() error { _, err := s.Del(b("k"), rec("x")); return err },
 		"incr":    func() error { _, err := s.IncrBy(b("k"), 1, rec("x")); return err },
 		"append":  func() error { _, err := s.Append(b("k"), b("2"), rec("x")); return err },
@@ -197,14 +197,17 @@ func TestLoadingDisablesExpiry(t *testing.T) {
 	mustMiss(t, s, "k")
 }
 
-func TestSetExpiryInThePastDeletes(t *testing.T) {
+// A SET whose expiry has passed is journalled as it was given, as Redis
+// 7.0 propagates it; the key is invisible at once, and the lookup that
+// finds it expired removes it, journalled as DEL.
+func TestSetExpiryInThePast(t *testing.T) {
 	s, j, c := newTestStore(t)
 	s.Set(b("k"), b("v"), SetOptions{}, rec("SET", "k", "v"))
 	if _, _, set, err := s.Set(b("k"), b("w"), SetOptions{ExpireAt: c.now()}, rec("SET", "k", "w", "PXAT", "x")); !set || err != nil {
 		t.Fatalf("set %v err %v", set, err)
 	}
 	mustMiss(t, s, "k")
-	if have, want := j.take(), []string{"SET k v", "DEL k"}; !slices.Equal(have, want) {
+	if have, want := j.take(), []string{"SET k v", "SET k w PXAT x", "DEL k"}; !slices.Equal(have, want) {
 		t.Fatalf("journal %q, want %q", have, want)
 	}
 }
@@ -280,19 +283,19 @@ func TestExpireConditions(t *testing.T) {
 	steps := []struct {
 		cond ExpireCond
 		at   int64
-		want bool
+		want ExpiryChange
 		ttl  int64
 	}{
-		{ExpireXX, now + 100, false, -1},
-		{ExpireGT, now + 100, false, -1}, // no expiry is infinitely late
-		{ExpireXX | ExpireLT, now + 100, false, -1},
-		{ExpireLT, now + 100, true, 100},
-		{ExpireNX, now + 200, false, 100},
-		{ExpireGT, now + 50, false, 100},
-		{ExpireXX | ExpireGT, now + 300, true, 300},
-		{ExpireLT, now + 400, false, 300},
-		{ExpireXX, now + 250, true, 250},
-		{0, now + 1000, true, 1000},
+		{ExpireXX, now + 100, ExpiryKept, -1},
+		{ExpireGT, now + 100, ExpiryKept, -1}, // no expiry is infinitely late
+		{ExpireXX | ExpireLT, now + 100, ExpiryKept, -1},
+		{ExpireLT, now + 100, ExpirySet, 100},
+		{ExpireNX, now + 200, ExpiryKept, 100},
+		{ExpireGT, now + 50, ExpiryKept, 100},
+		{ExpireXX | ExpireGT, now + 300, ExpirySet, 300},
+		{ExpireLT, now + 400, ExpiryKept, 300},
+		{ExpireXX, now + 250, ExpirySet, 250},
+		{0, now + 1000, ExpirySet, 1000},
 	}
 	for i, st := range steps {
 		if have, _ := s.Expire(b("k"), st.at, st.cond, nil); have != st.want {
@@ -308,17 +311,17 @@ func TestExpireConditions(t *testing.T) {
 	if ok, _ := s.Persist(b("k"), nil); ok {
 		t.Fatal("Persist of a key without expiry reported true")
 	}
-	if ok, _ := s.Expire(b("missing"), now+10, 0, nil); ok {
-		t.Fatal("Expire of a missing key reported true")
+	if ch, _ := s.Expire(b("missing"), now+10, 0, nil); ch != ExpiryKept {
+		t.Fatalf("Expire of a missing key = %v", ch)
 	}
-	if ok, _ := s.Expire(b("k"), now-1, 0, nil); !ok || s.Exists(b("k")) {
-		t.Fatal("Expire in the past did not delete")
+	if ch, _ := s.Expire(b("k"), now-1, 0, nil); ch != ExpiryDeleted || s.Exists(b("k")) {
+		t.Fatalf("Expire in the past = %v; want the key deleted", ch)
 	}
 }
 
 func TestDelMSetFlush(t *testing.T) {
 	s, j, _ := newTestStore(t)
-	if err := s.MSet(rec("a", "1", "b", "2", "a", "3"), nil, rec("MSET", "a", "1", "b", "2", "a", "3")); err != nil {
+	if err := s.MSet(rec("a", "1", "b", "2", "a", "3"), nil, nil, rec("MSET", "a", "1", "b", "2", "a", "3")); err != nil {
 		t.Fatal(err)
 	}
 	mustGet(t, s, "a", "3")
@@ -444,7 +447,7 @@ func TestJournalOrderMatchesStore(t *testing.T) {
 				case 1:
 					s.Append(b(k), b("+"), rec("APPEND", k, "+"))
 				case 2:
-					s.MSet(rec(k, "m", "k0", "z"), nil, rec("MSET", k, "m", "k0", "z"))
+					s.MSet(rec(k, "m", "k0", "z"), nil, nil, rec("MSET", k, "m", "k0", "z"))
 				}
 				s.Get(b(k))
 			}
@@ -460,7 +463,7 @@ func TestJournalOrderMatchesStore(t *testing.T) {
 		case "APPEND":
 			replayed.Append(b(f[1]), b(f[2]), nil)
 		case "MSET":
-			replayed.MSet(rec(f[1:]...), nil, nil)
+			replayed.MSet(rec(f[1:]...), nil, nil, nil)
 		}
 	}
 	for i := range 7 {

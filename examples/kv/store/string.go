@@ -42,7 +42,7 @@ func (s *Store) SetRange(key []byte, offset int, val []byte, rec [][]byte) (int,
 	v := make([]byte, n)
 	copy(v, cur)
 	copy(v[offset:], val)
-	sh.rewrite(e, key, v)
+	s.rewrite(sh, e, key, v)
 	return n, nil
 }
 
@@ -79,7 +79,7 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 	if err != nil {
 		return nil, err
 	}
-	sh.rewrite(e, key, v)
+	s.rewrite(sh, e, key, v)
 	return v, nil
 }
 
@@ -113,62 +113,69 @@ const (
 
 // GetEx returns key's value and changes its expiry as action says, at
 // (unix milliseconds) for GetExExpire, journalling rec when the expiry
-// changes. A time already passed deletes the key, journalled as DEL, and
-// still returns the value, as Redis does. The slice is the stored one:
-// never modify it.
-func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([]byte, bool, error) {
+// changes, and reports the change. A time already passed deletes the key,
+// journalled as DEL, and still returns the value, as Redis does. The
+// slice is the stored one: never modify it.
+func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([]byte, bool, ExpiryChange, error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, err := s.lookupWrite(sh, key)
 	if e == nil || err != nil {
-		return nil, false, err
+		return nil, false, ExpiryKept, err
 	}
 	if e.obj != nil {
-		return nil, false, ErrWrongType
+		return nil, false, ExpiryKept, ErrWrongType
 	}
-	v := e.val
+	v, change := e.val, ExpiryKept
 	switch {
 	case action == GetExExpire && !s.loading.Load() && at <= s.now():
-		err = s.deleteNow(sh, e, key)
+		err, change = s.deleteNow(sh, e, key), ExpiryDeleted
 	case action == GetExExpire:
 		if err = s.record(sh, rec); err == nil {
 			sh.setExp(e, at)
 		}
+		change = ExpirySet
 	case action == GetExPersist && e.exp != 0:
 		if err = s.record(sh, rec); err == nil {
 			sh.setExp(e, 0)
 		}
+		change = ExpiryRemoved
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, ExpiryKept, err
 	}
-	return v, true, nil
+	return v, true, change, nil
 }
 
 // SetBit sets the bit at offset of key's value (bit 0 is the most
 // significant of the first byte) to bit, growing the value with zero bytes
-// as needed, keeping its expiry, and returns the bit it had (SETBIT). The
-// value is copied, never changed in place: a reader may still hold it.
-func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (bool, error) {
+// as needed, keeping its expiry, and returns the bit it had (SETBIT), and
+// whether the value changed: a bit set to what it was, within the value,
+// changes nothing and is not journalled, as in Redis. The value is
+// copied, never changed in place: a reader may still hold it.
+func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (old, changed bool, err error) {
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	e, err := s.lookupWrite(sh, key)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	if e != nil && e.obj != nil {
-		return false, ErrWrongType
+		return false, false, ErrWrongType
 	}
 	var cur []byte
 	if e != nil {
 		cur = e.val
 	}
 	i, mask := offset/8, byte(0x80>>(offset%8))
-	old := i < uint64(len(cur)) && cur[i]&mask != 0
+	old = i < uint64(len(cur)) && cur[i]&mask != 0
+	if e != nil && i < uint64(len(cur)) && old == bit {
+		return old, false, nil
+	}
 	if err := s.record(sh, rec); err != nil {
-		return false, err
+		return false, false, err
 	}
 	v := make([]byte, max(uint64(len(cur)), i+1))
 	copy(v, cur)
@@ -177,6 +184,6 @@ func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (bool,
 	} else {
 		v[i] &^= mask
 	}
-	sh.rewrite(e, key, v)
-	return old, nil
+	s.rewrite(sh, e, key, v)
+	return old, true, nil
 }

@@ -98,21 +98,28 @@ func ParseScore(b []byte) (float64, bool) {
 	return f, true
 }
 
-// ZAddOptions are ZADD's options.
+// ZAddOptions are ZADD's options, but CH, which changes only its reply.
 type ZAddOptions struct {
-	NX, XX, GT, LT, CH, Incr bool
+	NX, XX, GT, LT, Incr bool
+}
+
+// ZAddResult is what a ZAdd did.
+type ZAddResult struct {
+	Added   int     // members that were not in the set
+	Updated int     // members whose score changed
+	Score   float64 // with Incr, the member's new score
+	Scored  bool    // with Incr, whether the options let the score change
 }
 
 // ZAdd adds or updates members of key's sorted set as ZADD does with
 // options o, creating it if key is missing; rec is journalled only if
-// something changes. It returns the number of members added (with CH,
-// added or changed) and, with Incr, the member's new score and whether
-// the options let it change.
-func (s *Store) ZAdd(key []byte, o ZAddOptions, pairs []ZPair, rec [][]byte) (n int, score float64, ok bool, err error) {
+// something changes.
+func (s *Store) ZAdd(key []byte, o ZAddOptions, pairs []ZPair, rec [][]byte) (ZAddResult, error) {
+	var r ZAddResult
 	sh, e, err := s.lockWrite(key, KindZSet)
 	defer sh.mu.Unlock()
 	if err != nil {
-		return 0, 0, false, err
+		return r, err
 	}
 	var cur map[string]float64
 	if e != nil {
@@ -122,7 +129,6 @@ func (s *Store) ZAdd(key []byte, o ZAddOptions, pairs []ZPair, rec [][]byte) (n 
 	// changes nothing; later pairs see the earlier ones' effect.
 	planned := make(map[string]float64, len(pairs))
 	var changes []zitem
-	added, updated := 0, 0
 	for _, p := range pairs {
 		m := string(p.Member)
 		old, exists := planned[m]
@@ -137,15 +143,15 @@ func (s *Store) ZAdd(key []byte, o ZAddOptions, pairs []ZPair, rec [][]byte) (n 
 			if o.Incr {
 				newScore = old + p.Score
 				if math.IsNaN(newScore) {
-					return 0, 0, false, ErrScoreNaN
+					return ZAddResult{}, ErrScoreNaN
 				}
 			}
 			if o.GT && newScore <= old || o.LT && newScore >= old {
 				continue
 			}
-			score, ok = newScore, true
+			r.Score, r.Scored = newScore, true
 			if newScore != old {
-				updated++
+				r.Updated++
 				planned[m] = newScore
 				changes = append(changes, zitem{m, newScore})
 			}
@@ -154,34 +160,32 @@ func (s *Store) ZAdd(key []byte, o ZAddOptions, pairs []ZPair, rec [][]byte) (n 
 		if o.XX {
 			continue
 		}
-		added++
-		score, ok = newScore, true
+		r.Added++
+		r.Score, r.Scored = newScore, true
 		planned[m] = newScore
 		changes = append(changes, zitem{m, newScore})
 	}
-	n = added
-	if o.CH {
-		n += updated
-	}
 	if len(changes) == 0 {
-		return n, score, ok, nil
+		return r, nil
 	}
 	if err := s.record(sh, rec); err != nil {
-		return 0, 0, false, err
+		return ZAddResult{}, err
 	}
 	if e == nil {
 		e = sh.addObject(key, &zset{scores: make(map[string]float64, len(changes))})
+		s.added(e)
 	}
 	z := e.obj.(*zset)
 	for _, c := range changes {
 		z.set(c.member, c.score)
 	}
-	return n, score, ok, nil
+	return r, nil
 }
 
 // ZRem removes members from key's sorted set and returns how many were
-// there; rec is journalled only if that is some.
-func (s *Store) ZRem(key []byte, members [][]byte, rec [][]byte) (int, error) {
+// there, and whether the key went with the last; rec is journalled only if
+// that is some.
+func (s *Store) ZRem(key []byte, members [][]byte, rec [][]byte) (n int, gone bool, err error) {
 	return s.removeElems(key, KindZSet, members, rec)
 }
 
@@ -189,25 +193,27 @@ func (z *zset) has(m string) bool { _, ok := z.scores[m]; return ok }
 func (z *zset) del(m string)      { z.remove(m) }
 
 // ZPopMin removes up to count members with the lowest scores from key's
-// sorted set, journalling rec, and returns them, lowest first.
-func (s *Store) ZPopMin(key []byte, count int, rec [][]byte) ([]ZPair, error) {
+// sorted set, journalling rec, and returns them, lowest first, and whether
+// the key went with the last.
+func (s *Store) ZPopMin(key []byte, count int, rec [][]byte) (popped []ZPair, gone bool, err error) {
 	return s.zpop(key, count, false, rec)
 }
 
 // ZPopMax removes up to count members with the highest scores from key's
-// sorted set, journalling rec, and returns them, highest first.
-func (s *Store) ZPopMax(key []byte, count int, rec [][]byte) ([]ZPair, error) {
+// sorted set, journalling rec, and returns them, highest first, and
+// whether the key went with the last.
+func (s *Store) ZPopMax(key []byte, count int, rec [][]byte) (popped []ZPair, gone bool, err error) {
 	return s.zpop(key, count, true, rec)
 }
 
-func (s *Store) zpop(key []byte, count int, highest bool, rec [][]byte) ([]ZPair, error) {
+func (s *Store) zpop(key []byte, count int, highest bool, rec [][]byte) ([]ZPair, bool, error) {
 	sh, e, err := s.lockWrite(key, KindZSet)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil || count <= 0 {
-		return nil, err
+		return nil, false, err
 	}
 	if err := s.record(sh, rec); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	z := e.obj.(*zset)
 	n := min(count, len(z.order))
@@ -225,8 +231,7 @@ func (s *Store) zpop(key []byte, count int, highest bool, rec [][]byte) ([]ZPair
 		z.bytes -= int64(len(it.member))
 	}
 	z.order = slices.Delete(z.order, from, from+n)
-	sh.removeIfEmpty(e)
-	return out, nil
+	return out, sh.removeIfEmpty(e), nil
 }
 
 // ZRange returns the members of key's sorted set ranked start to stop
@@ -284,38 +289,38 @@ func (s *Store) ZRank(key, member []byte, rev bool) (int, error) {
 // member's pair, is true
 // (ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX), journalling rec
 // only if it removes some; the key goes when the set is empty. It returns
-// how many it removed.
-func (s *Store) ZRemWhere(key []byte, drop func(rank, size int, p ZPair) bool, rec [][]byte) (int, error) {
+// how many it removed, and whether the key went with them.
+func (s *Store) ZRemWhere(key []byte, drop func(rank, size int, p ZPair) bool, rec [][]byte) (n int, gone bool, err error) {
 	sh, e, err := s.lockWrite(key, KindZSet)
 	defer sh.mu.Unlock()
 	if e == nil || err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	z := e.obj.(*zset)
-	var gone []string
+	var dropped []string
 	for r, it := range z.order {
 		if drop(r, len(z.order), ZPair{Member: []byte(it.member), Score: it.score}) {
-			gone = append(gone, it.member)
+			dropped = append(dropped, it.member)
 		}
 	}
-	if len(gone) == 0 {
-		return 0, nil
+	if len(dropped) == 0 {
+		return 0, false, nil
 	}
 	if err := s.record(sh, rec); err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	for _, m := range gone {
+	for _, m := range dropped {
 		z.remove(m)
 	}
-	sh.removeIfEmpty(e)
-	return len(gone), nil
+	return len(dropped), sh.removeIfEmpty(e), nil
 }
 
 // ZSetStore makes dst a sorted set of pairs, replacing whatever dst held
 // (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE); no pairs removes dst. Like
 // SetStore, it is journalled as what it did, recs in order (DEL dst, then
-// ZADD dst with the pairs), as its sources are other keys.
-func (s *Store) ZSetStore(dst []byte, pairs []ZPair, recs [][][]byte) error {
+// ZADD dst with the pairs), as its sources are other keys. It reports
+// whether dst existed before.
+func (s *Store) ZSetStore(dst []byte, pairs []ZPair, recs [][][]byte) (existed bool, err error) {
 	var o object
 	if len(pairs) > 0 {
 		z := &zset{scores: make(map[string]float64, len(pairs))}
