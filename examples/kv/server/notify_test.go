@@ -153,6 +153,28 @@ var eventCases = []eventCase{
 		"__keyevent@0__:keymiss nokey", "__keyevent@0__:keymiss nokey", "__keyevent@0__:keymiss b",
 		"__keyevent@0__:keymiss nokey", "__keyevent@0__:keymiss nokey", "__keyevent@0__:keymiss nokey",
 	}},
+	{name: "stream", flags: "Etn", script: []string{
+		"XGROUP CREATE st g $ MKSTREAM", "XGROUP CREATECONSUMER st g Bob", "XADD st 1-1 f A",
+		"XREADGROUP GROUP g Alice STREAMS st >", "XCLAIM st g Mike 0 1-1 FORCE", "XGROUP DELCONSUMER st g Lee",
+		"XAUTOCLAIM st g Bob 0 1-1", "XGROUP DELCONSUMER st g Bob", "XADD st 2-1 f B", "XADD st MAXLEN 1 3-1 f C",
+		"XTRIM st MAXLEN 5", "XTRIM st MAXLEN 0", "XDEL st 9-9", "XADD st 4-1 f D", "XDEL st 4-1",
+		"XSETID st 5-0", "XGROUP SETID st g 0", "XGROUP DESTROY st g", "XGROUP DESTROY st g",
+		"XADD st NOMKSTREAM 6-1 f E", "XADD nost NOMKSTREAM 1-1 f E",
+	}, want: []string{
+		"__keyevent@0__:new st", "__keyevent@0__:xgroup-create st", "__keyevent@0__:xgroup-createconsumer st",
+		"__keyevent@0__:xadd st", "__keyevent@0__:xgroup-createconsumer st", "__keyevent@0__:xgroup-createconsumer st",
+		"__keyevent@0__:xgroup-delconsumer st", "__keyevent@0__:xadd st", "__keyevent@0__:xadd st",
+		"__keyevent@0__:xtrim st", "__keyevent@0__:xtrim st", "__keyevent@0__:xadd st", "__keyevent@0__:xdel st",
+		"__keyevent@0__:xsetid st", "__keyevent@0__:xgroup-setid st", "__keyevent@0__:xgroup-destroy st",
+		"__keyevent@0__:xadd st",
+	}},
+	{name: "move", flags: "KEgn", script: []string{
+		"SET k v", "MOVE k 4", "MOVE k 4", "SELECT 4", "SET k2 v", "SELECT 0", "SET k2 v", "MOVE k2 4",
+	}, want: []string{
+		"__keyspace@0__:k new", "__keyevent@0__:new k", "__keyspace@4__:k new", "__keyevent@4__:new k",
+		"__keyspace@0__:k move_from", "__keyevent@0__:move_from k", "__keyspace@4__:k move_to", "__keyevent@4__:move_to k",
+		"__keyspace@4__:k2 new", "__keyevent@4__:new k2", "__keyspace@0__:k2 new", "__keyevent@0__:new k2",
+	}},
 	{name: "every class on both kinds of channel", flags: "KEAn", script: []string{
 		"SELECT 9", "SET k v EX 100", "MSET a 1 b 2", "SADD s x", "SMOVE s s2 x", "RPUSH l x", "LMOVE l l2 LEFT RIGHT",
 		"MULTI", "HSET h f v", "ZADD z 1 m", "DEL h z", "EXEC",

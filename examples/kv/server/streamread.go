@@ -259,7 +259,8 @@ func (w *streamWait) take(c *conn, db *store.Store, key []byte) (bool, error) {
 		ents, ok, created, err = db.XReadGroup(key, store.XReadGroupArgs{Group: w.x.group, Consumer: w.x.consumer,
 			New: true, Count: w.x.count, NoAck: w.x.noack, SinceLast: waiting}, !c.replay)
 		if created {
-			c.notifyStream("xgroup-createconsumer", key)
+			// Perhaps served by another client's write: notifyPop.
+			c.notifyPop(db.Index(), evStream, "xgroup-createconsumer", key)
 		}
 		if errors.Is(err, store.ErrNoGroup) {
 			if waiting {

@@ -19,9 +19,9 @@ const (
 	errXAddTooSmall = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
 )
 
-// notifyStream is where a stream command signals that it changed key,
-// with Redis's name of the event (xadd, xtrim, xgroup-create...).
-func (c *conn) notifyStream(event string, key []byte) {}
+// notifyStream queues a stream command's keyspace event about key, with
+// Redis's name of the event (xadd, xtrim, xgroup-create...).
+func (c *conn) notifyStream(event string, key []byte) { c.notify(evStream, event, key) }
 
 // parseID reads a stream ID argument, answering Redis's error if it is
 // not one; "-" and "+" only if not strict.

@@ -132,10 +132,12 @@ func (s *Store) Move(key []byte, to *Store, rec [][]byte) (bool, error) {
 	}
 	shSrc.remove(e)
 	k := string(key)
-	shDst.keys[k] = &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
+	n := &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
+	shDst.keys[k] = n
 	if e.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}
+	to.added(n)
 	return true, nil
 }
 

@@ -43,7 +43,7 @@ func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bo
 		return err
 	}
 	if e == nil {
-		sh.addObject(key, st)
+		s.added(sh.addObject(key, st))
 	}
 	if st.groups == nil {
 		st.groups = make(map[string]*streamGroup)

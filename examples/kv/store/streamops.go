@@ -162,7 +162,7 @@ func (s *Store) XAdd(key []byte, a XAddArgs, fields [][]byte, journal bool) (XAd
 		}
 	}
 	if e == nil {
-		sh.addObject(key, st)
+		s.added(sh.addObject(key, st))
 	}
 	st.trimApply(nodes, partial)
 	return XAddResult{ID: id, Added: true, Trimmed: deleted}, nil
