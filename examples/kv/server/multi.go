@@ -124,9 +124,11 @@ func (c *conn) wrote(cmd *command, args [][]byte) {
 
 // touchKeys marks dirty the watchers of the keys a write command names,
 // found as COMMAND reports them. A blocking command marks the keys it
-// popped itself: those it only waited on are untouched, as in Redis.
+// popped itself: those it only waited on are untouched, as in Redis; so
+// does SMOVE (flagOwnTouch), whose destination is untouched when it had
+// the member already.
 func (c *conn) touchKeys(cmd *command, args [][]byte) {
-	if c.h.watches.count.Load() == 0 || cmd.flags&flagBlocking != 0 {
+	if c.h.watches.count.Load() == 0 || cmd.flags&(flagBlocking|flagOwnTouch) != 0 {
 		return
 	}
 	for _, key := range keysNamed(cmd, args) {

@@ -54,6 +54,34 @@ func TestWatchOtherClient(t *testing.T) {
 	}
 }
 
+// SMOVE marks only the keys it changed for WATCH, as Redis does: a
+// destination that had the member already is untouched; its source, and a
+// destination that gained the member, are touched.
+func TestWatchSMove(t *testing.T) {
+	ts := startServer(t, serverOpts{})
+	a, b := ts.dial(t), ts.dial(t)
+	for _, tc := range []struct {
+		watch, member string
+		want          string
+	}{
+		{"dst", "a", `[(integer) 1]`}, // dst had a: unchanged
+		{"src", "b", "(nil)"},         // src lost b
+		{"dst", "c", "(nil)"},         // dst gained c
+	} {
+		do(t, a, "DEL", "src", "dst")
+		do(t, a, "SADD", "src", "a", "b", "c")
+		do(t, a, "SADD", "dst", "a")
+		do(t, a, "WATCH", tc.watch)
+		do(t, a, "MULTI")
+		do(t, a, "SADD", "other", "x")
+		do(t, b, "SMOVE", "src", "dst", tc.member)
+		if have := do(t, a, "EXEC"); have != tc.want {
+			t.Errorf("WATCH %s, SMOVE src dst %s: EXEC %s, want %s", tc.watch, tc.member, have, tc.want)
+		}
+		do(t, a, "DEL", "other")
+	}
+}
+
 // A watched key that expires before EXEC fails it, as in Redis 7: no
 // write announced it. The store's clock is moved, not waited for.
 func TestWatchExpired(t *testing.T) {
