@@ -299,22 +299,7 @@ func (s *Store) XAck(key, group []byte, ids []StreamID, rec [][]byte) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	seen := make(map[StreamID]struct{}, len(ids))
-	for _, id := range ids {
-		if _, ok := g.pel.get(id); ok {
-			seen[id] = struct{}{}
-		}
-	}
-	if len(seen) == 0 {
-		return 0, nil
-	}
-	if err := s.record(sh, rec); err != nil {
-		return 0, err
-	}
-	for id := range seen {
-		g.ack(id)
-	}
-	return len(seen), nil
+	return s.removeIDs(sh, ids, rec, func(id StreamID) bool { _, ok := g.pel.get(id); return ok }, func(id StreamID) { g.ack(id) })
 }
 
 // PendingEntry is an entry of a pending entries list.

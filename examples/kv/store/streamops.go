@@ -198,9 +198,21 @@ func (s *Store) XDel(key []byte, ids []StreamID, rec [][]byte) (int, error) {
 	if st == nil || err != nil {
 		return 0, err
 	}
+	return s.removeIDs(sh, ids, rec, st.has, func(id StreamID) {
+		st.remove(id)
+		if st.maxDeleted.Less(id) {
+			st.maxDeleted = id
+		}
+	})
+}
+
+// removeIDs is XDEL's and XACK's removal, sh locked: the distinct ids
+// that has finds are removed, after rec is journalled (if any is there),
+// and counted.
+func (s *Store) removeIDs(sh *shard, ids []StreamID, rec [][]byte, has func(StreamID) bool, remove func(StreamID)) (int, error) {
 	seen := make(map[StreamID]struct{}, len(ids))
 	for _, id := range ids {
-		if st.has(id) {
+		if has(id) {
 			seen[id] = struct{}{}
 		}
 	}
@@ -211,10 +223,7 @@ func (s *Store) XDel(key []byte, ids []StreamID, rec [][]byte) (int, error) {
 		return 0, err
 	}
 	for id := range seen {
-		st.remove(id)
-		if st.maxDeleted.Less(id) {
-			st.maxDeleted = id
-		}
+		remove(id)
 	}
 	return len(seen), nil
 }
