@@ -304,30 +304,21 @@ func cmdXClaim(c *conn, args [][]byte) {
 			a.Force = true
 		case eqFold(opt, "JUSTID"):
 			a.JustID = true
-		case eqFold(opt, "IDLE") && more > 0:
+		case (eqFold(opt, "IDLE") || eqFold(opt, "TIME") || eqFold(opt, "RETRYCOUNT")) && more > 0:
 			j++
 			n, ok := resp.ParseInt(args[j])
 			if !ok {
-				c.w.WriteError("ERR Invalid IDLE option argument for XCLAIM")
+				c.w.WriteError("ERR Invalid " + strings.ToUpper(string(opt)) + " option argument for XCLAIM")
 				return
 			}
-			a.Delivered = now - n
-		case eqFold(opt, "TIME") && more > 0:
-			j++
-			n, ok := resp.ParseInt(args[j])
-			if !ok {
-				c.w.WriteError("ERR Invalid TIME option argument for XCLAIM")
-				return
+			switch {
+			case eqFold(opt, "IDLE"):
+				a.Delivered = now - n
+			case eqFold(opt, "TIME"):
+				a.Delivered = n
+			default:
+				a.RetryCount = n
 			}
-			a.Delivered = n
-		case eqFold(opt, "RETRYCOUNT") && more > 0:
-			j++
-			n, ok := resp.ParseInt(args[j])
-			if !ok {
-				c.w.WriteError("ERR Invalid RETRYCOUNT option argument for XCLAIM")
-				return
-			}
-			a.RetryCount = n
 		case eqFold(opt, "LASTID") && more > 0:
 			j++
 			id, ok := c.parseID(args[j], 0, true)
