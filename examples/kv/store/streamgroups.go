@@ -411,13 +411,12 @@ type Claimed struct {
 }
 
 type claimPlan struct {
-	id      StreamID
-	n       *streamNack // nil: created by FORCE
-	drop    bool        // the entry is gone: the pending entry goes too
-	entry   StreamEntry
-	when    int64
-	count   int64
-	forcedN *streamNack
+	id    StreamID
+	n     *streamNack // nil: created by FORCE
+	drop  bool        // the entry is gone: the pending entry goes too
+	entry StreamEntry
+	when  int64
+	count int64
 }
 
 // XClaim gives group's pending entries ids to consumer, as XCLAIM does.
