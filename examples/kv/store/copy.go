@@ -16,7 +16,12 @@ func (l *list) clone() object {
 	return &list{items: slices.Clone(l.items[l.off:]), bytes: l.bytes}
 }
 func (st *set) clone() object { return &set{m: maps.Clone(st.m), bytes: st.bytes} }
-func (h *hash) clone() object { return &hash{m: maps.Clone(h.m), bytes: h.bytes} }
+func (h *hash) clone() object {
+	c := newHash(h.size())
+	h.each(func(f string, v []byte) { c.set(f, v) })
+	c.table = h.table
+	return c
+}
 func (z *zset) clone() object {
 	return &zset{scores: maps.Clone(z.scores), order: slices.Clone(z.order), bytes: z.bytes}
 }

@@ -22,27 +22,54 @@ var DefaultEncodingLimits = EncodingLimits{
 // embstrMax is the longest string Redis 7 stores embedded in its object.
 const embstrMax = 44
 
+// SetEncodingLimits sets the thresholds every database's writes judge
+// encodings by from now on (CONFIG SET): a value already stored keeps the
+// encoding it has, as in Redis. Until it is called they are
+// [DefaultEncodingLimits].
+func (s *Store) SetEncodingLimits(lim EncodingLimits) { s.limits.Store(&lim) }
+
+// encodingLimits returns the thresholds in force.
+func (s *Store) encodingLimits() EncodingLimits {
+	if l := s.limits.Load(); l != nil {
+		return *l
+	}
+	return DefaultEncodingLimits
+}
+
 // Encoding returns the name Redis 7.0's OBJECT ENCODING would give key's
-// value under lim, and false if key is missing. kv keeps every value in
-// one Go form whatever its size: the name is worked out from the value as
-// it is now (size, element lengths, integer members), which is Redis's
-// encoding for a value built by additions. Redis never converts a value
-// back to its compact encoding when it shrinks, nor a string it has
-// appended to back to "embstr"; kv reports what the value would have if
-// it had been built as it is.
-func (s *Store) Encoding(key []byte, lim EncodingLimits) (string, bool) {
+// value, and false if key is missing. kv keeps every value in one Go form
+// whatever its size, and remembers the encoding Redis would have chosen:
+// each write decides it under the thresholds in force at that moment
+// ([Store.SetEncodingLimits]), and converts only one way, as Redis does:
+// a value that shrinks keeps the encoding it grew into.
+func (s *Store) Encoding(key []byte) (string, bool) {
 	sh := s.shard(key)
 	sh.mu.RLock()
 	e, expired := s.lookupRead(sh, key)
 	var enc string
 	if e != nil {
-		enc = encodingOf(e, lim)
+		enc = encodingOf(e, s.encodingLimits())
 	}
 	sh.mu.RUnlock()
 	if expired {
 		s.expire(sh, key)
 	}
 	return enc, e != nil
+}
+
+// hashFits reports whether a field or value of n bytes may be in a hash
+// held as a listpack under lim.
+func (lim EncodingLimits) hashFits(n int) bool { return int64(n) <= lim.HashValue }
+
+// fitRestored gives a value restored whole (RESTORE) the encoding Redis
+// gives it: by its size under the thresholds in force, whatever it had
+// when it was dumped.
+func (s *Store) fitRestored(o object) {
+	lim := s.encodingLimits()
+	switch o := o.(type) {
+	case *hash:
+		o.fit(lim)
+	}
 }
 
 func encodingOf(e *entry, lim EncodingLimits) string {
@@ -68,13 +95,8 @@ func encodingOf(e *entry, lim EncodingLimits) string {
 		}
 		return "intset"
 	case *hash:
-		if int64(len(o.m)) > lim.HashEntries {
+		if o.table {
 			return "hashtable"
-		}
-		for f, v := range o.m {
-			if int64(len(f)) > lim.HashValue || int64(len(v)) > lim.HashValue {
-				return "hashtable"
-			}
 		}
 		return "listpack"
 	case *zset:

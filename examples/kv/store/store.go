@@ -55,8 +55,9 @@ type Store struct {
 	rw      atomic.Pointer[rewrite] // the rewrite in progress, if any (see rewrite.go)
 	// rewriting is held from a rewrite's start until its shards are reset.
 	rewriting atomic.Bool
-	now       func() int64               // unix milliseconds; a seam for tests
-	notify    *atomic.Pointer[notifying] // shared by every database (notify.go)
+	now       func() int64                    // unix milliseconds; a seam for tests
+	notify    *atomic.Pointer[notifying]      // shared by every database (notify.go)
+	limits    *atomic.Pointer[EncodingLimits] // shared by every database (encoding.go)
 }
 
 type shard struct {
@@ -81,8 +82,9 @@ func New(j Journal) *Store {
 	dbs := new([NumDBs]*Store)
 	seed := maphash.MakeSeed()
 	notify := new(atomic.Pointer[notifying])
+	limits := new(atomic.Pointer[EncodingLimits])
 	for n := range dbs {
-		s := &Store{db: n, dbs: dbs, seed: seed, journal: j, now: nowMillis, notify: notify}
+		s := &Store{db: n, dbs: dbs, seed: seed, journal: j, now: nowMillis, notify: notify, limits: limits}
 		for i := range s.shards {
 			s.shards[i].reset()
 		}
