@@ -92,3 +92,22 @@ func TestHashRestoreSideBySide(t *testing.T) {
 		}
 	}
 }
+
+// stringEncodingScript: APPEND to a key, SETRANGE and SETBIT leave a
+// "raw" string whatever its size, INCRBYFLOAT an "embstr" even for an
+// integer, and a write of a whole value gives the encoding its size has
+// again; COPY, RENAME, MOVE and SWAPDB keep the encoding.
+var stringEncodingScript = []string{
+	"SET i 1234", "SETRANGE i 0 2", "OBJECT ENCODING i", "GET i",
+	"SET a 12", "APPEND a 3", "OBJECT ENCODING a", "APPEND n 12", "OBJECT ENCODING n",
+	"SET b 1", "SETBIT b 1 0", "OBJECT ENCODING b", "SETBIT nb 7 1", "OBJECT ENCODING nb",
+	"SETRANGE s 0 ab", "OBJECT ENCODING s",
+	"INCRBYFLOAT f 3", "OBJECT ENCODING f", "INCR f", "OBJECT ENCODING f",
+	"SET r 5", "APPEND r 5", "INCR r", "OBJECT ENCODING r",
+	"SET e 12 EX 100", "APPEND e 3", "PERSIST e", "OBJECT ENCODING e", "SET e 12", "OBJECT ENCODING e",
+	"APPEND c 1", "APPEND c 2", "COPY c c2", "OBJECT ENCODING c2", "RENAME c c3", "OBJECT ENCODING c3",
+	"MOVE c2 1", "SELECT 1", "OBJECT ENCODING c2", "SWAPDB 0 1", "SELECT 0", "OBJECT ENCODING c2", "FLUSHALL",
+	"APPEND d 1", "DEL d", "SET d 1", "OBJECT ENCODING d",
+}
+
+func TestStringEncodingSideBySide(t *testing.T) { sideBySide(t, stringEncodingScript) }

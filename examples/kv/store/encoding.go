@@ -22,6 +22,35 @@ var DefaultEncodingLimits = EncodingLimits{
 // embstrMax is the longest string Redis 7 stores embedded in its object.
 const embstrMax = 44
 
+// strForm is how Redis holds a string that is not in the encoding its
+// size gives it ("int" for an integer of up to 20 characters, "embstr"
+// up to embstrMax bytes, "raw" beyond: tryObjectEncoding, which every
+// write of a whole value goes through). A shard remembers the form of
+// such strings only; any write of a whole value forgets it.
+type strForm uint8
+
+const (
+	formBySize strForm = iota
+	// formRaw: APPEND to a key, SETRANGE and SETBIT work on a raw copy
+	// of the value (dbUnshareStringValue), which stays raw.
+	formRaw
+	// formNoInt: INCRBYFLOAT's result is never an "int"
+	// (createStringObjectFromLongDouble).
+	formNoInt
+)
+
+// setForm records key's string's form; the shard must be write-locked.
+func (sh *shard) setForm(key string, f strForm) {
+	if f == formBySize {
+		delete(sh.forms, key)
+		return
+	}
+	if sh.forms == nil {
+		sh.forms = make(map[string]strForm)
+	}
+	sh.forms[key] = f
+}
+
 // SetEncodingLimits sets the thresholds every database's writes judge
 // encodings by from now on (CONFIG SET): a value already stored keeps the
 // encoding it has, as in Redis. Until it is called they are
@@ -48,7 +77,7 @@ func (s *Store) Encoding(key []byte) (string, bool) {
 	e, expired := s.lookupRead(sh, key)
 	var enc string
 	if e != nil {
-		enc = encodingOf(e, s.encodingLimits())
+		enc = encodingOf(e, sh.forms[e.key], s.encodingLimits())
 	}
 	sh.mu.RUnlock()
 	if expired {
@@ -72,10 +101,13 @@ func (s *Store) fitRestored(o object) {
 	}
 }
 
-func encodingOf(e *entry, lim EncodingLimits) string {
+func encodingOf(e *entry, form strForm, lim EncodingLimits) string {
 	switch o := e.obj.(type) {
 	case nil:
-		if n, ok := resp.ParseInt(e.val); ok && len(e.val) <= 20 && string(strconv.AppendInt(nil, n, 10)) == string(e.val) {
+		if form == formRaw {
+			return "raw"
+		}
+		if n, ok := resp.ParseInt(e.val); ok && form != formNoInt && len(e.val) <= 20 && string(strconv.AppendInt(nil, n, 10)) == string(e.val) {
 			return "int"
 		}
 		if len(e.val) <= embstrMax {
