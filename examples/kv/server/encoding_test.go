@@ -111,3 +111,21 @@ var stringEncodingScript = []string{
 }
 
 func TestStringEncodingSideBySide(t *testing.T) { sideBySide(t, stringEncodingScript) }
+
+// setEncodingScript: a set is an intset until a write adds a member an
+// intset cannot hold or one too many under the thresholds in force, then
+// a hashtable for good; a STORE, an SMOVE's new destination and an SPOP
+// that leaves few members build a set anew.
+var setEncodingScript = []string{
+	"SADD s1 1 2 3", "SADD s2 1 2 3 a", "SREM s2 a", "OBJECT ENCODING s1", "OBJECT ENCODING s2", "~SINTER s1 s2",
+	"SINTERSTORE s3 s1 s2", "OBJECT ENCODING s3", "SUNIONSTORE s4 s2", "OBJECT ENCODING s4",
+	"SADD s5 a", "SMOVE s5 s6 a", "SADD s6 1", "OBJECT ENCODING s6", "SADD s7 x 1", "SMOVE s7 s8 1", "OBJECT ENCODING s8",
+	"CONFIG SET set-max-intset-entries 3", "SADD s9 1 2 3", "OBJECT ENCODING s9", "SADD s9 3", "OBJECT ENCODING s9",
+	"SADD s9 4", "OBJECT ENCODING s9", "SREM s9 4 3", "OBJECT ENCODING s9",
+	"SADD p 1 2 3 4 5 6 7 8", "OBJECT ENCODING p", "?SPOP p 7", "OBJECT ENCODING p",
+	"SADD q 1 2 3 4 5 6 7 8", "?SPOP q 2", "OBJECT ENCODING q",
+	"SADD c a 1", "SREM c a", "COPY c c2", "OBJECT ENCODING c2",
+	"CONFIG SET set-max-intset-entries 512",
+}
+
+func TestSetEncodingSideBySide(t *testing.T) { sideBySide(t, setEncodingScript) }

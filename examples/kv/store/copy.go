@@ -15,7 +15,7 @@ var ErrSameObject = errors.New("store: source and destination objects are the sa
 func (l *list) clone() object {
 	return &list{items: slices.Clone(l.items[l.off:]), bytes: l.bytes}
 }
-func (st *set) clone() object { return &set{m: maps.Clone(st.m), bytes: st.bytes} }
+func (st *set) clone() object { return &set{m: maps.Clone(st.m), bytes: st.bytes, table: st.table} }
 func (h *hash) clone() object {
 	c := newHash(h.size())
 	h.each(func(f string, v []byte) { c.set(f, v) })

@@ -98,6 +98,8 @@ func (s *Store) fitRestored(o object) {
 	switch o := o.(type) {
 	case *hash:
 		o.fit(lim)
+	case *set:
+		o.fit(lim)
 	}
 }
 
@@ -117,13 +119,8 @@ func encodingOf(e *entry, form strForm, lim EncodingLimits) string {
 	case *list:
 		return "quicklist" // Redis 7.0's only list encoding
 	case *set:
-		if int64(len(o.m)) > lim.SetIntEntries {
+		if o.table {
 			return "hashtable"
-		}
-		for m := range o.m {
-			if n, err := strconv.ParseInt(m, 10, 64); err != nil || strconv.FormatInt(n, 10) != m {
-				return "hashtable"
-			}
 		}
 		return "intset"
 	case *hash:

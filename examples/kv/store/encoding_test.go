@@ -39,3 +39,35 @@ func TestStringEncodingRemembered(t *testing.T) {
 		t.Errorf("MOVE: %s, want raw", have)
 	}
 }
+
+// A set is an intset until a member an intset cannot hold, or one too
+// many under the thresholds in force, makes it a hashtable for good; a
+// set built anew (a STORE, RESTORE, SPOP leaving few) takes the encoding
+// its members give it.
+func TestSetEncodingConvertsOneWay(t *testing.T) {
+	s := New(nil)
+	s.SetEncodingLimits(EncodingLimits{SetIntEntries: 3})
+	s.SAdd(b("s"), rec("1", "2", "3"), nil)
+	mustEncoding(t, s, "s", "intset")
+	s.SAdd(b("s"), rec("a"), nil)
+	mustEncoding(t, s, "s", "hashtable")
+	s.SRem(b("s"), rec("a"), nil)
+	mustEncoding(t, s, "s", "hashtable")
+	s.SetStore(b("st"), rec("1", "2", "3"), nil)
+	mustEncoding(t, s, "st", "intset")
+	s.SetStore(b("st"), rec("1", "2", "3", "4"), nil)
+	mustEncoding(t, s, "st", "hashtable")
+	payload, _, _ := s.Dump(b("s"))
+	s.Restore(b("r"), payload, 0, false, nil)
+	mustEncoding(t, s, "r", "intset")
+	s.Copy(b("s"), s, b("c"), false, nil)
+	mustEncoding(t, s, "c", "hashtable")
+	s.SAdd(b("p"), rec("1", "2", "3", "4", "5", "6", "7"), nil)
+	s.SPop(b("p"), 5, nil) // 2 left: 2*5 > 5, the set is kept
+	mustEncoding(t, s, "p", "hashtable")
+	s.SPop(b("p"), 1, nil) // 1 left: 1*5 > 1, kept
+	mustEncoding(t, s, "p", "hashtable")
+	s.SAdd(b("q"), rec("1", "2", "3", "4", "5", "6", "7"), nil)
+	s.SPop(b("q"), 6, nil) // 1 left: 1*5 <= 6, built anew
+	mustEncoding(t, s, "q", "intset")
+}
