@@ -10,7 +10,7 @@ import (
 )
 
 // settable is the part of the configuration CONFIG SET may change at run
-// time: the encoding thresholds, which OBJECT ENCODING reflects, and the
+// time: the encoding thresholds, which the store's writes judge by, and the
 // list settings that Redis's own tests set before they run (kv stores them
 // and reports them; its lists have one form whatever they say). The
 // keyspace notifications' classes (notify-keyspace-events) are the
@@ -46,18 +46,23 @@ var (
 func (s *settable) get(name string) int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	return s.getLocked(name)
+}
+
+func (s *settable) getLocked(name string) int64 {
 	if v, ok := s.vals[name]; ok {
 		return v
 	}
 	return settableParams[name]
 }
 
-// limits returns the encoding thresholds as they are set now.
-func (s *settable) limits() store.EncodingLimits {
+// limitsLocked returns the encoding thresholds as they are set now; s.mu
+// must be held.
+func (s *settable) limitsLocked() store.EncodingLimits {
 	return store.EncodingLimits{
-		HashEntries: s.get("hash-max-listpack-entries"), HashValue: s.get("hash-max-listpack-value"),
-		ZSetEntries: s.get("zset-max-listpack-entries"), ZSetValue: s.get("zset-max-listpack-value"),
-		SetIntEntries: s.get("set-max-intset-entries"),
+		HashEntries: s.getLocked("hash-max-listpack-entries"), HashValue: s.getLocked("hash-max-listpack-value"),
+		ZSetEntries: s.getLocked("zset-max-listpack-entries"), ZSetValue: s.getLocked("zset-max-listpack-value"),
+		SetIntEntries: s.getLocked("set-max-intset-entries"),
 	}
 }
 
@@ -128,6 +133,9 @@ func (c *conn) configSet(args [][]byte) {
 	for k, v := range set {
 		s.vals[k] = v
 	}
+	// Set under s.mu, so that two CONFIG SETs reach the store in the
+	// order they changed vals.
+	c.db.SetEncodingLimits(s.limitsLocked())
 	s.mu.Unlock()
 	if setEvents {
 		c.h.notify.configure(events)

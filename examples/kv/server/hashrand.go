@@ -49,11 +49,19 @@ func (c *conn) randArgs(args [][]byte, word string) (count int64, withCount, wit
 // count: up to count distinct elements of n when count is positive,
 // exactly -count drawn with repeats when it is negative, each written by
 // write(i). Pairs (WITHVALUES, WITHSCORES) are flat in RESP2 and each in
-// an array of two in RESP3, as Redis 7 has them.
+// an array of two in RESP3, as Redis 7 has them. A count of n or more
+// gives every element in their order, as Redis gives the whole value
+// then.
 func (c *conn) writeRandomPicks(n int, count int64, pairs bool, write func(i int)) {
 	var picks []int
-	if count >= 0 {
-		picks = rand.Perm(n)[:min(count, int64(n))]
+	switch {
+	case count >= int64(n):
+		picks = make([]int, n)
+		for i := range picks {
+			picks[i] = i
+		}
+	case count >= 0:
+		picks = rand.Perm(n)[:count]
 	}
 	total := len(picks)
 	if count < 0 {

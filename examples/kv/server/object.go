@@ -3,8 +3,9 @@ package server
 import "strings"
 
 // cmdObject is OBJECT ENCODING|REFCOUNT|FREQ|HELP key. ENCODING gives
-// Redis 7.0's names under the thresholds CONFIG SET holds (see
-// store.Store.Encoding for how kv works them out); REFCOUNT is 1, as kv
+// the name of the encoding Redis 7.0 would hold the value in, decided by
+// each write under the thresholds CONFIG SET held then (see
+// store.Store.Encoding); REFCOUNT is 1, as kv
 // shares no value between keys; FREQ is refused as Redis refuses it under
 // the only policy kv has (no eviction). IDLETIME is not offered: kv does
 // not track when a key was last read.
@@ -21,7 +22,7 @@ func cmdObject(c *conn, args [][]byte) {
 		c.w.WriteError(wrongArgs("object|" + strings.ToLower(string(sub))))
 		return
 	}
-	enc, ok := c.db.Encoding(args[2], c.h.settable.limits())
+	enc, ok := c.db.Encoding(args[2])
 	switch {
 	case !ok:
 		c.w.WriteNull()

@@ -49,7 +49,8 @@ func TestTypesSideBySide(t *testing.T) { sideBySide(t, typesScript) }
 
 // sideBySide runs script against redis-server and kv, a command a line,
 // and wants the same replies; it is skipped when redis-server is not on
-// PATH. A line starting with "~" is compared sorted.
+// PATH. A line starting with "~" is compared sorted; one starting with
+// "?" (a random draw) only by the kind of its reply.
 func sideBySide(t *testing.T, script []string) {
 	t.Helper()
 	redis := redisClient(t)
@@ -57,7 +58,8 @@ func sideBySide(t *testing.T, script []string) {
 	kv := ts.dial(t)
 	for _, line := range script {
 		unordered := strings.HasPrefix(line, "~")
-		args := strings.Fields(strings.TrimPrefix(line, "~"))
+		random := strings.HasPrefix(line, "?")
+		args := strings.Fields(strings.TrimLeft(line, "~?"))
 		want, err := redis.Do(args...)
 		if err != nil {
 			t.Fatalf("redis-server %q: %v", line, err)
@@ -69,6 +71,12 @@ func sideBySide(t *testing.T, script []string) {
 		if unordered {
 			sortValues(want.Array)
 			sortValues(have.Array)
+		}
+		if random {
+			if have.Kind != want.Kind || len(have.Array) != len(want.Array) {
+				t.Errorf("%s:\nhave %s\nwant %s", line, have, want)
+			}
+			continue
 		}
 		if have.String() != want.String() {
 			t.Errorf("%s:\nhave %s\nwant %s", line, have, want)

@@ -15,8 +15,13 @@ var ErrSameObject = errors.New("store: source and destination objects are the sa
 func (l *list) clone() object {
 	return &list{items: slices.Clone(l.items[l.off:]), bytes: l.bytes}
 }
-func (st *set) clone() object { return &set{m: maps.Clone(st.m), bytes: st.bytes} }
-func (h *hash) clone() object { return &hash{m: maps.Clone(h.m), bytes: h.bytes} }
+func (st *set) clone() object { return &set{m: maps.Clone(st.m), bytes: st.bytes, table: st.table} }
+func (h *hash) clone() object {
+	c := newHash(h.size())
+	h.each(func(f string, v []byte) { c.set(f, v) })
+	c.table = h.table
+	return c
+}
 func (z *zset) clone() object {
 	return &zset{scores: maps.Clone(z.scores), order: slices.Clone(z.order), bytes: z.bytes}
 }
@@ -57,6 +62,7 @@ func (s *Store) Copy(src []byte, to *Store, dst []byte, replace bool, rec [][]by
 		shDst.remove(d)
 	}
 	shDst.keys[k] = n
+	shDst.setForm(k, shSrc.forms[e.key]) // dupStringObject keeps the encoding
 	if n.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}
@@ -130,10 +136,12 @@ func (s *Store) Move(key []byte, to *Store, rec [][]byte) (bool, error) {
 	if err := s.recordKeyMove(to, shSrc, shDst, key, e, rec); err != nil {
 		return false, err
 	}
+	form := shSrc.forms[e.key]
 	shSrc.remove(e)
 	k := string(key)
 	n := &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
 	shDst.keys[k] = n
+	shDst.setForm(k, form)
 	if e.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}

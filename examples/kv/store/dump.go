@@ -65,6 +65,9 @@ func (s *Store) Restore(key, payload []byte, exp int64, replace bool, rec [][]by
 	if err != nil {
 		return false, false, err
 	}
+	if obj != nil {
+		s.fitRestored(obj)
+	}
 	sh := s.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -121,7 +124,7 @@ func undump(p []byte) (object, []byte, error) {
 	case KindSet:
 		o = &set{m: map[string]struct{}{}}
 	case KindHash:
-		o = &hash{m: map[string][]byte{}}
+		o = newHash(0)
 	case KindZSet:
 		o = &zset{scores: map[string]float64{}}
 	case KindStream:

@@ -104,10 +104,12 @@ func (s *Store) rename(src, dst []byte, nx bool, rec [][]byte) (bool, error) {
 	if d != nil {
 		shDst.remove(d)
 	}
+	form := shSrc.forms[e.key]
 	shSrc.remove(e)
 	k := string(dst)
 	n := &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
 	shDst.keys[k] = n
+	shDst.setForm(k, form)
 	if e.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}

@@ -3,28 +3,98 @@ package store
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 )
 
-// hash maps fields to values.
+// hash maps fields to values. Its fields keep the order they were first
+// set in, as Redis's listpack keeps them: a field updated keeps its place,
+// and one deleted leaves the others in order. idx finds a field's place in
+// fields in O(1); a deleted field leaves a hole (a nil value) there, and
+// the holes are squeezed out once they are half of fields. table says
+// whether Redis would hold the hash as a hashtable by now (see
+// encoding.go): order no longer matters then, but kept costs nothing.
 type hash struct {
-	m     map[string][]byte
-	bytes int64
+	idx    map[string]int32
+	fields []hfield
+	holes  int
+	bytes  int64
+	table  bool
+}
+
+// hfield is one field of a hash and its value; v is never nil but in a
+// hole.
+type hfield struct {
+	f string
+	v []byte
+}
+
+func newHash(n int) *hash {
+	return &hash{idx: make(map[string]int32, n), fields: make([]hfield, 0, n)}
 }
 
 func (h *hash) kind() Kind { return KindHash }
-func (h *hash) size() int  { return len(h.m) }
+func (h *hash) size() int  { return len(h.idx) }
 func (h *hash) usage() int64 {
-	return h.bytes + int64(len(h.m))*2*elemOverhead
+	return h.bytes + int64(len(h.idx))*2*elemOverhead
+}
+
+// get returns field f's value.
+func (h *hash) get(f string) ([]byte, bool) {
+	i, ok := h.idx[f]
+	if !ok {
+		return nil, false
+	}
+	return h.fields[i].v, true
+}
+
+// each calls fn with every field and its value, in the hash's order.
+func (h *hash) each(fn func(f string, v []byte)) {
+	for _, hf := range h.fields {
+		if hf.v != nil {
+			fn(hf.f, hf.v)
+		}
+	}
+}
+
+// convertIfLarge turns h into a hashtable, for good, if it is too large for
+// a listpack under lim now (hashTypeConvert after hashTypeSet).
+func (h *hash) convertIfLarge(lim EncodingLimits) {
+	if int64(h.size()) > lim.HashEntries {
+		h.table = true
+	}
+}
+
+// fit gives h the encoding of a hash restored whole: a listpack if it is
+// small enough under lim, as Redis's RESTORE and rdbLoad decide.
+func (h *hash) fit(lim EncodingLimits) {
+	h.table = int64(h.size()) > lim.HashEntries
+	h.each(func(f string, v []byte) {
+		if !lim.hashFits(len(f)) || !lim.hashFits(len(v)) {
+			h.table = true
+		}
+	})
+}
+
+// setFitting sets field f to v as Redis's hashTypeSet does, converting h
+// first if either is too long for a listpack under lim, and after if h
+// has grown too large for one; it reports whether f is new.
+func (h *hash) setFitting(f string, v []byte, lim EncodingLimits) bool {
+	if !lim.hashFits(len(f)) || !lim.hashFits(len(v)) {
+		h.table = true
+	}
+	added := h.set(f, v)
+	h.convertIfLarge(lim)
+	return added
 }
 
 var wordHSet = []byte("HSET")
 
 func (h *hash) appendRecords(d *dumpBuf, key string) {
 	args := make([][]byte, 0, 2+2*itemsPerRecord)
-	for f, v := range h.m {
+	h.each(func(f string, v []byte) {
 		if len(args) == 0 {
 			args = append(args, wordHSet, []byte(key))
 		}
@@ -33,22 +103,59 @@ func (h *hash) appendRecords(d *dumpBuf, key string) {
 			d.record(args...)
 			args = args[:0]
 		}
-	}
+	})
 	if len(args) > 0 {
 		d.record(args...)
 	}
 }
 
+// set sets field f to v, in place if f is there, at the end otherwise,
+// and reports whether f is new.
 func (h *hash) set(f string, v []byte) (added bool) {
-	old, ok := h.m[f]
-	if ok {
-		h.bytes -= int64(len(old))
-	} else {
-		h.bytes += int64(len(f))
+	if v == nil {
+		v = []byte{} // nil marks a hole
 	}
-	h.m[f] = v
-	h.bytes += int64(len(v))
-	return !ok
+	if i, ok := h.idx[f]; ok {
+		h.bytes += int64(len(v) - len(h.fields[i].v))
+		h.fields[i].v = v
+		return false
+	}
+	h.idx[f] = int32(len(h.fields))
+	h.fields = append(h.fields, hfield{f, v})
+	h.bytes += int64(len(f) + len(v))
+	return true
+}
+
+func (h *hash) has(f string) bool { _, ok := h.idx[f]; return ok }
+
+func (h *hash) del(f string) {
+	i, ok := h.idx[f]
+	if !ok {
+		return
+	}
+	h.bytes -= int64(len(f) + len(h.fields[i].v))
+	delete(h.idx, f)
+	h.fields[i] = hfield{}
+	h.holes++
+	if h.holes > len(h.fields)/2 {
+		h.compact()
+	}
+}
+
+// compact squeezes the holes out of fields, keeping the order.
+func (h *hash) compact() {
+	kept := h.fields[:0]
+	for _, hf := range h.fields {
+		if hf.v != nil {
+			h.idx[hf.f] = int32(len(kept))
+			kept = append(kept, hf)
+		}
+	}
+	clear(h.fields[len(kept):])
+	h.fields, h.holes = kept, 0
+	if cap(h.fields) > 2*len(h.fields)+8 {
+		h.fields = slices.Clone(h.fields) // let a hash that shrank give memory back
+	}
 }
 
 // HSet sets fields to values (pairs is field, value, field, value...) in
@@ -56,16 +163,22 @@ func (h *hash) set(f string, v []byte) (added bool) {
 // how many fields are new.
 func (s *Store) HSet(key []byte, pairs [][]byte, rec [][]byte) (int, error) {
 	sh, e, err := s.lockCreate(key, KindHash, rec, func() object {
-		return &hash{m: make(map[string][]byte, len(pairs)/2)}
+		return newHash(len(pairs) / 2)
 	})
 	defer sh.mu.Unlock()
 	if err != nil {
 		return 0, err
 	}
 	h := e.obj.(*hash)
+	lim := s.encodingLimits()
+	for _, a := range pairs { // hashTypeTryConversion: any argument too long converts
+		if !lim.hashFits(len(a)) {
+			h.table = true
+		}
+	}
 	added := 0
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if h.set(string(pairs[i]), clone(pairs[i+1])) {
+		if h.setFitting(string(pairs[i]), clone(pairs[i+1]), lim) {
 			added++
 		}
 	}
@@ -76,7 +189,7 @@ func (s *Store) HSet(key []byte, pairs [][]byte, rec [][]byte) (int, error) {
 func (s *Store) HGet(key, field []byte) ([]byte, bool, error) {
 	var v []byte
 	var ok bool
-	err := s.read(key, KindHash, func(o object) { v, ok = o.(*hash).m[string(field)] })
+	err := s.read(key, KindHash, func(o object) { v, ok = o.(*hash).get(string(field)) })
 	return v, ok, err
 }
 
@@ -87,23 +200,14 @@ func (s *Store) HDel(key []byte, fields [][]byte, rec [][]byte) (n int, gone boo
 	return s.removeElems(key, KindHash, fields, rec)
 }
 
-func (h *hash) has(f string) bool { _, ok := h.m[f]; return ok }
-
-func (h *hash) del(f string) {
-	h.bytes -= int64(len(f) + len(h.m[f]))
-	delete(h.m, f)
-}
-
-// HGetAll returns key's hash as field, value, field, value..., in no
-// particular order.
+// HGetAll returns key's hash as field, value, field, value..., in the
+// hash's order: the order its fields were first set in.
 func (s *Store) HGetAll(key []byte) ([][]byte, error) {
 	var out [][]byte
 	err := s.read(key, KindHash, func(o object) {
 		h := o.(*hash)
-		out = make([][]byte, 0, 2*len(h.m))
-		for f, v := range h.m {
-			out = append(out, []byte(f), v)
-		}
+		out = make([][]byte, 0, 2*h.size())
+		h.each(func(f string, v []byte) { out = append(out, []byte(f), v) })
 	})
 	return out, err
 }
@@ -125,7 +229,7 @@ func (s *Store) HIncrBy(key, field []byte, delta int64, rec [][]byte) (int64, er
 	}
 	var cur int64
 	if e != nil {
-		if v, ok := e.obj.(*hash).m[string(field)]; ok {
+		if v, ok := e.obj.(*hash).get(string(field)); ok {
 			if cur, ok = resp.ParseInt(v); !ok {
 				return 0, ErrHashNotInteger
 			}
@@ -139,11 +243,11 @@ func (s *Store) HIncrBy(key, field []byte, delta int64, rec [][]byte) (int64, er
 		return 0, err
 	}
 	if e == nil {
-		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+		e = sh.addObject(key, newHash(1))
 		s.added(e)
 	}
 	n := cur + delta
-	e.obj.(*hash).set(string(field), strconv.AppendInt(nil, n, 10))
+	e.obj.(*hash).setFitting(string(field), strconv.AppendInt(nil, n, 10), s.encodingLimits())
 	return n, nil
 }
 
@@ -163,10 +267,10 @@ func (s *Store) HSetNX(key, field, value []byte, rec [][]byte) (bool, error) {
 		return false, err
 	}
 	if e == nil {
-		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+		e = sh.addObject(key, newHash(1))
 		s.added(e)
 	}
-	e.obj.(*hash).set(string(field), clone(value))
+	e.obj.(*hash).setFitting(string(field), clone(value), s.encodingLimits())
 	return true, nil
 }
 
@@ -186,7 +290,7 @@ func (s *Store) HIncrByFloat(key, field []byte, delta float64, rec func(val []by
 	}
 	var cur float64
 	if e != nil {
-		if v, ok := e.obj.(*hash).m[string(field)]; ok {
+		if v, ok := e.obj.(*hash).get(string(field)); ok {
 			if cur, ok = ParseScore(v); !ok {
 				return nil, ErrHashNotFloat
 			}
@@ -197,10 +301,10 @@ func (s *Store) HIncrByFloat(key, field []byte, delta float64, rec func(val []by
 		return nil, err
 	}
 	if e == nil {
-		e = sh.addObject(key, &hash{m: make(map[string][]byte, 1)})
+		e = sh.addObject(key, newHash(1))
 		s.added(e)
 	}
-	e.obj.(*hash).set(string(field), v)
+	e.obj.(*hash).setFitting(string(field), v, s.encodingLimits())
 	return v, nil
 }
 
@@ -211,7 +315,7 @@ func (s *Store) HMGet(key []byte, fields [][]byte) ([][]byte, error) {
 	err := s.read(key, KindHash, func(o object) {
 		h := o.(*hash)
 		for i, f := range fields {
-			if v, ok := h.m[string(f)]; ok {
+			if v, ok := h.get(string(f)); ok {
 				out[i] = append(v[:0:0], v...) // never nil: nil is a missing field
 			}
 		}

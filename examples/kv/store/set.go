@@ -1,9 +1,52 @@
 package store
 
-// set is an unordered set of members.
+import "strconv"
+
+// set is an unordered set of members. table says whether Redis would
+// hold it as a hashtable by now rather than an intset (see encoding.go).
 type set struct {
 	m     map[string]struct{}
 	bytes int64
+	table bool
+}
+
+// maxIntsetEntries is where Redis caps set-max-intset-entries, for its
+// intset's sake.
+const maxIntsetEntries = 1 << 30
+
+// intMember reports whether m is a member an intset can hold: a decimal
+// integer as Redis's string2ll reads one, without a sign or zero too
+// many.
+func intMember(m string) bool {
+	n, err := strconv.ParseInt(m, 10, 64)
+	return err == nil && strconv.FormatInt(n, 10) == m
+}
+
+// add adds m, if new, as Redis's setTypeAdd does: a member an intset
+// cannot hold, or one too many under lim, makes the set a hashtable for
+// good. It reports whether m is new.
+func (st *set) add(m string, lim EncodingLimits) bool {
+	if _, ok := st.m[m]; ok {
+		return false
+	}
+	st.m[m] = struct{}{}
+	st.bytes += int64(len(m))
+	if !st.table && (!intMember(m) || int64(len(st.m)) > min(lim.SetIntEntries, maxIntsetEntries)) {
+		st.table = true
+	}
+	return true
+}
+
+// fit gives st the encoding of a set built anew from its members: an
+// intset if they all fit one under lim (RESTORE, and SPOP's rebuilt set).
+func (st *set) fit(lim EncodingLimits) {
+	st.table = int64(len(st.m)) > min(lim.SetIntEntries, maxIntsetEntries)
+	for m := range st.m {
+		if st.table {
+			return
+		}
+		st.table = !intMember(m)
+	}
 }
 
 func (st *set) kind() Kind { return KindSet }
@@ -66,11 +109,9 @@ func (s *Store) SAdd(key []byte, members [][]byte, rec [][]byte) (int, error) {
 		st = &set{m: make(map[string]struct{}, len(members))}
 		s.added(sh.addObject(key, st))
 	}
+	lim := s.encodingLimits()
 	for _, m := range members {
-		if _, ok := st.m[string(m)]; !ok {
-			st.m[string(m)] = struct{}{}
-			st.bytes += int64(len(m))
-		}
+		st.add(string(m), lim)
 	}
 	return added, nil
 }
@@ -88,6 +129,10 @@ func (st *set) del(m string) {
 	delete(st.m, m)
 	st.bytes -= int64(len(m))
 }
+
+// spopMoveStrategyMul is Redis's SPOP_MOVE_STRATEGY_MUL: an SPOP that
+// leaves fewer than one member for every 5 it takes builds the set anew.
+const spopMoveStrategyMul = 5
 
 // SPop removes up to count members of key's set chosen at random and
 // returns them, and whether the key went with the last. Being random, it
@@ -116,6 +161,10 @@ func (s *Store) SPop(key []byte, count int, rec [][]byte) (popped [][]byte, gone
 	for _, m := range out {
 		delete(st.m, string(m))
 		st.bytes -= int64(len(m))
+	}
+	if len(st.m) > 0 && len(st.m)*spopMoveStrategyMul <= len(out) {
+		// Redis builds the set anew from the members it keeps.
+		st.fit(s.encodingLimits())
 	}
 	return out, sh.removeIfEmpty(e), nil
 }
@@ -152,11 +201,9 @@ func (s *Store) SetStore(dst []byte, members [][]byte, recs [][][]byte) (existed
 	var o object
 	if len(members) > 0 {
 		st := &set{m: make(map[string]struct{}, len(members))}
+		lim := s.encodingLimits()
 		for _, m := range members {
-			if _, dup := st.m[string(m)]; !dup {
-				st.m[string(m)] = struct{}{}
-				st.bytes += int64(len(m))
-			}
+			st.add(string(m), lim)
 		}
 		o = st
 	}
@@ -212,12 +259,7 @@ func (s *Store) SMove(src, dst, member []byte, rec [][]byte) (SMoved, error) {
 		d = shDst.addObject(dst, &set{m: map[string]struct{}{}})
 		r.DstNew = true
 	}
-	ds := d.obj.(*set)
-	if _, ok := ds.m[string(member)]; !ok {
-		ds.m[string(member)] = struct{}{}
-		ds.bytes += int64(len(member))
-		r.Added = true
-	}
+	r.Added = d.obj.(*set).add(string(member), s.encodingLimits())
 	return r, nil
 }
 

@@ -55,14 +55,16 @@ type Store struct {
 	rw      atomic.Pointer[rewrite] // the rewrite in progress, if any (see rewrite.go)
 	// rewriting is held from a rewrite's start until its shards are reset.
 	rewriting atomic.Bool
-	now       func() int64               // unix milliseconds; a seam for tests
-	notify    *atomic.Pointer[notifying] // shared by every database (notify.go)
+	now       func() int64                    // unix milliseconds; a seam for tests
+	notify    *atomic.Pointer[notifying]      // shared by every database (notify.go)
+	limits    *atomic.Pointer[EncodingLimits] // shared by every database (encoding.go)
 }
 
 type shard struct {
 	mu       sync.RWMutex
 	keys     map[string]*entry
 	volatile map[string]struct{} // the keys that have an expiry, for Sweep
+	forms    map[string]strForm  // strings not in the encoding their size gives (encoding.go)
 	dumped   bool                // a rewrite has written this shard out (see rewrite.go)
 	freed    atomic.Int64        // bytes of large values dropped, for Freed
 	_        [64]byte            // keeps neighbouring shards' locks off one cache line
@@ -81,8 +83,9 @@ func New(j Journal) *Store {
 	dbs := new([NumDBs]*Store)
 	seed := maphash.MakeSeed()
 	notify := new(atomic.Pointer[notifying])
+	limits := new(atomic.Pointer[EncodingLimits])
 	for n := range dbs {
-		s := &Store{db: n, dbs: dbs, seed: seed, journal: j, now: nowMillis, notify: notify}
+		s := &Store{db: n, dbs: dbs, seed: seed, journal: j, now: nowMillis, notify: notify, limits: limits}
 		for i := range s.shards {
 			s.shards[i].reset()
 		}
@@ -168,6 +171,7 @@ func (s *Store) record(sh *shard, rec [][]byte) error {
 func (sh *shard) reset() {
 	sh.keys = make(map[string]*entry)
 	sh.volatile = make(map[string]struct{})
+	sh.forms = nil
 }
 
 // deleteNow removes e, whose time has come or been set in the past,
@@ -183,6 +187,7 @@ func (s *Store) deleteNow(sh *shard, e *entry, key []byte) error {
 func (sh *shard) remove(e *entry) {
 	sh.drop(e.val)
 	delete(sh.keys, e.key)
+	delete(sh.forms, e.key)
 	if e.exp != 0 {
 		delete(sh.volatile, e.key)
 	}
@@ -208,6 +213,7 @@ func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) *entry {
 	}
 	sh.drop(e.val)
 	e.val, e.obj = v, nil
+	delete(sh.forms, e.key) // a string set whole takes the form its size gives
 	sh.setExp(e, exp)
 	return e
 }
@@ -441,6 +447,7 @@ func (s *Store) IncrBy(key []byte, delta int64, rec [][]byte) (int64, error) {
 		s.added(sh.put(nil, key, v, 0, false))
 	} else {
 		e.val = append([]byte(nil), v...)
+		delete(sh.forms, e.key) // INCR's result is an "int", whatever the value was
 	}
 	return n, nil
 }
@@ -469,6 +476,7 @@ func (s *Store) Append(key, val []byte, rec [][]byte) (int, error) {
 	// Growing in place is safe: readers hold slices no longer than the
 	// old length, and these bytes lie beyond it.
 	e.val = append(e.val, val...)
+	sh.setForm(e.key, formRaw)
 	return len(e.val), nil
 }
 

@@ -43,6 +43,7 @@ func (s *Store) SetRange(key []byte, offset int, val []byte, rec [][]byte) (int,
 	copy(v, cur)
 	copy(v[offset:], val)
 	s.rewrite(sh, e, key, v)
+	sh.setForm(string(key), formRaw)
 	return n, nil
 }
 
@@ -80,6 +81,7 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 		return nil, err
 	}
 	s.rewrite(sh, e, key, v)
+	sh.setForm(string(key), formNoInt)
 	return v, nil
 }
 
@@ -172,6 +174,7 @@ func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (old, 
 	i, mask := offset/8, byte(0x80>>(offset%8))
 	old = i < uint64(len(cur)) && cur[i]&mask != 0
 	if e != nil && i < uint64(len(cur)) && old == bit {
+		sh.setForm(e.key, formRaw) // Redis unshares the value all the same
 		return old, false, nil
 	}
 	if err := s.record(sh, rec); err != nil {
@@ -185,5 +188,6 @@ func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (old, 
 		v[i] &^= mask
 	}
 	s.rewrite(sh, e, key, v)
+	sh.setForm(string(key), formRaw)
 	return old, true, nil
 }

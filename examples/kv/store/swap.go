@@ -39,6 +39,7 @@ func (s *Store) SwapDB(a, b int, rec [][]byte) error {
 		x, y := &da.shards[i], &dbb.shards[i]
 		x.keys, y.keys = y.keys, x.keys
 		x.volatile, y.volatile = y.volatile, x.volatile
+		x.forms, y.forms = y.forms, x.forms
 	}
 	return nil
 }
