@@ -17,6 +17,7 @@ import (
 	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // errDisk is what a failing test disk returns.
@@ -355,7 +356,7 @@ func TestParseFsync(t *testing.T) {
 			t.Errorf("ParseFsync(%q) = %v, %v", s, f, err)
 		}
 	}
-	if _, err := ParseFsync("sometimes"); !errors.Is(err, ErrBadConfig) {
+	if _, err := ParseFsync("sometimes"); !errors.Is(err, ErrBadConfig) || !errors.Is(err, supervisor.ErrBadConfig) {
 		t.Errorf("err = %v", err)
 	}
 	if _, err := New(Config{}); !errors.Is(err, ErrBadConfig) {

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
 	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // Errors of the Writer.
@@ -26,8 +28,10 @@ var (
 	// ErrFailing is returned by Append and Commit while writing to the
 	// file fails; it wraps the file's error.
 	ErrFailing = errors.New("aof: writing the append-only file is failing")
-	// ErrBadConfig is returned by New for a Config it cannot use.
-	ErrBadConfig = errors.New("aof: invalid configuration")
+	// ErrBadConfig is returned by New for a Config it cannot use. It
+	// wraps supervisor.ErrBadConfig, seam's one sentinel for a bad
+	// configuration.
+	ErrBadConfig = fmt.Errorf("aof: %w", supervisor.ErrBadConfig)
 )
 
 // Fsync is when the file is synced to disk: Redis's appendfsync.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/seamgo/seam/examples/kv/pubsub"
 	"github.com/seamgo/seam/examples/kv/store"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // Keyspace notifications, Redis's notify-keyspace-events: a write
@@ -27,8 +27,10 @@ import (
 // command pays one atomic load (and the store another where it adds or
 // expires a key), and nothing is allocated.
 
-// ErrBadConfig is returned for a configuration value kv cannot use.
-var ErrBadConfig = errors.New("server: invalid configuration")
+// ErrBadConfig is returned for a configuration value kv cannot use. It
+// wraps supervisor.ErrBadConfig, seam's one sentinel for a bad
+// configuration.
+var ErrBadConfig = fmt.Errorf("server: %w", supervisor.ErrBadConfig)
 
 // KeyspaceEvents are the classes of keyspace notifications a [Handler]
 // publishes: Redis's notify-keyspace-events. The zero value publishes

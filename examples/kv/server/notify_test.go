@@ -14,6 +14,7 @@ import (
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/examples/kv/pubsub"
 	"github.com/seamgo/seam/listener/seamtest"
+	"github.com/seamgo/seam/supervisor"
 )
 
 // eventCase is a script of commands, one a line, and the keyspace events
@@ -315,8 +316,8 @@ func TestParseKeyspaceEvents(t *testing.T) {
 		t.Error("AKEmn lost its n")
 	}
 	for _, bad := range []string{"Q", "KEa", "K E", "ka"} {
-		if _, err := ParseKeyspaceEvents(bad); !errors.Is(err, ErrBadConfig) {
-			t.Errorf("ParseKeyspaceEvents(%q) = %v; want ErrBadConfig", bad, err)
+		if _, err := ParseKeyspaceEvents(bad); !errors.Is(err, ErrBadConfig) || !errors.Is(err, supervisor.ErrBadConfig) {
+			t.Errorf("ParseKeyspaceEvents(%q) = %v; want ErrBadConfig, a supervisor.ErrBadConfig", bad, err)
 		}
 	}
 }
