@@ -550,3 +550,37 @@ func TestKeyspaceEventsSlowSubscriberCut(t *testing.T) {
 		t.Fatalf("INFO stats does not count the cut:\n%s", have)
 	}
 }
+
+// FuzzParseKeyspaceEvents: a string of Redis's letters parses, anything
+// else is refused with ErrBadConfig; what parses writes back (String) as
+// letters that parse to the same classes, but for n, which Redis's A
+// leaves out.
+func FuzzParseKeyspaceEvents(f *testing.F) {
+	for _, s := range []string{"", "KEA", "Ex", "gKE", "$lshzxeKE", "AKEmn", "KEtn", "Q", "K E", "AAAA"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ev, err := ParseKeyspaceEvents(s)
+		valid := !strings.ContainsFunc(s, func(r rune) bool { return !strings.ContainsRune("KEg$lshzxetmdnA", r) })
+		if valid != (err == nil) {
+			t.Fatalf("ParseKeyspaceEvents(%q): %v; the letters are valid: %v", s, err, valid)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrBadConfig) {
+				t.Fatalf("ParseKeyspaceEvents(%q): %v, not an ErrBadConfig", s, err)
+			}
+			return
+		}
+		back, err := ParseKeyspaceEvents(ev.String())
+		if err != nil {
+			t.Fatalf("%q wrote back %q, which does not parse: %v", s, ev.String(), err)
+		}
+		want := ev
+		if ev&evAll == evAll {
+			want &^= evNew
+		}
+		if back != want {
+			t.Fatalf("%q wrote back %q: classes %b, want %b", s, ev.String(), back, want)
+		}
+	})
+}

@@ -23,8 +23,16 @@ func dumpSeeds(t testing.TB) (*Store, map[string][]byte) {
 	must(s.HSet([]byte("h"), [][]byte{[]byte("f"), []byte("v"), []byte("g"), []byte("")}, nil))
 	_, err := s.ZAdd([]byte("z"), ZAddOptions{}, []ZPair{{Score: 1.5, Member: []byte("m")}, {Score: -2, Member: []byte("n")}}, nil)
 	must(nil, err)
+	// A stream with a group, a consumer and a pending entry: RESTORE
+	// reads each of them.
+	for i, f := range []string{"a", "b"} {
+		must(s.XAdd([]byte("x"), XAddArgs{ID: StreamID{Ms: uint64(i + 1)}, IDGiven: true, SeqGiven: true}, [][]byte{[]byte(f), []byte("v")}, false))
+	}
+	must(nil, s.XGroupCreate([]byte("x"), []byte("g"), StreamID{}, false, false, -1, nil))
+	_, _, _, err = s.XReadGroup([]byte("x"), XReadGroupArgs{Group: []byte("g"), Consumer: []byte("c"), New: true, Count: 1}, false)
+	must(nil, err)
 	out := map[string][]byte{}
-	for _, k := range []string{"s", "empty", "l", "set", "h", "z"} {
+	for _, k := range []string{"s", "empty", "l", "set", "h", "z", "x"} {
 		p, ok, err := s.Dump([]byte(k))
 		if err != nil || !ok {
 			t.Fatalf("DUMP %s: %v %v", k, ok, err)
