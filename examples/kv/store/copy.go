@@ -136,16 +136,7 @@ func (s *Store) Move(key []byte, to *Store, rec [][]byte) (bool, error) {
 	if err := s.recordKeyMove(to, shSrc, shDst, key, e, rec); err != nil {
 		return false, err
 	}
-	form := shSrc.forms[e.key]
-	shSrc.remove(e)
-	k := string(key)
-	n := &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
-	shDst.keys[k] = n
-	shDst.setForm(k, form)
-	if e.exp != 0 {
-		shDst.volatile[k] = struct{}{}
-	}
-	to.added(n)
+	to.added(transfer(shSrc, shDst, e, key))
 	return true, nil
 }
 

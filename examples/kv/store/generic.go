@@ -104,15 +104,22 @@ func (s *Store) rename(src, dst []byte, nx bool, rec [][]byte) (bool, error) {
 	if d != nil {
 		shDst.remove(d)
 	}
+	s.added(transfer(shSrc, shDst, e, dst)) // even over an old dst: Redis deletes it and adds dst anew
+	return true, nil
+}
+
+// transfer moves e, with its expiry and its string's encoding, out of
+// shSrc to key in shDst (RENAME, MOVE) and returns its new entry. Both
+// shards are write-locked, and key is free in shDst.
+func transfer(shSrc, shDst *shard, e *entry, key []byte) *entry {
 	form := shSrc.forms[e.key]
 	shSrc.remove(e)
-	k := string(dst)
+	k := string(key)
 	n := &entry{key: k, val: e.val, obj: e.obj, exp: e.exp}
 	shDst.keys[k] = n
 	shDst.setForm(k, form)
 	if e.exp != 0 {
 		shDst.volatile[k] = struct{}{}
 	}
-	s.added(n) // even over an old dst: Redis deletes it and adds dst anew
-	return true, nil
+	return n
 }
