@@ -42,6 +42,13 @@
 // (two if it adds a key).
 // See notify.go.
 //
+// # Streams
+//
+// The stream commands (XADD to XINFO, with consumer groups) run on the
+// store's streams; XREAD and XREADGROUP with BLOCK wait as the blocking
+// commands do, and each write journals what it did. See streams.go,
+// streamread.go and streamgroups.go.
+//
 // # Redis compatibility
 //
 // Replies and error texts are Redis 7's, so that redis-cli,

@@ -1,6 +1,6 @@
 // Package store is the in-memory keyspace of the kv example: string keys to
-// strings, lists, sets, hashes and sorted sets, with optional expiry, safe
-// for concurrent use.
+// strings, lists, sets, hashes, sorted sets and streams, with optional
+// expiry, safe for concurrent use.
 //
 // # Concurrency
 //
@@ -40,4 +40,21 @@
 // report the rest: whether a key went with its last element (Redis then
 // sends "del"), what EXPIRE and GETEX did to an expiry ([ExpiryChange]),
 // what ZADD and SMOVE changed ([ZAddResult], [SMoved]).
+//
+// # Streams
+//
+// A stream keeps its entries in nodes of up to stream-node-max-entries,
+// as Redis's listpacks, so that XADD appends in constant time and a range
+// starts with a binary search; its consumer groups keep their pending
+// entries per group and per consumer. Writes journal what they did (the
+// ID XADD chose, the length a trim left, an XCLAIM per delivery), so a
+// replay rebuilds the same stream. See stream.go and streamgroups.go.
+//
+// # Encodings
+//
+// [Store.Encoding] names a value's encoding as Redis 7.0's OBJECT ENCODING
+// would: decided at each write with the thresholds in force
+// ([Store.SetEncodingLimits]) and converted one way only, as Redis does. A
+// hash in its compact form keeps its fields in the order they were first
+// set. See encoding.go.
 package store
