@@ -252,26 +252,13 @@ func (n *notifier) publish(evs []event, keys []byte) {
 	idx, b := n.spans[:0], n.buf[:0]
 	for _, ev := range evs {
 		key := keys[ev.end-ev.len : ev.end]
+		var s span
 		if ev.chans&evKeyspace != 0 {
-			s := span{ch: len(b)}
-			b = append(b, "__keyspace@"...)
-			b = strconv.AppendInt(b, int64(ev.db), 10)
-			b = append(b, "__:"...)
-			b = append(b, key...)
-			s.chEnd, s.pl = len(b), len(b)
-			b = append(b, ev.name...)
-			s.plEnd = len(b)
+			b, s = appendMessage(b, "__keyspace@", ev.db, key, ev.name)
 			idx = append(idx, s)
 		}
 		if ev.chans&evKeyevent != 0 {
-			s := span{ch: len(b)}
-			b = append(b, "__keyevent@"...)
-			b = strconv.AppendInt(b, int64(ev.db), 10)
-			b = append(b, "__:"...)
-			b = append(b, ev.name...)
-			s.chEnd, s.pl = len(b), len(b)
-			b = append(b, key...)
-			s.plEnd = len(b)
+			b, s = appendMessage(b, "__keyevent@", ev.db, ev.name, key)
 			idx = append(idx, s)
 		}
 	}
@@ -285,6 +272,20 @@ func (n *notifier) publish(evs []event, keys []byte) {
 		msgs, idx, b = nil, nil, nil
 	}
 	n.msgs, n.spans, n.buf = msgs[:0], idx[:0], b[:0]
+}
+
+// appendMessage appends to b the channel prefix<db>__:<tail> and then the
+// payload, and returns where each is.
+func appendMessage[T, P string | []byte](b []byte, prefix string, db int, tail T, payload P) ([]byte, span) {
+	s := span{ch: len(b)}
+	b = append(b, prefix...)
+	b = strconv.AppendInt(b, int64(db), 10)
+	b = append(b, "__:"...)
+	b = append(b, tail...)
+	s.chEnd, s.pl = len(b), len(b)
+	b = append(b, payload...)
+	s.plEnd = len(b)
+	return b, s
 }
 
 // notify queues the event name of class about key, in the connection's

@@ -122,13 +122,8 @@ func (c *conn) parseTrim(args [][]byte, xadd bool, nodeMax int64) (a store.XAddA
 				i++
 			}
 			if eqFold(opt, "MAXLEN") {
-				n, ok := resp.ParseInt(args[i+1])
+				n, ok := c.trimCount(args[i+1], "MAXLEN")
 				if !ok {
-					c.w.WriteError(errNotInteger)
-					return a, 0, false
-				}
-				if n < 0 {
-					c.w.WriteError("ERR The MAXLEN argument must be >= 0.")
 					return a, 0, false
 				}
 				a.Trim.Strategy, a.Trim.MaxLen = store.TrimMaxLen, n
@@ -141,13 +136,8 @@ func (c *conn) parseTrim(args [][]byte, xadd bool, nodeMax int64) (a store.XAddA
 			}
 			i++
 		case eqFold(opt, "LIMIT") && more > 0:
-			n, ok := resp.ParseInt(args[i+1])
+			n, ok := c.trimCount(args[i+1], "LIMIT")
 			if !ok {
-				c.w.WriteError(errNotInteger)
-				return a, 0, false
-			}
-			if n < 0 {
-				c.w.WriteError("ERR The LIMIT argument must be >= 0.")
 				return a, 0, false
 			}
 			a.Trim.Limit, limitGiven = n, true
@@ -168,6 +158,19 @@ func (c *conn) parseTrim(args [][]byte, xadd bool, nodeMax int64) (a store.XAddA
 		}
 	}
 	return c.finishTrim(a, limitGiven, xadd, nodeMax, i)
+}
+
+// trimCount reads MAXLEN's or LIMIT's (option's) count, answering Redis's
+// error if it is not an integer of 0 or more.
+func (c *conn) trimCount(arg []byte, option string) (int64, bool) {
+	n, ok := resp.ParseInt(arg)
+	switch {
+	case !ok:
+		c.w.WriteError(errNotInteger)
+	case n < 0:
+		c.w.WriteError("ERR The " + option + " argument must be >= 0.")
+	}
+	return n, ok && n >= 0
 }
 
 func (c *conn) finishTrim(a store.XAddArgs, limitGiven, xadd bool, nodeMax int64, at int) (store.XAddArgs, int, bool) {
