@@ -169,20 +169,32 @@ func (s *Store) removeElems(key []byte, k Kind, names [][]byte, rec [][]byte) (n
 		return 0, false, err
 	}
 	o := e.obj.(elems)
-	seen := make(map[string]struct{}, len(names))
+	n, err = removeDistinct(s, sh, names, func(b []byte) string { return string(b) }, rec, o.has, o.del)
+	if n == 0 || err != nil {
+		return 0, false, err
+	}
+	return n, sh.removeIfEmpty(e), nil
+}
+
+// removeDistinct is the removal of SREM, HDEL, ZREM, XDEL and XACK, sh
+// write-locked: the distinct names (by key) that has finds are removed
+// with del, after rec is journalled, and counted; nothing is journalled
+// if none is there.
+func removeDistinct[N any, K comparable](s *Store, sh *shard, names []N, key func(N) K, rec [][]byte, has func(K) bool, del func(K)) (int, error) {
+	seen := make(map[K]struct{}, len(names))
 	for _, n := range names {
-		if o.has(string(n)) {
-			seen[string(n)] = struct{}{}
+		if k := key(n); has(k) {
+			seen[k] = struct{}{}
 		}
 	}
 	if len(seen) == 0 {
-		return 0, false, nil
+		return 0, nil
 	}
 	if err := s.record(sh, rec); err != nil {
-		return 0, false, err
+		return 0, err
 	}
-	for n := range seen {
-		o.del(n)
+	for k := range seen {
+		del(k)
 	}
-	return len(seen), sh.removeIfEmpty(e), nil
+	return len(seen), nil
 }

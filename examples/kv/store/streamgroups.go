@@ -299,7 +299,7 @@ func (s *Store) XAck(key, group []byte, ids []StreamID, rec [][]byte) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	return s.removeIDs(sh, ids, rec, func(id StreamID) bool { _, ok := g.pel.get(id); return ok }, func(id StreamID) { g.ack(id) })
+	return removeDistinct(s, sh, ids, sameID, rec, func(id StreamID) bool { _, ok := g.pel.get(id); return ok }, func(id StreamID) { g.ack(id) })
 }
 
 // PendingEntry is an entry of a pending entries list.

@@ -198,7 +198,7 @@ func (s *Store) XDel(key []byte, ids []StreamID, rec [][]byte) (int, error) {
 	if st == nil || err != nil {
 		return 0, err
 	}
-	return s.removeIDs(sh, ids, rec, st.has, func(id StreamID) {
+	return removeDistinct(s, sh, ids, sameID, rec, st.has, func(id StreamID) {
 		st.remove(id)
 		if st.maxDeleted.Less(id) {
 			st.maxDeleted = id
@@ -206,27 +206,8 @@ func (s *Store) XDel(key []byte, ids []StreamID, rec [][]byte) (int, error) {
 	})
 }
 
-// removeIDs is XDEL's and XACK's removal, sh locked: the distinct ids
-// that has finds are removed, after rec is journalled (if any is there),
-// and counted.
-func (s *Store) removeIDs(sh *shard, ids []StreamID, rec [][]byte, has func(StreamID) bool, remove func(StreamID)) (int, error) {
-	seen := make(map[StreamID]struct{}, len(ids))
-	for _, id := range ids {
-		if has(id) {
-			seen[id] = struct{}{}
-		}
-	}
-	if len(seen) == 0 {
-		return 0, nil
-	}
-	if err := s.record(sh, rec); err != nil {
-		return 0, err
-	}
-	for id := range seen {
-		remove(id)
-	}
-	return len(seen), nil
-}
+// sameID is removeDistinct's key for stream IDs: the ID itself.
+func sameID(id StreamID) StreamID { return id }
 
 // XSetID sets key's stream's last ID and, when not -1 and not 0-0, its
 // entries-added counter and largest deleted ID (XSETID), journalling rec.
