@@ -428,6 +428,19 @@ func clip(b []byte, n int) []byte {
 	return b
 }
 
+// writeFound answers a command whose reply is a value or nil: v, if found,
+// or err.
+func (c *conn) writeFound(v []byte, found bool, err error) {
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case !found:
+		c.w.WriteNull()
+	default:
+		c.w.WriteBulk(v)
+	}
+}
+
 // writeFlag answers a command whose reply is 1 when it changed something
 // and 0 when it did not, as Redis's EXPIRE and PERSIST do.
 func (c *conn) writeFlag(changed bool, err error) {
