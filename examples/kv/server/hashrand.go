@@ -3,8 +3,6 @@ package server
 import (
 	"math"
 	"math/rand/v2"
-
-	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // randArgs reads the arguments of HRANDFIELD and ZRANDMEMBER, key [count
@@ -107,15 +105,13 @@ func cmdHRandField(c *conn, args [][]byte) {
 
 // cmdZRevRange is ZREVRANGE key start stop [WITHSCORES]: ZRANGE ... REV.
 func cmdZRevRange(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
 	withScores := len(args) == 5 && eqFold(args[4], "WITHSCORES")
 	if len(args) > 5 || len(args) == 5 && !withScores {
 		c.w.WriteError(errSyntax)
 		return
 	}
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, stop, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	pairs, err := c.db.ZRange(args[1], start, stop, true)

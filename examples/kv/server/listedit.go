@@ -49,10 +49,8 @@ func cmdLSet(c *conn, args [][]byte) {
 
 // cmdLTrim is LTRIM key start stop.
 func cmdLTrim(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, stop, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	found, gone, err := c.db.LTrim(args[1], start, stop, c.recordArgs(args))
