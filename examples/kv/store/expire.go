@@ -66,21 +66,11 @@ func (s *Store) expire(sh *shard, key []byte) {
 // TTL returns how many milliseconds key has left: -1 if it has no expiry,
 // -2 if it is missing.
 func (s *Store) TTL(key []byte) int64 {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, expired := s.lookupRead(sh, key)
-	ttl := int64(-2)
-	if e != nil {
-		ttl = -1
-		if e.exp != 0 {
-			ttl = max(e.exp-s.now(), 0)
-		}
+	at := s.ExpireTime(key)
+	if at < 0 {
+		return at // -1 or -2: a key past its expiry reads as missing, so no time here is negative
 	}
-	sh.mu.RUnlock()
-	if expired {
-		s.expire(sh, key)
-	}
-	return ttl
+	return max(at-s.now(), 0)
 }
 
 // ExpireTime returns key's expiry in unix milliseconds: -1 if it has
