@@ -40,10 +40,7 @@ func cmdHGet(c *conn, args [][]byte) { c.writeFound(c.db.HGet(args[1], args[2]))
 
 func cmdHDel(c *conn, args [][]byte) {
 	n, gone, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evHash, "hdel", args[1], gone)
-	}
-	c.writeCount(n, err)
+	c.writeRemoved(evHash, "hdel", args[1], n, gone, err)
 }
 
 func cmdHGetAll(c *conn, args [][]byte) {

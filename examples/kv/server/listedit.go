@@ -72,10 +72,7 @@ func cmdLRem(c *conn, args [][]byte) {
 		return
 	}
 	n, gone, err := c.db.LRem(args[1], count, args[3], c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evList, "lrem", args[1], gone)
-	}
-	c.writeCount(n, err)
+	c.writeRemoved(evList, "lrem", args[1], n, gone, err)
 }
 
 func cmdLPushX(c *conn, args [][]byte) { c.pushX(args, true) }

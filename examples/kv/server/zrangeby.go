@@ -169,14 +169,11 @@ func (c *conn) zremRangeBy(args [][]byte, lex bool) {
 		return
 	}
 	n, gone, err := c.db.ZRemWhere(args[1], func(_, _ int, p store.ZPair) bool { return in(p) }, c.recordArgs(args))
-	if n > 0 {
-		name := "zremrangebyscore"
-		if lex {
-			name = "zremrangebylex"
-		}
-		c.notifyRemoved(evZSet, name, args[1], gone)
+	name := "zremrangebyscore"
+	if lex {
+		name = "zremrangebylex"
 	}
-	c.writeCount(n, err)
+	c.writeRemoved(evZSet, name, args[1], n, gone, err)
 }
 
 func cmdZRemRangeByRank(c *conn, args [][]byte) {
@@ -188,8 +185,5 @@ func cmdZRemRangeByRank(c *conn, args [][]byte) {
 		lo, hi, ok := store.ClampRange(start, stop, size)
 		return ok && r >= lo && r <= hi
 	}, c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evZSet, "zremrangebyrank", args[1], gone)
-	}
-	c.writeCount(n, err)
+	c.writeRemoved(evZSet, "zremrangebyrank", args[1], n, gone, err)
 }
