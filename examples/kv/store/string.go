@@ -15,10 +15,8 @@ var ErrNaNOrInf = errors.New("store: increment would produce NaN or Infinity")
 // as in Redis. The value is copied, never changed in place: a reader may
 // still hold the old slice.
 func (s *Store) SetRange(key []byte, offset int, val []byte, rec [][]byte) (int, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
 	}
@@ -59,10 +57,8 @@ func FormatFloat(dst []byte, f float64) []byte {
 // journals INCRBYFLOAT as a SET of its result, so that a replay does not
 // depend on how floats are added.
 func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]byte) ([]byte, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return nil, err
 	}
@@ -119,10 +115,8 @@ const (
 // journalled as DEL, and still returns the value, as Redis does. The
 // slice is the stored one: never modify it.
 func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([]byte, bool, ExpiryChange, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if e == nil || err != nil {
 		return nil, false, ExpiryKept, err
 	}
@@ -157,10 +151,8 @@ func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([
 // changes nothing and is not journalled, as in Redis. The value is
 // copied, never changed in place: a reader may still hold it.
 func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (old, changed bool, err error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return false, false, err
 	}
