@@ -106,7 +106,7 @@ func (s *Store) read(key []byte, k Kind, fn func(o object)) error {
 	var err error
 	s.readEntry(key, func(e *entry) {
 		switch {
-		case e == nil:
+		case e == nil: // missing: nothing to read, and no error
 		case kindOf(e) != k:
 			err = ErrWrongType
 		default:
