@@ -60,10 +60,8 @@ func cmdBitCount(c *conn, args [][]byte) {
 		c.w.WriteInt(int64(popcount(v)))
 		return
 	}
-	start, ok1 := resp.ParseInt(args[2])
-	end, ok2 := resp.ParseInt(args[3])
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, end, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	if start < 0 && end < 0 && start > end {

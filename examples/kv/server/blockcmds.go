@@ -219,19 +219,6 @@ func (c *conn) move(args [][]byte, from, to bool) {
 	c.writeFound(v, ok, err)
 }
 
-// writeFound answers a command whose reply is a value or nil: v, if found,
-// or err.
-func (c *conn) writeFound(v []byte, found bool, err error) {
-	switch {
-	case err != nil:
-		c.writeStoreError(err)
-	case !found:
-		c.w.WriteNull()
-	default:
-		c.w.WriteBulk(v)
-	}
-}
-
 // cmdBLMove is BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
 func cmdBLMove(c *conn, args [][]byte) {
 	from, ok1 := parseSide(args[3])

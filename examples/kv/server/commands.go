@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/seamgo/seam/examples/kv/aof"
+	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -426,6 +427,32 @@ func clip(b []byte, n int) []byte {
 		return b[:n]
 	}
 	return b
+}
+
+// parseIntPair reads two integer arguments, a range's start and stop
+// (LRANGE, GETRANGE) or a LIMIT's offset and count (ZRANGEBYSCORE, SORT),
+// replying with Redis's error if either is not an integer.
+func (c *conn) parseIntPair(a, b []byte) (int64, int64, bool) {
+	x, ok1 := resp.ParseInt(a)
+	y, ok2 := resp.ParseInt(b)
+	if !ok1 || !ok2 {
+		c.w.WriteError(errNotInteger)
+		return 0, 0, false
+	}
+	return x, y, true
+}
+
+// writeFound answers a command whose reply is a value or nil: v, if found,
+// or err.
+func (c *conn) writeFound(v []byte, found bool, err error) {
+	switch {
+	case err != nil:
+		c.writeStoreError(err)
+	case !found:
+		c.w.WriteNull()
+	default:
+		c.w.WriteBulk(v)
+	}
 }
 
 // writeFlag answers a command whose reply is 1 when it changed something

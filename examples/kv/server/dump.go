@@ -21,17 +21,7 @@ var (
 )
 
 // cmdDump is DUMP key: the value's payload, or nil.
-func cmdDump(c *conn, args [][]byte) {
-	p, ok, err := c.db.Dump(args[1])
-	switch {
-	case err != nil:
-		c.writeStoreError(err)
-	case !ok:
-		c.w.WriteNull()
-	default:
-		c.w.WriteBulk(p)
-	}
-}
+func cmdDump(c *conn, args [][]byte) { c.writeFound(c.db.Dump(args[1])) }
 
 // cmdRestore is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s]
 // [FREQ f], journalled with the expiry as an absolute time, as SET EX

@@ -6,25 +6,41 @@ import (
 )
 
 func cmdHSet(c *conn, args [][]byte) {
+	if n, ok := c.hset(args, "hset"); ok {
+		c.w.WriteInt(int64(n))
+	}
+}
+
+// cmdHMSet is HMSET key field value [field value ...]: HSET with Redis's
+// older reply.
+func cmdHMSet(c *conn, args [][]byte) {
+	if _, ok := c.hset(args, "hmset"); ok {
+		c.w.WriteOK()
+	}
+}
+
+// hset sets the field value pairs of HSET and HMSET (named by name in
+// Redis's arity error), journalled as received, and reports how many
+// fields it added; false if it has replied with an error.
+func (c *conn) hset(args [][]byte, name string) (int, bool) {
 	if len(args)%2 != 0 {
-		c.w.WriteError(wrongArgs("hset"))
-		return
+		c.w.WriteError(wrongArgs(name))
+		return 0, false
 	}
 	n, err := c.db.HSet(args[1], args[2:], c.recordArgs(args))
-	if err == nil {
-		c.notify(evHash, "hset", args[1])
+	if err != nil {
+		c.writeStoreError(err)
+		return 0, false
 	}
-	c.writeCount(n, err)
+	c.notify(evHash, "hset", args[1])
+	return n, true
 }
 
 func cmdHGet(c *conn, args [][]byte) { c.writeFound(c.db.HGet(args[1], args[2])) }
 
 func cmdHDel(c *conn, args [][]byte) {
 	n, gone, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evHash, "hdel", args[1], gone)
-	}
-	c.writeCount(n, err)
+	c.writeRemoved(evHash, "hdel", args[1], n, gone, err)
 }
 
 func cmdHGetAll(c *conn, args [][]byte) {

@@ -3,24 +3,7 @@ package server
 import (
 	"math"
 	"math/rand/v2"
-
-	"github.com/seamgo/seam/examples/kv/resp"
 )
-
-// cmdHMSet is HMSET key field value [field value ...]: HSET with Redis's
-// older reply, journalled as received.
-func cmdHMSet(c *conn, args [][]byte) {
-	if len(args)%2 != 0 {
-		c.w.WriteError(wrongArgs("hmset"))
-		return
-	}
-	if _, err := c.db.HSet(args[1], args[2:], c.recordArgs(args)); err != nil {
-		c.writeStoreError(err)
-		return
-	}
-	c.notify(evHash, "hset", args[1])
-	c.w.WriteOK()
-}
 
 // randArgs reads the arguments of HRANDFIELD and ZRANDMEMBER, key [count
 // [word]], with Redis's errors: the count (1 when absent), whether it was
@@ -45,14 +28,26 @@ func (c *conn) randArgs(args [][]byte, word string) (count int64, withCount, wit
 	return count, true, withWord, true
 }
 
-// writeRandomPicks writes HRANDFIELD's and ZRANDMEMBER's reply with a
-// count: up to count distinct elements of n when count is positive,
-// exactly -count drawn with repeats when it is negative, each written by
-// write(i). Pairs (WITHVALUES, WITHSCORES) are flat in RESP2 and each in
-// an array of two in RESP3, as Redis 7 has them. A count of n or more
-// gives every element in their order, as Redis gives the whole value
-// then.
-func (c *conn) writeRandomPicks(n int, count int64, pairs bool, write func(i int)) {
+// writeRandomPicks writes HRANDFIELD's and ZRANDMEMBER's reply from their
+// n elements, each written by write(i). Without a count (withCount false)
+// it is one element, or nil when there are none. With one it is up to
+// count distinct elements when count is positive, exactly -count drawn
+// with repeats when it is negative. Pairs (WITHVALUES, WITHSCORES) are
+// flat in RESP2 and each in an array of two in RESP3, as Redis 7 has
+// them. A count of n or more gives every element in their order, as Redis
+// gives the whole value then.
+func (c *conn) writeRandomPicks(n int, count int64, withCount, pairs bool, write func(i int)) {
+	switch {
+	case !withCount && n == 0:
+		c.w.WriteNull()
+		return
+	case !withCount:
+		write(rand.IntN(n)) // pairs come only with a count: the element alone
+		return
+	case n == 0 || count == 0:
+		c.w.WriteArrayHeader(0)
+		return
+	}
 	var picks []int
 	switch {
 	case count >= int64(n):
@@ -96,21 +91,11 @@ func cmdHRandField(c *conn, args [][]byte) {
 		return
 	}
 	all, err := c.db.HGetAll(args[1]) // field, value, field, value...
-	switch {
-	case err != nil:
+	if err != nil {
 		c.writeStoreError(err)
 		return
-	case !withCount && len(all) == 0:
-		c.w.WriteNull()
-		return
-	case !withCount:
-		c.w.WriteBulk(all[2*rand.IntN(len(all)/2)])
-		return
-	case len(all) == 0:
-		c.w.WriteArrayHeader(0)
-		return
 	}
-	c.writeRandomPicks(len(all)/2, count, withValues, func(j int) {
+	c.writeRandomPicks(len(all)/2, count, withCount, withValues, func(j int) {
 		c.w.WriteBulk(all[2*j])
 		if withValues {
 			c.w.WriteBulk(all[2*j+1])
@@ -120,15 +105,13 @@ func cmdHRandField(c *conn, args [][]byte) {
 
 // cmdZRevRange is ZREVRANGE key start stop [WITHSCORES]: ZRANGE ... REV.
 func cmdZRevRange(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
 	withScores := len(args) == 5 && eqFold(args[4], "WITHSCORES")
 	if len(args) > 5 || len(args) == 5 && !withScores {
 		c.w.WriteError(errSyntax)
 		return
 	}
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, stop, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	pairs, err := c.db.ZRange(args[1], start, stop, true)

@@ -49,10 +49,8 @@ func cmdLSet(c *conn, args [][]byte) {
 
 // cmdLTrim is LTRIM key start stop.
 func cmdLTrim(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, stop, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	found, gone, err := c.db.LTrim(args[1], start, stop, c.recordArgs(args))
@@ -74,10 +72,7 @@ func cmdLRem(c *conn, args [][]byte) {
 		return
 	}
 	n, gone, err := c.db.LRem(args[1], count, args[3], c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evList, "lrem", args[1], gone)
-	}
-	c.writeCount(n, err)
+	c.writeRemoved(evList, "lrem", args[1], n, gone, err)
 }
 
 func cmdLPushX(c *conn, args [][]byte) { c.pushX(args, true) }

@@ -80,10 +80,8 @@ func (c *conn) popCount(args [][]byte, tooMany func() string) (int, bool) {
 func syntaxError() string { return errSyntax }
 
 func cmdLRange(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, stop, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	vals, err := c.db.LRange(args[1], start, stop)

@@ -328,6 +328,15 @@ func (c *conn) publishEvents() {
 	}
 }
 
+// writeRemoved answers a command that removed n elements (SREM, HDEL,
+// LREM, ZREM...) with n, after queueing its events if it removed any.
+func (c *conn) writeRemoved(class KeyspaceEvents, name string, key []byte, n int, gone bool, err error) {
+	if n > 0 {
+		c.notifyRemoved(class, name, key, gone)
+	}
+	c.writeCount(n, err)
+}
+
 // notifyRemoved queues the events of a write that removed elements: name,
 // then "del" if the key went with its last one.
 func (c *conn) notifyRemoved(class KeyspaceEvents, name string, key []byte, gone bool) {

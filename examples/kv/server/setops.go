@@ -130,18 +130,22 @@ func cmdSDiff(c *conn, args [][]byte) {
 func diff(sets []map[string]struct{}) []string {
 	var out []string
 	for m := range sets[0] {
-		in := false
-		for _, s := range sets[1:] {
-			if _, ok := s[m]; ok {
-				in = true
-				break
-			}
-		}
-		if !in {
+		if !inAny(sets[1:], m) {
 			out = append(out, m)
 		}
 	}
 	return out
+}
+
+// inAny reports whether m is a member of any of sets (SDIFF's and
+// ZDIFF's test), sets or sorted sets alike.
+func inAny[V any](sets []map[string]V, m string) bool {
+	for _, s := range sets {
+		if _, ok := s[m]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func cmdSInterStore(c *conn, args [][]byte) {

@@ -20,10 +20,7 @@ func cmdSAdd(c *conn, args [][]byte) {
 
 func cmdSRem(c *conn, args [][]byte) {
 	n, gone, err := c.db.SRem(args[1], args[2:], c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evSet, "srem", args[1], gone)
-	}
-	c.writeCount(n, err)
+	c.writeRemoved(evSet, "srem", args[1], n, gone, err)
 }
 
 // cmdSPop is SPOP key [count]. The members are chosen at random, so it is

@@ -30,7 +30,7 @@ func cmdSort(c *conn, args [][]byte) {
 			alpha = true
 		case eqFold(a, "LIMIT") && i+2 < len(args):
 			var ok bool
-			if offset, count, ok = c.parseLimit(args[i+1], args[i+2]); !ok {
+			if offset, count, ok = c.parseIntPair(args[i+1], args[i+2]); !ok {
 				return
 			}
 			i += 2

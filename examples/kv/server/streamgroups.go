@@ -128,30 +128,22 @@ func cmdXGroup(c *conn, args [][]byte) {
 		}
 		c.notifyStream("xgroup-"+sub, key)
 		c.w.WriteOK()
-	case "destroy":
-		done, err := c.db.XGroupDestroy(key, group, rec)
+	case "destroy", "createconsumer":
+		var changed bool
+		var err error
+		if sub == "destroy" {
+			changed, err = c.db.XGroupDestroy(key, group, rec)
+		} else {
+			changed, err = c.db.XGroupCreateConsumer(key, group, args[4], rec)
+		}
 		if err != nil {
-			c.writeStreamError(err)
+			c.writeNoGroupFor(err, key, group) // never ErrNoGroup from DESTROY: a missing group is 0
 			return
 		}
-		if done {
-			c.notifyStream("xgroup-destroy", key)
-			c.w.WriteInt(1)
-		} else {
-			c.w.WriteInt(0)
+		if changed {
+			c.notifyStream("xgroup-"+sub, key)
 		}
-	case "createconsumer":
-		created, err := c.db.XGroupCreateConsumer(key, group, args[4], rec)
-		if err != nil {
-			c.writeNoGroupFor(err, key, group)
-			return
-		}
-		if created {
-			c.notifyStream("xgroup-createconsumer", key)
-			c.w.WriteInt(1)
-		} else {
-			c.w.WriteInt(0)
-		}
+		c.writeFlag(changed, nil)
 	case "delconsumer":
 		n, existed, err := c.db.XGroupDelConsumer(key, group, args[4], rec)
 		if err != nil {

@@ -166,17 +166,7 @@ func (c *conn) xinfoStream(args [][]byte) {
 		c.w.WriteBulkString("name")
 		c.w.WriteBulkString(g.Name)
 		c.writeGroupTail(g)
-		c.w.WriteBulkString("pel-count")
-		c.w.WriteInt(int64(g.Pending))
-		c.w.WriteBulkString("pending")
-		c.w.WriteArrayHeader(len(g.PEL))
-		for _, p := range g.PEL {
-			c.w.WriteArrayHeader(4)
-			c.writeID(p.ID)
-			c.w.WriteBulkString(p.Consumer)
-			c.w.WriteInt(p.Delivered)
-			c.w.WriteInt(p.Count)
-		}
+		c.writePEL(g.Pending, g.PEL, true)
 		c.w.WriteBulkString("consumers")
 		c.w.WriteArrayHeader(len(g.Members))
 		for _, m := range g.Members {
@@ -185,16 +175,31 @@ func (c *conn) xinfoStream(args [][]byte) {
 			c.w.WriteBulkString(m.Name)
 			c.w.WriteBulkString("seen-time")
 			c.w.WriteInt(m.Seen)
-			c.w.WriteBulkString("pel-count")
-			c.w.WriteInt(int64(m.Pending))
-			c.w.WriteBulkString("pending")
-			c.w.WriteArrayHeader(len(m.PEL))
-			for _, p := range m.PEL {
-				c.w.WriteArrayHeader(3)
-				c.writeID(p.ID)
-				c.w.WriteInt(p.Delivered)
-				c.w.WriteInt(p.Count)
-			}
+			c.writePEL(m.Pending, m.PEL, false)
 		}
+	}
+}
+
+// writePEL writes the pel-count and pending fields of a group or a
+// consumer in XINFO STREAM FULL: each entry is its ID, its consumer (a
+// group's entries only: a consumer's are all its own), its last delivery
+// and its delivery count.
+func (c *conn) writePEL(count int, pel []store.PendingEntry, withConsumer bool) {
+	c.w.WriteBulkString("pel-count")
+	c.w.WriteInt(int64(count))
+	c.w.WriteBulkString("pending")
+	fields := 3
+	if withConsumer {
+		fields = 4
+	}
+	c.w.WriteArrayHeader(len(pel))
+	for _, p := range pel {
+		c.w.WriteArrayHeader(fields)
+		c.writeID(p.ID)
+		if withConsumer {
+			c.w.WriteBulkString(p.Consumer)
+		}
+		c.w.WriteInt(p.Delivered)
+		c.w.WriteInt(p.Count)
 	}
 }

@@ -93,10 +93,8 @@ func (c *conn) writeLookup(key, v []byte, ok bool, err error) {
 // cmdGetRange is GETRANGE key start end, with Redis's clamping of the
 // range: negative offsets count from the end.
 func cmdGetRange(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	end, ok2 := resp.ParseInt(args[3])
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, end, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	v, _, err := c.db.GetString(args[1])

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -48,7 +47,7 @@ func (c *conn) parseZRange(args [][]byte, storing bool) (zrangeSpec, bool) {
 		switch a := args[i]; {
 		case eqFold(a, "LIMIT") && i+2 < len(args):
 			var ok bool
-			if sp.offset, sp.count, ok = c.parseLimit(args[i+1], args[i+2]); !ok {
+			if sp.offset, sp.count, ok = c.parseIntPair(args[i+1], args[i+2]); !ok {
 				return sp, false
 			}
 			limit = true
@@ -84,10 +83,8 @@ func (c *conn) parseZRange(args [][]byte, storing bool) (zrangeSpec, bool) {
 // between lo and hi (max before min when reversed by score or lex).
 func (c *conn) zrangeSelect(key, lo, hi []byte, sp zrangeSpec) ([]store.ZPair, bool) {
 	if !sp.byScore && !sp.byLex {
-		start, ok1 := resp.ParseInt(lo)
-		stop, ok2 := resp.ParseInt(hi)
-		if !ok1 || !ok2 {
-			c.w.WriteError(errNotInteger)
+		start, stop, ok := c.parseIntPair(lo, hi)
+		if !ok {
 			return nil, false
 		}
 		pairs, err := c.db.ZRange(key, start, stop, sp.rev)

@@ -3,7 +3,6 @@ package server
 import (
 	"strings"
 
-	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -109,7 +108,7 @@ func (c *conn) zrangeBy(args [][]byte, rev, lex bool) {
 			withScores = true
 		case eqFold(args[i], "LIMIT") && i+2 < len(args):
 			var ok bool
-			if offset, count, ok = c.parseLimit(args[i+1], args[i+2]); !ok {
+			if offset, count, ok = c.parseIntPair(args[i+1], args[i+2]); !ok {
 				return
 			}
 			i += 2
@@ -170,41 +169,21 @@ func (c *conn) zremRangeBy(args [][]byte, lex bool) {
 		return
 	}
 	n, gone, err := c.db.ZRemWhere(args[1], func(_, _ int, p store.ZPair) bool { return in(p) }, c.recordArgs(args))
-	if n > 0 {
-		name := "zremrangebyscore"
-		if lex {
-			name = "zremrangebylex"
-		}
-		c.notifyRemoved(evZSet, name, args[1], gone)
+	name := "zremrangebyscore"
+	if lex {
+		name = "zremrangebylex"
 	}
-	c.writeCount(n, err)
+	c.writeRemoved(evZSet, name, args[1], n, gone, err)
 }
 
 func cmdZRemRangeByRank(c *conn, args [][]byte) {
-	start, ok1 := resp.ParseInt(args[2])
-	stop, ok2 := resp.ParseInt(args[3])
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
+	start, stop, ok := c.parseIntPair(args[2], args[3])
+	if !ok {
 		return
 	}
 	n, gone, err := c.db.ZRemWhere(args[1], func(r, size int, _ store.ZPair) bool {
 		lo, hi, ok := store.ClampRange(start, stop, size)
 		return ok && r >= lo && r <= hi
 	}, c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evZSet, "zremrangebyrank", args[1], gone)
-	}
-	c.writeCount(n, err)
-}
-
-// parseLimit reads the offset and count of a LIMIT (ZRANGEBYSCORE, SORT),
-// replying with Redis's error if they are not integers.
-func (c *conn) parseLimit(off, count []byte) (int64, int64, bool) {
-	o, ok1 := resp.ParseInt(off)
-	n, ok2 := resp.ParseInt(count)
-	if !ok1 || !ok2 {
-		c.w.WriteError(errNotInteger)
-		return 0, 0, false
-	}
-	return o, n, true
+	c.writeRemoved(evZSet, "zremrangebyrank", args[1], n, gone, err)
 }

@@ -196,14 +196,7 @@ func zcombine(srcs []map[string]float64, weights []float64, op int, agg string) 
 		}
 	case zopDiff:
 		for m, f := range srcs[0] {
-			in := false
-			for _, s := range srcs[1:] {
-				if _, ok := s[m]; ok {
-					in = true
-					break
-				}
-			}
-			if !in {
+			if !inAny(srcs[1:], m) {
 				out[m] = f
 			}
 		}

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"math/rand/v2"
-
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -35,21 +33,11 @@ func cmdZRandMember(c *conn, args [][]byte) {
 		return
 	}
 	all, err := c.db.ZRange(args[1], 0, -1, false)
-	switch {
-	case err != nil:
+	if err != nil {
 		c.writeStoreError(err)
 		return
-	case !withCount && len(all) == 0:
-		c.w.WriteNull()
-		return
-	case !withCount:
-		c.w.WriteBulk(all[rand.IntN(len(all))].Member)
-		return
-	case len(all) == 0 || count == 0:
-		c.w.WriteArrayHeader(0)
-		return
 	}
-	c.writeRandomPicks(len(all), count, withScores, func(j int) {
+	c.writeRandomPicks(len(all), count, withCount, withScores, func(j int) {
 		c.w.WriteBulk(all[j].Member)
 		if withScores {
 			c.writeScore(all[j].Score)

@@ -77,10 +77,7 @@ func (c *conn) writeScore(f float64) { c.w.WriteDouble(f) }
 
 func cmdZRem(c *conn, args [][]byte) {
 	n, gone, err := c.db.ZRem(args[1], args[2:], c.recordArgs(args))
-	if n > 0 {
-		c.notifyRemoved(evZSet, "zrem", args[1], gone)
-	}
-	c.writeCount(n, err)
+	c.writeRemoved(evZSet, "zrem", args[1], n, gone, err)
 }
 
 func cmdZPopMin(c *conn, args [][]byte) { c.zpop(args, false) }

@@ -68,10 +68,8 @@ func (s *Store) Restore(key, payload []byte, exp int64, replace bool, rec [][]by
 	if obj != nil {
 		s.fitRestored(obj)
 	}
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(key)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return false, false, err
 	}

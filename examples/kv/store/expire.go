@@ -53,6 +53,21 @@ func (s *Store) lookupRead(sh *shard, key []byte) (e *entry, expired bool) {
 	return e, false
 }
 
+// readEntry runs fn with key's entry, nil if key is missing, under its
+// shard's read lock, then removes key if the lookup found it expired,
+// once the lock is released (see lookupRead). fn must not keep the entry
+// beyond the call.
+func (s *Store) readEntry(key []byte, fn func(e *entry)) {
+	sh := s.shard(key)
+	sh.mu.RLock()
+	e, expired := s.lookupRead(sh, key)
+	fn(e)
+	sh.mu.RUnlock()
+	if expired {
+		s.expire(sh, key)
+	}
+}
+
 // expire removes key if it is (still) expired. A journal error leaves the
 // key in place, still invisible; a later access or Sweep tries again.
 func (s *Store) expire(sh *shard, key []byte) {
@@ -66,40 +81,25 @@ func (s *Store) expire(sh *shard, key []byte) {
 // TTL returns how many milliseconds key has left: -1 if it has no expiry,
 // -2 if it is missing.
 func (s *Store) TTL(key []byte) int64 {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, expired := s.lookupRead(sh, key)
-	ttl := int64(-2)
-	if e != nil {
-		ttl = -1
-		if e.exp != 0 {
-			ttl = max(e.exp-s.now(), 0)
-		}
+	at := s.ExpireTime(key)
+	if at < 0 {
+		return at // -1 or -2: a key past its expiry reads as missing, so no time here is negative
 	}
-	sh.mu.RUnlock()
-	if expired {
-		s.expire(sh, key)
-	}
-	return ttl
+	return max(at-s.now(), 0)
 }
 
 // ExpireTime returns key's expiry in unix milliseconds: -1 if it has
 // none, -2 if it is missing (EXPIRETIME, PEXPIRETIME).
 func (s *Store) ExpireTime(key []byte) int64 {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, expired := s.lookupRead(sh, key)
 	at := int64(-2)
-	if e != nil {
-		at = -1
-		if e.exp != 0 {
-			at = e.exp
+	s.readEntry(key, func(e *entry) {
+		if e != nil {
+			at = -1
+			if e.exp != 0 {
+				at = e.exp
+			}
 		}
-	}
-	sh.mu.RUnlock()
-	if expired {
-		s.expire(sh, key)
-	}
+	})
 	return at
 }
 

@@ -9,17 +9,12 @@ func (s *Store) ResetStats() {
 
 // Type returns the kind of key's value, KindNone if it is missing.
 func (s *Store) Type(key []byte) Kind {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, expired := s.lookupRead(sh, key)
 	k := KindNone
-	if e != nil {
-		k = kindOf(e)
-	}
-	sh.mu.RUnlock()
-	if expired {
-		s.expire(sh, key)
-	}
+	s.readEntry(key, func(e *entry) {
+		if e != nil {
+			k = kindOf(e)
+		}
+	})
 	return k
 }
 
@@ -31,23 +26,18 @@ const entryOverhead = 72
 // MemoryUsage estimates the bytes key and its value take, as MEMORY USAGE
 // does; false if key is missing.
 func (s *Store) MemoryUsage(key []byte) (int64, bool) {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, expired := s.lookupRead(sh, key)
-	var n int64
-	if e != nil {
-		n = entryOverhead + int64(len(e.key))
-		if e.obj == nil {
-			n += int64(cap(e.val))
-		} else {
-			n += e.obj.usage()
+	n, found := int64(0), false
+	s.readEntry(key, func(e *entry) {
+		if found = e != nil; found {
+			n = entryOverhead + int64(len(e.key))
+			if e.obj == nil {
+				n += int64(cap(e.val))
+			} else {
+				n += e.obj.usage()
+			}
 		}
-	}
-	sh.mu.RUnlock()
-	if expired {
-		s.expire(sh, key)
-	}
-	return n, e != nil
+	})
+	return n, found
 }
 
 // GetDel removes key, a string, journalling rec, and returns its value.

@@ -213,10 +213,8 @@ func (s *Store) ListStore(dst []byte, items [][]byte, recs [][][]byte) (existed 
 // computed from other keys. It reports whether dst existed before; only a
 // dst that did not is new, as Redis's setKey has it.
 func (s *Store) replace(dst []byte, o object, recs [][][]byte) (existed bool, err error) {
-	sh := s.shard(dst)
-	sh.mu.Lock()
+	sh, e, err := s.lockLookup(dst)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, dst)
 	if err != nil {
 		return false, err
 	}

@@ -103,21 +103,16 @@ func (s *Store) lockCreate(key []byte, k Kind, rec [][]byte, fresh func() object
 // not keep what it reads beyond the call except element slices, which are
 // never modified once stored.
 func (s *Store) read(key []byte, k Kind, fn func(o object)) error {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, expired := s.lookupRead(sh, key)
 	var err error
-	if e != nil {
-		if kindOf(e) != k {
+	s.readEntry(key, func(e *entry) {
+		switch {
+		case e == nil: // missing: nothing to read, and no error
+		case kindOf(e) != k:
 			err = ErrWrongType
-		} else {
+		default:
 			fn(e.obj)
 		}
-	}
-	sh.mu.RUnlock()
-	if expired {
-		s.expire(sh, key)
-	}
+	})
 	return err
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"maps"
 	"slices"
 	"sort"
 )
@@ -354,23 +355,11 @@ func (st *stream) lookupGroup(name []byte) *streamGroup {
 	return st.groups[string(name)]
 }
 
-func (st *stream) groupNames() []string {
-	names := make([]string, 0, len(st.groups))
-	for n := range st.groups {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+// groupNames and consumerNames are sorted, as Redis's radix trees list
+// them.
+func (st *stream) groupNames() []string { return slices.Sorted(maps.Keys(st.groups)) }
 
-func (g *streamGroup) consumerNames() []string {
-	names := make([]string, 0, len(g.consumers))
-	for n := range g.consumers {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func (g *streamGroup) consumerNames() []string { return slices.Sorted(maps.Keys(g.consumers)) }
 
 // rangeHasTombstones reports whether an entry between start and the end
 // may have been deleted, as Redis's streamRangeHasTombstones.

@@ -63,22 +63,17 @@ func (s *Store) lockStream(key []byte) (*shard, *entry, *stream, error) {
 // readStream runs fn with key's stream under its shard's read lock; nil if
 // key is missing.
 func (s *Store) readStream(key []byte, fn func(st *stream)) error {
-	sh := s.shard(key)
-	sh.mu.RLock()
-	e, expired := s.lookupRead(sh, key)
 	var err error
-	switch {
-	case e == nil:
-		fn(nil)
-	case kindOf(e) != KindStream:
-		err = ErrWrongType
-	default:
-		fn(e.obj.(*stream))
-	}
-	sh.mu.RUnlock()
-	if expired {
-		s.expire(sh, key)
-	}
+	s.readEntry(key, func(e *entry) {
+		switch {
+		case e == nil:
+			fn(nil)
+		case kindOf(e) != KindStream:
+			err = ErrWrongType
+		default:
+			fn(e.obj.(*stream))
+		}
+	})
 	return err
 }
 

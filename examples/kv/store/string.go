@@ -15,15 +15,10 @@ var ErrNaNOrInf = errors.New("store: increment would produce NaN or Infinity")
 // as in Redis. The value is copied, never changed in place: a reader may
 // still hold the old slice.
 func (s *Store) SetRange(key []byte, offset int, val []byte, rec [][]byte) (int, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockWrite(key, KindString)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return 0, err
-	}
-	if e != nil && e.obj != nil {
-		return 0, ErrWrongType
 	}
 	var cur []byte
 	if e != nil {
@@ -59,18 +54,13 @@ func FormatFloat(dst []byte, f float64) []byte {
 // journals INCRBYFLOAT as a SET of its result, so that a replay does not
 // depend on how floats are added.
 func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]byte) ([]byte, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockWrite(key, KindString)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return nil, err
 	}
 	var cur float64
 	if e != nil {
-		if e.obj != nil {
-			return nil, ErrWrongType
-		}
 		var ok bool
 		if cur, ok = ParseScore(e.val); !ok {
 			return nil, ErrNotFloat
@@ -119,15 +109,10 @@ const (
 // journalled as DEL, and still returns the value, as Redis does. The
 // slice is the stored one: never modify it.
 func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([]byte, bool, ExpiryChange, error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockWrite(key, KindString)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if e == nil || err != nil {
 		return nil, false, ExpiryKept, err
-	}
-	if e.obj != nil {
-		return nil, false, ExpiryKept, ErrWrongType
 	}
 	v, change := e.val, ExpiryKept
 	switch {
@@ -157,15 +142,10 @@ func (s *Store) GetEx(key []byte, action GetExAction, at int64, rec [][]byte) ([
 // changes nothing and is not journalled, as in Redis. The value is
 // copied, never changed in place: a reader may still hold it.
 func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (old, changed bool, err error) {
-	sh := s.shard(key)
-	sh.mu.Lock()
+	sh, e, err := s.lockWrite(key, KindString)
 	defer sh.mu.Unlock()
-	e, err := s.lookupWrite(sh, key)
 	if err != nil {
 		return false, false, err
-	}
-	if e != nil && e.obj != nil {
-		return false, false, ErrWrongType
 	}
 	var cur []byte
 	if e != nil {
