@@ -351,7 +351,8 @@ func TestRewriteBigDumpAndRecordTail(t *testing.T) {
 		w.Keep(kept)
 		defer w.Release(kept)
 		for _, r := range tail {
-			if err := s.AppendRecords(-1, r, [][][]byte{r}); err != nil {
+			recs := [][][]byte{r}
+			if err := s.AppendRecords(-1, recs, recs); err != nil {
 				return err
 			}
 		}

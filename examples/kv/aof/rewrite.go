@@ -81,7 +81,7 @@ func (s *RewriteSink) dumpTail(t *resp.Batch) error {
 // db is the database rec and tail apply to, as [Writer.AppendDB]'s; -1
 // selects none, as [Writer.Append].
 func (s *RewriteSink) Append(db int, rec [][]byte, tail []byte) error {
-	return s.journal(db, rec, len(tail) > 0, func(*Writer) { s.tail.AppendBytes(tail) })
+	return s.journal(db, [][][]byte{rec}, len(tail) > 0, func(*Writer) { s.tail.AppendBytes(tail) })
 }
 
 // selectTail adds a SELECT db to the tail if its last record applied to
@@ -93,14 +93,15 @@ func (s *RewriteSink) selectTail(db int) {
 	}
 }
 
-// AppendRecords is Append with a tail of records, appended as the journal
-// appends rec: a big argument (resp.BigArg bytes or more) that lies within
+// AppendRecords is Append with the records of one write, appended all or
+// none as [Writer.AppendAllDB] appends them, and a tail of records,
+// appended as the journal appends recs: a big argument (resp.BigArg bytes or more) that lies within
 // a slice declared with [Writer.Keep] is referenced until it is written,
 // any other copied. So a big SET to a key already dumped, which the kv
 // server keeps while it runs, costs neither the journal nor the tail a
 // copy of its value.
-func (s *RewriteSink) AppendRecords(db int, rec [][]byte, tail [][][]byte) error {
-	return s.journal(db, rec, len(tail) > 0, func(w *Writer) {
+func (s *RewriteSink) AppendRecords(db int, recs [][][]byte, tail [][][]byte) error {
+	return s.journal(db, recs, len(tail) > 0, func(w *Writer) {
 		keep := w.keptLocked()
 		for _, t := range tail {
 			s.tail.AppendCommand(t, keep)
@@ -108,15 +109,15 @@ func (s *RewriteSink) AppendRecords(db int, rec [][]byte, tail [][][]byte) error
 	})
 }
 
-// journal appends rec, of database db, to the journal and, while this
+// journal appends recs, of database db, to the journal and, while this
 // sink's rewrite is still the Writer's and there is a tail, selects db in
 // the tail and runs addTail, under the same lock, so that the journal and
 // the tail see writes in one order.
-func (s *RewriteSink) journal(db int, rec [][]byte, hasTail bool, addTail func(w *Writer)) error {
+func (s *RewriteSink) journal(db int, recs [][][]byte, hasTail bool, addTail func(w *Writer)) error {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err := w.appendLocked(db, rec); err != nil {
+	if err := w.appendLocked(db, recs...); err != nil {
 		return err
 	}
 	if w.rw == s && hasTail {

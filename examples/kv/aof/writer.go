@@ -274,10 +274,24 @@ func (w *Writer) AppendDB(db int, rec [][]byte) error {
 	return w.appendLocked(db, rec)
 }
 
+// AppendAllDB is AppendDB for the records of one write that journals
+// several (a stream read of a group journals a claim per entry and the
+// group's new last ID): it appends all of them, in order, or none. Records
+// appended one at a time could be split by a failure of the file between
+// two of them, which would leave in the file part of a write that was
+// refused, for a replay to apply.
+func (w *Writer) AppendAllDB(db int, recs [][][]byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.appendLocked(db, recs...)
+}
+
 var wordSelect = []byte("SELECT")
 
-// appendLocked is AppendDB with mu held; db -1 selects nothing.
-func (w *Writer) appendLocked(db int, rec [][]byte) error {
+// appendLocked is AppendAllDB with mu held; db -1 selects nothing. The
+// state is checked once, before the first record, so that recs go in
+// together or not at all.
+func (w *Writer) appendLocked(db int, recs ...[][]byte) error {
 	switch {
 	case w.closed:
 		return ErrClosed
@@ -289,11 +303,14 @@ func (w *Writer) appendLocked(db int, rec [][]byte) error {
 		return fmt.Errorf("%w: %w", ErrFailing, w.failErr)
 	}
 	n := w.buf.Len()
-	if db >= 0 && db != w.selected {
+	if db >= 0 && db != w.selected && len(recs) > 0 {
 		w.buf.AppendCommand([][]byte{wordSelect, strconv.AppendInt(nil, int64(db), 10)}, nil)
 		w.selected = db
 	}
-	w.buf.AppendCommand(rec, w.keptLocked())
+	keep := w.keptLocked()
+	for _, rec := range recs {
+		w.buf.AppendCommand(rec, keep)
+	}
 	w.appended.Add(w.buf.Len() - n)
 	return nil
 }

@@ -78,5 +78,5 @@ func (s *Store) recordLMove(shSrc, shDst *shard, src, dst []byte, fromFront, toF
 	if shDst.dumped {
 		tail = append(tail, [][]byte{push, dst, v})
 	}
-	return rw.sink.AppendRecords(s.db, rec, tail)
+	return rw.sink.AppendRecords(s.db, [][][]byte{rec}, tail)
 }

@@ -27,9 +27,11 @@ type RewriteSink interface {
 	// the write's shard locks held, for writes to keys already dumped.
 	// db is the database of rec and of tail, as Journal.AppendDB's.
 	Append(db int, rec [][]byte, tail []byte) error
-	// AppendRecords is Append with a tail of records rather than bytes,
-	// whose arguments the sink copies or refers to as it does rec's.
-	AppendRecords(db int, rec [][]byte, tail [][][]byte) error
+	// AppendRecords is Append with the records of one write, journalled
+	// all or none as Journal.AppendAllDB journals them, and a tail of
+	// records rather than bytes, whose arguments the sink copies or refers
+	// to as it does recs'.
+	AppendRecords(db int, recs [][][]byte, tail [][][]byte) error
 	// Finish completes the new file and puts it in place of the journal,
 	// once every key is dumped. Writes go on meanwhile, through Append.
 	Finish() error
@@ -226,7 +228,7 @@ func (s *Store) recordMSet(kv, rec [][]byte) error {
 	if len(tail) == 1 {
 		return s.journal.AppendDB(s.db, rec)
 	}
-	return rw.sink.AppendRecords(s.db, rec, [][][]byte{tail})
+	return rw.sink.AppendRecords(s.db, [][][]byte{rec}, [][][]byte{tail})
 }
 
 // recordFlush journals a FLUSHALL, every shard locked. During a rewrite
@@ -240,7 +242,8 @@ func (s *Store) recordFlush(rec [][]byte) error {
 	if rw == nil {
 		return s.journal.AppendDB(s.db, rec)
 	}
-	if err := rw.sink.AppendRecords(s.db, rec, [][][]byte{rec}); err != nil {
+	recs := [][][]byte{rec}
+	if err := rw.sink.AppendRecords(s.db, recs, recs); err != nil {
 		return err
 	}
 	for i := range s.shards {
@@ -261,9 +264,10 @@ func (s *Store) recordRename(shSrc, shDst *shard, src, dst []byte, e *entry, rec
 	}
 	switch {
 	case shSrc.dumped && shDst.dumped:
-		return rw.sink.AppendRecords(s.db, rec, [][][]byte{rec})
+		recs := [][][]byte{rec}
+		return rw.sink.AppendRecords(s.db, recs, recs)
 	case shSrc.dumped: // dst's shard is dumped later, with the value
-		return rw.sink.AppendRecords(s.db, rec, [][][]byte{{delCmd, src}})
+		return rw.sink.AppendRecords(s.db, [][][]byte{rec}, [][][]byte{{delCmd, src}})
 	}
 	// src's shard, dumped later, no longer has it. The entry's records
 	// are copied into the tail: the sink refers only to what it is told

@@ -30,9 +30,9 @@ func (d *dumpSink) Dump(recs []byte) error {
 	}
 	return nil
 }
-func (d *dumpSink) Append(_ int, rec [][]byte, tail []byte) error            { return nil }
-func (d *dumpSink) AppendRecords(_ int, rec [][]byte, tail [][][]byte) error { return nil }
-func (d *dumpSink) Finish() error                                            { return nil }
+func (d *dumpSink) Append(_ int, rec [][]byte, tail []byte) error               { return nil }
+func (d *dumpSink) AppendRecords(_ int, recs [][][]byte, tail [][][]byte) error { return nil }
+func (d *dumpSink) Finish() error                                               { return nil }
 
 // splitRecords cuts b, RESP records back to back, into one string per
 // record, sorted: a dump's keys come in map order.
@@ -165,7 +165,7 @@ func (d *tailSink) Dump(recs []byte) error {
 	return d.dumpSink.Dump(recs)
 }
 
-func (d *tailSink) AppendRecords(_ int, rec [][]byte, tail [][][]byte) error {
+func (d *tailSink) AppendRecords(_ int, recs [][][]byte, tail [][][]byte) error {
 	d.tails = append(d.tails, tail...)
 	return nil
 }

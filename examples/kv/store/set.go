@@ -280,5 +280,5 @@ func (s *Store) recordMove(shSrc, shDst *shard, src, dst, member []byte, rec [][
 	if shDst.dumped {
 		tail = append(tail, [][]byte{wordSAdd, dst, member})
 	}
-	return rw.sink.AppendRecords(s.db, rec, tail)
+	return rw.sink.AppendRecords(s.db, [][][]byte{rec}, tail)
 }

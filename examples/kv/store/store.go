@@ -39,6 +39,10 @@ const NumDBs = 16
 // it changes, as Redis's append-only file does.
 type Journal interface {
 	AppendDB(db int, rec [][]byte) error
+	// AppendAllDB journals the records of one write that takes several,
+	// in order, all or none: a write refused must leave nothing in the
+	// journal for a replay to apply.
+	AppendAllDB(db int, recs [][][]byte) error
 }
 
 // Store is a concurrent map of string keys to string values with optional
@@ -161,7 +165,8 @@ func (s *Store) record(sh *shard, rec [][]byte) error {
 	}
 	if sh.dumped {
 		if rw := s.rw.Load(); rw != nil {
-			return rw.sink.AppendRecords(s.db, rec, [][][]byte{rec})
+			recs := [][][]byte{rec}
+			return rw.sink.AppendRecords(s.db, recs, recs)
 		}
 	}
 	return s.journal.AppendDB(s.db, rec)

@@ -15,21 +15,41 @@ type journal struct {
 	mu   sync.Mutex
 	recs []string
 	fail error
+	// breakAfter, when set, is how many more records the journal takes
+	// before it fails as a file does that breaks between two appends: an
+	// AppendAllDB that would cross the break is refused whole, as the
+	// file's state is checked once for the group.
+	breakAfter *int
 }
 
 func (j *journal) AppendDB(_ int, rec [][]byte) error {
+	return j.AppendAllDB(0, [][][]byte{rec})
+}
+
+func (j *journal) AppendAllDB(_ int, recs [][][]byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.breakAfter != nil && *j.breakAfter < len(recs) {
+		*j.breakAfter = 0
+		return errJournalBroke
+	}
 	if j.fail != nil {
 		return j.fail
 	}
-	parts := make([]string, len(rec))
-	for i, r := range rec {
-		parts[i] = string(r)
+	for _, rec := range recs {
+		parts := make([]string, len(rec))
+		for i, r := range rec {
+			parts[i] = string(r)
+		}
+		j.recs = append(j.recs, strings.Join(parts, " "))
 	}
-	j.recs = append(j.recs, strings.Join(parts, " "))
+	if j.breakAfter != nil {
+		*j.breakAfter -= len(recs)
+	}
 	return nil
 }
+
+var errJournalBroke = errors.New("journal broke")
 
 func (j *journal) take() []string {
 	j.mu.Lock()

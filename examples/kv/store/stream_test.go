@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -134,5 +135,45 @@ func TestStreamCloneIsDeep(t *testing.T) {
 	}
 	if cn, _ := cg.pel.get(StreamID{1, 0}); cn.owner != cg.consumers["alice"] {
 		t.Fatal("the copy's pending entry points at the original's consumer")
+	}
+}
+
+// An XREADGROUP journals a claim per entry it delivers and the group's new
+// last ID. A journal that breaks between two of those records must not be
+// left holding the first ones: the read is refused, so a replay must not
+// find part of it in the file.
+func TestXReadGroupJournalsAllOrNothing(t *testing.T) {
+	s, j, _ := newTestStore(t)
+	for i := range 3 {
+		id := StreamID{Ms: uint64(i + 1)}
+		if _, err := s.XAdd(b("x"), XAddArgs{ID: id, IDGiven: true, SeqGiven: true}, [][]byte{b("f"), b("v")}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.XGroupCreate(b("x"), b("g"), StreamID{}, false, false, -1, rec("XGROUP", "CREATE", "x", "g", "0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.XReadGroup(b("x"), XReadGroupArgs{Group: b("g"), Consumer: b("c")}, true); err != nil {
+		t.Fatal(err) // creates the consumer, delivers nothing
+	}
+	j.take()
+
+	left := 2 // fewer than the 3 claims and the SETID the read journals
+	j.mu.Lock()
+	j.breakAfter = &left
+	j.mu.Unlock()
+	_, _, _, err := s.XReadGroup(b("x"), XReadGroupArgs{Group: b("g"), Consumer: b("c"), New: true}, true)
+	if !errors.Is(err, errJournalBroke) {
+		t.Fatalf("XReadGroup with a broken journal: err %v, want %v", err, errJournalBroke)
+	}
+	if have := j.take(); len(have) != 0 {
+		t.Errorf("the refused read left %d records in the journal: %q", len(have), have)
+	}
+	sum, err := s.XPendingSummary(b("x"), b("g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Count != 0 {
+		t.Errorf("the refused read left %d entries pending, want 0", sum.Count)
 	}
 }

@@ -40,14 +40,19 @@ var (
 
 func intArg(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
 
-// recordAll journals recs in order; the first refused refuses the write.
+// recordAll is record for a write of several records: they are journalled
+// in order, all or none (Journal.AppendAllDB), and a refusal refuses the
+// write.
 func (s *Store) recordAll(sh *shard, recs [][][]byte) error {
-	for _, rec := range recs {
-		if err := s.record(sh, rec); err != nil {
-			return err
+	if s.journal == nil || len(recs) == 0 {
+		return nil
+	}
+	if sh.dumped {
+		if rw := s.rw.Load(); rw != nil {
+			return rw.sink.AppendRecords(s.db, recs, recs)
 		}
 	}
-	return nil
+	return s.journal.AppendAllDB(s.db, recs)
 }
 
 // lockStream write-locks key's shard and returns its stream, nil if key
