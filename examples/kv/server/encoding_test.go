@@ -129,3 +129,23 @@ var setEncodingScript = []string{
 }
 
 func TestSetEncodingSideBySide(t *testing.T) { sideBySide(t, setEncodingScript) }
+
+// zsetEncodingScript: ZADD creates a sorted set as a listpack unless its
+// first member is too long; a new member past the thresholds in force
+// makes it a skiplist for good, which no removal undoes; the STORE forms
+// and RESTORE build theirs whole and pick by size.
+var zsetEncodingScript = []string{
+	"CONFIG SET zset-max-listpack-entries 4",
+	"ZADD z 1 a 2 b 3 c 4 d", "OBJECT ENCODING z", "ZADD z 5 e", "OBJECT ENCODING z",
+	"ZREM z a b c d", "OBJECT ENCODING z", "ZCARD z", "ZPOPMIN z", "EXISTS z",
+	"ZADD u 1 a 2 b 3 c 4 d", "ZADD u 9 a", "ZINCRBY u 1 b", "OBJECT ENCODING u",
+	"ZADD v 1 " + long65, "OBJECT ENCODING v", "ZREM v " + long65, "ZADD v 1 a 2 " + long65, "OBJECT ENCODING v",
+	"ZADD w 1 a", "ZADD w 2 " + long65, "OBJECT ENCODING w", "ZREM w " + long65, "OBJECT ENCODING w",
+	"ZADD y 1 a 2 b 3 c 4 d 5 e 6 f", "ZREMRANGEBYRANK y 0 3", "OBJECT ENCODING y",
+	"ZUNIONSTORE y2 1 y", "OBJECT ENCODING y2", "ZRANGESTORE y3 y 0 -1", "OBJECT ENCODING y3",
+	"COPY y y4", "OBJECT ENCODING y4", "RENAME y4 y5", "OBJECT ENCODING y5",
+	"CONFIG SET zset-max-listpack-entries 0", "ZADD x 1 a", "OBJECT ENCODING x",
+	"CONFIG SET zset-max-listpack-entries 128", "OBJECT ENCODING x", "ZADD t 1 a", "OBJECT ENCODING t",
+}
+
+func TestZSetEncodingSideBySide(t *testing.T) { sideBySide(t, zsetEncodingScript) }

@@ -23,7 +23,7 @@ func (h *hash) clone() object {
 	return c
 }
 func (z *zset) clone() object {
-	return &zset{scores: maps.Clone(z.scores), order: slices.Clone(z.order), bytes: z.bytes}
+	return &zset{scores: maps.Clone(z.scores), order: slices.Clone(z.order), bytes: z.bytes, skiplist: z.skiplist}
 }
 
 // Copy copies src's value and expiry to dst in database to (COPY src dst

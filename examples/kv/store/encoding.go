@@ -77,7 +77,7 @@ func (s *Store) Encoding(key []byte) (string, bool) {
 	e, expired := s.lookupRead(sh, key)
 	var enc string
 	if e != nil {
-		enc = encodingOf(e, sh.forms[e.key], s.encodingLimits())
+		enc = encodingOf(e, sh.forms[e.key])
 	}
 	sh.mu.RUnlock()
 	if expired {
@@ -100,10 +100,12 @@ func (s *Store) fitRestored(o object) {
 		o.fit(lim)
 	case *set:
 		o.fit(lim)
+	case *zset:
+		o.fit(lim)
 	}
 }
 
-func encodingOf(e *entry, form strForm, lim EncodingLimits) string {
+func encodingOf(e *entry, form strForm) string {
 	switch o := e.obj.(type) {
 	case nil:
 		if form == formRaw {
@@ -129,13 +131,8 @@ func encodingOf(e *entry, form strForm, lim EncodingLimits) string {
 		}
 		return "listpack"
 	case *zset:
-		if int64(len(o.order)) > lim.ZSetEntries {
+		if o.skiplist {
 			return "skiplist"
-		}
-		for _, it := range o.order {
-			if int64(len(it.member)) > lim.ZSetValue {
-				return "skiplist"
-			}
 		}
 		return "listpack"
 	case *stream:

@@ -18,11 +18,46 @@ type ZPair struct {
 // zset is a sorted set: a map for scores by member, and the members in
 // order of score, then member, in a slice. Adding or removing a member
 // moves the slice's tail (O(N) copying, fast for the sets of thousands
-// this example holds); reads by rank are O(1).
+// this example holds); reads by rank are O(1). skiplist says whether
+// Redis would hold the set as a skiplist by now rather than a listpack
+// (see Store.Encoding): a removal never clears it, as in Redis.
 type zset struct {
-	scores map[string]float64
-	order  []zitem
-	bytes  int64
+	scores   map[string]float64
+	order    []zitem
+	bytes    int64
+	skiplist bool
+}
+
+// zsetFor returns an empty sorted set for a ZADD whose first member is
+// first, with the encoding Redis 7.0's ZADD creates it in.
+func zsetFor(first []byte, n int, lim EncodingLimits) *zset {
+	return &zset{
+		scores:   make(map[string]float64, n),
+		skiplist: lim.ZSetEntries == 0 || int64(len(first)) > lim.ZSetValue,
+	}
+}
+
+// addFitting adds or rescores member as Redis's zsetAdd does, converting
+// z to a skiplist for good first if a new member would make it too large
+// for a listpack under lim.
+func (z *zset) addFitting(member string, score float64, lim EncodingLimits) {
+	if _, had := z.scores[member]; !had && !z.skiplist &&
+		(int64(len(z.order)+1) > lim.ZSetEntries || int64(len(member)) > lim.ZSetValue) {
+		z.skiplist = true
+	}
+	z.set(member, score)
+}
+
+// fit gives z the encoding of a sorted set built whole (a restore, a
+// STORE form): a listpack if it is small enough under lim, as Redis's
+// zsetConvertToListpackIfNeeded decides.
+func (z *zset) fit(lim EncodingLimits) {
+	z.skiplist = int64(len(z.order)) > lim.ZSetEntries
+	for _, it := range z.order {
+		if int64(len(it.member)) > lim.ZSetValue {
+			z.skiplist = true
+		}
+	}
 }
 
 type zitem struct {
@@ -171,13 +206,14 @@ func (s *Store) ZAdd(key []byte, o ZAddOptions, pairs []ZPair, rec [][]byte) (ZA
 	if err := s.record(sh, rec); err != nil {
 		return ZAddResult{}, err
 	}
+	lim := s.encodingLimits()
 	if e == nil {
-		e = sh.addObject(key, &zset{scores: make(map[string]float64, len(changes))})
+		e = sh.addObject(key, zsetFor(pairs[0].Member, len(changes), lim))
 		s.added(e)
 	}
 	z := e.obj.(*zset)
 	for _, c := range changes {
-		z.set(c.member, c.score)
+		z.addFitting(c.member, c.score, lim)
 	}
 	return r, nil
 }
@@ -327,6 +363,7 @@ func (s *Store) ZSetStore(dst []byte, pairs []ZPair, recs [][][]byte) (existed b
 		for _, p := range pairs {
 			z.set(string(p.Member), p.Score)
 		}
+		z.fit(s.encodingLimits())
 		o = z
 	}
 	return s.replace(dst, o, recs)
