@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
-	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
 
@@ -267,30 +266,21 @@ func FuzzStreamArgs(f *testing.F) {
 	}
 	h := New(Config{Store: store.New(nil)})
 	f.Fuzz(func(t *testing.T, line string) {
-		words := strings.Fields(line)
-		if len(words) < 2 {
+		args, c, ok := fuzzArgs(h, line, 2)
+		if !ok {
 			return
 		}
-		args := make([][]byte, len(words))
-		for i, w := range words {
-			args[i] = []byte(w)
-		}
-		c := &conn{h: h, w: resp.NewWriter(nil)}
 		for _, xadd := range []bool{true, false} {
 			c.w.Discard()
 			a, at, ok := c.parseTrim(args, xadd, 100)
-			switch {
-			case ok && c.w.Buffered() != 0:
-				t.Fatalf("%q accepted with a reply written", line)
-			case !ok && !strings.HasPrefix(string(c.w.Bytes()), "-ERR "):
-				t.Fatalf("%q refused with %q", line, c.w.Bytes())
-			case ok && (at < 2 || at > len(args) || a.Trim.MaxLen < 0 || a.Trim.Limit < 0):
+			checkParsed(t, c, line, ok)
+			if ok && (at < 2 || at > len(args) || a.Trim.MaxLen < 0 || a.Trim.Limit < 0) {
 				t.Fatalf("%q: %+v at %d", line, a, at)
 			}
 		}
-		for _, w := range words {
+		for _, w := range args {
 			for _, strict := range []bool{true, false} {
-				id, ok := store.ParseStreamID([]byte(w), 0, strict)
+				id, ok := store.ParseStreamID(w, 0, strict)
 				if !ok {
 					continue
 				}
