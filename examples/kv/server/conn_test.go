@@ -230,11 +230,7 @@ func TestStopFinishesReplyInHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-read // the command is in the server's hands
-	stopped := make(chan struct{})
-	go func() {
-		ts.stop()
-		close(stopped)
-	}()
+	stopped := stopBeforeDrain(t, ts)
 	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
 	if v, err := c.Receive(); err != nil || v.String() != `"OK"` {
 		t.Fatalf("reply in hand: %v %v", v, err)
@@ -242,14 +238,7 @@ func TestStopFinishesReplyInHand(t *testing.T) {
 	if _, err := c.Receive(); !errors.Is(err, io.EOF) {
 		t.Fatalf("connection not closed after the stop: %v", err)
 	}
-	select {
-	case <-stopped:
-	case <-time.After(20 * time.Second):
-		t.Fatal("stop waited for the drain timeout")
-	}
-	if n := ts.ln.Stats().ForceClosed; n != 0 {
-		t.Fatalf("%d connections closed by force", n)
-	}
+	stopped("connections")
 }
 
 // An idle connection does not hold up a stop until the drain timeout: its
@@ -259,18 +248,29 @@ func TestStopReleasesIdleConnections(t *testing.T) {
 	for range 5 {
 		do(t, ts.dial(t), "PING") // left open and idle
 	}
+	stopBeforeDrain(t, ts)("idle connections")
+}
+
+// stopBeforeDrain begins ts's stop on another goroutine and returns a
+// wait for its end. The tests that use it give ts a minute's drain: the
+// wait fails the test if the stop is still under way after 20 s, held by
+// the connections it names, or if it closed any of them by force.
+func stopBeforeDrain(t *testing.T, ts *testServer) (wait func(conns string)) {
 	stopped := make(chan struct{})
 	go func() {
 		ts.stop()
 		close(stopped)
 	}()
-	select {
-	case <-stopped:
-	case <-time.After(20 * time.Second):
-		t.Fatal("idle connections held the stop")
-	}
-	if n := ts.ln.Stats().ForceClosed; n != 0 {
-		t.Fatalf("%d idle connections closed by force", n)
+	return func(conns string) {
+		t.Helper()
+		select {
+		case <-stopped:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s held the stop until the drain timeout", conns)
+		}
+		if n := ts.ln.Stats().ForceClosed; n != 0 {
+			t.Fatalf("%d %s closed by force", n, conns)
+		}
 	}
 }
 
