@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,19 +85,6 @@ func sideBySide(t *testing.T, script []string) {
 
 func sortValues(vs []respclient.Value) {
 	slices.SortFunc(vs, func(a, b respclient.Value) int { return strings.Compare(a.String(), b.String()) })
-}
-
-// redisClient runs redis-server (see startRedis) and returns a client of
-// it; the test is skipped when redis-server is not on PATH.
-func redisClient(t *testing.T) *respclient.Client {
-	t.Helper()
-	nc, err := net.Dial("unix", startRedis(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := respclient.New(nc)
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 // TestRedisBenchmarkDefaultSuite runs redis-benchmark with no -t, its
