@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/listener/seamtest"
 )
@@ -41,24 +42,11 @@ func startRedis(t *testing.T, flags ...string) string {
 // free port of 127.0.0.1, and returns that address.
 func startRedisTCP(t *testing.T) string {
 	t.Helper()
-	port := freePort(t)
+	port := kvtest.FreePort(t)
 	// The later --port wins over startRedis's; redis-server binds the
 	// port before the socket that startRedis waits for.
 	startRedis(t, "--port", port, "--bind", "127.0.0.1")
 	return "127.0.0.1:" + port
-}
-
-// freePort returns a port of 127.0.0.1 that nothing listened on a moment
-// ago, for a server that must be told its port.
-func freePort(t *testing.T) string {
-	t.Helper()
-	probe, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer probe.Close()
-	_, port := hostPort(t, probe.Addr().String())
-	return port
 }
 
 // redisClient runs redis-server (see startRedis) and returns a client of
