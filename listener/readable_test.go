@@ -225,8 +225,8 @@ func TestWaiterWaitsAsWaitReadable(t *testing.T) {
 				})}
 				tr.setup(t, s)
 				c := tr.dial(t, seamtest.Start(t, s).Addr)
-				mustEcho(t, c, "first")
-				mustEcho(t, c, "second")
+				seamtest.WantEcho(t, c, "first")
+				seamtest.WantEcho(t, c, "second")
 				if err := seamtest.Recv(t, timedOut, "the wait past the deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
 					t.Fatalf("a wait past the read deadline = %v; want the deadline's error", err)
 				}
