@@ -19,10 +19,11 @@ func Echo(ctx context.Context, conn net.Conn) error {
 	return Lines(func(line string) string { return line })(ctx, conn)
 }
 
-// WantEcho writes line and a newline on c, a connection to a server of
-// [Echo], and fails t unless the same line comes back within [Wait]: it
-// checks that the connection is still served. Echo sends nothing but
-// the reply, so it may be called again on the same connection.
+// WantEcho writes line and a newline on c, a connection to a server that
+// answers each line with itself as [Echo] does, and fails t unless the
+// same line comes back within [Wait]: it checks that the connection is
+// still served. Such a server sends nothing but the reply, so WantEcho
+// may be called again on the same connection.
 func WantEcho(t testing.TB, c net.Conn, line string) {
 	t.Helper()
 	c.SetDeadline(time.Now().Add(Wait))
