@@ -3,8 +3,6 @@ package server
 import (
 	"strings"
 	"testing"
-
-	"github.com/seamgo/seam/examples/kv/store"
 )
 
 // FuzzBlockingArgs feeds the parsers of the blocking commands' arguments
@@ -13,18 +11,10 @@ import (
 // arguments and a count of at least 1, or answers one error. The corpus
 // in testdata runs in every test pass.
 func FuzzBlockingArgs(f *testing.F) {
-	for _, seed := range []string{
+	fuzzArgs(f, []string{
 		"LMPOP 2 a b LEFT COUNT 3", "BLMPOP 0.5 1 a RIGHT", "ZMPOP 1 z MIN", "BZMPOP 0 1 z MAX COUNT 1",
 		"LMPOP 9223372036854775807 a LEFT", "LMPOP 1 a LEFT COUNT 1 COUNT 2", "BLPOP k 1e400", "BLPOP k -0", "BLPOP k 0x10",
-	} {
-		f.Add(seed)
-	}
-	h := New(Config{Store: store.New(nil)})
-	f.Fuzz(func(t *testing.T, line string) {
-		args, c, ok := fuzzArgs(h, line, 3)
-		if !ok {
-			return
-		}
+	}, 3, func(t *testing.T, line string, args [][]byte, c *conn) {
 		for _, lists := range []bool{true, false} {
 			for _, at := range []int{1, 2} {
 				c.w.Discard()

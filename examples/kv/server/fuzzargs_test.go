@@ -5,21 +5,29 @@ import (
 	"testing"
 
 	"github.com/seamgo/seam/examples/kv/resp"
+	"github.com/seamgo/seam/examples/kv/store"
 )
 
-// fuzzArgs splits a fuzzed line into a command's arguments, with a conn
-// of h's whose replies the parsers under test write to. It reports false
-// for a line of fewer than min words, which the fuzzers skip.
-func fuzzArgs(h *Handler, line string, min int) ([][]byte, *conn, bool) {
-	words := strings.Fields(line)
-	if len(words) < min {
-		return nil, nil, false
+// fuzzArgs fuzzes a parser of a command's arguments from seeds: check
+// gets each line of at least min words split into the arguments, and a
+// conn of a Handler over an empty store whose replies the parser writes
+// to. Shorter lines are skipped.
+func fuzzArgs(f *testing.F, seeds []string, min int, check func(t *testing.T, line string, args [][]byte, c *conn)) {
+	for _, seed := range seeds {
+		f.Add(seed)
 	}
-	args := make([][]byte, len(words))
-	for i, w := range words {
-		args[i] = []byte(w)
-	}
-	return args, &conn{h: h, w: resp.NewWriter(nil)}, true
+	h := New(Config{Store: store.New(nil)})
+	f.Fuzz(func(t *testing.T, line string) {
+		words := strings.Fields(line)
+		if len(words) < min {
+			return
+		}
+		args := make([][]byte, len(words))
+		for i, w := range words {
+			args[i] = []byte(w)
+		}
+		check(t, line, args, &conn{h: h, w: resp.NewWriter(nil)})
+	})
 }
 
 // checkParsed fails the test unless a parser of line that accepted it
