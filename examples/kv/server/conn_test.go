@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
@@ -60,16 +61,23 @@ func TestPipelineOneWrite(t *testing.T) {
 	}
 }
 
+// sendRaw writes raw, bytes in no particular framing, on c and gives the
+// replies 10 s to come.
+func sendRaw(t *testing.T, c *respclient.Client, raw string) {
+	t.Helper()
+	c.SendRaw([]byte(raw))
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+}
+
 // A client that waits for a reply before sending the rest of a command
 // must get it: replies go out whenever the server would wait for input.
 func TestPartialCommandDoesNotHoldReplies(t *testing.T) {
 	ts := startServer(t, serverOpts{})
 	c := ts.dial(t)
-	c.SendRaw([]byte("PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nh"))
-	if err := c.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+	sendRaw(t, c, "PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nh")
 	if v, err := c.Receive(); err != nil || v.String() != `"PONG"` {
 		t.Fatalf("PING: %v %v", v, err)
 	}
@@ -83,11 +91,7 @@ func TestPartialCommandDoesNotHoldReplies(t *testing.T) {
 func TestInline(t *testing.T) {
 	ts := startServer(t, serverOpts{})
 	c := ts.dial(t)
-	c.SendRaw([]byte("SET greeting \"hello world\"\r\nGET greeting\nPING\r\n\r\n  ECHO 'it\\'s'\r\n"))
-	if err := c.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+	sendRaw(t, c, "SET greeting \"hello world\"\r\nGET greeting\nPING\r\n\r\n  ECHO 'it\\'s'\r\n")
 	for _, want := range []string{`"OK"`, `"hello world"`, `"PONG"`, `"it's"`} {
 		if v, err := c.Receive(); err != nil || v.String() != want {
 			t.Fatalf("reply %v, %v; want %s", v, err, want)
@@ -113,11 +117,7 @@ func TestProtocolErrorClosesOnlyThatConnection(t *testing.T) {
 	}
 	for in, want := range cases {
 		c := ts.dial(t)
-		c.SendRaw([]byte("PING\r\n" + in))
-		if err := c.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+		sendRaw(t, c, "PING\r\n"+in)
 		if v, err := c.Receive(); err != nil || v.String() != `"PONG"` {
 			t.Fatalf("%.20q: reply before the error: %v %v", in, v, err)
 		}
