@@ -48,11 +48,7 @@ type memSample struct {
 // the heap from redis's used_memory.
 func (h *harness) memory(ctx context.Context, sys system, round int) error {
 	return h.withServer(ctx, sys, func(s *process) error {
-		before, err := h.connCount(ctx, s)
-		if err != nil {
-			return err
-		}
-		m0, err := h.memOf(ctx, s)
+		before, m0, err := h.baseline(ctx, s)
 		if err != nil {
 			return err
 		}
@@ -132,6 +128,18 @@ func (h *harness) addMem(c memCase, sys system, round int, m0, m1 memSample, n i
 			h.add(f[i], sys, round, v)
 		}
 	}
+}
+
+// baseline is what a server holds before a workload opens its
+// connections: its connection count, which the workload waits to see
+// grow, and its memory, which it subtracts from what it measures then.
+func (h *harness) baseline(ctx context.Context, s *process) (connCount, memSample, error) {
+	before, err := h.connCount(ctx, s)
+	if err != nil {
+		return before, memSample{}, err
+	}
+	m0, err := h.memOf(ctx, s)
+	return before, m0, err
 }
 
 // memOf samples the server's memory.

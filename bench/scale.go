@@ -95,11 +95,7 @@ func (h *harness) scale(ctx context.Context, systems []system, round int) error 
 
 func (h *harness) scaleOne(ctx context.Context, sys system, n, round int) error {
 	return h.withServer(ctx, sys, func(s *process) error {
-		before, err := h.connCount(ctx, s)
-		if err != nil {
-			return err
-		}
-		m0, err := h.memOf(ctx, s)
+		before, m0, err := h.baseline(ctx, s)
 		if err != nil {
 			return err
 		}

@@ -115,22 +115,22 @@ func testAcceptorRestart(t *testing.T, tr transport) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	mustEcho(t, live, "before")
+	seamtest.WantEcho(t, live, "before")
 
 	first.breakNow()
 	again := seamtest.Recv(t, binds, "the acceptor to be restarted")
 	if again.Addr().String() != addr.String() {
 		t.Fatalf("rebound to %v; want the same address %v", again.Addr(), addr)
 	}
-	mustEcho(t, live, "during")
+	seamtest.WantEcho(t, live, "during")
 
 	fresh, err := net.Dial(addr.Network(), addr.String())
 	if err != nil {
 		t.Fatalf("dial after restart: %v", err)
 	}
 	defer fresh.Close()
-	mustEcho(t, fresh, "after")
-	mustEcho(t, live, "still")
+	seamtest.WantEcho(t, fresh, "after")
+	seamtest.WantEcho(t, live, "still")
 	if st := s.Stats(); st.AcceptorRestarts != 1 {
 		t.Fatalf("AcceptorRestarts = %d; want 1; logs: %v", st.AcceptorRestarts, logs.Events(""))
 	}
@@ -155,7 +155,7 @@ func TestTemporaryErrorsBackOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	mustEcho(t, c, "through")
+	seamtest.WantEcho(t, c, "through")
 
 	ms := time.Millisecond
 	want := []time.Duration{5 * ms, 10 * ms, 20 * ms, 40 * ms, 80 * ms, 160 * ms, 320 * ms, 640 * ms, time.Second, time.Second, time.Second, time.Second}
@@ -219,7 +219,7 @@ func TestTemporaryErrorsReallyPause(t *testing.T) {
 	if e := next(); e != "served" {
 		t.Fatalf("event %q; want the connection served after the last pause", e)
 	}
-	mustEcho(t, c, "late")
+	seamtest.WantEcho(t, c, "late")
 }
 
 // Production's seams are set where a test sets none: the accept backoff
@@ -264,8 +264,8 @@ func TestMaxConnsWaitsForASlot(t *testing.T) {
 		return c
 	}
 	a, b := dial(), dial()
-	mustEcho(t, a, "a")
-	mustEcho(t, b, "b")
+	seamtest.WantEcho(t, a, "a")
+	seamtest.WantEcho(t, b, "b")
 
 	queued := dial() // completes in the kernel's backlog
 	if _, err := queued.Write([]byte("q\n")); err != nil {
@@ -295,7 +295,7 @@ func TestStopAtTheCap(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), Overflow: OverflowBacklog, MaxConns: 1, Logger: logs.Logger()}
 	srv := seamtest.Start(t, s)
 	c := seamtest.Dial(t, srv.Addr)
-	mustEcho(t, c, "x")
+	seamtest.WantEcho(t, c, "x")
 	seamtest.Eventually(t, "the acceptor to wait at the cap", func() bool { return s.Stats().AtCap == 1 })
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
@@ -342,7 +342,7 @@ func TestRebindWaitsOutAddressInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	mustEcho(t, c, "back")
+	seamtest.WantEcho(t, c, "back")
 	mu.Lock()
 	defer mu.Unlock()
 	delays := pauses.List()

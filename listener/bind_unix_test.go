@@ -33,7 +33,7 @@ func TestStaleUnixSocketIsRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	mustEcho(t, c, "fresh")
+	seamtest.WantEcho(t, c, "fresh")
 	c.Close()
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bystander.Close()
-	mustEcho(t, bystander, "before")
+	seamtest.WantEcho(t, bystander, "before")
 
 	const panics = 20 // far over any restart intensity
 	for i := 0; i < panics; i++ {
@@ -61,18 +61,18 @@ func TestHandlerPanicCostsOnlyItsConnection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustEcho(t, c, "hi")
+		seamtest.WantEcho(t, c, "hi")
 		io.WriteString(c, "panic\n")
 		expectClosed(t, c)
 		c.Close()
 	}
-	mustEcho(t, bystander, "after")
+	seamtest.WantEcho(t, bystander, "after")
 	fresh, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	mustEcho(t, fresh, "fresh")
+	seamtest.WantEcho(t, fresh, "fresh")
 
 	if st := s.Stats(); st.Panics != panics || st.AcceptorRestarts != 0 {
 		t.Fatalf("stats = %+v; want %d panics and no restart", st, panics)

@@ -44,14 +44,14 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer longLived.Close()
-	mustEcho(t, longLived, "first")
+	seamtest.WantEcho(t, longLived, "first")
 
 	for i := 0; i < 7; i++ { // generations 1 to 4
 		c, err := net.Dial("tcp", addr.String())
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustEcho(t, c, "short")
+		seamtest.WantEcho(t, c, "short")
 		c.Close()
 		seamtest.Recv(t, freed, "the connection to end")
 		if active := s.Stats().Active; active != 1 {
@@ -63,7 +63,7 @@ func TestConnectionSupervisorsRetire(t *testing.T) {
 	if n := generations(); n != 2 {
 		t.Fatalf("%d generations; want 2", n)
 	}
-	mustEcho(t, longLived, "still here")
+	seamtest.WantEcho(t, longLived, "still here")
 
 	longLived.Close()
 	seamtest.Recv(t, freed, "the long-lived connection to end")
@@ -99,7 +99,7 @@ func TestActiveNeverExceedsMaxConns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustEcho(t, c, "x")
+		seamtest.WantEcho(t, c, "x")
 		c.Close()
 		seamtest.Recv(t, freed, "the connection's slot to free")
 	}

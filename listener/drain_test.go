@@ -80,7 +80,7 @@ func TestGracefulStopFinishesTheReplyInHand(t *testing.T) {
 			srv := seamtest.Start(t, s)
 
 			idle := tr.dial(t, srv.Addr)
-			mustEcho(t, idle, "idle")
+			seamtest.WantEcho(t, idle, "idle")
 			slow := tr.dial(t, srv.Addr)
 			io.WriteString(slow, "slow\n")
 			<-h.inSlow

@@ -28,8 +28,8 @@ func TestMaxConnsFitsTheOpenFileLimit(t *testing.T) {
 		w["open_file_limit"] != float64(limit) || w["effective_max_conns"] != float64(2) {
 		t.Fatalf("warning = %v", w)
 	}
-	mustEcho(t, seamtest.Dial(t, addr), "one")
-	mustEcho(t, seamtest.Dial(t, addr), "two")
+	seamtest.WantEcho(t, seamtest.Dial(t, addr), "one")
+	seamtest.WantEcho(t, seamtest.Dial(t, addr), "two")
 	if line, _ := readLine(t, seamtest.Dial(t, addr)); line != "busy\n" {
 		t.Fatalf("past the limit's cap: %q; want the Reject's answer", line)
 	}

@@ -27,18 +27,7 @@ func BenchmarkWaitPingPong(b *testing.B) {
 }
 
 func benchPingPong(b *testing.B, wrap func(net.Conn) net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		raw, err := ln.Accept()
-		if err != nil {
-			return
-		}
+	c, served := loopbackPeer(b, func(raw net.Conn) {
 		c := wrap(raw)
 		defer c.Close()
 		var w Waiter
@@ -55,11 +44,7 @@ func benchPingPong(b *testing.B, wrap func(net.Conn) net.Conn) {
 				return
 			}
 		}
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
+	})
 	p := []byte{'x'}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -73,5 +58,5 @@ func benchPingPong(b *testing.B, wrap func(net.Conn) net.Conn) {
 	}
 	b.StopTimer()
 	c.Close()
-	<-served
+	served()
 }

@@ -160,9 +160,7 @@ func TestHibernatedConnectionHoldsItsSlot(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: counting(&closed), HibernateAfter: time.Millisecond, MaxConns: 1, MaxConnsPerIP: 1}
 	parked, _ := hibernationEvents(s)
 	addr := seamtest.Start(t, s).Addr
-	c := seamtest.Dial(t, addr)
-	mustAsk(t, c, "1 x", "x")
-	seamtest.Recv(t, parked, "the connection to hibernate")
+	dialAsleep(t, addr, parked, "x") // holds the only slot
 	over := seamtest.Dial(t, addr)
 	expectClosed(t, over)
 	if st := s.Stats(); st.Rejected != 1 {
@@ -170,11 +168,16 @@ func TestHibernatedConnectionHoldsItsSlot(t *testing.T) {
 	}
 }
 
-func mustAsk(t *testing.T, c net.Conn, want, line string) {
+// dialAsleep dials addr, a server of counting whose parks parked
+// reports, has it answer line, and waits for the connection to hibernate.
+func dialAsleep(t *testing.T, addr net.Addr, parked <-chan struct{}, line string) net.Conn {
 	t.Helper()
-	if have := ask(t, c, bufio.NewReader(c), line); have != want {
+	c := seamtest.Dial(t, addr)
+	if have, want := ask(t, c, bufio.NewReader(c), line), "1 "+line; have != want {
 		t.Fatalf("answer %q; want %q", have, want)
 	}
+	seamtest.Recv(t, parked, "the connection to hibernate")
+	return c
 }
 
 // The stop closes hibernated connections at once, with no goroutine to
@@ -186,9 +189,7 @@ func TestStopClosesHibernatedConnections(t *testing.T) {
 	srv := seamtest.Start(t, s)
 	var cs []net.Conn
 	for i := 0; i < 3; i++ {
-		c := seamtest.Dial(t, srv.Addr)
-		mustAsk(t, c, "1 hi", "hi")
-		seamtest.Recv(t, parked, "the connection to hibernate")
+		c := dialAsleep(t, srv.Addr, parked, "hi")
 		cs = append(cs, c)
 	}
 	// DrainTimeout is a minute: a stop that waited for these would fail
@@ -213,9 +214,7 @@ func TestIdleTimeoutClosesHibernatedConnection(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: counting(&closed), HibernateAfter: time.Millisecond, IdleTimeout: 50 * time.Millisecond}
 	parked, _ := hibernationEvents(s)
 	addr := seamtest.Start(t, s).Addr
-	c := seamtest.Dial(t, addr)
-	mustAsk(t, c, "1 hi", "hi")
-	seamtest.Recv(t, parked, "the connection to hibernate")
+	c := dialAsleep(t, addr, parked, "hi")
 	expectClosed(t, c)
 	seamtest.Eventually(t, "the connection to end", func() bool { return s.Stats().Active == 0 })
 	if st := s.Stats(); st.IdleClosed != 1 || st.Hibernated != 0 || st.Wakes != 0 || closed.Load() != 1 {
@@ -258,9 +257,7 @@ func TestBytesThenCloseWake(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: counting(&closed), HibernateAfter: time.Millisecond}
 	parked, woken := hibernationEvents(s)
 	addr := seamtest.Start(t, s).Addr
-	c := seamtest.Dial(t, addr)
-	mustAsk(t, c, "1 a", "a")
-	seamtest.Recv(t, parked, "the connection to hibernate")
+	c := dialAsleep(t, addr, parked, "a")
 	io.WriteString(c, "b\n")
 	c.(*net.TCPConn).CloseWrite()
 	seamtest.Recv(t, woken, "the wake")
@@ -331,9 +328,7 @@ func TestWakeRacesStop(t *testing.T) {
 		s := &Server{Addr: "127.0.0.1:0", Handler: counting(&closed), HibernateAfter: time.Millisecond}
 		parked, _ := hibernationEvents(s)
 		srv := seamtest.Start(t, s)
-		c := seamtest.Dial(t, srv.Addr)
-		mustAsk(t, c, "1 a", "a")
-		seamtest.Recv(t, parked, "the connection to hibernate")
+		c := dialAsleep(t, srv.Addr, parked, "a")
 		io.WriteString(c, "b\n")
 		if err := srv.Stop(); err != nil {
 			t.Fatal(err)

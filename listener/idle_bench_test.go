@@ -35,18 +35,7 @@ func (c deadlinePerRead) Read(p []byte) (int, error) {
 }
 
 func benchRead(b *testing.B, wrap func(net.Conn) net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
+	c, writerDone := loopbackPeer(b, func(c net.Conn) {
 		defer c.Close()
 		buf := make([]byte, 64<<10)
 		for {
@@ -54,11 +43,7 @@ func benchRead(b *testing.B, wrap func(net.Conn) net.Conn) {
 				return
 			}
 		}
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
+	})
 	r := wrap(c)
 	p := make([]byte, 512)
 	b.ReportAllocs()
@@ -70,5 +55,30 @@ func benchRead(b *testing.B, wrap func(net.Conn) net.Conn) {
 	}
 	b.StopTimer()
 	c.Close()
-	<-writerDone
+	writerDone()
+}
+
+// loopbackPeer dials a loopback TCP connection and returns its client end;
+// peer serves the accepted end on a goroutine of its own. wait waits for
+// peer to return, which it must once the client end is closed.
+func loopbackPeer(b *testing.B, peer func(net.Conn)) (c net.Conn, wait func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ln.Close() }) // wakes the Accept if the Dial failed
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		peer(c)
+	}()
+	c, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c, func() { <-done }
 }

@@ -26,7 +26,7 @@ func TestIdleTimeoutClosesASilentConnection(t *testing.T) {
 			tr.setup(t, s)
 			addr := seamtest.Start(t, s).Addr
 			c := tr.dial(t, addr)
-			mustEcho(t, c, "then silence")
+			seamtest.WantEcho(t, c, "then silence")
 			clock.awaitJudged(t) // the handler waits in its next Read
 			clock.advance(5 * time.Millisecond)
 			expectClosed(t, c)
@@ -102,10 +102,10 @@ func TestIdleIsTheReadsWaitNotTheSocketDeadline(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo), IdleTimeout: 5 * time.Millisecond, hooks: hooks{now: clock.now}}
 	addr := seamtest.Start(t, s).Addr
 	c := seamtest.Dial(t, addr)
-	mustEcho(t, c, "first")
+	seamtest.WantEcho(t, c, "first")
 	clock.awaitJudged(t)
 	clock.awaitJudged(t)
-	mustEcho(t, c, "still here")
+	seamtest.WantEcho(t, c, "still here")
 	if st := s.Stats(); st.IdleClosed != 0 {
 		t.Fatalf("IdleClosed = %d while the clock stood still", st.IdleClosed)
 	}
@@ -164,7 +164,7 @@ func TestIdleKeepsTheHandlersDeadline(t *testing.T) {
 			served := seamtest.Start(t, s)
 			addr, stop := served.Addr, served.Stop
 			c := tr.dial(t, addr)
-			mustEcho(t, c, "idle but for the stop")
+			seamtest.WantEcho(t, c, "idle but for the stop")
 			if err := stop(); err != nil {
 				t.Fatal(err)
 			}

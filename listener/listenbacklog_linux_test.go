@@ -106,7 +106,7 @@ func TestBacklogLeavesAGivenListener(t *testing.T) {
 	}
 	s := &Server{Listener: ln, Handler: HandlerFunc(echo), Backlog: 7}
 	srv := seamtest.Start(t, s)
-	mustEcho(t, seamtest.Dial(t, srv.Addr), "served") // the acceptor is past the point where it sets a length
+	seamtest.WantEcho(t, seamtest.Dial(t, srv.Addr), "served") // the acceptor is past the point where it sets a length
 	if have, want := acceptQueueLen(t, ln), somaxconn(t); have != want {
 		t.Fatalf("accept queue length %d; want the system's %d", have, want)
 	}
@@ -137,6 +137,6 @@ func TestBacklogBoundsTheQueue(t *testing.T) {
 	}
 	s.Resume()
 	for i, c := range queued {
-		mustEcho(t, c, "queued "+strconv.Itoa(i+1))
+		seamtest.WantEcho(t, c, "queued "+strconv.Itoa(i+1))
 	}
 }

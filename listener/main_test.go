@@ -1,14 +1,12 @@
 package listener
 
 import (
-	"bufio"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,27 +16,6 @@ import (
 // echo is the handler most tests serve: seamtest.Echo, which watches its
 // ctx as a handler should.
 var echo = seamtest.Echo
-
-// roundTrip sends a line and reads the answer.
-func roundTrip(t *testing.T, c net.Conn, line string) string {
-	t.Helper()
-	c.SetDeadline(time.Now().Add(seamtest.Wait))
-	if _, err := io.WriteString(c, line+"\n"); err != nil {
-		t.Fatalf("write %q: %v", line, err)
-	}
-	have, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read answer to %q: %v", line, err)
-	}
-	return strings.TrimSuffix(have, "\n")
-}
-
-func mustEcho(t *testing.T, c net.Conn, line string) {
-	t.Helper()
-	if have := roundTrip(t, c, line); have != line {
-		t.Fatalf("echo: want %q, have %q", line, have)
-	}
-}
 
 // A transport is one of the ways a listener serves: the tests of the core
 // behaviours run over each.

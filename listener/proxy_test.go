@@ -133,7 +133,7 @@ func TestProxyProtocolRefusesBadHeaders(t *testing.T) {
 			}
 		})
 	}
-	mustEcho(t, good, "still served")
+	seamtest.WantEcho(t, good, "still served")
 
 	t.Run("optional", func(t *testing.T) {
 		s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(whoami),
@@ -261,7 +261,7 @@ backend be
 	if line != c.LocalAddr().String()+"\n" {
 		t.Fatalf("behind haproxy RemoteAddr = %q; want the client's %v", line, c.LocalAddr())
 	}
-	mustEcho(t, c, "through haproxy")
+	seamtest.WantEcho(t, c, "through haproxy")
 }
 
 // The bytes a balancer sends in the same segment as the header reach the

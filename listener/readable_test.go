@@ -49,6 +49,20 @@ func startWaiting(t *testing.T, tr transport, s *Server, before func(net.Conn)) 
 	return tr.dial(t, seamtest.Start(t, s).Addr), seen
 }
 
+// sendPing writes "ping" to c and fails the test unless the handler
+// behind it (waitThenRead) saw its WaitReadable return nil and its Read
+// get "ping"; what names that handler's step in the wait's failure.
+func sendPing(t *testing.T, c net.Conn, seen <-chan waited, what string) {
+	t.Helper()
+	if _, err := c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	w := seamtest.Recv(t, seen, what)
+	if w.wait != nil || w.read != "ping" || w.err != nil {
+		t.Fatalf("WaitReadable = %v, then Read = %q, %v; want nil, then \"ping\"", w.wait, w.read, w.err)
+	}
+}
+
 // WaitReadable returns once bytes are there and takes none of them: the
 // Read after it gets them all. Over TLS it returns at once and the Read
 // does the waiting.
@@ -56,13 +70,7 @@ func TestWaitReadableLeavesTheBytes(t *testing.T) {
 	for _, tr := range transports() {
 		t.Run(tr.name, func(t *testing.T) {
 			c, seen := startWaiting(t, tr, &Server{}, nil)
-			if _, err := c.Write([]byte("ping")); err != nil {
-				t.Fatal(err)
-			}
-			w := seamtest.Recv(t, seen, "the handler's wait and read")
-			if w.wait != nil || w.read != "ping" || w.err != nil {
-				t.Fatalf("WaitReadable = %v, then Read = %q, %v; want nil, then \"ping\"", w.wait, w.read, w.err)
-			}
+			sendPing(t, c, seen, "the handler's wait and read")
 		})
 	}
 }
@@ -175,13 +183,7 @@ func TestWaitReadableReturnsAtOnceWithoutAPeek(t *testing.T) {
 			if err := seamtest.Recv(t, returned, "WaitReadable to return with nothing sent"); err != nil {
 				t.Fatalf("WaitReadable = %v; want nil", err)
 			}
-			if _, err := c.Write([]byte("ping")); err != nil {
-				t.Fatal(err)
-			}
-			w := seamtest.Recv(t, seen, "the handler's read")
-			if w.wait != nil || w.read != "ping" || w.err != nil {
-				t.Fatalf("WaitReadable = %v, then Read = %q, %v; want nil, then \"ping\"", w.wait, w.read, w.err)
-			}
+			sendPing(t, c, seen, "the handler's read")
 		})
 	}
 }
@@ -223,8 +225,8 @@ func TestWaiterWaitsAsWaitReadable(t *testing.T) {
 				})}
 				tr.setup(t, s)
 				c := tr.dial(t, seamtest.Start(t, s).Addr)
-				mustEcho(t, c, "first")
-				mustEcho(t, c, "second")
+				seamtest.WantEcho(t, c, "first")
+				seamtest.WantEcho(t, c, "second")
 				if err := seamtest.Recv(t, timedOut, "the wait past the deadline"); !errors.Is(err, os.ErrDeadlineExceeded) {
 					t.Fatalf("a wait past the read deadline = %v; want the deadline's error", err)
 				}

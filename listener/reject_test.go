@@ -55,7 +55,7 @@ func atCap(t *testing.T, s *Server) (addr net.Addr, holder net.Conn, stop func()
 	served := seamtest.Start(t, s)
 	addr, stop = served.Addr, served.Stop
 	holder = seamtest.Dial(t, addr)
-	mustEcho(t, holder, "holds the only slot")
+	seamtest.WantEcho(t, holder, "holds the only slot")
 	return addr, holder, stop
 }
 
@@ -70,7 +70,7 @@ func TestOverflowRejectAnswersAtTheCap(t *testing.T) {
 			freed := slotEvents(s)
 			addr := seamtest.Start(t, s).Addr
 			a := tr.dial(t, addr)
-			mustEcho(t, a, "a")
+			seamtest.WantEcho(t, a, "a")
 
 			b := tr.dial(t, addr)
 			line, br := readLine(t, b)
@@ -84,7 +84,7 @@ func TestOverflowRejectAnswersAtTheCap(t *testing.T) {
 
 			a.Close()
 			seamtest.Recv(t, freed, "a's slot")
-			mustEcho(t, tr.dial(t, addr), "c")
+			seamtest.WantEcho(t, tr.dial(t, addr), "c")
 		})
 	}
 }
@@ -103,7 +103,7 @@ func TestOverflowRejectWithoutRejectCloses(t *testing.T) {
 	if len(e) != 1 || e[0]["max_conns"] != float64(1) || e[0]["level"] != "warn" {
 		t.Fatalf("rejection log lines: %v", e)
 	}
-	mustEcho(t, a, "still served")
+	seamtest.WantEcho(t, a, "still served")
 }
 
 // blockingReject is a Reject that reports each connection it holds and
@@ -132,7 +132,7 @@ func TestASlowRejectDoesNotStallAccepting(t *testing.T) {
 	<-entered // b's rejection is in flight, and stays so
 	a.Close()
 	seamtest.Recv(t, freed, "a's slot")
-	mustEcho(t, seamtest.Dial(t, addr), "served beside a pending rejection")
+	seamtest.WantEcho(t, seamtest.Dial(t, addr), "served beside a pending rejection")
 	close(release)
 	if line, br := readLine(t, b); line != "busy\n" {
 		t.Fatalf("b's answer: %q", line)
@@ -217,7 +217,7 @@ func TestRejectPanicIsRecovered(t *testing.T) {
 	if st := s.Stats(); st.Panics != 1 {
 		t.Fatalf("Panics = %d; want 1", st.Panics)
 	}
-	mustEcho(t, a, "still served")
+	seamtest.WantEcho(t, a, "still served")
 }
 
 func TestOverflowString(t *testing.T) {
@@ -249,20 +249,20 @@ func TestMaxConnsPerIP(t *testing.T) {
 				return c
 			}
 			a := from("127.0.0.1")
-			mustEcho(t, a, "a")
+			seamtest.WantEcho(t, a, "a")
 			if line, br := readLine(t, from("127.0.0.1")); line != "busy\n" {
 				t.Fatalf("second connection from one IP: %q; want the Reject's answer", line)
 			} else {
 				expectEnd(t, br)
 			}
 			seamtest.Recv(t, freed, "the slot the rejected connection held for a moment")
-			mustEcho(t, from("127.0.0.2"), "another IP")
+			seamtest.WantEcho(t, from("127.0.0.2"), "another IP")
 			if st := s.Stats(); st.Rejected != 1 || st.RejectedPerIP != 1 || st.Active != 2 {
 				t.Fatalf("stats = %+v; want 1 rejected per IP, 2 active", st)
 			}
 			a.Close()
 			seamtest.Recv(t, freed, "a's slot")
-			mustEcho(t, from("127.0.0.1"), "a's share is free again")
+			seamtest.WantEcho(t, from("127.0.0.1"), "a's share is free again")
 		})
 	}
 }
@@ -289,7 +289,7 @@ func TestARejectionClosesAtOnceWithoutAReset(t *testing.T) {
 			s.hooks.rejectionClosed = func() { closed <- struct{}{} }
 			tr.setup(t, s)
 			addr := seamtest.Start(t, s).Addr
-			mustEcho(t, tr.dial(t, addr), "holds the only slot")
+			seamtest.WantEcho(t, tr.dial(t, addr), "holds the only slot")
 
 			c := tr.dial(t, addr)
 			if _, err := io.WriteString(c, "PING\r\n"); err != nil {

@@ -21,9 +21,9 @@ func TestServeEchoesOverEveryTransport(t *testing.T) {
 			tr.setup(t, s)
 			srv := seamtest.Start(t, s)
 			a, b := tr.dial(t, srv.Addr), tr.dial(t, srv.Addr)
-			mustEcho(t, a, "hello")
-			mustEcho(t, b, "world")
-			mustEcho(t, a, "again")
+			seamtest.WantEcho(t, a, "hello")
+			seamtest.WantEcho(t, b, "world")
+			seamtest.WantEcho(t, a, "again")
 			if err := srv.Stop(); err != nil {
 				t.Fatalf("Serve: %v", err)
 			}
@@ -135,7 +135,7 @@ func TestServesAGivenListenerAndClosesIt(t *testing.T) {
 		t.Fatalf("BoundAddr = %v; want the given listener's %v", srv.Addr, ln.Addr())
 	}
 	c := seamtest.Dial(t, srv.Addr)
-	mustEcho(t, c, "given")
+	seamtest.WantEcho(t, c, "given")
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestUnderASupervisor(t *testing.T) {
 	done := sup.ServeBackground(ctx)
 	<-s.Ready()
 	c := seamtest.Dial(t, s.BoundAddr())
-	mustEcho(t, c, "supervised")
+	seamtest.WantEcho(t, c, "supervised")
 	cancel()
 	<-done
 	expectClosed(t, c)
@@ -233,7 +233,7 @@ func TestTCP4AndTCP6(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			mustEcho(t, c, tt.network)
+			seamtest.WantEcho(t, c, tt.network)
 		})
 	}
 }

@@ -37,7 +37,7 @@ func answer(t *testing.T, c net.Conn, want string) {
 // when it leaves new clients in the backlog.
 func wantNothingAccepted(t *testing.T, s *Server, open net.Conn, accepted uint64) {
 	t.Helper()
-	mustEcho(t, open, "while suspended")
+	seamtest.WantEcho(t, open, "while suspended")
 	if st := s.Stats(); st.Accepted != accepted || st.Suspended != 1 {
 		t.Fatalf("suspended: Accepted %d (want %d), Suspended %d (want 1)", st.Accepted, accepted, st.Suspended)
 	}
@@ -55,7 +55,7 @@ func TestSuspendQueuesResumeServes(t *testing.T) {
 			tr.setup(t, s)
 			addr := seamtest.Start(t, s).Addr
 			open := tr.dial(t, addr)
-			mustEcho(t, open, "before")
+			seamtest.WantEcho(t, open, "before")
 
 			if !s.Suspend() || s.Suspend() {
 				t.Fatal("Suspend: want true, then false when suspended already")
@@ -72,7 +72,7 @@ func TestSuspendQueuesResumeServes(t *testing.T) {
 				t.Fatal("Resume: want true, then false when accepting already")
 			}
 			answer(t, waiting, "queued")
-			mustEcho(t, open, "after")
+			seamtest.WantEcho(t, open, "after")
 			if st := s.Stats(); st.Accepted != accepted+1 || st.Suspended != 0 {
 				t.Fatalf("resumed: Accepted %d (want %d), Suspended %d (want 0)", st.Accepted, accepted+1, st.Suspended)
 			}
@@ -87,7 +87,7 @@ func TestStopWhileSuspended(t *testing.T) {
 	s := &Server{Addr: "127.0.0.1:0", Handler: HandlerFunc(echo)}
 	served := seamtest.Start(t, s)
 	open := seamtest.Dial(t, served.Addr)
-	mustEcho(t, open, "before")
+	seamtest.WantEcho(t, open, "before")
 	s.Suspend()
 	waiting := seamtest.Dial(t, served.Addr)
 	send(t, waiting, "queued")
@@ -121,7 +121,7 @@ func TestAcceptorRestartKeepsSuspended(t *testing.T) {
 	addr := seamtest.Start(t, s).Addr
 	first := <-binds
 	open := seamtest.Dial(t, addr)
-	mustEcho(t, open, "before")
+	seamtest.WantEcho(t, open, "before")
 
 	first.breakNow()
 	seamtest.Recv(t, rebinding, "the restarted acceptor to bind again")

@@ -65,7 +65,7 @@ func TestUnixSocketPerm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustEcho(t, c, "served")
+		seamtest.WantEcho(t, c, "served")
 		c.Close()
 		if err := srv.Stop(); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package supervisor_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -26,18 +25,6 @@ import (
 
 // echo answers each line with itself until the peer leaves or ctx ends.
 var echo = listener.HandlerFunc(seamtest.Echo)
-
-func roundTrip(t *testing.T, c net.Conn, r *bufio.Reader, msg string) {
-	t.Helper()
-	c.SetDeadline(time.Now().Add(seamtest.Wait))
-	if _, err := io.WriteString(c, msg+"\n"); err != nil {
-		t.Fatal(err)
-	}
-	line, err := r.ReadString('\n')
-	if err != nil || line != msg+"\n" {
-		t.Fatalf("echo of %q: %q, %v", msg, line, err)
-	}
-}
 
 // runTree runs root under supervisor.Run until the test cancels it, and
 // returns once Run reports the tree ready. It sets cfg.OnReady.
@@ -79,11 +66,10 @@ func TestGroupSiblingRestartKeepsConnections(t *testing.T) {
 	seamtest.Recv(t, starts, "the worker to start")
 
 	c := seamtest.Dial(t, ln.BoundAddr())
-	r := bufio.NewReader(c)
-	roundTrip(t, c, r, "before")
+	seamtest.WantEcho(t, c, "before")
 	close(fail)
 	seamtest.Recv(t, starts, "the worker to restart")
-	roundTrip(t, c, r, "after")
+	seamtest.WantEcho(t, c, "after")
 	if have := ln.Stats().Accepted; have != 1 {
 		t.Fatalf("accepted %d connections, want the one that lived on", have)
 	}

@@ -55,16 +55,11 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(seamtest.Wait))
-	br := bufio.NewReader(c)
-	io.WriteString(c, "hello\n")
-	if line, err := br.ReadString('\n'); err != nil || line != "hello\n" {
-		t.Fatalf("echo: %q, %v", line, err)
-	}
+	seamtest.WantEcho(t, c, "hello")
 
 	p.Cmd.Process.Signal(syscall.SIGTERM)
 	// The idle client is let go at once, not after the drain.
-	if _, err := br.ReadString('\n'); !errors.Is(err, io.EOF) {
+	if _, err := bufio.NewReader(c).ReadString('\n'); !errors.Is(err, io.EOF) {
 		t.Fatalf("after SIGTERM the client read %v; want EOF", err)
 	}
 	if code := p.Wait(t, seamtest.Wait); code != 0 {
@@ -73,26 +68,33 @@ func TestEchoBinaryStopsOnSIGTERM(t *testing.T) {
 }
 
 // runEcho runs the program in process with args and a port the kernel
-// picks, and returns a client connected to it and the run's result, sent
-// once it returns. The test's end cancels the run and waits for it.
+// picks, its logs discarded, and returns a client connected to it and the
+// run's result, sent once it returns. The test's end cancels the run and
+// waits for it.
 func runEcho(t *testing.T, args ...string) (net.Conn, context.CancelFunc, <-chan error) {
 	t.Helper()
 	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { devnull.Close() }) // after the run's own cleanup
+	return runEchoLogging(t, devnull, args...)
+}
+
+// runEchoLogging is runEcho with the logs written to logTo.
+func runEchoLogging(t *testing.T, logTo *os.File, args ...string) (net.Conn, context.CancelFunc, <-chan error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	result := make(chan error, 1)
 	stopped := make(chan struct{})
 	bound := make(chan net.Addr, 1)
 	go func() {
 		defer close(stopped)
-		result <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), devnull, bound)
+		result <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logTo, bound)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-stopped
-		devnull.Close()
 	})
 	var addr net.Addr
 	select {
@@ -153,22 +155,9 @@ func TestLogLevel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		bound := make(chan net.Addr, 1)
-		args := append([]string{"-addr", "127.0.0.1:0"}, tc.args...)
-		go func() { done <- run(ctx, args, logs, bound) }()
-		addr := seamtest.Recv(t, bound, "the listener to be ready")
-		c, err := net.Dial("tcp", addr.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(seamtest.Wait))
-		io.WriteString(c, "hi\n")
+		c, cancel, done := runEchoLogging(t, logs, tc.args...)
 		// The handler logs the arrival before it echoes.
-		if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "hi\n" {
-			t.Fatalf("echo: %q, %v", line, err)
-		}
+		seamtest.WantEcho(t, c, "hi")
 		c.Close()
 		cancel()
 		if err := seamtest.Recv(t, done, "run to return"); err != nil {

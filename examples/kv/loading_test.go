@@ -59,18 +59,25 @@ func heldLoad(t *testing.T, n, at int) (cfg config, size int64, held, release ch
 // redisCLI runs redis-cli against addr and returns what it prints.
 func redisCLI(t *testing.T, addr string, args ...string) string {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), seamtest.Wait)
+	defer cancel()
+	out, err := redisCLICommand(t, ctx, addr, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli %q: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// redisCLICommand is redis-cli with args against addr; it skips the test
+// when redis-cli is not installed.
+func redisCLICommand(t *testing.T, ctx context.Context, addr string, args ...string) *exec.Cmd {
+	t.Helper()
 	cli, err := exec.LookPath("redis-cli")
 	if err != nil {
 		t.Skip("redis-cli not on PATH")
 	}
 	host, port, _ := net.SplitHostPort(addr)
-	ctx, cancel := context.WithTimeout(context.Background(), seamtest.Wait)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, cli, append([]string{"-h", host, "-p", port}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("redis-cli %q: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return exec.CommandContext(ctx, cli, append([]string{"-h", host, "-p", port}, args...)...)
 }
 
 // While the file loads, kv is bound and answers as redis-server does:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"os/exec"
@@ -80,12 +81,7 @@ func TestMaxClientsReached(t *testing.T) {
 // printed; it skips the test when redis-cli is not installed.
 func redisCLIPing(t *testing.T, addr string) string {
 	t.Helper()
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not on PATH")
-	}
-	host, port, _ := net.SplitHostPort(addr)
-	out, _ := exec.Command(cli, "-h", host, "-p", port, "PING").CombinedOutput()
+	out, _ := redisCLICommand(t, context.Background(), addr, "PING").CombinedOutput()
 	if !strings.HasPrefix(string(out), "ERR max number of clients reached\n") {
 		t.Fatalf("redis-cli PING against %s over the cap printed %q", addr, out)
 	}

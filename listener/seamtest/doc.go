@@ -1,7 +1,8 @@
 // Package seamtest is for the tests of seam servers, as net/http/httptest
 // is for those of HTTP handlers: it starts a service (a listener.Server, a
 // services.HTTP, a supervisor.Group) on loopback and waits until it is
-// ready, dials it, collects its logs as parsed zerolog events, makes a
+// ready, dials it, checks that a connection to an [Echo] server is still
+// served ([WantEcho]), collects its logs as parsed zerolog events, makes a
 // throwaway TLS certificate, finds a free port for a program that takes
 // its ports up front ([FreeAddr]), stands in for a sleep seam ([Pauses]),
 // and waits for what a test expects with a deadline rather than a sleep. Everything it starts is stopped, with a

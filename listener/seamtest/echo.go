@@ -1,8 +1,12 @@
 package seamtest
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
+	"testing"
+	"time"
 )
 
 // Echo is a connection handler for tests, listener.HandlerFunc(Echo): it
@@ -13,4 +17,21 @@ import (
 // for its reply.
 func Echo(ctx context.Context, conn net.Conn) error {
 	return Lines(func(line string) string { return line })(ctx, conn)
+}
+
+// WantEcho writes line and a newline on c, a connection to a server that
+// answers each line with itself as [Echo] does, and fails t unless the
+// same line comes back within [Wait]: it checks that the connection is
+// still served. Such a server sends nothing but the reply, so WantEcho
+// may be called again on the same connection.
+func WantEcho(t testing.TB, c net.Conn, line string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(Wait))
+	if _, err := io.WriteString(c, line+"\n"); err != nil {
+		t.Fatalf("seamtest: write %q: %v", line, err)
+	}
+	have, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || have != line+"\n" {
+		t.Fatalf("seamtest: echo of %q: have %q, %v", line, have, err)
+	}
 }

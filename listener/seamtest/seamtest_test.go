@@ -175,6 +175,22 @@ func TestEchoReturnsWhenCtxEnds(t *testing.T) {
 	}
 }
 
+// WantEcho passes, again and again on one connection, while Echo
+// answers, and fails on another answer.
+func TestWantEcho(t *testing.T) {
+	echo := seamtest.Dial(t, seamtest.Start(t, &listener.Server{Addr: "127.0.0.1:0", Handler: listener.HandlerFunc(seamtest.Echo)}).Addr)
+	for _, line := range []string{"one", "two"} {
+		if have := reported(func(tb testing.TB) { seamtest.WantEcho(tb, echo, line) }); have != "" {
+			t.Fatalf("WantEcho of %q failed against Echo: %s", line, have)
+		}
+	}
+	other := seamtest.Dial(t, seamtest.Start(t, &listener.Server{Addr: "127.0.0.1:0", Handler: upper}).Addr)
+	have := reported(func(tb testing.TB) { seamtest.WantEcho(tb, other, "one") })
+	if want := `seamtest: echo of "one": have "ONE\n", <nil>`; have != want {
+		t.Fatalf("WantEcho against another answer reported %q, want %q", have, want)
+	}
+}
+
 // fatalRecorder stands for a test in a test of the helpers: it keeps what
 // the helper reports through Fatalf and ends the helper's goroutine, as
 // testing.T does.
@@ -190,14 +206,14 @@ func (f *fatalRecorder) Fatalf(format string, args ...any) {
 	runtime.Goexit()
 }
 
-// recvNil runs RecvNil on a goroutine of its own, as Fatalf must end it,
+// reported runs helper on a goroutine of its own, as Fatalf must end it,
 // and returns what it reported, or "" if it passed.
-func recvNil(c <-chan error, what string) string {
+func reported(helper func(testing.TB)) string {
 	rec := &fatalRecorder{failed: make(chan string, 1)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		seamtest.RecvNil(rec, c, what)
+		helper(rec)
 	}()
 	<-done
 	select {
@@ -212,10 +228,13 @@ func TestRecvNilPassesNilAndFailsOnAnError(t *testing.T) {
 	c := make(chan error, 2)
 	c <- nil
 	c <- errors.New("boom")
-	if have := recvNil(c, "the first call to return"); have != "" {
+	recvNil := func(what string) string {
+		return reported(func(tb testing.TB) { seamtest.RecvNil(tb, c, what) })
+	}
+	if have := recvNil("the first call to return"); have != "" {
 		t.Fatalf("RecvNil failed on nil: %q", have)
 	}
-	if have, want := recvNil(c, "the second call to return"), "the second call to return: boom"; have != want {
+	if have, want := recvNil("the second call to return"), "the second call to return: boom"; have != want {
 		t.Fatalf("RecvNil on an error reported %q, want %q", have, want)
 	}
 }

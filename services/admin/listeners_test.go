@@ -39,7 +39,7 @@ func TestSuspendAndResumeAListener(t *testing.T) {
 	queue := &listener.Server{Name: "listener queue", Addr: "127.0.0.1:0", Handler: listener.HandlerFunc(echo), Logger: testLogger(t)}
 	a := serveApp(t, supervisor.RunConfig{}, queue)
 	open := seamtest.Dial(t, queue.BoundAddr())
-	roundTrip(t, open, "before")
+	seamtest.WantEcho(t, open, "before")
 
 	a.wantPost(t, "/listeners/queue/suspend", http.StatusOK, "queue: suspended\n")
 	a.wantPost(t, "/listeners/queue/suspend", http.StatusOK, "queue: suspended already\n")
@@ -59,7 +59,7 @@ func TestSuspendAndResumeAListener(t *testing.T) {
 	if _, err := io.WriteString(waiting, "queued\n"); err != nil {
 		t.Fatalf("write while suspended: %v", err)
 	}
-	roundTrip(t, open, "during")
+	seamtest.WantEcho(t, open, "during")
 	if have := queue.Stats().Accepted; have != accepted {
 		t.Fatalf("accepted %d connections while suspended", have-accepted)
 	}
@@ -115,16 +115,5 @@ func TestListenerEndpointAmbiguous(t *testing.T) {
 	}
 	if one.Suspended() || two.Suspended() {
 		t.Error("an ambiguous name suspended a listener")
-	}
-}
-
-// roundTrip sends a line on c and checks its echo.
-func roundTrip(t *testing.T, c io.ReadWriter, line string) {
-	t.Helper()
-	if _, err := io.WriteString(c, line+"\n"); err != nil {
-		t.Fatalf("write: %v", err)
-	}
-	if have, err := bufio.NewReader(c).ReadString('\n'); err != nil || have != line+"\n" {
-		t.Fatalf("echo: have %q, %v", have, err)
 	}
 }

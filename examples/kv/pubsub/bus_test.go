@@ -18,20 +18,28 @@ func (b recordBus) Publish(channel, payload []byte) {
 	b <- [2]string{string(channel), string(payload)}
 }
 
+// startBusHub starts a hub whose Bus records what the hub hands it, and
+// one subscriber to it over a pipe; r reads what the subscriber is sent,
+// and a missing frame fails the test rather than hang it.
+func startBusHub(t *testing.T) (h *Hub, bus recordBus, s *Subscriber, r *bufio.Reader) {
+	t.Helper()
+	bus = make(recordBus, 4)
+	h = NewHub(Config{Bus: bus})
+	seamtest.Start(t, h)
+	server, client := net.Pipe()
+	t.Cleanup(func() { client.Close() })
+	client.SetReadDeadline(time.Now().Add(seamtest.Wait))
+	s = NewSubscriber(server, Limits{})
+	s.Start()
+	t.Cleanup(s.Close)
+	return h, bus, s, bufio.NewReader(client)
+}
+
 // A PUBLISH goes to the local subscribers and to the Bus, and counts the
 // local ones; a message from the Bus goes to the local subscribers only.
 func TestBus(t *testing.T) {
-	bus := make(recordBus, 4)
-	h := NewHub(Config{Bus: bus})
-	seamtest.Start(t, h)
-	server, client := net.Pipe()
-	defer client.Close()
-	client.SetReadDeadline(time.Now().Add(seamtest.Wait)) // a missing frame fails, not hangs
-	s := NewSubscriber(server, Limits{})
-	s.Start()
-	defer s.Close()
+	h, bus, s, r := startBusHub(t)
 	ctx := context.Background()
-	r := bufio.NewReader(client)
 	if err := h.PSubscribe(ctx, s, [][]byte{[]byte("news.*")}); err != nil {
 		t.Fatal(err)
 	}
@@ -80,17 +88,8 @@ func readFrame(t *testing.T, r *bufio.Reader, want string) {
 // each to the channel's and the matching patterns' subscribers, and none
 // to the Bus.
 func TestDeliverAll(t *testing.T) {
-	bus := make(recordBus, 4)
-	h := NewHub(Config{Bus: bus})
-	seamtest.Start(t, h)
-	server, client := net.Pipe()
-	defer client.Close()
-	client.SetReadDeadline(time.Now().Add(seamtest.Wait))
-	s := NewSubscriber(server, Limits{})
-	s.Start()
-	defer s.Close()
+	h, bus, s, r := startBusHub(t)
 	ctx := context.Background()
-	r := bufio.NewReader(client)
 	if err := h.Subscribe(ctx, s, [][]byte{[]byte("a")}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,6 @@ package server
 import (
 	"strings"
 	"testing"
-
-	"github.com/seamgo/seam/examples/kv/resp"
-	"github.com/seamgo/seam/examples/kv/store"
 )
 
 // FuzzBlockingArgs feeds the parsers of the blocking commands' arguments
@@ -14,44 +11,28 @@ import (
 // arguments and a count of at least 1, or answers one error. The corpus
 // in testdata runs in every test pass.
 func FuzzBlockingArgs(f *testing.F) {
-	for _, seed := range []string{
+	fuzzArgs(f, []string{
 		"LMPOP 2 a b LEFT COUNT 3", "BLMPOP 0.5 1 a RIGHT", "ZMPOP 1 z MIN", "BZMPOP 0 1 z MAX COUNT 1",
 		"LMPOP 9223372036854775807 a LEFT", "LMPOP 1 a LEFT COUNT 1 COUNT 2", "BLPOP k 1e400", "BLPOP k -0", "BLPOP k 0x10",
-	} {
-		f.Add(seed)
-	}
-	h := New(Config{Store: store.New(nil)})
-	f.Fuzz(func(t *testing.T, line string) {
-		words := strings.Fields(line)
-		if len(words) < 3 {
-			return
-		}
-		args := make([][]byte, len(words))
-		for i, w := range words {
-			args[i] = []byte(w)
-		}
-		c := &conn{h: h, w: resp.NewWriter(nil)}
+	}, 3, func(t *testing.T, line string, args [][]byte, c *conn) {
 		for _, lists := range []bool{true, false} {
 			for _, at := range []int{1, 2} {
 				c.w.Discard()
 				m, ok := c.parseMPop(args, at, lists)
-				switch {
-				case ok && c.w.Buffered() != 0:
-					t.Fatalf("%q accepted with a reply written", line)
-				case !ok && !strings.HasPrefix(string(c.w.Bytes()), "-ERR "):
-					t.Fatalf("%q refused with %q", line, c.w.Bytes())
-				case ok && (m.count < 1 || len(m.keys) == 0 || len(m.keys) > len(args)-at-2):
+				checkParsed(t, c, line, ok)
+				if ok && (m.count < 1 || len(m.keys) == 0 || len(m.keys) > len(args)-at-2) {
 					t.Fatalf("%q: %d keys, count %d", line, len(m.keys), m.count)
 				}
 			}
 		}
 		c.w.Discard()
-		d, ok := c.parseTimeout(args[len(args)-1])
+		timeout := args[len(args)-1]
+		d, ok := c.parseTimeout(timeout)
 		switch {
 		case ok && (d < 0 || c.w.Buffered() != 0):
-			t.Fatalf("timeout %q: %v, %q", words[len(words)-1], d, c.w.Bytes())
+			t.Fatalf("timeout %q: %v, %q", timeout, d, c.w.Bytes())
 		case !ok && !strings.HasPrefix(string(c.w.Bytes()), "-ERR timeout is "):
-			t.Fatalf("timeout %q refused with %q", words[len(words)-1], c.w.Bytes())
+			t.Fatalf("timeout %q refused with %q", timeout, c.w.Bytes())
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/examples/kv/store"
 	"github.com/seamgo/seam/listener"
 	"github.com/seamgo/seam/listener/seamtest"
@@ -60,16 +61,23 @@ func TestPipelineOneWrite(t *testing.T) {
 	}
 }
 
+// sendRaw writes raw, bytes in no particular framing, on c and gives the
+// replies 10 s to come.
+func sendRaw(t *testing.T, c *respclient.Client, raw string) {
+	t.Helper()
+	c.SendRaw([]byte(raw))
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+}
+
 // A client that waits for a reply before sending the rest of a command
 // must get it: replies go out whenever the server would wait for input.
 func TestPartialCommandDoesNotHoldReplies(t *testing.T) {
 	ts := startServer(t, serverOpts{})
 	c := ts.dial(t)
-	c.SendRaw([]byte("PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nh"))
-	if err := c.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+	sendRaw(t, c, "PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nh")
 	if v, err := c.Receive(); err != nil || v.String() != `"PONG"` {
 		t.Fatalf("PING: %v %v", v, err)
 	}
@@ -83,11 +91,7 @@ func TestPartialCommandDoesNotHoldReplies(t *testing.T) {
 func TestInline(t *testing.T) {
 	ts := startServer(t, serverOpts{})
 	c := ts.dial(t)
-	c.SendRaw([]byte("SET greeting \"hello world\"\r\nGET greeting\nPING\r\n\r\n  ECHO 'it\\'s'\r\n"))
-	if err := c.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+	sendRaw(t, c, "SET greeting \"hello world\"\r\nGET greeting\nPING\r\n\r\n  ECHO 'it\\'s'\r\n")
 	for _, want := range []string{`"OK"`, `"hello world"`, `"PONG"`, `"it's"`} {
 		if v, err := c.Receive(); err != nil || v.String() != want {
 			t.Fatalf("reply %v, %v; want %s", v, err, want)
@@ -113,11 +117,7 @@ func TestProtocolErrorClosesOnlyThatConnection(t *testing.T) {
 	}
 	for in, want := range cases {
 		c := ts.dial(t)
-		c.SendRaw([]byte("PING\r\n" + in))
-		if err := c.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
+		sendRaw(t, c, "PING\r\n"+in)
 		if v, err := c.Receive(); err != nil || v.String() != `"PONG"` {
 			t.Fatalf("%.20q: reply before the error: %v %v", in, v, err)
 		}
@@ -230,11 +230,7 @@ func TestStopFinishesReplyInHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-read // the command is in the server's hands
-	stopped := make(chan struct{})
-	go func() {
-		ts.stop()
-		close(stopped)
-	}()
+	stopped := stopBeforeDrain(t, ts)
 	c.Conn().SetDeadline(time.Now().Add(10 * time.Second))
 	if v, err := c.Receive(); err != nil || v.String() != `"OK"` {
 		t.Fatalf("reply in hand: %v %v", v, err)
@@ -242,14 +238,7 @@ func TestStopFinishesReplyInHand(t *testing.T) {
 	if _, err := c.Receive(); !errors.Is(err, io.EOF) {
 		t.Fatalf("connection not closed after the stop: %v", err)
 	}
-	select {
-	case <-stopped:
-	case <-time.After(20 * time.Second):
-		t.Fatal("stop waited for the drain timeout")
-	}
-	if n := ts.ln.Stats().ForceClosed; n != 0 {
-		t.Fatalf("%d connections closed by force", n)
-	}
+	stopped("connections")
 }
 
 // An idle connection does not hold up a stop until the drain timeout: its
@@ -259,18 +248,29 @@ func TestStopReleasesIdleConnections(t *testing.T) {
 	for range 5 {
 		do(t, ts.dial(t), "PING") // left open and idle
 	}
+	stopBeforeDrain(t, ts)("idle connections")
+}
+
+// stopBeforeDrain begins ts's stop on another goroutine and returns a
+// wait for its end. The tests that use it give ts a minute's drain: the
+// wait fails the test if the stop is still under way after 20 s, held by
+// the connections it names, or if it closed any of them by force.
+func stopBeforeDrain(t *testing.T, ts *testServer) (wait func(conns string)) {
 	stopped := make(chan struct{})
 	go func() {
 		ts.stop()
 		close(stopped)
 	}()
-	select {
-	case <-stopped:
-	case <-time.After(20 * time.Second):
-		t.Fatal("idle connections held the stop")
-	}
-	if n := ts.ln.Stats().ForceClosed; n != 0 {
-		t.Fatalf("%d idle connections closed by force", n)
+	return func(conns string) {
+		t.Helper()
+		select {
+		case <-stopped:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s held the stop until the drain timeout", conns)
+		}
+		if n := ts.ln.Stats().ForceClosed; n != 0 {
+			t.Fatalf("%d %s closed by force", n, conns)
+		}
 	}
 }
 

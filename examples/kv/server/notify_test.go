@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"net"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -284,18 +283,6 @@ func TestKeyspaceEventsSideBySide(t *testing.T) {
 			}
 		})
 	}
-}
-
-// dialUnix returns a client of the server at the Unix socket path.
-func dialUnix(t *testing.T, path string) *respclient.Client {
-	t.Helper()
-	nc, err := net.Dial("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := respclient.New(nc)
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 // The classes read back as Redis writes them, the letters Redis's test

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seamgo/seam/examples/kv/internal/kvtest"
 	"github.com/seamgo/seam/examples/kv/internal/respclient"
 	"github.com/seamgo/seam/listener"
 )
@@ -48,12 +49,7 @@ func fromOtherHost(t *testing.T, addr string, send string) string {
 // host gets DENIED and the connection ends, as from redis-server; a local
 // one is served.
 func TestProtectedModeLikeRedis(t *testing.T) {
-	probe, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port := hostPort(t, probe.Addr().String())
-	probe.Close()
+	port := kvtest.FreePort(t)
 	startRedis(t, "--port", port, "--bind", "0.0.0.0", "--protected-mode", "yes")
 	redisOut := fromOtherHost(t, "127.0.0.1:"+port, "")
 	if !strings.HasPrefix(redisOut, "-DENIED Redis is running in protected mode") || strings.Count(redisOut, "\r\n") != 1 {

@@ -121,35 +121,6 @@ func transcript(t *testing.T, addr, script string) string {
 	return string(out)
 }
 
-// startRedisTCP runs redis-server 7 on a free port, or skips the comparison.
-func startRedisTCP(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not on PATH: no side-by-side comparison")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	_, port := hostPort(t, addr)
-	cmd := exec.Command(path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	seamtest.Eventually(t, "redis-server to answer", func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	return addr
-}
-
 // The replies, push frames and errors of the pub/sub commands, byte for
 // byte as Redis 7 answers them over RESP2.
 const pubsubScript = "PUBSUB NUMPAT\r\nPUBSUB CHANNELS\r\nPUBSUB NUMSUB a b\r\nUNSUBSCRIBE\r\nPUNSUBSCRIBE\r\n" +

@@ -167,26 +167,35 @@ func TestRedisCLIPipe(t *testing.T) {
 	}
 }
 
-// TestRedisBenchmark runs redis-benchmark with pipelining and many
-// clients, with the append-only file on, and wants no error.
-func TestRedisBenchmark(t *testing.T) {
+// redisBenchmark runs redis-benchmark with args against a server with the
+// append-only file on, and returns the server; it fails the test unless
+// each of tests has a result and the output has no error.
+func redisBenchmark(t *testing.T, tests []string, args ...string) *testServer {
+	t.Helper()
 	lookPath(t, "redis-benchmark")
 	w, err := aof.New(aof.Config{Path: filepath.Join(t.TempDir(), "bench.aof")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := startServer(t, serverOpts{aof: w})
-	out := redisTool(t, "redis-benchmark", ts.addr, nil,
-		"-t", "set,get,incr,mset", "-P", "16", "-c", "50", "-n", "20000", "-q")
+	out := redisTool(t, "redis-benchmark", ts.addr, nil, args...)
 	t.Logf("redis-benchmark (race detector on):\n%s", out)
-	for _, test := range []string{"SET: ", "GET: ", "INCR: ", "MSET (10 keys): "} {
-		if !strings.Contains(out, test) {
+	for _, test := range tests {
+		if !strings.Contains(out, test+": ") {
 			t.Errorf("no result for %q", test)
 		}
 	}
 	if strings.Contains(strings.ToLower(out), "error") {
 		t.Errorf("errors in the output")
 	}
+	return ts
+}
+
+// TestRedisBenchmark runs redis-benchmark with pipelining and many
+// clients, with the append-only file on, and wants no error.
+func TestRedisBenchmark(t *testing.T) {
+	ts := redisBenchmark(t, []string{"SET", "GET", "INCR", "MSET (10 keys)"},
+		"-t", "set,get,incr,mset", "-P", "16", "-c", "50", "-n", "20000", "-q")
 	c := ts.dial(t)
 	if have := do(t, c, "GET", "counter:__rand_int__"); have != "(integer) 20000" && have != `"20000"` {
 		t.Errorf("the INCR test's counter = %s, want 20000", have)
