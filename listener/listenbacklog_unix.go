@@ -12,13 +12,9 @@ import (
 // macOS alike; connections in the queue stay there. A socket that is not
 // the kernel's own (a wrapper without SyscallConn) keeps its length.
 func setBacklog(ln net.Listener, n int) error {
-	sc, ok := ln.(syscall.Conn)
-	if !ok {
+	raw := socketOf(ln)
+	if raw == nil {
 		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return err
 	}
 	var lerr error
 	if err := raw.Control(func(fd uintptr) { lerr = syscall.Listen(int(fd), n) }); err != nil {

@@ -106,12 +106,8 @@ func (p *poller) loop() {
 // means it could not (the stop has begun, or the socket is closed) and c
 // is the caller's to close.
 func (p *poller) park(c *conn) bool {
-	sc, ok := c.raw.(syscall.Conn)
-	if !ok {
-		return false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := socketOf(c.raw)
+	if rc == nil {
 		return false
 	}
 	if !p.register(c, rc) {
@@ -240,12 +236,8 @@ func ended(nc net.Conn) bool {
 // peekConn is [peek] on nc's socket; ok is false when nc is not a
 // socket.
 func peekConn(nc net.Conn) (n int, ok bool, errno syscall.Errno) {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return 0, false, 0
-	}
-	rc, rerr := sc.SyscallConn()
-	if rerr != nil {
+	rc := socketOf(nc)
+	if rc == nil {
 		return 0, false, 0
 	}
 	rc.Control(func(fd uintptr) { n, errno = peek(fd) })

@@ -16,12 +16,8 @@ import (
 // here, they are served within the drain instead. Sockets that are not
 // the kernel's own (a wrapper without SyscallConn) give nothing.
 func takeQueued(ln net.Listener, max int) []net.Conn {
-	sc, ok := ln.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+	raw := socketOf(ln)
+	if raw == nil {
 		return nil
 	}
 	var conns []net.Conn

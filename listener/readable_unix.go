@@ -104,15 +104,11 @@ const maxDiscard = 64 << 10
 // before the peer reads it. It reports whether it could look: false for a
 // connection that is not a socket or whose deadline has passed.
 func discardUnread(nc net.Conn) bool {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
+	rc := socketOf(nc)
+	if rc == nil {
 		return false
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	err = rc.Read(func(fd uintptr) bool {
+	err := rc.Read(func(fd uintptr) bool {
 		var buf [512]byte
 		for read := 0; read < maxDiscard; {
 			n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_DONTWAIT)
@@ -127,8 +123,18 @@ func discardUnread(nc net.Conn) bool {
 }
 
 // rawSocket returns c's raw connection, on which a Waiter peeks, or nil.
-func rawSocket(c syscall.Conn) syscall.RawConn {
-	rc, err := c.SyscallConn()
+func rawSocket(c syscall.Conn) syscall.RawConn { return socketOf(c) }
+
+// socketOf returns the raw connection of v's socket, or nil when v is not
+// one of the kernel's sockets (a wrapper without SyscallConn) or is
+// closed: what the callers would do on it (peek, drain, park, take its
+// queue, resize its backlog) is then left undone.
+func socketOf(v any) syscall.RawConn {
+	sc, ok := v.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
 	if err != nil {
 		return nil
 	}
