@@ -106,8 +106,12 @@ func (p *poller) loop() {
 // means it could not (the stop has begun, or the socket is closed) and c
 // is the caller's to close.
 func (p *poller) park(c *conn) bool {
-	rc := socketOf(c.raw)
-	if rc == nil {
+	sc, ok := c.raw.(syscall.Conn)
+	if !ok {
+		return false
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
 		return false
 	}
 	if !p.register(c, rc) {
@@ -236,8 +240,12 @@ func ended(nc net.Conn) bool {
 // peekConn is [peek] on nc's socket; ok is false when nc is not a
 // socket.
 func peekConn(nc net.Conn) (n int, ok bool, errno syscall.Errno) {
-	rc := socketOf(nc)
-	if rc == nil {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return 0, false, 0
+	}
+	rc, rerr := sc.SyscallConn()
+	if rerr != nil {
 		return 0, false, 0
 	}
 	rc.Control(func(fd uintptr) { n, errno = peek(fd) })
