@@ -105,6 +105,17 @@ func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*pr
 		}
 		args = append(kvArgs(addr), "-maxconns", strconv.Itoa(h.cfg.maxConns()),
 			"-tls-addr", tlsAddr, "-tls-cert-file", files.cert, "-tls-key-file", files.key)
+	case sysBare:
+		p, err := h.launch(ctx, sys, h.bins[binBareKV], []string{"-addr", "127.0.0.1:0", "-track=false",
+			"-tls-cert-file", files.cert, "-tls-key-file", files.key}, logPath, "", true)
+		if err != nil {
+			return nil, err
+		}
+		if err := probeTLS(ctx, p.addr); err != nil {
+			p.kill()
+			return nil, fmt.Errorf("%s did not answer over TLS on %s: %w (log: %s)", sys, p.addr, err, p.tail())
+		}
+		return p, nil
 	case sysRedis:
 		_, port, _ := net.SplitHostPort(addr)
 		bin = h.redisSv
@@ -188,9 +199,10 @@ func (h *harness) withCPU(procs []*process, round int, gen func(context.Context,
 }
 
 // tlsWorkload is throughput (SET then GET at each pipeline depth) and
-// churn over TLS, each with the server's CPU time per request, on seam's kv example (and its build from -before) and
-// redis-server, each test on
-// both back to back, as the plain workloads do.
+// churn over TLS, each with the server's CPU time per request, on seam's
+// kv example (and its build from -before), the bare baseline behind
+// crypto/tls's listener, and redis-server, each test on all of them back
+// to back, as the plain workloads do.
 func (h *harness) tlsWorkload(ctx context.Context, systems []system, round int) error {
 	files, err := makeTLSFiles(h.tmp)
 	if err != nil {

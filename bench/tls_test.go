@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// TestSmokeTLS takes the kv example (also as system before) and
-// redis-server through a tiny tls workload, as the harness runs it: both must answer over TLS, pipelined
-// and with a new connection per request. It asserts no timing.
+// TestSmokeTLS takes the kv example (also as system before), the bare
+// baseline and redis-server through a tiny tls workload, as the harness
+// runs it: each must answer over TLS, pipelined and with a new connection
+// per request. It asserts no timing.
 func TestSmokeTLS(t *testing.T) {
 	bm, err := exec.LookPath("redis-benchmark")
 	if err != nil {
@@ -18,12 +19,12 @@ func TestSmokeTLS(t *testing.T) {
 	}
 	// before runs the same build here: what is tested is that -before's
 	// kv serves the TLS port as seam's does.
-	systems := []system{sysSeam, sysBefore}
+	systems := []system{sysSeam, sysBefore, sysBare}
 	redis, _ := exec.LookPath("redis-server")
 	if redis != "" {
 		systems = append(systems, sysRedis)
 	}
-	dir, bins := buildServers(t, binKV)
+	dir, bins := buildServers(t, binKV, binBareKV)
 	bins[binKVBefore] = bins[binKV]
 	h := &harness{
 		cfg: config{rounds: 1, conns: 2, pipelines: []int{1, 4}, requests: 200, pipelinedRequests: 400,

@@ -63,7 +63,7 @@ var workloads = []workload{
 	// TLS is the kv example's (-tls-addr, and its build from -before)
 	// and redis-server's (--tls-port): the baseline and redcon serve
 	// none (tls.go).
-	{name: "tls", systems: []system{sysSeam, sysBefore, sysRedis}, runAll: (*harness).tlsWorkload},
+	{name: "tls", systems: []system{sysSeam, sysBefore, sysBare, sysRedis}, runAll: (*harness).tlsWorkload},
 }
 
 // The figures, by workload.

@@ -3,6 +3,11 @@
 // goroutine per connection, no supervision (package bench/internal/bare).
 // seam's overhead is its ratio to this.
 //
+// With -tls-cert-file and -tls-key-file it serves TLS instead, through
+// crypto/tls's own listener with the kv example's settings (TLS 1.2 and
+// up), each handshake on its connection's goroutine at its first read:
+// the baseline of the tls workload.
+//
 // It speaks the harness's control protocol on stdin and stdout (package
 // bench/internal/ctl); logs go to stderr.
 //
@@ -11,6 +16,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"net"
@@ -27,17 +33,27 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "TCP address to listen on")
 	track := flag.Bool("track", true, "time the handlers, for the graceful stop figures")
+	certFile := flag.String("tls-cert-file", "", "PEM certificate: serve TLS with it and -tls-key-file")
+	keyFile := flag.String("tls-key-file", "", "PEM private key of -tls-cert-file")
 	flag.Parse()
-	if err := run(*addr, *track); err != nil {
+	if err := run(*addr, *track, *certFile, *keyFile); err != nil {
 		fmt.Fprintln(os.Stderr, "barekv:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, track bool) error {
+func run(addr string, track bool, certFile, keyFile string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
+	}
+	if certFile != "" || keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	var h listener.Handler = server.New(server.Config{Store: store.New(nil)})
 	var tr *ctl.Tracker
