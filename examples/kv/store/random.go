@@ -27,10 +27,71 @@ func (s *Store) SRandMember(key []byte, count int64) ([][]byte, error) {
 	return out, err
 }
 
-// RandomKey returns a live key chosen at random (RANDOMKEY), and false if
-// there is none: a shard is picked at random among those with keys, then
-// a key in it.
+// RandomKey returns a live key chosen at random (RANDOMKEY), each key
+// about equally likely, and false if there is none. It draws a position
+// among all the keys, so that a key alone in a run of empty shards is no
+// likelier than one beside a full shard; a draw that lands on a key past
+// its expiry draws again, a few times, before it settles for any live key.
 func (s *Store) RandomKey() (string, bool) {
+	for range randomKeyDraws {
+		k, live, empty := s.drawKey()
+		if empty {
+			return "", false
+		}
+		if live {
+			return k, true
+		}
+	}
+	return s.anyLiveKey()
+}
+
+// randomKeyDraws bounds RandomKey's draws: a keyspace mostly past its
+// expiry, not yet swept, must not keep it drawing.
+const randomKeyDraws = 16
+
+// drawKey picks the key at a uniformly drawn position among the keys of
+// every shard, counted shard by shard: live reports that it found one
+// and it has not expired, empty that there are no keys at all. Keys added
+// or removed between the count and the walk shift the position, which
+// only shifts the draw, or take it past the end, which draws nothing.
+func (s *Store) drawKey() (key string, live, empty bool) {
+	total := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		total += len(sh.keys)
+		sh.mu.RUnlock()
+	}
+	if total == 0 {
+		return "", false, true
+	}
+	at := rand.IntN(total)
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.RLock()
+		if at >= len(sh.keys) {
+			at -= len(sh.keys)
+			sh.mu.RUnlock()
+			continue
+		}
+		// A map has no index: walk to the position. Whatever order the
+		// walk takes, a uniform position picks a uniform key.
+		for k, e := range sh.keys {
+			if at == 0 {
+				key, live = k, !s.isExpired(e)
+				break
+			}
+			at--
+		}
+		sh.mu.RUnlock()
+		return key, live, false
+	}
+	return "", false, false
+}
+
+// anyLiveKey returns a live key of a shard picked at random among those
+// that have one.
+func (s *Store) anyLiveKey() (string, bool) {
 	start := rand.IntN(NumShards)
 	for i := range NumShards {
 		sh := &s.shards[(start+i)%NumShards]
