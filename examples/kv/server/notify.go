@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -359,10 +360,24 @@ func (c *conn) notifyStored(class KeyspaceEvents, name string, dst []byte, n int
 }
 
 // missed counts a read of a missing key in keyspace_misses and queues its
-// "keymiss" event, as Redis does for the reads that count it.
+// "keymiss" event, as Redis's lookupKeyRead does for every key a command
+// reads (not for those a write looks up).
 func (c *conn) missed(key []byte) {
 	c.misses++
 	c.notify(evKeyMiss, "keymiss", key)
+}
+
+// lookedUp counts a command's read of key: a hit if the key was found, a
+// miss (missed) if not. err is the read's: a key of another type than the
+// command's was found, as Redis looks a key up before it checks the type.
+// The counts are the connection's, added to the Handler's once per burst
+// (addStats): no shared counter is written per read.
+func (c *conn) lookedUp(key []byte, found bool, err error) {
+	if found || errors.Is(err, store.ErrWrongType) {
+		c.hits++
+		return
+	}
+	c.missed(key)
 }
 
 // notifyPopped is notifyRemoved for a blocking command's pop (notifyPop).
