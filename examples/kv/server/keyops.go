@@ -130,7 +130,6 @@ func cmdMove(c *conn, args [][]byte) {
 	if done {
 		c.notify(evGeneric, "move_from", args[1])
 		c.notifyDB(to.Index(), evGeneric, "move_to", args[1])
-		c.h.watches.touch(to.Index(), args[1])
 		c.serveIn(to.Index(), args[1])
 	}
 	c.writeFlag(done, err)

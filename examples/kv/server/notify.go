@@ -291,18 +291,40 @@ func appendMessage[T, P string | []byte](b []byte, prefix string, db int, tail T
 
 // notify queues the event name of class about key, in the connection's
 // database, if the class is published: the command's own events, after
-// the store call that did what they name. While notifications are off it
-// costs the test of a field.
+// the store call that did what they name. It marks key's watchers dirty
+// too (WATCH): Redis calls signalModifiedKey where it sends a write's
+// event, so a write that changed nothing, and sent nothing, leaves a
+// transaction watching its keys alone. While notifications are off and
+// no one watches it costs the test of a field and one atomic load. It
+// must not be called with a shard locked (see queueEvent).
 func (c *conn) notify(class KeyspaceEvents, name string, key []byte) {
+	c.queueEvent(class, name, key)
+	c.touch(c.db.Index(), key)
+}
+
+// notifyDB is notify for a key of database db (COPY ... DB, MOVE).
+func (c *conn) notifyDB(db int, class KeyspaceEvents, name string, key []byte) {
+	if c.events&class != 0 {
+		addEvent(&c.h.notify, c.events, db, name, key)
+	}
+	c.touch(db, key)
+}
+
+// queueEvent is notify without the mark for WATCH: for an event that is
+// no write's ("keymiss"), and for one sent from a store callback with
+// shards locked, where the watchers' lock may not be taken (touchExisting
+// takes it, then a shard's); the caller marks the keys once the store
+// call returns.
+func (c *conn) queueEvent(class KeyspaceEvents, name string, key []byte) {
 	if c.events&class != 0 {
 		addEvent(&c.h.notify, c.events, c.db.Index(), name, key)
 	}
 }
 
-// notifyDB is notify for a key of database db (COPY ... DB).
-func (c *conn) notifyDB(db int, class KeyspaceEvents, name string, key []byte) {
-	if c.events&class != 0 {
-		addEvent(&c.h.notify, c.events, db, name, key)
+// touch marks dirty the watchers of key in db, if anyone watches a key.
+func (c *conn) touch(db int, key []byte) {
+	if c.h.watches.count.Load() != 0 {
+		c.h.watches.touch(db, key)
 	}
 }
 
@@ -364,7 +386,7 @@ func (c *conn) notifyStored(class KeyspaceEvents, name string, dst []byte, n int
 // reads (not for those a write looks up).
 func (c *conn) missed(key []byte) {
 	c.misses++
-	c.notify(evKeyMiss, "keymiss", key)
+	c.queueEvent(evKeyMiss, "keymiss", key)
 }
 
 // lookedUp counts a command's read of key: a hit if the key was found, a

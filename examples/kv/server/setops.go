@@ -210,12 +210,6 @@ func (c *conn) zrank(args [][]byte, rev bool) {
 func cmdSMove(c *conn, args [][]byte) {
 	moved, err := c.db.SMove(args[1], args[2], args[3], c.recordArgs(args))
 	if moved.Moved && !bytes.Equal(args[1], args[2]) {
-		// WATCH sees the keys SMOVE changed, as in Redis: the
-		// destination only if the member was not in it already.
-		c.h.watches.touch(c.db.Index(), args[1])
-		if moved.Added {
-			c.h.watches.touch(c.db.Index(), args[2])
-		}
 		// Redis's order: the removal, then dst's creation, then the add.
 		c.notifyRemoved(evSet, "srem", args[1], moved.SrcGone)
 		if moved.DstNew {

@@ -124,7 +124,6 @@ func cmdSort(c *conn, args [][]byte) {
 		return
 	}
 	c.notifyStored(evList, "sortstore", dst, len(elems), existed)
-	c.h.watches.touch(c.db.Index(), dst) // not among SORT's key positions
 	c.serveIn(c.db.Index(), dst)
 
 	c.w.WriteInt(int64(len(elems)))

@@ -191,5 +191,8 @@ func cmdMSetNX(c *conn, args [][]byte) {
 	}
 	owned := func(i int) bool { return c.owned(i + 1) }
 	set, err := c.db.MSetNX(args[1:], owned, c.setEach(), rec)
+	if set && err == nil {
+		c.touchPairs(args[1:])
+	}
 	c.writeFlag(set, err)
 }

@@ -220,6 +220,7 @@ func cmdMSet(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.touchPairs(args[1:])
 	c.w.WriteOK()
 }
 
@@ -240,10 +241,20 @@ func cmdMGet(c *conn, args [][]byte) {
 
 // setEach is MSET's and MSETNX's per-key callback (store.Store.MSet):
 // Redis sends each key's "set" right after its "new". Nil while "set"
-// events are not published.
+// events are not published. It runs with the keys' shards locked, so it
+// queues the events only: the caller marks the keys for WATCH after
+// (touchPairs).
 func (c *conn) setEach() func(key []byte) {
 	if c.events&evString == 0 {
 		return nil
 	}
-	return func(key []byte) { c.notify(evString, "set", key) }
+	return func(key []byte) { c.queueEvent(evString, "set", key) }
+}
+
+// touchPairs marks for WATCH the keys of key, value, key, value... that
+// MSET or MSETNX set.
+func (c *conn) touchPairs(kv [][]byte) {
+	for i := 0; i < len(kv); i += 2 {
+		c.touch(c.db.Index(), kv[i])
+	}
 }
