@@ -187,6 +187,9 @@ func (n *notifier) configure(ev KeyspaceEvents) {
 	if on&evExpired != 0 {
 		mask |= store.KeyExpired
 	}
+	if on&evKeyMiss != 0 {
+		mask |= store.KeyMiss
+	}
 	n.store.SetNotifier(n, mask)
 }
 
@@ -200,7 +203,8 @@ func (n *notifier) classes() KeyspaceEvents {
 // published returns the classes published now: one atomic load.
 func (n *notifier) published() KeyspaceEvents { return KeyspaceEvents(n.on.Load()) }
 
-// Notify is the store's: a key added or expired, under its shard's lock.
+// Notify is the store's: a key added, expired, or found missing by a
+// write that reads it first, under its shard's lock.
 func (n *notifier) Notify(db int, ev store.KeyEvent, key string) {
 	on := n.published()
 	switch {
@@ -208,6 +212,8 @@ func (n *notifier) Notify(db int, ev store.KeyEvent, key string) {
 		addEvent(n, on, db, "new", key)
 	case ev == store.KeyExpired && on&evExpired != 0:
 		addEvent(n, on, db, "expired", key)
+	case ev == store.KeyMiss && on&evKeyMiss != 0:
+		addEvent(n, on, db, "keymiss", key)
 	}
 }
 
@@ -387,6 +393,17 @@ func (c *conn) notifyStored(class KeyspaceEvents, name string, dst []byte, n int
 func (c *conn) missed(key []byte) {
 	c.misses++
 	c.queueEvent(evKeyMiss, "keymiss", key)
+}
+
+// countLookup is lookedUp for a write that reads its key first (SET ...
+// GET, GETSET): it counts only, as the store told of a miss itself
+// (store.KeyMiss), before the "new" of the key the write then adds.
+func (c *conn) countLookup(found bool, err error) {
+	if found || errors.Is(err, store.ErrWrongType) {
+		c.hits++
+	} else {
+		c.misses++
+	}
 }
 
 // lookedUp counts a command's read of key: a hit if the key was found, a

@@ -88,7 +88,7 @@ func cmdSet(c *conn, args [][]byte) {
 	}
 	old, hadOld, set, err := c.db.Set(key, val, o, rec)
 	if get {
-		c.lookedUp(key, hadOld, err) // SET ... GET reads the key as GET does
+		c.countLookup(hadOld, err) // SET ... GET reads the key as GET does
 	}
 	if set && err == nil {
 		c.notify(evString, "set", key)
@@ -142,7 +142,7 @@ func (c *conn) invalidExpire(cmd string) bool {
 
 func cmdGetSet(c *conn, args [][]byte) {
 	old, hadOld, _, err := c.db.Set(args[1], args[2], store.SetOptions{Get: true}, c.record(wordSet, args[1], args[2]))
-	c.lookedUp(args[1], hadOld, err) // GETSET reads the key as GET does
+	c.countLookup(hadOld, err) // GETSET reads the key as GET does
 	if err == nil {
 		c.notify(evString, "set", args[1])
 	}
