@@ -37,7 +37,8 @@ func cmdGetBit(c *conn, args [][]byte) {
 		c.w.WriteError(errBitOffset)
 		return
 	}
-	v, _, err := c.db.GetString(args[1])
+	v, found, err := c.db.GetString(args[1])
+	c.lookedUp(args[1], found, err)
 	i := uint64(off) / 8
 	c.writeFlag(i < uint64(len(v)) && v[i]&(0x80>>(off%8)) != 0, err)
 }
@@ -46,6 +47,7 @@ func cmdGetBit(c *conn, args [][]byte) {
 // clamping of the range, in bytes or bits.
 func cmdBitCount(c *conn, args [][]byte) {
 	v, ok, err := c.db.GetString(args[1])
+	c.lookedUp(args[1], ok, err)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

@@ -20,8 +20,7 @@ const (
 	flagHidden                      // only with Config.debug; not listed by COMMAND
 	flagNoAuth                      // allowed before AUTH (auth.go)
 	flagExclusive                   // takes the transaction lock itself, exclusively (EXEC: multi.go)
-	flagBlocking                    // may block (blocking.go): marks the keys WATCH sees itself
-	flagOwnTouch                    // marks the keys WATCH sees itself: only those it changed
+	flagBlocking                    // may block (blocking.go)
 )
 
 // command is one entry of the command table.
@@ -77,7 +76,7 @@ func init() {
 		{name: "zintercard", arity: -3, flags: flagReadonly, group: "sorted_set", summary: "Returns the number of members of the intersect of multiple sorted sets.", run: cmdZInterCard},
 		{name: "swapdb", arity: 3, flags: flagWrite | flagFast, group: "server", summary: "Swaps two Redis databases.", run: cmdSwapDB},
 		{name: "sort", arity: -2, flags: flagWrite, first: 1, last: 1, step: 1, group: "generic", summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", run: cmdSort},
-		{name: "smove", arity: 4, flags: flagWrite | flagFast | flagOwnTouch, first: 1, last: 2, step: 1, group: "set", summary: "Moves a member from one set to another.", run: cmdSMove},
+		{name: "smove", arity: 4, flags: flagWrite | flagFast, first: 1, last: 2, step: 1, group: "set", summary: "Moves a member from one set to another.", run: cmdSMove},
 		{name: "sinterstore", arity: -3, flags: flagWrite, first: 1, last: -1, step: 1, group: "set", summary: "Stores the intersect of multiple sets in a key.", run: cmdSInterStore},
 		{name: "sunionstore", arity: -3, flags: flagWrite, first: 1, last: -1, step: 1, group: "set", summary: "Stores the union of multiple sets in a key.", run: cmdSUnionStore},
 		{name: "sdiffstore", arity: -3, flags: flagWrite, first: 1, last: -1, step: 1, group: "set", summary: "Stores the difference of multiple sets in a key.", run: cmdSDiffStore},

@@ -21,7 +21,11 @@ var (
 )
 
 // cmdDump is DUMP key: the value's payload, or nil.
-func cmdDump(c *conn, args [][]byte) { c.writeFound(c.db.Dump(args[1])) }
+func cmdDump(c *conn, args [][]byte) {
+	v, found, err := c.db.Dump(args[1])
+	c.lookedUp(args[1], found, err)
+	c.writeFound(v, found, err)
+}
 
 // cmdRestore is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s]
 // [FREQ f], journalled with the expiry as an absolute time, as SET EX

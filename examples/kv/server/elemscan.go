@@ -47,11 +47,12 @@ func (c *conn) elemScan(args [][]byte, k store.Kind) {
 		elems, err = c.db.HGetAll(args[1])
 	default:
 		var zs []store.ZPair
-		zs, err = c.db.ZRange(args[1], 0, -1, false)
+		zs, _, err = c.db.ZRange(args[1], 0, -1, false)
 		for _, z := range zs {
 			elems = append(elems, z.Member, store.FormatScore(nil, z.Score))
 		}
 	}
+	c.lookedUp(args[1], len(elems) > 0, err) // a key is never an empty collection
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -77,8 +78,11 @@ func (c *conn) elemScan(args [][]byte, k store.Kind) {
 // cmdSMIsMember is SMISMEMBER key member [member ...]: 1 or 0 for each.
 func cmdSMIsMember(c *conn, args [][]byte) {
 	found := make([]bool, 0, len(args)-2)
-	for _, m := range args[2:] {
-		ok, err := c.db.SIsMember(args[1], m)
+	for i, m := range args[2:] {
+		ok, exists, err := c.db.SIsMember(args[1], m)
+		if i == 0 {
+			c.lookedUp(args[1], exists, err) // Redis looks the key up once
+		}
 		if err != nil {
 			c.writeStoreError(err)
 			return

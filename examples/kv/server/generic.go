@@ -10,7 +10,9 @@ import (
 )
 
 func cmdType(c *conn, args [][]byte) {
-	c.w.WriteSimple(c.db.Type(args[1]).String())
+	k := c.db.Type(args[1])
+	c.lookedUp(args[1], k != store.KindNone, nil)
+	c.w.WriteSimple(k.String())
 }
 
 func cmdRename(c *conn, args [][]byte) {

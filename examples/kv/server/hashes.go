@@ -36,7 +36,11 @@ func (c *conn) hset(args [][]byte, name string) (int, bool) {
 	return n, true
 }
 
-func cmdHGet(c *conn, args [][]byte) { c.writeFound(c.db.HGet(args[1], args[2])) }
+func cmdHGet(c *conn, args [][]byte) {
+	v, ok, found, err := c.db.HGet(args[1], args[2])
+	c.lookedUp(args[1], found, err)
+	c.writeFound(v, ok, err)
+}
 
 func cmdHDel(c *conn, args [][]byte) {
 	n, gone, err := c.db.HDel(args[1], args[2:], c.recordArgs(args))
@@ -45,6 +49,7 @@ func cmdHDel(c *conn, args [][]byte) {
 
 func cmdHGetAll(c *conn, args [][]byte) {
 	vals, err := c.db.HGetAll(args[1])
+	c.lookedUp(args[1], len(vals) > 0, err) // a key is never an empty hash
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -70,6 +75,7 @@ func cmdHIncrBy(c *conn, args [][]byte) {
 }
 
 func cmdHExists(c *conn, args [][]byte) {
-	ok, err := c.db.HExists(args[1], args[2])
+	ok, found, err := c.db.HExists(args[1], args[2])
+	c.lookedUp(args[1], found, err)
 	c.writeFlag(ok, err)
 }

@@ -58,6 +58,7 @@ func cmdHVals(c *conn, args [][]byte) { c.hashHalf(args[1], 1) }
 // hashHalf writes the fields (half 0) or the values (half 1) of key's hash.
 func (c *conn) hashHalf(key []byte, half int) {
 	all, err := c.db.HGetAll(key)
+	c.lookedUp(key, len(all) > 0, err) // a key is never an empty hash
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -70,7 +71,8 @@ func (c *conn) hashHalf(key []byte, half int) {
 
 // cmdHMGet is HMGET key field [field ...]: a nil for each field missing.
 func cmdHMGet(c *conn, args [][]byte) {
-	vals, err := c.db.HMGet(args[1], args[2:])
+	vals, found, err := c.db.HMGet(args[1], args[2:])
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -87,7 +89,8 @@ func cmdHMGet(c *conn, args [][]byte) {
 
 // cmdHStrLen is HSTRLEN key field: 0 for a missing field.
 func cmdHStrLen(c *conn, args [][]byte) {
-	v, _, err := c.db.HGet(args[1], args[2])
+	v, _, found, err := c.db.HGet(args[1], args[2])
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return

@@ -91,6 +91,8 @@ func cmdHRandField(c *conn, args [][]byte) {
 		return
 	}
 	all, err := c.db.HGetAll(args[1]) // field, value, field, value...
+	// A key is never an empty hash: none is a miss.
+	c.lookedUp(args[1], len(all) > 0, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -114,7 +116,8 @@ func cmdZRevRange(c *conn, args [][]byte) {
 	if !ok {
 		return
 	}
-	pairs, err := c.db.ZRange(args[1], start, stop, true)
+	pairs, found, err := c.db.ZRange(args[1], start, stop, true)
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return

@@ -23,6 +23,7 @@ func cmdRenameNX(c *conn, args [][]byte) {
 // expires, -1 if it has no expiry, -2 if it is missing.
 func cmdExpireTime(c *conn, args [][]byte) {
 	at := c.db.ExpireTime(args[1])
+	c.lookedUp(args[1], at != -2, nil)
 	if at > 0 {
 		at /= 1000
 	}
@@ -31,7 +32,9 @@ func cmdExpireTime(c *conn, args [][]byte) {
 
 // cmdPExpireTime is EXPIRETIME in milliseconds.
 func cmdPExpireTime(c *conn, args [][]byte) {
-	c.w.WriteInt(c.db.ExpireTime(args[1]))
+	at := c.db.ExpireTime(args[1])
+	c.lookedUp(args[1], at != -2, nil)
+	c.w.WriteInt(at)
 }
 
 // cmdCopy is COPY source destination [DB destination-db] [REPLACE],
@@ -60,11 +63,12 @@ func cmdCopy(c *conn, args [][]byte) {
 			return
 		}
 	}
-	done, err := c.db.Copy(args[1], to, args[2], replace, c.recordArgs(args))
+	done, found, err := c.db.Copy(args[1], to, args[2], replace, c.recordArgs(args))
 	if errors.Is(err, store.ErrSameObject) {
 		c.w.WriteError("ERR source and destination objects are the same")
 		return
 	}
+	c.lookedUp(args[1], found, nil) // COPY reads its source
 	if done && err == nil {
 		c.notifyDB(to.Index(), evGeneric, "copy_to", args[2])
 	}
@@ -126,7 +130,6 @@ func cmdMove(c *conn, args [][]byte) {
 	if done {
 		c.notify(evGeneric, "move_from", args[1])
 		c.notifyDB(to.Index(), evGeneric, "move_to", args[1])
-		c.h.watches.touch(to.Index(), args[1])
 		c.serveIn(to.Index(), args[1])
 	}
 	c.writeFlag(done, err)

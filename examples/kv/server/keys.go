@@ -28,7 +28,9 @@ func cmdDel(c *conn, args [][]byte) {
 func cmdExists(c *conn, args [][]byte) {
 	var n int64
 	for _, k := range args[1:] {
-		if c.db.Exists(k) {
+		found := c.db.Exists(k)
+		c.lookedUp(k, found, nil)
+		if found {
 			n++
 		}
 	}
@@ -85,6 +87,7 @@ func (c *conn) expire(args [][]byte, name string, unit int64, absolute bool) {
 
 func cmdTTL(c *conn, args [][]byte) {
 	ttl := c.db.TTL(args[1])
+	c.lookedUp(args[1], ttl != -2, nil)
 	if ttl > 0 {
 		ttl = (ttl + 500) / 1000 // Redis rounds to the nearest second
 	}
@@ -92,7 +95,9 @@ func cmdTTL(c *conn, args [][]byte) {
 }
 
 func cmdPTTL(c *conn, args [][]byte) {
-	c.w.WriteInt(c.db.TTL(args[1]))
+	ttl := c.db.TTL(args[1])
+	c.lookedUp(args[1], ttl != -2, nil)
+	c.w.WriteInt(ttl)
 }
 
 func cmdPersist(c *conn, args [][]byte) {
@@ -155,10 +160,14 @@ func cmdScan(c *conn, args [][]byte) {
 	next, keys := c.db.Scan(cursor, int(min(count, math.MaxInt32)), pattern)
 	if typed {
 		// Filtered after the scan, as Redis does: a key whose type
-		// changes meanwhile is judged by its type now.
+		// changes meanwhile is judged by its type now. Redis reads each
+		// key for its type, and counts that read as a command's.
 		kept := keys[:0]
 		for _, k := range keys {
-			if c.db.Type([]byte(k)) == kind {
+			key := []byte(k)
+			have := c.db.Type(key)
+			c.lookedUp(key, have != store.KindNone, nil)
+			if have == kind {
 				kept = append(kept, k)
 			}
 		}

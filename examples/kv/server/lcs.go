@@ -16,8 +16,10 @@ type lcsRange struct{ a0, a1, b0, b1 int }
 // table Redis uses, with its replies and its limit on that table (no
 // larger than proto-max-bulk-len). A missing key is an empty string.
 func cmdLCS(c *conn, args [][]byte) {
-	a, _, errA := c.db.GetString(args[1])
-	b, _, errB := c.db.GetString(args[2])
+	a, foundA, errA := c.db.GetString(args[1])
+	b, foundB, errB := c.db.GetString(args[2])
+	c.lookedUp(args[1], foundA, errA)
+	c.lookedUp(args[2], foundB, errB)
 	if errors.Is(errA, store.ErrWrongType) || errors.Is(errB, store.ErrWrongType) {
 		c.w.WriteError("ERR The specified keys must contain string values")
 		return

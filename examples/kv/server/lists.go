@@ -84,7 +84,8 @@ func cmdLRange(c *conn, args [][]byte) {
 	if !ok {
 		return
 	}
-	vals, err := c.db.LRange(args[1], start, stop)
+	vals, found, err := c.db.LRange(args[1], start, stop)
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -99,14 +100,18 @@ func cmdLIndex(c *conn, args [][]byte) {
 	if !ok {
 		// Redis looks the key up first: a missing key is nil whatever
 		// the index.
-		if c.db.Exists(args[1]) {
+		found := c.db.Exists(args[1])
+		c.lookedUp(args[1], found, nil)
+		if found {
 			c.w.WriteError(errNotInteger)
 		} else {
 			c.w.WriteNull()
 		}
 		return
 	}
-	c.writeFound(c.db.LIndex(args[1], i))
+	v, ok, found, err := c.db.LIndex(args[1], i)
+	c.lookedUp(args[1], found, err)
+	c.writeFound(v, ok, err)
 }
 
 // writeBulks writes vals as an array of bulk strings.

@@ -51,7 +51,8 @@ func cmdLPos(c *conn, args [][]byte) {
 		}
 		i++
 	}
-	items, err := c.db.LRange(args[1], 0, -1)
+	items, exists, err := c.db.LRange(args[1], 0, -1)
+	c.lookedUp(args[1], exists, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return

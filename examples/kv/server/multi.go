@@ -16,10 +16,12 @@ import (
 // connections wait at their next command, as Redis's single thread makes
 // them wait.
 //
-// WATCH is optimistic: a watched key written by any command (the keys a
-// write names, or every existing key of a database FLUSHDB or FLUSHALL
-// empties) marks its watchers dirty, and their EXEC fails with a null
-// reply. A key that existed when it was watched and is gone at EXEC,
+// WATCH is optimistic: a watched key changed by any command (a key a
+// write sends an event about, as Redis signals the keys it sends events
+// about, or every existing key of a database FLUSHDB, FLUSHALL or SWAPDB
+// replaces) marks its watchers dirty, and their EXEC fails with a null
+// reply. A write that changed nothing (SET NX of an existing key, SREM
+// of a missing member) leaves them be. A key that existed when it was watched and is gone at EXEC,
 // expired in the meantime, fails it too, as in Redis 7.
 
 // multiState is a connection's transaction: the commands queued since
@@ -114,26 +116,11 @@ func (w *watchers) touchExisting(db *store.Store) {
 	w.mu.Unlock()
 }
 
-// wrote runs after a write command: it marks the watchers of the keys it
-// named (multi.go), then serves the clients blocked on them
-// (blocking.go).
+// wrote runs after a write command: it serves the clients blocked on the
+// keys it named (blocking.go). The watchers of the keys it changed were
+// marked as it sent their events (notify).
 func (c *conn) wrote(cmd *command, args [][]byte) {
-	c.touchKeys(cmd, args)
 	c.serveKeys(cmd, args)
-}
-
-// touchKeys marks dirty the watchers of the keys a write command names,
-// found as COMMAND reports them. A blocking command marks the keys it
-// popped itself: those it only waited on are untouched, as in Redis; so
-// does SMOVE (flagOwnTouch), whose destination is untouched when it had
-// the member already.
-func (c *conn) touchKeys(cmd *command, args [][]byte) {
-	if c.h.watches.count.Load() == 0 || cmd.flags&(flagBlocking|flagOwnTouch) != 0 {
-		return
-	}
-	for _, key := range keysNamed(cmd, args) {
-		c.h.watches.touch(c.db.Index(), key)
-	}
 }
 
 // keysNamed returns the keys cmd names in args, found as COMMAND reports

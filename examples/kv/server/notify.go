@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -186,6 +187,9 @@ func (n *notifier) configure(ev KeyspaceEvents) {
 	if on&evExpired != 0 {
 		mask |= store.KeyExpired
 	}
+	if on&evKeyMiss != 0 {
+		mask |= store.KeyMiss
+	}
 	n.store.SetNotifier(n, mask)
 }
 
@@ -199,7 +203,8 @@ func (n *notifier) classes() KeyspaceEvents {
 // published returns the classes published now: one atomic load.
 func (n *notifier) published() KeyspaceEvents { return KeyspaceEvents(n.on.Load()) }
 
-// Notify is the store's: a key added or expired, under its shard's lock.
+// Notify is the store's: a key added, expired, or found missing by a
+// write that reads it first, under its shard's lock.
 func (n *notifier) Notify(db int, ev store.KeyEvent, key string) {
 	on := n.published()
 	switch {
@@ -207,6 +212,8 @@ func (n *notifier) Notify(db int, ev store.KeyEvent, key string) {
 		addEvent(n, on, db, "new", key)
 	case ev == store.KeyExpired && on&evExpired != 0:
 		addEvent(n, on, db, "expired", key)
+	case ev == store.KeyMiss && on&evKeyMiss != 0:
+		addEvent(n, on, db, "keymiss", key)
 	}
 }
 
@@ -290,18 +297,40 @@ func appendMessage[T, P string | []byte](b []byte, prefix string, db int, tail T
 
 // notify queues the event name of class about key, in the connection's
 // database, if the class is published: the command's own events, after
-// the store call that did what they name. While notifications are off it
-// costs the test of a field.
+// the store call that did what they name. It marks key's watchers dirty
+// too (WATCH): Redis calls signalModifiedKey where it sends a write's
+// event, so a write that changed nothing, and sent nothing, leaves a
+// transaction watching its keys alone. While notifications are off and
+// no one watches it costs the test of a field and one atomic load. It
+// must not be called with a shard locked (see queueEvent).
 func (c *conn) notify(class KeyspaceEvents, name string, key []byte) {
+	c.queueEvent(class, name, key)
+	c.touch(c.db.Index(), key)
+}
+
+// notifyDB is notify for a key of database db (COPY ... DB, MOVE).
+func (c *conn) notifyDB(db int, class KeyspaceEvents, name string, key []byte) {
+	if c.events&class != 0 {
+		addEvent(&c.h.notify, c.events, db, name, key)
+	}
+	c.touch(db, key)
+}
+
+// queueEvent is notify without the mark for WATCH: for an event that is
+// no write's ("keymiss"), and for one sent from a store callback with
+// shards locked, where the watchers' lock may not be taken (touchExisting
+// takes it, then a shard's); the caller marks the keys once the store
+// call returns.
+func (c *conn) queueEvent(class KeyspaceEvents, name string, key []byte) {
 	if c.events&class != 0 {
 		addEvent(&c.h.notify, c.events, c.db.Index(), name, key)
 	}
 }
 
-// notifyDB is notify for a key of database db (COPY ... DB).
-func (c *conn) notifyDB(db int, class KeyspaceEvents, name string, key []byte) {
-	if c.events&class != 0 {
-		addEvent(&c.h.notify, c.events, db, name, key)
+// touch marks dirty the watchers of key in db, if anyone watches a key.
+func (c *conn) touch(db int, key []byte) {
+	if c.h.watches.count.Load() != 0 {
+		c.h.watches.touch(db, key)
 	}
 }
 
@@ -359,10 +388,35 @@ func (c *conn) notifyStored(class KeyspaceEvents, name string, dst []byte, n int
 }
 
 // missed counts a read of a missing key in keyspace_misses and queues its
-// "keymiss" event, as Redis does for the reads that count it.
+// "keymiss" event, as Redis's lookupKeyRead does for every key a command
+// reads (not for those a write looks up).
 func (c *conn) missed(key []byte) {
 	c.misses++
-	c.notify(evKeyMiss, "keymiss", key)
+	c.queueEvent(evKeyMiss, "keymiss", key)
+}
+
+// countLookup is lookedUp for a write that reads its key first (SET ...
+// GET, GETSET): it counts only, as the store told of a miss itself
+// (store.KeyMiss), before the "new" of the key the write then adds.
+func (c *conn) countLookup(found bool, err error) {
+	if found || errors.Is(err, store.ErrWrongType) {
+		c.hits++
+	} else {
+		c.misses++
+	}
+}
+
+// lookedUp counts a command's read of key: a hit if the key was found, a
+// miss (missed) if not. err is the read's: a key of another type than the
+// command's was found, as Redis looks a key up before it checks the type.
+// The counts are the connection's, added to the Handler's once per burst
+// (addStats): no shared counter is written per read.
+func (c *conn) lookedUp(key []byte, found bool, err error) {
+	if found || errors.Is(err, store.ErrWrongType) {
+		c.hits++
+		return
+	}
+	c.missed(key)
 }
 
 // notifyPopped is notifyRemoved for a blocking command's pop (notifyPop).

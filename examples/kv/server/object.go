@@ -23,6 +23,13 @@ func cmdObject(c *conn, args [][]byte) {
 		return
 	}
 	enc, ok := c.db.Encoding(args[2])
+	// Counted as a read, but with no "keymiss": Redis's OBJECT looks the
+	// key up with LOOKUP_NONOTIFY.
+	if ok {
+		c.hits++
+	} else {
+		c.misses++
+	}
 	switch {
 	case !ok:
 		c.w.WriteNull()

@@ -15,6 +15,7 @@ func (c *conn) readSets(keys [][]byte) ([]map[string]struct{}, bool) {
 	sets := make([]map[string]struct{}, len(keys))
 	for i, k := range keys {
 		members, err := c.db.SMembers(k)
+		c.lookedUp(k, len(members) > 0, err) // a key is never an empty set
 		if err != nil {
 			c.writeStoreError(err)
 			return nil, false
@@ -192,7 +193,8 @@ func cmdZRevRank(c *conn, args [][]byte) { c.zrank(args, true) }
 // zrank is ZRANK and ZREVRANK key member: the member's rank from the
 // lowest score (or the highest), nil if it is not there.
 func (c *conn) zrank(args [][]byte, rev bool) {
-	r, err := c.db.ZRank(args[1], args[2], rev)
+	r, found, err := c.db.ZRank(args[1], args[2], rev)
+	c.lookedUp(args[1], found, err)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
@@ -208,12 +210,6 @@ func (c *conn) zrank(args [][]byte, rev bool) {
 func cmdSMove(c *conn, args [][]byte) {
 	moved, err := c.db.SMove(args[1], args[2], args[3], c.recordArgs(args))
 	if moved.Moved && !bytes.Equal(args[1], args[2]) {
-		// WATCH sees the keys SMOVE changed, as in Redis: the
-		// destination only if the member was not in it already.
-		c.h.watches.touch(c.db.Index(), args[1])
-		if moved.Added {
-			c.h.watches.touch(c.db.Index(), args[2])
-		}
 		// Redis's order: the removal, then dst's creation, then the add.
 		c.notifyRemoved(evSet, "srem", args[1], moved.SrcGone)
 		if moved.DstNew {

@@ -31,7 +31,7 @@ func cmdSPop(c *conn, args [][]byte) {
 		return
 	}
 	if count == 0 {
-		if _, err := c.db.LenOf(args[1], store.KindSet); err != nil {
+		if _, _, err := c.db.LenOf(args[1], store.KindSet); err != nil {
 			c.writeStoreError(err)
 		} else {
 			c.w.WriteSetHeader(0)
@@ -56,6 +56,7 @@ func cmdSPop(c *conn, args [][]byte) {
 
 func cmdSMembers(c *conn, args [][]byte) {
 	vals, err := c.db.SMembers(args[1])
+	c.lookedUp(args[1], len(vals) > 0, err) // a key is never an empty set
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -66,13 +67,15 @@ func cmdSMembers(c *conn, args [][]byte) {
 func cmdSCard(c *conn, args [][]byte) { c.lenOf(args[1], store.KindSet) }
 
 func cmdSIsMember(c *conn, args [][]byte) {
-	ok, err := c.db.SIsMember(args[1], args[2])
+	ok, found, err := c.db.SIsMember(args[1], args[2])
+	c.lookedUp(args[1], found, err)
 	c.writeFlag(ok, err)
 }
 
 // lenOf answers LLEN, SCARD, HLEN and ZCARD.
 func (c *conn) lenOf(key []byte, k store.Kind) {
-	n, err := c.db.LenOf(key, k)
+	n, found, err := c.db.LenOf(key, k)
+	c.lookedUp(key, found, err)
 	c.writeCount(n, err)
 }
 
@@ -102,6 +105,7 @@ func cmdSRandMember(c *conn, args [][]byte) {
 	}
 	if count < 0 {
 		all, err := c.db.SMembers(args[1])
+		c.lookedUp(args[1], len(all) > 0, err) // a key is never an empty set
 		switch {
 		case err != nil:
 			c.writeStoreError(err)
@@ -115,7 +119,8 @@ func cmdSRandMember(c *conn, args [][]byte) {
 		}
 		return
 	}
-	vals, err := c.db.SRandMember(args[1], count)
+	vals, found, err := c.db.SRandMember(args[1], count)
+	c.lookedUp(args[1], found, err)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

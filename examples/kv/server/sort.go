@@ -47,14 +47,18 @@ func cmdSort(c *conn, args [][]byte) {
 	}
 	var elems [][]byte
 	var err error
-	switch c.db.Type(args[1]) {
+	// The kind is read apart from the elements: SORT counts one lookup,
+	// the first.
+	kind := c.db.Type(args[1])
+	c.lookedUp(args[1], kind != store.KindNone, nil)
+	switch kind {
 	case store.KindList:
-		elems, err = c.db.LRange(args[1], 0, -1)
+		elems, _, err = c.db.LRange(args[1], 0, -1)
 	case store.KindSet:
 		elems, err = c.db.SMembers(args[1])
 	case store.KindZSet:
 		var zs []store.ZPair
-		zs, err = c.db.ZRange(args[1], 0, -1, false)
+		zs, _, err = c.db.ZRange(args[1], 0, -1, false)
 		for _, z := range zs {
 			elems = append(elems, z.Member)
 		}
@@ -120,7 +124,6 @@ func cmdSort(c *conn, args [][]byte) {
 		return
 	}
 	c.notifyStored(evList, "sortstore", dst, len(elems), existed)
-	c.h.watches.touch(c.db.Index(), dst) // not among SORT's key positions
 	c.serveIn(c.db.Index(), dst)
 
 	c.w.WriteInt(int64(len(elems)))

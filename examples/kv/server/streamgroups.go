@@ -159,7 +159,7 @@ func cmdXGroup(c *conn, args [][]byte) {
 
 // cmdXAck is XACK key group id [id ...].
 func cmdXAck(c *conn, args [][]byte) {
-	if err := c.checkStream(args[1]); err != nil {
+	if err := c.lookupStream(args[1]); err != nil {
 		c.writeStoreError(err)
 		return
 	}
@@ -193,6 +193,7 @@ func cmdXPending(c *conn, args [][]byte) {
 	}
 	key, group := args[1], args[2]
 	if len(args) == 3 {
+		_ = c.lookupStream(key) // counted only: XPendingSummary answers
 		sum, err := c.db.XPendingSummary(key, group)
 		if err != nil {
 			c.writeNoGroup(err, key, group, "")
@@ -247,6 +248,7 @@ func cmdXPending(c *conn, args [][]byte) {
 	if at+3 < len(args) {
 		consumer = args[at+3]
 	}
+	_ = c.lookupStream(key) // counted only, after the arguments as in Redis: XPendingRange answers
 	pel, err := c.db.XPendingRange(key, group, consumer, start, end, max(count, 0), minIdle)
 	if err != nil {
 		c.writeNoGroup(err, key, group, "")
@@ -268,6 +270,7 @@ func cmdXPending(c *conn, args [][]byte) {
 // as an XCLAIM per entry claimed (see store.Store.XClaim).
 func cmdXClaim(c *conn, args [][]byte) {
 	key, group := args[1], args[2]
+	_ = c.lookupStream(key) // counted only, first as in Redis: XGroupCheck answers
 	if err := c.db.XGroupCheck(key, group); err != nil {
 		c.writeNoGroup(err, key, group, "")
 		return
@@ -345,6 +348,7 @@ func cmdXClaim(c *conn, args [][]byte) {
 // [COUNT count] [JUSTID].
 func cmdXAutoClaim(c *conn, args [][]byte) {
 	key, group := args[1], args[2]
+	_ = c.lookupStream(key) // counted only, first as in Redis: the store's calls answer
 	minIdle, ok := resp.ParseInt(args[4])
 	if !ok {
 		c.w.WriteError("ERR Invalid min-idle-time argument for XAUTOCLAIM")

@@ -29,6 +29,9 @@ func cmdXInfo(c *conn, args [][]byte) {
 		return
 	}
 	key := args[2%len(args)]
+	if sub != "help" {
+		_ = c.lookupStream(key) // counted only, before the options as in Redis: the store's calls answer
+	}
 	switch sub {
 	case "help":
 		c.writeHelp(xinfoHelp)

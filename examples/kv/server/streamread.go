@@ -109,7 +109,7 @@ func (c *conn) xread(args [][]byte, group bool) {
 	x.newOnly = make([]bool, n)
 	for i, arg := range args[streams+n:] {
 		key := x.keys[i]
-		if err := c.checkStream(key); err != nil {
+		if err := c.lookupStream(key); err != nil {
 			c.writeStoreError(err)
 			return
 		}
@@ -165,8 +165,13 @@ func (c *conn) xread(args [][]byte, group bool) {
 			if ok {
 				c.h.watches.touch(c.db.Index(), key)
 			}
+			// Redis looks every key up again to read it: the group's
+			// reads fail only for a key gone since the first look.
+			c.lookedUp(key, err == nil, err)
 		} else {
-			ents, ok, err = c.db.XRead(key, x.ids[i], x.count, false)
+			var found bool
+			ents, ok, found, err = c.db.XRead(key, x.ids[i], x.count, false)
+			c.lookedUp(key, found, err) // Redis looks every key up again to read it
 		}
 		if err != nil {
 			if len(out) == 0 {
@@ -272,7 +277,7 @@ func (w *streamWait) take(c *conn, db *store.Store, key []byte) (bool, error) {
 			c.h.watches.touch(db.Index(), key)
 		}
 	} else {
-		ents, ok, err = db.XRead(key, w.after[string(key)], w.x.count, waiting)
+		ents, ok, _, err = db.XRead(key, w.after[string(key)], w.x.count, waiting)
 	}
 	if err != nil || !ok {
 		return false, err

@@ -284,18 +284,21 @@ func (c *conn) xrange(args [][]byte, rev bool) {
 		count = max(n, 0)
 	}
 	if count == 0 {
-		if err := c.checkStream(args[1]); err != nil {
-			c.writeStoreError(err)
-			return
-		}
-		if c.db.Exists(args[1]) {
-			c.w.WriteNullArray()
-		} else {
+		switch c.db.Type(args[1]) {
+		case store.KindNone:
+			c.lookedUp(args[1], false, nil)
 			c.w.WriteArrayHeader(0)
+		case store.KindStream:
+			c.lookedUp(args[1], true, nil)
+			c.w.WriteNullArray()
+		default:
+			c.lookedUp(args[1], true, nil)
+			c.writeStoreError(store.ErrWrongType)
 		}
 		return
 	}
 	ents, err := c.db.XRange(args[1], start, end, int(max(count, 0)), rev)
+	c.lookedUp(args[1], ents != nil, err) // nil only for a missing key
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -307,6 +310,20 @@ func (c *conn) xrange(args [][]byte, rev bool) {
 // stream.
 func (c *conn) checkStream(key []byte) error {
 	if k := c.db.Type(key); k != store.KindNone && k != store.KindStream {
+		return store.ErrWrongType
+	}
+	return nil
+}
+
+// lookupStream is checkStream for a command that reads key, which Redis
+// looks up with lookupKeyRead before anything else: it counts the lookup
+// as a hit or a miss (lookedUp). The commands on a consumer group call it
+// for the count alone, as their store calls do not tell a missing key
+// from a missing group: one more look at the key, off the hot path.
+func (c *conn) lookupStream(key []byte) error {
+	k := c.db.Type(key)
+	c.lookedUp(key, k != store.KindNone, nil)
+	if k != store.KindNone && k != store.KindStream {
 		return store.ErrWrongType
 	}
 	return nil

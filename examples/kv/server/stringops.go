@@ -56,6 +56,7 @@ func cmdGetEX(c *conn, args [][]byte) {
 		}
 		var ok bool
 		if at, ok = c.expiryMillis(expArg, "getex", unit, absolute, true); !ok {
+			c.lookedUp(args[1], true, nil) // Redis judges the time after its lookup found the key
 			return
 		}
 		c.num = strconv.AppendInt(c.num[:0], at, 10)
@@ -78,14 +79,13 @@ func cmdGetEX(c *conn, args [][]byte) {
 // writeLookup replies with the value a read of key found, counting the
 // hit or the miss as GET does.
 func (c *conn) writeLookup(key, v []byte, ok bool, err error) {
+	c.lookedUp(key, ok, err)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)
 	case !ok:
-		c.missed(key)
 		c.w.WriteNull()
 	default:
-		c.hits++
 		c.w.WriteBulk(v)
 	}
 }
@@ -97,7 +97,8 @@ func cmdGetRange(c *conn, args [][]byte) {
 	if !ok {
 		return
 	}
-	v, _, err := c.db.GetString(args[1])
+	v, found, err := c.db.GetString(args[1])
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -190,5 +191,8 @@ func cmdMSetNX(c *conn, args [][]byte) {
 	}
 	owned := func(i int) bool { return c.owned(i + 1) }
 	set, err := c.db.MSetNX(args[1:], owned, c.setEach(), rec)
+	if set && err == nil {
+		c.touchPairs(args[1:])
+	}
 	c.writeFlag(set, err)
 }

@@ -20,16 +20,16 @@ var (
 
 func cmdGet(c *conn, args [][]byte) {
 	v, ok, err := c.db.GetString(args[1])
-	if err != nil {
-		c.writeStoreError(err)
-		return
-	}
 	if !ok {
 		c.missed(args[1])
 		c.w.WriteNull()
 		return
 	}
-	c.hits++
+	c.hits++ // a key of another type too: Redis counts the lookup before it checks the type
+	if err != nil {
+		c.writeStoreError(err)
+		return
+	}
 	c.w.WriteBulk(v)
 }
 
@@ -87,6 +87,9 @@ func cmdSet(c *conn, args [][]byte) {
 		rec = c.record(wordSet, key, val)
 	}
 	old, hadOld, set, err := c.db.Set(key, val, o, rec)
+	if get {
+		c.countLookup(hadOld, err) // SET ... GET reads the key as GET does
+	}
 	if set && err == nil {
 		c.notify(evString, "set", key)
 		if o.ExpireAt != 0 {
@@ -139,6 +142,7 @@ func (c *conn) invalidExpire(cmd string) bool {
 
 func cmdGetSet(c *conn, args [][]byte) {
 	old, hadOld, _, err := c.db.Set(args[1], args[2], store.SetOptions{Get: true}, c.record(wordSet, args[1], args[2]))
+	c.countLookup(hadOld, err) // GETSET reads the key as GET does
 	if err == nil {
 		c.notify(evString, "set", args[1])
 	}
@@ -201,8 +205,9 @@ func cmdAppend(c *conn, args [][]byte) {
 }
 
 func cmdStrlen(c *conn, args [][]byte) {
-	n, err := c.db.Strlen(args[1])
-	c.writeCount(n, err)
+	v, found, err := c.db.GetString(args[1])
+	c.lookedUp(args[1], found, err)
+	c.writeCount(len(v), err)
 }
 
 func cmdMSet(c *conn, args [][]byte) {
@@ -215,17 +220,20 @@ func cmdMSet(c *conn, args [][]byte) {
 		c.writeStoreError(err)
 		return
 	}
+	c.touchPairs(args[1:])
 	c.w.WriteOK()
 }
 
 func cmdMGet(c *conn, args [][]byte) {
 	c.w.WriteArrayHeader(len(args) - 1)
 	for _, k := range args[1:] {
-		if v, ok := c.db.Get(k); ok {
-			c.hits++
+		// A key of another type is a hit, answered nil: Redis counts the
+		// lookup before it looks at the type.
+		v, found, err := c.db.GetString(k)
+		c.lookedUp(k, found, nil)
+		if found && err == nil {
 			c.w.WriteBulk(v)
 		} else {
-			c.missed(k)
 			c.w.WriteNull()
 		}
 	}
@@ -233,10 +241,20 @@ func cmdMGet(c *conn, args [][]byte) {
 
 // setEach is MSET's and MSETNX's per-key callback (store.Store.MSet):
 // Redis sends each key's "set" right after its "new". Nil while "set"
-// events are not published.
+// events are not published. It runs with the keys' shards locked, so it
+// queues the events only: the caller marks the keys for WATCH after
+// (touchPairs).
 func (c *conn) setEach() func(key []byte) {
 	if c.events&evString == 0 {
 		return nil
 	}
-	return func(key []byte) { c.notify(evString, "set", key) }
+	return func(key []byte) { c.queueEvent(evString, "set", key) }
+}
+
+// touchPairs marks for WATCH the keys of key, value, key, value... that
+// MSET or MSETNX set.
+func (c *conn) touchPairs(kv [][]byte) {
+	for i := 0; i < len(kv); i += 2 {
+		c.touch(c.db.Index(), kv[i])
+	}
 }

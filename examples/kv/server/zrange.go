@@ -87,7 +87,8 @@ func (c *conn) zrangeSelect(key, lo, hi []byte, sp zrangeSpec) ([]store.ZPair, b
 		if !ok {
 			return nil, false
 		}
-		pairs, err := c.db.ZRange(key, start, stop, sp.rev)
+		pairs, found, err := c.db.ZRange(key, start, stop, sp.rev)
+		c.lookedUp(key, found, err)
 		if err != nil {
 			c.writeStoreError(err)
 			return nil, false
@@ -101,7 +102,8 @@ func (c *conn) zrangeSelect(key, lo, hi []byte, sp zrangeSpec) ([]store.ZPair, b
 	if !ok {
 		return nil, false
 	}
-	all, err := c.db.ZRange(key, 0, -1, sp.rev)
+	all, found, err := c.db.ZRange(key, 0, -1, sp.rev)
+	c.lookedUp(key, found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return nil, false

@@ -129,7 +129,8 @@ func (c *conn) zrangeBy(args [][]byte, rev, lex bool) {
 	if !ok {
 		return
 	}
-	all, err := c.db.ZRange(args[1], 0, -1, rev)
+	all, found, err := c.db.ZRange(args[1], 0, -1, rev)
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return
@@ -143,7 +144,8 @@ func (c *conn) zcount(args [][]byte, lex bool) {
 	if !ok {
 		return
 	}
-	all, err := c.db.ZRange(args[1], 0, -1, false)
+	all, found, err := c.db.ZRange(args[1], 0, -1, false)
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return

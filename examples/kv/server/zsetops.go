@@ -125,9 +125,13 @@ func (c *conn) zsetOp(args [][]byte, op int, storeIt, cardOnly bool) {
 // key is empty.
 func (c *conn) zsource(key []byte) (map[string]float64, error) {
 	m := map[string]float64{}
-	switch c.db.Type(key) {
+	// The kind is read apart from the members: the source counts one
+	// lookup, the first.
+	kind := c.db.Type(key)
+	c.lookedUp(key, kind != store.KindNone, nil)
+	switch kind {
 	case store.KindZSet:
-		zs, err := c.db.ZRange(key, 0, -1, false)
+		zs, _, err := c.db.ZRange(key, 0, -1, false)
 		for _, z := range zs {
 			m[string(z.Member)] = z.Score
 		}

@@ -9,13 +9,15 @@ import (
 // cmdZMScore is ZMSCORE key member [member ...]: each member's score, nil
 // for a missing member; all nil for a missing key.
 func cmdZMScore(c *conn, args [][]byte) {
-	if _, err := c.db.LenOf(args[1], store.KindZSet); err != nil {
+	_, found, err := c.db.LenOf(args[1], store.KindZSet)
+	c.lookedUp(args[1], found, err)
+	if err != nil {
 		c.writeStoreError(err)
 		return
 	}
 	c.w.WriteArrayHeader(len(args) - 2)
 	for _, m := range args[2:] {
-		f, ok, err := c.db.ZScore(args[1], m)
+		f, ok, _, err := c.db.ZScore(args[1], m)
 		if err != nil || !ok {
 			c.w.WriteNull() // a key replaced meanwhile holds none of them
 			continue
@@ -32,7 +34,8 @@ func cmdZRandMember(c *conn, args [][]byte) {
 	if !ok {
 		return
 	}
-	all, err := c.db.ZRange(args[1], 0, -1, false)
+	all, found, err := c.db.ZRange(args[1], 0, -1, false)
+	c.lookedUp(args[1], found, err)
 	if err != nil {
 		c.writeStoreError(err)
 		return

@@ -144,7 +144,8 @@ func (c *conn) writeZPair(p store.ZPair) {
 }
 
 func cmdZScore(c *conn, args [][]byte) {
-	f, ok, err := c.db.ZScore(args[1], args[2])
+	f, ok, found, err := c.db.ZScore(args[1], args[2])
+	c.lookedUp(args[1], found, err)
 	switch {
 	case err != nil:
 		c.writeStoreError(err)

@@ -28,25 +28,26 @@ func (z *zset) clone() object {
 
 // Copy copies src's value and expiry to dst in database to (COPY src dst
 // [DB n] [REPLACE]), replacing what dst held only if replace is set, and
-// reports whether it copied; rec is journalled in s's database. A string
-// is copied byte for byte: APPEND grows a value in place, which two keys
-// must not share.
-func (s *Store) Copy(src []byte, to *Store, dst []byte, replace bool, rec [][]byte) (bool, error) {
+// reports whether it copied, and whether src exists (found: COPY reads
+// it, which a server counts as a hit or a miss); rec is journalled in s's
+// database. A string is copied byte for byte: APPEND grows a value in
+// place, which two keys must not share.
+func (s *Store) Copy(src []byte, to *Store, dst []byte, replace bool, rec [][]byte) (copied, found bool, err error) {
 	if to == s && string(src) == string(dst) {
-		return false, ErrSameObject
+		return false, false, ErrSameObject
 	}
 	shSrc, shDst, unlock := s.lockTwo(src, to, dst)
 	defer unlock()
 	e, err := s.lookupWrite(shSrc, src)
 	if e == nil || err != nil {
-		return false, err
+		return false, false, err
 	}
 	d, err := to.lookupWrite(shDst, dst)
 	if err != nil {
-		return false, err
+		return false, true, err
 	}
 	if d != nil && !replace {
-		return false, nil
+		return false, true, nil
 	}
 	k := string(dst)
 	n := &entry{key: k, exp: e.exp}
@@ -56,7 +57,7 @@ func (s *Store) Copy(src []byte, to *Store, dst []byte, replace bool, rec [][]by
 		n.obj = e.obj.(interface{ clone() object }).clone()
 	}
 	if err := s.recordCopy(to, shDst, dst, n, rec); err != nil {
-		return false, err
+		return false, true, err
 	}
 	if d != nil {
 		shDst.remove(d)
@@ -67,7 +68,7 @@ func (s *Store) Copy(src []byte, to *Store, dst []byte, replace bool, rec [][]by
 		shDst.volatile[k] = struct{}{}
 	}
 	to.added(n) // even over an old dst, as Redis deletes it first
-	return true, nil
+	return true, true, nil
 }
 
 // recordCopy journals a COPY to dst in database to, whose new entry is n,

@@ -67,7 +67,7 @@ func TestDumpRestore(t *testing.T) {
 			t.Errorf("a damaged payload of %s: %v", k, err)
 		}
 	}
-	if got, _ := s.HMGet([]byte("h2"), [][]byte{[]byte("g"), []byte("f")}); string(got[0]) != "" || got[0] == nil || string(got[1]) != "v" {
+	if got, _, _ := s.HMGet([]byte("h2"), [][]byte{[]byte("g"), []byte("f")}); string(got[0]) != "" || got[0] == nil || string(got[1]) != "v" {
 		t.Errorf("the restored hash: %q", got)
 	}
 }

@@ -185,12 +185,11 @@ func (s *Store) HSet(key []byte, pairs [][]byte, rec [][]byte) (int, error) {
 	return added, nil
 }
 
-// HGet returns field's value in key's hash.
-func (s *Store) HGet(key, field []byte) ([]byte, bool, error) {
-	var v []byte
-	var ok bool
-	err := s.read(key, KindHash, func(o object) { v, ok = o.(*hash).get(string(field)) })
-	return v, ok, err
+// HGet returns field's value in key's hash, whether field is there (ok),
+// and whether key is (found).
+func (s *Store) HGet(key, field []byte) (v []byte, ok, found bool, err error) {
+	found, err = s.read(key, KindHash, func(o object) { v, ok = o.(*hash).get(string(field)) })
+	return v, ok, found, err
 }
 
 // HDel removes fields from key's hash and returns how many were there,
@@ -204,7 +203,7 @@ func (s *Store) HDel(key []byte, fields [][]byte, rec [][]byte) (n int, gone boo
 // hash's order: the order its fields were first set in.
 func (s *Store) HGetAll(key []byte) ([][]byte, error) {
 	var out [][]byte
-	err := s.read(key, KindHash, func(o object) {
+	_, err := s.read(key, KindHash, func(o object) {
 		h := o.(*hash)
 		out = make([][]byte, 0, 2*h.size())
 		h.each(func(f string, v []byte) { out = append(out, []byte(f), v) })
@@ -212,10 +211,11 @@ func (s *Store) HGetAll(key []byte) ([][]byte, error) {
 	return out, err
 }
 
-// HExists reports whether field is in key's hash.
-func (s *Store) HExists(key, field []byte) (bool, error) {
-	_, ok, err := s.HGet(key, field)
-	return ok, err
+// HExists reports whether field is in key's hash (ok), and whether key
+// exists (found).
+func (s *Store) HExists(key, field []byte) (ok, found bool, err error) {
+	_, ok, found, err = s.HGet(key, field)
+	return ok, found, err
 }
 
 // HIncrBy adds delta to field's value in key's hash, read as a decimal
@@ -309,10 +309,10 @@ func (s *Store) HIncrByFloat(key, field []byte, delta float64, rec func(val []by
 }
 
 // HMGet returns the values of fields in key's hash, nil for each one
-// missing, read at one instant.
-func (s *Store) HMGet(key []byte, fields [][]byte) ([][]byte, error) {
+// missing, read at one instant, and whether key exists.
+func (s *Store) HMGet(key []byte, fields [][]byte) (vals [][]byte, found bool, err error) {
 	out := make([][]byte, len(fields))
-	err := s.read(key, KindHash, func(o object) {
+	found, err = s.read(key, KindHash, func(o object) {
 		h := o.(*hash)
 		for i, f := range fields {
 			if v, ok := h.get(string(f)); ok {
@@ -320,5 +320,5 @@ func (s *Store) HMGet(key []byte, fields [][]byte) ([][]byte, error) {
 			}
 		}
 	})
-	return out, err
+	return out, found, err
 }

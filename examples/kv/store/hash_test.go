@@ -56,7 +56,7 @@ func TestHashKeepsFieldOrder(t *testing.T) {
 		t.Errorf("%d slots hold %d fields: the holes were not squeezed out", len(h.fields), h.size())
 	}
 
-	if _, err := s.Copy(b("h"), s, b("h2"), false, nil); err != nil {
+	if _, _, err := s.Copy(b("h"), s, b("h2"), false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if have := hashFields(t, s, "h2"); have != want {

@@ -130,18 +130,19 @@ func (s *Store) Pop(key []byte, count int, front bool, rec [][]byte) (popped [][
 }
 
 // LenOf returns the number of elements of key's value of kind k (LLEN,
-// SCARD, HLEN, ZCARD): 0 if key is missing.
-func (s *Store) LenOf(key []byte, k Kind) (int, error) {
-	n := 0
-	err := s.read(key, k, func(o object) { n = o.size() })
-	return n, err
+// SCARD, HLEN, ZCARD, XLEN): 0 if key is missing. found reports whether
+// key exists: a stream may be empty.
+func (s *Store) LenOf(key []byte, k Kind) (n int, found bool, err error) {
+	found, err = s.read(key, k, func(o object) { n = o.size() })
+	return n, found, err
 }
 
 // LRange returns the elements of key's list from start to stop inclusive,
-// counted from the head, negative ones from the tail, as LRANGE does.
-func (s *Store) LRange(key []byte, start, stop int64) ([][]byte, error) {
+// counted from the head, negative ones from the tail, as LRANGE does, and
+// whether key exists.
+func (s *Store) LRange(key []byte, start, stop int64) (vals [][]byte, found bool, err error) {
 	var out [][]byte
-	err := s.read(key, KindList, func(o object) {
+	found, err = s.read(key, KindList, func(o object) {
 		l := o.(*list)
 		lo, hi, ok := ClampRange(start, stop, l.size())
 		if !ok {
@@ -152,24 +153,23 @@ func (s *Store) LRange(key []byte, start, stop int64) ([][]byte, error) {
 			out = append(out, l.at(i))
 		}
 	})
-	return out, err
+	return out, found, err
 }
 
 // LIndex returns the element at index i of key's list, negative counting
-// from the tail.
-func (s *Store) LIndex(key []byte, i int64) ([]byte, bool, error) {
-	var v []byte
-	var found bool
-	err := s.read(key, KindList, func(o object) {
+// from the tail, whether there is one (ok), and whether key exists
+// (found).
+func (s *Store) LIndex(key []byte, i int64) (v []byte, ok, found bool, err error) {
+	found, err = s.read(key, KindList, func(o object) {
 		l := o.(*list)
 		if i < 0 {
 			i += int64(l.size())
 		}
 		if i >= 0 && i < int64(l.size()) {
-			v, found = l.at(int(i)), true
+			v, ok = l.at(int(i)), true
 		}
 	})
-	return v, found, err
+	return v, ok, found, err
 }
 
 // ClampRange turns Redis's inclusive start and stop indexes, negative ones

@@ -15,6 +15,10 @@ const (
 	// KeyExpired: the key's time had passed, and a lookup or Sweep removed
 	// it (Redis's "expired" event).
 	KeyExpired
+	// KeyMiss: a write that reads the key first (SET ... GET) found it
+	// missing (Redis's "keymiss" event), told before the KeyNew of the
+	// key it then adds, as Redis sends them.
+	KeyMiss
 )
 
 // A Notifier hears of the KeyEvents it was set for (see
@@ -55,3 +59,11 @@ func (s *Store) tell(ev KeyEvent, key string) {
 
 // added tells of e, a key just added.
 func (s *Store) added(e *entry) { s.tell(KeyNew, e.key) }
+
+// missed tells of key, found missing by a write that reads it first. The
+// key is made a string only if the Notifier asked for KeyMiss.
+func (s *Store) missed(key []byte) {
+	if n := s.notify.Load(); n != nil && n.mask&KeyMiss != 0 && !s.loading.Load() {
+		n.n.Notify(s.db, KeyMiss, string(key))
+	}
+}

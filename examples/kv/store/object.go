@@ -101,10 +101,12 @@ func (s *Store) lockCreate(key []byte, k Kind, rec [][]byte, fresh func() object
 // read runs fn with key's object under its shard's read lock, if key holds
 // one of kind k; it returns ErrWrongType if key holds another kind. fn must
 // not keep what it reads beyond the call except element slices, which are
-// never modified once stored.
-func (s *Store) read(key []byte, k Kind, fn func(o object)) error {
-	var err error
+// never modified once stored. found reports whether key exists, whatever
+// its kind: a server counts a read's hit or miss by it, as Redis counts
+// the lookup before it checks the type.
+func (s *Store) read(key []byte, k Kind, fn func(o object)) (found bool, err error) {
 	s.readEntry(key, func(e *entry) {
+		found = e != nil
 		switch {
 		case e == nil: // missing: nothing to read, and no error
 		case kindOf(e) != k:
@@ -113,7 +115,7 @@ func (s *Store) read(key []byte, k Kind, fn func(o object)) error {
 			fn(e.obj)
 		}
 	})
-	return err
+	return found, err
 }
 
 // addObject stores o under the new key. The shard must be write-locked.

@@ -7,10 +7,10 @@ import "math/rand/v2"
 // count, count positive; a negative count is SMembers and a draw with
 // repeats, made by the caller as it writes them). Go's map iteration,
 // which starts at a random place, is not uniform enough for that: the
-// members are drawn from a slice.
-func (s *Store) SRandMember(key []byte, count int64) ([][]byte, error) {
+// members are drawn from a slice. found reports whether key exists.
+func (s *Store) SRandMember(key []byte, count int64) (members [][]byte, found bool, err error) {
 	var out [][]byte
-	err := s.read(key, KindSet, func(o object) {
+	found, err = s.read(key, KindSet, func(o object) {
 		st := o.(*set)
 		all := make([]string, 0, len(st.m))
 		for m := range st.m {
@@ -24,7 +24,7 @@ func (s *Store) SRandMember(key []byte, count int64) ([][]byte, error) {
 			out[i] = []byte(all[i])
 		}
 	})
-	return out, err
+	return out, found, err
 }
 
 // RandomKey returns a live key chosen at random (RANDOMKEY), each key

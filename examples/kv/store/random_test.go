@@ -20,7 +20,7 @@ func TestSRandMemberIsUniform(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for range 10000 {
-		got, err := s.SRandMember([]byte("s"), 1)
+		got, _, err := s.SRandMember([]byte("s"), 1)
 		if err != nil || len(got) != 1 {
 			t.Fatalf("SRandMember: %q %v", got, err)
 		}

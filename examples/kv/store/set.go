@@ -172,7 +172,7 @@ func (s *Store) SPop(key []byte, count int, rec [][]byte) (popped [][]byte, gone
 // SMembers returns the members of key's set, in no particular order.
 func (s *Store) SMembers(key []byte) ([][]byte, error) {
 	var out [][]byte
-	err := s.read(key, KindSet, func(o object) {
+	_, err := s.read(key, KindSet, func(o object) {
 		st := o.(*set)
 		out = make([][]byte, 0, len(st.m))
 		for m := range st.m {
@@ -182,13 +182,13 @@ func (s *Store) SMembers(key []byte) ([][]byte, error) {
 	return out, err
 }
 
-// SIsMember reports whether member is in key's set.
-func (s *Store) SIsMember(key, member []byte) (bool, error) {
-	found := false
-	err := s.read(key, KindSet, func(o object) {
-		_, found = o.(*set).m[string(member)]
+// SIsMember reports whether member is in key's set (ok), and whether key
+// exists (found).
+func (s *Store) SIsMember(key, member []byte) (ok, found bool, err error) {
+	found, err = s.read(key, KindSet, func(o object) {
+		_, ok = o.(*set).m[string(member)]
 	})
-	return found, err
+	return ok, found, err
 }
 
 // SetStore makes dst a set of members, replacing whatever dst held (the

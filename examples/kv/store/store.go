@@ -311,7 +311,8 @@ type SetOptions struct {
 
 // Set stores val (a copy unless o.Owned) under key if o.Mode allows, journalling rec
 // first. It returns the previous value and whether there was one (for
-// SET ... GET and GETSET), and whether the value was set. An ExpireAt that
+// SET ... GET and GETSET, which tell the Notifier of a missing key:
+// KeyMiss), and whether the value was set. An ExpireAt that
 // has already passed is set as any other, as Redis 7.0 does: the key is
 // invisible at once, and the next lookup or Sweep removes it, journalled
 // as DEL, and tells the Notifier it expired.
@@ -326,6 +327,8 @@ func (s *Store) Set(key, val []byte, o SetOptions, rec [][]byte) (old []byte, ha
 			return nil, false, false, ErrWrongType
 		}
 		old, hadOld = e.val, true
+	} else if o.Get {
+		s.missed(key)
 	}
 	if o.Mode == SetIfAbsent && e != nil || o.Mode == SetIfExists && e == nil {
 		return old, hadOld, false, nil

@@ -272,10 +272,11 @@ func (s *Store) XLastID(key []byte) (StreamID, error) {
 // XRead returns up to count entries (0: all) of key's stream after the
 // ID after, as XREAD does; ok is false when there are none to give. With
 // sinceLast, it is a blocked XREAD's wake-up: ok as soon as the stream's
-// last ID is past after, even if no entry is left to give.
-func (s *Store) XRead(key []byte, after StreamID, count int, sinceLast bool) (ents []StreamEntry, ok bool, err error) {
+// last ID is past after, even if no entry is left to give. found reports
+// whether key exists.
+func (s *Store) XRead(key []byte, after StreamID, count int, sinceLast bool) (ents []StreamEntry, ok, found bool, err error) {
 	err = s.readStream(key, func(st *stream) {
-		if st == nil {
+		if found = st != nil; !found {
 			return
 		}
 		if sinceLast {
@@ -288,5 +289,5 @@ func (s *Store) XRead(key []byte, after StreamID, count int, sinceLast bool) (en
 			ents = st.rangeOf(start, MaxStreamID, count, false)
 		}
 	})
-	return ents, ok, err
+	return ents, ok, found, err
 }

@@ -272,10 +272,10 @@ func (s *Store) zpop(key []byte, count int, highest bool, rec [][]byte) ([]ZPair
 
 // ZRange returns the members of key's sorted set ranked start to stop
 // inclusive, negative ranks counting from the end, lowest score first or,
-// with rev, highest first.
-func (s *Store) ZRange(key []byte, start, stop int64, rev bool) ([]ZPair, error) {
+// with rev, highest first; and whether key exists.
+func (s *Store) ZRange(key []byte, start, stop int64, rev bool) (pairs []ZPair, found bool, err error) {
 	var out []ZPair
-	err := s.read(key, KindZSet, func(o object) {
+	found, err = s.read(key, KindZSet, func(o object) {
 		z := o.(*zset)
 		lo, hi, ok := ClampRange(start, stop, len(z.order))
 		if !ok {
@@ -291,22 +291,22 @@ func (s *Store) ZRange(key []byte, start, stop int64, rev bool) ([]ZPair, error)
 			out = append(out, ZPair{Member: []byte(it.member), Score: it.score})
 		}
 	})
-	return out, err
+	return out, found, err
 }
 
-// ZScore returns member's score in key's sorted set.
-func (s *Store) ZScore(key, member []byte) (float64, bool, error) {
-	var f float64
-	var ok bool
-	err := s.read(key, KindZSet, func(o object) { f, ok = o.(*zset).scores[string(member)] })
-	return f, ok, err
+// ZScore returns member's score in key's sorted set, whether member is
+// there (ok), and whether key is (found).
+func (s *Store) ZScore(key, member []byte) (f float64, ok, found bool, err error) {
+	found, err = s.read(key, KindZSet, func(o object) { f, ok = o.(*zset).scores[string(member)] })
+	return f, ok, found, err
 }
 
 // ZRank returns member's rank in key's sorted set, from the lowest score
-// or, with rev, from the highest; -1 if key or member is missing.
-func (s *Store) ZRank(key, member []byte, rev bool) (int, error) {
-	r := -1
-	err := s.read(key, KindZSet, func(o object) {
+// or, with rev, from the highest; -1 if key or member is missing. found
+// reports whether key exists.
+func (s *Store) ZRank(key, member []byte, rev bool) (r int, found bool, err error) {
+	r = -1
+	found, err = s.read(key, KindZSet, func(o object) {
 		z := o.(*zset)
 		score, ok := z.scores[string(member)]
 		if !ok {
@@ -317,7 +317,7 @@ func (s *Store) ZRank(key, member []byte, rev bool) (int, error) {
 			r = len(z.order) - 1 - r
 		}
 	})
-	return r, err
+	return r, found, err
 }
 
 // ZRemWhere removes the members of key's sorted set for which drop, given
