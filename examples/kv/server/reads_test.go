@@ -15,7 +15,7 @@ import (
 // in keyspace_hits and keyspace_misses, and sends "keymiss", for a read's
 // lookups only (lookupKeyRead), not a write's (lookupKeyWrite), and OBJECT
 // counts without sending. A line starting with "?" has a reply that may
-// differ between the servers (a random member, DUMP's payload).
+// differ between the servers (a random member, DUMP's payload, an idle time).
 var readsScript = []string{
 	"SET s abc", "HSET h f v g w", "RPUSH l a b c", "SADD st a b", "ZADD z 1 a 2 b", "XADD x 1-1 f v",
 	"SET pexp v PXAT 1",
@@ -64,8 +64,8 @@ var readsScript = []string{
 	"XRANGE x - +", "XRANGE nx - +", "XRANGE s - +", "XRANGE x - + COUNT 0", "XRANGE nx - + COUNT 0",
 	"XREVRANGE x + -", "XREVRANGE nx + -", "XLEN x", "XLEN nx", "XLEN s",
 	"XREAD STREAMS x nx 0 0", "XREAD STREAMS nx 0", "XREAD STREAMS s 0",
-	"XGROUP CREATE x g 0", "XREADGROUP GROUP g c STREAMS x >", "XPENDING x g", "XPENDING nx g", "XPENDING x g - + 10",
-	"XINFO GROUPS x", "XINFO GROUPS nx", "XINFO CONSUMERS x g", "XINFO CONSUMERS nx g", "?XINFO STREAM x", "XINFO STREAM nx",
+	"XGROUP CREATE x g 0", "XREADGROUP GROUP g c STREAMS x >", "XPENDING x g", "XPENDING nx g", "?XPENDING x g - + 10",
+	"XINFO GROUPS x", "XINFO GROUPS nx", "?XINFO CONSUMERS x g", "XINFO CONSUMERS nx g", "?XINFO STREAM x", "XINFO STREAM nx",
 	"XACK x g 1-1", "XDEL nx 1-1", "XTRIM nx MAXLEN 0", "XCLAIM x g c 0 1-1", "XAUTOCLAIM x g c 0 0",
 	// The keyspace.
 	"EXISTS s nx h s", "TYPE s", "TYPE nx", "TTL s", "TTL nx", "PTTL s", "PTTL nx", "EXPIRETIME s", "EXPIRETIME nx",
