@@ -165,6 +165,9 @@ func (s *Service) Serve(ctx context.Context) error {
 		return fmt.Errorf("%w%w", err, bind.DoNotRestart)
 	}
 	defer s.setRole(RoleStopped, Fence{}, nil)
+	// Standing by before ready: a caller woken by Ready must not read
+	// RoleStopped from a Service that serves.
+	s.setRole(RoleStandby, Fence{}, nil)
 	s.Ready()
 	s.closeOnce.Do(func() { close(s.ready) })
 	backoff := newBackoff(time.Duration(c.ttl) * time.Second)
