@@ -14,8 +14,9 @@ import (
 // type, beside writes that look keys up too: Redis counts a hit or a miss
 // in keyspace_hits and keyspace_misses, and sends "keymiss", for a read's
 // lookups only (lookupKeyRead), not a write's (lookupKeyWrite), and OBJECT
-// counts without sending. A line starting with "?" has a reply that may
-// differ between the servers (a random member, DUMP's payload, an idle time).
+// counts without sending. Lines are compared as sameReply has it: "?"
+// marks a reply that may differ between the servers (a random member,
+// DUMP's payload, an idle time), "~" one compared sorted.
 var readsScript = []string{
 	"SET s abc", "HSET h f v g w", "RPUSH l a b c", "SADD st a b", "ZADD z 1 a 2 b", "XADD x 1-1 f v",
 	"SET pexp v PXAT 1",
@@ -111,24 +112,7 @@ func TestKeyspaceHitsSideBySide(t *testing.T) {
 	}
 	var haveWas, wantWas [2]int64
 	for _, line := range readsScript {
-		random := strings.HasPrefix(line, "?")
-		unordered := strings.HasPrefix(line, "~")
-		args := strings.Fields(strings.TrimLeft(line, "?~"))
-		want, err := redis.Do(args...)
-		if err != nil {
-			t.Fatalf("redis-server %q: %v", line, err)
-		}
-		have, err := kv.Do(args...)
-		if err != nil {
-			t.Fatalf("kv %q: %v", line, err)
-		}
-		if unordered {
-			sortValues(want.Array)
-			sortValues(have.Array)
-		}
-		if !random && have.String() != want.String() {
-			t.Errorf("%s:\nhave %s\nwant %s", line, have, want)
-		}
+		sameReply(t, redis, kv, line)
 		haveNow, wantNow := keyspaceStats(t, kv), keyspaceStats(t, redis)
 		haveHits, haveMisses := haveNow[0]-haveWas[0], haveNow[1]-haveWas[1]
 		wantHits, wantMisses := wantNow[0]-wantWas[0], wantNow[1]-wantWas[1]

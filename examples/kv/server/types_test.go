@@ -47,39 +47,47 @@ var typesScript = []string{
 func TestTypesSideBySide(t *testing.T) { sideBySide(t, typesScript) }
 
 // sideBySide runs script against redis-server and kv, a command a line,
-// and wants the same replies; it is skipped when redis-server is not on
-// PATH. A line starting with "~" is compared sorted; one starting with
-// "?" (a random draw) only by the kind of its reply.
+// and wants the same replies (see sameReply); it is skipped when
+// redis-server is not on PATH.
 func sideBySide(t *testing.T, script []string) {
 	t.Helper()
 	redis := redisClient(t)
 	ts := startServer(t, serverOpts{})
 	kv := ts.dial(t)
 	for _, line := range script {
-		unordered := strings.HasPrefix(line, "~")
-		random := strings.HasPrefix(line, "?")
-		args := strings.Fields(strings.TrimLeft(line, "~?"))
-		want, err := redis.Do(args...)
-		if err != nil {
-			t.Fatalf("redis-server %q: %v", line, err)
-		}
-		have, err := kv.Do(args...)
-		if err != nil {
-			t.Fatalf("kv %q: %v", line, err)
-		}
-		if unordered {
-			sortValues(want.Array)
-			sortValues(have.Array)
-		}
-		if random {
-			if have.Kind != want.Kind || len(have.Array) != len(want.Array) {
-				t.Errorf("%s:\nhave %s\nwant %s", line, have, want)
-			}
-			continue
-		}
-		if have.String() != want.String() {
+		sameReply(t, redis, kv, line)
+	}
+}
+
+// sameReply runs line on redis-server and on kv and wants the same
+// reply. A line starting with "~" is compared sorted; one starting with
+// "?" (a random draw, a payload, an idle time) only by the kind of its
+// reply and its length.
+func sameReply(t *testing.T, redis, kv *respclient.Client, line string) {
+	t.Helper()
+	unordered := strings.HasPrefix(line, "~")
+	random := strings.HasPrefix(line, "?")
+	args := strings.Fields(strings.TrimLeft(line, "~?"))
+	want, err := redis.Do(args...)
+	if err != nil {
+		t.Fatalf("redis-server %q: %v", line, err)
+	}
+	have, err := kv.Do(args...)
+	if err != nil {
+		t.Fatalf("kv %q: %v", line, err)
+	}
+	if unordered {
+		sortValues(want.Array)
+		sortValues(have.Array)
+	}
+	if random {
+		if have.Kind != want.Kind || len(have.Array) != len(want.Array) {
 			t.Errorf("%s:\nhave %s\nwant %s", line, have, want)
 		}
+		return
+	}
+	if have.String() != want.String() {
+		t.Errorf("%s:\nhave %s\nwant %s", line, have, want)
 	}
 }
 
