@@ -87,18 +87,23 @@ func (c *conn) configSet(args [][]byte) {
 		return
 	}
 	set := make(map[string]int64, len(args)/2-1)
+	given := make(map[string]bool, len(args)/2-1)
 	var events KeyspaceEvents
 	setEvents := false
 	for i := 2; i < len(args); i += 2 {
 		name := strings.ToLower(string(args[i]))
+		// A name given twice is refused, whatever it names; a name and
+		// its alias are not the same name, and the later one wins, as in
+		// Redis 7.0.
+		if given[name] {
+			c.w.WriteError("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - duplicate parameter")
+			return
+		}
+		given[name] = true
 		if canon, ok := aliases[name]; ok {
 			name = canon
 		}
 		if name == "notify-keyspace-events" {
-			if setEvents {
-				c.w.WriteError("ERR Duplicate parameter - " + string(args[i]))
-				return
-			}
 			ev, err := ParseKeyspaceEvents(string(args[i+1]))
 			if err != nil {
 				c.w.WriteError("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - " + errEventClass)
@@ -112,10 +117,6 @@ func (c *conn) configSet(args [][]byte) {
 				continue // a fixed setting set to what it is: nothing to change
 			}
 			c.w.WriteError(c.notSettable(name, args[i]))
-			return
-		}
-		if _, dup := set[name]; dup {
-			c.w.WriteError("ERR Duplicate parameter - " + string(args[i]))
 			return
 		}
 		n, ok := resp.ParseInt(args[i+1])

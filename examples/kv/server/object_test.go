@@ -21,6 +21,9 @@ var objectScript = []string{
 	"CONFIG SET list-max-ziplist-size -1", "CONFIG GET list-max-listpack-size", "CONFIG SET list-compress-depth 2",
 	"CONFIG SET nosuch 1", "CONFIG SET set-max-intset-entries abc", "CONFIG SET set-max-intset-entries",
 	"OBJECT FOO x", "OBJECT ENCODING",
+	"CONFIG SET set-max-intset-entries 3 SET-max-intset-entries 4", "CONFIG SET maxmemory-policy noeviction maxmemory-policy noeviction",
+	"CONFIG SET notify-keyspace-events KEA notify-keyspace-events Ex", "CONFIG GET notify-keyspace-events",
+	"CONFIG SET hash-max-ziplist-entries 5 hash-max-listpack-entries 6", "CONFIG GET hash-max-ziplist-entries",
 }
 
 func TestObjectSideBySide(t *testing.T) { sideBySide(t, objectScript) }
