@@ -116,9 +116,10 @@ func cmdXGroup(c *conn, args [][]byte) {
 				return
 			}
 		}
+		var created bool
 		var err error
 		if sub == "create" {
-			err = c.db.XGroupCreate(key, group, id, dollar, mkstream, entriesRead, rec)
+			created, err = c.db.XGroupCreate(key, group, id, dollar, mkstream, entriesRead, rec)
 		} else {
 			err = c.db.XGroupSetID(key, group, id, dollar, entriesRead, rec)
 		}
@@ -126,7 +127,10 @@ func cmdXGroup(c *conn, args [][]byte) {
 			c.writeNoGroupFor(err, key, group)
 			return
 		}
-		c.notifyStream("xgroup-"+sub, key)
+		c.notifyGroups("xgroup-"+sub, key)
+		if created { // MKSTREAM: a new key, which Redis signals modified
+			c.touch(c.db.Index(), key)
+		}
 		c.w.WriteOK()
 	case "destroy", "createconsumer":
 		var changed bool
@@ -141,7 +145,7 @@ func cmdXGroup(c *conn, args [][]byte) {
 			return
 		}
 		if changed {
-			c.notifyStream("xgroup-"+sub, key)
+			c.notifyGroups("xgroup-"+sub, key)
 		}
 		c.writeFlag(changed, nil)
 	case "delconsumer":
@@ -151,7 +155,7 @@ func cmdXGroup(c *conn, args [][]byte) {
 			return
 		}
 		if existed {
-			c.notifyStream("xgroup-delconsumer", key)
+			c.notifyGroups("xgroup-delconsumer", key)
 		}
 		c.w.WriteInt(n)
 	}
@@ -332,7 +336,7 @@ func cmdXClaim(c *conn, args [][]byte) {
 		return
 	}
 	if res.Created {
-		c.notifyStream("xgroup-createconsumer", key)
+		c.notifyGroups("xgroup-createconsumer", key)
 	}
 	c.w.WriteArrayHeader(len(res.Entries))
 	for _, e := range res.Entries {
@@ -382,7 +386,7 @@ func cmdXAutoClaim(c *conn, args [][]byte) {
 		return
 	}
 	if res.Created {
-		c.notifyStream("xgroup-createconsumer", key)
+		c.notifyGroups("xgroup-createconsumer", key)
 	}
 	c.w.WriteArrayHeader(3)
 	c.writeID(res.Next)

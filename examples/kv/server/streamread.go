@@ -160,10 +160,7 @@ func (c *conn) xread(args [][]byte, group bool) {
 			ents, ok, created, err = c.db.XReadGroup(key, store.XReadGroupArgs{Group: x.group, Consumer: x.consumer,
 				After: x.ids[i], New: x.newOnly[i], Count: x.count, NoAck: x.noack}, !c.replay)
 			if created {
-				c.notifyStream("xgroup-createconsumer", key)
-			}
-			if ok {
-				c.h.watches.touch(c.db.Index(), key)
+				c.notifyGroups("xgroup-createconsumer", key)
 			}
 			// Redis looks every key up again to read it: the group's
 			// reads fail only for a key gone since the first look.
@@ -272,9 +269,6 @@ func (w *streamWait) take(c *conn, db *store.Store, key []byte) (bool, error) {
 				return false, blockError("NOGROUP the consumer group this client was blocked on no longer exists")
 			}
 			return false, blockError("NOGROUP No such key '" + string(key) + "' or consumer group '" + string(w.x.group) + "' in XREADGROUP with GROUP option")
-		}
-		if ok {
-			c.h.watches.touch(db.Index(), key)
 		}
 	} else {
 		ents, ok, _, err = db.XRead(key, w.after[string(key)], w.x.count, waiting)

@@ -20,8 +20,15 @@ const (
 )
 
 // notifyStream queues a stream command's keyspace event about key, with
-// Redis's name of the event (xadd, xtrim, xgroup-create...).
+// Redis's name of the event (xadd, xtrim, xdel), and marks the key
+// modified for WATCH, as Redis signals those writes.
 func (c *conn) notifyStream(event string, key []byte) { c.notify(evStream, event, key) }
+
+// notifyGroups queues a stream event that changes the stream's groups
+// or IDs, not its entries (XGROUP, XSETID, a consumer created by a read
+// or a claim): Redis sends those without signalling the key modified, so
+// a transaction that WATCHes the stream goes through.
+func (c *conn) notifyGroups(event string, key []byte) { c.queueEvent(evStream, event, key) }
 
 // parseID reads a stream ID argument, answering Redis's error if it is
 // not one; "-" and "+" only if not strict.
@@ -416,7 +423,7 @@ func cmdXSetID(c *conn, args [][]byte) {
 	case err != nil:
 		c.writeStreamError(err)
 	default:
-		c.notifyStream("xsetid", args[1])
+		c.notifyGroups("xsetid", args[1])
 		c.w.WriteOK()
 	}
 }

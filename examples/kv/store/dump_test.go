@@ -28,7 +28,7 @@ func dumpSeeds(t testing.TB) (*Store, map[string][]byte) {
 	for i, f := range []string{"a", "b"} {
 		must(s.XAdd([]byte("x"), XAddArgs{ID: StreamID{Ms: uint64(i + 1)}, IDGiven: true, SeqGiven: true}, [][]byte{[]byte(f), []byte("v")}, false))
 	}
-	must(nil, s.XGroupCreate([]byte("x"), []byte("g"), StreamID{}, false, false, -1, nil))
+	must(s.XGroupCreate([]byte("x"), []byte("g"), StreamID{}, false, false, -1, nil))
 	_, _, _, err = s.XReadGroup([]byte("x"), XReadGroupArgs{Group: []byte("g"), Consumer: []byte("c"), New: true, Count: 1}, false)
 	must(nil, err)
 	out := map[string][]byte{}

@@ -150,7 +150,7 @@ func TestXReadGroupJournalsAllOrNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.XGroupCreate(b("x"), b("g"), StreamID{}, false, false, -1, rec("XGROUP", "CREATE", "x", "g", "0")); err != nil {
+	if _, err := s.XGroupCreate(b("x"), b("g"), StreamID{}, false, false, -1, rec("XGROUP", "CREATE", "x", "g", "0")); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, _, err := s.XReadGroup(b("x"), XReadGroupArgs{Group: b("g"), Consumer: b("c")}, true); err != nil {

@@ -20,16 +20,16 @@ func (s *Store) lockGroup(key, group []byte) (*shard, *stream, *streamGroup, err
 // XGroupCreate creates group on key's stream with last delivered ID id
 // (the stream's last ID if dollar) and entries-read counter entriesRead
 // (-1: unknown), creating an empty stream if key is missing and mkstream
-// is set; it journals rec.
-func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bool, entriesRead int64, rec [][]byte) error {
+// is set; it journals rec, and reports whether it created the stream.
+func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bool, entriesRead int64, rec [][]byte) (created bool, err error) {
 	sh, e, st, err := s.lockStream(key)
 	defer sh.mu.Unlock()
 	if err != nil {
-		return err
+		return false, err
 	}
 	if st == nil {
 		if !mkstream {
-			return ErrNoStream
+			return false, ErrNoStream
 		}
 		st = newStream()
 	}
@@ -37,10 +37,10 @@ func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bo
 		id = st.lastID
 	}
 	if st.lookupGroup(group) != nil {
-		return ErrBusyGroup
+		return false, ErrBusyGroup
 	}
 	if err := s.record(sh, rec); err != nil {
-		return err
+		return false, err
 	}
 	if e == nil {
 		s.added(sh.addObject(key, st))
@@ -49,7 +49,7 @@ func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bo
 		st.groups = make(map[string]*streamGroup)
 	}
 	st.groups[string(group)] = &streamGroup{lastID: id, entriesRead: entriesRead}
-	return nil
+	return e == nil, nil
 }
 
 // XGroupSetID sets group's last delivered ID (the stream's last ID if
