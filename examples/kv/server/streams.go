@@ -354,12 +354,13 @@ func (c *conn) parseIDs(args [][]byte) ([]store.StreamID, bool) {
 
 // cmdXDel is XDEL key id [id ...].
 func cmdXDel(c *conn, args [][]byte) {
-	if err := c.checkStream(args[1]); err != nil {
-		c.writeStoreError(err)
-		return
-	}
-	if !c.db.Exists(args[1]) {
+	switch c.db.Type(args[1]) {
+	case store.KindStream:
+	case store.KindNone:
 		c.w.WriteInt(0)
+		return
+	default:
+		c.writeStoreError(store.ErrWrongType)
 		return
 	}
 	ids, ok := c.parseIDs(args[2:])
