@@ -248,14 +248,7 @@ func cmdXTrim(c *conn, args [][]byte) {
 		return
 	}
 	n, err := c.db.XTrim(args[1], a.Trim, !c.replay)
-	if err != nil {
-		c.writeStreamError(err)
-		return
-	}
-	if n > 0 {
-		c.notifyStream("xtrim", args[1])
-	}
-	c.w.WriteInt(n)
+	c.writeRemoved(evStream, "xtrim", args[1], int(n), false, err)
 }
 
 func cmdXRange(c *conn, args [][]byte)    { c.xrange(args, false) }
@@ -368,14 +361,7 @@ func cmdXDel(c *conn, args [][]byte) {
 		return
 	}
 	n, err := c.db.XDel(args[1], ids, c.recordArgs(args))
-	if err != nil {
-		c.writeStreamError(err)
-		return
-	}
-	if n > 0 {
-		c.notifyStream("xdel", args[1])
-	}
-	c.w.WriteInt(int64(n))
+	c.writeRemoved(evStream, "xdel", args[1], n, false, err)
 }
 
 // cmdXSetID is XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id].
