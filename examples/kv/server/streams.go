@@ -284,15 +284,14 @@ func (c *conn) xrange(args [][]byte, rev bool) {
 		count = max(n, 0)
 	}
 	if count == 0 {
-		switch c.db.Type(args[1]) {
+		k := c.db.Type(args[1])
+		c.lookedUp(args[1], k != store.KindNone, nil)
+		switch k {
 		case store.KindNone:
-			c.lookedUp(args[1], false, nil)
 			c.w.WriteArrayHeader(0)
 		case store.KindStream:
-			c.lookedUp(args[1], true, nil)
 			c.w.WriteNullArray()
 		default:
-			c.lookedUp(args[1], true, nil)
 			c.writeStoreError(store.ErrWrongType)
 		}
 		return
