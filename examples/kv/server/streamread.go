@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"time"
 
@@ -204,20 +205,13 @@ func (c *conn) xread(args [][]byte, group bool) {
 		x.count = xreadBlockedCount
 	}
 	w := &streamWait{x: x, after: map[string]store.StreamID{}}
-	w.x.group, w.x.consumer = cloneBytes(x.group), cloneBytes(x.consumer)
+	w.x.group, w.x.consumer = bytes.Clone(x.group), bytes.Clone(x.consumer)
 	for i, key := range x.keys {
 		if _, dup := w.after[string(key)]; !dup {
 			w.after[string(key)] = x.ids[i]
 		}
 	}
 	c.blockOn(keysOwned(x.keys), x.block, w, writeNullArray)
-}
-
-func cloneBytes(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append([]byte{}, b...)
 }
 
 // writeReadGroupError answers XREADGROUP's errors.
