@@ -189,8 +189,10 @@ func (c *conn) xread(args [][]byte, group bool) {
 	if x.count == 0 {
 		x.count = xreadBlockedCount
 	}
-	w := &streamWait{x: x, after: map[string]store.StreamID{}}
-	w.x.group, w.x.consumer = bytes.Clone(x.group), bytes.Clone(x.consumer)
+	// The wait keeps what take reads, copied: x's keys are the reader's
+	// buffers, which the next command reuses.
+	w := &streamWait{x: xread{group: bytes.Clone(x.group), consumer: bytes.Clone(x.consumer), noack: x.noack, count: x.count},
+		after: map[string]store.StreamID{}}
 	for i, key := range x.keys {
 		if _, dup := w.after[string(key)]; !dup {
 			w.after[string(key)] = x.ids[i]
@@ -240,7 +242,7 @@ func (e blockError) Error() string { return string(e) }
 // last delivered ID), and unlike a pop it takes nothing from the others
 // waiting on the stream.
 type streamWait struct {
-	x     xread
+	x     xread // its group, consumer, noack and count
 	after map[string]store.StreamID
 	took  streamRead
 }
