@@ -338,13 +338,19 @@ func cmdXClaim(c *conn, args [][]byte) {
 	if res.Created {
 		c.notifyGroups("xgroup-createconsumer", key)
 	}
-	c.w.WriteArrayHeader(len(res.Entries))
-	for _, e := range res.Entries {
-		if a.JustID {
-			c.writeID(e.ID)
-		} else {
-			c.writeEntry(e)
-		}
+	c.writeClaimed(res.Entries, a.JustID)
+}
+
+// writeClaimed writes the entries XCLAIM and XAUTOCLAIM claimed, or with
+// JUSTID their IDs alone.
+func (c *conn) writeClaimed(ents []store.StreamEntry, justID bool) {
+	if !justID {
+		c.writeEntries(ents)
+		return
+	}
+	c.w.WriteArrayHeader(len(ents))
+	for _, e := range ents {
+		c.writeID(e.ID)
 	}
 }
 
@@ -390,14 +396,7 @@ func cmdXAutoClaim(c *conn, args [][]byte) {
 	}
 	c.w.WriteArrayHeader(3)
 	c.writeID(res.Next)
-	c.w.WriteArrayHeader(len(res.Entries))
-	for _, e := range res.Entries {
-		if justID {
-			c.writeID(e.ID)
-		} else {
-			c.writeEntry(e)
-		}
-	}
+	c.writeClaimed(res.Entries, justID)
 	c.w.WriteArrayHeader(len(res.Deleted))
 	for _, id := range res.Deleted {
 		c.writeID(id)

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"errors"
-
 	"github.com/seamgo/seam/examples/kv/resp"
 	"github.com/seamgo/seam/examples/kv/store"
 )
@@ -118,10 +116,6 @@ func (c *conn) xinfoStream(args [][]byte) {
 	}
 	info, err := c.db.XInfoStream(args[2], full, int(min(count, 1<<31)))
 	if err != nil {
-		if errors.Is(err, store.ErrNoSuchKey) {
-			c.w.WriteError("ERR no such key")
-			return
-		}
 		c.writeStoreError(err)
 		return
 	}

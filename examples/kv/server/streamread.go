@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"time"
 
@@ -146,11 +147,7 @@ func (c *conn) xread(args [][]byte, group bool) {
 		}
 		x.ids[i] = id
 	}
-	type served struct {
-		key  []byte
-		ents []store.StreamEntry
-	}
-	var out []served
+	var out []streamRead
 	for i, key := range x.keys {
 		var ents []store.StreamEntry
 		var ok bool
@@ -178,22 +175,11 @@ func (c *conn) xread(args [][]byte, group bool) {
 			continue
 		}
 		if ok {
-			out = append(out, served{key, ents})
+			out = append(out, streamRead{key, ents})
 		}
 	}
 	if len(out) > 0 {
-		if c.w.Proto() == 3 {
-			c.w.WriteMapHeader(len(out))
-		} else {
-			c.w.WriteArrayHeader(len(out))
-		}
-		for _, s := range out {
-			if c.w.Proto() != 3 {
-				c.w.WriteArrayHeader(2)
-			}
-			c.w.WriteBulk(s.key)
-			c.writeEntries(s.ents)
-		}
+		c.writeStreamReads(out)
 		return
 	}
 	if !x.blocking {
@@ -203,8 +189,10 @@ func (c *conn) xread(args [][]byte, group bool) {
 	if x.count == 0 {
 		x.count = xreadBlockedCount
 	}
-	w := &streamWait{x: x, after: map[string]store.StreamID{}}
-	w.x.group, w.x.consumer = cloneBytes(x.group), cloneBytes(x.consumer)
+	// The wait keeps what take reads, copied: x's keys are the reader's
+	// buffers, which the next command reuses.
+	w := &streamWait{x: xread{group: bytes.Clone(x.group), consumer: bytes.Clone(x.consumer), noack: x.noack, count: x.count},
+		after: map[string]store.StreamID{}}
 	for i, key := range x.keys {
 		if _, dup := w.after[string(key)]; !dup {
 			w.after[string(key)] = x.ids[i]
@@ -213,11 +201,29 @@ func (c *conn) xread(args [][]byte, group bool) {
 	c.blockOn(keysOwned(x.keys), x.block, w, writeNullArray)
 }
 
-func cloneBytes(b []byte) []byte {
-	if b == nil {
-		return nil
+// streamRead is what a read took from one stream.
+type streamRead struct {
+	key  []byte
+	ents []store.StreamEntry
+}
+
+// writeStreamReads answers XREAD and XREADGROUP with what they took: a
+// map of each key to its entries in RESP3, an array of [key, entries]
+// pairs in RESP2.
+func (c *conn) writeStreamReads(reads []streamRead) {
+	resp3 := c.w.Proto() == 3
+	if resp3 {
+		c.w.WriteMapHeader(len(reads))
+	} else {
+		c.w.WriteArrayHeader(len(reads))
 	}
-	return append([]byte{}, b...)
+	for _, r := range reads {
+		if !resp3 {
+			c.w.WriteArrayHeader(2)
+		}
+		c.w.WriteBulk(r.key)
+		c.writeEntries(r.ents)
+	}
 }
 
 // writeReadGroupError answers XREADGROUP's errors.
@@ -236,10 +242,9 @@ func (e blockError) Error() string { return string(e) }
 // last delivered ID), and unlike a pop it takes nothing from the others
 // waiting on the stream.
 type streamWait struct {
-	x     xread
+	x     xread // its group, consumer, noack and count
 	after map[string]store.StreamID
-	key   []byte
-	ents  []store.StreamEntry
+	took  streamRead
 }
 
 func (w *streamWait) take(c *conn, db *store.Store, key []byte) (bool, error) {
@@ -276,20 +281,11 @@ func (w *streamWait) take(c *conn, db *store.Store, key []byte) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	w.key, w.ents = key, ents
+	w.took = streamRead{key, ents}
 	return true, nil
 }
 
-func (w *streamWait) reply(c *conn) {
-	if c.w.Proto() == 3 {
-		c.w.WriteMapHeader(1)
-	} else {
-		c.w.WriteArrayHeader(1)
-		c.w.WriteArrayHeader(2)
-	}
-	c.w.WriteBulk(w.key)
-	c.writeEntries(w.ents)
-}
+func (w *streamWait) reply(c *conn) { c.writeStreamReads([]streamRead{w.took}) }
 
 func (w *streamWait) pushed() []byte { return nil }
 

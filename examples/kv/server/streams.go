@@ -248,14 +248,7 @@ func cmdXTrim(c *conn, args [][]byte) {
 		return
 	}
 	n, err := c.db.XTrim(args[1], a.Trim, !c.replay)
-	if err != nil {
-		c.writeStreamError(err)
-		return
-	}
-	if n > 0 {
-		c.notifyStream("xtrim", args[1])
-	}
-	c.w.WriteInt(n)
+	c.writeRemoved(evStream, "xtrim", args[1], int(n), false, err)
 }
 
 func cmdXRange(c *conn, args [][]byte)    { c.xrange(args, false) }
@@ -291,15 +284,14 @@ func (c *conn) xrange(args [][]byte, rev bool) {
 		count = max(n, 0)
 	}
 	if count == 0 {
-		switch c.db.Type(args[1]) {
+		k := c.db.Type(args[1])
+		c.lookedUp(args[1], k != store.KindNone, nil)
+		switch k {
 		case store.KindNone:
-			c.lookedUp(args[1], false, nil)
 			c.w.WriteArrayHeader(0)
 		case store.KindStream:
-			c.lookedUp(args[1], true, nil)
 			c.w.WriteNullArray()
 		default:
-			c.lookedUp(args[1], true, nil)
 			c.writeStoreError(store.ErrWrongType)
 		}
 		return
@@ -354,12 +346,13 @@ func (c *conn) parseIDs(args [][]byte) ([]store.StreamID, bool) {
 
 // cmdXDel is XDEL key id [id ...].
 func cmdXDel(c *conn, args [][]byte) {
-	if err := c.checkStream(args[1]); err != nil {
-		c.writeStoreError(err)
-		return
-	}
-	if !c.db.Exists(args[1]) {
+	switch c.db.Type(args[1]) {
+	case store.KindStream:
+	case store.KindNone:
 		c.w.WriteInt(0)
+		return
+	default:
+		c.writeStoreError(store.ErrWrongType)
 		return
 	}
 	ids, ok := c.parseIDs(args[2:])
@@ -367,14 +360,7 @@ func cmdXDel(c *conn, args [][]byte) {
 		return
 	}
 	n, err := c.db.XDel(args[1], ids, c.recordArgs(args))
-	if err != nil {
-		c.writeStreamError(err)
-		return
-	}
-	if n > 0 {
-		c.notifyStream("xdel", args[1])
-	}
-	c.w.WriteInt(int64(n))
+	c.writeRemoved(evStream, "xdel", args[1], n, false, err)
 }
 
 // cmdXSetID is XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id].

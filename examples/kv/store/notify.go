@@ -48,13 +48,21 @@ func (s *Store) SetNotifier(n Notifier, mask KeyEvent) {
 	s.notify.Store(&notifying{n: n, mask: mask})
 }
 
-// tell gives ev about key of s to the Notifier, if it asked for ev, but
-// not during a replay (SetLoading): its writes were told of when they
-// were made. The key's shard is write-locked.
+// tell gives ev about key of s to the Notifier, if it asked for ev. The
+// key's shard is write-locked.
 func (s *Store) tell(ev KeyEvent, key string) {
-	if n := s.notify.Load(); n != nil && n.mask&ev != 0 && !s.loading.Load() {
-		n.n.Notify(s.db, ev, key)
+	if n := s.notifierFor(ev); n != nil {
+		n.Notify(s.db, ev, key)
 	}
+}
+
+// notifierFor returns the Notifier if it asked for ev, and nil during a
+// replay (SetLoading): its writes were told of when they were made.
+func (s *Store) notifierFor(ev KeyEvent) Notifier {
+	if n := s.notify.Load(); n != nil && n.mask&ev != 0 && !s.loading.Load() {
+		return n.n
+	}
+	return nil
 }
 
 // added tells of e, a key just added.
@@ -63,7 +71,7 @@ func (s *Store) added(e *entry) { s.tell(KeyNew, e.key) }
 // missed tells of key, found missing by a write that reads it first. The
 // key is made a string only if the Notifier asked for KeyMiss.
 func (s *Store) missed(key []byte) {
-	if n := s.notify.Load(); n != nil && n.mask&KeyMiss != 0 && !s.loading.Load() {
-		n.n.Notify(s.db, KeyMiss, string(key))
+	if n := s.notifierFor(KeyMiss); n != nil {
+		n.Notify(s.db, KeyMiss, string(key))
 	}
 }
