@@ -324,10 +324,12 @@ func (c *conn) call(cmd *command, args [][]byte) {
 		c.owes = c.owes || c.events != 0 // flush publishes them (notify.go)
 	}
 	if cmd.flags&flagWrite != 0 {
-		// One defer, not two: more would stop the compiler from
-		// open-coding the defers of this function, which every command
-		// runs through.
-		defer c.wrote(cmd, args)
+		// After the write, the clients blocked on the keys it named are
+		// served (blocking.go); the watchers of the keys it changed were
+		// marked as it sent their events (notify.go). One defer, not
+		// two: more would stop the compiler from open-coding the defers
+		// of this function, which every command runs through.
+		defer c.serveKeys(cmd, args)
 	}
 	if cmd.flags&flagWrite == 0 || c.h.aof == nil || c.replay {
 		c.run(cmd, args) // counted: cmdstats.go

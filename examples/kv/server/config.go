@@ -96,7 +96,7 @@ func (c *conn) configSet(args [][]byte) {
 		// its alias are not the same name, and the later one wins, as in
 		// Redis 7.0.
 		if given[name] {
-			c.w.WriteError("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - duplicate parameter")
+			c.w.WriteError(configSetFailed(args[i], "duplicate parameter"))
 			return
 		}
 		given[name] = true
@@ -106,7 +106,7 @@ func (c *conn) configSet(args [][]byte) {
 		if name == "notify-keyspace-events" {
 			ev, err := ParseKeyspaceEvents(string(args[i+1]))
 			if err != nil {
-				c.w.WriteError("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - " + errEventClass)
+				c.w.WriteError(configSetFailed(args[i], errEventClass))
 				return
 			}
 			events, setEvents = ev, true
@@ -121,7 +121,7 @@ func (c *conn) configSet(args [][]byte) {
 		}
 		n, ok := resp.ParseInt(args[i+1])
 		if !ok || n < 0 && name != "list-max-listpack-size" {
-			c.w.WriteError("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - argument couldn't be parsed into an integer")
+			c.w.WriteError(configSetFailed(args[i], "argument couldn't be parsed into an integer"))
 			return
 		}
 		set[name] = n
@@ -142,6 +142,12 @@ func (c *conn) configSet(args [][]byte) {
 		c.h.notify.configure(events)
 	}
 	c.w.WriteOK()
+}
+
+// configSetFailed is Redis 7's error for a CONFIG SET that refuses the
+// parameter arg, and why.
+func configSetFailed(arg []byte, why string) string {
+	return "ERR CONFIG SET failed (possibly related to argument '" + string(arg) + "') - " + why
 }
 
 // notSettable is the error for a parameter CONFIG SET does not take:

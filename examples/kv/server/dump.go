@@ -23,8 +23,7 @@ var (
 // cmdDump is DUMP key: the value's payload, or nil.
 func cmdDump(c *conn, args [][]byte) {
 	v, found, err := c.db.Dump(args[1])
-	c.lookedUp(args[1], found, err)
-	c.writeFound(v, found, err)
+	c.writeLookup(args[1], v, found, err)
 }
 
 // cmdRestore is RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s]

@@ -116,13 +116,6 @@ func (w *watchers) touchExisting(db *store.Store) {
 	w.mu.Unlock()
 }
 
-// wrote runs after a write command: it serves the clients blocked on the
-// keys it named (blocking.go). The watchers of the keys it changed were
-// marked as it sent their events (notify).
-func (c *conn) wrote(cmd *command, args [][]byte) {
-	c.serveKeys(cmd, args)
-}
-
 // keysNamed returns the keys cmd names in args, found as COMMAND reports
 // them.
 func keysNamed(cmd *command, args [][]byte) [][]byte {

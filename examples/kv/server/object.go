@@ -25,11 +25,7 @@ func cmdObject(c *conn, args [][]byte) {
 	enc, ok := c.db.Encoding(args[2])
 	// Counted as a read, but with no "keymiss": Redis's OBJECT looks the
 	// key up with LOOKUP_NONOTIFY.
-	if ok {
-		c.hits++
-	} else {
-		c.misses++
-	}
+	c.countLookup(ok, nil)
 	switch {
 	case !ok:
 		c.w.WriteNull()

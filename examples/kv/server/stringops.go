@@ -80,14 +80,7 @@ func cmdGetEX(c *conn, args [][]byte) {
 // hit or the miss as GET does.
 func (c *conn) writeLookup(key, v []byte, ok bool, err error) {
 	c.lookedUp(key, ok, err)
-	switch {
-	case err != nil:
-		c.writeStoreError(err)
-	case !ok:
-		c.w.WriteNull()
-	default:
-		c.w.WriteBulk(v)
-	}
+	c.writeFound(v, ok, err)
 }
 
 // cmdGetRange is GETRANGE key start end, with Redis's clamping of the

@@ -176,12 +176,16 @@ func (s *Store) HSet(key []byte, pairs [][]byte, rec [][]byte) (int, error) {
 			h.table = true
 		}
 	}
+	// The lengths are judged above, and the size only grows here: one
+	// look at it once the fields are set converts as hashTypeSet's look
+	// after each would.
 	added := 0
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if h.setFitting(string(pairs[i]), clone(pairs[i+1]), lim) {
+		if h.set(string(pairs[i]), clone(pairs[i+1])) {
 			added++
 		}
 	}
+	h.convertIfLarge(lim)
 	return added, nil
 }
 

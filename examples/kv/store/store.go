@@ -225,14 +225,17 @@ func (sh *shard) put(e *entry, key, val []byte, exp int64, owned bool) *entry {
 
 // rewrite stores the owned value v under key, in e if the key exists,
 // keeping its expiry: SETRANGE, SETBIT and INCRBYFLOAT change a value,
-// not how long it lives. A key it adds is told of. The shard must be
-// write-locked.
-func (s *Store) rewrite(sh *shard, e *entry, key, v []byte) {
+// not how long it lives. form is the string's form after the write
+// (encoding.go), which each of them sets. A key it adds is told of. The
+// shard must be write-locked.
+func (s *Store) rewrite(sh *shard, e *entry, key, v []byte, form strForm) {
 	if e != nil {
 		sh.put(e, key, v, e.exp, true)
-		return
+	} else {
+		e = sh.put(nil, key, v, 0, true)
+		s.added(e)
 	}
-	s.added(sh.put(nil, key, v, 0, true))
+	sh.setForm(e.key, form)
 }
 
 func (sh *shard) setExp(e *entry, exp int64) {

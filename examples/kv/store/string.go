@@ -37,8 +37,7 @@ func (s *Store) SetRange(key []byte, offset int, val []byte, rec [][]byte) (int,
 	v := make([]byte, n)
 	copy(v, cur)
 	copy(v[offset:], val)
-	s.rewrite(sh, e, key, v)
-	sh.setForm(string(key), formRaw)
+	s.rewrite(sh, e, key, v, formRaw)
 	return n, nil
 }
 
@@ -70,8 +69,7 @@ func (s *Store) IncrByFloat(key []byte, delta float64, rec func(val []byte) [][]
 	if err != nil {
 		return nil, err
 	}
-	s.rewrite(sh, e, key, v)
-	sh.setForm(string(key), formNoInt)
+	s.rewrite(sh, e, key, v, formNoInt)
 	return v, nil
 }
 
@@ -167,7 +165,6 @@ func (s *Store) SetBit(key []byte, offset uint64, bit bool, rec [][]byte) (old, 
 	} else {
 		v[i] &^= mask
 	}
-	s.rewrite(sh, e, key, v)
-	sh.setForm(string(key), formRaw)
+	s.rewrite(sh, e, key, v, formRaw)
 	return old, true, nil
 }
