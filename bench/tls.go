@@ -86,6 +86,16 @@ func makeTLSFiles(dir string) (tlsFiles, error) {
 func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*process, error) {
 	h.starts++
 	logPath := filepath.Join(h.tmp, fmt.Sprintf("%03d-%s-tls.log", h.starts, sys))
+	if sys == sysBare {
+		// The baseline serves TLS alone, on a port it picks and names on
+		// its control channel.
+		p, err := h.launch(ctx, sys, h.bins[binBareKV], []string{"-addr", "127.0.0.1:0", "-track=false",
+			"-tls-cert-file", files.cert, "-tls-key-file", files.key}, logPath, "", true)
+		if err != nil {
+			return nil, err
+		}
+		return servingTLS(ctx, p, p.addr)
+	}
 	addr, err := loopback.FreeAddr()
 	if err != nil {
 		return nil, err
@@ -105,17 +115,6 @@ func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*pr
 		}
 		args = append(kvArgs(addr), "-maxconns", strconv.Itoa(h.cfg.maxConns()),
 			"-tls-addr", tlsAddr, "-tls-cert-file", files.cert, "-tls-key-file", files.key)
-	case sysBare:
-		p, err := h.launch(ctx, sys, h.bins[binBareKV], []string{"-addr", "127.0.0.1:0", "-track=false",
-			"-tls-cert-file", files.cert, "-tls-key-file", files.key}, logPath, "", true)
-		if err != nil {
-			return nil, err
-		}
-		if err := probeTLS(ctx, p.addr); err != nil {
-			p.kill()
-			return nil, fmt.Errorf("%s did not answer over TLS on %s: %w (log: %s)", sys, p.addr, err, p.tail())
-		}
-		return p, nil
 	case sysRedis:
 		_, port, _ := net.SplitHostPort(addr)
 		bin = h.redisSv
@@ -129,9 +128,15 @@ func (h *harness) startTLS(ctx context.Context, sys system, files tlsFiles) (*pr
 	if err != nil {
 		return nil, err
 	}
+	return servingTLS(ctx, p, tlsAddr)
+}
+
+// servingTLS returns p, to be loaded on tlsAddr, once a TLS PING there
+// gets its PONG; if none does, it kills p.
+func servingTLS(ctx context.Context, p *process, tlsAddr string) (*process, error) {
 	if err := probeTLS(ctx, tlsAddr); err != nil {
 		p.kill()
-		return nil, fmt.Errorf("%s did not answer on its TLS port %s: %w (log: %s)", sys, tlsAddr, err, p.tail())
+		return nil, fmt.Errorf("%s did not answer on its TLS port %s: %w (log: %s)", p.sys, tlsAddr, err, p.tail())
 	}
 	p.addr = tlsAddr
 	return p, nil
