@@ -143,17 +143,7 @@ func (s *Store) XGroupDelConsumer(key, group, consumer []byte, rec [][]byte) (in
 // ErrWrongType if key is not a stream: XREADGROUP's check of every key
 // before it reads any.
 func (s *Store) XGroupCheck(key, group []byte) error {
-	err := s.readStream(key, func(st *stream) {})
-	if err != nil {
-		return err
-	}
-	err = ErrNoGroup
-	s.readStream(key, func(st *stream) {
-		if st != nil && st.lookupGroup(group) != nil {
-			err = nil
-		}
-	})
-	return err
+	return s.readGroup(key, group, func(*stream, *streamGroup) {})
 }
 
 // XReadGroupArgs are what XREADGROUP reads from one stream.
