@@ -363,10 +363,7 @@ func (s *Store) XPendingRange(key, group, consumer []byte, start, end StreamID, 
 // ErrNoGroup if either is missing.
 func (s *Store) readGroup(key, group []byte, fn func(st *stream, g *streamGroup)) error {
 	found := false
-	err := s.readStream(key, func(st *stream) {
-		if st == nil {
-			return
-		}
+	_, err := s.readStream(key, func(st *stream) {
 		if g := st.lookupGroup(group); g != nil {
 			found = true
 			fn(st, g)
