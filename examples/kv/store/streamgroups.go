@@ -232,25 +232,25 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 	}
 	start, _ := g.lastID.Next()
 	ents = st.rangeOf(start, MaxStreamID, a.Count, false)
-	last, read := g.lastID, g.entriesRead
+	// The group as it will be once ents are delivered: worked out before
+	// the journal takes the records that carry it, applied after.
+	moved := streamGroup{lastID: g.lastID, entriesRead: g.entriesRead}
 	for _, e := range ents {
-		probe := streamGroup{lastID: last, entriesRead: read}
-		st.advance(&probe, e.ID)
-		last, read = probe.lastID, probe.entriesRead
+		st.advance(&moved, e.ID)
 		if journal && !a.NoAck {
-			recs = append(recs, claimRecord(key, a.Group, a.Consumer, e.ID, now, 1, last))
+			recs = append(recs, claimRecord(key, a.Group, a.Consumer, e.ID, now, 1, moved.lastID))
 		}
 	}
-	if journal && last != g.lastID {
-		recs = append(recs, [][]byte{wordXGroup, wordSetID, key, a.Group, last.Bytes(), wordEntriesRead, intArg(read)})
+	if journal && moved.lastID != g.lastID {
+		recs = append(recs, [][]byte{wordXGroup, wordSetID, key, a.Group, moved.lastID.Bytes(), wordEntriesRead, intArg(moved.entriesRead)})
 	}
 	if err := s.recordAll(sh, recs); err != nil {
 		return nil, false, false, err
 	}
 	c, _ = g.consumer(string(a.Consumer), now)
 	c.seen = now
+	g.lastID, g.entriesRead = moved.lastID, moved.entriesRead
 	for _, e := range ents {
-		st.advance(g, e.ID)
 		if a.NoAck {
 			continue
 		}
