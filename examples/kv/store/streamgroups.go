@@ -1,14 +1,15 @@
 package store
 
-// lockGroup is lockStream for a command on a consumer group: ErrNoGroup
-// when key or the group is missing.
-func (s *Store) lockGroup(key, group []byte) (*shard, *stream, *streamGroup, error) {
+// lockGroup is lockStream for a command on a consumer group: noKey when
+// key is missing (XGROUP's ErrNoStream, the others' ErrNoGroup),
+// ErrNoGroup when the group is.
+func (s *Store) lockGroup(key, group []byte, noKey error) (*shard, *stream, *streamGroup, error) {
 	sh, _, st, err := s.lockStream(key)
 	if err != nil {
 		return sh, nil, nil, err
 	}
 	if st == nil {
-		return sh, nil, nil, ErrNoGroup
+		return sh, nil, nil, noKey
 	}
 	g := st.lookupGroup(group)
 	if g == nil {
@@ -55,11 +56,8 @@ func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bo
 // XGroupSetID sets group's last delivered ID (the stream's last ID if
 // dollar) and entries-read counter, journalling rec.
 func (s *Store) XGroupSetID(key, group []byte, id StreamID, dollar bool, entriesRead int64, rec [][]byte) error {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, g, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
-	if st == nil && err == ErrNoGroup {
-		return ErrNoStream
-	}
 	if err != nil {
 		return err
 	}
@@ -76,17 +74,14 @@ func (s *Store) XGroupSetID(key, group []byte, id StreamID, dollar bool, entries
 // XGroupDestroy removes group, journalling rec, and reports whether it
 // was there.
 func (s *Store) XGroupDestroy(key, group []byte, rec [][]byte) (bool, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, _, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
 	switch {
-	case st == nil && err == ErrNoGroup:
-		return false, ErrNoStream
 	case err == ErrNoGroup:
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	_ = g
 	if err := s.record(sh, rec); err != nil {
 		return false, err
 	}
@@ -97,11 +92,8 @@ func (s *Store) XGroupDestroy(key, group []byte, rec [][]byte) (bool, error) {
 // XGroupCreateConsumer adds consumer to group, journalling rec, and
 // reports whether it is new.
 func (s *Store) XGroupCreateConsumer(key, group, consumer []byte, rec [][]byte) (bool, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, _, g, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
-	if st == nil && err == ErrNoGroup {
-		return false, ErrNoStream
-	}
 	if err != nil {
 		return false, err
 	}
@@ -119,11 +111,8 @@ func (s *Store) XGroupCreateConsumer(key, group, consumer []byte, rec [][]byte) 
 // journalling rec, and returns how many entries it had pending and
 // whether it was there.
 func (s *Store) XGroupDelConsumer(key, group, consumer []byte, rec [][]byte) (int64, bool, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, _, g, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
-	if st == nil && err == ErrNoGroup {
-		return 0, false, ErrNoStream
-	}
 	if err != nil {
 		return 0, false, err
 	}
@@ -170,7 +159,7 @@ type XReadGroupArgs struct {
 // the group's entries-read counter when it moved the group on. created
 // says whether it created the consumer.
 func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []StreamEntry, ok, created bool, err error) {
-	sh, st, g, err := s.lockGroup(key, a.Group)
+	sh, st, g, err := s.lockGroup(key, a.Group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err != nil {
 		return nil, false, false, err
@@ -281,7 +270,7 @@ func claimRecord(key, group, consumer []byte, id StreamID, delivered, count int6
 // some were there, and returns how many were; 0 if key or the group is
 // missing.
 func (s *Store) XAck(key, group []byte, ids []StreamID, rec [][]byte) (int, error) {
-	sh, _, g, err := s.lockGroup(key, group)
+	sh, _, g, err := s.lockGroup(key, group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err == ErrNoGroup {
 		return 0, nil
@@ -411,7 +400,7 @@ type claimPlan struct {
 // XACK for each found deleted, and an XGROUP SETID for a LASTID that
 // moved the group on with nothing claimed.
 func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs, journal bool) (Claimed, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, g, err := s.lockGroup(key, group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err != nil {
 		return Claimed{}, err
@@ -514,7 +503,7 @@ func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs
 // no more than ten times count of them; pending entries whose entry is
 // gone are dropped and reported. It journals as XClaim does.
 func (s *Store) XAutoClaim(key, group, consumer []byte, minIdle int64, start StreamID, count int64, justID, journal bool) (Claimed, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, g, err := s.lockGroup(key, group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err != nil {
 		return Claimed{}, err
