@@ -132,7 +132,7 @@ func (s *Store) XGroupDelConsumer(key, group, consumer []byte, rec [][]byte) (in
 // ErrWrongType if key is not a stream: XREADGROUP's check of every key
 // before it reads any.
 func (s *Store) XGroupCheck(key, group []byte) error {
-	return s.readGroup(key, group, func(*stream, *streamGroup) {})
+	return s.readGroup(key, group, ErrNoGroup, func(*streamGroup) {})
 }
 
 // XReadGroupArgs are what XREADGROUP reads from one stream.
@@ -305,7 +305,7 @@ type ConsumerPending struct {
 // XPendingSummary returns the summary of group's pending entries.
 func (s *Store) XPendingSummary(key, group []byte) (PendingSummary, error) {
 	var out PendingSummary
-	err := s.readGroup(key, group, func(_ *stream, g *streamGroup) {
+	err := s.readGroup(key, group, ErrNoGroup, func(g *streamGroup) {
 		out.Count = g.pel.len()
 		out.First, _ = g.pel.first()
 		out.Last, _ = g.pel.last()
@@ -324,7 +324,7 @@ func (s *Store) XPendingSummary(key, group []byte) (PendingSummary, error) {
 func (s *Store) XPendingRange(key, group, consumer []byte, start, end StreamID, count, minIdle int64) ([]PendingEntry, error) {
 	out := []PendingEntry{}
 	now := s.now()
-	err := s.readGroup(key, group, func(_ *stream, g *streamGroup) {
+	err := s.readGroup(key, group, ErrNoGroup, func(g *streamGroup) {
 		pel := &g.pel
 		if consumer != nil {
 			c := g.consumers[string(consumer)]
@@ -348,17 +348,20 @@ func (s *Store) XPendingRange(key, group, consumer []byte, start, end StreamID, 
 	return out, err
 }
 
-// readGroup runs fn with key's stream and group under a read lock:
-// ErrNoGroup if either is missing.
-func (s *Store) readGroup(key, group []byte, fn func(st *stream, g *streamGroup)) error {
-	found := false
-	_, err := s.readStream(key, func(st *stream) {
-		if g := st.lookupGroup(group); g != nil {
-			found = true
-			fn(st, g)
+// readGroup runs fn with key's stream's group under a read lock: noKey
+// if key is missing, as lockGroup, ErrNoGroup if the group is.
+func (s *Store) readGroup(key, group []byte, noKey error, fn func(g *streamGroup)) error {
+	var g *streamGroup
+	found, err := s.readStream(key, func(st *stream) {
+		if g = st.lookupGroup(group); g != nil {
+			fn(g)
 		}
 	})
-	if err == nil && !found {
+	switch {
+	case err != nil:
+	case !found:
+		err = noKey
+	case g == nil:
 		err = ErrNoGroup
 	}
 	return err

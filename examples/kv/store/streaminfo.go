@@ -113,23 +113,12 @@ func (s *Store) XInfoGroups(key []byte) ([]GroupInfo, error) {
 // key is missing, ErrNoGroup if the group is.
 func (s *Store) XInfoConsumers(key, group []byte) ([]ConsumerInfo, error) {
 	var out []ConsumerInfo
-	found, err := s.readStream(key, func(st *stream) {
-		g := st.lookupGroup(group)
-		if g == nil {
-			return
-		}
+	err := s.readGroup(key, group, ErrNoSuchKey, func(g *streamGroup) {
 		out = []ConsumerInfo{}
 		for _, cn := range g.consumerNames() {
 			c := g.consumers[cn]
 			out = append(out, ConsumerInfo{Name: cn, Seen: c.seen, Pending: c.pel.len()})
 		}
 	})
-	switch {
-	case err != nil:
-	case !found:
-		err = ErrNoSuchKey
-	case out == nil:
-		err = ErrNoGroup
-	}
 	return out, err
 }
