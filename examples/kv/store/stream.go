@@ -494,6 +494,18 @@ func (g *streamGroup) claim(id StreamID, n *streamNack, c *streamConsumer) {
 	c.pel.set(id, n)
 }
 
+// deliver makes id pending for c, delivered at when, count times: id's
+// pending entry in g moves to c, or a new one is made.
+func (g *streamGroup) deliver(id StreamID, c *streamConsumer, when, count int64) {
+	n, ok := g.pel.get(id)
+	if !ok {
+		n = &streamNack{}
+		g.pel.set(id, n)
+	}
+	g.claim(id, n, c)
+	n.delivered, n.count = when, count
+}
+
 // consumer returns the consumer called name, created with seen time now
 // if it is missing; created says whether it was.
 func (g *streamGroup) consumer(name string, now int64) (c *streamConsumer, created bool) {

@@ -239,19 +239,10 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 	c, _ = g.consumer(string(a.Consumer), now)
 	c.seen = now
 	g.lastID, g.entriesRead = moved.lastID, moved.entriesRead
-	for _, e := range ents {
-		if a.NoAck {
-			continue
+	if !a.NoAck {
+		for _, e := range ents {
+			g.deliver(e.ID, c, now, 1)
 		}
-		n, found := g.pel.get(e.ID)
-		if !found {
-			n = &streamNack{owner: c}
-			g.pel.set(e.ID, n)
-			c.pel.set(e.ID, n)
-		} else {
-			g.claim(e.ID, n, c)
-		}
-		n.delivered, n.count = now, 1
 	}
 	if ents == nil {
 		ents = []StreamEntry{}
@@ -485,13 +476,7 @@ func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs
 			c, out.Created = g.consumer(string(consumer), now)
 			c.seen = now
 		}
-		n, ok := g.pel.get(p.id)
-		if !ok {
-			n = &streamNack{}
-			g.pel.set(p.id, n)
-		}
-		g.claim(p.id, n, c)
-		n.delivered, n.count = p.when, p.count
+		g.deliver(p.id, c, p.when, p.count)
 		e := p.entry
 		if a.JustID {
 			e.Fields = nil

@@ -134,13 +134,7 @@ func (st *stream) applyRecord(args [][]byte, now int64) bool {
 			return false
 		}
 		c, _ := g.consumer(string(args[3]), now)
-		n, found := g.pel.get(eid)
-		if !found {
-			n = &streamNack{}
-			g.pel.set(eid, n)
-		}
-		g.claim(eid, n, c)
-		n.delivered, n.count = when, count
+		g.deliver(eid, c, when, count)
 		return true
 	}
 	return false
