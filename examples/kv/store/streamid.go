@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 
@@ -94,13 +95,7 @@ func parseStreamID(b []byte, missingSeq uint64, strict, auto bool) (id StreamID,
 		return MaxStreamID, true, true
 	}
 	ms, seq := b, []byte(nil)
-	dash := -1
-	for i, ch := range b {
-		if ch == '-' {
-			dash = i
-			break
-		}
-	}
+	dash := bytes.IndexByte(b, '-')
 	if dash >= 0 {
 		ms, seq = b[:dash], b[dash+1:]
 	}
