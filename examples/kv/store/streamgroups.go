@@ -176,17 +176,11 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 	}
 	c := g.consumers[string(a.Consumer)]
 	created = c == nil
-	if created {
-		if journal {
-			recs = append(recs, [][]byte{wordXGroup, wordCreateConsumer, key, a.Group, a.Consumer})
-		}
+	if created && journal {
+		recs = append(recs, [][]byte{wordXGroup, wordCreateConsumer, key, a.Group, a.Consumer})
 	}
 	if !a.New {
-		type redelivery struct {
-			id StreamID
-			n  *streamNack
-		}
-		var again []redelivery
+		var again []*streamNack
 		if from, more := a.After.Next(); c != nil && more {
 			c.pel.each(from, func(id StreamID, n *streamNack) bool {
 				if a.Count > 0 && len(ents) == a.Count {
@@ -196,7 +190,7 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 				if !found {
 					e = StreamEntry{ID: id}
 				} else {
-					again = append(again, redelivery{id, n})
+					again = append(again, n)
 					if journal {
 						recs = append(recs, claimRecord(key, a.Group, a.Consumer, id, now, n.count+1, g.lastID))
 					}
@@ -210,9 +204,9 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 		}
 		c, _ = g.consumer(string(a.Consumer), now)
 		c.seen = now
-		for _, r := range again {
-			r.n.delivered = now
-			r.n.count++
+		for _, n := range again {
+			n.delivered = now
+			n.count++
 		}
 		if ents == nil {
 			ents = []StreamEntry{}
