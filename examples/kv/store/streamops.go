@@ -40,21 +40,6 @@ var (
 
 func intArg(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
 
-// recordAll is record for a write of several records: they are journalled
-// in order, all or none (Journal.AppendAllDB), and a refusal refuses the
-// write.
-func (s *Store) recordAll(sh *shard, recs [][][]byte) error {
-	if s.journal == nil || len(recs) == 0 {
-		return nil
-	}
-	if sh.dumped {
-		if rw := s.rw.Load(); rw != nil {
-			return rw.sink.AppendRecords(s.db, recs, recs)
-		}
-	}
-	return s.journal.AppendAllDB(s.db, recs)
-}
-
 // lockStream write-locks key's shard and returns its stream, nil if key
 // is missing. The caller unlocks the shard, whatever the error.
 func (s *Store) lockStream(key []byte) (*shard, *entry, *stream, error) {
