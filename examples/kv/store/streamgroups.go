@@ -383,6 +383,21 @@ type claimPlan struct {
 	count int64
 }
 
+// claimRecords journals plan: an XACK for each pending entry it drops, an
+// XCLAIM moving the group's last ID to last for each it claims, of which
+// claimed is the count.
+func claimRecords(key, group, consumer []byte, plan []claimPlan, last StreamID) (recs [][][]byte, claimed int) {
+	for _, p := range plan {
+		if p.drop {
+			recs = append(recs, [][]byte{wordXAck, key, group, p.id.Bytes()})
+			continue
+		}
+		claimed++
+		recs = append(recs, claimRecord(key, group, consumer, p.id, p.when, p.count, last))
+	}
+	return recs, claimed
+}
+
 // XClaim gives group's pending entries ids to consumer, as XCLAIM does.
 // If journal is set it journals an XCLAIM for each entry claimed, an
 // XACK for each found deleted, and an XGROUP SETID for a LASTID that
@@ -440,20 +455,11 @@ func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs
 		planned[id] = len(plan)
 		plan = append(plan, claimPlan{id: id, n: n, entry: entry, when: when, count: count})
 	}
-	var recs [][][]byte
-	claimed := 0
-	for _, p := range plan {
-		if p.drop {
-			recs = append(recs, [][]byte{wordXAck, key, group, p.id.Bytes()})
-			continue
-		}
-		claimed++
-		recs = append(recs, claimRecord(key, group, consumer, p.id, p.when, p.count, last))
-	}
-	if claimed == 0 && last != g.lastID {
-		recs = append(recs, [][]byte{wordXGroup, wordSetID, key, group, last.Bytes(), wordEntriesRead, intArg(g.entriesRead)})
-	}
 	if journal {
+		recs, claimed := claimRecords(key, group, consumer, plan, last)
+		if claimed == 0 && last != g.lastID {
+			recs = append(recs, [][]byte{wordXGroup, wordSetID, key, group, last.Bytes(), wordEntriesRead, intArg(g.entriesRead)})
+		}
 		if err := s.recordAll(sh, recs); err != nil {
 			return Claimed{}, err
 		}
@@ -517,15 +523,8 @@ func (s *Store) XAutoClaim(key, group, consumer []byte, minIdle int64, start Str
 		count--
 		return true
 	})
-	var recs [][][]byte
-	for _, p := range plan {
-		if p.drop {
-			recs = append(recs, [][]byte{wordXAck, key, group, p.id.Bytes()})
-		} else {
-			recs = append(recs, claimRecord(key, group, consumer, p.id, p.when, p.count, g.lastID))
-		}
-	}
 	if journal {
+		recs, _ := claimRecords(key, group, consumer, plan, g.lastID)
 		if err := s.recordAll(sh, recs); err != nil {
 			return Claimed{}, err
 		}
