@@ -2,8 +2,6 @@ package store
 
 import (
 	"bytes"
-	"errors"
-	"io"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 )
@@ -53,23 +51,8 @@ func (st *stream) appendRecords(d *dumpBuf, key string) {
 	}
 }
 
-// undumpStream rebuilds a stream from the records appendRecords wrote,
-// each under the empty key.
-func undumpStream(body []byte, now int64) (*stream, bool) {
-	st := newStream()
-	r := resp.NewReader(bytes.NewReader(body), resp.Options{NoInline: true})
-	for {
-		args, err := r.ReadCommand()
-		if err != nil {
-			return st, r.Buffered() == 0 && errors.Is(err, io.EOF)
-		}
-		if !st.applyRecord(args, now) {
-			return nil, false
-		}
-	}
-}
-
-// applyRecord applies one record of appendRecords's to st.
+// applyRecord applies one record of appendRecords's, written under the
+// empty key, to st: undump rebuilds a stream with it.
 func (st *stream) applyRecord(args [][]byte, now int64) bool {
 	word := func(i int, w []byte) bool { return i < len(args) && bytes.EqualFold(args[i], w) }
 	id := func(i int) (StreamID, bool) {
