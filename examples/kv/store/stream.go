@@ -355,6 +355,15 @@ func (st *stream) lookupGroup(name []byte) *streamGroup {
 	return st.groups[string(name)]
 }
 
+// addGroup adds the group called name, which must be missing, with last
+// delivered ID lastID and entries-read counter entriesRead.
+func (st *stream) addGroup(name []byte, lastID StreamID, entriesRead int64) {
+	if st.groups == nil {
+		st.groups = make(map[string]*streamGroup)
+	}
+	st.groups[string(name)] = &streamGroup{lastID: lastID, entriesRead: entriesRead}
+}
+
 // groupNames and consumerNames are sorted, as Redis's radix trees list
 // them.
 func (st *stream) groupNames() []string { return slices.Sorted(maps.Keys(st.groups)) }

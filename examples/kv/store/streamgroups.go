@@ -46,10 +46,7 @@ func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bo
 	if e == nil {
 		s.added(sh.addObject(key, st))
 	}
-	if st.groups == nil {
-		st.groups = make(map[string]*streamGroup)
-	}
-	st.groups[string(group)] = &streamGroup{lastID: id, entriesRead: entriesRead}
+	st.addGroup(group, id, entriesRead)
 	return e == nil, nil
 }
 

@@ -93,13 +93,10 @@ func (st *stream) applyRecord(args [][]byte, now int64) bool {
 	case word(0, wordXGroup) && word(1, wordCreate) && len(args) == 7:
 		last, ok1 := id(4)
 		read, ok2 := num(6)
-		if !ok1 || !ok2 || st.groups[string(args[3])] != nil {
+		if !ok1 || !ok2 || st.lookupGroup(args[3]) != nil {
 			return false
 		}
-		if st.groups == nil {
-			st.groups = make(map[string]*streamGroup)
-		}
-		st.groups[string(args[3])] = &streamGroup{lastID: last, entriesRead: read}
+		st.addGroup(args[3], last, read)
 		return true
 	case word(0, wordXGroup) && word(1, wordCreateConsumer) && len(args) == 5:
 		g := st.groups[string(args[3])]
