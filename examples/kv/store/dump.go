@@ -126,31 +126,36 @@ func undump(p []byte) (object, []byte, error) {
 	case KindZSet:
 		o = &zset{scores: map[string]float64{}}
 	case KindStream:
-		st, ok := undumpStream(body, nowMillis())
-		if !ok {
+		st, now := newStream(), nowMillis()
+		if !eachRecord(body, func(args [][]byte) bool { return st.applyRecord(args, now) }) {
 			return nil, nil, ErrBadPayload
 		}
-		return st, nil, nil
+		return st, nil, nil // a stream may be empty
 	default:
 		return nil, nil, ErrBadPayload
 	}
+	ok := eachRecord(body, func(args [][]byte) bool {
+		return len(args) >= 3 && len(args[1]) == 0 && undumpRecord(o, args[2:])
+	})
+	if !ok || o.size() == 0 {
+		return nil, nil, ErrBadPayload
+	}
+	return o, nil, nil
+}
+
+// eachRecord calls apply with each record of body, a payload's records,
+// and reports whether they were whole and apply took every one.
+func eachRecord(body []byte, apply func(args [][]byte) bool) bool {
 	r := resp.NewReader(bytes.NewReader(body), resp.Options{NoInline: true})
 	for {
 		args, err := r.ReadCommand()
 		if err != nil {
-			if r.Buffered() == 0 && errors.Is(err, io.EOF) {
-				break
-			}
-			return nil, nil, ErrBadPayload
+			return r.Buffered() == 0 && errors.Is(err, io.EOF)
 		}
-		if len(args) < 3 || len(args[1]) != 0 || !undumpRecord(o, args[2:]) {
-			return nil, nil, ErrBadPayload
+		if !apply(args) {
+			return false
 		}
 	}
-	if o.size() == 0 {
-		return nil, nil, ErrBadPayload
-	}
-	return o, nil, nil
 }
 
 // undumpRecord adds the elements of one record (after its command and

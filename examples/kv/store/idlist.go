@@ -1,6 +1,9 @@
 package store
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // idList is an ordered map of stream IDs to values, kept in a list of
 // sorted chunks of at most idChunkMax items: finding, inserting and
@@ -47,19 +50,13 @@ func (l *idList[T]) get(id StreamID) (T, bool) {
 
 // set puts v under id, replacing the value id had.
 func (l *idList[T]) set(id StreamID, v T) {
-	if n := len(l.chunks); n > 0 {
-		last := l.chunks[n-1]
-		if last[len(last)-1].id.Less(id) {
-			if len(last) < idChunkMax {
-				l.chunks[n-1] = append(last, idItem[T]{id, v})
-			} else {
-				l.chunks = append(l.chunks, append(make([]idItem[T], 0, 8), idItem[T]{id, v}))
-			}
-			l.n++
-			return
+	it := idItem[T]{id, v}
+	if last, ok := l.last(); !ok || last.Less(id) {
+		if n := len(l.chunks); n > 0 && len(l.chunks[n-1]) < idChunkMax {
+			l.chunks[n-1] = append(l.chunks[n-1], it)
+		} else {
+			l.chunks = append(l.chunks, append(make([]idItem[T], 0, 8), it))
 		}
-	} else {
-		l.chunks = append(l.chunks, append(make([]idItem[T], 0, 8), idItem[T]{id, v}))
 		l.n++
 		return
 	}
@@ -69,9 +66,7 @@ func (l *idList[T]) set(id StreamID, v T) {
 		c[i].v = v
 		return
 	}
-	c = append(c, idItem[T]{})
-	copy(c[i+1:], c[i:])
-	c[i] = idItem[T]{id, v}
+	c = slices.Insert(c, i, it)
 	l.n++
 	if len(c) <= idChunkMax {
 		l.chunks[ci] = c
@@ -81,9 +76,7 @@ func (l *idList[T]) set(id StreamID, v T) {
 	right := append(make([]idItem[T], 0, idChunkMax), c[half:]...)
 	clear(c[half:])
 	l.chunks[ci] = c[:half]
-	l.chunks = append(l.chunks, nil)
-	copy(l.chunks[ci+2:], l.chunks[ci+1:])
-	l.chunks[ci+1] = right
+	l.chunks = slices.Insert(l.chunks, ci+1, right)
 }
 
 // del removes id and reports whether it was there.
@@ -92,16 +85,11 @@ func (l *idList[T]) del(id StreamID) bool {
 	if ci == len(l.chunks) || l.chunks[ci][i].id != id {
 		return false
 	}
-	c := l.chunks[ci]
-	copy(c[i:], c[i+1:])
-	c[len(c)-1] = idItem[T]{}
-	c = c[:len(c)-1]
+	l.chunks[ci] = slices.Delete(l.chunks[ci], i, i+1)
 	l.n--
-	if len(c) == 0 {
-		l.chunks = append(l.chunks[:ci], l.chunks[ci+1:]...)
-		return true
+	if len(l.chunks[ci]) == 0 {
+		l.chunks = slices.Delete(l.chunks, ci, ci+1)
 	}
-	l.chunks[ci] = c
 	return true
 }
 

@@ -172,6 +172,21 @@ func (s *Store) record(sh *shard, rec [][]byte) error {
 	return s.journal.AppendDB(s.db, rec)
 }
 
+// recordAll is record for a write of several records: they are journalled
+// in order, all or none (Journal.AppendAllDB), and a refusal refuses the
+// write.
+func (s *Store) recordAll(sh *shard, recs [][][]byte) error {
+	if s.journal == nil || len(recs) == 0 {
+		return nil
+	}
+	if sh.dumped {
+		if rw := s.rw.Load(); rw != nil {
+			return rw.sink.AppendRecords(s.db, recs, recs)
+		}
+	}
+	return s.journal.AppendAllDB(s.db, recs)
+}
+
 // reset empties the shard. It must be write-locked, or not yet shared.
 func (sh *shard) reset() {
 	sh.keys = make(map[string]*entry)

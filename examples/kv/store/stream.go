@@ -355,6 +355,15 @@ func (st *stream) lookupGroup(name []byte) *streamGroup {
 	return st.groups[string(name)]
 }
 
+// addGroup adds the group called name, which must be missing, with last
+// delivered ID lastID and entries-read counter entriesRead.
+func (st *stream) addGroup(name []byte, lastID StreamID, entriesRead int64) {
+	if st.groups == nil {
+		st.groups = make(map[string]*streamGroup)
+	}
+	st.groups[string(name)] = &streamGroup{lastID: lastID, entriesRead: entriesRead}
+}
+
 // groupNames and consumerNames are sorted, as Redis's radix trees list
 // them.
 func (st *stream) groupNames() []string { return slices.Sorted(maps.Keys(st.groups)) }
@@ -492,6 +501,18 @@ func (g *streamGroup) claim(id StreamID, n *streamNack, c *streamConsumer) {
 	}
 	n.owner = c
 	c.pel.set(id, n)
+}
+
+// deliver makes id pending for c, delivered at when, count times: id's
+// pending entry in g moves to c, or a new one is made.
+func (g *streamGroup) deliver(id StreamID, c *streamConsumer, when, count int64) {
+	n, ok := g.pel.get(id)
+	if !ok {
+		n = &streamNack{}
+		g.pel.set(id, n)
+	}
+	g.claim(id, n, c)
+	n.delivered, n.count = when, count
 }
 
 // consumer returns the consumer called name, created with seen time now

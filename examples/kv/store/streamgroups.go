@@ -1,14 +1,15 @@
 package store
 
-// lockGroup is lockStream for a command on a consumer group: ErrNoGroup
-// when key or the group is missing.
-func (s *Store) lockGroup(key, group []byte) (*shard, *stream, *streamGroup, error) {
+// lockGroup is lockStream for a command on a consumer group: noKey when
+// key is missing (XGROUP's ErrNoStream, the others' ErrNoGroup),
+// ErrNoGroup when the group is.
+func (s *Store) lockGroup(key, group []byte, noKey error) (*shard, *stream, *streamGroup, error) {
 	sh, _, st, err := s.lockStream(key)
 	if err != nil {
 		return sh, nil, nil, err
 	}
 	if st == nil {
-		return sh, nil, nil, ErrNoGroup
+		return sh, nil, nil, noKey
 	}
 	g := st.lookupGroup(group)
 	if g == nil {
@@ -45,21 +46,15 @@ func (s *Store) XGroupCreate(key, group []byte, id StreamID, dollar, mkstream bo
 	if e == nil {
 		s.added(sh.addObject(key, st))
 	}
-	if st.groups == nil {
-		st.groups = make(map[string]*streamGroup)
-	}
-	st.groups[string(group)] = &streamGroup{lastID: id, entriesRead: entriesRead}
+	st.addGroup(group, id, entriesRead)
 	return e == nil, nil
 }
 
 // XGroupSetID sets group's last delivered ID (the stream's last ID if
 // dollar) and entries-read counter, journalling rec.
 func (s *Store) XGroupSetID(key, group []byte, id StreamID, dollar bool, entriesRead int64, rec [][]byte) error {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, g, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
-	if st == nil && err == ErrNoGroup {
-		return ErrNoStream
-	}
 	if err != nil {
 		return err
 	}
@@ -76,17 +71,14 @@ func (s *Store) XGroupSetID(key, group []byte, id StreamID, dollar bool, entries
 // XGroupDestroy removes group, journalling rec, and reports whether it
 // was there.
 func (s *Store) XGroupDestroy(key, group []byte, rec [][]byte) (bool, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, _, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
 	switch {
-	case st == nil && err == ErrNoGroup:
-		return false, ErrNoStream
 	case err == ErrNoGroup:
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	_ = g
 	if err := s.record(sh, rec); err != nil {
 		return false, err
 	}
@@ -97,11 +89,8 @@ func (s *Store) XGroupDestroy(key, group []byte, rec [][]byte) (bool, error) {
 // XGroupCreateConsumer adds consumer to group, journalling rec, and
 // reports whether it is new.
 func (s *Store) XGroupCreateConsumer(key, group, consumer []byte, rec [][]byte) (bool, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, _, g, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
-	if st == nil && err == ErrNoGroup {
-		return false, ErrNoStream
-	}
 	if err != nil {
 		return false, err
 	}
@@ -119,11 +108,8 @@ func (s *Store) XGroupCreateConsumer(key, group, consumer []byte, rec [][]byte) 
 // journalling rec, and returns how many entries it had pending and
 // whether it was there.
 func (s *Store) XGroupDelConsumer(key, group, consumer []byte, rec [][]byte) (int64, bool, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, _, g, err := s.lockGroup(key, group, ErrNoStream)
 	defer sh.mu.Unlock()
-	if st == nil && err == ErrNoGroup {
-		return 0, false, ErrNoStream
-	}
 	if err != nil {
 		return 0, false, err
 	}
@@ -143,17 +129,7 @@ func (s *Store) XGroupDelConsumer(key, group, consumer []byte, rec [][]byte) (in
 // ErrWrongType if key is not a stream: XREADGROUP's check of every key
 // before it reads any.
 func (s *Store) XGroupCheck(key, group []byte) error {
-	err := s.readStream(key, func(st *stream) {})
-	if err != nil {
-		return err
-	}
-	err = ErrNoGroup
-	s.readStream(key, func(st *stream) {
-		if st != nil && st.lookupGroup(group) != nil {
-			err = nil
-		}
-	})
-	return err
+	return s.readGroup(key, group, ErrNoGroup, func(*streamGroup) {})
 }
 
 // XReadGroupArgs are what XREADGROUP reads from one stream.
@@ -180,7 +156,7 @@ type XReadGroupArgs struct {
 // the group's entries-read counter when it moved the group on. created
 // says whether it created the consumer.
 func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []StreamEntry, ok, created bool, err error) {
-	sh, st, g, err := s.lockGroup(key, a.Group)
+	sh, st, g, err := s.lockGroup(key, a.Group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err != nil {
 		return nil, false, false, err
@@ -197,17 +173,11 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 	}
 	c := g.consumers[string(a.Consumer)]
 	created = c == nil
-	if created {
-		if journal {
-			recs = append(recs, [][]byte{wordXGroup, wordCreateConsumer, key, a.Group, a.Consumer})
-		}
+	if created && journal {
+		recs = append(recs, [][]byte{wordXGroup, wordCreateConsumer, key, a.Group, a.Consumer})
 	}
 	if !a.New {
-		type redelivery struct {
-			id StreamID
-			n  *streamNack
-		}
-		var again []redelivery
+		var again []*streamNack
 		if from, more := a.After.Next(); c != nil && more {
 			c.pel.each(from, func(id StreamID, n *streamNack) bool {
 				if a.Count > 0 && len(ents) == a.Count {
@@ -217,7 +187,7 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 				if !found {
 					e = StreamEntry{ID: id}
 				} else {
-					again = append(again, redelivery{id, n})
+					again = append(again, n)
 					if journal {
 						recs = append(recs, claimRecord(key, a.Group, a.Consumer, id, now, n.count+1, g.lastID))
 					}
@@ -231,9 +201,9 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 		}
 		c, _ = g.consumer(string(a.Consumer), now)
 		c.seen = now
-		for _, r := range again {
-			r.n.delivered = now
-			r.n.count++
+		for _, n := range again {
+			n.delivered = now
+			n.count++
 		}
 		if ents == nil {
 			ents = []StreamEntry{}
@@ -242,37 +212,28 @@ func (s *Store) XReadGroup(key []byte, a XReadGroupArgs, journal bool) (ents []S
 	}
 	start, _ := g.lastID.Next()
 	ents = st.rangeOf(start, MaxStreamID, a.Count, false)
-	last, read := g.lastID, g.entriesRead
+	// The group as it will be once ents are delivered: worked out before
+	// the journal takes the records that carry it, applied after.
+	moved := streamGroup{lastID: g.lastID, entriesRead: g.entriesRead}
 	for _, e := range ents {
-		probe := streamGroup{lastID: last, entriesRead: read}
-		st.advance(&probe, e.ID)
-		last, read = probe.lastID, probe.entriesRead
+		st.advance(&moved, e.ID)
 		if journal && !a.NoAck {
-			recs = append(recs, claimRecord(key, a.Group, a.Consumer, e.ID, now, 1, last))
+			recs = append(recs, claimRecord(key, a.Group, a.Consumer, e.ID, now, 1, moved.lastID))
 		}
 	}
-	if journal && last != g.lastID {
-		recs = append(recs, [][]byte{wordXGroup, wordSetID, key, a.Group, last.Bytes(), wordEntriesRead, intArg(read)})
+	if journal && moved.lastID != g.lastID {
+		recs = append(recs, [][]byte{wordXGroup, wordSetID, key, a.Group, moved.lastID.Bytes(), wordEntriesRead, intArg(moved.entriesRead)})
 	}
 	if err := s.recordAll(sh, recs); err != nil {
 		return nil, false, false, err
 	}
 	c, _ = g.consumer(string(a.Consumer), now)
 	c.seen = now
-	for _, e := range ents {
-		st.advance(g, e.ID)
-		if a.NoAck {
-			continue
+	g.lastID, g.entriesRead = moved.lastID, moved.entriesRead
+	if !a.NoAck {
+		for _, e := range ents {
+			g.deliver(e.ID, c, now, 1)
 		}
-		n, found := g.pel.get(e.ID)
-		if !found {
-			n = &streamNack{owner: c}
-			g.pel.set(e.ID, n)
-			c.pel.set(e.ID, n)
-		} else {
-			g.claim(e.ID, n, c)
-		}
-		n.delivered, n.count = now, 1
 	}
 	if ents == nil {
 		ents = []StreamEntry{}
@@ -291,7 +252,7 @@ func claimRecord(key, group, consumer []byte, id StreamID, delivered, count int6
 // some were there, and returns how many were; 0 if key or the group is
 // missing.
 func (s *Store) XAck(key, group []byte, ids []StreamID, rec [][]byte) (int, error) {
-	sh, _, g, err := s.lockGroup(key, group)
+	sh, _, g, err := s.lockGroup(key, group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err == ErrNoGroup {
 		return 0, nil
@@ -326,7 +287,7 @@ type ConsumerPending struct {
 // XPendingSummary returns the summary of group's pending entries.
 func (s *Store) XPendingSummary(key, group []byte) (PendingSummary, error) {
 	var out PendingSummary
-	err := s.readGroup(key, group, func(_ *stream, g *streamGroup) {
+	err := s.readGroup(key, group, ErrNoGroup, func(g *streamGroup) {
 		out.Count = g.pel.len()
 		out.First, _ = g.pel.first()
 		out.Last, _ = g.pel.last()
@@ -345,7 +306,7 @@ func (s *Store) XPendingSummary(key, group []byte) (PendingSummary, error) {
 func (s *Store) XPendingRange(key, group, consumer []byte, start, end StreamID, count, minIdle int64) ([]PendingEntry, error) {
 	out := []PendingEntry{}
 	now := s.now()
-	err := s.readGroup(key, group, func(_ *stream, g *streamGroup) {
+	err := s.readGroup(key, group, ErrNoGroup, func(g *streamGroup) {
 		pel := &g.pel
 		if consumer != nil {
 			c := g.consumers[string(consumer)]
@@ -369,20 +330,20 @@ func (s *Store) XPendingRange(key, group, consumer []byte, start, end StreamID, 
 	return out, err
 }
 
-// readGroup runs fn with key's stream and group under a read lock:
-// ErrNoGroup if either is missing.
-func (s *Store) readGroup(key, group []byte, fn func(st *stream, g *streamGroup)) error {
-	found := false
-	err := s.readStream(key, func(st *stream) {
-		if st == nil {
-			return
-		}
-		if g := st.lookupGroup(group); g != nil {
-			found = true
-			fn(st, g)
+// readGroup runs fn with key's stream's group under a read lock: noKey
+// if key is missing, as lockGroup, ErrNoGroup if the group is.
+func (s *Store) readGroup(key, group []byte, noKey error, fn func(g *streamGroup)) error {
+	var g *streamGroup
+	found, err := s.readStream(key, func(st *stream) {
+		if g = st.lookupGroup(group); g != nil {
+			fn(g)
 		}
 	})
-	if err == nil && !found {
+	switch {
+	case err != nil:
+	case !found:
+		err = noKey
+	case g == nil:
 		err = ErrNoGroup
 	}
 	return err
@@ -419,12 +380,27 @@ type claimPlan struct {
 	count int64
 }
 
+// claimRecords journals plan: an XACK for each pending entry it drops, an
+// XCLAIM moving the group's last ID to last for each it claims, of which
+// claimed is the count.
+func claimRecords(key, group, consumer []byte, plan []claimPlan, last StreamID) (recs [][][]byte, claimed int) {
+	for _, p := range plan {
+		if p.drop {
+			recs = append(recs, [][]byte{wordXAck, key, group, p.id.Bytes()})
+			continue
+		}
+		claimed++
+		recs = append(recs, claimRecord(key, group, consumer, p.id, p.when, p.count, last))
+	}
+	return recs, claimed
+}
+
 // XClaim gives group's pending entries ids to consumer, as XCLAIM does.
 // If journal is set it journals an XCLAIM for each entry claimed, an
 // XACK for each found deleted, and an XGROUP SETID for a LASTID that
 // moved the group on with nothing claimed.
 func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs, journal bool) (Claimed, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, g, err := s.lockGroup(key, group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err != nil {
 		return Claimed{}, err
@@ -476,20 +452,11 @@ func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs
 		planned[id] = len(plan)
 		plan = append(plan, claimPlan{id: id, n: n, entry: entry, when: when, count: count})
 	}
-	var recs [][][]byte
-	claimed := 0
-	for _, p := range plan {
-		if p.drop {
-			recs = append(recs, [][]byte{wordXAck, key, group, p.id.Bytes()})
-			continue
-		}
-		claimed++
-		recs = append(recs, claimRecord(key, group, consumer, p.id, p.when, p.count, last))
-	}
-	if claimed == 0 && last != g.lastID {
-		recs = append(recs, [][]byte{wordXGroup, wordSetID, key, group, last.Bytes(), wordEntriesRead, intArg(g.entriesRead)})
-	}
 	if journal {
+		recs, claimed := claimRecords(key, group, consumer, plan, last)
+		if claimed == 0 && last != g.lastID {
+			recs = append(recs, [][]byte{wordXGroup, wordSetID, key, group, last.Bytes(), wordEntriesRead, intArg(g.entriesRead)})
+		}
 		if err := s.recordAll(sh, recs); err != nil {
 			return Claimed{}, err
 		}
@@ -506,13 +473,7 @@ func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs
 			c, out.Created = g.consumer(string(consumer), now)
 			c.seen = now
 		}
-		n, ok := g.pel.get(p.id)
-		if !ok {
-			n = &streamNack{}
-			g.pel.set(p.id, n)
-		}
-		g.claim(p.id, n, c)
-		n.delivered, n.count = p.when, p.count
+		g.deliver(p.id, c, p.when, p.count)
 		e := p.entry
 		if a.JustID {
 			e.Fields = nil
@@ -527,7 +488,7 @@ func (s *Store) XClaim(key, group, consumer []byte, ids []StreamID, a XClaimArgs
 // no more than ten times count of them; pending entries whose entry is
 // gone are dropped and reported. It journals as XClaim does.
 func (s *Store) XAutoClaim(key, group, consumer []byte, minIdle int64, start StreamID, count int64, justID, journal bool) (Claimed, error) {
-	sh, st, g, err := s.lockGroup(key, group)
+	sh, st, g, err := s.lockGroup(key, group, ErrNoGroup)
 	defer sh.mu.Unlock()
 	if err != nil {
 		return Claimed{}, err
@@ -559,15 +520,8 @@ func (s *Store) XAutoClaim(key, group, consumer []byte, minIdle int64, start Str
 		count--
 		return true
 	})
-	var recs [][][]byte
-	for _, p := range plan {
-		if p.drop {
-			recs = append(recs, [][]byte{wordXAck, key, group, p.id.Bytes()})
-		} else {
-			recs = append(recs, claimRecord(key, group, consumer, p.id, p.when, p.count, g.lastID))
-		}
-	}
 	if journal {
+		recs, _ := claimRecords(key, group, consumer, plan, g.lastID)
 		if err := s.recordAll(sh, recs); err != nil {
 			return Claimed{}, err
 		}

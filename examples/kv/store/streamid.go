@@ -1,8 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"math"
 	"strconv"
+
+	"github.com/seamgo/seam/examples/kv/resp"
 )
 
 // StreamID is a stream entry's ID, ms-seq: the milliseconds of its time
@@ -92,13 +95,7 @@ func parseStreamID(b []byte, missingSeq uint64, strict, auto bool) (id StreamID,
 		return MaxStreamID, true, true
 	}
 	ms, seq := b, []byte(nil)
-	dash := -1
-	for i, ch := range b {
-		if ch == '-' {
-			dash = i
-			break
-		}
-	}
+	dash := bytes.IndexByte(b, '-')
 	if dash >= 0 {
 		ms, seq = b[:dash], b[dash+1:]
 	}
@@ -123,7 +120,7 @@ func parseStreamID(b []byte, missingSeq uint64, strict, auto bool) (id StreamID,
 // takes whole (leading spaces, a sign, leading zeros; a minus sign
 // negates modulo 2^64).
 func parseU64(b []byte) (uint64, bool) {
-	if n, err := strconv.ParseInt(string(b), 10, 64); err == nil && canonicalInt(b) {
+	if n, ok := resp.ParseInt(b); ok {
 		return uint64(n), n >= 0
 	}
 	i := 0
@@ -146,27 +143,4 @@ func parseU64(b []byte) (uint64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-// canonicalInt reports whether b is an integer as Redis's string2ll takes
-// it: no sign but a leading minus, no leading zero, no spaces.
-func canonicalInt(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	if b[0] == '-' {
-		b = b[1:]
-		if len(b) == 0 || b[0] == '0' {
-			return false
-		}
-	}
-	if b[0] == '0' {
-		return len(b) == 1
-	}
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -42,12 +42,7 @@ type ConsumerInfo struct {
 // full; ErrNoSuchKey if key is missing.
 func (s *Store) XInfoStream(key []byte, full bool, count int) (StreamInfo, error) {
 	var out StreamInfo
-	found := false
-	err := s.readStream(key, func(st *stream) {
-		if st == nil {
-			return
-		}
-		found = true
+	found, err := s.readStream(key, func(st *stream) {
 		out = StreamInfo{Length: st.length, Nodes: len(st.nodes), LastID: st.lastID,
 			MaxDeletedID: st.maxDeleted, EntriesAdded: st.entriesAdded, FirstID: st.firstID(),
 			Groups: len(st.groups)}
@@ -102,16 +97,13 @@ func pendingOf(l *idList[*streamNack], count int) []PendingEntry {
 // key is missing.
 func (s *Store) XInfoGroups(key []byte) ([]GroupInfo, error) {
 	var out []GroupInfo
-	err := s.readStream(key, func(st *stream) {
-		if st == nil {
-			return
-		}
+	found, err := s.readStream(key, func(st *stream) {
 		out = []GroupInfo{}
 		for _, name := range st.groupNames() {
 			out = append(out, st.groupInfo(name, st.groups[name]))
 		}
 	})
-	if err == nil && out == nil {
+	if err == nil && !found {
 		err = ErrNoSuchKey
 	}
 	return out, err
@@ -121,28 +113,12 @@ func (s *Store) XInfoGroups(key []byte) ([]GroupInfo, error) {
 // key is missing, ErrNoGroup if the group is.
 func (s *Store) XInfoConsumers(key, group []byte) ([]ConsumerInfo, error) {
 	var out []ConsumerInfo
-	found := false
-	err := s.readStream(key, func(st *stream) {
-		if st == nil {
-			return
-		}
-		found = true
-		g := st.lookupGroup(group)
-		if g == nil {
-			return
-		}
+	err := s.readGroup(key, group, ErrNoSuchKey, func(g *streamGroup) {
 		out = []ConsumerInfo{}
 		for _, cn := range g.consumerNames() {
 			c := g.consumers[cn]
 			out = append(out, ConsumerInfo{Name: cn, Seen: c.seen, Pending: c.pel.len()})
 		}
 	})
-	switch {
-	case err != nil:
-	case !found:
-		err = ErrNoSuchKey
-	case out == nil:
-		err = ErrNoGroup
-	}
 	return out, err
 }

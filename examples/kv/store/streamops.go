@@ -40,21 +40,6 @@ var (
 
 func intArg(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
 
-// recordAll is record for a write of several records: they are journalled
-// in order, all or none (Journal.AppendAllDB), and a refusal refuses the
-// write.
-func (s *Store) recordAll(sh *shard, recs [][][]byte) error {
-	if s.journal == nil || len(recs) == 0 {
-		return nil
-	}
-	if sh.dumped {
-		if rw := s.rw.Load(); rw != nil {
-			return rw.sink.AppendRecords(s.db, recs, recs)
-		}
-	}
-	return s.journal.AppendAllDB(s.db, recs)
-}
-
 // lockStream write-locks key's shard and returns its stream, nil if key
 // is missing. The caller unlocks the shard, whatever the error.
 func (s *Store) lockStream(key []byte) (*shard, *entry, *stream, error) {
@@ -65,21 +50,10 @@ func (s *Store) lockStream(key []byte) (*shard, *entry, *stream, error) {
 	return sh, e, e.obj.(*stream), nil
 }
 
-// readStream runs fn with key's stream under its shard's read lock; nil if
-// key is missing.
-func (s *Store) readStream(key []byte, fn func(st *stream)) error {
-	var err error
-	s.readEntry(key, func(e *entry) {
-		switch {
-		case e == nil:
-			fn(nil)
-		case kindOf(e) != KindStream:
-			err = ErrWrongType
-		default:
-			fn(e.obj.(*stream))
-		}
-	})
-	return err
+// readStream is read for a stream: fn runs with key's stream, if key
+// holds one.
+func (s *Store) readStream(key []byte, fn func(st *stream)) (found bool, err error) {
+	return s.read(key, KindStream, func(o object) { fn(o.(*stream)) })
 }
 
 // XAddArgs are XADD's options.
@@ -246,12 +220,10 @@ func (s *Store) XSetID(key []byte, id StreamID, entriesAdded int64, maxDeleted S
 // missing.
 func (s *Store) XRange(key []byte, start, end StreamID, count int, rev bool) ([]StreamEntry, error) {
 	var out []StreamEntry
-	err := s.readStream(key, func(st *stream) {
-		if st != nil {
-			out = st.rangeOf(start, end, count, rev)
-			if out == nil {
-				out = []StreamEntry{}
-			}
+	_, err := s.readStream(key, func(st *stream) {
+		out = st.rangeOf(start, end, count, rev)
+		if out == nil {
+			out = []StreamEntry{}
 		}
 	})
 	return out, err
@@ -261,11 +233,7 @@ func (s *Store) XRange(key []byte, start, end StreamID, count int, rev bool) ([]
 // missing.
 func (s *Store) XLastID(key []byte) (StreamID, error) {
 	var id StreamID
-	err := s.readStream(key, func(st *stream) {
-		if st != nil {
-			id = st.lastID
-		}
-	})
+	_, err := s.readStream(key, func(st *stream) { id = st.lastID })
 	return id, err
 }
 
@@ -275,10 +243,7 @@ func (s *Store) XLastID(key []byte) (StreamID, error) {
 // last ID is past after, even if no entry is left to give. found reports
 // whether key exists.
 func (s *Store) XRead(key []byte, after StreamID, count int, sinceLast bool) (ents []StreamEntry, ok, found bool, err error) {
-	err = s.readStream(key, func(st *stream) {
-		if found = st != nil; !found {
-			return
-		}
+	found, err = s.readStream(key, func(st *stream) {
 		if sinceLast {
 			ok = after.Less(st.lastID)
 		} else {

@@ -2,8 +2,6 @@ package store
 
 import (
 	"bytes"
-	"errors"
-	"io"
 
 	"github.com/seamgo/seam/examples/kv/resp"
 )
@@ -53,23 +51,8 @@ func (st *stream) appendRecords(d *dumpBuf, key string) {
 	}
 }
 
-// undumpStream rebuilds a stream from the records appendRecords wrote,
-// each under the empty key.
-func undumpStream(body []byte, now int64) (*stream, bool) {
-	st := newStream()
-	r := resp.NewReader(bytes.NewReader(body), resp.Options{NoInline: true})
-	for {
-		args, err := r.ReadCommand()
-		if err != nil {
-			return st, r.Buffered() == 0 && errors.Is(err, io.EOF)
-		}
-		if !st.applyRecord(args, now) {
-			return nil, false
-		}
-	}
-}
-
-// applyRecord applies one record of appendRecords's to st.
+// applyRecord applies one record of appendRecords's, written under the
+// empty key, to st: undump rebuilds a stream with it.
 func (st *stream) applyRecord(args [][]byte, now int64) bool {
 	word := func(i int, w []byte) bool { return i < len(args) && bytes.EqualFold(args[i], w) }
 	id := func(i int) (StreamID, bool) {
@@ -110,13 +93,10 @@ func (st *stream) applyRecord(args [][]byte, now int64) bool {
 	case word(0, wordXGroup) && word(1, wordCreate) && len(args) == 7:
 		last, ok1 := id(4)
 		read, ok2 := num(6)
-		if !ok1 || !ok2 || st.groups[string(args[3])] != nil {
+		if !ok1 || !ok2 || st.lookupGroup(args[3]) != nil {
 			return false
 		}
-		if st.groups == nil {
-			st.groups = make(map[string]*streamGroup)
-		}
-		st.groups[string(args[3])] = &streamGroup{lastID: last, entriesRead: read}
+		st.addGroup(args[3], last, read)
 		return true
 	case word(0, wordXGroup) && word(1, wordCreateConsumer) && len(args) == 5:
 		g := st.groups[string(args[3])]
@@ -134,13 +114,7 @@ func (st *stream) applyRecord(args [][]byte, now int64) bool {
 			return false
 		}
 		c, _ := g.consumer(string(args[3]), now)
-		n, found := g.pel.get(eid)
-		if !found {
-			n = &streamNack{}
-			g.pel.set(eid, n)
-		}
-		g.claim(eid, n, c)
-		n.delivered, n.count = when, count
+		g.deliver(eid, c, when, count)
 		return true
 	}
 	return false
