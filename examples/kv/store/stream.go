@@ -95,7 +95,7 @@ func entryBytes(first, fields [][]byte) int {
 // appendEntry adds an entry with id, which must be after lastID, opening
 // a new node as Redis opens a new listpack; it reports whether it did, so
 // that unappend can take it back.
-func (st *stream) appendEntry(id StreamID, fields [][]byte, maxEntries, maxBytes int64) (newNode bool) {
+func (st *stream) appendEntry(id StreamID, fields [][]byte, maxEntries, maxBytes int64) appended {
 	total := 0
 	for _, f := range fields {
 		total += len(f)
@@ -110,13 +110,16 @@ func (st *stream) appendEntry(id StreamID, fields [][]byte, maxEntries, maxBytes
 			n = nil
 		}
 	}
+	var was appended
 	if n == nil {
 		n = &streamNode{bytes: 16}
 		for i := 0; i < len(fields); i += 2 {
 			n.bytes += len(fields[i]) + 2 // the master entry's fields
 		}
 		st.nodes = append(st.nodes, n)
-		newNode = true
+		was.newNode = true
+	} else {
+		was.last, was.bytes = n.last, n.bytes
 	}
 	master := fields
 	if len(n.ents) > 0 {
@@ -130,27 +133,35 @@ func (st *stream) appendEntry(id StreamID, fields [][]byte, maxEntries, maxBytes
 	st.entriesAdded++
 	st.lastID = id
 	st.bytes += int64(total)
-	return newNode
+	return was
 }
 
-// unappend takes back the entry appendEntry added last, whose stream had
-// lastID prev before.
-func (st *stream) unappend(newNode bool, prev StreamID) {
+// appended is what appendEntry changed in the node it appended to, for
+// unappend to put back: whether it was new, else its last ID and size
+// estimate before. The last ID is not the last entry's when that entry
+// was deleted, so it cannot be worked out again.
+type appended struct {
+	newNode bool
+	last    StreamID
+	bytes   int
+}
+
+// unappend takes back the entry appendEntry added last, as was says, in a
+// stream whose lastID was prev before.
+func (st *stream) unappend(was appended, prev StreamID) {
 	n := st.nodes[len(st.nodes)-1]
 	e := n.ents[len(n.ents)-1]
 	for _, f := range e.Fields {
 		st.bytes -= int64(len(f))
 	}
-	if newNode {
+	if was.newNode {
 		st.nodes[len(st.nodes)-1] = nil
 		st.nodes = st.nodes[:len(st.nodes)-1]
 	} else {
 		n.ents[len(n.ents)-1] = StreamEntry{}
 		n.ents = n.ents[:len(n.ents)-1]
 		n.slots--
-		if len(n.ents) > 0 {
-			n.last = n.ents[len(n.ents)-1].ID
-		}
+		n.last, n.bytes = was.last, was.bytes
 	}
 	st.length--
 	st.entriesAdded--

@@ -115,6 +115,39 @@ func TestStreamNodesAndTrim(t *testing.T) {
 	}
 }
 
+// An XADD the journal refuses leaves the stream as it was: its node's
+// size estimate, and its last ID even when the node's last entry had been
+// deleted (the last ID is the last appended, deleted or not).
+func TestRefusedXAddUnappends(t *testing.T) {
+	s, j, _ := newTestStore(t)
+	for i := 1; i <= 3; i++ {
+		if _, err := s.XAdd(b("x"), XAddArgs{ID: StreamID{Ms: uint64(i)}, IDGiven: true, SeqGiven: true}, [][]byte{b("f"), b("v")}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.XDel(b("x"), []StreamID{{Ms: 3}}, rec("XDEL", "x", "3-0")); err != nil {
+		t.Fatal(err)
+	}
+	var before streamNode
+	if _, err := s.readStream(b("x"), func(st *stream) { before = *st.nodes[len(st.nodes)-1] }); err != nil {
+		t.Fatal(err)
+	}
+	j.mu.Lock()
+	j.fail = errJournalBroke
+	j.mu.Unlock()
+	if _, err := s.XAdd(b("x"), XAddArgs{ID: StreamID{Ms: 4}, IDGiven: true, SeqGiven: true}, [][]byte{b("f"), b("v")}, true); !errors.Is(err, errJournalBroke) {
+		t.Fatalf("XAdd with a broken journal: %v", err)
+	}
+	var after streamNode
+	if _, err := s.readStream(b("x"), func(st *stream) { after = *st.nodes[len(st.nodes)-1] }); err != nil {
+		t.Fatal(err)
+	}
+	if after.last != before.last || after.bytes != before.bytes || after.slots != before.slots || len(after.ents) != len(before.ents) {
+		t.Fatalf("after the refused XADD the node is last %v, %d bytes, %d slots, %d entries; want %v, %d, %d, %d",
+			after.last, after.bytes, after.slots, len(after.ents), before.last, before.bytes, before.slots, len(before.ents))
+	}
+}
+
 // A copy of a stream shares no group, consumer or pending entry with the
 // original.
 func TestStreamCloneIsDeep(t *testing.T) {

@@ -121,7 +121,7 @@ func (s *Store) XAdd(key []byte, a XAddArgs, fields [][]byte, journal bool) (XAd
 		owned[i] = clone(f)
 	}
 	prev := st.lastID
-	newNode := st.appendEntry(id, owned, a.NodeMaxEntries, a.NodeMaxBytes)
+	was := st.appendEntry(id, owned, a.NodeMaxEntries, a.NodeMaxBytes)
 	nodes, partial, deleted := st.trimPlan(a.Trim)
 	if journal {
 		rec := [][]byte{wordXAdd, key}
@@ -131,7 +131,7 @@ func (s *Store) XAdd(key []byte, a XAddArgs, fields [][]byte, journal bool) (XAd
 		rec = append(rec, id.Bytes())
 		rec = append(rec, fields...)
 		if err := s.record(sh, rec); err != nil {
-			st.unappend(newNode, prev)
+			st.unappend(was, prev)
 			return XAddResult{}, err
 		}
 	}
